@@ -1,0 +1,41 @@
+# `make test` and `make bench-*` work on a fresh machine: they create .venv and install.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-test
+BENCH  := $(VENV)/.installed-bench
+
+.PHONY: install test lint format bench-query bench-copy clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(PY) -m pytest
+
+$(BENCH): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	cd benchmarks && npm install --no-audit --no-fund --silent
+	touch $@
+
+bench-query: $(BENCH)
+	$(PY) benchmarks/query_dataframe.py
+
+bench-copy: $(BENCH)
+	$(PY) benchmarks/copy_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

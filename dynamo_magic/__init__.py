@@ -1,0 +1,53 @@
+"""dynamo_magic: query DynamoDB into pandas and copy tables across AWS accounts.
+
+``import dynamo_magic`` loads no IPython, ipywidgets or tqdm; ``%load_ext dynamo_magic``
+registers the notebook magics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api import count, describe, fetch, head, partiql, query, run_partiql, scan, summary, unique
+from .errors import (
+    DynamoMagicError,
+    InvalidQuery,
+    TableNotFound,
+    UnsafeOperation,
+    UsageProblem,
+)
+from .settings import Settings, get_settings, set_settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DynamoMagicError",
+    "InvalidQuery",
+    "Settings",
+    "TableNotFound",
+    "UnsafeOperation",
+    "UsageProblem",
+    "count",
+    "describe",
+    "fetch",
+    "get_settings",
+    "head",
+    "partiql",
+    "query",
+    "run_partiql",
+    "scan",
+    "set_settings",
+    "summary",
+    "unique",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext dynamo_magic``: register the magics (IPython is imported only now)."""
+    from .magics import register
+
+    register(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:  # pragma: no cover - nothing to undo
+    """Magics stay registered until the kernel restarts."""

@@ -1,0 +1,239 @@
+"""The façade every front end calls: one function per thing a user asks for.
+
+Functions take an environment *name* (``env=None``: the configured default, else the default
+AWS profile), validate the request against the table's schema before reading, and raise
+``DynamoMagicError`` subclasses with one-line messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from . import analysis, environments, read
+from .errors import InvalidQuery
+from .expressions import (
+    Placeholders,
+    bind_partiql,
+    filter_expression,
+    key_condition,
+    projection,
+    split_names,
+)
+from .read import PageCallback, ReadResult
+from .schema import TableSchema
+from .settings import get_settings
+
+DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
+
+
+def _connect(env: str | None) -> tuple[environments.Environment, Any]:
+    resolved = environments.resolve(env)
+    return resolved, environments.client(resolved)
+
+
+def describe(table: str, env: str | None = None) -> TableSchema:
+    """The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size."""
+    resolved, client = _connect(env)
+    return read.describe_table(client, table, resolved.describe())
+
+
+def fetch(
+    table: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    select: str | list[str] | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    count: bool = False,
+    numbers: str | None = None,
+    flatten: bool = False,
+    on_page: PageCallback | None = None,
+) -> ReadResult:
+    """Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither,
+    a preview of the first items. Returns typed items with their statistics."""
+    settings = get_settings()
+    numbers = numbers or settings.numbers
+    if limit is not None and limit < 1:
+        raise InvalidQuery("--limit must be a positive number of items")
+    if scan and pk is not None:
+        raise InvalidQuery("--scan reads the whole table; drop the partition key or --scan")
+    if pk is None and (sk is not None or sk2 is not None):
+        raise InvalidQuery("a sort-key condition needs a partition key value")
+    resolved, client = _connect(env)
+    schema = read.describe_table(client, table, resolved.describe())
+    key = schema.key_for(index)  # raises IndexNotFound
+    if consistent and index and schema.index(index).kind == "GSI":
+        raise InvalidQuery(f"'{index}' is a GSI: DynamoDB offers no consistent reads on GSIs")
+
+    ph = Placeholders()
+    request: dict[str, Any] = {"TableName": table}
+    if index:
+        request["IndexName"] = index
+    where = f"index '{index}'" if index else f"table '{table}'"
+    mode = "query"
+    if pk is not None:
+        request["KeyConditionExpression"] = key_condition(key, pk, ph, sk, sk_op, sk2, where)
+        if reverse:
+            request["ScanIndexForward"] = False
+    else:
+        mode = "scan" if scan else "preview"
+        if reverse:
+            raise InvalidQuery("--reverse orders a query's sort key; give a partition key")
+        if mode == "preview":
+            limit = min(limit or settings.preview_items, settings.preview_items)
+    if filter:
+        request["FilterExpression"] = filter_expression(filter, ph, params)
+    if count:
+        request["Select"] = "COUNT"
+        mode = "count"
+    elif select:
+        request["ProjectionExpression"] = projection(
+            split_names(select), ph, schema.item_key_names(index)
+        )
+    if consistent:
+        request["ConsistentRead"] = True
+    request.update(ph.request_fields())
+
+    if pk is not None:
+        items, stats = read.read_all(client, "query", request, limit, on_page)
+    elif scan:
+        n = segments or settings.segments or DEFAULT_SCAN_SEGMENTS
+        items, stats = read.parallel_scan(client, request, n, limit, on_page)
+    else:
+        items, stats = read.read_all(client, "scan", request, limit, on_page)
+    if count and stats.truncated:
+        stats.truncated = False  # a limit on a COUNT bounds the items evaluated, not returned
+    return ReadResult(
+        items=items,
+        stats=stats,
+        table=table,
+        mode="count" if count else mode,
+        index=index,
+        key_names=schema.item_key_names(index),
+        limit=limit,
+        numbers=numbers,
+        flatten=flatten,
+    )
+
+
+def query(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
+    """Query a table or index into a DataFrame (see ``fetch`` for the options)."""
+    return fetch(table, pk, **options).to_frame()
+
+
+def scan(table: str, **options: Any) -> pd.DataFrame:
+    """Parallel scan of a whole table or index into a DataFrame."""
+    return fetch(table, scan=True, **options).to_frame()
+
+
+def count(table: str, pk: Any = None, **options: Any) -> int:
+    """Number of matching items, counted by DynamoDB (Select COUNT); whole table with no key."""
+    if pk is None:
+        options.setdefault("scan", True)
+    return fetch(table, pk, count=True, **options).stats.count
+
+
+def head(table: str, pk: Any = None, n: int = 5, **options: Any) -> pd.DataFrame:
+    """The first ``n`` items of a query (or of the table, without a key)."""
+    return fetch(table, pk, limit=n, **options).to_frame()
+
+
+def unique(table: str, attribute: str, pk: Any = None, **options: Any) -> pd.DataFrame:
+    """Distinct values of ``attribute`` (any type) with counts; missing is its own row."""
+    result = fetch(table, pk, **options)
+    return analysis.unique(result.items, attribute, result.numbers)
+
+
+def summary(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
+    """Per attribute: share present, DynamoDB types, distinct values, top values."""
+    result = fetch(table, pk, **options)
+    return analysis.summary(result.items, result.numbers)
+
+
+def run_partiql(
+    statement: str,
+    params: Mapping[str, Any] | list[Any] | None = None,
+    *,
+    env: str | None = None,
+    limit: int | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+    lookup: Callable[[str], Any] | None = None,
+) -> ReadResult:
+    """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping)."""
+    text, bound = bind_partiql(statement, params, lookup)
+    _, client = _connect(env)
+    items, stats = read.partiql(client, text, bound, limit)
+    return ReadResult(
+        items=items,
+        stats=stats,
+        table=_statement_table(text),
+        mode="partiql",
+        limit=limit,
+        numbers=numbers or get_settings().numbers,
+        flatten=flatten,
+    )
+
+
+def partiql(
+    statement: str, params: Mapping[str, Any] | list[Any] | None = None, **options: Any
+) -> pd.DataFrame:
+    """A PartiQL SELECT into a DataFrame."""
+    return run_partiql(statement, params, **options).to_frame()
+
+
+def _statement_table(statement: str) -> str:
+    import re
+
+    match = re.search(r'(?is)\bfrom\s+("(?:[^"]|"")+"|[A-Za-z0-9_.\-]+)', statement)
+    return match.group(1).strip('"') if match else "?"
+
+
+class Exploration:
+    """What a query front end shows: the read result and the view asked for."""
+
+    def __init__(self, result: ReadResult, view: pd.DataFrame | int, title: str):
+        self.result, self.view, self.title = result, view, title
+
+    @property
+    def summary_line(self) -> str:
+        return self.result.summary_line()
+
+
+def explore(
+    table: str,
+    pk: Any = None,
+    *,
+    head: int | None = None,
+    unique: str | None = None,
+    summary: bool = False,
+    **options: Any,
+) -> Exploration:
+    """Read, then shape the result the way ``%dynamo_query``/``dynamo query`` flags ask:
+    the count, a unique-values table, an attribute summary, the first N items, or all."""
+    if sum(bool(x) for x in (unique, summary, options.get("count"))) > 1:
+        raise InvalidQuery("choose one of --unique, --summary and --count")
+    result = fetch(table, pk, **options)
+    if result.mode == "count":
+        return Exploration(result, result.stats.count, "count")
+    if unique:
+        view = analysis.unique(result.items, unique, result.numbers)
+        return Exploration(result, view.head(head) if head else view, f"unique values of {unique}")
+    if summary:
+        view = analysis.summary(result.items, result.numbers)
+        return Exploration(result, view.head(head) if head else view, "attribute summary")
+    frame = result.to_frame()
+    return Exploration(result, frame.head(head) if head else frame, "items")

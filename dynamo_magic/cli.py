@@ -1,0 +1,138 @@
+"""The ``dynamo`` command: a thin argparse layer over ``dynamo_magic.api``.
+
+Exit codes: 0 success (an empty result too), 2 bad input or refused, 1 other failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from . import api
+from .codec import item_json
+from .errors import DynamoMagicError
+from .options import ENV, QUERY_OPTIONS, Option, partition_key, query_kwargs
+
+FORMATS = ("table", "json", "csv")
+
+
+def _add(parser: argparse.ArgumentParser, options: list[Option]) -> None:
+    for flags, kwargs in options:
+        parser.add_argument(*flags, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dynamo",
+        description="Query DynamoDB tables and indexes across AWS accounts.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    query = commands.add_parser(
+        "query",
+        help="query a table or index by partition key, scan it, or preview it",
+        description="Query a table or GSI/LSI by partition key (or --scan, or a preview).",
+    )
+    query.add_argument("-t", "--table", required=True, help="table name")
+    query.add_argument("pk", nargs="?", metavar="PK", help="partition key value")
+    _add(query, QUERY_OPTIONS)
+    query.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    query.set_defaults(handler=_query)
+
+    describe = commands.add_parser("describe", help="show a table's keys, indexes and size")
+    describe.add_argument("-t", "--table", required=True, help="table name")
+    _add(describe, [ENV])
+    describe.set_defaults(handler=_describe)
+
+    partiql = commands.add_parser("partiql", help="run a PartiQL SELECT with bound parameters")
+    partiql.add_argument("statement", help="SELECT statement; ? markers take --param values")
+    partiql.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="value for the next ? marker (numbers stay numbers: 42, 1.5)",
+    )
+    partiql.add_argument("--limit", type=int, metavar="N", help="stop after N items")
+    _add(partiql, [ENV])
+    partiql.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    partiql.set_defaults(handler=_partiql)
+    return parser
+
+
+def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":
+        frame.to_json(sys.stdout, orient="records", lines=True, default_handler=str)
+    elif fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif frame.empty:
+        print("(no items)")
+    else:
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 50):
+            print(frame.to_string(index=False))
+
+
+def _print_items(result: Any, frame: pd.DataFrame, fmt: str) -> None:
+    if fmt == "json":  # exact: numbers keep every digit, straight from the typed items
+        for item in result.items[: len(frame)]:
+            print(item_json(item))
+    else:
+        _print_frame(frame, fmt)
+
+
+def _query(args: argparse.Namespace) -> None:
+    pk = partition_key(args.pk, args.pk_option)
+    found = api.explore(
+        args.table,
+        head=args.head,
+        unique=args.unique,
+        summary=args.summary,
+        **query_kwargs(args, pk),
+    )
+    print(found.summary_line, file=sys.stderr)
+    if isinstance(found.view, int):
+        print(found.view)
+    elif found.title == "items":
+        _print_items(found.result, found.view, args.format)
+    else:
+        _print_frame(found.view, args.format)
+
+
+def _describe(args: argparse.Namespace) -> None:
+    schema = api.describe(args.table, env=args.env)
+    print(schema.summary_line())
+    _print_frame(pd.DataFrame(schema.describe_rows()), "table")
+
+
+def _partiql(args: argparse.Namespace) -> None:
+    from .codec import parse_cli_value
+
+    params = [parse_cli_value(v) for v in args.param]
+    result = api.run_partiql(args.statement, params, env=args.env, limit=args.limit)
+    print(result.summary_line(), file=sys.stderr)
+    _print_items(result, result.to_frame(), args.format)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dynamo`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except DynamoMagicError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `dynamo query ... | head`
+        return 0
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

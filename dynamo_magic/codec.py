@@ -1,0 +1,315 @@
+"""DynamoDB typed values <-> Python values and DataFrames, without silent precision loss.
+
+boto3's ``TypeDeserializer`` turns every number into ``Decimal`` one value at a time; this module
+converts column by column so that a column of integers becomes ``Int64`` in one numpy call, and
+only numbers that a float cannot hold exactly stay ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidQuery
+from .schema import KeyAttribute
+
+AttributeValue = dict[str, Any]
+Item = dict[str, AttributeValue]
+
+MAX_NUMBER_DIGITS = 38  # DynamoDB's precision limit
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+# -- Python -> DynamoDB ------------------------------------------------------------------------
+def number_text(value: Any) -> str:
+    """The exact DynamoDB number text of an int, float, Decimal or numpy number."""
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidQuery(f"DynamoDB cannot store the number {value}")
+        value = Decimal(repr(value))  # shortest text that round-trips: 0.1 stays 0.1
+    if isinstance(value, int | Decimal):
+        text = str(value)
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise InvalidQuery(f"DynamoDB cannot store the number {value}")
+        return text
+    raise TypeError(f"not a number: {value!r}")
+
+
+def to_attribute(value: Any) -> AttributeValue:
+    """A Python value as a DynamoDB attribute value (floats exactly, numpy scalars unwrapped)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float | Decimal):
+        return {"N": number_text(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"B": bytes(value)}
+    if isinstance(value, set | frozenset):
+        if not value:
+            raise InvalidQuery("DynamoDB cannot store an empty set")
+        if all(isinstance(v, str) for v in value):
+            return {"SS": sorted(value)}
+        if all(isinstance(v, bytes) for v in value):
+            return {"BS": sorted(value)}
+        if all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in value):
+            return {"NS": [number_text(v) for v in value]}
+        raise InvalidQuery("a set must hold only strings, only numbers or only bytes")
+    if isinstance(value, Mapping):
+        return {"M": {str(k): to_attribute(v) for k, v in value.items()}}
+    if isinstance(value, list | tuple):
+        return {"L": [to_attribute(v) for v in value]}
+    raise InvalidQuery(f"cannot store a {type(value).__name__} in DynamoDB: {value!r}")
+
+
+def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeValue:
+    """A user-given key value typed as the table declares it (S, N or B).
+
+    Text from a command line is accepted for every type: digits for N, base64 for B.
+    """
+    if attr.type == "S":
+        if isinstance(value, bytes | bool) or value is None:
+            raise InvalidQuery(f"{role} '{attr.name}' is a string (S); got {value!r}")
+        return {"S": value if isinstance(value, str) else str(value)}
+    if attr.type == "N":
+        try:
+            if isinstance(value, str):
+                parsed = Decimal(value.strip())
+                if not parsed.is_finite():
+                    raise InvalidOperation
+                return {"N": value.strip()}
+            return {"N": number_text(value)}
+        except (InvalidOperation, TypeError):
+            raise InvalidQuery(
+                f"{role} '{attr.name}' is a number (N); {value!r} is not a number"
+            ) from None
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
+    if isinstance(value, str):
+        try:
+            return {"B": base64.b64decode(value, validate=True)}
+        except (binascii.Error, ValueError):
+            raise InvalidQuery(
+                f"{role} '{attr.name}' is binary (B); give bytes, or base64 text on a command line"
+            ) from None
+    raise InvalidQuery(f"{role} '{attr.name}' is binary (B); got {value!r}")
+
+
+# -- DynamoDB -> Python ------------------------------------------------------------------------
+def _exact_float(text: str) -> float | None:
+    """``float(text)`` when the float's shortest text means the same number, else ``None``."""
+    value = float(text)
+    if repr(value) == text or Decimal(repr(value)) == Decimal(text):
+        return value
+    return None
+
+
+def number_value(text: str, numbers: str = "auto") -> int | float | Decimal:
+    """One DynamoDB number: int when integral, float when exact, else Decimal (policy ``auto``)."""
+    if numbers == "decimal":
+        return Decimal(text)
+    if numbers == "float":
+        return float(text)
+    if "." not in text and "e" not in text and "E" not in text:
+        return int(text)
+    as_decimal = Decimal(text)
+    if as_decimal == as_decimal.to_integral_value() and abs(as_decimal) < 10**MAX_NUMBER_DIGITS:
+        return int(as_decimal)
+    exact = _exact_float(text)
+    return as_decimal if exact is None else exact
+
+
+def _b(value: Any) -> bytes:
+    # botocore hands bytes; raw JSON (fast paths) has base64 text
+    return value if isinstance(value, bytes) else base64.b64decode(value)
+
+
+def from_attribute(av: AttributeValue, numbers: str = "auto") -> Any:
+    """A DynamoDB attribute value as a plain Python value."""
+    ((tag, value),) = av.items()
+    if tag == "S":
+        return value
+    if tag == "N":
+        return number_value(value, numbers)
+    if tag == "BOOL":
+        return value
+    if tag == "NULL":
+        return None
+    if tag == "B":
+        return _b(value)
+    if tag == "M":
+        return {k: from_attribute(v, numbers) for k, v in value.items()}
+    if tag == "L":
+        return [from_attribute(v, numbers) for v in value]
+    if tag == "SS":
+        return set(value)
+    if tag == "NS":
+        return {number_value(v, numbers) for v in value}
+    if tag == "BS":
+        return {_b(v) for v in value}
+    raise ValueError(f"unknown DynamoDB type {tag!r}")
+
+
+def from_item(item: Item, numbers: str = "auto") -> dict[str, Any]:
+    return {name: from_attribute(av, numbers) for name, av in item.items()}
+
+
+def type_of(av: AttributeValue) -> str:
+    return next(iter(av))
+
+
+# -- items -> DataFrame ------------------------------------------------------------------------
+def _number_column(values: list[Any], numbers: str) -> Any:
+    """A column of number texts (``None`` for missing) as Int64, Float64 or Decimal objects."""
+    present = [v for v in values if v is not None]
+    if numbers == "decimal":
+        return pd.array([None if v is None else Decimal(v) for v in values], dtype=object)
+    if numbers == "float":
+        return pd.array([None if v is None else float(v) for v in values], dtype="Float64")
+    if not any("." in v or "e" in v or "E" in v for v in present):
+        try:
+            ints = np.array(present, dtype=np.int64)  # raises OverflowError beyond int64
+        except (OverflowError, ValueError):
+            pass
+        else:
+            if len(present) == len(values):
+                return pd.array(ints, dtype="Int64")
+            return pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+    floats = [None if v is None else _exact_float(v) for v in values]
+    if all(f is not None for f, v in zip(floats, values, strict=True) if v is not None):
+        return pd.array(floats, dtype="Float64")
+    return pd.array([None if v is None else number_value(v, "auto") for v in values], dtype=object)
+
+
+def _column(tags: set[str], values: list[Any], numbers: str) -> Any:
+    """Convert one column's raw payloads, all of the DynamoDB types in ``tags``."""
+    if tags == {"S"}:
+        return pd.array(values, dtype="string")
+    if tags == {"N"}:
+        return _number_column(values, numbers)
+    if tags == {"BOOL"}:
+        return pd.array(values, dtype="boolean")
+    if tags == {"B"}:
+        return pd.array([None if v is None else _b(v) for v in values], dtype=object)
+    return None  # sets, maps, lists, mixed: converted value by value
+
+
+def items_to_frame(
+    items: Iterable[Item],
+    key_names: Iterable[str] = (),
+    numbers: str = "auto",
+    flatten: bool = False,
+) -> pd.DataFrame:
+    """A DataFrame of ``items`` (typed as DESIGN.md "Types" says), key columns first."""
+    columns: dict[str, list[tuple[int, AttributeValue]]] = {}
+    n = 0
+    for n, item in enumerate(items, start=1):
+        row = n - 1
+        for name, av in item.items():
+            column = columns.get(name)
+            if column is None:
+                columns[name] = column = []
+            column.append((row, av))
+    data: dict[str, Any] = {}
+    order = [k for k in key_names if k in columns] + [c for c in columns if c not in key_names]
+    for name in order:
+        cells = columns[name]
+        values: list[Any] = [None] * n
+        tags: set[str] = set()
+        for row, av in cells:
+            for tag, value in av.items():
+                tags.add(tag)
+                if tag != "NULL":
+                    values[row] = value
+        tags.discard("NULL")
+        converted = _column(tags, values, numbers)
+        if converted is None:
+            converted = [None] * n
+            for row, av in cells:
+                converted[row] = from_attribute(av, numbers)
+            converted = pd.array(converted, dtype=object)
+        data[name] = converted
+    frame = pd.DataFrame(data, index=pd.RangeIndex(n))
+    return _flatten_maps(frame) if flatten else frame
+
+
+def _flatten_maps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Expand columns that hold only maps into ``column.key`` columns (nested maps too)."""
+    parts = []
+    for name in frame.columns:
+        column = frame[name]
+        present = column.dropna()
+        if column.dtype == object and len(present) and all(isinstance(v, dict) for v in present):
+            records = [v if isinstance(v, dict) else {} for v in column]
+            flat = pd.json_normalize(records, sep=".").add_prefix(f"{name}.")
+            flat.index = frame.index
+            parts.append(flat)
+        else:
+            parts.append(column.to_frame())
+    return pd.concat(parts, axis=1) if parts else frame
+
+
+# -- plain JSON --------------------------------------------------------------------------------
+def _json_fragment(av: AttributeValue) -> str:
+    ((tag, value),) = av.items()
+    if tag == "S":
+        return json.dumps(value, ensure_ascii=False)
+    if tag == "N":
+        return value  # DynamoDB number text is a valid JSON number: every digit kept
+    if tag == "BOOL":
+        return "true" if value else "false"
+    if tag == "NULL":
+        return "null"
+    if tag == "B":
+        return json.dumps(_b64(value))
+    if tag == "SS":
+        return json.dumps(sorted(value), ensure_ascii=False)
+    if tag == "NS":
+        return "[" + ", ".join(value) + "]"
+    if tag == "BS":
+        return json.dumps(sorted(_b64(v) for v in value))
+    if tag == "M":
+        return item_json(value)
+    if tag == "L":
+        return "[" + ", ".join(_json_fragment(v) for v in value) + "]"
+    raise ValueError(f"unknown DynamoDB type {tag!r}")
+
+
+def _b64(value: Any) -> str:
+    return base64.b64encode(value).decode() if isinstance(value, bytes) else value
+
+
+def item_json(item: Item) -> str:
+    """An item as plain JSON, numbers exact (binary as base64, sets as sorted lists)."""
+    return (
+        "{"
+        + ", ".join(
+            f"{json.dumps(k, ensure_ascii=False)}: {_json_fragment(v)}" for k, v in item.items()
+        )
+        + "}"
+    )
+
+
+def parse_cli_value(text: str) -> Any:
+    """A command-line parameter: a JSON number/true/false/null stays typed, else it is text."""
+    try:
+        value = json.loads(text, parse_float=Decimal, parse_int=int)
+    except ValueError:
+        return text
+    return value if isinstance(value, int | Decimal | bool) or value is None else text

@@ -1,0 +1,164 @@
+"""Environment names -> boto3 sessions and clients.
+
+An environment is an AWS profile (region, ``endpoint_url`` and role assumption come from the
+profile, as boto3 reads them) optionally refined by the config file. Clients are made once per
+process and reused; copy workers rebuild them from the small, picklable ``Environment``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import botocore.config
+import botocore.exceptions as bx
+import botocore.session
+
+from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
+from .settings import Settings, get_settings
+
+PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
+CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
+READ_TIMEOUT = 60  # seconds
+HTTP_ATTEMPTS = 4  # botocore's own attempts per call (standard mode)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A resolved environment: enough to build clients in any process (no credentials)."""
+
+    name: str | None  # None: the default AWS profile/chain
+    profile: str | None
+    region: str
+    endpoint_url: str | None
+    protected: bool
+
+    @property
+    def label(self) -> str:
+        return self.name or "default"
+
+    def describe(self) -> str:
+        """Profile, region and endpoint: never keys."""
+        where = f", endpoint {self.endpoint_url}" if self.endpoint_url else ""
+        return f"env '{self.label}' (profile {self.profile or 'default'}, {self.region}{where})"
+
+
+def _known_profiles() -> list[str]:
+    return sorted(botocore.session.Session().available_profiles)
+
+
+def resolve(name: str | None = None, settings: Settings | None = None) -> Environment:
+    """Resolve an environment name (``None``: the configured default, else the default profile).
+
+    Raises ``EnvironmentNotFound`` for an unknown name and ``UsageProblem`` without a region.
+    """
+    settings = settings or get_settings()
+    name = name or settings.default_env
+    configured = settings.environments.get(name) if name else None
+    profile = (configured.profile if configured and configured.profile else name) or None
+    if profile is not None and profile not in _known_profiles():
+        if configured is None or configured.profile:
+            known = sorted(set(_known_profiles()) | set(settings.environments))
+            raise EnvironmentNotFound(
+                f"unknown environment '{name}': no AWS profile or configured environment of that "
+                f"name (known: {', '.join(known) or 'none'}); add it to ~/.aws/config"
+            )
+        profile = None  # a configured environment without a profile uses the default chain
+    try:
+        session = _session(profile, os.getpid())
+    except bx.BotoCoreError as exc:
+        raise translate(exc, f"environment '{name}'") from exc
+    region = (configured.region if configured else None) or session.region_name
+    if not region:
+        raise UsageProblem(
+            f"environment '{name or 'default'}' has no region: add region = ... to its profile "
+            "in ~/.aws/config or set AWS_DEFAULT_REGION"
+        )
+    endpoint = (configured.endpoint_url if configured else None) or _profile_endpoint(
+        session, region
+    )
+    protected = bool(name and PROTECTED_MARKER in name.lower())
+    if configured and configured.protected is not None:
+        protected = configured.protected
+    return Environment(name, profile, region, endpoint, protected)
+
+
+def _profile_endpoint(session: boto3.Session, region: str) -> str | None:
+    """The endpoint_url boto3 would use for DynamoDB (profile, service section or env var)."""
+    if not _has_custom_endpoint(session):
+        return None
+    return session.client("dynamodb", region_name=region).meta.endpoint_url
+
+
+def _has_custom_endpoint(session: boto3.Session) -> bool:
+    config = session._session.get_scoped_config()  # the profile's section, as botocore reads it
+    return bool(
+        config.get("endpoint_url")
+        or (config.get("dynamodb") or {}).get("endpoint_url")
+        or os.environ.get("AWS_ENDPOINT_URL")
+        or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _session(profile: str | None, pid: int) -> boto3.Session:
+    """One session per profile and process (``pid`` keys the cache; forked children rebuild)."""
+    return boto3.Session(profile_name=profile)
+
+
+def session(env: Environment) -> boto3.Session:
+    """The boto3 session of ``env`` in this process (cached)."""
+    return _session(env.profile, os.getpid())
+
+
+def client_config(**retries: Any) -> botocore.config.Config:
+    return botocore.config.Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries=retries or {"mode": "standard", "total_max_attempts": HTTP_ATTEMPTS},
+        max_pool_connections=32,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _client(env: Environment, service: str, pid: int, attempts: int) -> Any:
+    sess = _session(env.profile, pid)
+    if sess.get_credentials() is None:
+        raise CredentialsMissing(
+            f"no AWS credentials for {env.describe()}: configure the profile "
+            "(aws configure --profile NAME) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+    return sess.client(
+        service,
+        region_name=env.region,
+        endpoint_url=env.endpoint_url,
+        config=client_config(mode="standard", total_max_attempts=attempts),
+    )
+
+
+def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATTEMPTS) -> Any:
+    """A low-level client for ``env``, made once per process and reused (thread-safe)."""
+    return _client(env, service, os.getpid(), attempts)
+
+
+@functools.lru_cache(maxsize=64)
+def _account_id(env: Environment) -> str | None:
+    try:
+        return client(env, "sts").get_caller_identity()["Account"]
+    except (bx.BotoCoreError, bx.ClientError):
+        return None
+
+
+def account_id(env: Environment) -> str | None:
+    """The AWS account id behind ``env`` via STS, or ``None`` where STS is unavailable."""
+    return _account_id(env)
+
+
+def clear_caches() -> None:
+    """Forget cached sessions, clients and account ids (after changing profiles)."""
+    _session.cache_clear()
+    _client.cache_clear()
+    _account_id.cache_clear()

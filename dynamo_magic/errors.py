@@ -1,0 +1,143 @@
+"""One exception hierarchy for every user-facing failure, and the one place that maps
+botocore errors onto it.
+
+Front ends show these as one line: magics as ``UsageError``, the CLI as ``Error: ...`` with
+``exit_code``, panels in their output area. Messages say what went wrong and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+
+class DynamoMagicError(Exception):
+    """Base of every error dynamo_magic raises on purpose; ``str(err)`` is the one-line message."""
+
+    exit_code = 1
+
+
+# -- bad input or refusals: nothing was written (CLI exit code 2) ----------------------------
+class UsageProblem(DynamoMagicError):
+    """The request cannot be carried out as asked; nothing was read or written."""
+
+    exit_code = 2
+
+
+class EnvironmentNotFound(UsageProblem):
+    """An environment/profile name that resolves to nothing."""
+
+
+class CredentialsMissing(UsageProblem):
+    """No credentials for an environment."""
+
+
+class EndpointUnreachable(UsageProblem):
+    """The DynamoDB endpoint could not be reached."""
+
+
+class TableNotFound(UsageProblem):
+    """A table (or index) that does not exist in the environment."""
+
+
+class IndexNotFound(TableNotFound):
+    """A GSI/LSI name that the table does not have."""
+
+
+class InvalidQuery(UsageProblem):
+    """A key condition, filter, projection, operator or value that does not fit the table."""
+
+
+class UnsafeOperation(UsageProblem):
+    """A refused operation: same table both sides, schema mismatch, missing confirmation."""
+
+
+class ConfirmationRequired(UnsafeOperation):
+    """A destructive or protected write that needs explicit confirmation (``--yes``)."""
+
+
+# -- failures while working (CLI exit code 1) -------------------------------------------------
+class AccessDenied(DynamoMagicError):
+    """The credentials lack a permission."""
+
+
+class Throttled(DynamoMagicError):
+    """DynamoDB kept throttling after all retries."""
+
+
+class CopyFailed(DynamoMagicError):
+    """A copy finished with items unwritten or verification failing; ``result`` has details."""
+
+    def __init__(self, message: str, result: object | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+class BackupFailed(DynamoMagicError):
+    """An on-demand backup could not be taken or restored."""
+
+
+class ServiceError(DynamoMagicError):
+    """Any other error reported by DynamoDB."""
+
+
+_CODE_TO_ERROR: dict[str, type[DynamoMagicError]] = {
+    "ResourceNotFoundException": TableNotFound,
+    "ValidationException": InvalidQuery,
+    "AccessDeniedException": AccessDenied,
+    "UnrecognizedClientException": CredentialsMissing,
+    "InvalidSignatureException": CredentialsMissing,
+    "ExpiredTokenException": CredentialsMissing,
+    "ProvisionedThroughputExceededException": Throttled,
+    "ThrottlingException": Throttled,
+    "RequestLimitExceeded": Throttled,
+    "ContinuousBackupsUnavailableException": BackupFailed,
+    "BackupInUseException": BackupFailed,
+    "BackupNotFoundException": BackupFailed,
+    "TableAlreadyExistsException": UnsafeOperation,
+    "TableInUseException": UnsafeOperation,
+}
+
+
+def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
+    """Map a botocore/boto3 exception to a ``DynamoMagicError`` with a one-line message.
+
+    ``context`` names what was being done (``"query table 'users' in env 'dev'"``).
+    """
+    from botocore import exceptions as bx  # botocore is a hard dependency; local for clarity
+
+    prefix = f"{context}: " if context else ""
+    if isinstance(exc, DynamoMagicError):
+        return exc
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        message = error.get("Message", "") or code
+        cls = _CODE_TO_ERROR.get(code, ServiceError)
+        if cls is TableNotFound:
+            message = f"{message} (check the table name and the environment)"
+        elif cls is CredentialsMissing:
+            message = f"{message} (check the profile's credentials)"
+        return cls(f"{prefix}{code}: {message}".replace("\n", " "))
+    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return CredentialsMissing(
+            f"{prefix}no AWS credentials found; configure the profile "
+            "(aws configure --profile NAME) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+    if isinstance(exc, bx.NoRegionError):
+        return UsageProblem(f"{prefix}no region set; add region= to the profile or pass a region")
+    if isinstance(exc, bx.ProfileNotFound):
+        return EnvironmentNotFound(
+            f"{prefix}{exc}; list profiles with: aws configure list-profiles"
+        )
+    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        return EndpointUnreachable(
+            f"{prefix}cannot reach the DynamoDB endpoint ({exc}); check endpoint_url and network"
+        )
+    if isinstance(exc, bx.BotoCoreError):
+        return ServiceError(f"{prefix}{exc}")
+    return DynamoMagicError(f"{prefix}{type(exc).__name__}: {exc}")
+
+
+def reraise(exc: BaseException, context: str = "") -> NoReturn:
+    """Raise ``translate(exc, context)`` from ``exc``."""
+    raise translate(exc, context) from exc

@@ -1,0 +1,95 @@
+"""Command options shared by the CLI and the magics, declared once (argparse form).
+
+Each entry is ``(flags, argparse keyword arguments)``; the CLI adds them to a subparser and the
+magics turn them into ``@magic_arguments.argument`` decorators, so both accept the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .expressions import SORT_KEY_OPERATORS
+
+Option = tuple[tuple[str, ...], dict[str, Any]]
+
+ENV: Option = (("-e", "--env"), {"help": "environment: an AWS profile name (default: configured)"})
+
+KEY_OPTIONS: list[Option] = [
+    (("-pk", "--pk"), {"dest": "pk_option", "metavar": "VALUE", "help": "partition key value"}),
+    (("-sk", "--sk"), {"metavar": "VALUE", "help": "sort key value (begins_with by default)"}),
+    (
+        ("--sk-op",),
+        {
+            "default": "begins_with",
+            "choices": SORT_KEY_OPERATORS,
+            "help": "sort key operator (default begins_with)",
+        },
+    ),
+    (("--sk2",), {"metavar": "VALUE", "help": "upper bound for --sk-op between"}),
+    (("-i", "--index"), {"help": "query this GSI or LSI instead of the table"}),
+]
+
+QUERY_OPTIONS: list[Option] = [
+    *KEY_OPTIONS,
+    ENV,
+    (
+        ("--filter",),
+        {"help": "filter, e.g. \"status = 'active' AND age > 30\"; :name binds a variable"},
+    ),
+    (("--select",), {"metavar": "A,B", "help": "attributes to return (keys always come too)"}),
+    (("--limit",), {"type": int, "metavar": "N", "help": "stop after N items"}),
+    (
+        ("-head", "--head"),
+        {"type": int, "nargs": "?", "const": 5, "metavar": "N", "help": "show the first N items"},
+    ),
+    (("-u", "--unique"), {"metavar": "ATTR", "help": "distinct values of ATTR with counts"}),
+    (("--summary",), {"action": "store_true", "help": "per-attribute summary of the result"}),
+    (("--count",), {"action": "store_true", "help": "count matching items (Select COUNT)"}),
+    (("--scan",), {"action": "store_true", "help": "parallel scan of the whole table or index"}),
+    (("--segments",), {"type": int, "metavar": "N", "help": "scan segments (with --scan)"}),
+    (("--consistent",), {"action": "store_true", "help": "strongly consistent read"}),
+    (("--reverse",), {"action": "store_true", "help": "descending sort-key order"}),
+    (("--flatten",), {"action": "store_true", "help": "expand map attributes into columns"}),
+    (
+        ("--numbers",),
+        {"choices": ("auto", "decimal", "float"), "help": "number columns: auto (exact), ..."},
+    ),
+]
+
+
+def query_kwargs(args: Any, pk: Any) -> dict[str, Any]:
+    """The ``api.fetch`` keyword arguments named by parsed query options."""
+    return {
+        "pk": pk,
+        "env": args.env,
+        "sk": args.sk,
+        "sk_op": args.sk_op,
+        "sk2": args.sk2,
+        "index": args.index,
+        "filter": args.filter,
+        "select": args.select,
+        "limit": args.limit if args.head is None else _head_limit(args),
+        "scan": args.scan,
+        "segments": args.segments,
+        "consistent": args.consistent,
+        "reverse": args.reverse,
+        "flatten": args.flatten,
+        "numbers": args.numbers,
+        "count": args.count,
+    }
+
+
+def _head_limit(args: Any) -> int | None:
+    # --head with --unique/--summary analyses everything and shows N rows; alone it reads N
+    if args.unique or args.summary:
+        return args.limit
+    return min(args.head, args.limit) if args.limit else args.head
+
+
+def partition_key(positional: str | None, option: str | None) -> str | None:
+    """``dynamo query -t T PK`` and ``dynamo query -t T -pk PK`` are the same request."""
+    from .errors import InvalidQuery
+
+    if positional is not None and option is not None and positional != option:
+        raise InvalidQuery("give the partition key once: either PK or --pk, not both")
+    return option if option is not None else positional

@@ -1,0 +1,171 @@
+"""A table's shape, read once from DescribeTable: keys with their types, indexes, billing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import IndexNotFound, InvalidQuery
+
+KEY_TYPES = {"S": "string", "N": "number", "B": "binary"}
+
+
+@dataclass(frozen=True)
+class KeyAttribute:
+    name: str
+    type: str  # S, N or B
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.type})"
+
+
+@dataclass(frozen=True)
+class KeySchema:
+    """The partition key and optional sort key of a table or index."""
+
+    hash: KeyAttribute
+    range: KeyAttribute | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.hash.name,) + ((self.range.name,) if self.range else ())
+
+    def __str__(self) -> str:
+        return f"{self.hash}" + (f" + {self.range}" if self.range else "")
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    kind: str  # "GSI" or "LSI"
+    key: KeySchema
+    projection: str  # ALL, KEYS_ONLY or INCLUDE
+    included: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What dynamo_magic needs to know about a table (parsed from DescribeTable)."""
+
+    name: str
+    key: KeySchema
+    indexes: dict[str, Index] = field(default_factory=dict)
+    billing_mode: str = "PROVISIONED"
+    status: str = "ACTIVE"
+    item_count: int | None = None  # approximate: DynamoDB refreshes it about every 6 hours
+    size_bytes: int | None = None  # approximate, as item_count
+    arn: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_description(cls, table: dict[str, Any]) -> TableSchema:
+        types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+
+        def keys(elements: list[dict[str, str]]) -> KeySchema:
+            by_role = {e["KeyType"]: e["AttributeName"] for e in elements}
+            hash_name, range_name = by_role["HASH"], by_role.get("RANGE")
+            return KeySchema(
+                KeyAttribute(hash_name, types[hash_name]),
+                KeyAttribute(range_name, types[range_name]) if range_name else None,
+            )
+
+        indexes = {}
+        for kind, entries in (
+            ("GSI", table.get("GlobalSecondaryIndexes", [])),
+            ("LSI", table.get("LocalSecondaryIndexes", [])),
+        ):
+            for entry in entries:
+                projection = entry.get("Projection", {})
+                indexes[entry["IndexName"]] = Index(
+                    entry["IndexName"],
+                    kind,
+                    keys(entry["KeySchema"]),
+                    projection.get("ProjectionType", "ALL"),
+                    tuple(projection.get("NonKeyAttributes", ())),
+                )
+        billing = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+        return cls(
+            name=table["TableName"],
+            key=keys(table["KeySchema"]),
+            indexes=indexes,
+            billing_mode=billing,
+            status=table.get("TableStatus", "ACTIVE"),
+            item_count=table.get("ItemCount"),
+            size_bytes=table.get("TableSizeBytes"),
+            arn=table.get("TableArn"),
+            raw=table,
+        )
+
+    def index(self, name: str) -> Index:
+        """The index ``name``; ``IndexNotFound`` lists the ones that exist."""
+        try:
+            return self.indexes[name]
+        except KeyError:
+            have = ", ".join(self.indexes) or "none"
+            raise IndexNotFound(
+                f"table '{self.name}' has no index '{name}' (indexes: {have})"
+            ) from None
+
+    def key_for(self, index: str | None) -> KeySchema:
+        """The key schema used to query the table (``index=None``) or one of its indexes."""
+        return self.index(index).key if index else self.key
+
+    def item_key_names(self, index: str | None = None) -> tuple[str, ...]:
+        """Attributes that identify an item when reading ``index``: its keys, then the table's."""
+        names = list(self.key_for(index).names)
+        names += [n for n in self.key.names if n not in names]
+        return tuple(names)
+
+    def type_of(self, attribute: str) -> str | None:
+        """The declared type (S/N/B) of a key attribute, ``None`` for non-key attributes."""
+        for key in [self.key, *(i.key for i in self.indexes.values())]:
+            for attr in (key.hash, key.range):
+                if attr and attr.name == attribute:
+                    return attr.type
+        return None
+
+    def require_sort_key(self, index: str | None) -> KeyAttribute:
+        key = self.key_for(index)
+        if key.range is None:
+            where = f"index '{index}'" if index else f"table '{self.name}'"
+            raise InvalidQuery(f"{where} has no sort key; drop the sort-key condition (--sk)")
+        return key.range
+
+    def describe_rows(self) -> list[dict[str, Any]]:
+        """One row for the table and one per index: for a DataFrame or a printed table."""
+        rows = [
+            {
+                "name": self.name,
+                "kind": "table",
+                "partition key": str(self.key.hash),
+                "sort key": str(self.key.range) if self.key.range else "",
+                "projection": "ALL",
+            }
+        ]
+        for index in self.indexes.values():
+            rows.append(
+                {
+                    "name": index.name,
+                    "kind": index.kind,
+                    "partition key": str(index.key.hash),
+                    "sort key": str(index.key.range) if index.key.range else "",
+                    "projection": index.projection
+                    + (f" ({', '.join(index.included)})" if index.included else ""),
+                }
+            )
+        return rows
+
+    def summary_line(self) -> str:
+        count = "?" if self.item_count is None else f"~{self.item_count:,}"
+        size = "?" if self.size_bytes is None else f"~{self.size_bytes:,}"
+        return (
+            f"table '{self.name}': key {self.key}; {len(self.indexes)} index(es); "
+            f"{self.billing_mode}; {count} items, {size} bytes (approximate)"
+        )
+
+    def __str__(self) -> str:
+        lines = [self.summary_line()]
+        for index in self.indexes.values():
+            inc = f" ({', '.join(index.included)})" if index.included else ""
+            lines.append(f"  {index.kind} {index.name}: {index.key}; {index.projection}{inc}")
+        return "\n".join(lines)

@@ -1,0 +1,125 @@
+"""Shared fixtures: a private AWS config per test, in-process moto, moto servers on loopback.
+
+Profiles (all fake credentials, never real ones):
+- ``dev``/``stage``: in-process moto (``mock_dynamo``) or, with ``servers``, server A;
+- ``acct-a``/``acct-b``/``prod-b``: with ``servers``, servers A and B (two "accounts");
+- ``noregion``: no region; ``nocreds``: no credentials.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from dynamo_magic import environments
+from dynamo_magic.settings import set_settings
+
+from moto_servers import MotoServer
+
+FAKE_KEYS = "aws_access_key_id = testing\naws_secret_access_key = testing\n"
+_AWS_VARS = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+)
+
+
+def write_profiles(folder: Path, endpoints: dict[str, str | None]) -> dict[str, str]:
+    """Write an AWS config/credentials pair; returns the environment variables pointing at it."""
+    config, credentials = [], []
+    for name, endpoint in endpoints.items():
+        header = "[default]" if name == "default" else f"[profile {name}]"
+        lines = [header, "region = us-east-1"]
+        if endpoint:
+            lines.append(f"endpoint_url = {endpoint}")
+        config.append("\n".join(lines))
+        credentials.append(f"[{name}]\n{FAKE_KEYS}")
+    config.append("[profile noregion]")
+    credentials.append(f"[noregion]\n{FAKE_KEYS}")
+    config.append("[profile nocreds]\nregion = us-east-1")
+    (folder / "config").write_text("\n\n".join(config) + "\n")
+    (folder / "credentials").write_text("\n".join(credentials))
+    return {
+        "AWS_CONFIG_FILE": str(folder / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "credentials"),
+        "DYNAMO_MAGIC_CONFIG": str(folder / "dynamo_magic.toml"),
+    }
+
+
+def reset_caches() -> None:
+    set_settings(None)
+    environments.clear_caches()
+
+
+@pytest.fixture(autouse=True)
+def isolated_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own AWS config (no real profile or key can leak in)."""
+    for var in _AWS_VARS:
+        monkeypatch.delenv(var, raising=False)
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    for var, value in write_profiles(
+        aws, {"default": None, "dev": None, "stage": None, "prod": None}
+    ).items():
+        monkeypatch.setenv(var, value)
+    reset_caches()
+    yield aws
+    reset_caches()
+
+
+@pytest.fixture
+def mock_dynamo() -> Iterator[None]:
+    """In-process moto for the whole test (fastest; not visible to other processes)."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_pair() -> Iterator[tuple[MotoServer, MotoServer]]:
+    """Two moto servers (two "accounts"), started once per session."""
+    a, b = MotoServer.start(), MotoServer.start()
+    yield a, b
+    a.stop()
+    b.stop()
+
+
+@pytest.fixture
+def servers(
+    moto_pair: tuple[MotoServer, MotoServer], isolated_aws: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[MotoServer, MotoServer]]:
+    """Both servers emptied, with profiles: dev/acct-a -> A, acct-b/prod-b -> B."""
+    a, b = moto_pair
+    a.reset()
+    b.reset()
+    endpoints = {
+        "default": a.url,
+        "dev": a.url,
+        "acct-a": a.url,
+        "acct-b": b.url,
+        "prod-b": b.url,
+    }
+    for var, value in write_profiles(isolated_aws, endpoints).items():
+        monkeypatch.setenv(var, value)
+    reset_caches()
+    yield a, b
+
+
+def client_for(profile: str = "dev") -> object:
+    """A plain boto3 client, as a test's own independent view of a server."""
+    return boto3.Session(profile_name=profile).client("dynamodb")
+
+
+def subprocess_env() -> dict[str, str]:
+    """The current environment (AWS config variables included) for a child process."""
+    return dict(os.environ)
