@@ -7,13 +7,16 @@ AWS profile), validate the request against the table's schema before reading, an
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
-from . import analysis, environments, read
-from .errors import InvalidQuery
+from . import analysis, copy_plan, copy_tasks, copying, environments, read, table_admin
+from .copy_plan import CopyPlan, CopyRequest
+from .copying import CopyResult
+from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
 from .expressions import (
     Placeholders,
     bind_partiql,
@@ -22,9 +25,10 @@ from .expressions import (
     projection,
     split_names,
 )
+from .parallel import Progress
 from .read import PageCallback, ReadResult
 from .schema import TableSchema
-from .settings import get_settings
+from .settings import NUMBER_POLICIES, get_settings
 
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 
@@ -32,6 +36,14 @@ DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 def _connect(env: str | None) -> tuple[environments.Environment, Any]:
     resolved = environments.resolve(env)
     return resolved, environments.client(resolved)
+
+
+def _number_policy(numbers: str | None) -> str:
+    """The number policy asked for (or configured), checked before anything is read."""
+    policy = numbers or get_settings().numbers
+    if policy not in NUMBER_POLICIES:
+        raise InvalidQuery(f"unknown number policy '{policy}'; use {', '.join(NUMBER_POLICIES)}")
+    return policy
 
 
 def describe(table: str, env: str | None = None) -> TableSchema:
@@ -65,7 +77,7 @@ def fetch(
     """Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither,
     a preview of the first items. Returns typed items with their statistics."""
     settings = get_settings()
-    numbers = numbers or settings.numbers
+    numbers = _number_policy(numbers)
     if limit is not None and limit < 1:
         raise InvalidQuery("--limit must be a positive number of items")
     if scan and pk is not None:
@@ -174,6 +186,7 @@ def run_partiql(
     lookup: Callable[[str], Any] | None = None,
 ) -> ReadResult:
     """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping)."""
+    numbers = _number_policy(numbers)
     text, bound = bind_partiql(statement, params, lookup)
     _, client = _connect(env)
     items, stats = read.partiql(client, text, bound, limit)
@@ -183,7 +196,7 @@ def run_partiql(
         table=_statement_table(text),
         mode="partiql",
         limit=limit,
-        numbers=numbers or get_settings().numbers,
+        numbers=numbers,
         flatten=flatten,
     )
 
@@ -237,3 +250,142 @@ def explore(
         return Exploration(result, view.head(head) if head else view, "attribute summary")
     frame = result.to_frame()
     return Exploration(result, frame.head(head) if head else frame, "items")
+
+
+# -- copying, backups, restore, truncate ---------------------------------------------------------
+def plan_copy(
+    table: str,
+    *,
+    source: str | None,
+    target: str | None,
+    target_table: str | None = None,
+    target_region: str | None = None,
+    pk: Any = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    mode: str = "replace",
+    backup: bool = True,
+    verify: str | None = None,
+) -> CopyPlan:
+    """Check a copy and estimate it, writing nothing (what ``--dry-run`` shows)."""
+    return copy_plan.plan_copy(
+        CopyRequest(
+            table=table,
+            source=source,
+            target=target,
+            target_table=target_table,
+            target_region=target_region,
+            pk=pk,
+            sk=sk,
+            sk_op=sk_op,
+            sk2=sk2,
+            index=index,
+            mode=mode,  # type: ignore[arg-type]
+            backup=backup,
+            verify=verify or get_settings().verify,
+        )
+    )
+
+
+def copy(
+    table: str,
+    *,
+    source: str | None,
+    target: str | None,
+    yes: bool = False,
+    dry_run: bool = False,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: str | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> CopyResult | CopyPlan:
+    """Copy a table (or a slice: ``pk=``, ``sk=``, ``index=``) from ``source`` to ``target``.
+
+    Returns the plan with ``dry_run=True``; otherwise the result, raising ``CopyFailed``
+    (with ``.result``) when items stayed unwritten, verification failed or it was interrupted.
+    """
+    plan = plan_copy(table, source=source, target=target, **options)
+    if dry_run:
+        return plan
+    copying.require_confirmation(plan, yes)
+    engine = copying.Engine.from_settings(
+        get_settings(), plan.source_items, workers, segments, backend
+    )
+    result = copying.execute(plan, engine, progress)
+    if not result.ok:
+        raise CopyFailed(result.summary_line(), result)
+    return result
+
+
+def backups(table: str, env: str | None = None) -> pd.DataFrame:
+    """The table's on-demand backups, newest first."""
+    _, client = _connect(env)
+    rows = [
+        {
+            "name": b.name,
+            "created": b.created,
+            "status": b.status,
+            "bytes": b.size_bytes,
+            "arn": b.arn,
+        }
+        for b in table_admin.list_backups(client, table)
+    ]
+    return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
+
+
+def truncate(
+    table: str,
+    env: str | None = None,
+    *,
+    yes: bool = False,
+    backup: bool = True,
+    progress: Progress | None = None,
+) -> CopyResult:
+    """Delete every item of ``table`` after an on-demand backup; needs ``yes=True``."""
+    resolved, client = _connect(env)
+    schema = read.describe_table(client, table, resolved.describe())
+    if not yes:
+        raise ConfirmationRequired(
+            f"truncate deletes every item of '{table}' in {resolved.describe()}: "
+            "confirm with --yes (yes=True)"
+        )
+    engine = copying.Engine.from_settings(get_settings(), schema.item_count)
+    return copying.truncate(copy_tasks.Side(resolved, table), schema, engine, backup, progress)
+
+
+def restore(
+    table: str,
+    env: str | None = None,
+    *,
+    backup: str | None = "latest",
+    into: str | None = None,
+    in_place: bool = False,
+    yes: bool = False,
+    progress: Progress | None = None,
+) -> Any:
+    """Restore a backup of ``table`` into the new table ``into``, or back into ``table``
+    itself (``in_place``: restored to a temporary table, then copied over in replace mode,
+    with a backup of the current contents first)."""
+    if bool(into) == bool(in_place):
+        raise InvalidQuery("choose where to restore: --into NEW_TABLE or --in-place")
+    resolved, client = _connect(env)
+    chosen = table_admin.find_backup(client, table, backup)
+    if into:
+        return table_admin.restore_to_new_table(client, chosen, into)
+    if not yes:
+        raise ConfirmationRequired(
+            f"restoring '{chosen.name}' replaces the contents of '{table}' in "
+            f"{resolved.describe()}: confirm with --yes (yes=True)"
+        )
+    temporary = f"{table}-restore-{int(time.time())}"
+    table_admin.restore_to_new_table(client, chosen, temporary)
+    try:
+        result = copy(
+            temporary, source=env, target=env, target_table=table, yes=True, progress=progress
+        )
+    finally:
+        table_admin.delete_table(client, temporary)
+    return result

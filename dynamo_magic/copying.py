@@ -1,0 +1,340 @@
+"""Carrying out a copy plan: create, back up, (truncate,) copy, (prune,) verify.
+
+Order of writes per mode (DESIGN.md "Copy semantics"):
+- replace: put every source item, then delete target items whose key the source lacks — an
+  item present on both sides is never missing from the target;
+- truncate: delete every target item (of the slice), then put;
+- merge: put only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import parallel
+from .copy_plan import CopyPlan
+from .copy_tasks import (
+    ContainsTask,
+    CopyTask,
+    PruneTask,
+    SegmentTask,
+    Side,
+    TaskResult,
+    contains_segment,
+    copy_segment,
+    count_segment,
+    digest_segment,
+    prune_segment,
+)
+from .errors import ConfirmationRequired
+from .parallel import NoProgress, Progress
+from .settings import Settings
+from .table_admin import Backup, create_backup, create_like
+from .write import RetryPolicy
+
+SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
+
+
+@dataclass
+class Verification:
+    method: str
+    source_count: int | None = None
+    target_count: int | None = None
+    ok: bool | None = None  # None: not verified
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.ok is None:
+            return "not verified"
+        counts = f"source {self.source_count:,}, target {self.target_count:,}"
+        return f"{self.method}: {'OK' if self.ok else 'MISMATCH'} ({counts}){self.detail}"
+
+
+@dataclass
+class CopyResult:
+    """What a copy did; ``ok`` only when nothing failed and verification passed."""
+
+    source: str
+    target: str
+    mode: str
+    scanned: int = 0
+    written: int = 0
+    deleted: int = 0
+    retried: int = 0
+    failed: int = 0
+    failed_file: str | None = None
+    seconds: float = 0.0
+    backup: Backup | None = None
+    created_target: bool = False
+    verification: Verification = field(default_factory=lambda: Verification("none"))
+    interrupted: bool = False
+
+    @property
+    def items_per_second(self) -> float:
+        return self.written / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted and self.verification.ok is not False
+
+    def add(self, task: TaskResult) -> None:
+        self.scanned += task.read
+        self.written += task.written
+        self.deleted += task.deleted
+        self.retried += task.retried
+        self.failed += task.failed
+
+    def rows(self) -> list[tuple[str, Any]]:
+        return [
+            ("source", self.source),
+            ("target", self.target + (" (created)" if self.created_target else "")),
+            ("mode", self.mode),
+            ("items scanned", self.scanned),
+            ("items written", self.written),
+            ("items deleted", self.deleted),
+            ("requests retried", self.retried),
+            ("items failed", self.failed),
+            ("failed items saved to", self.failed_file or ""),
+            ("seconds", round(self.seconds, 2)),
+            ("items/s", round(self.items_per_second, 1)),
+            ("backup", self.backup.name if self.backup else ""),
+            ("verification", str(self.verification)),
+            ("interrupted", self.interrupted),
+        ]
+
+    def summary_line(self) -> str:
+        state = "OK" if self.ok else ("INTERRUPTED" if self.interrupted else "FAILED")
+        line = (
+            f"copy {state}: {self.written:,} written, {self.deleted:,} deleted, "
+            f"{self.failed:,} failed, {self.retried:,} retried in {self.seconds:.1f} s "
+            f"({self.items_per_second:,.0f} items/s); verification {self.verification}"
+        )
+        if self.backup:
+            line += f"; backup {self.backup.name}"
+        if self.failed_file:
+            line += f"; unwritten items saved to {self.failed_file}"
+        return line
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=["", "value"]).set_index("")
+
+
+@dataclass
+class Engine:
+    """How work is spread: workers, segments, joblib backend, retries."""
+
+    workers: int
+    segments: int
+    backend: str
+    policy: RetryPolicy
+    failed_dir: Path
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        estimated_items: int | None,
+        workers: int | None = None,
+        segments: int | None = None,
+        backend: str | None = None,
+    ) -> Engine:
+        workers = workers or settings.workers or max(2, os.cpu_count() or 2)
+        return cls(
+            workers=workers,
+            segments=segments or settings.segments or workers * SEGMENTS_PER_WORKER,
+            backend=parallel.choose_backend(backend, estimated_items),
+            policy=RetryPolicy(settings.max_retries, settings.backoff_base, settings.backoff_cap),
+            failed_dir=Path.cwd(),
+        )
+
+
+def require_confirmation(plan: CopyPlan, yes: bool) -> None:
+    if plan.confirmations and not yes:
+        raise ConfirmationRequired(
+            f"{'; '.join(plan.confirmations)}: confirm with --yes (yes=True); "
+            "see the plan with --dry-run"
+        )
+
+
+def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) -> CopyResult:
+    """Carry out ``plan`` (already confirmed). Ctrl-C returns what was done, interrupted."""
+    progress = progress or NoProgress()
+    request = plan.request
+    result = CopyResult(
+        source=f"{plan.source.table} ({plan.source.env.label})",
+        target=f"{plan.target.table} ({plan.target.env.label})",
+        mode=request.mode,
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    failed_path = engine.failed_dir / f"dynamo-failed-{plan.target.table}-{stamp}.jsonl"
+    started = time.monotonic()
+    try:
+        if plan.create_target:
+            create_like(plan.target.client(), plan.source_schema, plan.target.table)
+            result.created_target = True
+        if plan.backup:
+            result.backup = create_backup(plan.target.client(), plan.target.table)
+        if request.mode == "truncate" and not plan.target_empty:
+            _prune(plan, engine, progress, result, str(failed_path), keep=None)
+        keys = _copy(plan, engine, progress, result, str(failed_path))
+        if request.mode == "replace" and not plan.target_empty:
+            _prune(plan, engine, progress, result, str(failed_path), keep=keys)
+        result.seconds = time.monotonic() - started
+        if result.failed:
+            result.failed_file = str(failed_path)
+        result.verification = verify(plan, engine, progress)
+    except KeyboardInterrupt:
+        result.interrupted = True
+        result.seconds = time.monotonic() - started
+        if failed_path.exists():
+            result.failed_file = str(failed_path)
+    finally:
+        progress.close()
+    return result
+
+
+def _segments(side: Side, engine: Engine, query: dict[str, Any] | None) -> list[SegmentTask]:
+    if query is not None:
+        return [SegmentTask(side, request=query, operation="query")]
+    return [SegmentTask(side, s, engine.segments) for s in range(engine.segments)]
+
+
+def _copy(
+    plan: CopyPlan, engine: Engine, progress: Progress, result: CopyResult, failed_path: str
+) -> frozenset[str] | None:
+    """Write the source (slice) into the target; returns slice keys when replace needs them."""
+    query = plan.slice_request
+    index = plan.request.index
+    partial_index = bool(index) and plan.source_schema.index(index).projection != "ALL"
+    collect = query is not None and plan.request.mode == "replace" and not plan.target_empty
+    tasks = [
+        CopyTask(
+            source=segment,
+            target=plan.target,
+            policy=engine.policy,
+            failed_path=failed_path,
+            full_items_from=plan.source if partial_index else None,
+            key_names=plan.key_names,
+            collect_keys=collect,
+        )
+        for segment in _segments(plan.source, engine, query)
+    ]
+    progress.start("copy", plan.source_items)
+    keys: set[str] = set()
+
+    def collect_result(task_result: TaskResult) -> None:
+        result.add(task_result)
+        keys.update(task_result.keys)
+
+    parallel.run(copy_segment, tasks, engine.workers, engine.backend, progress, collect_result)
+    return frozenset(keys) if collect else None
+
+
+def _prune(
+    plan: CopyPlan,
+    engine: Engine,
+    progress: Progress,
+    result: CopyResult,
+    failed_path: str,
+    keep: frozenset[str] | None,
+) -> None:
+    """Delete target items (of the slice): all (truncate) or those the source lacks (replace)."""
+    replace = plan.request.mode == "replace"
+    tasks = [
+        PruneTask(
+            target=segment,
+            key_names=plan.key_names,
+            policy=engine.policy,
+            failed_path=failed_path,
+            keep_if_in=plan.source if replace and keep is None else None,
+            keep_keys=keep if replace else None,
+        )
+        for segment in _segments(plan.target, engine, plan.slice_request)
+    ]
+    progress.start("delete", plan.target_items)
+    for task_result in parallel.run(prune_segment, tasks, engine.workers, engine.backend, progress):
+        result.deleted += task_result.deleted
+        result.retried += task_result.retried
+        result.failed += task_result.failed
+
+
+def verify(plan: CopyPlan, engine: Engine, progress: Progress) -> Verification:
+    """Compare source and target (slice). replace/truncate: equal counts (``count``) or equal
+    keys and content hashes (``full``); merge: the target holds at least (``count``) or
+    exactly (``full``) every source item."""
+    method = plan.request.verify
+    if method == "none":
+        return Verification("none")
+    if plan.request.mode == "merge" and method == "full":
+        return _verify_contains(plan, engine, progress)
+    function = count_segment if method == "count" else digest_segment
+    totals = []
+    for side in (plan.source, plan.target):
+        progress.start(f"verify {side.env.label}", None)
+        parts = parallel.run(
+            function,
+            _segments(side, engine, plan.slice_request),
+            engine.workers,
+            engine.backend,
+            progress,
+        )
+        totals.append((sum(p.count for p in parts), sum(p.digest for p in parts) % 2**128))
+    (source_count, source_digest), (target_count, target_digest) = totals
+    if plan.request.mode == "merge":
+        return Verification(method, source_count, target_count, target_count >= source_count)
+    ok = source_count == target_count and source_digest == target_digest
+    detail = "" if ok or source_count != target_count else "; contents differ"
+    return Verification(method, source_count, target_count, ok, detail)
+
+
+def _verify_contains(plan: CopyPlan, engine: Engine, progress: Progress) -> Verification:
+    tasks = [
+        ContainsTask(segment, plan.target, plan.key_names, engine.policy)
+        for segment in _segments(plan.source, engine, plan.slice_request)
+    ]
+    progress.start("verify", plan.source_items)
+    parts = parallel.run(contains_segment, tasks, engine.workers, engine.backend, progress)
+    checked, missing = sum(p.count for p in parts), sum(p.failed for p in parts)
+    detail = f"; {missing:,} source item(s) missing or different in the target" if missing else ""
+    return Verification("full", checked, checked - missing, not missing, detail)
+
+
+def truncate(
+    side: Side, schema: Any, engine: Engine, backup: bool, progress: Progress | None = None
+) -> CopyResult:
+    """Back up (unless told not to), then delete every item of the table in parallel."""
+    progress = progress or NoProgress()
+    result = CopyResult(source="", target=f"{side.table} ({side.env.label})", mode="truncate")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    failed_path = engine.failed_dir / f"dynamo-failed-{side.table}-{stamp}.jsonl"
+    started = time.monotonic()
+    try:
+        if backup:
+            result.backup = create_backup(side.client(), side.table)
+        tasks = [
+            PruneTask(segment, schema.key.names, engine.policy, str(failed_path))
+            for segment in _segments(side, engine, None)
+        ]
+        progress.start("delete", schema.item_count)
+        for task_result in parallel.run(
+            prune_segment, tasks, engine.workers, engine.backend, progress
+        ):
+            result.scanned += task_result.read
+            result.deleted += task_result.deleted
+            result.retried += task_result.retried
+            result.failed += task_result.failed
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        progress.close()
+    result.seconds = time.monotonic() - started
+    if failed_path.exists():
+        result.failed_file = str(failed_path)
+    return result

@@ -1,0 +1,404 @@
+"""Copy engine against two real moto servers ("accounts" A and B): every mode, key type,
+index kind and attribute type, compared item by item; safety rules; faults; restore."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import dynamo_magic.api as api
+from dynamo_magic import environments
+from dynamo_magic.errors import (
+    ConfirmationRequired,
+    CopyFailed,
+    IndexNotFound,
+    InvalidQuery,
+    TableNotFound,
+    UnsafeOperation,
+)
+from dynamo_magic.settings import get_settings, set_settings
+
+from conftest import client_for
+from fault_injection import Faults
+from tables import (
+    blobs_items,
+    create_blobs,
+    create_events,
+    create_orders,
+    events_items,
+    order_item,
+    orders_items,
+    put_all,
+    scan_all,
+)
+
+A, B = "acct-a", "acct-b"
+
+
+def keyed(items: list[dict], key_names: tuple[str, ...]) -> dict[str, dict]:
+    """Items by a canonical key text, with sets order-free, for exact comparison."""
+
+    def canon(av: dict) -> object:
+        ((tag, value),) = av.items()
+        if tag in ("SS", "NS", "BS"):
+            return {tag: sorted(value)}
+        if tag == "M":
+            return {tag: {k: canon(v) for k, v in value.items()}}
+        if tag == "L":
+            return {tag: [canon(v) for v in value]}
+        return av
+
+    def text(obj: object) -> str:
+        return json.dumps(obj, sort_keys=True, default=lambda b: b.hex())
+
+    return {
+        text({k: item[k] for k in key_names}): {n: canon(v) for n, v in item.items()}
+        for item in items
+    }
+
+
+ORDER_KEY = ("customer", "order-date")
+
+
+def table_items(profile: str, table: str, key=ORDER_KEY) -> dict[str, dict]:
+    return keyed(scan_all(client_for(profile), table), key)
+
+
+@pytest.fixture
+def orders_source(servers):
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    return client
+
+
+def stale_target() -> list[dict]:
+    """Target content before a copy: one changed overlapping item, two target-only items."""
+    changed = order_item(0, 1) | {"note": {"S": "stale"}}
+    only = [order_item(9, 1), order_item(9, 2)]
+    return [changed, *only]
+
+
+# -- whole table ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["replace", "truncate", "merge"])
+def test_whole_table_modes_end_exact(orders_source, mode):
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", stale_target())
+
+    # worker processes (loky), as large tables get; small ones default to threads
+    result = api.copy(
+        "orders", source=A, target=B, mode=mode, yes=True, verify="full", backend="loky"
+    )
+
+    source_items = table_items(A, "orders")
+    expected = dict(source_items)
+    if mode == "merge":  # puts only: target-only items stay
+        expected |= {
+            k: v for k, v in keyed(stale_target(), ORDER_KEY).items() if k not in source_items
+        }
+    assert table_items(B, "orders") == expected
+    assert result.written == len(source_items)
+    assert result.deleted == {"replace": 2, "truncate": 3, "merge": 0}[mode]
+    assert result.backup is not None  # the non-empty target was backed up first
+    assert result.ok
+
+
+@pytest.mark.parametrize(
+    ("create", "items", "key", "segments"),
+    [
+        (create_events, events_items(), ("device", "seq"), None),
+        # moto 5.2.5 crashes on a segmented scan of a binary hash key (TESTING.md): one segment
+        (create_blobs, blobs_items(), ("id",), 1),
+    ],
+    ids=["numeric-keys", "binary-key"],
+)
+def test_copy_into_missing_target_creates_it(servers, create, items, key, segments):
+    source = client_for(A)
+    create(source)
+    table = source.list_tables()["TableNames"][0]
+    put_all(source, table, items)
+
+    result = api.copy(table, source=A, target=B, segments=segments, verify="full")
+
+    assert result.created_target and result.ok
+    assert table_items(B, table, key) == table_items(A, table, key)
+    assert len(table_items(B, table, key)) == len(items)
+
+
+def test_created_target_has_source_indexes_and_billing(orders_source):
+    api.copy("orders", source=A, target=B, target_table="orders-copy")
+    source = api.describe("orders", env=A)
+    copied = api.describe("orders-copy", env=B)
+    assert copied.key == source.key
+    assert copied.billing_mode == source.billing_mode == "PAY_PER_REQUEST"
+    assert {n: (i.kind, i.key, i.projection) for n, i in copied.indexes.items()} == {
+        n: (i.kind, i.key, i.projection) for n, i in source.indexes.items()
+    }
+
+
+def test_items_near_the_size_limit(servers):
+    source = client_for(A)
+    create_events(source)
+    big = [
+        {"device": {"N": "1"}, "seq": {"N": str(i)}, "payload": {"S": chr(65 + i) * 390_000}}
+        for i in range(30)
+    ]
+    put_all(source, "events", big)
+    result = api.copy("events", source=A, target=B, verify="full")
+    assert result.ok and result.written == 30
+    assert table_items(B, "events", ("device", "seq")) == table_items(
+        A, "events", ("device", "seq")
+    )
+
+
+# -- slices --------------------------------------------------------------------------------------
+def in_slice(items: dict[str, dict], predicate) -> dict[str, dict]:
+    return {k: v for k, v in items.items() if predicate(v)}
+
+
+SLICES = {
+    "pk": (dict(pk="c1"), lambda i: i["customer"]["S"] == "c1"),
+    "pk+sk-prefix": (
+        dict(pk="c1", sk="2024-01-0"),
+        lambda i: i["customer"]["S"] == "c1" and i["order-date"]["S"].startswith("2024-01-0"),
+    ),
+    "pk+sk-between": (
+        dict(pk="c2", sk="2024-01-03", sk_op="between", sk2="2024-01-06"),
+        lambda i: (
+            i["customer"]["S"] == "c2" and "2024-01-03" <= i["order-date"]["S"] <= "2024-01-06"
+        ),
+    ),
+    "gsi-all": (dict(pk="open", index="status-total"), lambda i: i["status"]["S"] == "open"),
+    "gsi-keys-only": (dict(pk="eu", index="region-keys"), lambda i: i["region"]["S"] == "eu"),
+    "gsi-include": (
+        dict(pk="us", index="region-include", sk="2024-01-05", sk_op=">="),
+        lambda i: i["region"]["S"] == "us" and i["order-date"]["S"] >= "2024-01-05",
+    ),
+    "lsi": (
+        dict(pk="c0", index="by-total", sk="5", sk_op="<"),
+        lambda i: i["customer"]["S"] == "c0" and float(i["total"]["N"]) < 5,
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", ["replace", "truncate", "merge"])
+@pytest.mark.parametrize("name", list(SLICES))
+def test_slice_copy_makes_target_slice_equal(orders_source, name, mode):
+    options, predicate = SLICES[name]
+    target = client_for(B)
+    create_orders(target)
+    # target: a stale copy of every source item in the slice plus extra slice members
+    stale = [order_item(c, n) | {"note": {"S": "stale"}} for c in range(3) for n in range(1, 11)]
+    extra = [order_item(c, n) for c in (0, 1, 2) for n in (20, 21)]
+    put_all(target, "orders", stale + extra)
+    before = table_items(B, "orders")
+
+    result = api.copy("orders", source=A, target=B, mode=mode, yes=True, **options)
+
+    source_slice = in_slice(table_items(A, "orders"), predicate)
+    after = table_items(B, "orders")
+    assert source_slice, "the slice must not be empty for this test to mean anything"
+    assert result.written == len(source_slice)
+    # every source slice item arrived whole (index entries with partial projections too)
+    assert {k: after[k] for k in source_slice} == source_slice
+    extra_in_slice = {k for k in in_slice(before, predicate) if k not in source_slice}
+    if mode == "merge":
+        assert extra_in_slice <= after.keys()
+    else:  # the target slice now equals the source slice
+        assert in_slice(after, predicate) == source_slice
+    # nothing outside the slice was touched
+    outside = {k: v for k, v in before.items() if not predicate(v)}
+    assert {k: after[k] for k in outside} == outside
+
+
+# -- faults: throttling and UnprocessedItems -----------------------------------------------------
+def faulty_target(faults: Faults) -> None:
+    """Install faults on the target client the (threading) workers will use."""
+    faults.install(environments.client(environments.resolve(B)))
+
+
+def test_copy_is_exact_despite_throttling_and_unprocessed_items(servers):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=4, per_device=100))
+    create_events(client_for(B))
+    faults = Faults(throttle=0.10, unprocessed=0.30)
+    faulty_target(faults)
+
+    result = api.copy("events", source=A, target=B, backend="threading", verify="full")
+
+    assert faults.held_back > 50 and faults.throttled > 3  # the faults really happened
+    assert result.ok and result.written == 400 and result.retried >= faults.held_back
+    assert table_items(B, "events", ("device", "seq")) == table_items(
+        A, "events", ("device", "seq")
+    )
+
+
+def test_items_left_unwritten_are_reported_and_saved(servers, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    set_settings(get_settings().replace(max_retries=0))
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=2, per_device=100))
+    create_events(client_for(B))
+    faulty_target(Faults(unprocessed=0.30))
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading")
+
+    result = failure.value.result
+    saved = [json.loads(line) for line in Path(result.failed_file).read_text().splitlines()]
+    assert result.failed == len(saved) > 0
+    assert result.written + result.failed == 200
+    saved_keys = {
+        (r["PutRequest"]["Item"]["device"]["N"], r["PutRequest"]["Item"]["seq"]["N"]) for r in saved
+    }
+    target_keys = {(i["device"]["N"], i["seq"]["N"]) for i in scan_all(client_for(B), "events")}
+    assert not saved_keys & target_keys  # exactly the unwritten items were saved
+    assert len(target_keys) == result.written
+    assert "failed" in str(failure.value) and result.failed_file in str(failure.value)
+
+
+# -- safety --------------------------------------------------------------------------------------
+def assert_untouched(profile: str, table: str, before: dict) -> None:
+    assert table_items(profile, table) == before
+
+
+@pytest.mark.parametrize("target", ["acct-a", "dev"], ids=["same-env", "same-account-other-name"])
+def test_same_table_is_refused(orders_source, target):
+    before = table_items(A, "orders")
+    with pytest.raises(UnsafeOperation, match="same table"):
+        api.copy("orders", source=A, target=target, yes=True)
+    assert_untouched(A, "orders", before)
+
+
+def test_key_schema_mismatch_is_refused_before_any_write(orders_source):
+    target = client_for(B)
+    create_events(target, name="orders")  # same name, other keys
+    put_all(target, "orders", events_items(1, 3))
+    with pytest.raises(UnsafeOperation, match="key schemas differ") as refused:
+        api.copy("orders", source=A, target=B, yes=True)
+    assert "customer (S)" in str(refused.value) and "device (N)" in str(refused.value)
+    assert len(scan_all(target, "orders")) == 3
+    assert not target.list_backups()["BackupSummaries"]
+
+
+def test_non_empty_and_protected_targets_need_confirmation(orders_source):
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", stale_target())
+    before = table_items(B, "orders")
+    with pytest.raises(ConfirmationRequired, match="--yes"):
+        api.copy("orders", source=A, target=B)
+    assert_untouched(B, "orders", before)
+    # prod-b points at the same server as acct-b: a protected environment name
+    with pytest.raises(ConfirmationRequired, match="protected"):
+        api.copy("orders", source=A, target="prod-b", target_table="fresh")
+    assert "fresh" not in target.list_tables()["TableNames"]
+
+
+def test_empty_source_over_non_empty_target_is_announced_and_confirmed(servers):
+    create_orders(client_for(A))
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", stale_target())
+    plan = api.plan_copy("orders", source=A, target=B)
+    assert any("would empty the target" in w for w in plan.warnings)
+    with pytest.raises(ConfirmationRequired):
+        api.copy("orders", source=A, target=B)
+    assert len(scan_all(target, "orders")) == 3
+
+
+def test_dry_run_writes_nothing_and_describes_the_plan(orders_source):
+    target = client_for(B)
+    plan = api.copy("orders", source=A, target=B, dry_run=True)
+    text = str(plan)
+    assert "will be created" in text and "30 (exact)" in text and "nothing written" in text
+    assert plan.write_units >= 30 and plan.create_target
+    assert target.list_tables()["TableNames"] == []
+
+
+def test_backup_unsupported_refuses_unless_opted_out(orders_source):
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", stale_target())
+    before = table_items(B, "orders")
+
+    def refuse_backup(request, **_):
+        from botocore.awsrequest import AWSResponse
+
+        from fault_injection import _Body
+
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
+                "message": "backups are not supported",
+            }
+        ).encode()
+        return AWSResponse(request.url, 400, {}, _Body(body))
+
+    environments.client(environments.resolve(B)).meta.events.register(
+        "before-send.dynamodb.CreateBackup", refuse_backup
+    )
+    with pytest.raises(Exception, match="--no-backup"):
+        api.copy("orders", source=A, target=B, yes=True, backend="threading")
+    assert_untouched(B, "orders", before)
+    result = api.copy("orders", source=A, target=B, yes=True, backup=False, backend="threading")
+    assert result.ok and result.backup is None
+
+
+# -- bad input -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        (dict(source="nosuch"), Exception, "unknown environment 'nosuch'"),
+        (dict(table="nosuch"), TableNotFound, "not found"),
+        (dict(pk="c1", index="nosuch"), IndexNotFound, "no index 'nosuch'"),
+        (dict(pk="c1", sk="x", sk_op="~"), InvalidQuery, "unknown sort-key operator"),
+        (dict(pk="eu", index="region-keys", sk="x"), InvalidQuery, "no sort key"),
+        (dict(sk="x"), InvalidQuery, "give --pk"),
+        (dict(mode="wipe"), InvalidQuery, "unknown mode"),
+    ],
+)
+def test_bad_input_writes_nothing(orders_source, options, error, match):
+    kwargs = dict(table="orders", source=A, target=B, yes=True) | options
+    with pytest.raises(error, match=match):
+        api.copy(kwargs.pop("table"), **kwargs)
+    assert client_for(B).list_tables()["TableNames"] == []
+
+
+# -- backups, restore, truncate ------------------------------------------------------------------
+def test_restore_in_place_brings_back_the_overwritten_data(orders_source):
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", stale_target())
+    original = table_items(B, "orders")
+    result = api.copy("orders", source=A, target=B, yes=True)
+    assert table_items(B, "orders") != original
+    assert result.backup.name in set(api.backups("orders", env=B)["name"])
+
+    api.restore("orders", env=B, backup=result.backup.name, in_place=True, yes=True)
+
+    assert table_items(B, "orders") == original
+    assert client_for(B).list_tables()["TableNames"] == ["orders"]  # temporary table removed
+
+
+def test_restore_into_new_table(orders_source):
+    api.copy("orders", source=A, target=B)
+    client_for(B).create_backup(TableName="orders", BackupName="manual")
+    api.restore("orders", env=B, backup="manual", into="orders-restored")
+    assert table_items(B, "orders-restored") == table_items(A, "orders")
+    with pytest.raises(InvalidQuery, match="--into"):
+        api.restore("orders", env=B)
+
+
+def test_truncate_backs_up_then_empties(orders_source):
+    with pytest.raises(ConfirmationRequired):
+        api.truncate("orders", env=A)
+    assert len(scan_all(orders_source, "orders")) == 30
+    result = api.truncate("orders", env=A, yes=True)
+    assert result.deleted == 30 and result.backup is not None
+    assert scan_all(orders_source, "orders") == []
