@@ -8,8 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from .api import count, describe, fetch, head, partiql, query, run_partiql, scan, summary, unique
+from .api import (
+    backups,
+    copy,
+    count,
+    describe,
+    fetch,
+    head,
+    partiql,
+    plan_copy,
+    query,
+    restore,
+    run_partiql,
+    scan,
+    summary,
+    truncate,
+    unique,
+)
+from .copy_plan import CopyPlan
+from .copying import CopyResult
 from .errors import (
+    ConfirmationRequired,
+    CopyFailed,
     DynamoMagicError,
     InvalidQuery,
     TableNotFound,
@@ -21,23 +41,32 @@ from .settings import Settings, get_settings, set_settings
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConfirmationRequired",
+    "CopyFailed",
+    "CopyPlan",
+    "CopyResult",
     "DynamoMagicError",
     "InvalidQuery",
     "Settings",
     "TableNotFound",
     "UnsafeOperation",
     "UsageProblem",
+    "backups",
+    "copy",
     "count",
     "describe",
     "fetch",
     "get_settings",
     "head",
     "partiql",
+    "plan_copy",
     "query",
+    "restore",
     "run_partiql",
     "scan",
     "set_settings",
     "summary",
+    "truncate",
     "unique",
 ]
 

@@ -6,18 +6,41 @@ Exit codes: 0 success (an empty result too), 2 bad input or refused, 1 other fai
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
 from . import api
 from .codec import item_json
-from .errors import DynamoMagicError
-from .options import ENV, QUERY_OPTIONS, Option, partition_key, query_kwargs
+from .copy_plan import CopyPlan
+from .errors import CopyFailed, DynamoMagicError
+from .options import (
+    COPY_OPTIONS,
+    ENV,
+    QUERY_OPTIONS,
+    RESTORE_OPTIONS,
+    TABLE_ENV_OPTIONS,
+    TRUNCATE_OPTIONS,
+    Option,
+    copy_kwargs,
+    partition_key,
+    query_kwargs,
+)
+from .progress_bars import TqdmProgress
 
 FORMATS = ("table", "json", "csv")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad input as one ``Error: ...`` line (exit 2), not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"Error: {message} (see: {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
 
 
 def _add(parser: argparse.ArgumentParser, options: list[Option]) -> None:
@@ -26,7 +49,7 @@ def _add(parser: argparse.ArgumentParser, options: list[Option]) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dynamo",
         description="Query DynamoDB tables and indexes across AWS accounts.",
     )
@@ -62,6 +85,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add(partiql, [ENV])
     partiql.add_argument("--format", choices=FORMATS, default="table", help="output format")
     partiql.set_defaults(handler=_partiql)
+
+    copy = commands.add_parser(
+        "copy",
+        help="copy a table or a slice of it from one environment to another",
+        description="Copy a whole table, or a slice (--pk [--sk] [--index]), across accounts. "
+        "Exit 0 done and verified, 1 failed, 2 bad input or refused (nothing written).",
+    )
+    copy.add_argument("-t", "--table", required=True, help="source table name")
+    _add(copy, COPY_OPTIONS)
+    copy.set_defaults(handler=_copy)
+
+    restore = commands.add_parser(
+        "restore", help="restore a backup into a new table or back into the table"
+    )
+    _add(restore, TABLE_ENV_OPTIONS + RESTORE_OPTIONS)
+    restore.set_defaults(handler=_restore)
+
+    backups = commands.add_parser("backups", help="list a table's on-demand backups")
+    _add(backups, TABLE_ENV_OPTIONS)
+    backups.set_defaults(handler=_backups)
+
+    truncate = commands.add_parser("truncate", help="delete every item (backed up first)")
+    _add(truncate, TABLE_ENV_OPTIONS + TRUNCATE_OPTIONS)
+    truncate.set_defaults(handler=_truncate)
     return parser
 
 
@@ -118,20 +165,60 @@ def _partiql(args: argparse.Namespace) -> None:
     _print_items(result, result.to_frame(), args.format)
 
 
+def _copy(args: argparse.Namespace) -> None:
+    progress = None if args.no_progress or args.dry_run else TqdmProgress()
+    outcome = api.copy(args.table, progress=progress, **copy_kwargs(args))
+    print(outcome if isinstance(outcome, CopyPlan) else outcome.summary_line())
+
+
+def _restore(args: argparse.Namespace) -> None:
+    outcome = api.restore(
+        args.table,
+        env=args.env,
+        backup=args.backup,
+        into=args.into,
+        in_place=args.in_place,
+        yes=args.yes,
+        progress=TqdmProgress(),
+    )
+    if args.into:
+        print(f"restored into new table '{args.into}'")
+    else:
+        print(outcome.summary_line())
+
+
+def _backups(args: argparse.Namespace) -> None:
+    _print_frame(api.backups(args.table, env=args.env), "table")
+
+
+def _truncate(args: argparse.Namespace) -> None:
+    result = api.truncate(
+        args.table, env=args.env, yes=args.yes, backup=not args.no_backup, progress=TqdmProgress()
+    )
+    print(result.summary_line())
+    if not result.ok:
+        raise CopyFailed(result.summary_line(), result)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dynamo`` console script; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad arguments (2, already reported)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         args.handler(args)
+        sys.stdout.flush()
     except DynamoMagicError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `dynamo query ... | head`
-        return 0
-    return 0
+    except BrokenPipeError:  # `dynamo query ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -194,7 +194,8 @@ def _number_column(values: list[Any], numbers: str) -> Any:
     floats = [None if v is None else _exact_float(v) for v in values]
     if all(f is not None for f, v in zip(floats, values, strict=True) if v is not None):
         return pd.array(floats, dtype="Float64")
-    return pd.array([None if v is None else number_value(v, "auto") for v in values], dtype=object)
+    # one value a float cannot hold: the whole column stays exact, one type for every row
+    return pd.array([None if v is None else Decimal(v) for v in values], dtype=object)
 
 
 def _column(tags: set[str], values: list[Any], numbers: str) -> Any:
@@ -226,6 +227,8 @@ def items_to_frame(
             if column is None:
                 columns[name] = column = []
             column.append((row, av))
+    if flatten:
+        columns = _flatten_maps(columns)
     data: dict[str, Any] = {}
     order = [k for k in key_names if k in columns] + [c for c in columns if c not in key_names]
     for name in order:
@@ -245,24 +248,32 @@ def items_to_frame(
                 converted[row] = from_attribute(av, numbers)
             converted = pd.array(converted, dtype=object)
         data[name] = converted
-    frame = pd.DataFrame(data, index=pd.RangeIndex(n))
-    return _flatten_maps(frame) if flatten else frame
+    return pd.DataFrame(data, index=pd.RangeIndex(n))
 
 
-def _flatten_maps(frame: pd.DataFrame) -> pd.DataFrame:
-    """Expand columns that hold only maps into ``column.key`` columns (nested maps too)."""
-    parts = []
-    for name in frame.columns:
-        column = frame[name]
-        present = column.dropna()
-        if column.dtype == object and len(present) and all(isinstance(v, dict) for v in present):
-            records = [v if isinstance(v, dict) else {} for v in column]
-            flat = pd.json_normalize(records, sep=".").add_prefix(f"{name}.")
-            flat.index = frame.index
-            parts.append(flat)
-        else:
-            parts.append(column.to_frame())
-    return pd.concat(parts, axis=1) if parts else frame
+Cells = list[tuple[int, AttributeValue]]  # (row, typed value) of one column
+
+
+def _flatten_maps(columns: dict[str, Cells]) -> dict[str, Cells]:
+    """Expand columns that hold only maps (NULL aside) into ``column.key`` columns, nested
+    maps too, in place of the map column. Done on typed values, so the sub-columns get the
+    same dtypes as top-level attributes (Int64, string, exact Decimal...)."""
+    flat: dict[str, Cells] = {}
+    for name, cells in columns.items():
+        maps = [(row, av) for row, av in cells if "NULL" not in av]
+        if not maps or any("M" not in av for _, av in maps):
+            flat.setdefault(name, []).extend(cells)
+            continue
+        sub: dict[str, Cells] = {}
+        for row, av in maps:
+            for key, value in av["M"].items():
+                sub.setdefault(f"{name}.{key}", []).append((row, value))
+        if not sub:  # only empty maps: keep the column as it is
+            flat.setdefault(name, []).extend(cells)
+            continue
+        for sub_name, sub_cells in _flatten_maps(sub).items():
+            flat.setdefault(sub_name, []).extend(sub_cells)
+    return flat
 
 
 # -- plain JSON --------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class CopyRequest:
     verify: str = "count"
 
 
-@dataclass
+@dataclass(repr=False)
 class CopyPlan:
     """Everything decided before the first write; ``str(plan)`` is the readable dry run."""
 
@@ -148,10 +148,15 @@ class CopyPlan:
             f"  {k.ljust(width)}  {v}" for k, v in self.rows()
         )
 
+    __repr__ = __str__
+
     def to_frame(self) -> Any:
         import pandas as pd
 
         return pd.DataFrame(self.rows(), columns=["", "plan"]).set_index("")
+
+    def _repr_html_(self) -> str:
+        return "<b>Copy plan</b> (nothing written)" + self.to_frame().to_html()
 
 
 def _resolve(request: CopyRequest) -> tuple[Environment, Environment]:

@@ -55,7 +55,7 @@ class Verification:
         return f"{self.method}: {'OK' if self.ok else 'MISMATCH'} ({counts}){self.detail}"
 
 
-@dataclass
+@dataclass(repr=False)
 class CopyResult:
     """What a copy did; ``ok`` only when nothing failed and verification passed."""
 
@@ -124,6 +124,12 @@ class CopyResult:
         import pandas as pd
 
         return pd.DataFrame(self.rows(), columns=["", "value"]).set_index("")
+
+    def __repr__(self) -> str:
+        return self.summary_line()
+
+    def _repr_html_(self) -> str:
+        return f"<b>{self.summary_line().split(':')[0]}</b>" + self.to_frame().to_html()
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions as bx
+import botocore.loaders
 import botocore.session
 
 from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
@@ -105,8 +106,24 @@ def _has_custom_endpoint(session: boto3.Session) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _session(profile: str | None, pid: int) -> boto3.Session:
-    """One session per profile and process (``pid`` keys the cache; forked children rebuild)."""
-    return boto3.Session(profile_name=profile)
+    """One session per profile and process (``pid`` keys the cache; forked children rebuild).
+
+    Sessions share one botocore data loader: each new loader parses AWS's endpoint and service
+    JSON again (~0.1 s), which every environment (and every ``clear_caches``) would repeat.
+    """
+    core = botocore.session.Session(profile=profile)
+    loader = _data_loader(core.get_config_variable("data_path"), pid)
+    core.register_component("data_loader", loader)
+    sess = boto3.Session(botocore_session=core)
+    # boto3 appends its own data folder to the loader's search path on every session
+    loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return sess
+
+
+@functools.lru_cache(maxsize=4)
+def _data_loader(data_path: str | None, pid: int) -> botocore.loaders.Loader:
+    """AWS's static model data (endpoints, service shapes): loaded once per process."""
+    return botocore.loaders.create_loader(data_path)
 
 
 def session(env: Environment) -> boto3.Session:

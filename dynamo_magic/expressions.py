@@ -149,7 +149,7 @@ _FUNCTIONS = {
     "begins_with": 2,
     "contains": 2,
 }
-_KEYWORDS = {"and", "or", "not", "between", "in", "size", "true", "false", "null"}
+_KEYWORDS = {"and", "or", "not", "between", "in", "true", "false", "null"}  # not names
 FILTER_EXAMPLE = "--filter \"status = 'active' AND age > 30\""
 
 
@@ -191,6 +191,11 @@ class _FilterParser:
     def word(self) -> str:
         tok = self.peek()
         return tok.text.lower() if tok and tok.kind == "word" else ""
+
+    def next_is(self, text: str) -> bool:
+        """Whether the token after the current one is ``text`` (a function's ``(``)."""
+        nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+        return nxt is not None and nxt.text == text
 
     def take(self) -> _Token:
         tok = self.peek()
@@ -244,10 +249,8 @@ class _FilterParser:
             inner = self.or_()
             self.expect(")")
             return f"({inner})"
-        if tok and tok.kind == "word" and tok.text.lower() in _FUNCTIONS:
-            nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
-            if nxt and nxt.text == "(":
-                return self.function()
+        if tok and tok.kind == "word" and tok.text.lower() in _FUNCTIONS and self.next_is("("):
+            return self.function()
         left = self.operand()
         tok = self.peek()
         if tok is None:
@@ -295,7 +298,7 @@ class _FilterParser:
         if tok is None:
             return self.fail("the filter ends too early")
         low = tok.text.lower()
-        if tok.kind == "word" and low == "size":
+        if tok.kind == "word" and low == "size" and self.next_is("("):  # else an attribute
             self.take()
             self.expect("(")
             inner = self.path()

@@ -7,18 +7,31 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 from __future__ import annotations
 
 import dataclasses
+import re
 import shlex
 from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.display import display
 from traitlets import Bool, Enum, Int, Unicode, observe
 
 from . import api
-from .errors import DynamoMagicError
-from .options import QUERY_OPTIONS, Option, partition_key, query_kwargs
+from .copy_plan import CopyPlan
+from .errors import CopyFailed, DynamoMagicError
+from .options import (
+    COPY_OPTIONS,
+    ENV,
+    QUERY_OPTIONS,
+    RESTORE_OPTIONS,
+    Option,
+    copy_kwargs,
+    partition_key,
+    query_kwargs,
+)
+from .progress_bars import TqdmProgress
 from .settings import NUMBER_POLICIES, get_settings, set_settings
 
 
@@ -64,6 +77,7 @@ class DynamoMagic(Magics):
                 with self.hold_trait_notifications():
                     setattr(self, name, getattr(get_settings(), name))
 
+    @no_var_expand  # {x} and $x are not pasted into filters: :x binds a variable instead
     @line_cell_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name (line form)")
@@ -79,13 +93,13 @@ class DynamoMagic(Magics):
         """
         if cell is not None:
             return self._partiql(line, cell)
-        args = parse_argstring(self.dynamo_query, line)
+        args = self.dynamo_query.parser.parse_args(_split(line))
         if not args.table:
             raise UsageError("usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?")
         try:
             pk = partition_key(args.pk, args.pk_option)
             kwargs = query_kwargs(args, pk)
-            params = dict(self.shell.user_ns) if args.filter and ":" in args.filter else None
+            params = self._variables(args.filter)
             found = api.explore(
                 args.table,
                 head=args.head,
@@ -98,8 +112,76 @@ class DynamoMagic(Magics):
             raise UsageError(str(exc)) from None
         return self._deliver(found.view, found.summary_line, args.out)
 
+    @no_var_expand
+    @line_magic
+    @magic_arguments()
+    @argument("table", nargs="?", help="source table name")
+    @argument("-t", "--table", dest="table_option", help="source table name (CLI form)")
+    @argument("-o", "--out", metavar="NAME", help="store the result (or plan) in this variable")
+    @_with_options(COPY_OPTIONS)
+    def dynamo_copy(self, line: str) -> Any:
+        """Copy a table, or a slice of it, from one environment to another.
+
+        ``%dynamo_copy TABLE --source A --target B [--pk V [--sk V]] [--mode M] [--dry-run]
+        [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
+        """
+        args = self.dynamo_copy.parser.parse_args(_split(line))
+        table = args.table or args.table_option
+        if not table:
+            raise UsageError("usage: %dynamo_copy TABLE --source A --target B [options]")
+        progress = None if args.no_progress or args.dry_run else self._progress()
+        try:
+            outcome = api.copy(table, progress=progress, **copy_kwargs(args))
+        except CopyFailed as exc:
+            if exc.result is not None:
+                display(exc.result)
+            raise UsageError(str(exc)) from None
+        except DynamoMagicError as exc:
+            raise UsageError(str(exc)) from None
+        summary = "" if isinstance(outcome, CopyPlan) else outcome.summary_line()
+        return self._deliver(outcome, summary, args.out)
+
+    @no_var_expand
+    @line_magic
+    @magic_arguments()
+    @argument("table", nargs="?", help="table name")
+    @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
+    @_with_options([ENV, *RESTORE_OPTIONS])
+    def dynamo_restore(self, line: str) -> Any:
+        """List a table's backups, or restore one: ``--into NEW_TABLE`` or ``--in-place --yes``.
+
+        ``%dynamo_restore TABLE --env E`` alone returns the backups, newest first.
+        """
+        args = self.dynamo_restore.parser.parse_args(_split(line))
+        table = args.table or args.table_option
+        if not table:
+            raise UsageError("usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
+        try:
+            if not args.into and not args.in_place:
+                found = api.backups(table, env=args.env)
+                print(f"{len(found)} backup(s) of {table}; restore one with --into or --in-place")
+                return found
+            outcome = api.restore(
+                table,
+                env=args.env,
+                backup=args.backup,
+                into=args.into,
+                in_place=args.in_place,
+                yes=args.yes,
+                progress=self._progress(),
+            )
+        except DynamoMagicError as exc:
+            raise UsageError(str(exc)) from None
+        if args.into:
+            print(f"restored into new table '{args.into}'")
+            return outcome
+        return self._deliver(outcome, outcome.summary_line(), None)
+
+    def _progress(self) -> Any:
+        return TqdmProgress(notebook=True, enabled=get_settings().progress)
+
     def _partiql(self, line: str, cell: str) -> Any:
-        words = shlex.split(line)
+        words = _split(line)
         out = words.pop(0) if words and not words[0].startswith("-") else None
         env = limit = None
         try:
@@ -122,13 +204,32 @@ class DynamoMagic(Magics):
     def _lookup(self, name: str) -> Any:
         return self.shell.user_ns[name]
 
+    def _variables(self, text: str | None) -> dict[str, Any] | None:
+        """The notebook variables a filter names as ``:name`` (bound as values, never pasted)."""
+        if not text:
+            return None
+        names = set(_PARAMETER.findall(text))
+        return {name: self.shell.user_ns[name] for name in names if name in self.shell.user_ns}
+
     def _deliver(self, view: Any, summary: str, out: str | None) -> Any:
-        print(summary)
+        if summary:
+            print(summary)
         if out:
             self.shell.user_ns[out] = view
             print(f"stored in {out}")
             return None
         return view
+
+
+_PARAMETER = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _split(line: str) -> list[str]:
+    """Shell-like words with quotes removed: ``--filter "status = 'x'"`` is one word."""
+    try:
+        return shlex.split(line)
+    except ValueError as exc:  # unbalanced quotes
+        raise UsageError(f"cannot read the options ({exc}); check the quotes") from None
 
 
 def register(ipython: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .expressions import SORT_KEY_OPERATORS
+from .settings import NUMBER_POLICIES
 
 Option = tuple[tuple[str, ...], dict[str, Any]]
 
@@ -34,7 +35,10 @@ QUERY_OPTIONS: list[Option] = [
     ENV,
     (
         ("--filter",),
-        {"help": "filter, e.g. \"status = 'active' AND age > 30\"; :name binds a variable"},
+        {
+            "help": "filter, e.g. \"status = 'active' AND age > 30\" "
+            "(in a notebook, :name binds the variable name)"
+        },
     ),
     (("--select",), {"metavar": "A,B", "help": "attributes to return (keys always come too)"}),
     (("--limit",), {"type": int, "metavar": "N", "help": "stop after N items"}),
@@ -52,7 +56,10 @@ QUERY_OPTIONS: list[Option] = [
     (("--flatten",), {"action": "store_true", "help": "expand map attributes into columns"}),
     (
         ("--numbers",),
-        {"choices": ("auto", "decimal", "float"), "help": "number columns: auto (exact), ..."},
+        {
+            "choices": NUMBER_POLICIES,
+            "help": "number columns: auto (Int64, Float64 or exact Decimal), decimal or float",
+        },
     ),
 ]
 
@@ -93,3 +100,83 @@ def partition_key(positional: str | None, option: str | None) -> str | None:
     if positional is not None and option is not None and positional != option:
         raise InvalidQuery("give the partition key once: either PK or --pk, not both")
     return option if option is not None else positional
+
+
+COPY_OPTIONS: list[Option] = [
+    (("-src", "--source"), {"required": True, "help": "environment to copy from"}),
+    (("-tgt", "--target"), {"required": True, "help": "environment to copy into"}),
+    (("--target-table",), {"metavar": "NAME", "help": "target table name (default: same)"}),
+    (("--target-region",), {"metavar": "REGION", "help": "target region (default: profile's)"}),
+    *KEY_OPTIONS,
+    (
+        ("--mode",),
+        {
+            "choices": ("replace", "truncate", "merge"),
+            "default": "replace",
+            "help": "replace (default: puts, then deletes target-only keys), truncate, merge",
+        },
+    ),
+    (("--dry-run",), {"action": "store_true", "help": "show the plan; write nothing"}),
+    (
+        ("--yes",),
+        {"action": "store_true", "help": "confirm writing into a non-empty/protected target"},
+    ),
+    (("--workers",), {"type": int, "metavar": "N", "help": "parallel worker processes"}),
+    (("--segments",), {"type": int, "metavar": "N", "help": "parallel scan segments"}),
+    (
+        ("--backend",),
+        {
+            "choices": ("auto", "loky", "threading"),
+            "help": "joblib backend (default auto: threads for small jobs)",
+        },
+    ),
+    (("--no-backup",), {"action": "store_true", "help": "do not back up the target first"}),
+    (
+        ("--verify",),
+        {"choices": ("count", "full", "none"), "help": "check after copying (default count)"},
+    ),
+    (("--no-progress",), {"action": "store_true", "help": "no progress bar"}),
+]
+
+TABLE_ENV_OPTIONS: list[Option] = [
+    (("-t", "--table"), {"required": True, "help": "table name"}),
+    ENV,
+]
+
+RESTORE_OPTIONS: list[Option] = [
+    (
+        ("--backup",),
+        {"default": "latest", "metavar": "ID", "help": "backup name or ARN (default latest)"},
+    ),
+    (("--into",), {"metavar": "NEW_TABLE", "help": "restore into this new table"}),
+    (("--in-place",), {"action": "store_true", "help": "restore back into the table itself"}),
+    (("--yes",), {"action": "store_true", "help": "confirm replacing the table's contents"}),
+]
+
+TRUNCATE_OPTIONS: list[Option] = [
+    (("--yes",), {"action": "store_true", "help": "confirm deleting every item"}),
+    (("--no-backup",), {"action": "store_true", "help": "do not back up the table first"}),
+]
+
+
+def copy_kwargs(args: Any) -> dict[str, Any]:
+    """The ``api.copy`` keyword arguments named by parsed copy options."""
+    return {
+        "source": args.source,
+        "target": args.target,
+        "target_table": args.target_table,
+        "target_region": args.target_region,
+        "pk": args.pk_option,
+        "sk": args.sk,
+        "sk_op": args.sk_op,
+        "sk2": args.sk2,
+        "index": args.index,
+        "mode": args.mode,
+        "dry_run": args.dry_run,
+        "yes": args.yes,
+        "workers": args.workers,
+        "segments": args.segments,
+        "backend": args.backend,
+        "backup": not args.no_backup,
+        "verify": args.verify,
+    }

@@ -84,8 +84,11 @@ class ReadResult:
 
     def summary_line(self) -> str:
         source = f"{self.table}" + (f" (index {self.index})" if self.index else "")
-        what = {"preview": "preview of the first", "count": "counted"}.get(self.mode, self.mode)
-        parts = [f"{self.stats.count:,} item(s) from {source}, {what}"]
+        if self.mode == "preview":
+            parts = [f"preview: the first {self.stats.count:,} item(s) of {source}"]
+        else:
+            what = "counted" if self.mode == "count" else self.mode
+            parts = [f"{self.stats.count:,} item(s) from {source}, {what}"]
         if self.stats.scanned != self.stats.count and self.mode != "partiql":
             parts.append(f"{self.stats.scanned:,} evaluated")
         if self.stats.capacity is not None:
@@ -125,8 +128,12 @@ def iter_pages(
 ) -> Iterator[list[Item]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
-    With ``limit``, stops after that many items (asking DynamoDB for no more than needed when
-    there is no filter) and marks ``stats.truncated`` when more may be left.
+    With ``limit``, stops after that many items and marks ``stats.truncated`` when more are
+    left. Without a filter it asks DynamoDB for one item more than needed: DynamoDB returns a
+    LastEvaluatedKey whenever it stops at ``Limit``, even when nothing follows, so the extra
+    item is what tells "exactly ``limit`` items" from "more than ``limit``". With a filter,
+    a LastEvaluatedKey after the limit only means more items *may* match. ``stop`` ends the
+    read early (another segment reached the limit); the read is then marked truncated.
     """
     call = getattr(client, operation)
     request = dict(request, ReturnConsumedCapacity="TOTAL")
@@ -134,7 +141,7 @@ def iter_pages(
     remaining = limit
     while True:
         if remaining is not None and not has_filter:
-            request["Limit"] = remaining
+            request["Limit"] = remaining + 1
         try:
             page = call(**request)
         except (bx.ClientError, bx.BotoCoreError) as exc:
@@ -142,14 +149,18 @@ def iter_pages(
         items = page.get("Items", [])
         last_key = page.get("LastEvaluatedKey")
         if remaining is not None and len(items) >= remaining:
-            stats.truncated = len(items) > remaining or last_key is not None
+            more = len(items) > remaining or (has_filter and last_key is not None)
+            stats.truncated = stats.truncated or more
             items = items[:remaining]
             last_key = None
         stats.add_page(page, page["Count"] if "Items" not in page else len(items))
         yield items
         if remaining is not None:
             remaining -= len(items)
-        if not last_key or (stop is not None and stop.is_set()):
+        if not last_key:
+            return
+        if stop is not None and stop.is_set():
+            stats.truncated = True  # stopped with this segment unfinished
             return
         request["ExclusiveStartKey"] = last_key
 
@@ -205,8 +216,8 @@ def parallel_scan(
         for future in [pool.submit(scan_segment, s) for s in range(segments)]:
             future.result()
     items = [item for part in results for item in part]
-    if limit is not None and len(items) >= limit:
-        total.truncated = total.truncated or len(items) > limit or stop.is_set()
+    if limit is not None and len(items) > limit:
+        total.truncated = True
         items = items[:limit]
         total.count = len(items)
     return items, total

@@ -23,6 +23,7 @@ from .errors import UsageProblem
 
 NumberPolicy = Literal["auto", "decimal", "float"]
 NUMBER_POLICIES: tuple[str, ...] = ("auto", "decimal", "float")
+VERIFY_MODES: tuple[str, ...] = ("count", "full", "none")
 CONFIG_ENV_VAR = "DYNAMO_MAGIC_CONFIG"
 
 
@@ -73,20 +74,69 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise UsageProblem(f"cannot read config file {path}: {exc}") from exc
-    envs = {}
-    for name, spec in (data.pop("environments", None) or {}).items():
-        try:
-            envs[name] = EnvironmentConfig(**spec)
-        except TypeError as exc:
-            allowed = ", ".join(f.name for f in dataclasses.fields(EnvironmentConfig))
-            raise UsageProblem(
-                f"config file {path}: environment '{name}' has an unknown key ({allowed} allowed)"
-            ) from exc
+    environments = data.pop("environments", None) or {}
+    if not isinstance(environments, dict):
+        raise UsageProblem(f"config file {path}: 'environments' must be a table of tables")
+    envs = {name: _environment(path, name, spec) for name, spec in environments.items()}
     known = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise UsageProblem(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
+        raise UsageProblem(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    for name, value in data.items():
+        _check_value(path, name, value, _SETTING_TYPES[name])
+    for name, choices in (("numbers", NUMBER_POLICIES), ("verify", VERIFY_MODES)):
+        if name in data and data[name] not in choices:
+            raise UsageProblem(
+                f"config file {path}: {name} = {data[name]!r}; use one of {', '.join(choices)}"
+            )
     return Settings(environments=envs, **data)
+
+
+_SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
+    "default_env": str,
+    "numbers": str,
+    "preview_items": int,
+    "display_rows": int,
+    "progress": bool,
+    "workers": int,
+    "segments": int,
+    "max_retries": int,
+    "backoff_base": (int, float),
+    "backoff_cap": (int, float),
+    "verify": str,
+}
+_ENVIRONMENT_TYPES: dict[str, type] = {
+    "profile": str,
+    "region": str,
+    "endpoint_url": str,
+    "protected": bool,
+}
+
+
+def _check_value(path: Path, name: str, value: Any, expected: type | tuple[type, ...]) -> None:
+    """A config value of the wrong type is an error (TOML ``"yes"`` is not ``true``)."""
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+        wanted = " or ".join(t.__name__ for t in types)
+        raise UsageProblem(f"config file {path}: {name} = {value!r} should be a {wanted}")
+
+
+def _environment(path: Path, name: str, spec: Any) -> EnvironmentConfig:
+    """One ``[environments.NAME]`` table, checked key by key."""
+    if not isinstance(spec, dict):
+        raise UsageProblem(f"config file {path}: [environments.{name}] must be a table")
+    unknown = sorted(set(spec) - set(_ENVIRONMENT_TYPES))
+    if unknown:
+        raise UsageProblem(
+            f"config file {path}: environment '{name}' has unknown key(s) {', '.join(unknown)} "
+            f"({', '.join(_ENVIRONMENT_TYPES)} allowed)"
+        )
+    for key, value in spec.items():
+        _check_value(path, f"environments.{name}.{key}", value, _ENVIRONMENT_TYPES[key])
+    return EnvironmentConfig(**spec)
 
 
 _settings: Settings | None = None

@@ -1,0 +1,136 @@
+"""Unique values and attribute summaries for values of every type (missing is its own row)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import dynamo_magic as dm
+from dynamo_magic import analysis, api, environments
+from dynamo_magic.errors import InvalidQuery
+
+from tables import BIG, create_orders, orders_items, put_all
+
+C1 = range(1, 11)  # order numbers of customer c1
+
+
+@pytest.fixture
+def orders(mock_dynamo: None) -> str:
+    put = environments.client(environments.resolve("dev"))
+    create_orders(put)
+    put_all(put, "orders", orders_items())
+    return "orders"
+
+
+def rows(frame: Any) -> list[tuple[Any, str, int]]:
+    return [(value, type_, int(count)) for value, type_, count in frame.itertuples(index=False)]
+
+
+# -- unique -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("attribute", "expected"),
+    [
+        ("paid", [(False, "BOOL", 4), (True, "BOOL", 4), ("<missing>", "", 2)]),
+        ("region", [("us", "S", 4), ("ap", "S", 3), ("eu", "S", 3)]),
+        ("big", [(Decimal(BIG), "N", 10)]),
+        ("note", [(None, "NULL", 10)]),
+        ("lines", [(["x", 2, {"k": True}], "L", 10)]),
+        ("nothing", [("<missing>", "", 10)]),
+        ("tags", [({"a", f"t{n}"}, "SS", 1) for n in C1]),
+        ("scores", [({1, n}, "NS", 1) for n in C1]),
+        ("chunks", [({b"\x01", bytes([n])}, "BS", 1) for n in C1]),
+        ("blob", [(bytes([n, 0, 255]), "B", 1) for n in C1]),
+        ("address", [({"city": "Paris", "zip": 75000 + n}, "M", 1) for n in C1]),
+    ],
+)
+def test_unique_on_every_type(orders, attribute, expected):
+    frame = dm.unique(orders, attribute, "c1", env="dev")
+    assert list(frame.columns) == [attribute, "type", "count"]
+    assert str(frame["count"].dtype) == "Int64"
+    got = rows(frame)
+    if len(expected) == 10:  # ten distinct values, each once: any order among them
+        assert len(got) == 10 and all(row in got for row in expected)
+    else:
+        assert got == expected
+
+
+def test_unique_treats_sets_regardless_of_order_and_types_apart():
+    items = [
+        {"a": {"SS": ["x", "y"]}},
+        {"a": {"SS": ["y", "x"]}},
+        {"a": {"S": "1"}},
+        {"a": {"N": "1"}},
+        {"a": {"NULL": True}},
+        {"b": {"S": "other"}},
+        {"a": {"M": {"k": {"B": b"\x00"}}}},
+    ]
+    frame = analysis.unique(items, "a", numbers="decimal")
+    assert rows(frame) == [
+        ({"x", "y"}, "SS", 2),
+        ("<missing>", "", 1),
+        ({"k": b"\x00"}, "M", 1),
+        (Decimal(1), "N", 1),
+        (None, "NULL", 1),
+        ("1", "S", 1),
+    ]
+
+
+def test_unique_of_empty_result(orders):
+    frame = dm.unique(orders, "qty", "nobody", env="dev")
+    assert frame.empty and list(frame.columns) == ["qty", "type", "count"]
+
+
+# -- summary ------------------------------------------------------------------------------------
+def test_summary_of_a_query(orders):
+    frame = dm.summary(orders, "c1", env="dev")
+    by_name = frame.set_index("attribute")
+    assert len(frame) == len(orders_items()[0])  # one row per attribute
+    assert list(frame["attribute"][-1:]) == ["paid"]  # the only one not always present
+    assert by_name.loc["paid", "present"] == 0.8
+    assert by_name.loc["paid", "types"] == "BOOL" and by_name.loc["paid", "distinct"] == 2
+    assert by_name.loc["customer", "top values"] == "c1 (10)"
+    assert by_name.loc["big", "top values"] == f"{BIG} (10)"
+    assert by_name.loc["qty", "distinct"] == 10
+    assert by_name.loc["region", "top values"] == "us (4), ap (3), eu (3)"
+    assert by_name.loc["note", "types"] == "NULL"
+
+
+def test_summary_mixed_types_and_long_values():
+    long = "x" * 100
+    items = [{"a": {"S": "x"}}, {"a": {"N": "1"}}, {"a": {"N": "1"}, "b": {"S": long}}, {}]
+    frame = analysis.summary(items)
+    assert frame.to_dict("records") == [
+        {
+            "attribute": "a",
+            "present": 0.75,
+            "types": "N, S",
+            "distinct": 2,
+            "top values": "1 (2), x (1)",
+        },
+        {
+            "attribute": "b",
+            "present": 0.25,
+            "types": "S",
+            "distinct": 1,
+            "top values": "x" * 39 + "… (1)",
+        },
+    ]
+
+
+def test_summary_of_nothing():
+    frame = analysis.summary([])
+    assert frame.empty and frame.columns[0] == "attribute"
+
+
+# -- explore (the view a front end shows) -------------------------------------------------------
+def test_explore_views(orders):
+    unique = api.explore(orders, "c1", env="dev", unique="region", head=2)
+    assert rows(unique.view) == [("us", "S", 4), ("ap", "S", 3)]
+    assert unique.summary_line.startswith("10 item(s) from orders, query")
+    assert api.explore(orders, "c1", env="dev", count=True).view == 10
+    items = api.explore(orders, "c1", env="dev", head=3)
+    assert len(items.view) == 3 and items.title == "items"
+    with pytest.raises(InvalidQuery, match="choose one of --unique, --summary and --count"):
+        api.explore(orders, "c1", env="dev", unique="region", summary=True)

@@ -1,0 +1,457 @@
+"""The ``dynamo`` command as a real process against a moto server (a real HTTP endpoint).
+
+Processes cannot see in-process moto, so these tests use server A of the session's moto pair,
+filled once for the module, and run several commands concurrently. A process costs ~0.8 s of
+CPU (imports), so the long matrices (every operator, every extra bad input) call
+``cli.main`` in this process against the same server; each behaviour that differs between the
+two (exit status, stdout vs stderr, the console script) is also checked as a real process.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import boto3
+import pytest
+
+from dynamo_magic import cli
+from dynamo_magic.cli import build_parser
+
+from conftest import reset_caches, subprocess_env, write_profiles
+from tables import (
+    BIG,
+    blobs_items,
+    create_blobs,
+    create_events,
+    create_orders,
+    create_reserved,
+    events_items,
+    orders_items,
+    put_all,
+    reserved_items,
+)
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+PARALLEL = 4  # CLI processes at a time
+TIMEOUT = 60  # seconds per command
+
+
+@pytest.fixture(scope="module")
+def profiles(moto_pair, tmp_path_factory) -> dict[str, str]:
+    """Server A emptied and filled with the test tables; AWS config variables pointing at it."""
+    server = moto_pair[0]
+    server.reset()
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    create_events(client)
+    put_all(client, "events", events_items())
+    create_blobs(client)
+    put_all(client, "blobs", blobs_items())
+    create_reserved(client)
+    put_all(client, "reserved", reserved_items())
+    for name, type_ in (("users", "S"), ("nums", "N")):
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": type_}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    client.put_item(TableName="users", Item={"id": {"S": "u1"}, "big": {"N": BIG}})
+    client.put_item(TableName="users", Item={"id": {"S": "u2"}, "big": {"N": "2"}})
+    client.put_item(TableName="nums", Item={"id": {"N": "42"}, "name": {"S": "answer"}})
+    folder = tmp_path_factory.mktemp("cli-aws")
+    return write_profiles(folder, {"default": server.url, "dev": server.url})
+
+
+def dynamo(profiles: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**subprocess_env(), **profiles}
+    return subprocess.run(
+        [sys.executable, "-m", "dynamo_magic.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=TIMEOUT,
+    )
+
+
+def dynamo_many(
+    profiles: dict[str, str], commands: dict[str, list[str]]
+) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Run several ``dynamo`` commands at once; results by the caller's names."""
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        futures = {name: pool.submit(dynamo, profiles, *argv) for name, argv in commands.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture
+def in_process(profiles, monkeypatch, capsys):
+    """``cli.main`` in this process, with the same profiles; returns a CompletedProcess."""
+    for var, value in profiles.items():
+        monkeypatch.setenv(var, value)
+    reset_caches()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["dynamo", *args], code, out, err)
+
+    return run
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def json_lines(result: subprocess.CompletedProcess[str]) -> list[dict]:
+    return [json.loads(line) for line in ok(result).splitlines()]
+
+
+def table_rows(result: subprocess.CompletedProcess[str]) -> int:
+    """Data rows of ``--format table`` output (header line excluded)."""
+    lines = ok(result).strip().splitlines()
+    return 0 if lines == ["(no items)"] else len(lines) - 1
+
+
+def test_partition_key_forms(profiles):
+    runs = dynamo_many(
+        profiles,
+        {
+            "positional": ["query", "--table", "orders", "c1", "-e", "dev"],
+            "option": ["query", "-t", "orders", "-pk", "c1", "--env", "dev", "--format", "json"],
+            "default env": ["query", "-t", "orders", "--pk", "c0", "-sk", "2024-01-0"],
+            "between": [
+                *("query", "-t", "events", "1", "--sk-op", "between", "--sk", "3"),
+                *("--sk2", "6", "--format", "json"),
+            ],
+        },
+    )
+    assert table_rows(runs["positional"]) == 10
+    assert runs["positional"].stderr.startswith("10 item(s) from orders, query")
+    assert {row["customer"] for row in json_lines(runs["option"])} == {"c1"}
+    assert len(json_lines(runs["option"])) == 10
+    assert table_rows(runs["default env"]) == 9  # begins_with by default: 01..09
+    assert [row["seq"] for row in json_lines(runs["between"])] == [3, 4, 5, 6]
+
+
+SORT_KEY_CASES = {
+    ("2024-01-0", None, None): list(range(1, 10)),  # begins_with by default
+    ("2024-01-1", "begins_with", None): [10],
+    ("2024-01-05", "=", None): [5],
+    ("2024-01-05", "<", None): [1, 2, 3, 4],
+    ("2024-01-05", "<=", None): [1, 2, 3, 4, 5],
+    ("2024-01-05", ">", None): [6, 7, 8, 9, 10],
+    ("2024-01-05", ">=", None): [5, 6, 7, 8, 9, 10],
+    ("2024-01-03", "between", "2024-01-05"): [3, 4, 5],
+}
+
+
+def test_every_sort_key_operator(in_process):
+    for (sk, op, sk2), days in SORT_KEY_CASES.items():
+        argv = ["query", "-t", "orders", "c1", "-e", "dev", "-sk", sk, "--format", "json"]
+        argv += ["--sk-op", op] if op else []
+        argv += ["--sk2", sk2] if sk2 else []
+        rows = json_lines(in_process(*argv))
+        assert sorted(int(row["order-date"][-2:]) for row in rows) == days, argv
+    numeric = in_process(
+        *("query", "-t", "events", "2", "--sk", "17", "--sk-op", ">", "-e", "dev"),
+        *("--format", "json"),
+    )
+    assert [row["seq"] for row in json_lines(numeric)] == [18, 19]
+
+
+def test_reserved_dashed_and_binary_keys(in_process):
+    reserved = json_lines(in_process("query", "-t", "reserved", "n1", "--format", "json"))
+    assert {row["size"] for row in reserved} == {1, 3, 5, 7}
+    assert {row["data.value"] for row in reserved} == {"dot1", "dot3", "dot5", "dot7"}
+    filtered = in_process(
+        *("query", "-t", "reserved", "n1", "--filter", "order-id >= 105 AND data.value <> 'x'"),
+        *("--format", "json"),
+    )
+    assert sorted(row["order-id"] for row in json_lines(filtered)) == [105, 107]
+    key = base64.b64encode(bytes([3, 7])).decode()
+    (blob,) = json_lines(in_process("query", "-t", "blobs", key, "--format", "json"))
+    assert blob == {"id": key, "payload": "p3"}
+
+
+def test_flags_in_a_real_process(profiles):
+    q = ["query", "-t", "orders", "-e", "dev"]
+    runs = dynamo_many(  # several flags per process: each reaches the engine and the output
+        profiles,
+        {
+            "gsi": [
+                *(*q, "open", "-i", "status-total", "--sk", "5", "--sk-op", ">"),
+                *("--select", "qty", "--format", "json"),
+            ],
+            "lsi": [
+                *(*q, "c1", "--index", "by-total", "--sk", "10", "--sk-op", ">="),
+                *("--filter", "qty > 8", "--format", "json"),
+            ],
+            "unique": [*q, "c1", "-u", "status"],
+            "head": [*q, "c1", "-head"],
+            "summary": [*q, "c1", "--summary", "--format", "csv"],
+            "count": [*q, "c1", "--count"],
+            "scan": [*q, "--scan", "--limit", "7", "--format", "json"],
+        },
+    )
+    gsi = json_lines(runs["gsi"])
+    assert sorted(row["total"] for row in gsi) == sorted([6.25, 8.75, 11.25] * 3)
+    assert set(gsi[0]) == {"status", "total", "customer", "order-date", "qty"}
+    assert "index status-total" in runs["gsi"].stderr
+    assert sorted(row["qty"] for row in json_lines(runs["lsi"])) == [9, 10]
+    unique = ok(runs["unique"])
+    assert re.search(r"open\s+S\s+5", unique) and re.search(r"shipped\s+S\s+5", unique)
+    assert table_rows(runs["head"]) == 5
+    summary = {row["attribute"] for row in csv.DictReader(io.StringIO(ok(runs["summary"])))}
+    assert {"customer", "big", "paid", "address", "size"} <= summary
+    assert ok(runs["count"]).strip() == "10"
+    assert len(json_lines(runs["scan"])) == 7
+    assert "truncated at 7" in runs["scan"].stderr
+
+
+def test_every_query_flag(in_process):
+    def rows(*args: str) -> list[dict]:
+        argv = ["query", "-t", "orders", "-e", "dev", *args, "--format", "json"]
+        return json_lines(in_process(*argv))
+
+    gsi = rows("open", "-i", "status-total")
+    assert len(gsi) == 15 and {row["status"] for row in gsi} == {"open"}
+    lsi = rows("c1", "-i", "by-total", "--sk", "10", "--sk-op", ">=")
+    assert sorted(row["total"] for row in lsi) == [10, 11.25, 12.5]
+    keys_only = rows("eu", "-i", "region-keys")
+    assert len(keys_only) == 9  # n = 3, 6, 9 for each of 3 customers
+    assert set(keys_only[0]) == {"customer", "order-date", "region"}
+    include = rows("us", "-i", "region-include")
+    assert set(include[0]) == {"customer", "order-date", "region", "total"}
+    paid = in_process("query", "-t", "orders", "c1", "--unique", "paid", "--format", "csv")
+    counts = sorted(row["count"] for row in csv.DictReader(io.StringIO(ok(paid))))
+    assert counts == ["2", "4", "4"]  # True, False and missing
+    assert len(rows("c1", "--head", "2")) == 2
+    assert len(rows("c1", "-head", "3", "--filter", "status = 'open'")) == 3
+    count = in_process("query", "-t", "orders", "c1", "--count", "--filter", "status = 'open'")
+    assert ok(count).strip() == "5"
+    assert len(rows("--scan")) == 30
+    assert sorted(r["qty"] for r in rows("c1", "--filter", "status = 'open' AND qty > 3")) == [
+        5,
+        7,
+        9,
+    ]
+    selected = rows("c1", "--select", "total,qty")
+    assert len(selected) == 10
+    assert all(set(row) == {"customer", "order-date", "total", "qty"} for row in selected)
+    limited = in_process("query", "-t", "orders", "c1", "--limit", "4", "--format", "json")
+    assert len(json_lines(limited)) == 4 and "truncated at 4" in limited.stderr
+    preview = in_process("query", "-t", "orders", "--format", "json")
+    assert len(json_lines(preview)) == 20 and "preview" in preview.stderr
+    newest = rows("c1", "--reverse", "--limit", "1", "--consistent")
+    assert newest[0]["order-date"] == "2024-01-10"
+    assert len(rows("--scan", "--segments", "2")) == 30
+    flat = in_process("query", "-t", "orders", "c1", "--flatten", "--numbers", "float")
+    header = ok(flat).splitlines()[0].split()
+    assert "address.city" in header and "address.zip" in header
+
+
+def test_json_and_csv_parse_back_exactly(profiles):
+    runs = dynamo_many(
+        profiles,
+        {
+            "json": ["query", "-t", "orders", "c1", "-e", "dev", "--format", "json"],
+            "csv": ["query", "-t", "orders", "c1", "-e", "dev", "--format", "csv"],
+            "csv-mixed": ["query", "-t", "users", "--scan", "-e", "dev", "--format", "csv"],
+        },
+    )
+    lines = ok(runs["json"]).splitlines()
+    assert len(lines) == 10  # JSON Lines: one item per line
+    assert all(f'"big": {BIG}' in line for line in lines)  # 38 digits, unrounded
+    items = [json.loads(line) for line in lines]
+    first = next(item for item in items if item["order-date"] == "2024-01-01")
+    assert first["big"] == int(BIG)
+    assert first["total"] == 1.25 and first["qty"] == 1 and first["paid"] is False
+    assert first["note"] is None
+    assert first["tags"] == ["a", "t1"] and first["scores"] == [1, 1]
+    assert base64.b64decode(first["blob"]) == bytes([1, 0, 255])
+    assert first["address"] == {"city": "Paris", "zip": 75001}
+    assert first["lines"] == ["x", 2, {"k": True}]
+
+    rows = list(csv.DictReader(io.StringIO(ok(runs["csv"]))))
+    assert len(rows) == 10
+    assert list(rows[0])[:2] == ["customer", "order-date"]  # key columns first
+    assert {row["big"] for row in rows} == {BIG}
+    assert sorted(float(row["total"]) for row in rows) == [n * 1.25 for n in range(1, 11)]
+    mixed = {row["id"]: row["big"] for row in csv.DictReader(io.StringIO(ok(runs["csv-mixed"])))}
+    assert mixed == {"u1": BIG, "u2": "2"}  # a column that cannot be Int64 keeps every digit
+
+
+def test_empty_result_exits_zero(profiles, in_process):
+    runs = dynamo_many(
+        profiles,
+        {
+            fmt: ["query", "-t", "orders", "nobody", "-e", "dev", "--format", fmt]
+            for fmt in ("table", "json")
+        },
+    )
+    assert ok(runs["table"]).strip() == "(no items)"
+    assert ok(runs["json"]) == ""
+    assert "0 item(s)" in runs["json"].stderr
+    assert ok(in_process("query", "-t", "orders", "nobody", "--format", "csv")).strip() == ""
+    assert ok(in_process("query", "-t", "orders", "nobody", "--count")).strip() == "0"
+
+
+BAD_INPUT = {  # name: (arguments after "query -e dev", part of the message)
+    "unknown env": (["-t", "orders", "c1", "-e", "nope"], "unknown environment 'nope'"),
+    "unknown table": (["-t", "nope", "c1"], "table 'nope' not found"),
+    "unknown index": (["-t", "orders", "c1", "-i", "nope"], "has no index 'nope'"),
+    "wrong key type": (["-t", "events", "x"], "is a number (N)"),
+    "bad operator": (["-t", "orders", "c1", "--sk", "x", "--sk-op", "~"], "--sk-op"),
+    "malformed filter": (["-t", "orders", "c1", "--filter", "status ="], "bad filter"),
+}
+MORE_BAD_INPUT = {
+    "unbalanced filter": (["-t", "orders", "c1", "--filter", "(status = 'x'"], "bad filter"),
+    "unknown filter variable": (["-t", "orders", "c1", "--filter", "status = :x"], ":x"),
+    "between one bound": (
+        ["-t", "orders", "c1", "--sk", "a", "--sk-op", "between"],
+        "between needs two bounds",
+    ),
+    "sk2 without between": (["-t", "orders", "c1", "--sk", "a", "--sk2", "b"], "--sk2"),
+    "sort key on hash-only": (["-t", "users", "u1", "--sk", "x"], "no sort key"),
+    "sort key on keys-only index": (
+        ["-t", "orders", "eu", "-i", "region-keys", "--sk", "x"],
+        "no sort key",
+    ),
+    "begins_with on a number": (["-t", "events", "1", "--sk", "1"], "begins_with"),
+    "wrong sort key type": (["-t", "events", "1", "--sk", "x", "--sk-op", "="], "number"),
+    "binary key not base64": (["-t", "blobs", "@@"], "base64"),
+    "sort key without pk": (["-t", "orders", "--sk", "x"], "partition key"),
+    "scan with pk": (["-t", "orders", "c1", "--scan"], "--scan"),
+    "two partition keys": (["-t", "orders", "c1", "-pk", "c2"], "partition key once"),
+    "two views": (["-t", "orders", "c1", "-u", "status", "--summary"], "choose one"),
+    "empty select": (["-t", "orders", "c1", "--select", ","], "--select"),
+    "missing table": (["c1"], "--table"),
+    "bad limit": (["-t", "orders", "c1", "--limit", "x"], "--limit"),
+    "zero limit": (["-t", "orders", "c1", "--limit", "0"], "--limit"),
+    "unknown option": (["-t", "orders", "c1", "--nope"], "--nope"),
+    "unknown format": (["-t", "orders", "c1", "--format", "xml"], "--format"),
+    "no region": (["-t", "orders", "c1", "-e", "noregion"], "no region"),
+}
+
+
+def assert_one_error_line(name: str, result: subprocess.CompletedProcess[str], message: str):
+    assert result.returncode == 2, (name, result.stderr)
+    assert result.stdout == "", name
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), (name, result.stderr)
+    assert message in lines[0], (name, lines[0])
+
+
+def test_bad_input_is_one_error_line_and_exit_2(profiles):
+    runs = dynamo_many(  # "-e dev" first: a later -e (unknown env) wins
+        profiles,
+        {name: ["query", "-e", "dev", *argv] for name, (argv, _) in BAD_INPUT.items()},
+    )
+    for name, (_, message) in BAD_INPUT.items():
+        assert_one_error_line(name, runs[name], message)
+
+
+def test_more_bad_input(in_process):
+    for name, (argv, message) in (BAD_INPUT | MORE_BAD_INPUT).items():
+        assert_one_error_line(name, in_process("query", "-e", "dev", *argv), message)
+    assert_one_error_line("no command", in_process(), "required")
+
+
+def test_describe(profiles, in_process):
+    text = ok(dynamo(profiles, "describe", "-t", "orders", "-e", "dev"))
+    for name in ("orders", "customer", "order-date", "status-total", "region-keys", "by-total"):
+        assert name in text
+    for projection in ("KEYS_ONLY", "INCLUDE", "ALL"):
+        assert projection in text
+    events = ok(in_process("describe", "--table", "events", "--env", "dev"))
+    assert "device" in events and "seq" in events
+    assert_one_error_line("missing", in_process("describe", "-t", "nope"), "table 'nope' not found")
+
+
+def test_partiql_binds_parameters(profiles, in_process):
+    runs = dynamo_many(
+        profiles,
+        {
+            "string": [
+                *("partiql", "SELECT * FROM users WHERE id = ?", "-p", "u1"),
+                *("-e", "dev", "--format", "json"),
+            ],
+            "number": [
+                *("partiql", 'SELECT * FROM "nums" WHERE id = ?', "--param", "42"),
+                *("--env", "dev", "--format", "csv"),
+            ],
+            "not select": ["partiql", "DELETE FROM users WHERE id = ?", "-p", "u1"],
+        },
+    )
+    (item,) = json_lines(runs["string"])
+    assert item == {"id": "u1", "big": int(BIG)}
+    (row,) = csv.DictReader(io.StringIO(ok(runs["number"])))
+    assert row == {"id": "42", "name": "answer"}
+    assert_one_error_line("not select", runs["not select"], "only SELECT")
+
+    pasted = in_process("partiql", "SELECT * FROM users WHERE id = ?", "-p", "u1' OR 'a'='a")
+    assert ok(pasted).strip() == "(no items)"  # the value was bound, not pasted
+    limited = in_process("partiql", "SELECT * FROM users", "--limit", "1", "--format", "json")
+    assert len(json_lines(limited)) == 1 and "truncated" in limited.stderr
+    assert "u2" in ok(in_process("partiql", "SELECT * FROM users WHERE id = ?", "-p", "u2"))
+    too_few = in_process("partiql", "SELECT * FROM users WHERE id = ?")
+    assert_one_error_line("too few", too_few, "marker")
+
+
+def test_help_and_console_script(profiles):
+    result = dynamo(profiles, "query", "--help")
+    assert "--sk-op" in ok(result)
+    script = Path(sys.executable).with_name("dynamo")
+    if script.exists():
+        env = {**subprocess_env(), **profiles}
+        run = subprocess.run(
+            [str(script), "query", "-t", "orders", "c1", "--count", "-e", "dev"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=TIMEOUT,
+        )
+        assert ok(run).strip() == "10"
+
+
+def _subcommands() -> dict[str, list[str]]:
+    parser = build_parser()
+    (sub,) = (a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return {
+        name: [flag for action in command._actions for flag in action.option_strings]
+        for name, command in sub.choices.items()
+    }
+
+
+def test_every_subcommand_and_option_is_documented():
+    """sqlite-utils style: the README names every ``dynamo`` subcommand and each option."""
+    readme = README.read_text()
+    commands = _subcommands()
+    assert set(commands) >= {"query", "describe", "partiql"}
+    missing = []
+    for name, flags in commands.items():
+        if f"dynamo {name}" not in readme:
+            missing.append(f"dynamo {name}")
+        for flag in flags:
+            if flag in ("-h", "--help"):
+                continue
+            if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", readme):
+                missing.append(f"dynamo {name} {flag}")
+    assert not missing, f"undocumented in README.md: {missing}"

@@ -1,0 +1,236 @@
+"""Typed values <-> Python values and DataFrames (DESIGN.md "Types"), without DynamoDB."""
+
+from __future__ import annotations
+
+import base64
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dynamo_magic import codec
+from dynamo_magic.errors import InvalidQuery
+from dynamo_magic.schema import KeyAttribute
+
+from tables import BIG
+
+
+def column(values: list[dict[str, Any] | None], numbers: str = "auto") -> pd.Series:
+    """One attribute's typed values (``None``: the item lacks it) as a DataFrame column."""
+    items = [{"k": {"S": str(i)}} | ({} if v is None else {"a": v}) for i, v in enumerate(values)]
+    return codec.items_to_frame(items, ("k",), numbers)["a"]
+
+
+def same(got: Any, want: Any) -> bool:
+    """Equal values, NA for NA, and Decimal exactly where Decimal is expected (never a float)."""
+    if want is None or want is pd.NA:
+        return bool(pd.isna(got))
+    if isinstance(want, Decimal) or isinstance(got, Decimal):
+        return isinstance(got, Decimal) and isinstance(want, Decimal) and got == want
+    return isinstance(got, str) == isinstance(want, str) and got == want  # "1" is not 1
+
+
+# -- key values ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("type_", "value", "expected"),
+    [
+        ("S", "abc", {"S": "abc"}),
+        ("S", 42, {"S": "42"}),
+        ("N", "7", {"N": "7"}),
+        ("N", " -1.5 ", {"N": "-1.5"}),
+        ("N", 7, {"N": "7"}),
+        ("N", 0.1, {"N": "0.1"}),
+        ("N", Decimal(BIG), {"N": BIG}),
+        ("N", np.int64(3), {"N": "3"}),
+        ("B", b"\x00\x07", {"B": b"\x00\x07"}),
+        ("B", base64.b64encode(b"\x00\x07").decode(), {"B": b"\x00\x07"}),
+    ],
+)
+def test_key_value_typed_from_schema(type_, value, expected):
+    assert codec.key_value(KeyAttribute("k", type_), value) == expected
+
+
+@pytest.mark.parametrize(
+    ("type_", "value", "message"),
+    [
+        ("S", b"x", "'k' is a string \\(S\\)"),
+        ("S", None, "'k' is a string \\(S\\)"),
+        ("N", "abc", "'k' is a number \\(N\\); 'abc' is not a number"),
+        ("N", "Infinity", "'k' is a number \\(N\\)"),
+        ("N", float("nan"), "cannot store the number nan|'k' is a number"),
+        ("N", True, "'k' is a number \\(N\\)"),
+        ("B", "%%%", "'k' is binary \\(B\\); give bytes, or base64 text"),
+        ("B", 3, "'k' is binary \\(B\\)"),
+    ],
+)
+def test_key_value_wrong_type(type_, value, message):
+    with pytest.raises(InvalidQuery, match=message):
+        codec.key_value(KeyAttribute("k", type_), value, "key")
+
+
+# -- Python -> attribute values -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, {"NULL": True}),
+        (pd.NA, {"NULL": True}),
+        (True, {"BOOL": True}),
+        (np.bool_(False), {"BOOL": False}),
+        (3, {"N": "3"}),
+        (1.1, {"N": "1.1"}),
+        (np.float64(2.5), {"N": "2.5"}),
+        ("x", {"S": "x"}),
+        (b"\x01", {"B": b"\x01"}),
+        ({"b", "a"}, {"SS": ["a", "b"]}),
+        ({b"\x02", b"\x01"}, {"BS": [b"\x01", b"\x02"]}),
+        ({1}, {"NS": ["1"]}),
+        ({"m": [1, "x"]}, {"M": {"m": {"L": [{"N": "1"}, {"S": "x"}]}}}),
+    ],
+)
+def test_to_attribute(value, expected):
+    assert codec.to_attribute(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (set(), "empty set"),
+        ({1, "a"}, "only strings, only numbers or only bytes"),
+        (float("inf"), "cannot store the number inf"),
+        (object(), "cannot store a object"),
+    ],
+)
+def test_to_attribute_refuses(value, message):
+    with pytest.raises(InvalidQuery, match=message):
+        codec.to_attribute(value)
+
+
+# -- numbers ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "numbers", "expected"),
+    [
+        ("5", "auto", 5),
+        ("1E+2", "auto", 100),
+        ("2.50", "auto", 2.5),
+        ("0.1", "auto", 0.1),
+        ("0.30000000000000000001", "auto", Decimal("0.30000000000000000001")),
+        (BIG, "auto", int(BIG)),
+        ("5", "decimal", Decimal(5)),
+        ("5", "float", 5.0),
+    ],
+)
+def test_number_value(text, numbers, expected):
+    value = codec.number_value(text, numbers)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("texts", "dtype", "expected"),
+    [
+        (["1", "-2", None], "Int64", [1, -2, pd.NA]),
+        (["9223372036854775807"], "Int64", [2**63 - 1]),
+        (["1.5", "2", None], "Float64", [1.5, 2.0, pd.NA]),
+        (["0.1", "1e-3"], "Float64", [0.1, 0.001]),
+        # a number no int64/float holds: the whole column becomes exact Decimals
+        ([BIG, "1", None], "object", [Decimal(BIG), Decimal(1), None]),
+        (["9223372036854775808"], "object", [Decimal(2**63)]),
+        (["9007199254740993.5", "1.5"], "object", [Decimal("9007199254740993.5"), Decimal("1.5")]),
+    ],
+)
+def test_number_columns_auto(texts, dtype, expected):
+    col = column([None if t is None else {"N": t} for t in texts])
+    assert str(col.dtype) == dtype
+    assert all(same(g, w) for g, w in zip(col, expected, strict=True)), list(col)
+
+
+def test_number_columns_other_policies():
+    texts = ["1", BIG]
+    assert list(column([{"N": t} for t in texts], "decimal")) == [Decimal(1), Decimal(BIG)]
+    floats = column([{"N": t} for t in texts], "float")
+    assert str(floats.dtype) == "Float64" and list(floats) == [1.0, float(BIG)]
+
+
+# -- DataFrames ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("values", "dtype", "expected"),
+    [
+        ([{"S": "a"}, None, {"NULL": True}], "string", ["a", pd.NA, pd.NA]),
+        ([{"BOOL": True}, None], "boolean", [True, pd.NA]),
+        ([{"B": b"\x00"}, {"B": base64.b64encode(b"\x01").decode()}], "object", [b"\x00", b"\x01"]),
+        ([{"SS": ["a"]}, {"NS": ["1", "2.5"]}], "object", [{"a"}, {1, 2.5}]),
+        ([{"BS": [b"\x01"]}, None], "object", [{b"\x01"}, None]),
+        ([{"M": {"x": {"N": "1"}}}, {"L": [{"S": "y"}]}], "object", [{"x": 1}, ["y"]]),
+        ([{"S": "1"}, {"N": "1"}], "object", ["1", 1]),  # mixed types stay as they are
+        ([{"NULL": True}, None], "object", [None, None]),
+    ],
+)
+def test_columns_of_every_type(values, dtype, expected):
+    col = column(values)
+    assert str(col.dtype) == dtype
+    assert all(same(g, w) for g, w in zip(col, expected, strict=True)), list(col)
+
+
+def test_key_columns_first_and_empty_frame():
+    items = [{"x": {"S": "1"}, "sk": {"N": "2"}, "pk": {"S": "a"}}, {"y": {"S": "2"}}]
+    frame = codec.items_to_frame(items, ("pk", "sk", "absent"))
+    assert list(frame.columns) == ["pk", "sk", "x", "y"]
+    empty = codec.items_to_frame([], ("pk",))
+    assert empty.empty and list(empty.columns) == []
+
+
+def test_flatten_maps_keeps_types_and_rows_without_map():
+    items = [
+        {"m": {"M": {"a": {"N": "1"}, "n": {"M": {"deep": {"S": "x"}}}}}},
+        {"m": {"NULL": True}},
+        {"other": {"S": "no map"}},
+        {"m": {"M": {"a": {"N": BIG}}}},
+        {"mixed": {"M": {}}, "m": {"M": {"a": {"N": "2"}}}},
+    ]
+    frame = codec.items_to_frame(items, (), flatten=True)
+    assert list(frame.columns) == ["m.a", "m.n.deep", "other", "mixed"]
+    assert list(frame["m.a"]) == [Decimal(1), None, None, Decimal(BIG), Decimal(2)]
+    assert str(frame["m.n.deep"].dtype) == "string"
+    assert frame["m.n.deep"][0] == "x" and frame["m.n.deep"].isna().sum() == 4
+    assert frame["mixed"][4] == {}  # only empty maps: nothing to expand
+
+
+def test_flatten_leaves_mixed_columns_alone():
+    items = [{"m": {"M": {"a": {"N": "1"}}}}, {"m": {"S": "text"}}]
+    frame = codec.items_to_frame(items, (), flatten=True)
+    assert list(frame.columns) == ["m"] and list(frame["m"]) == [{"a": 1}, "text"]
+
+
+# -- plain JSON and command-line values ---------------------------------------------------------
+def test_item_json_keeps_every_digit():
+    item = {
+        "n": {"N": BIG},
+        "b": {"B": b"\x00\xff"},
+        "s": {"SS": ["b", "a"]},
+        "ns": {"NS": ["2", "1.5"]},
+        "bs": {"BS": [b"\x01"]},
+        "m": {"M": {"l": {"L": [{"BOOL": True}, {"NULL": True}]}}},
+        "t": {"S": 'é"'},
+    }
+    assert codec.item_json(item) == (
+        '{"n": ' + BIG + ', "b": "AP8=", "s": ["a", "b"], "ns": [2, 1.5], "bs": ["AQ=="], '
+        '"m": {"l": [true, null]}, "t": "é\\""}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", 12),
+        ("1.5", Decimal("1.5")),
+        ("true", True),
+        ("null", None),
+        ("abc", "abc"),
+        ('"q"', '"q"'),
+        ("[1]", "[1]"),
+    ],
+)
+def test_parse_cli_value(text, expected):
+    value = codec.parse_cli_value(text)
+    assert value == expected and type(value) is type(expected)

@@ -1,0 +1,103 @@
+"""The settings object and its config file: defaults, values, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dynamo_magic.errors import UsageProblem
+from dynamo_magic.settings import (
+    EnvironmentConfig,
+    Settings,
+    config_path,
+    get_settings,
+    load_settings,
+    set_settings,
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file(tmp_path):
+    assert load_settings(tmp_path / "missing.toml") == Settings()
+
+
+def test_config_path_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNAMO_MAGIC_CONFIG", str(tmp_path / "x.toml"))
+    assert config_path() == tmp_path / "x.toml"
+
+
+def test_full_config_file(tmp_path):
+    settings = load_settings(
+        write(
+            tmp_path / "c.toml",
+            """
+default_env = "stage"
+numbers = "decimal"
+preview_items = 7
+progress = false
+backoff_base = 1
+verify = "full"
+
+[environments.live]
+profile = "dev"
+region = "eu-west-1"
+endpoint_url = "http://127.0.0.1:8000"
+protected = true
+
+[environments.scratch]
+""",
+        )
+    )
+    assert settings.default_env == "stage" and settings.numbers == "decimal"
+    assert settings.preview_items == 7
+    assert settings.progress is False and settings.backoff_base == 1 and settings.verify == "full"
+    assert settings.environments == {
+        "live": EnvironmentConfig("dev", "eu-west-1", "http://127.0.0.1:8000", True),
+        "scratch": EnvironmentConfig(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("colour = 'red'", "unknown setting\\(s\\) colour \\(known: .*numbers"),
+        ("numbers = 'exact'", "numbers = 'exact'; use one of auto, decimal, float"),
+        ("verify = 'some'", "verify = 'some'; use one of count, full, none"),
+        ("preview_items = '20'", "preview_items = '20' should be a int"),
+        ("preview_items = true", "preview_items = True should be a int"),
+        ("progress = 'yes'", "progress = 'yes' should be a bool"),
+        ("backoff_cap = 'x'", "backoff_cap = 'x' should be a int or float"),
+        ("environments = 'prod'", "'environments' must be a table"),
+        ("[environments]\nprod = 1", "\\[environments.prod\\] must be a table"),
+        ("[environments.prod]\nprofle = 'x'", "environment 'prod' has unknown key\\(s\\) profle"),
+        ("[environments.prod]\nprotected = 'yes'", "environments.prod.protected = 'yes'"),
+        ("numbers = ", "cannot read config file"),
+    ],
+)
+def test_bad_config_files(tmp_path, text, message):
+    path = write(tmp_path / "c.toml", text)
+    with pytest.raises(UsageProblem, match=message) as exc:
+        load_settings(path)
+    assert "\n" not in str(exc.value) and str(path) in str(exc.value)
+
+
+def test_process_settings_load_once_and_reload(isolated_aws):
+    path = write(isolated_aws / "dynamo_magic.toml", "preview_items = 3\n")  # DYNAMO_MAGIC_CONFIG
+    first = get_settings()
+    assert first.preview_items == 3
+    write(path, "preview_items = 4\n")
+    assert get_settings() is first  # cached
+    set_settings(None)
+    assert get_settings().preview_items == 4
+    set_settings(Settings(numbers="float"))
+    assert get_settings().numbers == "float"
+
+
+def test_replace_ignores_none():
+    settings = Settings(preview_items=5).replace(preview_items=None, numbers="decimal")
+    assert (settings.preview_items, settings.numbers) == (5, "decimal")
