@@ -13,6 +13,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -217,38 +218,65 @@ def items_to_frame(
     numbers: str = "auto",
     flatten: bool = False,
 ) -> pd.DataFrame:
-    """A DataFrame of ``items`` (typed as DESIGN.md "Types" says), key columns first."""
-    columns: dict[str, list[tuple[int, AttributeValue]]] = {}
-    n = 0
-    for n, item in enumerate(items, start=1):
-        row = n - 1
+    """A DataFrame of ``items`` (typed as DESIGN.md "Types" says), key columns first.
+
+    One pass files each typed value under its column (the only per-cell Python work); each
+    column's types and payloads are then gathered by C-level calls (``set().union``,
+    ``map(itemgetter)``), and whole columns convert at once.
+    """
+    items = items if isinstance(items, list) else list(items)
+    n = len(items)
+    columns: dict[str, list[AttributeValue | None]] = {}
+    for row, item in enumerate(items):
         for name, av in item.items():
             column = columns.get(name)
             if column is None:
-                columns[name] = column = []
-            column.append((row, av))
+                column = columns[name] = [None] * n
+            column[row] = av
     if flatten:
-        columns = _flatten_maps(columns)
-    data: dict[str, Any] = {}
-    order = [k for k in key_names if k in columns] + [c for c in columns if c not in key_names]
-    for name in order:
-        cells = columns[name]
-        values: list[Any] = [None] * n
-        tags: set[str] = set()
+        columns = _dense(_flatten_maps(_sparse(columns)), n)
+    keys = list(key_names)
+    order = [k for k in keys if k in columns] + [c for c in columns if c not in keys]
+    return pd.DataFrame(
+        {name: _convert(columns[name], numbers) for name in order}, index=pd.RangeIndex(n)
+    )
+
+
+def _convert(avs: list[AttributeValue | None], numbers: str) -> Any:
+    """One column of typed values (``None`` where missing) as a pandas array."""
+    complete = None not in avs
+    present = avs if complete else [av for av in avs if av is not None]
+    tags = set().union(*present) if present else set()
+    if len(tags - {"NULL"}) == 1:
+        (tag,) = tags - {"NULL"}
+        if complete and "NULL" not in tags:
+            values = list(map(itemgetter(tag), avs))
+        else:  # missing and NULL cells -> None
+            values = [None if av is None else av.get(tag) for av in avs]
+        converted = _column({tag}, values, numbers)
+        if converted is not None:
+            return converted
+    if not tags - {"NULL"}:
+        return pd.array([None] * len(avs), dtype=object)
+    return pd.array(
+        [None if av is None else from_attribute(av, numbers) for av in avs], dtype=object
+    )
+
+
+def _sparse(columns: dict[str, list[AttributeValue | None]]) -> dict[str, Cells]:
+    return {
+        name: [(row, av) for row, av in enumerate(avs) if av is not None]
+        for name, avs in columns.items()
+    }
+
+
+def _dense(columns: dict[str, Cells], n: int) -> dict[str, list[AttributeValue | None]]:
+    dense: dict[str, list[AttributeValue | None]] = {}
+    for name, cells in columns.items():
+        dense[name] = values = [None] * n
         for row, av in cells:
-            for tag, value in av.items():
-                tags.add(tag)
-                if tag != "NULL":
-                    values[row] = value
-        tags.discard("NULL")
-        converted = _column(tags, values, numbers)
-        if converted is None:
-            converted = [None] * n
-            for row, av in cells:
-                converted[row] = from_attribute(av, numbers)
-            converted = pd.array(converted, dtype=object)
-        data[name] = converted
-    return pd.DataFrame(data, index=pd.RangeIndex(n))
+            values[row] = av
+    return dense
 
 
 Cells = list[tuple[int, AttributeValue]]  # (row, typed value) of one column

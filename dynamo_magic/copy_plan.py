@@ -222,13 +222,18 @@ def _check_schemas(source: TableSchema, target: TableSchema, request: CopyReques
             )
 
 
-def _sample(client: Any, table: str, query: dict[str, Any] | None) -> list[Item]:
+def _sample(
+    client: Any, table: str, query: dict[str, Any] | None, limit: int = SAMPLE_ITEMS
+) -> list[Item]:
+    """The first ``limit`` items of the table (or of the slice ``query`` selects)."""
     operation = "query" if query else "scan"
     stats = read.ReadStats()
-    pages = read.iter_pages(
-        client, operation, {"TableName": table, **(query or {})}, stats, SAMPLE_ITEMS
-    )
+    pages = read.iter_pages(client, operation, {"TableName": table, **(query or {})}, stats, limit)
     return [item for page in pages for item in page]
+
+
+def _is_empty(client: Any, table: str) -> bool:
+    return not _sample(client, table, None, limit=1)
 
 
 def _count(client: Any, table: str, query: dict[str, Any]) -> int:
@@ -267,14 +272,15 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
     else:
         estimate = source_schema.item_count or 0
         source_items, exact = max(estimate, len(sample)), len(sample) < SAMPLE_ITEMS
-    if target_schema is None:
-        target_empty, target_items = True, 0
+    table_empty = target_schema is None or _is_empty(target_client, target.table)
+    target_items: int | None
+    if table_empty:
+        target_items, target_empty = 0, True
     elif query is not None:
         target_items = _count(target_client, target.table, query)
         target_empty = target_items == 0
-    else:
-        target_empty = not _sample(target_client, target.table, None)[:1]
-        target_items = 0 if target_empty else (target_schema.item_count or None)
+    else:  # DescribeTable's count may be hours stale (0 for a new table): only an estimate
+        target_items, target_empty = target_schema.item_count or None, False
 
     plan = CopyPlan(
         request=request,
@@ -288,9 +294,7 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
         average_item_bytes=average,
         target_empty=target_empty,
         target_items=target_items,
-        backup=request.backup
-        and target_schema is not None
-        and not target_empty_table(target_client, target.table, target_empty, query),
+        backup=request.backup and not table_empty,  # a slice copy backs up the whole table
     )
     if target_env.protected:
         plan.confirmations.append(f"target env '{target_env.label}' is protected")
@@ -304,12 +308,3 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
     if not request.backup and not target_empty:
         plan.warnings.append("no backup will be taken (--no-backup)")
     return plan
-
-
-def target_empty_table(
-    client: Any, table: str, target_empty: bool, query: dict[str, Any] | None
-) -> bool:
-    """Whether the whole target table is empty (a slice copy backs up a non-empty table)."""
-    if query is None:
-        return target_empty
-    return not _sample(client, table, None)[:1]

@@ -142,6 +142,8 @@ def copy_segment(task: CopyTask, sink: ProgressSink) -> TaskResult:
         if task.collect_keys:
             result.keys.extend(key_text(item, task.key_names) for item in page)
         writer.write(puts(page))
+        if sink.stopped():
+            break
     return _finish(result, writer, task.failed_path)
 
 
@@ -183,6 +185,8 @@ def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
             kept = {key_text(k, task.key_names) for k in present}
             keys = [k for k in keys if key_text(k, task.key_names) not in kept]
         writer.write(deletes(keys))
+        if sink.stopped():
+            break
     return _finish(result, writer, task.failed_path)
 
 

@@ -161,6 +161,36 @@ class Engine:
         )
 
 
+class _Tally:
+    """Passes progress on and keeps, per phase, the counts the workers reported.
+
+    On Ctrl-C the segments still running never return their ``TaskResult``; the writes they
+    had confirmed were reported here, so an interrupted result still says what was done.
+    """
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.phase = ""
+        self.done: dict[str, int] = {}
+
+    def start(self, phase: str, total: int | None) -> None:
+        self.phase = phase
+        self.progress.start(phase, total)
+
+    def advance(self, count: int) -> None:
+        self.done[self.phase] = self.done.get(self.phase, 0) + count
+        self.progress.advance(count)
+
+    def close(self) -> None:
+        self.progress.close()
+
+    def interrupted(self, result: CopyResult) -> None:
+        """Mark ``result`` interrupted, with the writes reported by unfinished segments."""
+        result.interrupted = True
+        result.written = max(result.written, self.done.get("copy", 0))
+        result.deleted = max(result.deleted, self.done.get("delete", 0))
+
+
 def require_confirmation(plan: CopyPlan, yes: bool) -> None:
     if plan.confirmations and not yes:
         raise ConfirmationRequired(
@@ -171,7 +201,7 @@ def require_confirmation(plan: CopyPlan, yes: bool) -> None:
 
 def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) -> CopyResult:
     """Carry out ``plan`` (already confirmed). Ctrl-C returns what was done, interrupted."""
-    progress = progress or NoProgress()
+    progress = _Tally(progress or NoProgress())
     request = plan.request
     result = CopyResult(
         source=f"{plan.source.table} ({plan.source.env.label})",
@@ -197,7 +227,7 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
             result.failed_file = str(failed_path)
         result.verification = verify(plan, engine, progress)
     except KeyboardInterrupt:
-        result.interrupted = True
+        progress.interrupted(result)
         result.seconds = time.monotonic() - started
         if failed_path.exists():
             result.failed_file = str(failed_path)
@@ -316,7 +346,7 @@ def truncate(
     side: Side, schema: Any, engine: Engine, backup: bool, progress: Progress | None = None
 ) -> CopyResult:
     """Back up (unless told not to), then delete every item of the table in parallel."""
-    progress = progress or NoProgress()
+    progress = _Tally(progress or NoProgress())
     result = CopyResult(source="", target=f"{side.table} ({side.env.label})", mode="truncate")
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     failed_path = engine.failed_dir / f"dynamo-failed-{side.table}-{stamp}.jsonl"
@@ -337,7 +367,7 @@ def truncate(
             result.retried += task_result.retried
             result.failed += task_result.failed
     except KeyboardInterrupt:
-        result.interrupted = True
+        progress.interrupted(result)
     finally:
         progress.close()
     result.seconds = time.monotonic() - started

@@ -8,10 +8,12 @@ workers (joblib terminates loky's processes) and re-raises ``KeyboardInterrupt``
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.managers import SyncManager
 from typing import Any, Protocol
 
 import joblib
@@ -41,14 +43,19 @@ class NoProgress:
 
 
 class ProgressSink:
-    """The picklable end workers write to: ``sink(count)``."""
+    """The picklable end workers hold: ``sink(count)`` reports progress, ``sink.stopped()``
+    says the caller was interrupted (threads cannot be killed: they stop between pages)."""
 
-    def __init__(self, channel: Any):
+    def __init__(self, channel: Any, stop: Any = None):
         self.channel = channel
+        self.stop = stop
 
     def __call__(self, count: int) -> None:
         if self.channel is not None and count:
             self.channel.put(count)
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
 
 def choose_backend(backend: str | None, estimated_items: int | None) -> str:
@@ -74,10 +81,12 @@ def run(
     manager = None
     if backend == "threading":
         channel: Any = queue.Queue()
+        stop: Any = threading.Event()
     else:
-        manager = multiprocessing.Manager()
-        channel = manager.Queue()
-    sink = ProgressSink(channel)
+        manager = SyncManager()
+        manager.start(_ignore_interrupts)  # survives Ctrl-C, so workers can be told to stop
+        channel, stop = manager.Queue(), manager.Event()
+    sink = ProgressSink(channel, stop)
     done = threading.Event()
     drainer = threading.Thread(target=_drain, args=(channel, progress, done), daemon=True)
     drainer.start()
@@ -91,6 +100,10 @@ def run(
                 results.append(result)
                 if on_result:
                     on_result(result)
+    except BaseException:  # KeyboardInterrupt included: tell workers still running to stop
+        with contextlib.suppress(OSError, EOFError):
+            stop.set()
+        raise
     finally:
         done.set()
         drainer.join(timeout=5)
@@ -98,6 +111,10 @@ def run(
         if manager is not None:
             manager.shutdown()
     return results
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _drain(channel: Any, progress: Progress, done: threading.Event) -> None:

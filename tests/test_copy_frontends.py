@@ -1,0 +1,360 @@
+"""The copy front ends for real: ``dynamo copy/restore/backups/truncate`` as processes (and
+``cli.main`` in this process where a fault must be injected), ``%dynamo_copy`` and
+``%dynamo_restore`` through the session's IPython shell; both "accounts" are moto servers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from dynamo_magic import cli, environments
+from dynamo_magic.copy_plan import CopyPlan
+from dynamo_magic.copying import CopyResult
+from dynamo_magic.settings import set_settings
+
+from conftest import client_for, reset_caches, subprocess_env
+from fault_injection import Faults
+from tables import (
+    create_events,
+    create_orders,
+    events_items,
+    order_item,
+    orders_items,
+    put_all,
+    scan_all,
+)
+
+A, B = "acct-a", "acct-b"
+ORDER_KEY = ("customer", "order-date")
+TIMEOUT = 120  # seconds per command
+
+
+def keyed(items: list[dict], key: tuple[str, ...] = ORDER_KEY) -> dict[str, dict]:
+    """Items by their key, sets order-free: an exact item-by-item comparison."""
+
+    def canon(av: dict) -> object:
+        ((tag, value),) = av.items()
+        if tag in ("SS", "NS", "BS"):
+            return {tag: sorted(value)}
+        if tag == "M":
+            return {tag: {k: canon(v) for k, v in value.items()}}
+        if tag == "L":
+            return {tag: [canon(v) for v in value]}
+        return av
+
+    def text(obj: object) -> str:
+        return json.dumps(obj, sort_keys=True, default=lambda b: b.hex())
+
+    return {text({k: i[k] for k in key}): {n: canon(v) for n, v in i.items()} for i in items}
+
+
+def table_items(profile: str, table: str, key: tuple[str, ...] = ORDER_KEY) -> dict[str, dict]:
+    return keyed(scan_all(client_for(profile), table), key)
+
+
+def tables_in(profile: str) -> list[str]:
+    return client_for(profile).list_tables()["TableNames"]
+
+
+def dynamo(*args: str) -> subprocess.CompletedProcess[str]:
+    """``dynamo ARGS`` as a real process, with this test's AWS profiles."""
+    return subprocess.run(
+        [sys.executable, "-m", "dynamo_magic.cli", *args],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=TIMEOUT,
+    )
+
+
+def dynamo_many(commands: dict[str, list[str]]) -> dict[str, subprocess.CompletedProcess[str]]:
+    with ThreadPoolExecutor(len(commands)) as pool:
+        futures = {name: pool.submit(dynamo, *argv) for name, argv in commands.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def one_error_line(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def backup_of(summary: str) -> str:
+    match = re.search(r"; backup (\S+)", summary)
+    assert match, summary
+    return match.group(1)
+
+
+@pytest.fixture
+def orders_a(servers):
+    """``orders`` (30 items, every attribute type, GSIs and an LSI) in account A."""
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    return client
+
+
+# -- dynamo copy ---------------------------------------------------------------------------------
+def test_cli_copy_confirmation_dry_run_refusals_and_slice(orders_a):
+    copy = ["copy", "-t", "orders", "-src", A, "-tgt", B, "--no-progress"]
+    runs = dynamo_many(
+        {
+            "copy": copy,
+            "dry run": [*copy, "--target-table", "fresh", "--dry-run"],
+            "same table": ["copy", "-t", "orders", "-src", A, "-tgt", A, "--yes"],
+            "unknown env": [*copy, "-src", "nope", "--target-table", "nowhere", "--yes"],
+        }
+    )
+    (line,) = ok(runs["copy"]).splitlines()  # the one-line summary
+    assert line.startswith("copy OK: 30 written, 0 deleted, 0 failed")
+    assert "verification count: OK (source 30, target 30)" in line
+    assert table_items(B, "orders") == table_items(A, "orders")
+
+    plan = ok(runs["dry run"])
+    assert plan.startswith("Copy plan (nothing written)")
+    assert "will be created" in plan and "30 (exact)" in plan
+    assert "same table" in one_error_line(runs["same table"])
+    assert "unknown environment 'nope'" in one_error_line(runs["unknown env"])
+    assert sorted(tables_in(B)) == ["orders"]  # neither "fresh" nor "nowhere" was created
+    assert len(scan_all(orders_a, "orders")) == 30
+
+    # onto the now non-empty target: refused without --yes, nothing changes, no backup
+    put_all(client_for(B), "orders", [order_item(9, 1)])  # a target-only item replace deletes
+    before = table_items(B, "orders")
+    assert "--yes" in one_error_line(dynamo(*copy))
+    assert table_items(B, "orders") == before
+    assert not client_for(B).list_backups()["BackupSummaries"]
+
+    confirmed = ok(dynamo(*copy, "--yes")).strip()
+    assert confirmed.startswith("copy OK: 30 written, 1 deleted")
+    assert table_items(B, "orders") == table_items(A, "orders")
+    backup = backup_of(confirmed)
+    slice_copy = [*copy, "--target-table", "slice", "-pk", "c1", "-sk", "2024-01-0"]
+    runs = dynamo_many({"backups": ["backups", "-t", "orders", "-e", B], "slice": slice_copy})
+    listed = ok(runs["backups"])
+    assert backup in listed and "AVAILABLE" in listed
+    assert ok(runs["slice"]).startswith("copy OK: 9 written")
+    expected = {
+        k: v
+        for k, v in table_items(A, "orders").items()
+        if v["customer"] == {"S": "c1"} and v["order-date"]["S"].startswith("2024-01-0")
+    }
+    assert len(expected) == 9 and table_items(B, "slice") == expected
+
+
+# -- dynamo truncate / backups / restore ---------------------------------------------------------
+def test_cli_truncate_backups_and_restore(servers):
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", orders_items())
+    original = table_items(B, "orders")
+
+    assert "--yes" in one_error_line(dynamo("truncate", "-t", "orders", "-e", B))
+    assert table_items(B, "orders") == original
+    truncated = ok(dynamo("truncate", "-t", "orders", "-e", B, "--yes"))
+    assert "30 deleted" in truncated
+    assert scan_all(target, "orders") == []
+    backup = backup_of(truncated)
+    assert backup in ok(dynamo("backups", "-t", "orders", "-e", B))
+
+    in_place = ["restore", "-t", "orders", "-e", B, "--backup", "latest", "--in-place"]
+    assert "--yes" in one_error_line(dynamo(*in_place))
+    assert scan_all(target, "orders") == []
+    restored = ok(dynamo(*in_place, "--yes"))
+    assert restored.strip().splitlines()[-1].startswith("copy OK: 30 written")
+    assert table_items(B, "orders") == original
+    assert ok(dynamo("restore", "-t", "orders", "-e", B, "--into", "orders-new")).strip() == (
+        "restored into new table 'orders-new'"
+    )
+    assert table_items(B, "orders-new") == original
+    assert sorted(tables_in(B)) == ["orders", "orders-new"]  # the temporary table is gone
+
+
+# -- exit code 1: items left unwritten -----------------------------------------------------------
+def test_cli_exit_1_names_the_file_of_unwritten_items(
+    servers, isolated_aws, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (isolated_aws / "dynamo_magic.toml").write_text("max_retries = 0\n")
+    set_settings(None)
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=2, per_device=100))
+    create_events(client_for(B))
+    faults = Faults(unprocessed=0.3)
+    faults.install(environments.client(environments.resolve(B)))
+
+    code = cli.main(
+        ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "threading", "--no-progress"]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 1 and out == "" and faults.held_back > 0
+    (line,) = err.strip().splitlines()
+    assert line.startswith("Error: copy FAILED: ")
+    saved = Path(re.search(r"unwritten items saved to (\S+)", line).group(1))
+    assert saved.parent == tmp_path and saved.exists()
+    failed = int(re.search(r"([\d,]+) failed", line).group(1).replace(",", ""))
+    assert failed == len(saved.read_text().splitlines()) > 0
+    assert len(scan_all(client_for(B), "events")) == 200 - failed
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------------
+def session_processes(sid: int) -> list[psutil.Process]:
+    """Live (not zombie) processes of the session ``sid``."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if os.getsid(process.pid) == sid and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except (ProcessLookupError, PermissionError, psutil.NoSuchProcess):
+            continue
+    return found
+
+
+def target_count(client) -> int:
+    try:
+        return client.scan(TableName="events", Select="COUNT")["Count"]
+    except client.exceptions.ResourceNotFoundException:
+        return 0
+
+
+CTRL_C_COPY = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "loky", "--workers", "2"]
+
+
+def test_ctrl_c_stops_every_worker_and_reports_what_was_done(servers):
+    source, target = client_for(A), client_for(B)
+    create_events(source)
+    put_all(source, "events", events_items(devices=10, per_device=300))  # 3,000: seconds
+    copy = subprocess.Popen(  # with its progress bar, as in a terminal
+        [sys.executable, "-m", "dynamo_magic.cli", *CTRL_C_COPY],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while target_count(target) == 0:
+            assert copy.poll() is None, copy.communicate()
+            assert time.monotonic() < deadline, "the copy wrote nothing in 60 s"
+            time.sleep(0.05)
+        os.killpg(copy.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group gets it
+        out, err = copy.communicate(timeout=20)  # stops promptly
+        deadline = time.monotonic() + 5  # a moment for workers to notice their parent is gone
+        while session_processes(copy.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert session_processes(copy.pid) == []  # no orphan worker or manager
+    finally:
+        if copy.poll() is None or session_processes(copy.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(copy.pid, signal.SIGKILL)  # only the group this test started
+            copy.wait()
+
+    written_at_exit = target_count(target)
+    assert copy.returncode == 1, err
+    output = out + err
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    (line,) = [line for line in err.splitlines() if "Error: " in line]  # after the bar
+    assert line.startswith("Error: copy INTERRUPTED: ")
+    reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", line).group(1).replace(",", ""))
+    assert 0 < reported <= written_at_exit < 3000  # confirmed writes; stopped mid-copy
+    time.sleep(1)
+    assert target_count(target) == written_at_exit  # nothing kept writing after the exit
+
+
+# -- %dynamo_copy / %dynamo_restore --------------------------------------------------------------
+@pytest.fixture(scope="session")
+def shell() -> InteractiveShell:
+    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
+    ip.run_line_magic("load_ext", "dynamo_magic")
+    return ip
+
+
+@pytest.fixture
+def magics(shell, orders_a):
+    """The registered DynamoMagic at its defaults, on this test's servers and settings."""
+    instance = shell.magics_manager.registry["DynamoMagic"]
+    for name in instance.trait_names(config=True):
+        instance.set_trait(name, instance.trait_defaults(name))
+    reset_caches()
+    shell.user_ns.pop("res", None)
+    return shell
+
+
+def run(shell: InteractiveShell, capsys, source: str):
+    result = shell.run_cell(source)
+    captured = capsys.readouterr()
+    return result, captured.out + captured.err
+
+
+def test_magic_copy_dry_run_confirmation_and_out(magics, capsys):
+    shell = magics
+    result, output = run(shell, capsys, "%dynamo_copy orders --source acct-a --target acct-b")
+    assert result.success, output
+    copied = result.result
+    assert isinstance(copied, CopyResult) and copied.ok and copied.written == 30
+    assert output.startswith("copy OK: 30 written")
+    html = copied._repr_html_()
+    assert "<table" in html and "items written" in html
+    assert table_items(B, "orders") == table_items(A, "orders")
+
+    plan = shell.run_line_magic(
+        "dynamo_copy", "orders --source acct-a --target acct-b --target-table fresh --dry-run"
+    )
+    assert isinstance(plan, CopyPlan) and plan.create_target
+    assert "nothing written" in plan._repr_html_()
+    assert tables_in(B) == ["orders"]
+
+    put_all(client_for(B), "orders", [order_item(9, 1)])
+    before = table_items(B, "orders")
+    result, output = run(shell, capsys, "%dynamo_copy orders --source acct-a --target acct-b")
+    assert isinstance(result.error_in_exec, UsageError), output
+    assert "Traceback" not in output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("UsageError: ") and "--yes" in lines[0]
+    assert table_items(B, "orders") == before
+
+    result, output = run(
+        shell, capsys, "%dynamo_copy -t orders -src acct-a -tgt acct-b --yes --no-progress -o res"
+    )
+    assert result.success and result.result is None, output
+    stored = shell.user_ns["res"]
+    assert isinstance(stored, CopyResult) and stored.deleted == 1 and stored.backup is not None
+    assert "stored in res" in output
+    assert table_items(B, "orders") == table_items(A, "orders")
+
+    listed = shell.run_line_magic("dynamo_restore", "orders --env acct-b")
+    assert isinstance(listed, pd.DataFrame)
+    assert listed["name"].tolist() == [stored.backup.name]
+    assert listed["status"].tolist() == ["AVAILABLE"]
+    result, output = run(shell, capsys, "%dynamo_restore orders --env acct-b --into before")
+    assert result.success, output
+    assert table_items(B, "before") == before  # the backup holds the target as it was
+    result, output = run(shell, capsys, "%dynamo_restore orders --env acct-b --in-place")
+    assert isinstance(result.error_in_exec, UsageError) and "--yes" in output
+    assert "Traceback" not in output
