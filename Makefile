@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
 BENCH  := $(VENV)/.installed-bench
+ANCESTOR := benchmarks/.ancestor-venv/.installed
 
 .PHONY: install test lint format bench-query bench-copy clean
 
@@ -34,7 +35,13 @@ $(BENCH): $(STAMP)
 bench-query: $(BENCH)
 	$(PY) benchmarks/query_dataframe.py
 
-bench-copy: $(BENCH)
+# the ancestor CLI, measured beside dynamo_magic (it installs no boto3 of its own)
+$(ANCESTOR):
+	$(PYTHON) -m venv benchmarks/.ancestor-venv
+	benchmarks/.ancestor-venv/bin/pip install -q dynamo-cmdline==0.0.1 pathos boto3
+	touch $@
+
+bench-copy: $(BENCH) $(ANCESTOR)
 	$(PY) benchmarks/copy_throughput.py
 
 clean:
