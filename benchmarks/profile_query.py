@@ -1,9 +1,10 @@
 """Where dynamo_magic.query spends its client CPU (cProfile with a CPU-time clock).
 
 Loads one partition (dynalite, in memory, its own process), warms up, then profiles
-``dynamo_magic.query`` with and without the raw-items prototype (raw_items.py), prints the CPU
-seconds of the main parts, checks the prototype returns an identical DataFrame, and with
-``--top N`` the N functions with the most own time.
+``dynamo_magic.query`` once (its reading client has the raw-items hook built in,
+dynamo_magic/raw_items.py), prints the CPU seconds of the main parts, the CPU of reading vs
+converting measured without the profiler, and with ``--top N`` the N functions with the most own
+time.
 
     .venv/bin/python benchmarks/profile_query.py [--items N] [--shape flat|rich] [--top 25]
 """
@@ -26,7 +27,6 @@ from dynamo_magic.api import fetch
 from dynamo_magic.settings import set_settings
 
 from data import SHAPES, load, partition_items
-from raw_items import raw_items
 from servers import Dynalite, create_table, use_private_profiles
 
 ENV, PK, TABLE = "bench", "p0", "profiled"
@@ -42,11 +42,11 @@ PARTS = [
     ("        base64 decode of B/BS", "botocore/parsers.py", "_handle_blob"),
     ("      retry checks (CRC32 of body)", "botocore/retryhandler.py", "__call__"),
     ("      request build + sign", "botocore/client.py", "_convert_to_request_dict"),
+    ("    raw items hook: json.loads + re-dump", "dynamo_magic/raw_items.py", "_take_items"),
     ("  codec.items_to_frame (items -> DataFrame)", "dynamo_magic/codec.py", "items_to_frame"),
     ("    from_attribute (sets/maps/lists: per value)", "dynamo_magic/codec.py", "from_attribute"),
     ("    number columns", "dynamo_magic/codec.py", "_number_column"),
     ("    pandas.DataFrame(dict of arrays)", "pandas/core/frame.py", "__init__"),
-    ("  prototype hook: json.loads + re-dump", "benchmarks/raw_items.py", "_take_items"),
 ]  # fmt: skip
 
 
@@ -59,15 +59,10 @@ def cumulative(stats: pstats.Stats, path: str, name: str) -> float:
     return total
 
 
-def profile_once(raw: bool, top: int) -> tuple[pd.DataFrame, float, pstats.Stats]:
-    client = environments.client(environments.resolve(ENV))
+def profile_once(top: int) -> tuple[pd.DataFrame, float, pstats.Stats]:
     profiler = cProfile.Profile(time.process_time)
     cpu0 = time.process_time()
-    if raw:
-        with raw_items(client):
-            frame = profiler.runcall(dynamo_magic.query, TABLE, PK, env=ENV)
-    else:
-        frame = profiler.runcall(dynamo_magic.query, TABLE, PK, env=ENV)
+    frame = profiler.runcall(dynamo_magic.query, TABLE, PK, env=ENV)
     cpu = time.process_time() - cpu0
     stats = pstats.Stats(profiler)
     if top:
@@ -77,17 +72,12 @@ def profile_once(raw: bool, top: int) -> tuple[pd.DataFrame, float, pstats.Stats
     return frame, cpu, stats
 
 
-def unprofiled_split(raw: bool, repeats: int = 3) -> tuple[float, float]:
+def unprofiled_split(repeats: int = 3) -> tuple[float, float]:
     """Median CPU seconds of reading (HTTP + parsing) and of converting, without a profiler."""
-    client = environments.client(environments.resolve(ENV))
     reads, converts = [], []
     for _ in range(repeats):
         cpu0 = time.process_time()
-        if raw:
-            with raw_items(client):
-                result = fetch(TABLE, PK, env=ENV)
-        else:
-            result = fetch(TABLE, PK, env=ENV)
+        result = fetch(TABLE, PK, env=ENV)
         cpu1 = time.process_time()
         result.to_frame()
         reads.append(cpu1 - cpu0)
@@ -110,20 +100,19 @@ def main() -> None:
             create_table(server.client(), TABLE)
             load(server.client(), TABLE, partition_items(args.shape, PK, args.items))
             dynamo_magic.query(TABLE, PK, env=ENV)  # warm-up: clients, imports
-            results = {mode: profile_once(mode == "raw", args.top) for mode in ("botocore", "raw")}
-            split = {mode: unprofiled_split(mode == "raw") for mode in ("botocore", "raw")}
+            frame, cpu, stats = profile_once(args.top)
+            split = unprofiled_split()
         finally:
             server.stop()
 
-    pd.testing.assert_frame_equal(results["botocore"][0], results["raw"][0])
-    print(f"\n{args.items:,} {args.shape} items; raw-items prototype frame identical: yes")
-    print(f"{'CPU seconds (cProfile, CPU clock; profiler overhead inflates)':<62} as-is  proto")
+    print(f"\n{args.items:,} {args.shape} items; {len(frame):,} rows; profiled CPU {cpu:.2f} s")
+    print(f"{'CPU seconds (cProfile, CPU clock; profiler overhead inflates)':<62}   CPU")
     for label, path, name in PARTS:
-        as_is, proto = (cumulative(results[m][2], path, name) for m in ("botocore", "raw"))
-        print(f"{label:<62} {as_is:5.2f}  {proto:5.2f}")
-    print(f"\n{'CPU seconds WITHOUT profiler (median of 3)':<62} as-is  proto")
-    for i, label in enumerate(("fetch: HTTP + botocore (+ hook) -> typed items", "to_frame")):
-        print(f"{label:<62} {split['botocore'][i]:5.2f}  {split['raw'][i]:5.2f}")
+        print(f"{label:<62} {cumulative(stats, path, name):5.2f}")
+    print(f"\n{'CPU seconds WITHOUT profiler (median of 3)':<62}   CPU")
+    labels = ("fetch: HTTP + botocore + hook -> typed items", "to_frame")
+    for label, seconds in zip(labels, split, strict=True):
+        print(f"{label:<62} {seconds:5.2f}")
 
 
 if __name__ == "__main__":

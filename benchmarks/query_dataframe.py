@@ -30,7 +30,6 @@ from dynamo_magic.settings import set_settings
 
 from data import SHAPES, item_size, load, partition_items
 from measure import Spread, print_table, ratio, write_results
-from raw_items import raw_items
 from servers import Dynalite, create_table, use_private_profiles
 
 ENV = "bench"  # the AWS profile (endpoint_url -> dynalite) every candidate uses
@@ -44,13 +43,6 @@ Reader = Callable[[str], pd.DataFrame]
 # -- candidates --------------------------------------------------------------------------------
 def read_dynamo_magic(table: str) -> pd.DataFrame:
     return dynamo_magic.query(table, PK, env=ENV)
-
-
-def read_dynamo_magic_raw(table: str) -> pd.DataFrame:
-    """PROTOTYPE: dynamo_magic with botocore's parsing of Items skipped (see raw_items.py)."""
-    client = environments.client(environments.resolve(ENV))
-    with raw_items(client):
-        return dynamo_magic.query(table, PK, env=ENV)
 
 
 def read_awswrangler(table: str) -> pd.DataFrame:
@@ -85,7 +77,6 @@ CANDIDATES: dict[str, Reader] = {
     "dynamo_magic": read_dynamo_magic,
     "awswrangler": read_awswrangler,
     "boto3+pandas": read_boto3,
-    "dynamo_magic+raw-items (prototype)": read_dynamo_magic_raw,
 }
 
 
@@ -224,9 +215,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=20_000, help="items in the partition")
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats per candidate")
-    parser.add_argument("--no-prototype", action="store_true", help="skip the raw-items proto")
     args = parser.parse_args()
-    names = [n for n in CANDIDATES if not (args.no_prototype and "prototype" in n)]
+    names = list(CANDIDATES)
 
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
         server = Dynalite.start(Path(tmp))

@@ -225,7 +225,7 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
         result.seconds = time.monotonic() - started
         if result.failed:
             result.failed_file = str(failed_path)
-        result.verification = verify(plan, engine, progress)
+        result.verification = verify(plan, engine, progress, copied=result.scanned)
     except KeyboardInterrupt:
         progress.interrupted(result)
         result.seconds = time.monotonic() - started
@@ -301,10 +301,15 @@ def _prune(
         result.failed += task_result.failed
 
 
-def verify(plan: CopyPlan, engine: Engine, progress: Progress) -> Verification:
+def verify(
+    plan: CopyPlan, engine: Engine, progress: Progress, copied: int | None = None
+) -> Verification:
     """Compare source and target (slice). replace/truncate: equal counts (``count``) or equal
     keys and content hashes (``full``); merge: the target holds at least (``count``) or
-    exactly (``full``) every source item."""
+    exactly (``full``) every source item.
+
+    ``copied``: the source items the copy itself read (a real count of the snapshot copied,
+    not DescribeTable's estimate); with ``count`` only the target is then counted again."""
     method = plan.request.verify
     if method == "none":
         return Verification("none")
@@ -312,7 +317,11 @@ def verify(plan: CopyPlan, engine: Engine, progress: Progress) -> Verification:
         return _verify_contains(plan, engine, progress)
     function = count_segment if method == "count" else digest_segment
     totals = []
-    for side in (plan.source, plan.target):
+    sides = [plan.source, plan.target]
+    if method == "count" and copied is not None:
+        totals.append((copied, 0))
+        sides = [plan.target]
+    for side in sides:
         progress.start(f"verify {side.env.label}", None)
         parts = parallel.run(
             function,
