@@ -2,7 +2,7 @@
 
 Loads one partition (dynalite, in memory, its own process), warms up, then profiles
 ``dynamo_magic.query`` once (its reading client has the raw-items hook built in,
-dynamo_magic/raw_items.py), prints the CPU seconds of the main parts, the CPU of reading vs
+dynamo_magic/wire.py), prints the CPU seconds of the main parts, the CPU of reading vs
 converting measured without the profiler, and with ``--top N`` the N functions with the most own
 time.
 
@@ -42,7 +42,7 @@ PARTS = [
     ("        base64 decode of B/BS", "botocore/parsers.py", "_handle_blob"),
     ("      retry checks (CRC32 of body)", "botocore/retryhandler.py", "__call__"),
     ("      request build + sign", "botocore/client.py", "_convert_to_request_dict"),
-    ("    raw items hook: json.loads + re-dump", "dynamo_magic/raw_items.py", "_take_items"),
+    ("    raw items hook: json.loads + re-dump", "dynamo_magic/wire.py", "_take_items"),
     ("  codec.items_to_frame (items -> DataFrame)", "dynamo_magic/codec.py", "items_to_frame"),
     ("    from_attribute (sets/maps/lists: per value)", "dynamo_magic/codec.py", "from_attribute"),
     ("    number columns", "dynamo_magic/codec.py", "_number_column"),

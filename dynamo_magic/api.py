@@ -34,10 +34,9 @@ DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 
 
 def _connect(env: str | None) -> tuple[environments.Environment, Any]:
-    """The environment and its reading client: Query/Scan items arrive as raw DynamoDB JSON,
-    skipping botocore's per-attribute parsing (see ``raw_items``); copies use other clients."""
+    """The environment and its client (Query/Scan items arrive in wire form: see ``wire``)."""
     resolved = environments.resolve(env)
-    return resolved, environments.client(resolved, raw_items=True)
+    return resolved, environments.client(resolved)
 
 
 def _number_policy(numbers: str | None) -> str:

@@ -38,6 +38,7 @@ from .table_admin import Backup, create_backup, create_like
 from .write import RetryPolicy
 
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
+WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
 
 
 @dataclass
@@ -151,7 +152,7 @@ class Engine:
         segments: int | None = None,
         backend: str | None = None,
     ) -> Engine:
-        workers = workers or settings.workers or max(2, os.cpu_count() or 2)
+        workers = workers or settings.workers or WORKERS_PER_CORE * (os.cpu_count() or 1)
         return cls(
             workers=workers,
             segments=segments or settings.segments or workers * SEGMENTS_PER_WORKER,

@@ -18,7 +18,7 @@ import botocore.exceptions as bx
 import botocore.loaders
 import botocore.session
 
-from . import raw_items as raw_items_parser
+from . import wire
 from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
 from .settings import Settings, get_settings
 
@@ -142,7 +142,7 @@ def client_config(**retries: Any) -> botocore.config.Config:
 
 
 @functools.lru_cache(maxsize=64)
-def _client(env: Environment, service: str, pid: int, attempts: int, raw_items: bool) -> Any:
+def _client(env: Environment, service: str, pid: int, attempts: int) -> Any:
     sess = _session(env.profile, pid)
     if sess.get_credentials() is None:
         raise CredentialsMissing(
@@ -155,21 +155,16 @@ def _client(env: Environment, service: str, pid: int, attempts: int, raw_items: 
         endpoint_url=env.endpoint_url,
         config=client_config(mode="standard", total_max_attempts=attempts),
     )
-    return raw_items_parser.install(made) if raw_items else made
+    return wire.install(made) if service == "dynamodb" else made
 
 
-def client(
-    env: Environment,
-    service: str = "dynamodb",
-    attempts: int = HTTP_ATTEMPTS,
-    raw_items: bool = False,
-) -> Any:
+def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATTEMPTS) -> Any:
     """A low-level client for ``env``, made once per process and reused (thread-safe).
 
-    ``raw_items``: Query/Scan items arrive as raw typed JSON (binaries as base64 text), for
-    reading into DataFrames only (see ``raw_items``).
+    Query/Scan items arrive as DynamoDB JSON in wire form (binaries as base64 text), and batch
+    calls go through ``wire.call``: see ``wire``.
     """
-    return _client(env, service, os.getpid(), attempts, raw_items)
+    return _client(env, service, os.getpid(), attempts)
 
 
 @functools.lru_cache(maxsize=64)

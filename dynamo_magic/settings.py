@@ -47,7 +47,7 @@ class Settings:
     preview_items: int = 20  # items shown when a table is queried without a key
     display_rows: int = 50  # rows a notebook shows of a result
     progress: bool = True
-    workers: int | None = None  # copy processes; None = one per core
+    workers: int | None = None  # copy processes; None = two per core
     segments: int | None = None  # scan segments; None = 4 per worker
     max_retries: int = 8  # UnprocessedItems / throttling retries per batch
     backoff_base: float = 0.05  # seconds; full jitter, doubling

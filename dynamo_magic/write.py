@@ -1,5 +1,7 @@
 """Batched writes that never drop an item: BatchWriteItem in 25s, retried, failures kept.
 
+Requests and items are DynamoDB JSON in wire form, sent through ``wire.call`` unconverted.
+
 Retry layers, chosen deliberately (TESTING.md): botocore makes at most ``HTTP_ATTEMPTS``
 attempts per HTTP call for transient network errors; this module owns the retries that
 matter for data — ``UnprocessedItems`` and throttling errors — with capped exponential
@@ -17,6 +19,7 @@ from typing import Any
 
 import botocore.exceptions as bx
 
+from . import wire
 from .codec import Item
 from .errors import Throttled, translate
 
@@ -107,7 +110,9 @@ class BatchWriter:
         attempt = 0
         while pending:
             try:
-                response = self.client.batch_write_item(RequestItems={self.table: pending})
+                response = wire.call(
+                    self.client, "BatchWriteItem", {"RequestItems": {self.table: pending}}
+                )
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if _error_code(exc) not in RETRYABLE_CODES and not isinstance(
                     exc, bx.ConnectionError
@@ -164,7 +169,7 @@ def batch_get(
         attempt = 0
         while request:
             try:
-                response = client.batch_get_item(RequestItems=request)
+                response = wire.call(client, "BatchGetItem", {"RequestItems": request})
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if _error_code(exc) not in RETRYABLE_CODES or attempt >= policy.max_retries:
                     raise translate(exc, f"read keys of '{table}'") from exc

@@ -1,11 +1,16 @@
-"""Real faults on a real server: throttling errors and UnprocessedItems, injected through
-botocore's event system into a client (TESTING.md "Fault injection").
+"""Real faults on a real server, injected at the HTTP level through botocore's event system
+(TESTING.md "Fault injection"):
 
-- ``before-send`` returns a 400 ProvisionedThroughputExceededException for a fraction of HTTP
-  attempts: botocore's own retries and then the writer's see a real error response;
-- ``before-parameter-build`` holds back a fraction of the write requests so they are never
-  sent, and ``after-call`` reports them as ``UnprocessedItems``: the server really lacks them
-  until the writer retries them.
+- throttling: ``before-send`` answers every n-th BatchWriteItem attempt itself with a 400
+  ``ProvisionedThroughputExceededException``: botocore's retries, then the writer's, see a real
+  error response;
+- UnprocessedItems: ``before-send`` removes a fraction of the write requests from the request
+  body, so the server never receives them, and ``before-parse`` (registered first) adds them to
+  the response body's ``UnprocessedItems``: the server really lacks them until the writer
+  retries them.
+
+Working on bodies, not parameters, it sees exactly what is sent, whichever way the client
+builds its requests.
 """
 
 from __future__ import annotations
@@ -26,57 +31,74 @@ class _Body:
         yield self.data
 
 
+def error_response(url: str, code: str, message: str, status: int = 400) -> AWSResponse:
+    """A DynamoDB error response as botocore would receive it over HTTP."""
+    body = json.dumps(
+        {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}
+    ).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"}
+    return AWSResponse(url, status, headers, _Body(body))
+
+
 class Faults:
     def __init__(self, throttle: float = 0.0, unprocessed: float = 0.0, seed: int = 7):
         self.throttle, self.unprocessed = throttle, unprocessed
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.held = threading.local()
+        self.sends = 0
         self.throttled = 0
         self.held_back = 0
 
     def install(self, client: Any) -> None:
         events = client.meta.events
-        events.register_first("after-call.dynamodb.BatchWriteItem", self._report_unprocessed)
-        events.register_last("before-parameter-build.dynamodb.BatchWriteItem", self._hold_back)
-        events.register("before-send.dynamodb.BatchWriteItem", self._maybe_throttle)
+        events.register("before-send.dynamodb.BatchWriteItem", self._on_send)
+        events.register_first("before-parse.dynamodb.BatchWriteItem", self._on_response)
 
     def _chance(self, p: float) -> bool:
         with self.lock:
             return self.rng.random() < p
 
-    def _hold_back(self, params: dict[str, Any], **_: Any) -> None:
+    def _throttle_now(self) -> bool:
+        """Every (1/throttle)-th attempt: an exact share, whatever the threads' interleaving."""
+        if not self.throttle:
+            return False
+        with self.lock:
+            self.sends += 1
+            if self.sends % round(1 / self.throttle):
+                return False
+            self.throttled += 1
+            return True
+
+    def _on_send(self, request: Any, **_: Any) -> AWSResponse | None:
         self.held.requests = {}
-        for table, requests in params["RequestItems"].items():
+        if self._throttle_now():
+            return error_response(
+                request.url, "ProvisionedThroughputExceededException", "injected throttling"
+            )
+        body = json.loads(request.body)
+        for table, requests in body["RequestItems"].items():
             keep, hold = [], []
-            for request in requests:
-                (hold if self._chance(self.unprocessed) else keep).append(request)
+            for write in requests:
+                (hold if self._chance(self.unprocessed) else keep).append(write)
             if not keep:  # DynamoDB needs at least one request: send one, hold the rest
                 keep.append(hold.pop())
-            params["RequestItems"][table] = keep
+            body["RequestItems"][table] = keep
             if hold:
                 self.held.requests[table] = hold
                 with self.lock:
                     self.held_back += len(hold)
+        request.body = json.dumps(body).encode()
+        request.headers["Content-Length"] = str(len(request.body))
+        return None
 
-    def _report_unprocessed(self, parsed: dict[str, Any], **_: Any) -> None:
+    def _on_response(self, response_dict: dict[str, Any], **_: Any) -> None:
         held = getattr(self.held, "requests", {})
-        if held:
-            unprocessed = parsed.setdefault("UnprocessedItems", {})
-            for table, requests in held.items():
-                unprocessed.setdefault(table, []).extend(requests)
         self.held.requests = {}
-
-    def _maybe_throttle(self, request: Any, **_: Any) -> AWSResponse | None:
-        if not self._chance(self.throttle):
-            return None
-        with self.lock:
-            self.throttled += 1
-        body = json.dumps(
-            {
-                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                "message": "injected throttling",
-            }
-        ).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"}
-        return AWSResponse(request.url, 400, headers, _Body(body))
+        if not held or response_dict.get("status_code") != 200:
+            return
+        body = json.loads(response_dict["body"])
+        unprocessed = body.setdefault("UnprocessedItems", {})
+        for table, requests in held.items():
+            unprocessed.setdefault(table, []).extend(requests)
+        response_dict["body"] = json.dumps(body).encode()

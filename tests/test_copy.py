@@ -11,6 +11,7 @@ import pytest
 import dynamo_magic.api as api
 from dynamo_magic import environments
 from dynamo_magic.errors import (
+    BackupFailed,
     ConfirmationRequired,
     CopyFailed,
     IndexNotFound,
@@ -21,7 +22,7 @@ from dynamo_magic.errors import (
 from dynamo_magic.settings import get_settings, set_settings
 
 from conftest import client_for
-from fault_injection import Faults
+from fault_injection import Faults, error_response
 from tables import (
     blobs_items,
     create_blobs,
@@ -327,23 +328,13 @@ def test_backup_unsupported_refuses_unless_opted_out(orders_source):
     put_all(target, "orders", stale_target())
     before = table_items(B, "orders")
 
-    def refuse_backup(request, **_):
-        from botocore.awsrequest import AWSResponse
-
-        from fault_injection import _Body
-
-        body = json.dumps(
-            {
-                "__type": "com.amazonaws.dynamodb.v20120810#UnknownOperationException",
-                "message": "backups are not supported",
-            }
-        ).encode()
-        return AWSResponse(request.url, 400, {}, _Body(body))
+    def refuse_backup(request, **_):  # as dynalite and other local servers answer
+        return error_response(request.url, "UnknownOperationException", "not supported")
 
     environments.client(environments.resolve(B)).meta.events.register(
         "before-send.dynamodb.CreateBackup", refuse_backup
     )
-    with pytest.raises(Exception, match="--no-backup"):
+    with pytest.raises(BackupFailed, match="--no-backup"):
         api.copy("orders", source=A, target=B, yes=True, backend="threading")
     assert_untouched(B, "orders", before)
     result = api.copy("orders", source=A, target=B, yes=True, backup=False, backend="threading")

@@ -89,7 +89,7 @@ def one_line(exc: pytest.ExceptionInfo[BaseException]) -> str:
 def request_log(event: str) -> list[dict[str, Any]]:
     """Parameters of every ``event`` call (e.g. ``Scan``) made by dynamo_magic's dev client."""
     calls: list[dict[str, Any]] = []
-    reader = environments.client(environments.resolve("dev"), raw_items=True)  # what fetch uses
+    reader = environments.client(environments.resolve("dev"))
     reader.meta.events.register(
         f"provide-client-params.dynamodb.{event}", lambda params, **_: calls.append(dict(params))
     )

@@ -1,0 +1,91 @@
+"""DynamoDB JSON straight off and onto the wire, without botocore's shape walking.
+
+botocore parses and serializes every request and response by walking its shape model: for
+every attribute value of every item it dispatches through several Python functions and
+(de)codes binaries as base64. For a query into a DataFrame that was about two thirds of the
+client's CPU (benchmarks/profile_query.py), and for a copy, which only moves items from one
+table to another, all of it is wasted work. Through botocore's own event hooks (the same ones
+its handlers use), everything else of botocore stays: credentials, signing, endpoints, retries,
+the CRC32 check and error parsing.
+
+- Query/Scan: a ``before-parse`` handler ``json.loads`` the body and hands ``Items`` over
+  unchanged (binaries as base64 text); botocore parses the small rest, so ``LastEvaluatedKey``
+  can be sent back as usual.
+- ``call(client, "BatchWriteItem" | "BatchGetItem", body)``: the request body is our own
+  ``json.dumps`` (items already in wire form), put in place by a ``before-call`` handler, and
+  the whole successful response comes back unparsed.
+
+Items in wire form must only travel through ``call``: given to a normal botocore call, their
+base64 text would be encoded a second time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+ITEM_OPERATIONS = ("Query", "Scan")
+RAW_OPERATIONS = {"BatchWriteItem": "batch_write_item", "BatchGetItem": "batch_get_item"}
+HTTP_OK = 200
+
+_pending = threading.local()  # the body of the raw call this thread is making
+
+
+def _placeholder(operation: str, table: str) -> dict[str, Any]:
+    """Parameters that pass botocore's validation and that DynamoDB would reject (a key with
+    no attributes) — they are replaced by the real body before the request is signed."""
+    if operation == "BatchWriteItem":
+        return {"RequestItems": {table: [{"DeleteRequest": {"Key": {}}}]}}
+    return {"RequestItems": {table: {"Keys": [{}]}}}
+
+
+def call(client: Any, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Send ``body`` (DynamoDB JSON in wire form) as ``operation``; the response, unparsed."""
+    table = next(iter(body["RequestItems"]))
+    _pending.body = json.dumps(body, separators=(",", ":")).encode()
+    _pending.raw_response = True
+    try:
+        return getattr(client, RAW_OPERATIONS[operation])(**_placeholder(operation, table))
+    finally:
+        _pending.body = None
+        _pending.raw_response = False
+
+
+def _use_body(params: dict[str, Any], **_: Any) -> None:
+    body = getattr(_pending, "body", None)
+    if body is not None:
+        params["body"] = body
+
+
+def _take_response(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    if response_dict.get("status_code") != HTTP_OK or not getattr(_pending, "raw_response", False):
+        return  # errors and ordinary calls: botocore parses as usual
+    customized_response_dict.update(json.loads(response_dict["body"]))
+    response_dict["body"] = b"{}"
+
+
+def _take_items(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    if response_dict.get("status_code") != HTTP_OK:
+        return
+    body = json.loads(response_dict["body"])
+    items = body.pop("Items", None)
+    if items is None:
+        return
+    customized_response_dict["Items"] = items
+    response_dict["body"] = json.dumps(body).encode()
+
+
+def install(client: Any) -> Any:
+    """Register the handlers on ``client`` (made for dynamo_magic only); returns it."""
+    events = client.meta.events
+    for operation in ITEM_OPERATIONS:
+        events.register(f"before-parse.dynamodb.{operation}", _take_items)
+    for operation in RAW_OPERATIONS:
+        events.register(f"before-call.dynamodb.{operation}", _use_body)
+        events.register(f"before-parse.dynamodb.{operation}", _take_response)
+    return client
