@@ -5,8 +5,10 @@ pickled), streams its segment page by page — each page is written as soon as i
 memory does not grow with the table — and returns counts. Items stay DynamoDB typed JSON all
 the way. Items that cannot be written after all retries are saved to a file, never dropped.
 
-Extension points, in one place: ``SegmentTask.start_key`` (resume a segment from a checkpoint),
-``_write_page`` (where a transform or a shared rate limit would sit).
+Extension points for what comes next: ``SegmentTask.start_key`` resumes a segment from a
+checkpoint (a worker would report its last key per page through the sink); the page loop of
+``copy_segment`` is where a transform would map items and ``BatchWriter`` where a rate limit
+shared by all workers would be acquired; ``parallel.run`` takes any joblib backend.
 """
 
 from __future__ import annotations

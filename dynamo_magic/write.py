@@ -114,6 +114,9 @@ class BatchWriter:
                     self.client, "BatchWriteItem", {"RequestItems": {self.table: pending}}
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
+                if _error_code(exc) == "ValidationException":
+                    self._isolate(pending)  # e.g. one item too large: the others still go
+                    return
                 if _error_code(exc) not in RETRYABLE_CODES and not isinstance(
                     exc, bx.ConnectionError
                 ):
@@ -131,6 +134,15 @@ class BatchWriter:
             attempt += 1
             self.stats.retried += len(unprocessed)
             pending = unprocessed
+
+    def _isolate(self, refused: list[WriteRequest]) -> None:
+        """DynamoDB refused a batch for what some request in it holds: send each request alone,
+        so that only the ones it refuses on their own end up failed (and saved)."""
+        if len(refused) == 1:
+            self.stats.failed.extend(refused)
+            return
+        for request in refused:
+            self._write_batch([request])
 
     def _count_done(self, sent: list[WriteRequest], unprocessed: list[WriteRequest]) -> None:
         puts_sent, puts_left = _count_puts(sent), _count_puts(unprocessed)

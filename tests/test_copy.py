@@ -24,11 +24,13 @@ from dynamo_magic.settings import get_settings, set_settings
 from conftest import client_for
 from fault_injection import Faults, error_response
 from tables import (
+    ORDER_KEY,
     blobs_items,
     create_blobs,
     create_events,
     create_orders,
     events_items,
+    keyed,
     order_item,
     orders_items,
     put_all,
@@ -36,31 +38,6 @@ from tables import (
 )
 
 A, B = "acct-a", "acct-b"
-
-
-def keyed(items: list[dict], key_names: tuple[str, ...]) -> dict[str, dict]:
-    """Items by a canonical key text, with sets order-free, for exact comparison."""
-
-    def canon(av: dict) -> object:
-        ((tag, value),) = av.items()
-        if tag in ("SS", "NS", "BS"):
-            return {tag: sorted(value)}
-        if tag == "M":
-            return {tag: {k: canon(v) for k, v in value.items()}}
-        if tag == "L":
-            return {tag: [canon(v) for v in value]}
-        return av
-
-    def text(obj: object) -> str:
-        return json.dumps(obj, sort_keys=True, default=lambda b: b.hex())
-
-    return {
-        text({k: item[k] for k in key_names}): {n: canon(v) for n, v in item.items()}
-        for item in items
-    }
-
-
-ORDER_KEY = ("customer", "order-date")
 
 
 def table_items(profile: str, table: str, key=ORDER_KEY) -> dict[str, dict]:
@@ -393,3 +370,30 @@ def test_truncate_backs_up_then_empties(orders_source):
     result = api.truncate("orders", env=A, yes=True)
     assert result.deleted == 30 and result.backup is not None
     assert scan_all(orders_source, "orders") == []
+
+
+def test_an_item_the_target_refuses_is_saved_and_the_rest_copied(servers, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = client_for(A)
+    create_events(source)
+    items = events_items(devices=2, per_device=30)
+    items[17] = items[17] | {"poison": {"S": "refused by the target"}}
+    put_all(source, "events", items)
+    create_events(client_for(B))
+
+    def refuse_poison(request, **_):  # as DynamoDB refuses a whole batch for one bad item
+        if b"poison" in request.body:
+            return error_response(request.url, "ValidationException", "Item size too large")
+        return None
+
+    environments.client(environments.resolve(B)).meta.events.register(
+        "before-send.dynamodb.BatchWriteItem", refuse_poison
+    )
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading")
+
+    result = failure.value.result
+    assert (result.written, result.failed) == (59, 1)
+    saved = [json.loads(line) for line in Path(result.failed_file).read_text().splitlines()]
+    assert [r["PutRequest"]["Item"]["poison"] for r in saved] == [{"S": "refused by the target"}]
+    assert len(scan_all(client_for(B), "events")) == 59

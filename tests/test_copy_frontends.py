@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import signal
@@ -30,9 +29,11 @@ from dynamo_magic.settings import set_settings
 from conftest import client_for, reset_caches, subprocess_env
 from fault_injection import Faults
 from tables import (
+    ORDER_KEY,
     create_events,
     create_orders,
     events_items,
+    keyed,
     order_item,
     orders_items,
     put_all,
@@ -40,27 +41,7 @@ from tables import (
 )
 
 A, B = "acct-a", "acct-b"
-ORDER_KEY = ("customer", "order-date")
 TIMEOUT = 120  # seconds per command
-
-
-def keyed(items: list[dict], key: tuple[str, ...] = ORDER_KEY) -> dict[str, dict]:
-    """Items by their key, sets order-free: an exact item-by-item comparison."""
-
-    def canon(av: dict) -> object:
-        ((tag, value),) = av.items()
-        if tag in ("SS", "NS", "BS"):
-            return {tag: sorted(value)}
-        if tag == "M":
-            return {tag: {k: canon(v) for k, v in value.items()}}
-        if tag == "L":
-            return {tag: [canon(v) for v in value]}
-        return av
-
-    def text(obj: object) -> str:
-        return json.dumps(obj, sort_keys=True, default=lambda b: b.hex())
-
-    return {text({k: i[k] for k in key}): {n: canon(v) for n, v in i.items()} for i in items}
 
 
 def table_items(profile: str, table: str, key: tuple[str, ...] = ORDER_KEY) -> dict[str, dict]:
