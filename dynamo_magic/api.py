@@ -106,7 +106,7 @@ def fetch(
         if reverse:
             raise InvalidQuery("--reverse orders a query's sort key; give a partition key")
         if mode == "preview":
-            limit = min(limit or settings.preview_items, settings.preview_items)
+            limit = limit or settings.preview_items  # an explicit limit wins
     if filter:
         request["FilterExpression"] = filter_expression(filter, ph, params)
     if count:

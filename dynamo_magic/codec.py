@@ -236,6 +236,8 @@ def items_to_frame(
     if flatten:
         columns = _dense(_flatten_maps(_sparse(columns)), n)
     keys = list(key_names)
+    if not items:  # an empty result still shows which columns identify an item
+        return pd.DataFrame(columns=keys, dtype=object)
     order = [k for k in keys if k in columns] + [c for c in columns if c not in keys]
     return pd.DataFrame(
         {name: _convert(columns[name], numbers) for name in order}, index=pd.RangeIndex(n)

@@ -60,10 +60,9 @@ class DynamoMagic(Magics):
         config=True
     )
     preview_items = Int(20, help="items shown for a table queried without a key").tag(config=True)
-    display_rows = Int(50, help="rows displayed of a result").tag(config=True)
     progress = Bool(True, help="show progress bars").tag(config=True)
 
-    @observe("default_env", "numbers", "preview_items", "display_rows", "progress")
+    @observe("default_env", "numbers", "preview_items", "progress")
     def _sync(self, change: dict[str, Any]) -> None:
         set_settings(dataclasses.replace(get_settings(), **{change["name"]: change["new"]}))
 

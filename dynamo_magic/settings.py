@@ -45,7 +45,6 @@ class Settings:
     environments: dict[str, EnvironmentConfig] = field(default_factory=dict)
     numbers: NumberPolicy = "auto"  # N -> DataFrame: auto (Int64/Float64/Decimal), decimal, float
     preview_items: int = 20  # items shown when a table is queried without a key
-    display_rows: int = 50  # rows a notebook shows of a result
     progress: bool = True
     workers: int | None = None  # copy processes; None = two per core
     segments: int | None = None  # scan segments; None = 4 per worker
@@ -99,7 +98,6 @@ _SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "default_env": str,
     "numbers": str,
     "preview_items": int,
-    "display_rows": int,
     "progress": bool,
     "workers": int,
     "segments": int,

@@ -177,7 +177,7 @@ def test_key_columns_first_and_empty_frame():
     frame = codec.items_to_frame(items, ("pk", "sk", "absent"))
     assert list(frame.columns) == ["pk", "sk", "x", "y"]
     empty = codec.items_to_frame([], ("pk",))
-    assert empty.empty and list(empty.columns) == []
+    assert empty.empty and list(empty.columns) == ["pk"]  # the key columns, even when empty
 
 
 def test_flatten_maps_keeps_types_and_rows_without_map():
