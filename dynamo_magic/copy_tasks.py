@@ -162,14 +162,10 @@ def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
     target = task.target.side.client()
     writer = BatchWriter(target, task.target.side.table, task.policy, on_written=sink)
     result = TaskResult(task.target.segment)
-    names = {f"#k{i}": n for i, n in enumerate(task.key_names)}
+    names = {f"#k{i}": n for i, n in enumerate(task.key_names)}  # keys only: less to read
     request = task.target.read_request()
-    if "ProjectionExpression" not in request:
-        request |= {"ProjectionExpression": ", ".join(names)}
-        request["ExpressionAttributeNames"] = {
-            **request.get("ExpressionAttributeNames", {}),
-            **names,
-        }
+    request["ProjectionExpression"] = ", ".join(names)
+    request["ExpressionAttributeNames"] = request.get("ExpressionAttributeNames", {}) | names
     stats = read.ReadStats()
     for page in read.iter_pages(target, task.target.operation, request, stats):
         result.read += len(page)
