@@ -7,6 +7,7 @@ AWS profile), validate the request against the table's schema before reading, an
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -210,8 +211,6 @@ def partiql(
 
 
 def _statement_table(statement: str) -> str:
-    import re
-
     match = re.search(r'(?is)\bfrom\s+("(?:[^"]|"")+"|[A-Za-z0-9_.\-]+)', statement)
     return match.group(1).strip('"') if match else "?"
 

@@ -12,13 +12,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import botocore.exceptions as bx
-
 from . import environments, read
 from .codec import Item
 from .copy_tasks import Side, typed_json
 from .environments import Environment
-from .errors import InvalidQuery, UnsafeOperation, translate
+from .errors import InvalidQuery, TableNotFound, UnsafeOperation
 from .expressions import Placeholders, key_condition
 from .schema import TableSchema
 
@@ -197,13 +195,9 @@ def slice_request(schema: TableSchema, request: CopyRequest) -> dict[str, Any] |
 
 def _describe_or_none(client: Any, table: str) -> TableSchema | None:
     try:
-        return TableSchema.from_description(client.describe_table(TableName=table)["Table"])
-    except bx.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return None
-        raise translate(exc, f"describe table '{table}'") from exc
-    except bx.BotoCoreError as exc:
-        raise translate(exc, f"describe table '{table}'") from exc
+        return read.describe_table(client, table)
+    except TableNotFound:
+        return None
 
 
 def _check_schemas(source: TableSchema, target: TableSchema, request: CopyRequest) -> None:

@@ -161,6 +161,11 @@ class Engine:
             failed_dir=Path.cwd(),
         )
 
+    def failed_path(self, table: str) -> Path:
+        """Where items that stay unwritten are saved (created only if there are some)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return self.failed_dir / f"dynamo-failed-{table}-{stamp}.jsonl"
+
 
 class _Tally:
     """Passes progress on and keeps, per phase, the counts the workers reported.
@@ -209,8 +214,7 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
         target=f"{plan.target.table} ({plan.target.env.label})",
         mode=request.mode,
     )
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    failed_path = engine.failed_dir / f"dynamo-failed-{plan.target.table}-{stamp}.jsonl"
+    failed_path = engine.failed_path(plan.target.table)
     started = time.monotonic()
     try:
         if plan.create_target:
@@ -224,16 +228,14 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
         if request.mode == "replace" and not plan.target_empty:
             _prune(plan, engine, progress, result, str(failed_path), keep=keys)
         result.seconds = time.monotonic() - started
-        if result.failed:
-            result.failed_file = str(failed_path)
         result.verification = verify(plan, engine, progress, copied=result.scanned)
     except KeyboardInterrupt:
         progress.interrupted(result)
         result.seconds = time.monotonic() - started
-        if failed_path.exists():
-            result.failed_file = str(failed_path)
     finally:
         progress.close()
+    if failed_path.exists():
+        result.failed_file = str(failed_path)
     return result
 
 
@@ -295,11 +297,26 @@ def _prune(
         )
         for segment in _segments(plan.target, engine, plan.slice_request)
     ]
-    progress.start("delete", plan.target_items)
+    _delete(tasks, plan.target_items, engine, progress, result)
+
+
+def _delete(
+    tasks: list[PruneTask],
+    total: int | None,
+    engine: Engine,
+    progress: Progress,
+    result: CopyResult,
+) -> int:
+    """Run the prune tasks, adding what they deleted (or failed to) to ``result``; returns
+    the items they read."""
+    progress.start("delete", total)
+    read = 0
     for task_result in parallel.run(prune_segment, tasks, engine.workers, engine.backend, progress):
+        read += task_result.read
         result.deleted += task_result.deleted
         result.retried += task_result.retried
         result.failed += task_result.failed
+    return read
 
 
 def verify(
@@ -358,8 +375,7 @@ def truncate(
     """Back up (unless told not to), then delete every item of the table in parallel."""
     progress = _Tally(progress or NoProgress())
     result = CopyResult(source="", target=f"{side.table} ({side.env.label})", mode="truncate")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    failed_path = engine.failed_dir / f"dynamo-failed-{side.table}-{stamp}.jsonl"
+    failed_path = engine.failed_path(side.table)
     started = time.monotonic()
     try:
         if backup:
@@ -368,14 +384,7 @@ def truncate(
             PruneTask(segment, schema.key.names, engine.policy, str(failed_path))
             for segment in _segments(side, engine, None)
         ]
-        progress.start("delete", schema.item_count)
-        for task_result in parallel.run(
-            prune_segment, tasks, engine.workers, engine.backend, progress
-        ):
-            result.scanned += task_result.read
-            result.deleted += task_result.deleted
-            result.retried += task_result.retried
-            result.failed += task_result.failed
+        result.scanned = _delete(tasks, schema.item_count, engine, progress, result)
     except KeyboardInterrupt:
         progress.interrupted(result)
     finally:
