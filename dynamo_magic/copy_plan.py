@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import botocore.exceptions as bx
 
 from . import environments, read
 from .codec import Item
@@ -26,6 +29,14 @@ VERIFY_METHODS: tuple[str, ...] = ("count", "full", "none")
 SAMPLE_ITEMS = 100  # items read to estimate the average item size
 WRITE_UNIT_BYTES = 1024  # one write capacity unit per KB
 READ_UNIT_BYTES = 4096  # one (strong) read capacity unit per 4 KB; scans read eventually: half
+# Estimating a table's items when DescribeTable's ItemCount (refreshed about every 6 hours, 0 for
+# a freshly loaded table) disagrees with the sample: Select COUNT one parallel-scan segment of
+# COUNT_SEGMENT_LEVELS[i] and extrapolate, from the finest level down, until the segment holds
+# at least MIN_SEGMENT_COUNT items (about +-7 % from sampling). Level 1 counts the whole table
+# (exact): tables that small cost only a few pages. The finest level stays at or below 4096 so
+# one segment of a billion-item table is ~250,000 items, read as COUNT pages of 1 MB.
+COUNT_SEGMENT_LEVELS: tuple[int, ...] = (4096, 512, 64, 8, 1)
+MIN_SEGMENT_COUNT = 200
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,9 @@ class CopyPlan:
     backup: bool  # a backup will be taken before writing
     confirmations: list[str] = field(default_factory=list)  # reasons --yes is needed
     warnings: list[str] = field(default_factory=list)
+    source_items_basis: str = ""  # how source_items was found, for the plan row
+    # settings of the source a created target will not have (empty when the target exists)
+    settings_not_copied: list[str] = field(default_factory=list)
 
     @property
     def create_target(self) -> bool:
@@ -110,6 +124,8 @@ class CopyPlan:
         r = self.request
         what = f"slice {self.describe_slice()}" if self.slice_request else "whole table"
         exact = "exact" if self.source_items_exact else "estimated"
+        basis = f", {self.source_items_basis}" if self.source_items_basis else ""
+        approx = "" if self.source_items_exact else "~"
         target_state = (
             "missing: will be created from the source schema"
             if self.create_target
@@ -119,10 +135,15 @@ class CopyPlan:
             ("source", f"{self.source.table} in {self.source.env.describe()}"),
             ("target", f"{self.target.table} in {self.target.env.describe()}"),
             ("what", f"{what}, mode {r.mode}"),
-            ("source items", f"{self.source_items:,} ({exact})"),
+            ("source items", f"{approx}{self.source_items:,} ({exact}{basis})"),
             ("source bytes", f"~{self.source_bytes:,} (estimated from a sample)"),
             ("target", target_state),
             ("schema check", "target created" if self.create_target else "keys match"),
+            *(
+                [("not copied", not_copied_text(self.settings_not_copied))]
+                if self.settings_not_copied
+                else []
+            ),
             ("backup", "on-demand backup first" if self.backup else "none"),
             ("deletes", self.deletes),
             ("write units", f"~{self.write_units:,} (estimated)"),
@@ -165,9 +186,52 @@ def _resolve(request: CopyRequest) -> tuple[Environment, Environment]:
     return source, target
 
 
-def _identity(env: Environment, table: str) -> tuple[Any, ...]:
-    account = environments.account_id(env) or f"profile:{env.profile}"
-    return (account, env.region, env.endpoint_url, table)
+def same_table(
+    source: TableSchema,
+    target: TableSchema | None,
+    accounts: Callable[[], tuple[str | None, str | None]] = lambda: (None, None),
+) -> bool:
+    """Whether two descriptions are of one table, decided from what the service said.
+
+    Configuration text (profile names, ``127.0.0.1`` vs ``localhost``, a trailing slash, a
+    region given twice) says nothing: both sides are described, and
+
+    - a target that does not exist is not the source;
+    - where both descriptions carry a ``TableId`` (DynamoDB's unique id of a table, returned
+      by AWS; moto and dynalite do not), equal ids are one table and different ids two;
+    - otherwise one table means an equal ``TableArn`` (it names region, account and table)
+      *and* an equal ``CreationDateTime``. Local servers (moto, dynalite, DynamoDB Local)
+      put every table in one made-up account, so two servers give equally named tables the
+      same ARN: their creation times (millisecond resolution) tell them apart. A table
+      dropped and created again between the two descriptions would differ too, but that is
+      not a table this copy could overwrite by mistake;
+    - a server that returns no creation time: an equal ARN is one table unless STS named
+      two different accounts (``accounts``, called only then, where STS answers).
+
+    The STS account never overrules the table's own ids: a resource-based policy lets a
+    principal of one account read or write another account's table through its ARN.
+    """
+    if target is None:
+        return False
+    source_id, target_id = source.raw.get("TableId"), target.raw.get("TableId")
+    if source_id and target_id:
+        return source_id == target_id
+    if source.arn != target.arn or source.arn is None:
+        return False
+    source_created = source.raw.get("CreationDateTime")
+    target_created = target.raw.get("CreationDateTime")
+    if source_created is not None and target_created is not None:
+        return source_created == target_created
+    source_account, target_account = accounts()
+    return not (source_account and target_account and source_account != target_account)
+
+
+def _refuse_same_table(source: Side, target: Side) -> None:
+    raise UnsafeOperation(
+        f"source and target are the same table ('{source.table}' in "
+        f"{source.env.describe()} is '{target.table}' in {target.env.describe()}, "
+        "as the service describes them); choose another --target or --target-table"
+    )
 
 
 def slice_request(schema: TableSchema, request: CopyRequest) -> dict[str, Any] | None:
@@ -217,11 +281,16 @@ def _check_schemas(source: TableSchema, target: TableSchema, request: CopyReques
 
 
 def _sample(
-    client: Any, table: str, query: dict[str, Any] | None, limit: int = SAMPLE_ITEMS
+    client: Any,
+    table: str,
+    query: dict[str, Any] | None,
+    limit: int = SAMPLE_ITEMS,
+    stats: read.ReadStats | None = None,
 ) -> list[Item]:
-    """The first ``limit`` items of the table (or of the slice ``query`` selects)."""
+    """The first ``limit`` items of the table (or of the slice ``query`` selects);
+    ``stats.truncated`` says whether more are left."""
     operation = "query" if query else "scan"
-    stats = read.ReadStats()
+    stats = stats if stats is not None else read.ReadStats()
     pages = read.iter_pages(client, operation, {"TableName": table, **(query or {})}, stats, limit)
     return [item for page in pages for item in page]
 
@@ -238,6 +307,95 @@ def _count(client: Any, table: str, query: dict[str, Any]) -> int:
     return stats.count
 
 
+def _count_segment(client: Any, table: str, segment: int, total: int) -> int:
+    stats = read.ReadStats()
+    request: dict[str, Any] = {"TableName": table, "Select": "COUNT"}
+    if total > 1:
+        request |= {"Segment": segment, "TotalSegments": total}
+    for _ in read.iter_pages(client, "scan", request, stats):
+        pass
+    return stats.count
+
+
+def estimate_items(client: Any, table: str) -> tuple[int, bool, str]:
+    """Items of ``table`` from a Select COUNT scan of one parallel-scan segment, extrapolated:
+    ``(items, exact, how)``.
+
+    DescribeTable's ItemCount lags by up to six hours (a freshly loaded table says 0), so it is
+    not trusted where a sample contradicts it. One segment of ``COUNT_SEGMENT_LEVELS[i]``
+    segments is counted, finest first, until it holds ``MIN_SEGMENT_COUNT`` items: a large
+    table costs one small segment, a small one a few nearly empty reads and at worst a count
+    of the whole (then exact). DynamoDB spreads items over segments by key hash, so one
+    segment's share is the table's share up to sampling noise and hot keys.
+    """
+    for total in COUNT_SEGMENT_LEVELS:
+        count = _count_segment(client, table, 0, total)
+        if total == 1:
+            return count, True, "counted with a Select COUNT scan"
+        if count >= MIN_SEGMENT_COUNT:
+            return count * total, False, f"from a count of segment 1 of {total:,}"
+    raise AssertionError("COUNT_SEGMENT_LEVELS ends with 1")  # pragma: no cover
+
+
+def _setting(read_setting: Callable[[], str | None], name: str) -> str | None:
+    """A setting's description, ``None`` when off, "NAME (unknown: ...)" when unreadable."""
+    try:
+        return read_setting()
+    except bx.ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "error")
+        return f"{name} (unknown: {code})"
+    except bx.BotoCoreError as exc:
+        return f"{name} (unknown: {type(exc).__name__})"
+
+
+def source_settings(client: Any, schema: TableSchema) -> list[str]:
+    """Settings of the source a table created by ``create_like`` does not get: TTL, stream,
+    point-in-time recovery, tags, deletion protection. Calls the service denies or does not
+    support (some local servers) are listed as unknown rather than failing the plan."""
+    raw = schema.raw
+
+    def ttl() -> str | None:
+        answer = client.describe_time_to_live(TableName=schema.name)["TimeToLiveDescription"]
+        if answer.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            return f"TTL on '{answer.get('AttributeName', '?')}'"
+        return None
+
+    def pitr() -> str | None:
+        answer = client.describe_continuous_backups(TableName=schema.name)
+        description = answer["ContinuousBackupsDescription"]
+        status = (description.get("PointInTimeRecoveryDescription") or {}).get(
+            "PointInTimeRecoveryStatus"
+        )
+        return "point-in-time recovery" if status == "ENABLED" else None
+
+    def tags() -> str | None:
+        if not schema.arn:
+            return "tags (unknown: no table ARN)"
+        names: list[str] = []
+        request: dict[str, Any] = {"ResourceArn": schema.arn}
+        while True:
+            page = client.list_tags_of_resource(**request)
+            names += [t["Key"] for t in page.get("Tags", [])]
+            if not page.get("NextToken"):
+                break
+            request["NextToken"] = page["NextToken"]
+        return f"{len(names)} tag(s): {', '.join(sorted(names))}" if names else None
+
+    stream = raw.get("StreamSpecification") or {}
+    found = [
+        _setting(ttl, "TTL"),
+        (f"stream ({stream.get('StreamViewType', '?')})" if stream.get("StreamEnabled") else None),
+        _setting(pitr, "point-in-time recovery"),
+        _setting(tags, "tags"),
+        "deletion protection" if raw.get("DeletionProtectionEnabled") else None,
+    ]
+    return [f for f in found if f]
+
+
+def not_copied_text(settings: list[str]) -> str:
+    return "; ".join(settings) + " (the created table lacks them: set them yourself)"
+
+
 def plan_copy(request: CopyRequest) -> CopyPlan:
     """Check everything and estimate the copy; reads only."""
     if request.mode not in MODES:
@@ -250,22 +408,29 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
     source_client, target_client = source.client(), target.client()
     source_schema = read.describe_table(source_client, source.table, source_env.describe())
     query = slice_request(source_schema, request)
-    if _identity(source_env, source.table) == _identity(target_env, target.table):
-        raise UnsafeOperation(
-            f"source and target are the same table ('{source.table}' in "
-            f"{source_env.describe()}); choose another --target or --target-table"
-        )
     target_schema = _describe_or_none(target_client, target.table)
+
+    def accounts() -> tuple[str | None, str | None]:
+        return environments.account_id(source_env), environments.account_id(target_env)
+
+    if same_table(source_schema, target_schema, accounts):
+        _refuse_same_table(source, target)
     if target_schema is not None:
         _check_schemas(source_schema, target_schema, request)
 
-    sample = _sample(source_client, source.table, query)
+    sample_stats = read.ReadStats()
+    sample = _sample(source_client, source.table, query, stats=sample_stats)
     average = sum(len(typed_json(i)) for i in sample) / len(sample) if sample else 0.0
+    basis = ""
     if query is not None:
         source_items, exact = _count(source_client, source.table, query), True
-    else:
-        estimate = source_schema.item_count or 0
-        source_items, exact = max(estimate, len(sample)), len(sample) < SAMPLE_ITEMS
+    elif not sample_stats.truncated:  # the sample read the whole table
+        source_items, exact = len(sample), True
+    elif (source_schema.item_count or 0) >= len(sample):
+        source_items, exact = source_schema.item_count or 0, False
+        basis = "DescribeTable's count, refreshed about every 6 hours"
+    else:  # ItemCount is 0 or lower than the sample (it lags): count one segment
+        source_items, exact, basis = estimate_items(source_client, source.table)
     table_empty = target_schema is None or _is_empty(target_client, target.table)
     target_items: int | None
     if table_empty:
@@ -289,6 +454,10 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
         target_empty=target_empty,
         target_items=target_items,
         backup=request.backup and not table_empty,  # a slice copy backs up the whole table
+        source_items_basis=basis,
+        settings_not_copied=(
+            source_settings(source_client, source_schema) if target_schema is None else []
+        ),
     )
     if target_env.protected:
         plan.confirmations.append(f"target env '{target_env.label}' is protected")

@@ -74,6 +74,7 @@ class CopyResult:
     created_target: bool = False
     verification: Verification = field(default_factory=lambda: Verification("none"))
     interrupted: bool = False
+    settings_not_copied: list[str] = field(default_factory=list)  # created target lacks these
 
     @property
     def items_per_second(self) -> float:
@@ -106,6 +107,7 @@ class CopyResult:
             ("backup", self.backup.name if self.backup else ""),
             ("verification", str(self.verification)),
             ("interrupted", self.interrupted),
+            ("settings not copied", "; ".join(self.settings_not_copied)),
         ]
 
     def summary_line(self) -> str:
@@ -119,6 +121,8 @@ class CopyResult:
             line += f"; backup {self.backup.name}"
         if self.failed_file:
             line += f"; unwritten items saved to {self.failed_file}"
+        if self.settings_not_copied:
+            line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
         return line
 
     def to_frame(self) -> Any:
@@ -187,8 +191,8 @@ class _Tally:
         self.done[self.phase] = self.done.get(self.phase, 0) + count
         self.progress.advance(count)
 
-    def close(self) -> None:
-        self.progress.close()
+    def close(self, complete: bool = True) -> None:
+        self.progress.close(complete)
 
     def interrupted(self, result: CopyResult) -> None:
         """Mark ``result`` interrupted, with the writes reported by unfinished segments."""
@@ -213,9 +217,11 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
         source=f"{plan.source.table} ({plan.source.env.label})",
         target=f"{plan.target.table} ({plan.target.env.label})",
         mode=request.mode,
+        settings_not_copied=list(plan.settings_not_copied),
     )
     failed_path = engine.failed_path(plan.target.table)
     started = time.monotonic()
+    finished = False  # the last bar ends complete only when every phase ran to its end
     try:
         if plan.create_target:
             create_like(plan.target.client(), plan.source_schema, plan.target.table)
@@ -229,11 +235,12 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
             _prune(plan, engine, progress, result, str(failed_path), keep=keys)
         result.seconds = time.monotonic() - started
         result.verification = verify(plan, engine, progress, copied=result.scanned)
+        finished = True
     except KeyboardInterrupt:
         progress.interrupted(result)
         result.seconds = time.monotonic() - started
     finally:
-        progress.close()
+        progress.close(complete=finished and result.ok)
     if failed_path.exists():
         result.failed_file = str(failed_path)
     return result
@@ -319,6 +326,20 @@ def _delete(
     return read
 
 
+@dataclass(frozen=True)
+class VerifyTask:
+    """Count (or digest) one segment of one side; ``role`` says which side it belongs to."""
+
+    role: str  # "source" or "target"
+    method: str  # "count" or "full"
+    segment: SegmentTask
+
+
+def verify_segment(task: VerifyTask, sink: Any) -> tuple[str, TaskResult]:
+    function = count_segment if task.method == "count" else digest_segment
+    return task.role, function(task.segment, sink)
+
+
 def verify(
     plan: CopyPlan, engine: Engine, progress: Progress, copied: int | None = None
 ) -> Verification:
@@ -326,34 +347,45 @@ def verify(
     keys and content hashes (``full``); merge: the target holds at least (``count``) or
     exactly (``full``) every source item.
 
-    ``copied``: the source items the copy itself read (a real count of the snapshot copied,
-    not DescribeTable's estimate); with ``count`` only the target is then counted again."""
+    The source count a ``count`` verification compares with is never only what the copy
+    itself read (``copied``): a read that ended short would copy, and count, too few. Where
+    the plan's count is exact (a slice's Select COUNT, a table the plan counted or sampled
+    whole) the target is compared with it; otherwise the source is counted again, in the
+    same ``parallel.run`` as the target so both sides' scans overlap. ``copied`` differing
+    from the source count is named in the detail.
+    """
     method = plan.request.verify
     if method == "none":
         return Verification("none")
     if plan.request.mode == "merge" and method == "full":
         return _verify_contains(plan, engine, progress)
-    function = count_segment if method == "count" else digest_segment
-    totals = []
-    sides = [plan.source, plan.target]
-    if method == "count" and copied is not None:
-        totals.append((copied, 0))
-        sides = [plan.target]
-    for side in sides:
-        progress.start(f"verify {side.env.label}", None)
-        parts = parallel.run(
-            function,
-            _segments(side, engine, plan.slice_request),
-            engine.workers,
-            engine.backend,
-            progress,
-        )
-        totals.append((sum(p.count for p in parts), sum(p.digest for p in parts) % 2**128))
-    (source_count, source_digest), (target_count, target_digest) = totals
+    roles = {"source": plan.source, "target": plan.target}
+    planned = method == "count" and plan.source_items_exact
+    if planned:
+        del roles["source"]
+    tasks = [
+        VerifyTask(role, method, segment)
+        for role, side in roles.items()
+        for segment in _segments(side, engine, plan.slice_request)
+    ]
+    progress.start(f"verify {' and '.join(s.env.label for s in roles.values())}", None)
+    counts = {role: 0 for role in roles}
+    digests = {role: 0 for role in roles}
+    for role, part in parallel.run(verify_segment, tasks, engine.workers, engine.backend, progress):
+        counts[role] += part.count
+        digests[role] = (digests[role] + part.digest) % 2**128
+    source_count = plan.source_items if planned else counts["source"]
+    target_count = counts["target"]
+    detail = ""
+    if copied is not None and copied != source_count:
+        detail = f"; the copy read {copied:,} source items"
     if plan.request.mode == "merge":
-        return Verification(method, source_count, target_count, target_count >= source_count)
-    ok = source_count == target_count and source_digest == target_digest
-    detail = "" if ok or source_count != target_count else "; contents differ"
+        ok = target_count >= source_count and (copied is None or copied >= source_count)
+        return Verification(method, source_count, target_count, ok, detail)
+    ok = source_count == target_count and digests.get("source", 0) == digests["target"]
+    ok = ok and (copied is None or copied == source_count)
+    if not ok and source_count == target_count and not detail:
+        detail = "; contents differ"
     return Verification(method, source_count, target_count, ok, detail)
 
 
@@ -377,6 +409,7 @@ def truncate(
     result = CopyResult(source="", target=f"{side.table} ({side.env.label})", mode="truncate")
     failed_path = engine.failed_path(side.table)
     started = time.monotonic()
+    finished = False
     try:
         if backup:
             result.backup = create_backup(side.client(), side.table)
@@ -385,10 +418,11 @@ def truncate(
             for segment in _segments(side, engine, None)
         ]
         result.scanned = _delete(tasks, schema.item_count, engine, progress, result)
+        finished = True
     except KeyboardInterrupt:
         progress.interrupted(result)
     finally:
-        progress.close()
+        progress.close(complete=finished and result.ok)
     result.seconds = time.monotonic() - started
     if failed_path.exists():
         result.failed_file = str(failed_path)

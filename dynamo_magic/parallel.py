@@ -22,13 +22,19 @@ AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process
 
 
 class Progress(Protocol):
-    """What front ends implement (a tqdm bar, a widget); the core never imports one."""
+    """What front ends implement (a tqdm bar, a widget); the core never imports one.
+
+    ``start`` begins a phase (ending the previous one, which ran to its end); ``total`` is an
+    estimate (``None``: unknown). ``close(complete=True)``: the work ended as it should, so a
+    bar shows it complete whatever the estimate was; ``complete=False``: interrupted or
+    failed, and the bar should say so.
+    """
 
     def start(self, phase: str, total: int | None) -> None: ...
 
     def advance(self, count: int) -> None: ...
 
-    def close(self) -> None: ...
+    def close(self, complete: bool = True) -> None: ...
 
 
 class NoProgress:
@@ -38,7 +44,7 @@ class NoProgress:
     def advance(self, count: int) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
         pass
 
 
