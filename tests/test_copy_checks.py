@@ -1,0 +1,403 @@
+"""What a copy checks and says, against real moto servers: the same table under any spelling
+is refused before a write; verification never passes a copy that read short; estimates when
+DescribeTable's count lags; progress bars that end right; settings a created target lacks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tqdm import tqdm as terminal_tqdm
+
+import dynamo_magic.api as api
+from dynamo_magic import copying, environments
+from dynamo_magic.copy_plan import MIN_SEGMENT_COUNT, same_table
+from dynamo_magic.errors import CopyFailed, UnsafeOperation
+from dynamo_magic.progress_bars import TqdmProgress
+from dynamo_magic.schema import TableSchema
+
+from conftest import client_for, reset_caches, subprocess_env, write_profiles
+from fault_injection import error_response
+from tables import create_events, create_orders, events_items, orders_items, put_all, scan_all
+
+A, B = "acct-a", "acct-b"
+EVENT_KEY = ("device", "seq")
+
+
+@pytest.fixture
+def aliases(servers, isolated_aws: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """More profiles for server A, each spelling its endpoint differently."""
+    a, b = servers
+    endpoints = {
+        "default": a.url,
+        "dev": a.url,
+        "acct-a": a.url,
+        "acct-b": b.url,
+        "prod-b": b.url,
+        "a-localhost": f"http://localhost:{a.port}",
+        "a-slash": f"{a.url}/",
+        "a-upper": f"http://LOCALHOST:{a.port}/",
+    }
+    for var, value in write_profiles(isolated_aws, endpoints).items():
+        monkeypatch.setenv(var, value)
+    reset_caches()
+    return endpoints
+
+
+@pytest.fixture
+def orders_a(aliases):
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    return client
+
+
+def orders_count() -> int:
+    return len(scan_all(client_for(A), "orders"))
+
+
+# -- 1. the same table, however it is spelled -----------------------------------------------------
+@pytest.mark.parametrize(
+    ("target", "options"),
+    [
+        ("a-localhost", {}),
+        ("a-slash", {}),
+        ("a-upper", {}),
+        ("dev", {}),
+        ("acct-a", {"target_region": "us-east-1"}),  # the region spelled again
+        ("a-localhost", {"target_table": "orders", "target_region": "us-east-1"}),
+    ],
+)
+@pytest.mark.parametrize("mode", ["truncate", "replace", "merge"])
+def test_same_table_under_any_spelling_is_refused_before_a_write(orders_a, target, options, mode):
+    with pytest.raises(UnsafeOperation, match="same table"):
+        api.copy("orders", source=A, target=target, mode=mode, yes=True, **options)
+    assert orders_count() == 30
+    assert not orders_a.list_backups()["BackupSummaries"]  # not even a backup was taken
+
+
+def test_cli_refuses_two_profiles_for_one_server(orders_a):
+    """The reported case: 127.0.0.1 and localhost, ``--mode truncate --yes``, as a process."""
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "dynamo_magic.cli", "copy", "-t", "orders", "-src", A),
+            *("-tgt", "a-localhost", "--mode", "truncate", "--yes", "--no-progress"),
+        ],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=120,
+    )
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert run.stdout == ""
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith("Error: source and target are the same table")
+    assert orders_count() == 30
+
+
+def test_other_tables_on_the_same_server_and_equal_names_on_another_are_copied(orders_a):
+    # another table on the very server, through the other spelling: not the same table
+    result = api.copy("orders", source=A, target="a-localhost", target_table="orders-copy")
+    assert result.ok and result.written == 30
+    # an equally named table on another server (same made-up account, same ARN in moto)
+    create_orders(client_for(B))
+    a_arn = client_for(A).describe_table(TableName="orders")["Table"]["TableArn"]
+    assert client_for(B).describe_table(TableName="orders")["Table"]["TableArn"] == a_arn
+    result = api.copy("orders", source=A, target=B, mode="truncate", yes=True)
+    assert result.ok and len(scan_all(client_for(B), "orders")) == 30
+    assert orders_count() == 30
+
+
+def _schema(**fields: Any) -> TableSchema:
+    raw = {
+        "TableName": "t",
+        "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+        "TableArn": "arn:aws:dynamodb:us-east-1:123456789012:table/t",
+        **fields,
+    }
+    return TableSchema.from_description({k: v for k, v in raw.items() if v is not None})
+
+
+def test_same_table_rule():
+    t1 = datetime(2024, 1, 1, 12, 0, 0, 1000, tzinfo=UTC)
+    t2 = datetime(2024, 1, 1, 12, 0, 0, 2000, tzinfo=UTC)
+    one = _schema(CreationDateTime=t1)
+    assert same_table(one, _schema(CreationDateTime=t1))
+    assert not same_table(one, None)  # a missing target is never the source
+    assert not same_table(one, _schema(CreationDateTime=t2))  # two servers, one fake account
+    other_arn = "arn:aws:dynamodb:us-west-2:123456789012:table/t"
+    assert not same_table(one, _schema(CreationDateTime=t1, TableArn=other_arn))
+    # AWS's TableId decides on its own
+    assert same_table(_schema(TableId="x", CreationDateTime=t1), _schema(TableId="x"))
+    assert not same_table(_schema(TableId="x"), _schema(TableId="y", CreationDateTime=None))
+    # no creation time: an equal ARN is the same table unless STS names two accounts
+    bare = _schema()
+    assert same_table(bare, _schema(), lambda: (None, None))
+    assert same_table(bare, _schema(), lambda: ("1", "1"))
+    assert not same_table(bare, _schema(), lambda: ("1", "2"))
+
+
+# -- 2. verification never passes a short read ----------------------------------------------------
+class Recorder:
+    """A Progress that records what the engine told it."""
+
+    def __init__(self, interrupt_at: str | None = None):
+        self.calls: list[tuple[str, Any]] = []
+        self.interrupt_at = interrupt_at
+
+    def start(self, phase: str, total: int | None) -> None:
+        self.calls.append(("start", (phase, total)))
+        if phase == self.interrupt_at:
+            raise KeyboardInterrupt
+
+    def advance(self, count: int) -> None:
+        pass
+
+    def close(self, complete: bool = True) -> None:
+        self.calls.append(("close", complete))
+
+
+def read_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Segment 0 of the copy reads short: the server filters out seq 0 of its devices."""
+    original = copying.copy_segment
+
+    def short(task, sink):
+        if task.source.segment == 0:
+            request = {
+                "FilterExpression": "#q <> :zero",
+                "ExpressionAttributeNames": {"#q": "seq"},
+                "ExpressionAttributeValues": {":zero": {"N": "0"}},
+            }
+            task = dataclasses.replace(
+                task, source=dataclasses.replace(task.source, request=request)
+            )
+        return original(task, sink)
+
+    monkeypatch.setattr(copying, "copy_segment", short)
+
+
+@pytest.mark.parametrize(
+    ("per_device", "exact"),
+    [(10, True), (40, False)],  # 80 items: the plan counted them; 320: DescribeTable's count
+    ids=["plan-count", "recount"],
+)
+def test_a_copy_that_reads_short_fails_verification(servers, monkeypatch, per_device, exact):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=8, per_device=per_device))
+    total = 8 * per_device
+    plan = api.plan_copy("events", source=A, target=B)
+    assert plan.source_items_exact is exact
+    read_short(monkeypatch)
+    progress = Recorder()
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, segments=4, backend="threading", progress=progress)
+
+    result = failure.value.result
+    copied = len(scan_all(client_for(B), "events"))
+    assert result.scanned == copied < total  # the copy really read short
+    assert result.verification.ok is False and "MISMATCH" in str(result.verification)
+    assert (result.verification.source_count, result.verification.target_count) == (total, copied)
+    assert "FAILED" in str(failure.value)
+    assert progress.calls[-1] == ("close", False)  # the last bar says it did not end well
+    if not exact:  # the source was counted again, in the same run as the target
+        verify_phases = [c for c in progress.calls if c[0] == "start" and "verify" in c[1][0]]
+        assert verify_phases == [("start", ("verify acct-a and acct-b", None))]
+
+
+# -- 3. estimates when DescribeTable's count lags -------------------------------------------------
+def create_flat(client: Any, items: int) -> None:
+    """A table whose items each have their own partition key (they spread over segments)."""
+    client.create_table(
+        TableName="flat",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    put_all(client, "flat", [{"id": {"S": f"item-{i}"}, "n": {"N": str(i)}} for i in range(items)])
+
+
+def lagging_item_count(profile: str, count: int = 0) -> None:
+    """DescribeTable answers ItemCount ``count`` (as AWS does for hours after a load)."""
+
+    def stale(parsed: dict[str, Any], **_: Any) -> None:
+        if "Table" in parsed:
+            parsed["Table"]["ItemCount"] = count
+
+    client = environments.client(environments.resolve(profile))
+    client.meta.events.register("after-call.dynamodb.DescribeTable", stale)
+
+
+@pytest.mark.parametrize("reported", [0, 50])
+def test_lagging_count_is_replaced_by_a_segment_count(servers, reported):
+    create_flat(client_for(A), 2000)
+    lagging_item_count(A, reported)
+    progress = Recorder()
+
+    plan = api.plan_copy("flat", source=A, target=B)
+
+    assert not plan.source_items_exact and 1400 <= plan.source_items <= 2600
+    row = dict(plan.rows())["source items"]
+    assert row.startswith(f"~{plan.source_items:,} (estimated, from a count of segment 1 of ")
+    result = api.copy("flat", source=A, target=B, backend="threading", progress=progress)
+    assert result.ok and result.written == 2000
+    assert ("start", ("copy", plan.source_items)) in progress.calls  # the bar's total
+    assert progress.calls[-1] == ("close", True)
+
+
+def test_small_table_with_a_lagging_count_is_counted_exactly(servers):
+    create_flat(client_for(A), 600)
+    lagging_item_count(A, 0)
+    plan = api.plan_copy("flat", source=A, target=B)
+    assert plan.source_items_exact and plan.source_items == 600
+    assert "600 (exact, counted with a Select COUNT scan)" in str(plan)
+    assert MIN_SEGMENT_COUNT > 600 // 8  # why it was counted whole rather than extrapolated
+
+
+def test_sampled_whole_table_is_exact_whatever_describe_says(servers):
+    create_flat(client_for(A), 40)
+    lagging_item_count(A, 5000)  # a stale, too high count
+    plan = api.plan_copy("flat", source=A, target=B)
+    assert (plan.source_items, plan.source_items_exact) == (40, True)
+
+
+# -- 4. progress bars end right -------------------------------------------------------------------
+class FileBars(TqdmProgress):
+    def __init__(self, make=terminal_tqdm):
+        super().__init__()
+        self.out = io.StringIO()
+        self._tqdm = lambda **kw: make(file=self.out, **kw)
+
+
+def test_a_bar_that_ran_to_its_end_is_complete_whatever_the_estimate():
+    for estimate, done in [(100, 60), (100, 140), (None, 25), (0, 0)]:
+        bars = FileBars()
+        bars.start("copy", estimate)
+        bars.advance(done)
+        bar = bars.bar
+        bars.close()
+        assert bar.total == bar.n == done
+        assert bars.bar is None
+    bars = FileBars()
+    bars.start("copy", 10)
+    bars.advance(10)
+    first = bars.bar
+    bars.start("verify", None)  # a new phase ends the previous one complete
+    assert first.total == first.n == 10
+    bars.close()
+
+
+def test_a_stopped_bar_keeps_its_total_and_says_so():
+    bars = FileBars()
+    bars.start("copy", 100)
+    bars.advance(60)
+    bar = bars.bar
+    bars.close(complete=False)
+    assert (bar.n, bar.total) == (60, 100)
+    assert "copy (stopped)" in bars.out.getvalue().splitlines()[-1]
+
+
+def test_notebook_bar_ends_green_when_complete_and_red_when_stopped():
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    styles = {}
+    for complete in (True, False):
+        bars = FileBars(notebook_tqdm)
+        bars.start("copy", 600)
+        bars.advance(400)
+        widget = bars.bar.container.children[1]
+        bars.close(complete=complete)
+        styles[complete] = (widget.bar_style, widget.value, widget.max)
+    assert styles == {True: ("success", 400, 400), False: ("danger", 400, 600)}
+
+
+def test_engine_closes_bars_complete_on_success_and_stopped_on_interrupt(servers):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=2, per_device=10))
+    progress = Recorder()
+    api.copy("events", source=A, target=B, backend="threading", progress=progress)
+    assert progress.calls[-1] == ("close", True)
+    assert next(c[1][0] for c in progress.calls if c[0] == "start") == "copy"
+
+    progress = Recorder(interrupt_at="copy")
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, target_table="other", progress=progress)
+    assert failure.value.result.interrupted
+    assert progress.calls[-1] == ("close", False)
+
+
+# -- 5. settings a created target does not get ----------------------------------------------------
+def test_plan_and_result_name_the_settings_a_created_target_lacks(servers):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=2, per_device=5))
+    arn = source.describe_table(TableName="events")["Table"]["TableArn"]
+    source.update_time_to_live(
+        TableName="events", TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"}
+    )
+    source.tag_resource(
+        ResourceArn=arn, Tags=[{"Key": "team", "Value": "data"}, {"Key": "cost", "Value": "x"}]
+    )
+    source.update_continuous_backups(
+        TableName="events",
+        PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+    )
+    source.update_table(
+        TableName="events",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    source.update_table(TableName="events", DeletionProtectionEnabled=True)
+    expected = [
+        "TTL on 'expires'",
+        "stream (NEW_AND_OLD_IMAGES)",
+        "point-in-time recovery",
+        "2 tag(s): cost, team",
+        "deletion protection",
+    ]
+
+    plan = api.plan_copy("events", source=A, target=B)
+    assert plan.settings_not_copied == expected
+    assert "not copied" in dict(plan.rows())
+    assert all(setting in str(plan) for setting in expected)
+    result = api.copy("events", source=A, target=B)
+    assert result.created_target and result.settings_not_copied == expected
+    assert dict(result.rows())["settings not copied"] == "; ".join(expected)
+    assert "not copied to the new table: TTL on 'expires'" in result.summary_line()
+
+    # an existing target: nothing is said about settings (they are the target's own)
+    assert api.plan_copy("events", source=A, target=B).settings_not_copied == []
+
+
+def test_settings_that_cannot_be_read_are_unknown_not_fatal(servers):
+    source = client_for(A)
+    create_events(source)
+
+    def deny(request, **_):
+        return error_response(request.url, "AccessDeniedException", "not allowed")
+
+    def unsupported(request, **_):
+        return error_response(request.url, "UnknownOperationException", "not supported")
+
+    events = environments.client(environments.resolve(A)).meta.events
+    events.register("before-send.dynamodb.DescribeTimeToLive", deny)
+    events.register("before-send.dynamodb.DescribeContinuousBackups", unsupported)
+    events.register("before-send.dynamodb.ListTagsOfResource", deny)
+
+    plan = api.plan_copy("events", source=A, target=B)
+
+    assert plan.settings_not_copied == [
+        "TTL (unknown: AccessDeniedException)",
+        "point-in-time recovery (unknown: UnknownOperationException)",
+        "tags (unknown: AccessDeniedException)",
+    ]
+    assert api.copy("events", source=A, target=B).ok
