@@ -13,8 +13,11 @@ from dynamo_magic.expressions import (
     bind_partiql,
     filter_expression,
     key_condition,
+    format_path,
     normalize_operator,
+    parse_path,
     projection,
+    split_names,
 )
 from dynamo_magic.schema import KeyAttribute, KeySchema
 
@@ -23,7 +26,7 @@ HASH_ONLY = KeySchema(KeyAttribute("id", "B"))
 
 # Everything an expression may contain besides placeholders
 SYNTAX = re.compile(
-    r"#n\d+|:v\d+|<>|<=|>=|[=<>(),]|\b(?:AND|OR|NOT|BETWEEN|IN|size|attribute_exists|"
+    r"#n\d+(?:\.#n\d+|\[\d+\])*|:v\d+|<>|<=|>=|[=<>(),]|\b(?:AND|OR|NOT|BETWEEN|IN|size|attribute_exists|"
     r"attribute_not_exists|attribute_type|begins_with|contains)\b|\s+"
 )
 
@@ -129,7 +132,7 @@ def test_projection_puts_keys_first_once():
         ("(a = false OR b > c) AND d <= 1", None, "(a = False OR b > c) AND d <= '1'"),
         ("attribute_exists(order-id)", None, "attribute_exists(order-id)"),
         ("attribute_not_exists(`my name`)", None, "attribute_not_exists(my name)"),
-        ("begins_with(data.value, 'x')", None, "begins_with(data.value, 'x')"),
+        ("begins_with(`data.value`, 'x')", None, "begins_with(data.value, 'x')"),
         ("contains(tags, :t)", {"t": 5}, "contains(tags, '5')"),
         ("size(tags) > 2", None, "size(tags) > '2'"),
         ("size = 3 AND name = 'n'", None, "size = '3' AND name = 'n'"),  # reserved words

@@ -427,6 +427,7 @@ def test_empty_select_refused(db):
 
 # -- reserved words, dashes and dots ------------------------------------------------------------
 def test_reserved_words_in_keys_filters_and_select(db):
+    """A name with a dot is written in backquotes (issue 6: a bare dot is a nested path)."""
     frame = dm.query(
         "reserved",
         "n0",
@@ -434,7 +435,7 @@ def test_reserved_words_in_keys_filters_and_select(db):
         sk="2",
         sk_op=">=",
         filter="`data.value` <> 'dot4' AND order-id > 100 AND size < 7 AND name = 'n0'",
-        select="data.value,order-id",
+        select="`data.value`,order-id",
     )
     assert list(frame.columns) == ["name", "size", "data.value", "order-id"]
     assert frame.to_dict("records") == [
