@@ -57,7 +57,8 @@ def scan_path(text: str, pos: int = 0) -> tuple[DocumentPath, int]:
             raise _bad_path(text, start, f"'[' at position {pos} has no closing ']'")
         if not match.group(1).strip().isdigit():
             raise _bad_path(
-                text[start : match.end()],
+                text,
+                start,
                 f"a list index is a whole number >= 0 in brackets, not '[{match.group(1)}]'",
             )
         elements.append(int(match.group(1)))
