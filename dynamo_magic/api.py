@@ -212,7 +212,9 @@ def head(table: str, pk: Any = None, n: int = 5, **options: Any) -> pd.DataFrame
 
 
 def unique(table: str, attribute: str, pk: Any = None, **options: Any) -> pd.DataFrame:
-    """Distinct values of ``attribute`` (any type) with counts; missing is its own row."""
+    """Distinct values of ``attribute`` (any type; a document path such as ``addr.city``) with
+    counts; missing is its own row."""
+    _check_path(attribute, table, options.get("env"), options.get("index"))
     result = fetch(table, pk, **options)
     return analysis.unique(result.items, attribute, result.numbers, result.key_names)
 
