@@ -147,8 +147,9 @@ def fetch(
     )
     if filter and stats.count == 0 and stats.scanned > 0:
         result.notes.append(_no_match_note(stats.scanned, filter_paths, keys))
-    missing = [p for p in selected if p not in [(k,) for k in keys] and not _any_has(items, p)]
-    if items and missing:
+    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
+    missing = [p for p in missing if not _any_has(items, p)]
+    if missing:
         result.notes.append(_missing_note(missing, keys))
     return result
 
@@ -165,15 +166,20 @@ def _check_path(text: str, table: str, env: str | None, index: str | None) -> No
 def _no_match_note(scanned: int, paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
     """Says a filter, not an empty partition, made the result empty; names the first dotted
     path, which may have been meant as one attribute with a dot in its name."""
-    note = f"0 of {scanned:,} evaluated items matched the filter"
+    return f"0 of {scanned:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
+
+
+def _dotted_hint(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+    """For the first path of map keys only (``a.b``): how to name one attribute called so,
+    what ``a.b`` meant before document paths."""
     dotted = next((p for p in paths if len(p) > 1 and all(isinstance(e, str) for e in p)), None)
-    if dotted:
-        text, whole = format_path(dotted, keys), ".".join(str(e) for e in dotted)
-        note += (
-            f" ({text} is key '{dotted[-1]}' of map '{format_path(dotted[:-1], keys)}'; "
-            f"an attribute named '{whole}' is written `{whole}`)"
-        )
-    return note
+    if dotted is None:
+        return ""
+    text, whole = format_path(dotted, keys), ".".join(str(e) for e in dotted)
+    return (
+        f" ({text} is key '{dotted[-1]}' of map '{format_path(dotted[:-1], keys)}'; "
+        f"an attribute named '{whole}' is written `{whole}`)"
+    )
 
 
 def _any_has(items: list[Any], path: DocumentPath) -> bool:
@@ -186,7 +192,7 @@ def _any_has(items: list[Any], path: DocumentPath) -> bool:
 
 def _missing_note(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
     names = ", ".join(f"'{format_path(p, keys)}'" for p in paths)
-    return f"no item had attribute {names}"
+    return f"no item had attribute {names}" + _dotted_hint(paths, keys)
 
 
 def query(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:

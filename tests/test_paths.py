@@ -202,7 +202,9 @@ def test_unique_of_nested_paths(docs):
 def test_unique_of_a_path_no_item_had_says_so(docs):
     found = api.explore("docs", env="dev", scan=True, unique="addr.zipcode")
     assert rows(found.view) == [("<missing>", "", N)]
-    assert "no item had attribute 'addr.zipcode'" in found.summary_line
+    assert (
+        "no item had attribute 'addr.zipcode' (addr.zipcode is key 'zipcode'" in found.summary_line
+    )
 
 
 def test_summary_flattened_has_a_row_per_path(docs):

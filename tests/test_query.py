@@ -444,6 +444,22 @@ def test_reserved_words_in_keys_filters_and_select(db):
     ]
 
 
+def test_a_bare_dotted_name_is_a_nested_path_and_the_summary_says_how_to_quote(db):
+    """Issue 6: ``data.value`` now means key ``value`` of map ``data``, as in DynamoDB."""
+    hint = (
+        "(data.value is key 'value' of map 'data'; "
+        "an attribute named 'data.value' is written `data.value`)"
+    )
+    selected = api.fetch("reserved", "n0", env="dev", select="data.value")
+    assert [sorted(it) for it in selected.items] == [["name", "size"]] * 4
+    assert f"no item had attribute 'data.value' {hint}" in selected.summary_line()
+    filtered = api.fetch("reserved", "n0", env="dev", filter="data.value = 'dot2'")
+    assert filtered.items == []
+    assert f"0 of 4 evaluated items matched the filter {hint}" in filtered.summary_line()
+    quoted = api.fetch("reserved", "n0", env="dev", filter="`data.value` = 'dot2'")
+    assert [it["data.value"]["S"] for it in quoted.items] == ["dot2"]
+
+
 def test_dashed_sort_key_name(db):
     frame = dm.query("orders", "c0", env="dev", sk="2024-01-09", sk_op=">", select="order-date")
     assert list(frame["order-date"]) == ["2024-01-10"]
