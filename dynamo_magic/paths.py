@@ -25,6 +25,7 @@ BARE_NAME = re.compile(r"[^\W\d][\w\-]*")  # a top-level name without backquotes
 _BARE_NEXT = re.compile(r"[\w\-]+")  # a map key after a dot (may start with a digit)
 _INDEX = re.compile(r"\[([^\]]*)(\]?)")
 KEYWORDS = {"and", "or", "not", "between", "in", "true", "false", "null"}  # never bare names
+MAX_DEPTH = 32  # DynamoDB's limit on nested attribute depth (service quotas)
 PATH_HELP = "e.g. addr.city, items[0].sku; a name with other characters in backquotes: `a.b`"
 
 
@@ -63,6 +64,8 @@ def scan_path(text: str, pos: int = 0) -> tuple[DocumentPath, int]:
             )
         elements.append(int(match.group(1)))
         pos = match.end()
+    if len(elements) > MAX_DEPTH + 1:
+        raise _bad_path(text, start, f"DynamoDB nests attributes at most {MAX_DEPTH} levels deep")
     return tuple(elements), pos
 
 

@@ -203,6 +203,7 @@ def test_filter_errors_are_one_line_with_an_example(text, message):
     ("text", "path", "canonical"),
     [
         ("addr", ("addr",), None),
+        ("a" + ".b" * 32, ("a", *["b"] * 32), None),  # 32 levels below the top: the limit
         ("addr.city", ("addr", "city"), None),
         ("items[0].sku", ("items", 0, "sku"), None),
         ("a.b[2][0].c", ("a", "b", 2, 0, "c"), None),
@@ -264,6 +265,7 @@ def test_key_names_are_never_split():
         ("a b", "unexpected ' b' after 'a'"),
         ("a[0]b", "unexpected 'b' after 'a\\[0\\]'"),
         ("my name", "unexpected ' name'"),
+        ("a" + ".b" * 33, "at most 32 levels deep"),
     ],
 )
 def test_bad_paths_say_what_to_write(text, message):
