@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from .codec import AttributeValue, Item, from_attribute
+from .codec import AttributeValue, Item, flatten_items, from_attribute
+from .paths import format_path, lookup, parse_path
 
 MISSING = "<missing>"
 TOP_VALUES = 3
@@ -33,12 +34,22 @@ def _bytes_text(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
-def unique(items: Iterable[Item], attribute: str, numbers: str = "auto") -> pd.DataFrame:
-    """Distinct values of ``attribute`` with counts, most frequent first; missing is a row."""
+def unique(
+    items: Iterable[Item], attribute: str, numbers: str = "auto", key_names: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Distinct values of ``attribute`` with counts, most frequent first; missing is a row.
+
+    ``attribute`` is a document path (``addr.city``, ``items[0].sku``, ```a.b```; key names
+    whole): each item's nested value is looked up, and an item without it counts as missing.
+    The first column is named by the path's canonical text.
+    """
+    keys = tuple(key_names)
+    path = parse_path(attribute, keys)
+    attribute = format_path(path, keys)
     counts: Counter[tuple[str, str]] = Counter()
     examples: dict[tuple[str, str], AttributeValue] = {}
     for item in items:
-        av = item.get(attribute)
+        av = lookup(item, path)
         key = (MISSING, "") if av is None else _hashable(av)
         counts[key] += 1
         if av is not None:
@@ -56,8 +67,16 @@ def unique(items: Iterable[Item], attribute: str, numbers: str = "auto") -> pd.D
     return frame
 
 
-def summary(items: list[Item], numbers: str = "auto") -> pd.DataFrame:
-    """Per attribute: share of items having it, its types, distinct values, top values."""
+def summary(
+    items: list[Item], numbers: str = "auto", flatten: bool = False, key_names: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Per attribute: share of items having it, its types, distinct values, top values.
+
+    With ``flatten``, maps are expanded as ``--flatten`` expands columns: one row per nested
+    path (``addr.city``), named as the flattened column is.
+    """
+    if flatten:
+        items = flatten_items(items, key_names)
     total = len(items)
     present: Counter[str] = Counter()
     types: dict[str, Counter[str]] = {}

@@ -21,12 +21,13 @@ from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
 from .expressions import (
     Placeholders,
     bind_partiql,
-    filter_expression,
     key_condition,
+    parse_filter,
     projection,
     split_names,
 )
 from .parallel import Progress
+from .paths import DocumentPath, format_path, lookup, parse_path
 from .read import PageCallback, ReadResult
 from .schema import TableSchema
 from .settings import NUMBER_POLICIES, get_settings
@@ -93,6 +94,7 @@ def fetch(
         raise InvalidQuery(f"'{index}' is a GSI: DynamoDB offers no consistent reads on GSIs")
 
     ph = Placeholders()
+    keys = schema.item_key_names(index)  # always whole top-level names in paths
     request: dict[str, Any] = {"TableName": table}
     if index:
         request["IndexName"] = index
@@ -108,15 +110,17 @@ def fetch(
             raise InvalidQuery("--reverse orders a query's sort key; give a partition key")
         if mode == "preview":
             limit = limit or settings.preview_items  # an explicit limit wins
+    filter_paths: list[DocumentPath] = []
     if filter:
-        request["FilterExpression"] = filter_expression(filter, ph, params)
+        request["FilterExpression"], filter_paths = parse_filter(filter, ph, params, keys)
+    selected: list[DocumentPath] = []
     if count:
         request["Select"] = "COUNT"
         mode = "count"
     elif select:
-        request["ProjectionExpression"] = projection(
-            split_names(select), ph, schema.item_key_names(index)
-        )
+        names = split_names(select)
+        request["ProjectionExpression"] = projection(names, ph, keys)
+        selected = [parse_path(n, keys) for n in names if n.strip()]
     if consistent:
         request["ConsistentRead"] = True
     request.update(ph.request_fields())
@@ -130,17 +134,65 @@ def fetch(
         items, stats = read.read_all(client, "scan", request, limit, on_page)
     if count and stats.truncated:
         stats.truncated = False  # a limit on a COUNT bounds the items evaluated, not returned
-    return ReadResult(
+    result = ReadResult(
         items=items,
         stats=stats,
         table=table,
         mode="count" if count else mode,
         index=index,
-        key_names=schema.item_key_names(index),
+        key_names=keys,
         limit=limit,
         numbers=numbers,
         flatten=flatten,
     )
+    if filter and stats.count == 0 and stats.scanned > 0:
+        result.notes.append(_no_match_note(stats.scanned, filter_paths, keys))
+    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
+    missing = [p for p in missing if not _any_has(items, p)]
+    if missing:
+        result.notes.append(_missing_note(missing, keys))
+    return result
+
+
+def _check_path(text: str, table: str, env: str | None, index: str | None) -> None:
+    """Refuse a malformed path before reading anything; a key name (dots and all) is fine."""
+    try:
+        parse_path(text)
+    except InvalidQuery:
+        if text.strip() not in describe(table, env).item_key_names(index):
+            raise
+
+
+def _no_match_note(scanned: int, paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+    """Says a filter, not an empty partition, made the result empty; names the first dotted
+    path, which may have been meant as one attribute with a dot in its name."""
+    return f"0 of {scanned:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
+
+
+def _dotted_hint(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+    """For the first path of map keys only (``a.b``): how to name one attribute called so,
+    what ``a.b`` meant before document paths."""
+    dotted = next((p for p in paths if len(p) > 1 and all(isinstance(e, str) for e in p)), None)
+    if dotted is None:
+        return ""
+    text, whole = format_path(dotted, keys), ".".join(str(e) for e in dotted)
+    return (
+        f" ({text} is key '{dotted[-1]}' of map '{format_path(dotted[:-1], keys)}'; "
+        f"an attribute named '{whole}' is written `{whole}`)"
+    )
+
+
+def _any_has(items: list[Any], path: DocumentPath) -> bool:
+    """Whether any projected item has ``path``. DynamoDB returns a selected list element in a
+    shorter list (only the selected elements, in order), so only the part of the path before
+    its first list index can be looked up as it is."""
+    head = next((i for i, e in enumerate(path) if isinstance(e, int)), len(path))
+    return any(lookup(item, path[:head]) is not None for item in items)
+
+
+def _missing_note(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+    names = ", ".join(f"'{format_path(p, keys)}'" for p in paths)
+    return f"no item had attribute {names}" + _dotted_hint(paths, keys)
 
 
 def query(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
@@ -166,15 +218,17 @@ def head(table: str, pk: Any = None, n: int = 5, **options: Any) -> pd.DataFrame
 
 
 def unique(table: str, attribute: str, pk: Any = None, **options: Any) -> pd.DataFrame:
-    """Distinct values of ``attribute`` (any type) with counts; missing is its own row."""
+    """Distinct values of ``attribute`` (any type; a document path such as ``addr.city``) with
+    counts; missing is its own row."""
+    _check_path(attribute, table, options.get("env"), options.get("index"))
     result = fetch(table, pk, **options)
-    return analysis.unique(result.items, attribute, result.numbers)
+    return analysis.unique(result.items, attribute, result.numbers, result.key_names)
 
 
 def summary(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
     """Per attribute: share present, DynamoDB types, distinct values, top values."""
     result = fetch(table, pk, **options)
-    return analysis.summary(result.items, result.numbers)
+    return analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
 
 
 def run_partiql(
@@ -239,14 +293,20 @@ def explore(
     the count, a unique-values table, an attribute summary, the first N items, or all."""
     if sum(bool(x) for x in (unique, summary, options.get("count"))) > 1:
         raise InvalidQuery("choose one of --unique, --summary and --count")
+    if unique:
+        _check_path(unique, table, options.get("env"), options.get("index"))
     result = fetch(table, pk, **options)
     if result.mode == "count":
         return Exploration(result, result.stats.count, "count")
     if unique:
-        view = analysis.unique(result.items, unique, result.numbers)
+        view = analysis.unique(result.items, unique, result.numbers, result.key_names)
+        if result.items and (view["type"] == "").all():  # every item lacked it
+            note = _missing_note([parse_path(unique, result.key_names)], result.key_names)
+            if note not in result.notes:
+                result.notes.append(note)
         return Exploration(result, view.head(head) if head else view, f"unique values of {unique}")
     if summary:
-        view = analysis.summary(result.items, result.numbers)
+        view = analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
         return Exploration(result, view.head(head) if head else view, "attribute summary")
     frame = result.to_frame()
     return Exploration(result, frame.head(head) if head else frame, "items")

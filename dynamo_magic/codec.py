@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidQuery
+from .paths import DocumentPath, format_path
 from .schema import KeyAttribute
 
 AttributeValue = dict[str, Any]
@@ -233,9 +234,10 @@ def items_to_frame(
             if column is None:
                 column = columns[name] = [None] * n
             column[row] = av
-    if flatten:
-        columns = _dense(_flatten_maps(_sparse(columns)), n)
     keys = list(key_names)
+    if flatten:
+        flat = _flatten_maps({(name,): cells for name, cells in _sparse(columns).items()})
+        columns = _dense({format_path(path, tuple(keys)): c for path, c in flat.items()}, n)
     if not items:  # an empty result still shows which columns identify an item
         return pd.DataFrame(columns=keys, dtype=object)
     order = [k for k in keys if k in columns] + [c for c in columns if c not in keys]
@@ -284,25 +286,43 @@ def _dense(columns: dict[str, Cells], n: int) -> dict[str, list[AttributeValue |
 Cells = list[tuple[int, AttributeValue]]  # (row, typed value) of one column
 
 
-def _flatten_maps(columns: dict[str, Cells]) -> dict[str, Cells]:
-    """Expand columns that hold only maps (NULL aside) into ``column.key`` columns, nested
-    maps too, in place of the map column. Done on typed values, so the sub-columns get the
-    same dtypes as top-level attributes (Int64, string, exact Decimal...)."""
-    flat: dict[str, Cells] = {}
-    for name, cells in columns.items():
+def _flatten_maps(columns: dict[DocumentPath, Cells]) -> dict[DocumentPath, Cells]:
+    """Expand columns that hold only maps (NULL aside) into one column per map key, nested
+    maps too, in place of the map column; columns are named by document path (``format_path``
+    turns ``("addr", "city")`` into ``addr.city``, the text --select/--filter read back).
+    Done on typed values, so the sub-columns get the same dtypes as top-level attributes."""
+    flat: dict[DocumentPath, Cells] = {}
+    for path, cells in columns.items():
         maps = [(row, av) for row, av in cells if "NULL" not in av]
         if not maps or any("M" not in av for _, av in maps):
-            flat.setdefault(name, []).extend(cells)
+            flat.setdefault(path, []).extend(cells)
             continue
-        sub: dict[str, Cells] = {}
+        sub: dict[DocumentPath, Cells] = {}
         for row, av in maps:
             for key, value in av["M"].items():
-                sub.setdefault(f"{name}.{key}", []).append((row, value))
+                sub.setdefault((*path, key), []).append((row, value))
         if not sub:  # only empty maps: keep the column as it is
-            flat.setdefault(name, []).extend(cells)
+            flat.setdefault(path, []).extend(cells)
             continue
-        for sub_name, sub_cells in _flatten_maps(sub).items():
-            flat.setdefault(sub_name, []).extend(sub_cells)
+        for sub_path, sub_cells in _flatten_maps(sub).items():
+            flat.setdefault(sub_path, []).extend(sub_cells)
+    return flat
+
+
+def flatten_items(items: Iterable[Item], key_names: Iterable[str] = ()) -> list[Item]:
+    """Items with their map attributes expanded exactly as ``--flatten`` expands columns,
+    each value under its column's path text (for a summary of nested attributes)."""
+    items = list(items)
+    columns: dict[DocumentPath, Cells] = {}
+    for row, item in enumerate(items):
+        for name, av in item.items():
+            columns.setdefault((name,), []).append((row, av))
+    keys = tuple(key_names)
+    flat: list[Item] = [{} for _ in items]
+    for path, cells in _flatten_maps(columns).items():
+        name = format_path(path, keys)
+        for row, av in cells:
+            flat[row][name] = av
     return flat
 
 

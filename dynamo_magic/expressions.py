@@ -6,11 +6,14 @@ Filters are written in a small language close to DynamoDB's own, parsed here (ne
     begins_with(sku, 'A-') AND size(tags) > 2 AND price BETWEEN 10 AND 20.5
     region IN ('eu', 'us') AND NOT deleted = true AND owner = :who
 
-Bare names are whole attribute names (dashes and dots included: ``order-id``, ``a.b``);
-backquotes quote any name (```my name```). Values are 'text' or "text", numbers, true, false,
-null, or ``:name`` bound from the caller's parameters. boto3's ``ConditionExpressionBuilder``
-is not used because it splits names on dots into nested paths, and its values must be
-high-level Python values where ours stay typed.
+Attribute names are DynamoDB document paths (see ``paths``): ``addr.city`` is key ``city`` of
+map ``addr``, ``items[0].sku`` key ``sku`` of the first element of list ``items``; each name
+element gets its own ``#placeholder`` (``#n0.#n1[0].#n2``). Bare elements are letters, digits,
+``_`` and ``-`` (``order-id``); backquotes quote any other name (```my name```, ```a.b``` is
+ONE top-level attribute named ``a.b``). Key attributes of the table are never split. Values
+are 'text' or "text", numbers, true, false, null, or ``:name`` bound from the caller's
+parameters. boto3's ``ConditionExpressionBuilder`` is not used because its values must be
+high-level Python values where ours stay typed, and it has no quoting for names with dots.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 from .codec import AttributeValue, key_value, to_attribute
 from .errors import InvalidQuery
+from .paths import BARE_NAME, KEYWORDS, DocumentPath, format_path, parse_path, scan_path
 from .schema import KeySchema
 
 SORT_KEY_OPERATORS = ("begins_with", "=", "<", "<=", ">", ">=", "between")
@@ -42,6 +46,13 @@ class Placeholders:
         placeholder = f"#n{len(self.names)}"
         self.names[placeholder] = attribute
         return placeholder
+
+    def path(self, path: DocumentPath) -> str:
+        """``#n0.#n1[2]``: each name element through its own placeholder, indexes as they are."""
+        return "".join(
+            f"[{e}]" if isinstance(e, int) else ("." if i else "") + self.name(e)
+            for i, e in enumerate(path)
+        )
 
     def value(self, value: AttributeValue) -> str:
         placeholder = f":v{len(self.values)}"
@@ -117,27 +128,61 @@ def _check_order(type_: str, low: AttributeValue, high: AttributeValue) -> None:
 
 
 def projection(attributes: list[str], ph: Placeholders, always: tuple[str, ...] = ()) -> str:
-    """A ProjectionExpression of whole attribute names, plus ``always`` (the key attributes)."""
-    names = [a.strip() for a in attributes if a.strip()]
-    if not names:
+    """A ProjectionExpression of document paths, plus ``always`` (the key attributes, whole).
+
+    DynamoDB refuses two paths where one contains the other ("Two document paths overlap")
+    and paths that use one attribute both as a map and as a list ("... conflict"): a path
+    inside another selected one is dropped (the outer one brings it), a conflict is refused.
+    """
+    paths = [parse_path(a, always) for a in attributes if a.strip()]
+    if not paths:
         raise InvalidQuery("--select needs attribute names, e.g. --select name,email")
-    wanted = list(dict.fromkeys([*always, *names]))
-    return ", ".join(ph.name(n) for n in wanted)
+    wanted: list[DocumentPath] = []
+    for path in [*((k,) for k in always), *paths]:
+        for kept in wanted:
+            common = next(
+                (i for i, (a, b) in enumerate(zip(kept, path, strict=False)) if a != b), None
+            )
+            if common is None:
+                break  # equal, or one inside the other
+            if isinstance(kept[common], int) != isinstance(path[common], int):
+                raise InvalidQuery(
+                    f"--select '{format_path(kept, always)}' and '{format_path(path, always)}' "
+                    f"use '{format_path(path[:common], always)}' both as a list and as a map; "
+                    "keep one of them"
+                )
+        else:
+            wanted.append(path)
+            continue
+        if len(path) < len(kept):  # the new path contains the kept one: it replaces it
+            wanted = [w for w in wanted if w[: len(path)] != path] + [path]
+    return ", ".join(ph.path(p) for p in wanted)
 
 
 def split_names(select: str | list[str] | tuple[str, ...]) -> list[str]:
-    return [s.strip() for s in select.split(",")] if isinstance(select, str) else list(select)
+    """``--select`` text split at commas outside backquotes (a quoted name may hold a comma)."""
+    if not isinstance(select, str):
+        return list(select)
+    parts, current, quoted = [], [], False
+    for char in select:
+        if char == "`":
+            quoted = not quoted  # a doubled backquote toggles twice: still inside
+        if char == "," and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
 
 
 # -- filter language ---------------------------------------------------------------------------
 _TOKEN = re.compile(
     r"""\s*(?:
     (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-  | (?P<quoted>`[^`]+`)
   | (?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<param>:[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op><>|!=|<=|>=|=|<|>|\(|\)|,)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_.\-]*)
   )""",
     re.VERBOSE,
 )
@@ -149,21 +194,32 @@ _FUNCTIONS = {
     "begins_with": 2,
     "contains": 2,
 }
-_KEYWORDS = {"and", "or", "not", "between", "in", "true", "false", "null"}  # not names
 FILTER_EXAMPLE = "--filter \"status = 'active' AND age > 30\""
 
 
 @dataclass
 class _Token:
-    kind: str
+    kind: str  # string, number, param, op; word (a plain name or keyword); path (any other)
     text: str
     pos: int
+    path: DocumentPath = ()
 
 
 def _tokenize(text: str) -> list[_Token]:
     tokens, pos = [], 0
     text = text.rstrip()
     while pos < len(text):
+        while text[pos].isspace():
+            pos += 1
+        if text[pos] == "`" or BARE_NAME.match(text, pos):
+            try:
+                path, end = scan_path(text, pos)
+            except InvalidQuery as exc:
+                raise InvalidQuery(f"bad filter: {exc}") from None
+            raw = text[pos:end]
+            tokens.append(_Token("word" if raw == path[0] else "path", raw, pos, path))
+            pos = end
+            continue
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
             raise InvalidQuery(
@@ -179,10 +235,13 @@ def _tokenize(text: str) -> list[_Token]:
 class _FilterParser:
     """Recursive descent over the tokens, emitting the expression with placeholders."""
 
-    def __init__(self, text: str, ph: Placeholders, params: Mapping[str, Any]):
-        self.text, self.ph, self.params = text, ph, params
+    def __init__(
+        self, text: str, ph: Placeholders, params: Mapping[str, Any], keys: tuple[str, ...] = ()
+    ):
+        self.text, self.ph, self.params, self.keys = text, ph, params, keys
         self.tokens = _tokenize(text)
         self.i = 0
+        self.paths: list[DocumentPath] = []  # every attribute path the filter names
 
     # token helpers
     def peek(self) -> _Token | None:
@@ -287,10 +346,10 @@ class _FilterParser:
 
     def path(self) -> str:
         tok = self.take()
-        if tok.kind == "quoted":
-            return self.ph.name(tok.text[1:-1])
-        if tok.kind == "word" and tok.text.lower() not in _KEYWORDS:
-            return self.ph.name(tok.text)
+        if tok.kind == "path" or (tok.kind == "word" and tok.text.lower() not in KEYWORDS):
+            path = (tok.text,) if tok.text in self.keys else tok.path  # keys stay whole
+            self.paths.append(path)
+            return self.ph.path(path)
         return self.fail(f"expected an attribute name at position {tok.pos}, got '{tok.text}'")
 
     def operand(self) -> str:
@@ -304,7 +363,7 @@ class _FilterParser:
             inner = self.path()
             self.expect(")")
             return f"size({inner})"
-        if tok.kind in ("quoted", "word") and low not in ("true", "false", "null"):
+        if tok.kind == "path" or (tok.kind == "word" and low not in ("true", "false", "null")):
             return self.path()
         self.take()
         if tok.kind == "string":
@@ -325,9 +384,25 @@ class _FilterParser:
         return self.fail(f"expected a value at position {tok.pos}, got '{tok.text}'")
 
 
-def filter_expression(text: str, ph: Placeholders, params: Mapping[str, Any] | None = None) -> str:
+def filter_expression(
+    text: str,
+    ph: Placeholders,
+    params: Mapping[str, Any] | None = None,
+    keys: tuple[str, ...] = (),
+) -> str:
     """Translate a filter in the language above into a FilterExpression with placeholders."""
-    return _FilterParser(text, ph, params or {}).parse()
+    return parse_filter(text, ph, params, keys)[0]
+
+
+def parse_filter(
+    text: str,
+    ph: Placeholders,
+    params: Mapping[str, Any] | None = None,
+    keys: tuple[str, ...] = (),
+) -> tuple[str, list[DocumentPath]]:
+    """The FilterExpression and the attribute paths it names (``keys`` are taken whole)."""
+    parser = _FilterParser(text, ph, params or {}, keys)
+    return parser.parse(), parser.paths
 
 
 # -- PartiQL -----------------------------------------------------------------------------------

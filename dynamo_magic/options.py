@@ -40,20 +40,32 @@ QUERY_OPTIONS: list[Option] = [
             "(in a notebook, :name binds the variable name)"
         },
     ),
-    (("--select",), {"metavar": "A,B", "help": "attributes to return (keys always come too)"}),
+    (
+        ("--select",),
+        {
+            "metavar": "A,B",
+            "help": "attributes to return, paths like addr.city (keys always come too)",
+        },
+    ),
     (("--limit",), {"type": int, "metavar": "N", "help": "stop after N items"}),
     (
         ("-head", "--head"),
         {"type": int, "nargs": "?", "const": 5, "metavar": "N", "help": "show the first N items"},
     ),
-    (("-u", "--unique"), {"metavar": "ATTR", "help": "distinct values of ATTR with counts"}),
+    (
+        ("-u", "--unique"),
+        {"metavar": "ATTR", "help": "distinct values of ATTR (a path: addr.city) with counts"},
+    ),
     (("--summary",), {"action": "store_true", "help": "per-attribute summary of the result"}),
     (("--count",), {"action": "store_true", "help": "count matching items (Select COUNT)"}),
     (("--scan",), {"action": "store_true", "help": "parallel scan of the whole table or index"}),
     (("--segments",), {"type": int, "metavar": "N", "help": "scan segments (with --scan)"}),
     (("--consistent",), {"action": "store_true", "help": "strongly consistent read"}),
     (("--reverse",), {"action": "store_true", "help": "descending sort-key order"}),
-    (("--flatten",), {"action": "store_true", "help": "expand map attributes into columns"}),
+    (
+        ("--flatten",),
+        {"action": "store_true", "help": "expand maps into columns named by path (addr.city)"},
+    ),
     (
         ("--numbers",),
         {

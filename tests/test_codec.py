@@ -202,6 +202,33 @@ def test_flatten_leaves_mixed_columns_alone():
     assert list(frame.columns) == ["m"] and list(frame["m"]) == [{"a": 1}, "text"]
 
 
+def test_flatten_names_columns_by_document_path():
+    """Column names read back as the same path (issue 6): dots, brackets and backquotes in a
+    name are quoted; key columns keep their names whole."""
+    items = [
+        {
+            "k.id": {"S": "x"},
+            "a.b": {"S": "top"},
+            "a": {"M": {"b": {"S": "nested"}, "c[0]": {"N": "1"}}},
+            "o`k": {"M": {"x.y": {"M": {"z": {"BOOL": True}}}}},
+            "true": {"M": {"v": {"N": "2"}}},
+            "l": {"L": [{"M": {"s": {"S": "kept whole"}}}]},
+        }
+    ]
+    frame = codec.items_to_frame(items, ("k.id",), flatten=True)
+    assert list(frame.columns) == [
+        "k.id",
+        "`a.b`",
+        "a.b",
+        "a.`c[0]`",
+        "`o``k`.`x.y`.z",
+        "`true`.v",
+        "l",  # lists are not expanded
+    ]
+    assert frame["a.b"][0] == "nested" and frame["`a.b`"][0] == "top"
+    assert codec.flatten_items(items, ("k.id",))[0]["`o``k`.`x.y`.z"] == {"BOOL": True}
+
+
 # -- plain JSON and command-line values ---------------------------------------------------------
 def test_item_json_keeps_every_digit():
     item = {

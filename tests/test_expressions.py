@@ -15,7 +15,9 @@ from dynamo_magic.expressions import (
     key_condition,
     normalize_operator,
     projection,
+    split_names,
 )
+from dynamo_magic.paths import format_path, lookup, parse_path
 from dynamo_magic.schema import KeyAttribute, KeySchema
 
 COMPOSITE = KeySchema(KeyAttribute("name", "S"), KeyAttribute("size", "N"))
@@ -23,7 +25,7 @@ HASH_ONLY = KeySchema(KeyAttribute("id", "B"))
 
 # Everything an expression may contain besides placeholders
 SYNTAX = re.compile(
-    r"#n\d+|:v\d+|<>|<=|>=|[=<>(),]|\b(?:AND|OR|NOT|BETWEEN|IN|size|attribute_exists|"
+    r"#n\d+(?:\.#n\d+|\[\d+\])*|:v\d+|<>|<=|>=|[=<>(),]|\b(?:AND|OR|NOT|BETWEEN|IN|size|attribute_exists|"
     r"attribute_not_exists|attribute_type|begins_with|contains)\b|\s+"
 )
 
@@ -129,7 +131,7 @@ def test_projection_puts_keys_first_once():
         ("(a = false OR b > c) AND d <= 1", None, "(a = False OR b > c) AND d <= '1'"),
         ("attribute_exists(order-id)", None, "attribute_exists(order-id)"),
         ("attribute_not_exists(`my name`)", None, "attribute_not_exists(my name)"),
-        ("begins_with(data.value, 'x')", None, "begins_with(data.value, 'x')"),
+        ("begins_with(`data.value`, 'x')", None, "begins_with(data.value, 'x')"),
         ("contains(tags, :t)", {"t": 5}, "contains(tags, '5')"),
         ("size(tags) > 2", None, "size(tags) > '2'"),
         ("size = 3 AND name = 'n'", None, "size = '3' AND name = 'n'"),  # reserved words
@@ -194,6 +196,175 @@ def test_filter_errors_are_one_line_with_an_example(text, message):
         filter_expression(text, Placeholders())
     assert "\n" not in str(exc.value)
     assert str(exc.value).endswith("example: --filter \"status = 'active' AND age > 30\"")
+
+
+# -- document paths -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "path", "canonical"),
+    [
+        ("addr", ("addr",), None),
+        ("a" + ".b" * 32, ("a", *["b"] * 32), None),  # 32 levels below the top: the limit
+        ("addr.city", ("addr", "city"), None),
+        ("items[0].sku", ("items", 0, "sku"), None),
+        ("a.b[2][0].c", ("a", "b", 2, 0, "c"), None),
+        ("m.2nd.x-y", ("m", "2nd", "x-y"), None),  # a map key may start with a digit
+        ("café.prix", ("café", "prix"), None),
+        ("`a.b`", ("a.b",), None),  # ONE top-level attribute named a.b
+        ("`my.map`.city", ("my.map", "city"), None),
+        ("`a[0]`", ("a[0]",), None),
+        ("`a``b`.`c d`", ("a`b", "c d"), None),  # a doubled backquote is one backquote
+        ("`plain`.`x`", ("plain", "x"), "plain.x"),  # needless quotes are dropped
+        ("`and`.or", ("and", "or"), None),  # a keyword is quoted at the top only
+        ("`2x`", ("2x",), None),  # a top-level name starting with a digit
+        ("  addr.city ", ("addr", "city"), "addr.city"),
+        ("a[007]", ("a", 7), "a[7]"),
+    ],
+)
+def test_path_syntax_round_trips(text, path, canonical):
+    assert parse_path(text) == path
+    assert format_path(path) == (canonical or text)
+    assert parse_path(format_path(path)) == path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [("a.b",), ("x", "a.b", 1), ("a`b",), ("`",), ("sp ace", "[0]"), ("true",), ("a", "]")],
+)
+def test_any_name_formats_to_a_path_that_reads_back(path):
+    assert parse_path(format_path(path)) == path
+
+
+def test_key_names_are_never_split():
+    keys = ("doc.id", "sort")
+    assert parse_path("doc.id", keys) == ("doc.id",)
+    assert parse_path("`doc.id`", keys) == ("doc.id",)
+    assert format_path(("doc.id",), keys) == "doc.id"
+    assert format_path(("doc", "id"), keys) == "`doc`.`id`"  # the nested path stays apart
+    assert parse_path("`doc`.`id`", keys) == ("doc", "id")
+    ph = Placeholders()
+    assert filter_expression("doc.id = 'x' AND doc.other = 1", ph, keys=keys) == (
+        "#n0 = :v0 AND #n1.#n2 = :v1"
+    )
+    assert ph.names == {"#n0": "doc.id", "#n1": "doc", "#n2": "other"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the name is empty"),
+        ("a..b", "'a..b': a name is missing after 'a.'"),
+        ("a.", "a name is missing after 'a.' \\(got nothing\\)"),
+        (".a", "a name is missing at the start"),
+        ("a.[0]", "a name is missing after 'a.'"),
+        ("a[x]", "a list index is a whole number >= 0 in brackets, not '\\[x\\]'"),
+        ("a[-1]", "not '\\[-1\\]'"),
+        ("a[]", "not '\\[\\]'"),
+        ("a[0", "'\\[' at position 1 has no closing '\\]'"),
+        ("`abc", "the backquote at position 0 is not closed"),
+        ("``", "an empty name in backquotes"),
+        ("a b", "unexpected ' b' after 'a'"),
+        ("a[0]b", "unexpected 'b' after 'a\\[0\\]'"),
+        ("my name", "unexpected ' name'"),
+        ("a" + ".b" * 33, "at most 32 levels deep"),
+    ],
+)
+def test_bad_paths_say_what_to_write(text, message):
+    with pytest.raises(InvalidQuery, match=f"^bad attribute path .*{message}") as exc:
+        parse_path(text)
+    assert "\n" not in str(exc.value)
+    assert str(exc.value).endswith(
+        "(e.g. addr.city, items[0].sku; a name with other characters in backquotes: `a.b`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a..b = 1", "bad attribute path 'a..b'"),
+        ("items[x].sku = 1", "a list index is a whole number"),
+        ("size(a[1) > 2", "'\\[' at position 6 has no closing"),
+        ("`a.b = 1", "the backquote at position 0 is not closed"),
+        ("attribute_exists(a.)", "a name is missing after 'a.'"),
+    ],
+)
+def test_bad_paths_in_filters(text, message):
+    with pytest.raises(InvalidQuery, match=f"^bad filter: .*{message}") as exc:
+        filter_expression(text, Placeholders())
+    assert "\n" not in str(exc.value) and "backquotes" in str(exc.value)
+
+
+def test_each_path_element_gets_its_own_placeholder():
+    ph = Placeholders()
+    expression = filter_expression(
+        "addr.city = 'Paris' AND items[0].sku <> :s AND size(a.b[2][0].c) > 1 "
+        "AND `a.b` = 1 AND `and` = 2 AND attribute_exists(addr)",
+        ph,
+        {"s": "x"},
+    )
+    assert expression == (
+        "#n0.#n1 = :v0 AND #n2[0].#n3 <> :v1 AND size(#n4.#n5[2][0].#n6) > :v2 "
+        "AND #n7 = :v3 AND #n8 = :v4 AND attribute_exists(#n0)"
+    )
+    assert ph.names == {
+        "#n0": "addr",
+        "#n1": "city",
+        "#n2": "items",
+        "#n3": "sku",
+        "#n4": "a",
+        "#n5": "b",
+        "#n6": "c",
+        "#n7": "a.b",
+        "#n8": "and",
+    }
+    assert only_placeholders(expression)
+
+
+@pytest.mark.parametrize(
+    ("select", "keys", "expression", "names"),
+    [
+        (["addr.city", "items[0].sku"], ("id",), "#n0, #n1.#n2, #n3[0].#n4", None),
+        (["addr.city", "addr"], ("id",), "#n0, #n1", ["id", "addr"]),  # addr brings city
+        (["addr", "addr.city", "addr"], ("id",), "#n0, #n1", ["id", "addr"]),
+        (["l[1]", "l[0]", "l[1].x"], (), "#n0[1], #n0[0]", ["l"]),
+        (["id", "`a.b`", "a.b"], ("id",), "#n0, #n1, #n2.#n3", ["id", "a.b", "a", "b"]),
+        (["k.x", "`k.x`"], ("k.x",), "#n0", ["k.x"]),  # the key, once, whole
+    ],
+)
+def test_projection_of_paths(select, keys, expression, names):
+    ph = Placeholders()
+    assert projection(select, ph, keys) == expression
+    if names is not None:
+        assert list(ph.names.values()) == names
+
+
+@pytest.mark.parametrize(
+    ("select", "message"),
+    [
+        (["l[0]", "l.x"], "'l\\[0\\]' and 'l.x' use 'l' both as a list and as a map"),
+        (["m.a[0]", "m.a.b"], "use 'm.a' both as a list and as a map"),
+        (["a..b"], "bad attribute path 'a..b'"),
+    ],
+)
+def test_projection_refusals(select, message):
+    with pytest.raises(InvalidQuery, match=message):
+        projection(select, Placeholders())
+
+
+def test_select_splits_at_commas_outside_backquotes():
+    assert split_names("a, `b,c`.d ,e[0]") == ["a", "`b,c`.d", "e[0]"]
+    assert split_names("`x``,y`,z") == ["`x``,y`", "z"]
+    assert split_names(["a.b", "c"]) == ["a.b", "c"]
+
+
+def test_lookup_follows_maps_and_lists():
+    item = {
+        "m": {"M": {"l": {"L": [{"S": "x"}, {"M": {"k": {"N": "1"}}}]}}},
+        "s": {"S": "text"},
+    }
+    assert lookup(item, ("m", "l", 1, "k")) == {"N": "1"}
+    assert lookup(item, ("m", "l", 0)) == {"S": "x"}
+    for missing in [("m", "l", 2), ("m", "x"), ("s", "a"), ("s", 0), ("m", 0), ("nope",)]:
+        assert lookup(item, missing) is None
 
 
 # -- PartiQL binding ----------------------------------------------------------------------------

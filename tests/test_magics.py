@@ -204,6 +204,23 @@ def test_unique_summary_count_scan(shell):
     assert len(scanned) == 30 and set(scanned["customer"]) == {"c0", "c1", "c2"}
 
 
+def test_document_paths_in_the_magic(shell, capsys):
+    """Issue 6: nested paths in --filter, --select, --unique and flattened names; a bad path is
+    a one-line UsageError."""
+    line = 'orders c1 --env dev --filter "address.zip > 75007" --select address.zip --flatten'
+    flat = q(shell, line)
+    assert list(flat.columns) == ["customer", "order-date", "address.zip"]
+    assert sorted(flat["address.zip"]) == [75008, 75009, 75010]
+    cities = q(shell, "orders c1 --env dev -u address.city")
+    assert list(cities.columns) == ["address.city", "type", "count"]
+    assert list(cities["count"]) == [10]
+    summary = q(shell, "orders c1 --env dev --summary --flatten")
+    assert {"address.city", "address.zip"} <= set(summary["attribute"])
+    with pytest.raises(UsageError, match=r"bad attribute path 'address\.\.zip'") as exc:
+        q(shell, "orders c1 --env dev --select address..zip")
+    assert "\n" not in str(exc.value)
+
+
 def test_out_stores_into_the_namespace(shell, capsys):
     result, output = run(shell, capsys, "%dynamo_query orders c1 --env dev --out res")
     assert result.success and result.result is None

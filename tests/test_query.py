@@ -427,6 +427,7 @@ def test_empty_select_refused(db):
 
 # -- reserved words, dashes and dots ------------------------------------------------------------
 def test_reserved_words_in_keys_filters_and_select(db):
+    """A name with a dot is written in backquotes (issue 6: a bare dot is a nested path)."""
     frame = dm.query(
         "reserved",
         "n0",
@@ -434,13 +435,29 @@ def test_reserved_words_in_keys_filters_and_select(db):
         sk="2",
         sk_op=">=",
         filter="`data.value` <> 'dot4' AND order-id > 100 AND size < 7 AND name = 'n0'",
-        select="data.value,order-id",
+        select="`data.value`,order-id",
     )
     assert list(frame.columns) == ["name", "size", "data.value", "order-id"]
     assert frame.to_dict("records") == [
         {"name": "n0", "size": 2, "data.value": "dot2", "order-id": 102},
         {"name": "n0", "size": 6, "data.value": "dot6", "order-id": 106},
     ]
+
+
+def test_a_bare_dotted_name_is_a_nested_path_and_the_summary_says_how_to_quote(db):
+    """Issue 6: ``data.value`` now means key ``value`` of map ``data``, as in DynamoDB."""
+    hint = (
+        "(data.value is key 'value' of map 'data'; "
+        "an attribute named 'data.value' is written `data.value`)"
+    )
+    selected = api.fetch("reserved", "n0", env="dev", select="data.value")
+    assert [sorted(it) for it in selected.items] == [["name", "size"]] * 4
+    assert f"no item had attribute 'data.value' {hint}" in selected.summary_line()
+    filtered = api.fetch("reserved", "n0", env="dev", filter="data.value = 'dot2'")
+    assert filtered.items == []
+    assert f"0 of 4 evaluated items matched the filter {hint}" in filtered.summary_line()
+    quoted = api.fetch("reserved", "n0", env="dev", filter="`data.value` = 'dot2'")
+    assert [it["data.value"]["S"] for it in quoted.items] == ["dot2"]
 
 
 def test_dashed_sort_key_name(db):
