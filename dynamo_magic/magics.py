@@ -6,7 +6,6 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shlex
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from .options import (
     query_kwargs,
 )
 from .progress_bars import TqdmProgress
-from .settings import NUMBER_POLICIES, get_settings, set_settings
+from .settings import NUMBER_POLICIES, get_settings, override_settings
 
 
 def _with_options(options: list[Option]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -62,19 +61,25 @@ class DynamoMagic(Magics):
     preview_items = Int(20, help="items shown for a table queried without a key").tag(config=True)
     progress = Bool(True, help="show progress bars").tag(config=True)
 
+    _showing_file = False  # True while the traits are set from the config file's values
+
     @observe("default_env", "numbers", "preview_items", "progress")
     def _sync(self, change: dict[str, Any]) -> None:
-        set_settings(dataclasses.replace(get_settings(), **{change["name"]: change["new"]}))
+        if not self._showing_file:  # a value set in the session: kept over config file reloads
+            override_settings(**{change["name"]: change["new"]})
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
         configured = self.config.get(type(self).__name__, {})
-        for name in self.trait_names(config=True):
-            if name in configured:  # ipython_config.py wins over the config file
-                set_settings(dataclasses.replace(get_settings(), **{name: getattr(self, name)}))
-            else:
-                with self.hold_trait_notifications():
+        self._showing_file = True
+        try:
+            for name in self.trait_names(config=True):
+                if name in configured:  # ipython_config.py wins over the config file
+                    override_settings(**{name: getattr(self, name)})
+                else:
                     setattr(self, name, getattr(get_settings(), name))
+        finally:
+            self._showing_file = False
 
     @no_var_expand  # {x} and $x are not pasted into filters: :x binds a variable instead
     @line_cell_magic
@@ -175,6 +180,19 @@ class DynamoMagic(Magics):
             print(f"restored into new table '{args.into}'")
             return outcome
         return self._deliver(outcome, outcome.summary_line(), None)
+
+    @line_magic
+    def dynamo_reset(self, line: str) -> None:
+        """Start afresh without restarting the kernel: ``dynamo_magic.reset()`` (AWS sessions,
+        clients and profiles rebuilt, the config file read again, idle workers stopped).
+
+        Edited AWS files, ``AWS_*`` variables and the config file are noticed by themselves;
+        this is for what no file shows, such as a new SSO login.
+        """
+        if _split(line):
+            raise UsageError("%dynamo_reset takes no arguments")
+        api.reset()
+        print("dynamo_magic: AWS sessions and clients rebuilt on next use, config file reloaded")
 
     def _progress(self) -> Any:
         return TqdmProgress(notebook=True, enabled=get_settings().progress)

@@ -17,6 +17,7 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from moto import mock_aws
 
+from dynamo_magic import environments
 from dynamo_magic.copy_plan import CopyPlan
 from dynamo_magic.magics import _words
 
@@ -345,6 +346,23 @@ def test_the_table_option_as_the_cli_spells_it(shell):
     assert len(q(shell, "-t orders --env dev --scan")) == 30
 
 
+def test_config_values_survive_config_file_edits(shell, isolated_aws):
+    shell.run_line_magic("config", "DynamoMagic.preview_items = 3")
+    (isolated_aws / "dynamo_magic.toml").write_text('numbers = "decimal"\n')  # noticed by itself
+    frame = q(shell, "orders --env dev")
+    assert len(frame) == 3 and isinstance(frame["qty"].iloc[0], Decimal)
+
+
+def test_dynamo_reset(shell, capsys):
+    env = environments.resolve("dev")
+    first = environments.client(env)
+    result, output = run(shell, capsys, "%dynamo_reset  # after an SSO login")
+    assert result.success, output
+    assert "rebuilt" in output
+    assert environments.client(env) is not first
+    assert len(q(shell, "orders c1 --env dev")) == 10
+
+
 BAD_INPUT = {
     "unknown table": ("%dynamo_query nope c1 --env dev", "table 'nope' not found"),
     "unknown env": ("%dynamo_query orders c1 --env nope", "unknown environment 'nope'"),
@@ -391,6 +409,7 @@ BAD_INPUT = {
         "%dynamo_query notes --pk #1 --env dev",
         "expected one argument; a word starting with # begins a comment: quote it",
     ),
+    "reset takes no arguments": ("%dynamo_reset now", "takes no arguments"),
     "copy comment swallows a value": (
         "%dynamo_copy orders --source dev --target #prod",
         "quote it ('#1')",
