@@ -286,8 +286,9 @@ def _parse(parser: Any, line: str) -> Any:
     words, commented = _words(line)
     try:
         return parser.parse_args(words)
-    except UsageError as exc:
-        raise UsageError(f"{exc}{_COMMENT_HINT}" if commented else str(exc)) from None
+    except UsageError as exc:  # a value or a required option may have gone into the comment
+        hint = commented and "unrecognized arguments" not in str(exc)
+        raise UsageError(f"{exc}{_COMMENT_HINT}" if hint else str(exc)) from None
 
 
 def _table(args: Any, usage: str) -> str:

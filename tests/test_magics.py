@@ -334,6 +334,17 @@ def test_words_are_shell_words_and_a_word_starting_with_hash_ends_the_line(line)
     assert _words(f"# {line}") == ([], True)
 
 
+def test_the_comment_hint_only_where_a_comment_may_have_taken_a_value(shell):
+    with pytest.raises(UsageError, match="expected one argument; a word starting with #"):
+        q(shell, "orders c1 --env dev --sk #2024")
+    with pytest.raises(UsageError) as refused:
+        q(shell, "orders c1 --nope  # a comment")
+    assert "begins a comment" not in str(refused.value)
+    with pytest.raises(UsageError) as refused:
+        q(shell, "orders c1 --env")  # no comment, no hint
+    assert "begins a comment" not in str(refused.value)
+
+
 def test_the_table_option_as_the_cli_spells_it(shell):
     by_position = q(shell, "orders c2 --env dev")
     for line in (
@@ -410,6 +421,7 @@ BAD_INPUT = {
         "expected one argument; a word starting with # begins a comment: quote it",
     ),
     "reset takes no arguments": ("%dynamo_reset now", "takes no arguments"),
+    "unknown option before a comment": ("%dynamo_query orders --nope  # c", "arguments: --nope"),
     "copy comment swallows a value": (
         "%dynamo_copy orders --source dev --target #prod",
         "quote it ('#1')",
