@@ -149,6 +149,7 @@ def _drain_now(channel: Any, progress: Progress) -> None:
 _active = 0  # operations inside ``workers_released`` (the last one out releases)
 _active_lock = threading.Lock()
 _tracker_was_running = False  # multiprocessing's tracker ran before the first operation began
+_executor_before: Any = None  # loky's executor when the first operation began (someone else's)
 _unreaped: list[int] = []  # trackers that had not exited in time: reaped by a later release
 
 
@@ -156,14 +157,16 @@ _unreaped: list[int] = []  # trackers that had not exited in time: reaped by a l
 def workers_released() -> Iterator[None]:
     """Run one whole operation (a copy, a truncate); when it ends (returned, failed or
     interrupted) shut its worker processes down, and the multiprocessing resource tracker if
-    the operation started it (one that ran before is someone else's: stopping a tracker makes
-    it unlink whatever is still registered with it). Nested or concurrent operations share the
-    workers; the last one to end releases them.
+    the operation started it. Workers and a tracker that ran before are someone else's (their
+    own joblib work) and are left alone: stopping a tracker makes it unlink whatever is still
+    registered with it. Nested or concurrent operations share the workers; the last one to end
+    releases them.
     """
-    global _active, _tracker_was_running
+    global _active, _tracker_was_running, _executor_before
     with _active_lock:
         if _active == 0:
             _tracker_was_running = _tracker_running()
+            _executor_before = _executor()
         _active += 1
     try:
         yield
@@ -172,10 +175,10 @@ def workers_released() -> Iterator[None]:
             _active -= 1
             last = _active == 0
         if last:
-            release_workers(stop_tracker=not _tracker_was_running)
+            release_workers(stop_tracker=not _tracker_was_running, spare=_executor_before)
 
 
-def release_workers(stop_tracker: bool = False) -> None:
+def release_workers(stop_tracker: bool = False, spare: Any = None) -> None:
     """Shut down joblib's reusable loky executor: its worker processes exit now, not after
     joblib's idle timeout (300 s). With ``stop_tracker``, also stop multiprocessing's resource
     tracker (loky starts it with the workers, for shared memory they might use; ours register
@@ -188,21 +191,28 @@ def release_workers(stop_tracker: bool = False) -> None:
 
     Workers are killed rather than asked to finish: this runs when the operation's tasks are
     done (or abandoned after a failure or Ctrl-C), so they hold nothing that needs finishing.
-    The next parallel ``run`` starts fresh ones (about a second). Loky's singleton is reached
-    through its module, present only once loky was used.
+    The next parallel ``run`` starts fresh ones (about a second). ``spare``: an executor to
+    leave running (one that existed before the operation began).
     """
-    reusable = sys.modules.get("joblib.externals.loky.reusable_executor")
-    if reusable is not None:
-        with reusable._executor_lock:
-            executor = reusable._executor
-        if executor is not None:
-            if hasattr(executor, "terminate"):  # joblib's MemmappingExecutor: temp folders too
-                executor.terminate(kill_workers=True)
-            else:
-                executor.shutdown(wait=True, kill_workers=True)
+    executor = _executor()
+    if executor is not None and executor is not spare:
+        if hasattr(executor, "terminate"):  # joblib's MemmappingExecutor: temp folders too
+            executor.terminate(kill_workers=True)
+        else:
+            executor.shutdown(wait=True, kill_workers=True)
     if stop_tracker and _tracker_running():
         _stop_tracker(_multiprocessing_tracker())
     _reap()
+
+
+def _executor() -> Any:
+    """joblib's reusable loky executor, if one was made (loky's module-level singleton, which
+    ``get_reusable_executor`` would create if asked)."""
+    reusable = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if reusable is None:
+        return None
+    with reusable._executor_lock:
+        return reusable._executor
 
 
 def _multiprocessing_tracker() -> Any:

@@ -15,7 +15,7 @@ import pytest
 
 import dynamo_magic as dm
 import dynamo_magic.api as api
-from dynamo_magic import environments
+from dynamo_magic import environments, parallel
 from dynamo_magic.environments import Environment, resolve
 from dynamo_magic.errors import (
     ConfirmationRequired,
@@ -233,3 +233,22 @@ def test_a_failed_copy_leaves_no_worker_processes(events_a, progress_type):
         )
     assert progress.seen >= 2
     assert left_behind(before) == []
+
+
+def test_workers_someone_else_started_are_left_alone(events_a):
+    from joblib.externals.loky import get_reusable_executor
+
+    theirs = get_reusable_executor(max_workers=1)  # the notebook's own loky work
+    assert theirs.submit(abs, -1).result() == 1
+    their_workers = [psutil.Process(pid) for pid in theirs._processes]
+    assert their_workers
+    try:
+        result = api.copy("events", source=A, target=B, yes=True, backend="threading")
+        assert result.ok
+        api.copy("events", source=A, target=B, dry_run=True)
+        assert all(p.is_running() for p in their_workers)
+        assert theirs.submit(abs, -2).result() == 2  # still usable
+    finally:
+        parallel.release_workers(stop_tracker=True)  # what dm.reset() does, and the tracker
+    _, alive = psutil.wait_procs(their_workers, timeout=REAP_SECONDS)
+    assert alive == []
