@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, copy_plan, copy_tasks, copying, environments, read, table_admin
+from . import analysis, copy_plan, copy_tasks, copying, environments, parallel, read, table_admin
 from .copy_plan import CopyPlan, CopyRequest
 from .copying import CopyResult
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
@@ -30,7 +30,7 @@ from .parallel import Progress
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .read import PageCallback, ReadResult
 from .schema import TableSchema
-from .settings import NUMBER_POLICIES, get_settings
+from .settings import NUMBER_POLICIES, get_settings, reload_settings
 
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 
@@ -366,18 +366,20 @@ def copy(
 
     Returns the plan with ``dry_run=True``; otherwise the result, raising ``CopyFailed``
     (with ``.result``) when items stayed unwritten, verification failed or it was interrupted.
+    Worker processes the copy started are gone when it returns or raises.
     """
-    plan = plan_copy(table, source=source, target=target, **options)
-    if dry_run:
-        return plan
-    copying.require_confirmation(plan, yes)
-    engine = copying.Engine.from_settings(
-        get_settings(), plan.source_items, workers, segments, backend
-    )
-    result = copying.execute(plan, engine, progress)
-    if not result.ok:
-        raise CopyFailed(result.summary_line(), result)
-    return result
+    with parallel.workers_released():  # phases share warm workers; none outlive the call
+        plan = plan_copy(table, source=source, target=target, **options)
+        if dry_run:
+            return plan
+        copying.require_confirmation(plan, yes)
+        engine = copying.Engine.from_settings(
+            get_settings(), plan.source_items, workers, segments, backend
+        )
+        result = copying.execute(plan, engine, progress)
+        if not result.ok:
+            raise CopyFailed(result.summary_line(), result)
+        return result
 
 
 def backups(table: str, env: str | None = None) -> pd.DataFrame:
@@ -413,7 +415,8 @@ def truncate(
             "confirm with --yes (yes=True)"
         )
     engine = copying.Engine.from_settings(get_settings(), schema.item_count)
-    return copying.truncate(copy_tasks.Side(resolved, table), schema, engine, backup, progress)
+    with parallel.workers_released():
+        return copying.truncate(copy_tasks.Side(resolved, table), schema, engine, backup, progress)
 
 
 def restore(
@@ -442,10 +445,24 @@ def restore(
         )
     temporary = f"{table}-restore-{int(time.time())}"
     table_admin.restore_to_new_table(client, chosen, temporary)
-    try:
+    try:  # the copy releases its worker processes when it ends
         result = copy(
             temporary, source=env, target=env, target_table=table, yes=True, progress=progress
         )
     finally:
         table_admin.delete_table(client, temporary)
     return result
+
+
+def reset() -> None:
+    """Start afresh without restarting the kernel: forget cached AWS sessions, clients, account
+    ids and profiles, read the config file again and stop idle worker processes.
+
+    Changes of the AWS config/credentials files, the ``AWS_*`` variables and the config file
+    are noticed by themselves on the next call; ``reset`` is for what no file shows (a new
+    token from a credential process or SSO login, say). Values set with ``%config DynamoMagic``
+    are kept; settings given whole to ``set_settings`` are dropped.
+    """
+    environments.clear_caches()
+    reload_settings()
+    parallel.release_workers()

@@ -3,6 +3,10 @@
 An environment is an AWS profile (region, ``endpoint_url`` and role assumption come from the
 profile, as boto3 reads them) optionally refined by the config file. Clients are made once per
 process and reused; copy workers rebuild them from the small, picklable ``Environment``.
+
+Sessions, clients, account ids and the list of profiles are rebuilt when the AWS config or
+credentials file or an ``AWS_*`` variable changes (a ``stat`` per call, see ``watch``), so a
+long-lived kernel follows ``~/.aws/config`` as a fresh ``boto3.Session`` would.
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ import botocore.session
 from . import wire
 from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
 from .settings import Settings, get_settings
+from .watch import Watch
 
 PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
 CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
 READ_TIMEOUT = 60  # seconds
 HTTP_ATTEMPTS = 4  # botocore's own attempts per call (standard mode)
+# The variables naming the profile when none is given, in botocore's order of precedence
+# (botocore.configprovider: AWS_DEFAULT_PROFILE, then AWS_PROFILE).
+PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
 
 
 @dataclass(frozen=True)
@@ -48,25 +56,62 @@ class Environment:
         return f"env '{self.label}' (profile {self.profile or 'default'}, {self.region}{where})"
 
 
-def _known_profiles() -> list[str]:
-    return sorted(botocore.session.Session().available_profiles)
+def _aws_files() -> list[str]:
+    """The AWS config and credentials files botocore reads (variables, else the defaults)."""
+    return [
+        os.path.expanduser(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"),
+        os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"),
+    ]
+
+
+_watch = Watch(_aws_files, prefixes=("AWS_",))
+
+
+def _follow_changes() -> None:
+    """Forget everything made from AWS files or variables that changed since the last call."""
+    if _watch.changed():
+        clear_caches()
+
+
+@functools.lru_cache(maxsize=1)
+def _known_profiles() -> frozenset[str]:
+    return frozenset(botocore.session.Session().available_profiles)
+
+
+def _profile_from_variables() -> tuple[str, str] | None:
+    """``(variable, profile)`` when AWS_DEFAULT_PROFILE / AWS_PROFILE names the profile used."""
+    for variable in PROFILE_VARIABLES:
+        if os.environ.get(variable):
+            return variable, os.environ[variable]
+    return None
 
 
 def resolve(name: str | None = None, settings: Settings | None = None) -> Environment:
-    """Resolve an environment name (``None``: the configured default, else the default profile).
+    """Resolve an environment name (``None``: the configured ``default_env``, else the profile
+    that ``AWS_PROFILE``/``AWS_DEFAULT_PROFILE`` names, else the default profile).
 
-    Raises ``EnvironmentNotFound`` for an unknown name and ``UsageProblem`` without a region.
+    A profile named by a variable is treated as if named: its name labels the environment and
+    decides its protection. Raises ``EnvironmentNotFound`` for an unknown name and
+    ``UsageProblem`` without a region.
     """
+    _follow_changes()
     settings = settings or get_settings()
     name = name or settings.default_env
+    via = ""
+    named = None if name else _profile_from_variables()
+    if named and named[1] != "default":  # "default" is the default chain, as without a variable
+        variable, name = named
+        via = f" (from {variable})"
     configured = settings.environments.get(name) if name else None
+    if via and configured and configured.profile not in (None, name):
+        configured = None  # the variable names a profile; an environment mapping it elsewhere
     profile = (configured.profile if configured and configured.profile else name) or None
     if profile is not None and profile not in _known_profiles():
         if configured is None or configured.profile:
-            known = sorted(set(_known_profiles()) | set(settings.environments))
+            known = sorted(_known_profiles() | set(settings.environments))
             raise EnvironmentNotFound(
-                f"unknown environment '{name}': no AWS profile or configured environment of that "
-                f"name (known: {', '.join(known) or 'none'}); add it to ~/.aws/config"
+                f"unknown environment '{name}'{via}: no AWS profile or configured environment of "
+                f"that name (known: {', '.join(known) or 'none'}); add it to ~/.aws/config"
             )
         profile = None  # a configured environment without a profile uses the default chain
     try:
@@ -128,7 +173,8 @@ def _data_loader(data_path: str | None, pid: int) -> botocore.loaders.Loader:
 
 
 def session(env: Environment) -> boto3.Session:
-    """The boto3 session of ``env`` in this process (cached)."""
+    """The boto3 session of ``env`` in this process (cached while the AWS files are unchanged)."""
+    _follow_changes()
     return _session(env.profile, os.getpid())
 
 
@@ -162,8 +208,9 @@ def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATT
     """A low-level client for ``env``, made once per process and reused (thread-safe).
 
     Query/Scan items arrive as DynamoDB JSON in wire form (binaries as base64 text), and batch
-    calls go through ``wire.call``: see ``wire``.
+    calls go through ``wire.call``: see ``wire``. Rebuilt when the AWS files or variables change.
     """
+    _follow_changes()
     return _client(env, service, os.getpid(), attempts)
 
 
@@ -177,11 +224,17 @@ def _account_id(env: Environment) -> str | None:
 
 def account_id(env: Environment) -> str | None:
     """The AWS account id behind ``env`` via STS, or ``None`` where STS is unavailable."""
+    _follow_changes()
     return _account_id(env)
 
 
 def clear_caches() -> None:
-    """Forget cached sessions, clients and account ids (after changing profiles)."""
+    """Forget cached sessions, clients, account ids and the list of profiles.
+
+    Done by itself when the AWS files or ``AWS_*`` variables change; ``dynamo_magic.reset()``
+    also calls it, for changes no ``stat`` sees (a credential process's new output, say).
+    """
+    _known_profiles.cache_clear()
     _session.cache_clear()
     _client.cache_clear()
     _account_id.cache_clear()

@@ -6,7 +6,6 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import shlex
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from .options import (
     query_kwargs,
 )
 from .progress_bars import TqdmProgress
-from .settings import NUMBER_POLICIES, get_settings, set_settings
+from .settings import NUMBER_POLICIES, get_settings, override_settings
 
 
 def _with_options(options: list[Option]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -62,45 +61,55 @@ class DynamoMagic(Magics):
     preview_items = Int(20, help="items shown for a table queried without a key").tag(config=True)
     progress = Bool(True, help="show progress bars").tag(config=True)
 
+    _showing_file = False  # True while the traits are set from the config file's values
+
     @observe("default_env", "numbers", "preview_items", "progress")
     def _sync(self, change: dict[str, Any]) -> None:
-        set_settings(dataclasses.replace(get_settings(), **{change["name"]: change["new"]}))
+        if not self._showing_file:  # a value set in the session: kept over config file reloads
+            override_settings(**{change["name"]: change["new"]})
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
         configured = self.config.get(type(self).__name__, {})
-        for name in self.trait_names(config=True):
-            if name in configured:  # ipython_config.py wins over the config file
-                set_settings(dataclasses.replace(get_settings(), **{name: getattr(self, name)}))
-            else:
-                with self.hold_trait_notifications():
+        self._showing_file = True
+        try:
+            for name in self.trait_names(config=True):
+                if name in configured:  # ipython_config.py wins over the config file
+                    override_settings(**{name: getattr(self, name)})
+                else:
                     setattr(self, name, getattr(get_settings(), name))
+        finally:
+            self._showing_file = False
 
     @no_var_expand  # {x} and $x are not pasted into filters: :x binds a variable instead
     @line_cell_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name (line form)")
     @argument("pk", nargs="?", help="partition key value")
+    @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
     @argument("-o", "--out", metavar="NAME", help="store the result in this variable")
     @_with_options(QUERY_OPTIONS)
     def dynamo_query(self, line: str, cell: str | None = None) -> Any:
         """Query a DynamoDB table or index into a pandas DataFrame.
 
-        Line: ``%dynamo_query TABLE [PK] [--sk V] [--index I] [--env E] ...``.
-        Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL SELECT as the body; ``:name``
-        markers bind notebook variables.
+        Line: ``%dynamo_query TABLE [PK] [--sk V] [--index I] [--env E] ...`` (or ``-t TABLE
+        [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL
+        SELECT as the body; ``:name`` markers bind notebook variables. In every magic line a
+        word starting with ``#`` begins a comment.
         """
         if cell is not None:
             return self._partiql(line, cell)
-        args = self.dynamo_query.parser.parse_args(_split(line))
-        if not args.table:
-            raise UsageError("usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?")
+        args = _parse(self.dynamo_query.parser, line)
+        if args.table_option is not None and args.pk is None:
+            # -t T PK: argparse gave PK to the first positional (TABLE), so it is the key
+            args.table, args.pk = None, args.table
+        table = _table(args, "usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?")
         try:
             pk = partition_key(args.pk, args.pk_option)
             kwargs = query_kwargs(args, pk)
             params = self._variables(args.filter)
             found = api.explore(
-                args.table,
+                table,
                 head=args.head,
                 unique=args.unique,
                 summary=args.summary,
@@ -124,10 +133,8 @@ class DynamoMagic(Magics):
         ``%dynamo_copy TABLE --source A --target B [--pk V [--sk V]] [--mode M] [--dry-run]
         [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
         """
-        args = self.dynamo_copy.parser.parse_args(_split(line))
-        table = args.table or args.table_option
-        if not table:
-            raise UsageError("usage: %dynamo_copy TABLE --source A --target B [options]")
+        args = _parse(self.dynamo_copy.parser, line)
+        table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         progress = None if args.no_progress or args.dry_run else self._progress()
         try:
             outcome = api.copy(table, progress=progress, **copy_kwargs(args))
@@ -151,10 +158,8 @@ class DynamoMagic(Magics):
 
         ``%dynamo_restore TABLE --env E`` alone returns the backups, newest first.
         """
-        args = self.dynamo_restore.parser.parse_args(_split(line))
-        table = args.table or args.table_option
-        if not table:
-            raise UsageError("usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
+        args = _parse(self.dynamo_restore.parser, line)
+        table = _table(args, "usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
         try:
             if not args.into and not args.in_place:
                 found = api.backups(table, env=args.env)
@@ -175,6 +180,19 @@ class DynamoMagic(Magics):
             print(f"restored into new table '{args.into}'")
             return outcome
         return self._deliver(outcome, outcome.summary_line(), None)
+
+    @line_magic
+    def dynamo_reset(self, line: str) -> None:
+        """Start afresh without restarting the kernel: ``dynamo_magic.reset()`` (AWS sessions,
+        clients and profiles rebuilt, the config file read again, idle workers stopped).
+
+        Edited AWS files, ``AWS_*`` variables and the config file are noticed by themselves;
+        this is for what no file shows, such as a new SSO login.
+        """
+        if _split(line):
+            raise UsageError("%dynamo_reset takes no arguments")
+        api.reset()
+        print("dynamo_magic: AWS sessions and clients rebuilt on next use, config file reloaded")
 
     def _progress(self) -> Any:
         return TqdmProgress(notebook=True, enabled=get_settings().progress)
@@ -223,12 +241,67 @@ class DynamoMagic(Magics):
 _PARAMETER = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
 
 
-def _split(line: str) -> list[str]:
-    """Shell-like words with quotes removed: ``--filter "status = 'x'"`` is one word."""
+_COMMENT_HINT = "; a word starting with # begins a comment: quote it ('#1') to pass it as a value"
+
+
+def _words(line: str) -> tuple[list[str], bool]:
+    """Shell-like words with quotes removed, and whether a comment was cut off.
+
+    ``--filter "status = 'x'"`` is one word. As in a shell (and as Jupyter highlights a magic
+    line), an unquoted ``#`` that *begins* a word starts a comment running to the end of the
+    line; a ``#`` inside a word (``USER#1``), inside quotes (``'a #b'``) or escaped (``\\#1``)
+    is data. IPython hands the magic its whole line, comment included.
+
+    ``shlex``'s own comment handling cannot be used: it cuts ``USER#1`` to ``USER`` (a
+    commenter ends a word wherever it appears). So shlex splits words without commenters, and
+    before each word the raw text where that word starts is looked at: an unquoted ``#`` there
+    ends the line. Everything else (quotes, escapes) is exactly ``shlex.split``.
+    """
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    words: list[str] = []
     try:
-        return shlex.split(line)
+        while True:
+            start = lexer.instream.tell()  # just after the previous word (and one separator)
+            while start < len(line) and line[start] in lexer.whitespace:
+                start += 1
+            if start < len(line) and line[start] == "#":
+                return words, True
+            word = lexer.get_token()
+            if word is None:  # posix mode: end of line
+                return words, False
+            words.append(word)
     except ValueError as exc:  # unbalanced quotes
         raise UsageError(f"cannot read the options ({exc}); check the quotes") from None
+
+
+def _split(line: str) -> list[str]:
+    """The words of a magic line, a trailing ``# comment`` dropped (see ``_words``)."""
+    return _words(line)[0]
+
+
+def _parse(parser: Any, line: str) -> Any:
+    """Parse a magic line; when a comment was cut, a parse error says how to keep a ``#``."""
+    words, commented = _words(line)
+    try:
+        return parser.parse_args(words)
+    except UsageError as exc:  # a value or a required option may have gone into the comment
+        hint = commented and "unrecognized arguments" not in str(exc)
+        raise UsageError(f"{exc}{_COMMENT_HINT}" if hint else str(exc)) from None
+
+
+def _table(args: Any, usage: str) -> str:
+    """The table named as ``TABLE`` or ``-t TABLE`` (once; the same name twice is fine)."""
+    if args.table and args.table_option and args.table != args.table_option:
+        raise UsageError(
+            f"the table is given twice ('{args.table}' and '{args.table_option}'): "
+            "give it once, as TABLE or as -t TABLE"
+        )
+    table = args.table or args.table_option
+    if not table:
+        raise UsageError(usage)
+    return table
 
 
 def register(ipython: Any) -> None:

@@ -4,14 +4,23 @@ Workers (processes with the default ``loky`` backend, threads with ``threading``
 cluster through joblib's ``dask`` backend) get a ``ProgressSink`` they call with counts; a
 thread in the caller drains it into a ``Progress`` callback. Ctrl-C in the caller stops the
 workers (joblib terminates loky's processes) and re-raises ``KeyboardInterrupt``.
+
+Within one operation (``workers_released``: a copy's copy, delete and verify phases) loky's
+worker processes stay warm between ``run`` calls; when the operation ends, however it ends,
+they are shut down (joblib would otherwise keep them for its idle timeout, 300 s, ~100 MB
+each), and so is the multiprocessing resource tracker started for them; only loky's own
+resource tracker stays (see ``release_workers``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.managers import SyncManager
 from typing import Any, Protocol
@@ -19,6 +28,7 @@ from typing import Any, Protocol
 import joblib
 
 AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process start-up
+TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
 
 
 class Progress(Protocol):
@@ -139,3 +149,118 @@ def _drain_now(channel: Any, progress: Progress) -> None:
             progress.advance(channel.get_nowait())
     except (queue.Empty, EOFError, OSError, BrokenPipeError):
         return
+
+
+# -- releasing worker processes -----------------------------------------------------------------
+_active = 0  # operations inside ``workers_released`` (the last one out releases)
+_active_lock = threading.Lock()
+_tracker_was_running = False  # multiprocessing's tracker ran before the first operation began
+_executor_before: Any = None  # loky's executor when the first operation began (someone else's)
+_unreaped: list[int] = []  # trackers that had not exited in time: reaped by a later release
+
+
+@contextlib.contextmanager
+def workers_released() -> Iterator[None]:
+    """Run one whole operation (a copy, a truncate); when it ends (returned, failed or
+    interrupted) shut its worker processes down, and the multiprocessing resource tracker if
+    the operation started it. Workers and a tracker that ran before are someone else's (their
+    own joblib work) and are left alone: stopping a tracker makes it unlink whatever is still
+    registered with it. Nested or concurrent operations share the workers; the last one to end
+    releases them.
+    """
+    global _active, _tracker_was_running, _executor_before
+    with _active_lock:
+        if _active == 0:
+            _tracker_was_running = _tracker_running()
+            _executor_before = _executor()
+        _active += 1
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active -= 1
+            last = _active == 0
+        if last:
+            release_workers(stop_tracker=not _tracker_was_running, spare=_executor_before)
+
+
+def release_workers(stop_tracker: bool = False, spare: Any = None) -> None:
+    """Shut down joblib's reusable loky executor: its worker processes exit now, not after
+    joblib's idle timeout (300 s). With ``stop_tracker``, also stop multiprocessing's resource
+    tracker (loky starts it with the workers, for shared memory they might use; ours register
+    nothing with it).
+
+    Loky's own resource tracker is left running (one small process, reused by every later
+    copy, ending with the process): joblib 1.6 registers a temporary folder with it on every
+    call that reuses the executor and unregisters it only from an exit hook, so a stopped
+    tracker would warn about "leaked" folders and the exit hooks would start a new one.
+
+    Workers are killed rather than asked to finish: this runs when the operation's tasks are
+    done (or abandoned after a failure or Ctrl-C), so they hold nothing that needs finishing.
+    The next parallel ``run`` starts fresh ones (about a second). ``spare``: an executor to
+    leave running (one that existed before the operation began).
+    """
+    executor = _executor()
+    if executor is not None and executor is not spare:
+        if hasattr(executor, "terminate"):  # joblib's MemmappingExecutor: temp folders too
+            executor.terminate(kill_workers=True)
+        else:
+            executor.shutdown(wait=True, kill_workers=True)
+    if stop_tracker and _tracker_running():
+        _stop_tracker(_multiprocessing_tracker())
+    _reap()
+
+
+def _executor() -> Any:
+    """joblib's reusable loky executor, if one was made (loky's module-level singleton, which
+    ``get_reusable_executor`` would create if asked)."""
+    reusable = sys.modules.get("joblib.externals.loky.reusable_executor")
+    if reusable is None:
+        return None
+    with reusable._executor_lock:
+        return reusable._executor
+
+
+def _multiprocessing_tracker() -> Any:
+    module = sys.modules.get("multiprocessing.resource_tracker")
+    return module._resource_tracker if module is not None else None
+
+
+def _tracker_running() -> bool:
+    """Whether this process launched multiprocessing's resource tracker and it runs (loky
+    launches it with its workers: ``joblib.externals.loky.backend.spawn``)."""
+    tracker = _multiprocessing_tracker()
+    return getattr(tracker, "_fd", None) is not None and bool(getattr(tracker, "_pid", None))
+
+
+def _stop_tracker(tracker: Any) -> None:
+    """Stop a resource tracker as its own ``_stop`` does (close the pipe, reap the process),
+    but waiting at most ``TRACKER_EXIT_TIMEOUT``: Python 3.11's ``_stop`` waits forever if a
+    forked child still holds the pipe. The next user of the tracker launches a new one."""
+    if os.name != "posix":  # Windows trackers are process handles: left alone
+        return
+    with tracker._lock:
+        fd, pid = tracker._fd, tracker._pid
+        if fd is None or not pid:
+            return
+        tracker._fd = tracker._pid = None
+        with contextlib.suppress(OSError):
+            os.close(fd)  # end of file on the tracker's pipe: it cleans up and exits
+    _unreaped.append(pid)
+    _reap(TRACKER_EXIT_TIMEOUT)
+
+
+def _reap(timeout: float = 0.0) -> None:
+    """Collect stopped trackers' exit status, waiting up to ``timeout`` seconds for them."""
+    deadline = time.monotonic() + timeout
+    while _unreaped:
+        for pid in list(_unreaped):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # already reaped (or not our child)
+                done = pid
+            if done:
+                _unreaped.remove(pid)
+        if not _unreaped or time.monotonic() >= deadline:
+            return
+        time.sleep(0.01)

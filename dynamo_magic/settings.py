@@ -8,6 +8,10 @@ The config file (TOML) is ``$DYNAMO_MAGIC_CONFIG`` or ``~/.config/dynamo_magic/c
     profile = "company-prod"
     region = "eu-west-1"
     protected = true
+
+The file is followed while the process lives: a change is noticed on the next call (one
+``stat`` per call) and the file read again, keeping what this session set
+(``override_settings``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import UsageProblem
+from .watch import Watch
 
 NumberPolicy = Literal["auto", "decimal", "float"]
 NUMBER_POLICIES: tuple[str, ...] = ("auto", "decimal", "float")
@@ -137,18 +142,51 @@ def _environment(path: Path, name: str, spec: Any) -> EnvironmentConfig:
     return EnvironmentConfig(**spec)
 
 
-_settings: Settings | None = None
+_file_settings: Settings | None = None  # the config file merged with the overrides below
+_overrides: dict[
+    str, Any
+] = {}  # set in this session (``%config DynamoMagic.x``): kept over reloads
+_pinned: Settings | None = None  # given whole to ``set_settings``: the file is not followed
+_watch = Watch(lambda: [config_path()])
 
 
 def get_settings() -> Settings:
-    """The process-wide settings, loaded from the config file on first use."""
-    global _settings
-    if _settings is None:
-        _settings = load_settings()
-    return _settings
+    """The process-wide settings: the config file (re-read when it changes: one ``stat`` per
+    call, see ``watch``) with this session's overrides, or what ``set_settings`` was given."""
+    global _file_settings
+    if _pinned is not None:
+        return _pinned
+    changed = _watch.changed()
+    if changed or _file_settings is None:
+        _file_settings = None  # a file that fails to load fails again on the next call
+        _file_settings = dataclasses.replace(load_settings(), **_overrides)
+    return _file_settings
 
 
 def set_settings(settings: Settings | None) -> None:
-    """Replace the process-wide settings (``None``: reload from the config file on next use)."""
-    global _settings
-    _settings = settings
+    """Replace the process-wide settings; the config file is then no longer followed.
+
+    ``None`` forgets them and this session's overrides: the config file is read on next use.
+    """
+    global _pinned, _file_settings
+    _pinned = settings
+    if settings is None:
+        _overrides.clear()
+        _file_settings = None
+
+
+def override_settings(**changes: Any) -> None:
+    """Set some settings for this session (what ``%config DynamoMagic.x = v`` does): they win
+    over the config file, whose other values are still followed when it changes."""
+    global _pinned, _file_settings
+    _overrides.update(changes)
+    if _pinned is not None:
+        _pinned = dataclasses.replace(_pinned, **changes)
+    _file_settings = None
+
+
+def reload_settings() -> None:
+    """Read the config file again on next use, keeping this session's overrides (and dropping
+    settings given whole to ``set_settings``)."""
+    global _pinned, _file_settings
+    _pinned = _file_settings = None

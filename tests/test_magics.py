@@ -17,6 +17,10 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from moto import mock_aws
 
+from dynamo_magic import environments
+from dynamo_magic.copy_plan import CopyPlan
+from dynamo_magic.magics import _words
+
 from conftest import reset_caches
 from tables import (
     BIG,
@@ -63,6 +67,7 @@ def tables() -> Iterator[None]:
             [
                 {"id": {"S": QUOTED}, "text": {"S": QUOTED}, "n": {"N": "1"}},
                 {"id": {"S": "plain"}, "text": {"S": "plain"}, "n": {"N": "2"}},
+                {"id": {"S": "USER#1"}, "text": {"S": "#tag"}, "n": {"N": "3"}},  # '#' is data
             ],
         )
         yield
@@ -281,6 +286,111 @@ def test_config_numbers_changes_dtypes(shell):
     assert as_float["qty"].dtype == "Float64"
 
 
+# -- magic lines: comments and -t -------------------------------------------------------------
+def test_a_comment_ends_every_magic_line(shell, capsys):
+    # IPython hands the magic its whole line, comment included: the magic drops it
+    result, output = run(
+        shell, capsys, "df = %dynamo_query orders c1 --env dev --head 2   # first two rows"
+    )
+    assert result.success, output
+    assert shell.user_ns["df"]["order-date"].tolist() == ["2024-01-01", "2024-01-02"]
+    result, output = run(shell, capsys, "%dynamo_query orders c1 --env dev --count #how many?")
+    assert result.success and result.result == 10, output
+    result, output = run(
+        shell,
+        capsys,
+        "%%dynamo_query res --env dev   # one note\nSELECT * FROM notes WHERE id = 'plain'",
+    )
+    assert result.success, output
+    assert shell.user_ns["res"]["id"].tolist() == ["plain"]
+    plan = shell.run_line_magic(
+        "dynamo_copy", "orders --source dev --target stage --target-table o2 --dry-run # look first"
+    )
+    assert isinstance(plan, CopyPlan) and plan.target.table == "o2"
+    result, output = run(shell, capsys, "%dynamo_restore orders --env dev  # which backups?")
+    assert result.success, output
+    assert isinstance(result.result, pd.DataFrame) and result.result.empty
+    assert output.startswith("0 backup(s) of orders")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "notes USER#1 --env dev  # the key holds a '#'",
+        "notes --pk 'USER#1' --env dev",
+        'notes "USER#1" -e dev #',
+        "notes USER\\#1 --env dev",
+        "notes --scan --env dev --filter \"text = '#tag'\"  # a hashtag",
+        "notes --scan --env dev --filter 'begins_with(text, :tag)'",
+    ],
+)
+def test_a_hash_inside_a_word_or_quotes_is_data(shell, capsys, line):
+    shell.user_ns["tag"] = "#t"
+    result, output = run(shell, capsys, f"found = %dynamo_query {line}")
+    assert result.success, output
+    assert shell.user_ns.pop("found")["id"].tolist() == ["USER#1"]
+
+
+SPLIT_SAMPLES = [
+    "orders c1 --env dev",
+    "t --filter \"status = 'x' AND n > 1\" -e a",
+    "t 'a b' \"c d\" e\\ f g\\\\h",
+    "t 'it''s' \"say \\\"hi\\\"\" ''",
+    "t USER#1 a#b# 'x #y' \"#z\" \\#w",
+    "\tt\t  x  ",
+]
+
+
+@pytest.mark.parametrize("line", SPLIT_SAMPLES)
+def test_words_are_shell_words_and_a_word_starting_with_hash_ends_the_line(line):
+    import shlex
+
+    assert _words(line) == (shlex.split(line), False)  # no comment: exactly shlex's words
+    for comment in ("#", "# note", "#note 'unbalanced", '  ## x "y'):
+        assert _words(f"{line} {comment}") == (shlex.split(line), True)
+    assert _words(f"# {line}") == ([], True)
+
+
+def test_the_comment_hint_only_where_a_comment_may_have_taken_a_value(shell):
+    with pytest.raises(UsageError, match="expected one argument; a word starting with #"):
+        q(shell, "orders c1 --env dev --sk #2024")
+    with pytest.raises(UsageError) as refused:
+        q(shell, "orders c1 --nope  # a comment")
+    assert "begins a comment" not in str(refused.value)
+    with pytest.raises(UsageError) as refused:
+        q(shell, "orders c1 --env")  # no comment, no hint
+    assert "begins a comment" not in str(refused.value)
+
+
+def test_the_table_option_as_the_cli_spells_it(shell):
+    by_position = q(shell, "orders c2 --env dev")
+    for line in (
+        "-t orders c2 --env dev",
+        "--table orders c2 --env dev",
+        "-t orders --pk c2 --env dev",
+        "orders c2 -t orders --env dev",  # the same name twice is fine
+    ):
+        pd.testing.assert_frame_equal(q(shell, line), by_position)
+    assert len(q(shell, "-t orders --env dev --scan")) == 30
+
+
+def test_config_values_survive_config_file_edits(shell, isolated_aws):
+    shell.run_line_magic("config", "DynamoMagic.preview_items = 3")
+    (isolated_aws / "dynamo_magic.toml").write_text('numbers = "decimal"\n')  # noticed by itself
+    frame = q(shell, "orders --env dev")
+    assert len(frame) == 3 and isinstance(frame["qty"].iloc[0], Decimal)
+
+
+def test_dynamo_reset(shell, capsys):
+    env = environments.resolve("dev")
+    first = environments.client(env)
+    result, output = run(shell, capsys, "%dynamo_reset  # after an SSO login")
+    assert result.success, output
+    assert "rebuilt" in output
+    assert environments.client(env) is not first
+    assert len(q(shell, "orders c1 --env dev")) == 10
+
+
 BAD_INPUT = {
     "unknown table": ("%dynamo_query nope c1 --env dev", "table 'nope' not found"),
     "unknown env": ("%dynamo_query orders c1 --env nope", "unknown environment 'nope'"),
@@ -317,6 +427,22 @@ BAD_INPUT = {
         "undefined_name",
     ),
     "partiql bad option": ("%%dynamo_query --nope\nSELECT * FROM notes", "--nope"),
+    "table twice": ("%dynamo_query orders c1 -t events --env dev", "the table is given twice"),
+    "copy table twice": (
+        "%dynamo_copy orders -t events --source dev --target stage",
+        "the table is given twice ('orders' and 'events')",
+    ),
+    "restore table twice": ("%dynamo_restore orders --table x --env dev", "given twice"),
+    "comment swallows a value": (
+        "%dynamo_query notes --pk #1 --env dev",
+        "expected one argument; a word starting with # begins a comment: quote it",
+    ),
+    "reset takes no arguments": ("%dynamo_reset now", "takes no arguments"),
+    "unknown option before a comment": ("%dynamo_query orders --nope  # c", "arguments: --nope"),
+    "copy comment swallows a value": (
+        "%dynamo_copy orders --source dev --target #prod",
+        "quote it ('#1')",
+    ),
 }
 
 

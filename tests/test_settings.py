@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dynamo_magic import settings as settings_module
 from dynamo_magic.errors import UsageProblem
 from dynamo_magic.settings import (
     EnvironmentConfig,
@@ -13,6 +14,8 @@ from dynamo_magic.settings import (
     config_path,
     get_settings,
     load_settings,
+    override_settings,
+    reload_settings,
     set_settings,
 )
 
@@ -86,16 +89,47 @@ def test_bad_config_files(tmp_path, text, message):
     assert "\n" not in str(exc.value) and str(path) in str(exc.value)
 
 
-def test_process_settings_load_once_and_reload(isolated_aws):
+def test_process_settings_follow_the_file_and_load_once(isolated_aws, monkeypatch):
     path = write(isolated_aws / "dynamo_magic.toml", "preview_items = 3\n")  # DYNAMO_MAGIC_CONFIG
+    loads = []
+    real_load = settings_module.load_settings
+    monkeypatch.setattr(settings_module, "load_settings", lambda: loads.append(1) or real_load())
     first = get_settings()
     assert first.preview_items == 3
-    write(path, "preview_items = 4\n")
-    assert get_settings() is first  # cached
+    assert get_settings() is first and len(loads) == 1  # unchanged: not read again
+    write(path, "preview_items = 4\n")  # same size, likely within the same mtime tick
+    assert get_settings().preview_items == 4 and len(loads) == 2
+    path.unlink()
+    assert get_settings() == Settings()  # no file: the defaults
     set_settings(None)
-    assert get_settings().preview_items == 4
-    set_settings(Settings(numbers="float"))
-    assert get_settings().numbers == "float"
+    write(path, "preview_items = 5\n")
+    assert get_settings().preview_items == 5
+
+
+def test_session_overrides_survive_file_changes_and_set_settings_pins(isolated_aws):
+    path = write(isolated_aws / "dynamo_magic.toml", 'numbers = "float"\npreview_items = 3\n')
+    override_settings(preview_items=9)  # what %config DynamoMagic.preview_items = 9 does
+    assert (get_settings().numbers, get_settings().preview_items) == ("float", 9)
+    write(path, 'numbers = "decimal"\npreview_items = 4\n')
+    assert (get_settings().numbers, get_settings().preview_items) == ("decimal", 9)
+    reload_settings()  # dynamo_magic.reset(): the overrides stay
+    assert get_settings().preview_items == 9
+    set_settings(Settings(numbers="float"))  # given whole: the file is no longer followed
+    write(path, 'numbers = "auto"\n')
+    assert get_settings() == Settings(numbers="float")
+    set_settings(None)  # forget it all: the file again, without the overrides
+    assert (get_settings().numbers, get_settings().preview_items) == ("auto", 20)
+
+
+def test_a_broken_file_fails_until_it_is_fixed(isolated_aws):
+    path = write(isolated_aws / "dynamo_magic.toml", "preview_items = 3\n")
+    assert get_settings().preview_items == 3
+    write(path, "preview_items = \n")
+    for _ in range(2):  # every call, not just the first after the change
+        with pytest.raises(UsageProblem, match="cannot read config file"):
+            get_settings()
+    write(path, "preview_items = 6\n")
+    assert get_settings().preview_items == 6
 
 
 def test_replace_ignores_none():
