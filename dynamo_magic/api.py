@@ -128,18 +128,17 @@ def fetch(
         items, stats = read.parallel_scan(client, request, n, limit, on_page)
     else:
         items, stats = read.read_all(client, "scan", request, limit, on_page)
-    if count and stats.truncated:
-        stats.truncated = False  # a limit on a COUNT bounds the items evaluated, not returned
     return ReadResult(
         items=items,
         stats=stats,
         table=table,
-        mode="count" if count else mode,
+        mode=mode,
         index=index,
         key_names=schema.item_key_names(index),
         limit=limit,
         numbers=numbers,
         flatten=flatten,
+        preview=pk is None and not scan,
     )
 
 
