@@ -260,7 +260,8 @@ def parallel_scan(
 def partiql(
     client: Any, statement: str, parameters: list[Any], limit: int | None = None
 ) -> tuple[list[Item], ReadStats]:
-    """Run a PartiQL SELECT with bound parameters, following NextToken."""
+    """Run a PartiQL SELECT with bound parameters, following NextToken; items in wire form
+    (binaries as base64 text) when ``client`` has ``wire``'s handlers, as Query/Scan give."""
     stats = ReadStats()
     items: list[Item] = []
     request: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}

@@ -26,6 +26,7 @@ from tables import (
     create_orders,
     create_reserved,
     events_items,
+    keyed,
     orders_items,
     put_all,
     reserved_items,
@@ -867,3 +868,57 @@ def test_scan_count_and_paging_over_http(servers):
     assert dm.count("events", env="dev") == len(EVENTS)
     result = api.fetch("events", 2, env="dev", limit=20)
     assert result.stats.count == 20 and not result.stats.truncated
+
+
+# -- one documented item form for every read (wire form), the client's form on request ----------
+FILE_ITEM = {
+    "id": {"S": "f1"},
+    "data": {"B": b"\x00\x01\xff"},
+    "parts": {"BS": [b"\x02", b"\x01"]},
+    "meta": {"M": {"thumb": {"B": b"\xfe"}, "sizes": {"L": [{"B": b"\x03"}, {"N": "2"}]}}},
+    "size": {"N": BIG},
+}
+FILE_ITEM_WIRE = {  # the same item as DynamoDB sends it: binaries as base64 text
+    "id": {"S": "f1"},
+    "data": {"B": "AAH/"},
+    "parts": {"BS": ["Ag==", "AQ=="]},
+    "meta": {"M": {"thumb": {"B": "/g=="}, "sizes": {"L": [{"B": "Aw=="}, {"N": "2"}]}}},
+    "size": {"N": BIG},
+}
+
+
+def test_fetch_and_partiql_items_share_the_wire_form(servers):
+    # moto's PartiQL handles key equality and full-table SELECTs on a hash-only table
+    client = client_for("dev")
+    client.create_table(
+        TableName="files",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName="files", Item=FILE_ITEM)
+    client.put_item(TableName="files", Item={"id": {"S": "f2"}, "data": {"B": b"\x07"}})
+    expected = keyed([FILE_ITEM_WIRE], ("id",))
+    fetched = api.fetch("files", "f1", env="dev")
+    by_key = api.run_partiql('SELECT * FROM "files" WHERE id = ?', ["f1"], env="dev")
+    everything = api.run_partiql("SELECT * FROM files", env="dev")
+    assert keyed(fetched.items, ("id",)) == keyed(by_key.items, ("id",)) == expected
+    f1 = next(item for item in everything.items if item["id"] == {"S": "f1"})
+    assert keyed([f1], ("id",)) == expected
+    assert {item["id"]["S"]: item["data"] for item in everything.items}["f2"] == {"B": "Bw=="}
+
+    # decoded_items(): the form boto3's client returns and accepts (binaries as bytes)
+    stored = client.get_item(TableName="files", Key={"id": {"S": "f1"}})["Item"]
+    for result in (fetched, by_key):
+        (decoded,) = result.decoded_items()
+        assert keyed([decoded], ("id",)) == keyed([stored], ("id",)) == keyed([FILE_ITEM], ("id",))
+    client.put_item(TableName="files", Item=by_key.decoded_items()[0] | {"id": {"S": "copy"}})
+    copy = client.get_item(TableName="files", Key={"id": {"S": "copy"}})["Item"]
+    assert copy["data"] == {"B": b"\x00\x01\xff"}  # not base64 text encoded a second time
+    assert copy["meta"]["M"]["thumb"] == {"B": b"\xfe"}
+
+    # both forms make the same DataFrame
+    for result in (fetched, by_key):
+        frame = result.to_frame()
+        assert frame["data"][0] == b"\x00\x01\xff" and frame["parts"][0] == {b"\x01", b"\x02"}
+        assert frame["size"][0] == Decimal(BIG)
