@@ -116,8 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every cell as ``codec.text_cell`` writes it: what table and csv print."""
     return pd.DataFrame(
-        {i: [text_cell(v) for v in frame.iloc[:, i].tolist()] for i in range(frame.shape[1])}
+        {i: _text_column(frame.iloc[:, i]) for i in range(frame.shape[1])}
     ).set_axis(frame.columns, axis=1)
+
+
+def _text_column(column: pd.Series) -> list[str]:
+    # string and Int64 columns in one call each: the text ``text_cell`` gives, cheaper
+    if str(column.dtype) in ("string", "Int64"):
+        return column.astype(object).where(column.notna(), "").astype(str).tolist()
+    return [text_cell(v) for v in column.tolist()]
 
 
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:

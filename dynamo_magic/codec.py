@@ -335,6 +335,7 @@ def _flatten_maps(columns: dict[str, Cells]) -> dict[str, Cells]:
 # or between runs: binary as base64, sets as sorted JSON lists (string sets sorted as strings,
 # number sets numerically and kept as numbers, binary sets as sorted base64), maps and lists as
 # JSON (map keys sorted, nested values encoded the same way), numbers exact, as JSON numbers.
+_string_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
 _PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?\Z")
 
 
@@ -397,23 +398,19 @@ def json_text(value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return number_json(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _string_json(value)
     if isinstance(value, bytes | bytearray | memoryview):
         return json.dumps(base64.b64encode(bytes(value)).decode())
     if isinstance(value, set | frozenset):
         return "[" + ", ".join(json_text(v) for v in _sorted_set(value)) + "]"
     if isinstance(value, Mapping):
         pairs = sorted(((str(k), v) for k, v in value.items()), key=itemgetter(0))
-        return (
-            "{"
-            + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {json_text(v)}" for k, v in pairs)
-            + "}"
-        )
+        return "{" + ", ".join(f"{_string_json(k)}: {json_text(v)}" for k, v in pairs) + "}"
     if isinstance(value, list | tuple | np.ndarray):
         return "[" + ", ".join(json_text(v) for v in value) + "]"
     if hasattr(value, "isoformat"):  # timestamps (backup listings)
         return json.dumps(value.isoformat())
-    return json.dumps(str(value), ensure_ascii=False)
+    return _string_json(str(value))
 
 
 def text_cell(value: Any, null: str = "") -> str:
@@ -439,19 +436,22 @@ def text_cell(value: Any, null: str = "") -> str:
 def attribute_json(av: AttributeValue) -> str:
     """A typed value as JSON text, encoded exactly as ``json_text`` encodes its Python value
     (numbers from their DynamoDB text, so every digit survives whatever the number policy)."""
+    ((tag, value),) = av.items()
+    if tag == "S":  # the common scalars directly: the same text, without a Python value
+        return _string_json(value)
+    if tag == "N":
+        return number_json(value)
+    if tag == "BOOL":
+        return "true" if value else "false"
+    if tag == "NULL":
+        return "null"
     return json_text(from_attribute(av, "decimal"))
 
 
 def item_json(item: Item) -> str:
     """An item as one line of plain JSON, attributes in the item's order, each value encoded by
     ``json_text`` (numbers exact, binary as base64, sets as sorted lists, maps with sorted keys)."""
-    return (
-        "{"
-        + ", ".join(
-            f"{json.dumps(k, ensure_ascii=False)}: {attribute_json(v)}" for k, v in item.items()
-        )
-        + "}"
-    )
+    return "{" + ", ".join(f"{_string_json(k)}: {attribute_json(v)}" for k, v in item.items()) + "}"
 
 
 def parse_cli_value(text: str) -> Any:
