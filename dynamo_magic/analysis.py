@@ -13,7 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from .codec import AttributeValue, Item, flatten_items, from_attribute
+from .codec import (
+    AttributeValue,
+    Item,
+    flatten_items,
+    from_attribute,
+    json_text,
+    number_json,
+    text_cell,
+    type_of,
+)
 from .paths import format_path, lookup, parse_path
 
 MISSING = "<missing>"
@@ -21,17 +30,23 @@ TOP_VALUES = 3
 
 
 def _hashable(av: AttributeValue) -> tuple[str, str]:
-    """A stable, hashable identity for a typed value (sets compare regardless of order)."""
+    """A stable, hashable identity for a typed value: its type and its canonical typed JSON
+    (sets compare regardless of order, at any depth; numbers by value, ``1.50`` is ``1.5``;
+    binary the same whether it came as bytes or as base64 text)."""
+    return type_of(av), json.dumps(_canonical(av), sort_keys=True, ensure_ascii=False)
+
+
+def _canonical(av: AttributeValue) -> Any:
     ((tag, value),) = av.items()
-    if tag in ("SS", "NS", "BS"):
-        value = sorted(value)
-    return tag, json.dumps(value, sort_keys=True, default=_bytes_text)
-
-
-def _bytes_text(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return value.hex()
-    raise TypeError(type(value).__name__)
+    if tag == "N":
+        return {tag: number_json(value)}
+    if tag in ("B", "SS", "NS", "BS"):  # base64; sets sorted, as every text output sorts them
+        return {tag: json_text(from_attribute(av, "decimal"))}
+    if tag == "M":
+        return {tag: {k: _canonical(v) for k, v in value.items()}}
+    if tag == "L":
+        return {tag: [_canonical(v) for v in value]}
+    return {tag: value}
 
 
 def unique(
@@ -108,5 +123,7 @@ def summary(
 
 
 def _short(value: Any, width: int = 40) -> str:
-    text = repr(value) if not isinstance(value, str) else value
+    """One top value as the text outputs write a cell (``codec.text_cell``; NULL is ``null``),
+    cut to ``width`` characters."""
+    text = text_cell(value, null="null")
     return text if len(text) <= width else text[: width - 1] + "…"

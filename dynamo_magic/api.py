@@ -78,7 +78,12 @@ def fetch(
     on_page: PageCallback | None = None,
 ) -> ReadResult:
     """Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither,
-    a preview of the first items. Returns typed items with their statistics."""
+    a preview of the first items. Returns typed items with their statistics.
+
+    ``ReadResult.items`` are DynamoDB JSON in wire form (binaries as base64 text, numbers as
+    text), the same form ``run_partiql`` gives; ``ReadResult.decoded_items()`` gives boto3's
+    client form (binaries as bytes). ``limit`` bounds the items returned, or with ``count``
+    the items counted (the result then says it was truncated when more may match)."""
     settings = get_settings()
     numbers = _number_policy(numbers)
     if limit is not None and limit < 1:
@@ -132,18 +137,17 @@ def fetch(
         items, stats = read.parallel_scan(client, request, n, limit, on_page)
     else:
         items, stats = read.read_all(client, "scan", request, limit, on_page)
-    if count and stats.truncated:
-        stats.truncated = False  # a limit on a COUNT bounds the items evaluated, not returned
     result = ReadResult(
         items=items,
         stats=stats,
         table=table,
-        mode="count" if count else mode,
+        mode=mode,
         index=index,
         key_names=keys,
         limit=limit,
         numbers=numbers,
         flatten=flatten,
+        preview=pk is None and not scan,
     )
     if filter and stats.count == 0 and stats.scanned > 0:
         result.notes.append(_no_match_note(stats.scanned, filter_paths, keys))
@@ -206,7 +210,8 @@ def scan(table: str, **options: Any) -> pd.DataFrame:
 
 
 def count(table: str, pk: Any = None, **options: Any) -> int:
-    """Number of matching items, counted by DynamoDB (Select COUNT); whole table with no key."""
+    """Number of matching items, counted by DynamoDB (Select COUNT); whole table with no key.
+    With ``limit=N`` it counts at most N."""
     if pk is None:
         options.setdefault("scan", True)
     return fetch(table, pk, count=True, **options).stats.count
@@ -241,7 +246,10 @@ def run_partiql(
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> ReadResult:
-    """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping)."""
+    """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).
+
+    Items come in the same wire form as ``fetch`` (binaries as base64 text: ExecuteStatement
+    goes through ``wire``'s fast path like Query and Scan); ``decoded_items()`` gives bytes."""
     numbers = _number_policy(numbers)
     text, bound = bind_partiql(statement, params, lookup)
     _, client = _connect(env)

@@ -6,6 +6,7 @@ Exit codes: 0 success (an empty result too), 2 bad input or refused, 1 other fai
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from . import api
-from .codec import item_json
+from .codec import item_json, json_text, text_cell
 from .copy_plan import CopyPlan
 from .errors import CopyFailed, DynamoMagicError
 from .options import (
@@ -112,16 +113,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every cell as ``codec.text_cell`` writes it: what table and csv print."""
+    return pd.DataFrame(
+        {i: _text_column(frame.iloc[:, i]) for i in range(frame.shape[1])}
+    ).set_axis(frame.columns, axis=1)
+
+
+def _text_column(column: pd.Series) -> list[str]:
+    # string and Int64 columns in one call each: the text ``text_cell`` gives, cheaper
+    if str(column.dtype) in ("string", "Int64"):
+        return column.astype(object).where(column.notna(), "").astype(str).tolist()
+    return [text_cell(v) for v in column.tolist()]
+
+
 def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
+    """A DataFrame (items, unique values, a summary) in ``fmt``, each cell in the one text
+    encoding of ``codec``: JSON Lines with exact numbers, or csv/table cells as ``text_cell``."""
     if fmt == "json":
-        frame.to_json(sys.stdout, orient="records", lines=True, default_handler=str)
+        names = [json.dumps(str(name), ensure_ascii=False) for name in frame.columns]
+        for row in frame.itertuples(index=False, name=None):
+            print(
+                "{"
+                + ", ".join(f"{n}: {json_text(v)}" for n, v in zip(names, row, strict=True))
+                + "}"
+            )
     elif fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+        _text_frame(frame).to_csv(sys.stdout, index=False)
     elif frame.empty:
         print("(no items)")
     else:
-        with pd.option_context("display.max_rows", 200, "display.max_columns", 50):
-            print(frame.to_string(index=False))
+        print(_text_frame(frame).to_string(index=False))
 
 
 def _print_items(result: Any, frame: pd.DataFrame, fmt: str) -> None:

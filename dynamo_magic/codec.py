@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
@@ -172,6 +173,28 @@ def from_item(item: Item, numbers: str = "auto") -> dict[str, Any]:
     return {name: from_attribute(av, numbers) for name, av in item.items()}
 
 
+def decode_binaries(item: Item) -> Item:
+    """A wire-form item (binaries as base64 text, as ``ReadResult.items`` hold them) in the form
+    boto3's low-level client returns and accepts: ``B`` and ``BS`` values as ``bytes``, at any
+    depth inside maps and lists. Give an item to ``client.put_item`` in this form only: botocore
+    base64-encodes bytes itself, so wire-form text would be encoded twice. Items already holding
+    bytes pass through unchanged."""
+    return {name: _decode_binary(av) for name, av in item.items()}
+
+
+def _decode_binary(av: AttributeValue) -> AttributeValue:
+    ((tag, value),) = av.items()
+    if tag == "B":
+        return {"B": _b(value)}
+    if tag == "BS":
+        return {"BS": [_b(v) for v in value]}
+    if tag == "M":
+        return {"M": decode_binaries(value)}
+    if tag == "L":
+        return {"L": [_decode_binary(v) for v in value]}
+    return av
+
+
 def type_of(av: AttributeValue) -> str:
     return next(iter(av))
 
@@ -326,45 +349,129 @@ def flatten_items(items: Iterable[Item], key_names: Iterable[str] = ()) -> list[
     return flat
 
 
-# -- plain JSON --------------------------------------------------------------------------------
-def _json_fragment(av: AttributeValue) -> str:
+# -- text: one encoding of a value for every text output -------------------------------------------
+# Every text rendering (the CLI's table, csv and json formats; unique values; the summary's top
+# values) writes a value the same way, so that one value never looks different between formats
+# or between runs: binary as base64, sets as sorted JSON lists (string sets sorted as strings,
+# number sets numerically and kept as numbers, binary sets as sorted base64), maps and lists as
+# JSON (map keys sorted, nested values encoded the same way), numbers exact, as JSON numbers.
+_string_json = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per call
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?\Z")
+
+
+def number_json(value: str | int | float | Decimal) -> str:
+    """A number as JSON number text, every digit kept, in one canonical form.
+
+    The form is DynamoDB's own (it normalises what it stores: no exponent, no leading or
+    trailing zeros, so ``1.50`` reads back as ``1.5`` and ``1E+3`` as ``1000``), whether the
+    number comes as DynamoDB text or as the int, float or Decimal a DataFrame holds: a 38-digit
+    number prints all 38 digits and ``1e-05`` prints ``0.00001``.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        text = value.strip()
+        if _PLAIN_NUMBER.match(text) and text != "-0":
+            return text  # already canonical (what DynamoDB sends): the fast path
+        value = Decimal(text)
+    elif isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    elif isinstance(value, int):
+        return str(value)
+    elif isinstance(value, float):
+        value = Decimal(repr(value))  # the float's shortest text: exactly what it holds
+    if not value.is_finite():
+        return "null"  # NaN (a float column's missing cell); DynamoDB has no infinities
+    text = format(value, "f")  # no exponent and no context rounding: every digit
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _sorted_set(values: set[Any] | frozenset[Any]) -> list[Any]:
+    """A set's members in the documented text order: numbers numerically, binaries by their
+    base64 text, strings as strings (anything else by its encoded text)."""
+    members = [v.item() if isinstance(v, np.generic) else v for v in values]
+    if all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in members):
+        return sorted(members, key=lambda v: Decimal(number_json(v)))
+    if all(isinstance(v, bytes | bytearray | memoryview) for v in members):
+        return sorted(base64.b64encode(bytes(v)).decode() for v in members)
+    if all(isinstance(v, str) for v in members):
+        return sorted(members)
+    return sorted(members, key=json_text)
+
+
+def json_text(value: Any) -> str:
+    """A Python value (as ``items_to_frame`` and ``from_attribute`` make them) as JSON text.
+
+    The one cell encoding of every text output: ``None``/NA/NaN -> ``null``, booleans ->
+    ``true``/``false``, numbers -> exact JSON numbers (``number_json``), bytes -> base64
+    strings, sets -> sorted lists (``_sorted_set``), maps -> objects with sorted keys, lists ->
+    arrays, each member encoded the same way. Deterministic: no set or hash order leaks out.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return number_json(value)
+    if isinstance(value, str):
+        return _string_json(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return json.dumps(base64.b64encode(bytes(value)).decode())
+    if isinstance(value, set | frozenset):
+        return "[" + ", ".join(json_text(v) for v in _sorted_set(value)) + "]"
+    if isinstance(value, Mapping):
+        pairs = sorted(((str(k), v) for k, v in value.items()), key=itemgetter(0))
+        return "{" + ", ".join(f"{_string_json(k)}: {json_text(v)}" for k, v in pairs) + "}"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "[" + ", ".join(json_text(v) for v in value) + "]"
+    if hasattr(value, "isoformat"):  # timestamps (backup listings)
+        return json.dumps(value.isoformat())
+    return _string_json(str(value))
+
+
+def text_cell(value: Any, null: str = "") -> str:
+    """A DataFrame cell as text for a table or csv cell: strings as they are, binary as its
+    base64 text, a missing or NULL cell as ``null`` (empty by default), anything else (numbers,
+    booleans, sets, maps, lists) as ``json_text`` writes it. Only the cell's own quotes are
+    left out: inside a set, map or list a string or binary keeps its JSON quotes."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return null
+    if isinstance(value, float) and math.isnan(value):
+        return null
+    if isinstance(value, bool | int | float | Decimal | set | frozenset | Mapping | list | tuple):
+        return json_text(value)
+    return str(value)  # timestamps and other non-DynamoDB values of listings, as pandas shows them
+
+
+def attribute_json(av: AttributeValue) -> str:
+    """A typed value as JSON text, encoded exactly as ``json_text`` encodes its Python value
+    (numbers from their DynamoDB text, so every digit survives whatever the number policy)."""
     ((tag, value),) = av.items()
-    if tag == "S":
-        return json.dumps(value, ensure_ascii=False)
+    if tag == "S":  # the common scalars directly: the same text, without a Python value
+        return _string_json(value)
     if tag == "N":
-        return value  # DynamoDB number text is a valid JSON number: every digit kept
+        return number_json(value)
     if tag == "BOOL":
         return "true" if value else "false"
     if tag == "NULL":
         return "null"
-    if tag == "B":
-        return json.dumps(_b64(value))
-    if tag == "SS":
-        return json.dumps(sorted(value), ensure_ascii=False)
-    if tag == "NS":
-        return "[" + ", ".join(value) + "]"
-    if tag == "BS":
-        return json.dumps(sorted(_b64(v) for v in value))
-    if tag == "M":
-        return item_json(value)
-    if tag == "L":
-        return "[" + ", ".join(_json_fragment(v) for v in value) + "]"
-    raise ValueError(f"unknown DynamoDB type {tag!r}")
-
-
-def _b64(value: Any) -> str:
-    return base64.b64encode(value).decode() if isinstance(value, bytes) else value
+    return json_text(from_attribute(av, "decimal"))
 
 
 def item_json(item: Item) -> str:
-    """An item as plain JSON, numbers exact (binary as base64, sets as sorted lists)."""
-    return (
-        "{"
-        + ", ".join(
-            f"{json.dumps(k, ensure_ascii=False)}: {_json_fragment(v)}" for k, v in item.items()
-        )
-        + "}"
-    )
+    """An item as one line of plain JSON, attributes in the item's order, each value encoded by
+    ``json_text`` (numbers exact, binary as base64, sets as sorted lists, maps with sorted keys)."""
+    return "{" + ", ".join(f"{_string_json(k)}: {attribute_json(v)}" for k, v in item.items()) + "}"
 
 
 def parse_cli_value(text: str) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import botocore.exceptions as bx
 import pandas as pd
 
-from .codec import Item, items_to_frame
+from .codec import Item, decode_binaries, items_to_frame
 from .errors import TableNotFound, translate
 from .schema import TableSchema
 
@@ -32,10 +32,12 @@ class ReadStats:
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
 
-    def add_page(self, page: dict[str, Any], returned: int) -> None:
+    def add_page(self, page: dict[str, Any], returned: int, dropped: int = 0) -> None:
+        """Count one page of which ``returned`` items (or counted items, for Select COUNT) are
+        kept; ``dropped`` more were returned past a limit and are not part of the result."""
         self.pages += 1
         self.count += returned
-        self.scanned += page.get("ScannedCount", returned)
+        self.scanned += page.get("ScannedCount", returned + dropped) - dropped
         used = (page.get("ConsumedCapacity") or {}).get("CapacityUnits")
         if used is not None:
             self.capacity = (self.capacity or 0.0) + used
@@ -51,7 +53,13 @@ class ReadStats:
 
 @dataclass
 class ReadResult:
-    """Typed items with what produced them; ``to_frame()`` makes the DataFrame."""
+    """Typed items with what produced them; ``to_frame()`` makes the DataFrame.
+
+    ``items`` are DynamoDB JSON in wire form, whatever read made them (Query, Scan, PartiQL):
+    exactly as DynamoDB sent them, numbers as text with every digit, binaries (``B``, ``BS``,
+    at any depth) as base64 text, e.g. ``{"id": {"B": "AAf/"}}``. ``decoded_items()`` gives
+    the form boto3's low-level client returns and accepts (binaries as ``bytes``).
+    """
 
     items: list[Item]
     stats: ReadStats
@@ -63,11 +71,17 @@ class ReadResult:
     numbers: str = "auto"
     flatten: bool = False
     notes: list[str] = field(default_factory=list)
+    preview: bool = False  # no key and no --scan: only the first ``limit`` items (or counted)
 
     def to_frame(self) -> pd.DataFrame:
         frame = items_to_frame(self.items, self.key_names, self.numbers, self.flatten)
         frame.attrs["dynamo_magic"] = self.info()
         return frame
+
+    def decoded_items(self) -> list[Item]:
+        """``items`` with binaries as ``bytes`` (``codec.decode_binaries``): the form boto3's
+        client gives and takes, e.g. to ``put_item`` an item read here."""
+        return [decode_binaries(item) for item in self.items]
 
     def info(self) -> dict[str, Any]:
         """Small metadata kept in ``DataFrame.attrs['dynamo_magic']``."""
@@ -84,8 +98,10 @@ class ReadResult:
 
     def summary_line(self) -> str:
         source = f"{self.table}" + (f" (index {self.index})" if self.index else "")
-        if self.mode == "preview":
-            parts = [f"preview: the first {self.stats.count:,} item(s) of {source}"]
+        preview = self.mode == "preview" or self.preview
+        if preview:
+            what = "counted " if self.mode == "count" else ""
+            parts = [f"preview: {what}the first {self.stats.count:,} item(s) of {source}"]
         else:
             what = "counted" if self.mode == "count" else self.mode
             parts = [f"{self.stats.count:,} item(s) from {source}, {what}"]
@@ -96,7 +112,7 @@ class ReadResult:
         if self.stats.truncated:
             hint = (
                 "give a partition key or --scan to read more"
-                if self.mode == "preview"
+                if preview
                 else "raise or drop the limit to get all"
             )
             parts.append(f"truncated at {self.limit:,}: {hint}")
@@ -131,9 +147,13 @@ def iter_pages(
     With ``limit``, stops after that many items and marks ``stats.truncated`` when more are
     left. Without a filter it asks DynamoDB for one item more than needed: DynamoDB returns a
     LastEvaluatedKey whenever it stops at ``Limit``, even when nothing follows, so the extra
-    item is what tells "exactly ``limit`` items" from "more than ``limit``". With a filter,
-    a LastEvaluatedKey after the limit only means more items *may* match. ``stop`` ends the
-    read early (another segment reached the limit); the read is then marked truncated.
+    item is what tells "exactly ``limit`` items" from "more than ``limit``"; that probe item is
+    counted neither as returned nor as evaluated (without a filter, DynamoDB evaluates exactly
+    the items it returns). With a filter, a LastEvaluatedKey after the limit only means more
+    items *may* match, and ``stats.scanned`` is what DynamoDB evaluated (``ScannedCount``, the
+    filter's cost). A ``Select: COUNT`` request yields empty pages and is bounded the same way:
+    ``stats.count`` stops at ``limit``. ``stop`` ends the read early (another segment reached
+    the limit); the read is then marked truncated.
     """
     call = getattr(client, operation)
     request = dict(request, ReturnConsumedCapacity="TOTAL")
@@ -147,16 +167,22 @@ def iter_pages(
         except (bx.ClientError, bx.BotoCoreError) as exc:
             raise translate(exc, f"{operation} '{request['TableName']}'") from exc
         items = page.get("Items", [])
+        # Select COUNT pages carry only Count; other pages are counted by what they hold
+        returned = len(items) if "Items" in page else page.get("Count", 0)
         last_key = page.get("LastEvaluatedKey")
-        if remaining is not None and len(items) >= remaining:
-            more = len(items) > remaining or (has_filter and last_key is not None)
+        dropped = 0
+        if remaining is not None and returned >= remaining:
+            more = returned > remaining or (has_filter and last_key is not None)
             stats.truncated = stats.truncated or more
+            if not has_filter:  # the probe item: read only to learn whether more follow
+                dropped = returned - remaining
             items = items[:remaining]
+            returned = remaining
             last_key = None
-        stats.add_page(page, page["Count"] if "Items" not in page else len(items))
+        stats.add_page(page, returned, dropped)
         yield items
         if remaining is not None:
-            remaining -= len(items)
+            remaining -= returned
         if not last_key:
             return
         if stop is not None and stop.is_set():
@@ -188,7 +214,11 @@ def parallel_scan(
     limit: int | None = None,
     on_page: PageCallback | None = None,
 ) -> tuple[list[Item], ReadStats]:
-    """Scan ``segments`` segments in threads (the client is thread-safe); stop at ``limit``."""
+    """Scan ``segments`` segments in threads (the client is thread-safe); stop at ``limit``
+    items (or, for a ``Select: COUNT`` request, at ``limit`` counted items).
+
+    Items the segments read past the limit are dropped; without a filter they are not counted
+    as evaluated either (see ``iter_pages``)."""
     if segments <= 1:
         return read_all(client, "scan", request, limit, on_page)
     stop = threading.Event()
@@ -201,12 +231,14 @@ def parallel_scan(
         nonlocal read_so_far
         stats = ReadStats()
         seg_request = dict(request, Segment=segment, TotalSegments=segments)
+        counted = 0
         for page in iter_pages(client, "scan", seg_request, stats, limit, stop):
             results[segment].extend(page)
             if on_page:
                 on_page(len(page))
             with lock:
-                read_so_far += len(page)
+                read_so_far += stats.count - counted  # items, or counted items for COUNT
+                counted = stats.count
                 if limit is not None and read_so_far >= limit:
                     stop.set()
         with lock:
@@ -216,17 +248,20 @@ def parallel_scan(
         for future in [pool.submit(scan_segment, s) for s in range(segments)]:
             future.result()
     items = [item for part in results for item in part]
-    if limit is not None and len(items) > limit:
+    if limit is not None and total.count > limit:
         total.truncated = True
+        if "FilterExpression" not in request:
+            total.scanned -= total.count - limit
         items = items[:limit]
-        total.count = len(items)
+        total.count = limit
     return items, total
 
 
 def partiql(
     client: Any, statement: str, parameters: list[Any], limit: int | None = None
 ) -> tuple[list[Item], ReadStats]:
-    """Run a PartiQL SELECT with bound parameters, following NextToken."""
+    """Run a PartiQL SELECT with bound parameters, following NextToken; items in wire form
+    (binaries as base64 text) when ``client`` has ``wire``'s handlers, as Query/Scan give."""
     stats = ReadStats()
     items: list[Item] = []
     request: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}

@@ -8,9 +8,11 @@ table to another, all of it is wasted work. Through botocore's own event hooks (
 its handlers use), everything else of botocore stays: credentials, signing, endpoints, retries,
 the CRC32 check and error parsing.
 
-- Query/Scan: a ``before-parse`` handler ``json.loads`` the body and hands ``Items`` over
-  unchanged (binaries as base64 text); botocore parses the small rest, so ``LastEvaluatedKey``
-  can be sent back as usual.
+- Query/Scan/ExecuteStatement (PartiQL): a ``before-parse`` handler ``json.loads`` the body and
+  hands ``Items`` over unchanged (binaries as base64 text); botocore parses the small rest, so
+  ``LastEvaluatedKey``/``NextToken`` can be sent back as usual. Every read therefore gives
+  items in one form, wire form (``ReadResult.items``); ``codec.decode_binaries`` turns them
+  into the form boto3's client takes (binaries as bytes).
 - ``call(client, "BatchWriteItem" | "BatchGetItem", body)``: the request body is our own
   ``json.dumps`` (items already in wire form), put in place by a ``before-call`` handler, and
   the whole successful response comes back unparsed.
@@ -25,7 +27,7 @@ import json
 import threading
 from typing import Any
 
-ITEM_OPERATIONS = ("Query", "Scan")
+ITEM_OPERATIONS = ("Query", "Scan", "ExecuteStatement")
 RAW_OPERATIONS = {"BatchWriteItem": "batch_write_item", "BatchGetItem": "batch_get_item"}
 HTTP_OK = 200
 

@@ -134,3 +134,40 @@ def test_explore_views(orders):
     assert len(items.view) == 3 and items.title == "items"
     with pytest.raises(InvalidQuery, match="choose one of --unique, --summary and --count"):
         api.explore(orders, "c1", env="dev", unique="region", summary=True)
+
+
+# -- values compare and print as every text output writes them ----------------------------------
+def test_unique_identity_is_canonical_at_any_depth():
+    items = [
+        {"a": {"M": {"s": {"SS": ["x", "y"]}, "n": {"N": "1.50"}}}},
+        {"a": {"M": {"n": {"N": "1.5"}, "s": {"SS": ["y", "x"]}}}},  # the same map
+        {"a": {"L": [{"B": b"\x00\xff"}]}},
+        {"a": {"L": [{"B": "AP8="}]}},  # the same binary, in wire form
+        {"a": {"L": [{"S": "AP8="}]}},  # a string is not a binary
+    ]
+    frame = analysis.unique(items, "a")
+    assert rows(frame) == [  # most frequent first; ties by type, then value
+        ([b"\x00\xff"], "L", 2),
+        ({"s": {"x", "y"}, "n": 1.5}, "M", 2),
+        (["AP8="], "L", 1),
+    ]
+
+
+def test_summary_top_values_use_the_text_encoding():
+    items = [
+        {
+            "b": {"B": b"\x00\x01\xff"},
+            "s": {"SS": ["pear", "fig", "apple"]},
+            "m": {"M": {"z": {"N": "1.5"}, "a": {"BS": [b"\x02", b"\x01"]}}},
+            "n": {"NULL": True},
+            "f": {"BOOL": False},
+            "d": {"N": "0.00001"},
+        }
+    ]
+    frame = analysis.summary(items, numbers="decimal").set_index("attribute")
+    assert frame.loc["b", "top values"] == "AAH/ (1)"
+    assert frame.loc["s", "top values"] == '["apple", "fig", "pear"] (1)'
+    assert frame.loc["m", "top values"] == '{"a": ["AQ==", "Ag=="], "z": 1.5} (1)'
+    assert frame.loc["n", "top values"] == "null (1)"
+    assert frame.loc["f", "top values"] == "false (1)"
+    assert frame.loc["d", "top values"] == "0.00001 (1)"

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -241,7 +245,7 @@ def test_item_json_keeps_every_digit():
         "t": {"S": 'é"'},
     }
     assert codec.item_json(item) == (
-        '{"n": ' + BIG + ', "b": "AP8=", "s": ["a", "b"], "ns": [2, 1.5], "bs": ["AQ=="], '
+        '{"n": ' + BIG + ', "b": "AP8=", "s": ["a", "b"], "ns": [1.5, 2], "bs": ["AQ=="], '
         '"m": {"l": [true, null]}, "t": "é\\""}'
     )
 
@@ -261,3 +265,142 @@ def test_item_json_keeps_every_digit():
 def test_parse_cli_value(text, expected):
     value = codec.parse_cli_value(text)
     assert value == expected and type(value) is type(expected)
+
+
+# -- one text encoding for every text output (table, csv, json; items, unique, summary) ---------
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("12", "12"),
+        (BIG, BIG),  # 38 digits from DynamoDB text: every digit
+        ("-" + BIG, "-" + BIG),
+        ("1.50", "1.5"),  # DynamoDB normalises what it stores; moto does not
+        ("1E+3", "1000"),
+        ("0.00001", "0.00001"),
+        ("-.5", "-0.5"),
+        ("-0", "0"),
+        (7, "7"),
+        (2**70, str(2**70)),
+        (1.25, "1.25"),
+        (0.1, "0.1"),  # the float's shortest text, not 0.1000000000000000055...
+        (1e-05, "0.00001"),
+        (1e16, "10000000000000000"),
+        (-0.0, "0"),
+        (Decimal(BIG), BIG),
+        (Decimal("1.2E+3"), "1200"),
+        (Decimal("3.14159265358979323846264338327950288"), "3.14159265358979323846264338327950288"),
+        (np.int64(5), "5"),
+        (np.float64(2.5), "2.5"),
+    ],
+)
+def test_numbers_are_exact_json_numbers(value, text):
+    got = codec.number_json(value)  # DynamoDB text (typed path) or a DataFrame's number
+    assert got == text
+    if not isinstance(value, str):
+        assert codec.json_text(value) == codec.text_cell(value) == text
+    assert Decimal(str(json_loads_exact(got))) == Decimal(str(value))
+
+
+def json_loads_exact(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal, parse_int=int)
+
+
+@pytest.mark.parametrize(
+    ("value", "json_form", "cell"),
+    [
+        ("text", '"text"', "text"),
+        ('é"', '"é\\""', 'é"'),
+        (True, "true", "true"),
+        (False, "false", "false"),
+        (None, "null", ""),
+        (pd.NA, "null", ""),
+        (float("nan"), "null", ""),
+        (b"\x00\x01\xff", '"AAH/"', "AAH/"),
+        ({"pear", "apple", "fig"}, '["apple", "fig", "pear"]', '["apple", "fig", "pear"]'),
+        ({10, 9, Decimal("-1.5"), 2.5}, "[-1.5, 2.5, 9, 10]", "[-1.5, 2.5, 9, 10]"),
+        ({Decimal(BIG), 1}, f"[1, {BIG}]", f"[1, {BIG}]"),
+        ({b"\xff", b"\x00", b"\x10"}, '["/w==", "AA==", "EA=="]', '["/w==", "AA==", "EA=="]'),
+        (
+            {"z": Decimal("1.5"), "a": {"y", "x"}, "b": b"\x01"},
+            '{"a": ["x", "y"], "b": "AQ==", "z": 1.5}',
+            '{"a": ["x", "y"], "b": "AQ==", "z": 1.5}',
+        ),
+        (
+            ["x", 2, True, None, {"k": {20, 3}}],
+            '["x", 2, true, null, {"k": [3, 20]}]',
+            '["x", 2, true, null, {"k": [3, 20]}]',
+        ),
+        ([], "[]", "[]"),
+        ({}, "{}", "{}"),
+    ],
+)
+def test_one_encoding_for_json_and_text_cells(value, json_form, cell):
+    assert codec.json_text(value) == json_form
+    assert codec.text_cell(value) == cell
+    json_loads_exact(json_form)  # valid JSON
+
+
+def test_text_cell_null_word_and_listing_values():
+    assert codec.text_cell(None, null="null") == "null"
+    assert codec.text_cell(pd.Timestamp("2024-01-02 03:04:05")) == "2024-01-02 03:04:05"
+
+
+RICH_ITEM = {
+    "n": {"N": BIG},
+    "d": {"N": "1.50"},
+    "b": {"B": "AAH/"},  # wire form (base64 text)
+    "s": {"SS": ["b", "c", "a"]},
+    "ns": {"NS": ["10", "9", "-1.5"]},
+    "bs": {"BS": ["/w==", "EA==", "AA=="]},
+    "m": {"M": {"z": {"N": "1"}, "a": {"SS": ["y", "x"]}, "l": {"L": [{"B": "AQ=="}]}}},
+    "l": {"L": [{"BOOL": True}, {"NULL": True}, {"NS": ["3", "20"]}]},
+}
+
+
+@pytest.mark.parametrize("numbers", ["auto", "decimal"])  # "float" rounds by request
+def test_item_json_matches_the_encoding_of_the_dataframe_cells(numbers):
+    """The typed path (``--format json`` of items) and the DataFrame path (csv, table, unique)
+    write every value alike, under either exact number policy of the DataFrame."""
+    typed = codec.item_json(RICH_ITEM)
+    assert typed == (
+        '{"n": ' + BIG + ', "d": 1.5, "b": "AAH/", "s": ["a", "b", "c"], "ns": [-1.5, 9, 10], '
+        '"bs": ["/w==", "AA==", "EA=="], "m": {"a": ["x", "y"], "l": ["AQ=="], "z": 1}, '
+        '"l": [true, null, [3, 20]]}'
+    )
+    frame = codec.items_to_frame([RICH_ITEM], numbers=numbers)
+    row = frame.iloc[0]
+    from_frame = "{" + ", ".join(f'"{c}": {codec.json_text(row[c])}' for c in frame.columns) + "}"
+    assert from_frame == typed
+    # bytes (botocore's form) and base64 text (wire form) encode alike
+    assert codec.item_json(codec.decode_binaries(RICH_ITEM)) == typed
+
+
+def test_set_order_never_depends_on_the_hash_seed():
+    script = (
+        "from dynamo_magic import codec;"
+        "print(codec.json_text({'pear', 'apple', 'fig', 'kiwi', 'plum', 'lime', 'date'}));"
+        "print(codec.item_json({'s': {'SS': ['pear', 'apple', 'fig', 'kiwi', 'plum']}}))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3", "12345")
+    }
+    assert outputs == {
+        '["apple", "date", "fig", "kiwi", "lime", "pear", "plum"]\n'
+        '{"s": ["apple", "fig", "kiwi", "pear", "plum"]}\n'
+    }
+
+
+def test_decode_binaries_gives_the_client_form_at_any_depth():
+    decoded = codec.decode_binaries(RICH_ITEM)
+    assert decoded["b"] == {"B": b"\x00\x01\xff"}
+    assert decoded["bs"] == {"BS": [b"\xff", b"\x10", b"\x00"]}
+    assert decoded["m"]["M"]["l"] == {"L": [{"B": b"\x01"}]}
+    assert decoded["n"] == RICH_ITEM["n"] and decoded["s"] == RICH_ITEM["s"]
+    assert codec.decode_binaries(decoded) == decoded  # bytes pass through unchanged

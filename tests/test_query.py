@@ -26,6 +26,7 @@ from tables import (
     create_orders,
     create_reserved,
     events_items,
+    keyed,
     orders_items,
     put_all,
     reserved_items,
@@ -736,6 +737,73 @@ def test_count_result_summary(db):
     assert result.summary_line().startswith("10 item(s) from orders, counted")
 
 
+# -- a limit bounds a count; the item read to detect "more" is not "evaluated" -------------------
+@pytest.mark.parametrize(
+    ("pk", "options", "limit", "expected", "truncated"),
+    [
+        ("c1", {}, 5, 5, True),
+        ("c1", {}, 10, 10, False),  # exactly the partition: nothing left out
+        ("c1", {}, 50, 10, False),
+        ("c1", {"filter": "status = 'open'"}, 3, 3, True),
+        ("c1", {"filter": "qty > 8"}, 5, 2, False),
+        ("open", {"index": "status-total"}, 4, 4, True),
+        (None, {"scan": True, "segments": 4}, 7, 7, True),
+        (None, {"scan": True, "segments": 4}, 30, 30, False),
+        (None, {"scan": True, "segments": 1}, 7, 7, True),
+        (None, {"scan": True, "segments": 4, "filter": "region = 'eu'"}, 4, 4, True),
+        (None, {}, 6, 6, True),  # a preview counts only what it previews
+    ],
+)
+def test_a_limit_bounds_a_count(db, pk, options, limit, expected, truncated):
+    calls = request_log("Query" if pk else "Scan")
+    result = api.fetch("orders", pk, env="dev", count=True, limit=limit, **options)
+    assert result.stats.count == expected
+    assert result.stats.truncated is truncated
+    assert all(c["Select"] == "COUNT" for c in calls)
+    if "filter" not in options:  # never asks DynamoDB to evaluate more than limit + 1 items
+        assert all(c["Limit"] <= limit + 1 for c in calls)
+    line = result.summary_line()
+    assert (f"truncated at {limit}" in line) is truncated
+    assert dm.count("orders", pk, env="dev", limit=limit, **options) == expected
+
+
+def test_a_limit_bounds_a_count_across_pages(large):
+    result = api.fetch(large, "p", env="dev", count=True, limit=12)
+    assert result.stats.count == 12 and result.stats.truncated
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+@pytest.mark.parametrize(
+    "how",
+    [
+        {"pk": "c1"},
+        {"pk": "c1", "count": True},
+        {},  # a preview
+        {"scan": True, "segments": 1},
+        {"scan": True, "segments": 4},
+        {"scan": True, "segments": 4, "count": True},
+    ],
+)
+def test_a_limit_without_filter_evaluates_only_what_it_returns(db, how, limit):
+    result = api.fetch("orders", env="dev", limit=limit, **how)
+    assert result.stats.count == result.stats.scanned == limit
+    assert result.stats.truncated
+    assert "evaluated" not in result.summary_line()
+
+
+def test_with_a_filter_evaluated_is_what_dynamodb_evaluated(db):
+    result = api.fetch("orders", "c1", env="dev", limit=2, filter="status = 'open'")
+    assert result.stats.count == 2 and result.stats.truncated
+    assert result.stats.scanned == 10  # the whole partition was read to apply the filter
+    assert "10 evaluated" in result.summary_line()
+
+
+@pytest.mark.parametrize(("total", "limit"), [(10, 1), (10, 9), (10, 10), (3, 5)])
+def test_probe_item_is_not_evaluated_with_dynamodb_paging(total, limit):
+    items, stats = read.read_all(DynamoDBPages(total), "query", {"TableName": "t"}, limit)
+    assert stats.scanned == stats.count == len(items) == min(total, limit)
+
+
 # -- PartiQL ------------------------------------------------------------------------------------
 # moto's PartiQL is unreliable beyond ``SELECT ... WHERE key = ?`` and may return nothing on
 # tables with many attribute types, so these tests use a simple hash-only table and only that
@@ -817,3 +885,57 @@ def test_scan_count_and_paging_over_http(servers):
     assert dm.count("events", env="dev") == len(EVENTS)
     result = api.fetch("events", 2, env="dev", limit=20)
     assert result.stats.count == 20 and not result.stats.truncated
+
+
+# -- one documented item form for every read (wire form), the client's form on request ----------
+FILE_ITEM = {
+    "id": {"S": "f1"},
+    "data": {"B": b"\x00\x01\xff"},
+    "parts": {"BS": [b"\x02", b"\x01"]},
+    "meta": {"M": {"thumb": {"B": b"\xfe"}, "sizes": {"L": [{"B": b"\x03"}, {"N": "2"}]}}},
+    "size": {"N": BIG},
+}
+FILE_ITEM_WIRE = {  # the same item as DynamoDB sends it: binaries as base64 text
+    "id": {"S": "f1"},
+    "data": {"B": "AAH/"},
+    "parts": {"BS": ["Ag==", "AQ=="]},
+    "meta": {"M": {"thumb": {"B": "/g=="}, "sizes": {"L": [{"B": "Aw=="}, {"N": "2"}]}}},
+    "size": {"N": BIG},
+}
+
+
+def test_fetch_and_partiql_items_share_the_wire_form(servers):
+    # moto's PartiQL handles key equality and full-table SELECTs on a hash-only table
+    client = client_for("dev")
+    client.create_table(
+        TableName="files",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName="files", Item=FILE_ITEM)
+    client.put_item(TableName="files", Item={"id": {"S": "f2"}, "data": {"B": b"\x07"}})
+    expected = keyed([FILE_ITEM_WIRE], ("id",))
+    fetched = api.fetch("files", "f1", env="dev")
+    by_key = api.run_partiql('SELECT * FROM "files" WHERE id = ?', ["f1"], env="dev")
+    everything = api.run_partiql("SELECT * FROM files", env="dev")
+    assert keyed(fetched.items, ("id",)) == keyed(by_key.items, ("id",)) == expected
+    f1 = next(item for item in everything.items if item["id"] == {"S": "f1"})
+    assert keyed([f1], ("id",)) == expected
+    assert {item["id"]["S"]: item["data"] for item in everything.items}["f2"] == {"B": "Bw=="}
+
+    # decoded_items(): the form boto3's client returns and accepts (binaries as bytes)
+    stored = client.get_item(TableName="files", Key={"id": {"S": "f1"}})["Item"]
+    for result in (fetched, by_key):
+        (decoded,) = result.decoded_items()
+        assert keyed([decoded], ("id",)) == keyed([stored], ("id",)) == keyed([FILE_ITEM], ("id",))
+    client.put_item(TableName="files", Item=by_key.decoded_items()[0] | {"id": {"S": "copy"}})
+    copy = client.get_item(TableName="files", Key={"id": {"S": "copy"}})["Item"]
+    assert copy["data"] == {"B": b"\x00\x01\xff"}  # not base64 text encoded a second time
+    assert copy["meta"]["M"]["thumb"] == {"B": b"\xfe"}
+
+    # both forms make the same DataFrame
+    for result in (fetched, by_key):
+        frame = result.to_frame()
+        assert frame["data"][0] == b"\x00\x01\xff" and frame["parts"][0] == {b"\x01", b"\x02"}
+        assert frame["size"][0] == Decimal(BIG)
