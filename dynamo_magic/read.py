@@ -16,7 +16,8 @@ import botocore.exceptions as bx
 import pandas as pd
 
 from .codec import Item, items_to_frame
-from .errors import TableNotFound, translate
+from .errors import TableNotFound
+from .retry import RetryPolicy, retrying
 from .schema import TableSchema
 
 PageCallback = Callable[[int], None]  # called with the number of items of each page
@@ -31,6 +32,7 @@ class ReadStats:
     pages: int = 0
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
+    retried: int = 0  # pages asked for again after throttling or a lost connection (``retry``)
 
     def add_page(self, page: dict[str, Any], returned: int) -> None:
         self.pages += 1
@@ -45,6 +47,7 @@ class ReadStats:
         self.scanned += other.scanned
         self.pages += other.pages
         self.truncated |= other.truncated
+        self.retried += other.retried
         if other.capacity is not None:
             self.capacity = (self.capacity or 0.0) + other.capacity
 
@@ -79,6 +82,7 @@ class ReadResult:
             "scanned": self.stats.scanned,
             "truncated": self.stats.truncated,
             "capacity": self.stats.capacity,
+            "retried": self.stats.retried,
             "summary": self.summary_line(),
         }
 
@@ -93,6 +97,8 @@ class ReadResult:
             parts.append(f"{self.stats.scanned:,} evaluated")
         if self.stats.capacity is not None:
             parts.append(f"{self.stats.capacity:g} read units")
+        if self.stats.retried:
+            parts.append(f"{self.stats.retried:,} page(s) retried after throttling or errors")
         if self.stats.truncated:
             hint = (
                 "give a partition key or --scan to read more"
@@ -103,19 +109,25 @@ class ReadResult:
         return "; ".join(parts + self.notes)
 
 
-def describe_table(client: Any, table: str, where: str = "") -> TableSchema:
-    """The schema of ``table``; ``TableNotFound`` says which environment was asked."""
-    try:
-        return TableSchema.from_description(client.describe_table(TableName=table)["Table"])
-    except bx.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            raise TableNotFound(
-                f"table '{table}' not found{' in ' + where if where else ''}; "
-                "check the name and the environment"
-            ) from None
-        raise translate(exc, f"describe table '{table}'") from exc
-    except bx.BotoCoreError as exc:
-        raise translate(exc, f"describe table '{table}'") from exc
+def describe_table(
+    client: Any, table: str, where: str = "", policy: RetryPolicy | None = None
+) -> TableSchema:
+    """The schema of ``table``; ``TableNotFound`` says which environment was asked.
+    Throttling and lost connections are retried per ``policy`` (default: the settings')."""
+
+    def describe() -> dict[str, Any]:
+        try:
+            return client.describe_table(TableName=table)
+        except bx.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise TableNotFound(
+                    f"table '{table}' not found{' in ' + where if where else ''}; "
+                    "check the name and the environment"
+                ) from None
+            raise
+
+    description = retrying(describe, policy, f"describe table '{table}'")
+    return TableSchema.from_description(description["Table"])
 
 
 def iter_pages(
@@ -125,6 +137,7 @@ def iter_pages(
     stats: ReadStats,
     limit: int | None = None,
     stop: threading.Event | None = None,
+    policy: RetryPolicy | None = None,
 ) -> Iterator[list[Item]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
@@ -134,6 +147,9 @@ def iter_pages(
     item is what tells "exactly ``limit`` items" from "more than ``limit``". With a filter,
     a LastEvaluatedKey after the limit only means more items *may* match. ``stop`` ends the
     read early (another segment reached the limit); the read is then marked truncated.
+
+    Each page is retried per ``policy`` (``retry.retrying``; default: the settings' policy)
+    after throttling or a lost connection, and the retries are counted in ``stats.retried``.
     """
     call = getattr(client, operation)
     request = dict(request, ReturnConsumedCapacity="TOTAL")
@@ -142,10 +158,12 @@ def iter_pages(
     while True:
         if remaining is not None and not has_filter:
             request["Limit"] = remaining + 1
-        try:
-            page = call(**request)
-        except (bx.ClientError, bx.BotoCoreError) as exc:
-            raise translate(exc, f"{operation} '{request['TableName']}'") from exc
+        page = retrying(
+            lambda: call(**request),
+            policy,
+            f"{operation} '{request['TableName']}'",
+            on_retry=lambda: setattr(stats, "retried", stats.retried + 1),
+        )
         items = page.get("Items", [])
         last_key = page.get("LastEvaluatedKey")
         if remaining is not None and len(items) >= remaining:
@@ -171,10 +189,11 @@ def read_all(
     request: dict[str, Any],
     limit: int | None = None,
     on_page: PageCallback | None = None,
+    policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
     stats = ReadStats()
     items: list[Item] = []
-    for page in iter_pages(client, operation, request, stats, limit):
+    for page in iter_pages(client, operation, request, stats, limit, policy=policy):
         items.extend(page)
         if on_page:
             on_page(len(page))
@@ -187,10 +206,11 @@ def parallel_scan(
     segments: int,
     limit: int | None = None,
     on_page: PageCallback | None = None,
+    policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
     """Scan ``segments`` segments in threads (the client is thread-safe); stop at ``limit``."""
     if segments <= 1:
-        return read_all(client, "scan", request, limit, on_page)
+        return read_all(client, "scan", request, limit, on_page, policy)
     stop = threading.Event()
     lock = threading.Lock()
     results: list[list[Item]] = [[] for _ in range(segments)]
@@ -201,7 +221,7 @@ def parallel_scan(
         nonlocal read_so_far
         stats = ReadStats()
         seg_request = dict(request, Segment=segment, TotalSegments=segments)
-        for page in iter_pages(client, "scan", seg_request, stats, limit, stop):
+        for page in iter_pages(client, "scan", seg_request, stats, limit, stop, policy):
             results[segment].extend(page)
             if on_page:
                 on_page(len(page))
@@ -224,19 +244,26 @@ def parallel_scan(
 
 
 def partiql(
-    client: Any, statement: str, parameters: list[Any], limit: int | None = None
+    client: Any,
+    statement: str,
+    parameters: list[Any],
+    limit: int | None = None,
+    policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
-    """Run a PartiQL SELECT with bound parameters, following NextToken."""
+    """Run a PartiQL SELECT with bound parameters, following NextToken; pages are retried
+    like ``iter_pages``'s."""
     stats = ReadStats()
     items: list[Item] = []
     request: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}
     if parameters:
         request["Parameters"] = parameters
     while True:
-        try:
-            page = client.execute_statement(**request)
-        except (bx.ClientError, bx.BotoCoreError) as exc:
-            raise translate(exc, "PartiQL") from exc
+        page = retrying(
+            lambda: client.execute_statement(**request),
+            policy,
+            "PartiQL",
+            on_retry=lambda: setattr(stats, "retried", stats.retried + 1),
+        )
         page_items = page.get("Items", [])
         if limit is not None and len(items) + len(page_items) >= limit:
             stats.truncated = len(items) + len(page_items) > limit or "NextToken" in page
