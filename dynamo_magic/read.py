@@ -113,7 +113,9 @@ def describe_table(
     client: Any, table: str, where: str = "", policy: RetryPolicy | None = None
 ) -> TableSchema:
     """The schema of ``table``; ``TableNotFound`` says which environment was asked.
-    Throttling and lost connections are retried per ``policy`` (default: the settings')."""
+    Throttling is retried per ``policy`` (default: the settings'); a connection that cannot be
+    made is not retried beyond botocore's attempts: this is usually the first call to an
+    environment, and a wrong endpoint should fail at once (EndpointUnreachable)."""
 
     def describe() -> dict[str, Any]:
         try:
@@ -126,7 +128,7 @@ def describe_table(
                 ) from None
             raise
 
-    description = retrying(describe, policy, f"describe table '{table}'")
+    description = retrying(describe, policy, f"describe table '{table}'", connection=False)
     return TableSchema.from_description(description["Table"])
 
 

@@ -85,9 +85,10 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
-def is_retryable(exc: BaseException) -> bool:
-    """Throttling, DynamoDB's transient server errors and lost connections."""
-    return error_code(exc) in RETRYABLE_CODES or isinstance(exc, CONNECTION_ERRORS)
+def is_retryable(exc: BaseException, connection: bool = True) -> bool:
+    """Throttling, DynamoDB's transient server errors and (with ``connection``) lost
+    connections."""
+    return error_code(exc) in RETRYABLE_CODES or (connection and isinstance(exc, CONNECTION_ERRORS))
 
 
 def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
@@ -107,17 +108,20 @@ def retrying(
     context: str,
     on_retry: Callable[[], None] | None = None,
     sleep_for: Sleep | None = None,
+    connection: bool = True,
 ) -> T:
     """``call()``, retried on retryable errors per ``policy``; other errors and the last
     retryable one are raised translated (``errors.translate``), ``context`` naming the call.
-    ``on_retry`` is called before each retry (to count it)."""
+    ``on_retry`` is called before each retry (to count it). ``connection=False`` leaves lost
+    connections to botocore's attempts alone: for a first call to an endpoint, where a refused
+    connection almost always means a wrong endpoint the user should hear about at once."""
     policy = policy or current_policy()
     attempt = 0
     while True:
         try:
             return call()
         except (bx.ClientError, bx.BotoCoreError) as exc:
-            if not is_retryable(exc):
+            if not is_retryable(exc, connection):
                 raise translate(exc, context) from exc
             if attempt >= policy.max_retries:
                 raise gave_up(exc, context, attempt) from exc

@@ -220,6 +220,14 @@ def test_describe_table_is_retried(events):
     assert faults.failed == 5
 
 
+def test_a_refused_first_connection_is_not_retried_beyond_botocore(events):
+    # the first call to an environment: a wrong endpoint must fail at once, not after backoff
+    faults = faults_on(A, FailSends("DescribeTable", None, error="connection", when=lambda b: 1))
+    with pytest.raises(EndpointUnreachable):
+        api.query("events", 1, env=A)
+    assert faults.failed == HTTP_ATTEMPTS
+
+
 # -- (e) the delays follow the policy ------------------------------------------------------------
 def test_backoff_delays_follow_the_policy_and_the_limit(events, monkeypatch):
     set_settings(get_settings().replace(max_retries=6, backoff_base=0.01, backoff_cap=0.03))
