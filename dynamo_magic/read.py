@@ -17,7 +17,7 @@ import pandas as pd
 
 from .codec import Item, items_to_frame
 from .errors import TableNotFound
-from .retry import RetryPolicy, retrying
+from .retry import RetryPolicy, current_policy, retrying
 from .schema import TableSchema
 
 PageCallback = Callable[[int], None]  # called with the number of items of each page
@@ -41,6 +41,9 @@ class ReadStats:
         used = (page.get("ConsumedCapacity") or {}).get("CapacityUnits")
         if used is not None:
             self.capacity = (self.capacity or 0.0) + used
+
+    def count_retry(self) -> None:
+        self.retried += 1
 
     def merge(self, other: ReadStats) -> None:
         self.count += other.count
@@ -154,6 +157,7 @@ def iter_pages(
     after throttling or a lost connection, and the retries are counted in ``stats.retried``.
     """
     call = getattr(client, operation)
+    policy = policy or current_policy()
     request = dict(request, ReturnConsumedCapacity="TOTAL")
     has_filter = "FilterExpression" in request
     remaining = limit
@@ -164,7 +168,7 @@ def iter_pages(
             lambda: call(**request),
             policy,
             f"{operation} '{request['TableName']}'",
-            on_retry=lambda: setattr(stats, "retried", stats.retried + 1),
+            on_retry=stats.count_retry,
         )
         items = page.get("Items", [])
         last_key = page.get("LastEvaluatedKey")
@@ -264,7 +268,7 @@ def partiql(
             lambda: client.execute_statement(**request),
             policy,
             "PartiQL",
-            on_retry=lambda: setattr(stats, "retried", stats.retried + 1),
+            on_retry=stats.count_retry,
         )
         page_items = page.get("Items", [])
         if limit is not None and len(items) + len(page_items) >= limit:

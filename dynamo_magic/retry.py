@@ -13,6 +13,9 @@ Two layers retry, each for a reason (TESTING.md "Fault injection"):
   botocore's budget says. A call is given up after ``max_retries`` retries here, each of which
   botocore may have tried up to ``HTTP_ATTEMPTS`` times.
 
+A connection that cannot be made on DescribeTable — the first call to an environment — is
+left to botocore's attempts: a wrong endpoint must fail at once, not after the backoff.
+
 Every retry of this layer is counted (``ReadStats.retried``, ``WriteStats.retried``) so a
 copy's result and a query's summary say how much throttling there was. Batch calls also retry
 the part DynamoDB left undone (``UnprocessedItems``/``UnprocessedKeys``) with the same policy,

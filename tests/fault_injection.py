@@ -7,7 +7,10 @@
 - UnprocessedItems: ``before-send`` removes a fraction of the write requests from the request
   body, so the server never receives them, and ``before-parse`` (registered first) adds them to
   the response body's ``UnprocessedItems``: the server really lacks them until the writer
-  retries them.
+  retries them;
+- failing reads (or any operation), ``FailSends``: ``before-send`` answers N consecutive
+  attempts (or all, after the first few) with a throttling response, or raises the
+  connection errors botocore's HTTP layer raises when a server is gone or hangs up.
 
 Working on bodies, not parameters, it sees exactly what is sent, whichever way the client
 builds its requests.
