@@ -97,12 +97,13 @@ def is_retryable(exc: BaseException, connection: bool = True) -> bool:
 def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
     """The one-line error for a call that kept failing after ``retries`` retries."""
     error = translate(exc, context)
-    if error_code(exc) in THROTTLE_CODES:
-        advice = "retry later, or raise max_retries/backoff_cap in the settings"
-    else:
-        advice = "check the network and the endpoint, then try again"
     message = " ".join(str(error).split())
-    return type(error)(f"{message} (still failing after {retries} retries: {advice})")
+    message += f" (still failing after {retries} {'retry' if retries == 1 else 'retries'})"
+    if error_code(exc) in THROTTLE_CODES:
+        message += ": retry later, or raise max_retries/backoff_cap in the settings"
+    elif not isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        message += ": check the network and the endpoint, then try again"  # translate has none
+    return type(error)(message)
 
 
 def retrying(

@@ -11,6 +11,8 @@ attempt still goes through both retry layers.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import botocore.retries.standard
@@ -24,8 +26,9 @@ from dynamo_magic.copy_tasks import Side
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
 from dynamo_magic.settings import get_settings, set_settings
 
-from conftest import client_for
+from conftest import client_for, reset_caches, write_profiles
 from fault_injection import FailSends
+from moto_servers import MotoServer
 from tables import create_events, events_items, put_all, scan_all
 
 A, B = "acct-a", "acct-b"
@@ -273,3 +276,55 @@ def test_a_worker_exception_ends_as_copy_failed_with_the_result(events, monkeypa
     assert 0 < result.written == len(target_keys()) < 200
     assert "MemoryError: worker ran out of memory" in result.error
     assert "\n" not in str(failure.value) and isinstance(failure.value.__cause__, MemoryError)
+
+
+# -- a real server gone mid-copy, with worker processes ------------------------------------------
+def test_source_server_killed_mid_copy_with_worker_processes(servers, isolated_aws, monkeypatch):
+    """No injection: the source is a moto server of its own, killed while loky workers copy.
+    Their scans find the port closed; after botocore's and the policy's retries the copy
+    ends as CopyFailed, and its result counts exactly what reached the target."""
+    _, b = servers
+    gone = MotoServer.start()
+    try:
+        for var, value in write_profiles(isolated_aws, {"doomed": gone.url, B: b.url}).items():
+            monkeypatch.setenv(var, value)
+        reset_caches()
+        set_settings(get_settings().replace(max_retries=1, backoff_base=0.001, backoff_cap=0.004))
+        source = client_for("doomed")
+        create_events(source)
+        put_all(source, "events", events_items(devices=200, per_device=5))
+        create_events(client_for(B))
+        outcome: dict[str, BaseException] = {}
+
+        def run_copy() -> None:
+            try:
+                api.copy(
+                    "events",
+                    source="doomed",
+                    target=B,
+                    backend="loky",
+                    workers=2,
+                    segments=64,
+                    verify="none",
+                )
+            except BaseException as exc:  # handed to the test thread
+                outcome["error"] = exc
+
+        copier = threading.Thread(target=run_copy)
+        copier.start()
+        deadline = time.monotonic() + 60
+        while len(target_keys()) < 25 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        gone.process.kill()
+        gone.process.wait()
+        copier.join(timeout=120)
+    finally:
+        gone.process.kill()
+        gone.process.wait()
+
+    assert not copier.is_alive()
+    failure = outcome["error"]
+    assert isinstance(failure, CopyFailed), failure
+    result = failure.result
+    assert 0 < result.written == len(target_keys()) < 1000
+    assert result.error and "\n" not in str(failure)
