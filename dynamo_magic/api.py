@@ -386,7 +386,7 @@ def copy(
         )
         result = copying.execute(plan, engine, progress)
         if not result.ok:
-            raise CopyFailed(result.summary_line(), result)
+            raise CopyFailed(result.summary_line(), result) from result.cause
         return result
 
 
@@ -414,7 +414,10 @@ def truncate(
     backup: bool = True,
     progress: Progress | None = None,
 ) -> CopyResult:
-    """Delete every item of ``table`` after an on-demand backup; needs ``yes=True``."""
+    """Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.
+
+    Returns the result (``ok`` False when items stayed undeleted or it was interrupted);
+    raises ``CopyFailed`` (with ``.result``: what was deleted) when an error stopped it."""
     resolved, client = _connect(env)
     schema = read.describe_table(client, table, resolved.describe())
     if not yes:
@@ -424,7 +427,12 @@ def truncate(
         )
     engine = copying.Engine.from_settings(get_settings(), schema.item_count)
     with parallel.workers_released():
-        return copying.truncate(copy_tasks.Side(resolved, table), schema, engine, backup, progress)
+        result = copying.truncate(
+            copy_tasks.Side(resolved, table), schema, engine, backup, progress
+        )
+    if result.error:
+        raise CopyFailed(result.summary_line(), result) from result.cause
+    return result
 
 
 def restore(

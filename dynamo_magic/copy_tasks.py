@@ -24,7 +24,8 @@ from . import environments, read
 from .codec import Item
 from .environments import Environment
 from .parallel import ProgressSink
-from .write import BatchWriter, RetryPolicy, WriteRequest, batch_get, deletes, puts
+from .retry import RetryPolicy
+from .write import BatchWriter, WriteRequest, batch_get, deletes, puts
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class SegmentTask:
     request: dict[str, Any] = field(default_factory=dict)  # extra Query/Scan parameters
     operation: str = "scan"  # "scan" or "query" (a slice)
     start_key: Item | None = None  # resume point (checkpoints)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)  # page retries: the caller's settings
 
     def read_request(self) -> dict[str, Any]:
         request = {"TableName": self.side.table, **self.request}
@@ -119,11 +121,15 @@ def _save_failed(path: str, requests: list[WriteRequest]) -> None:
             out.write(typed_json(request) + "\n")
 
 
-def _finish(result: TaskResult, writer: BatchWriter, failed_path: str) -> TaskResult:
+def _finish(
+    result: TaskResult, writer: BatchWriter, failed_path: str, reads: read.ReadStats
+) -> TaskResult:
+    """Add the writer's and the reads' counts to ``result`` and save what stayed unwritten.
+    Also runs when the task fails, so that no unwritten item is lost with the exception."""
     stats = writer.stats
     result.written += stats.written
     result.deleted += stats.deleted
-    result.retried += stats.retried
+    result.retried += stats.retried + reads.retried
     if stats.failed:
         _save_failed(failed_path, stats.failed)
         result.failed += len(stats.failed)
@@ -137,16 +143,22 @@ def copy_segment(task: CopyTask, sink: ProgressSink) -> TaskResult:
     writer = BatchWriter(task.target.client(), task.target.table, task.policy, on_written=sink)
     result = TaskResult(task.source.segment)
     stats = read.ReadStats()
-    for page in read.iter_pages(source, task.source.operation, task.source.read_request(), stats):
-        if task.full_items_from is not None and page:
-            page = _full_items(task, page)
-        result.read += len(page)
-        if task.collect_keys:
-            result.keys.extend(key_text(item, task.key_names) for item in page)
-        writer.write(puts(page))
-        if sink.stopped():
-            break
-    return _finish(result, writer, task.failed_path)
+    pages = read.iter_pages(
+        source, task.source.operation, task.source.read_request(), stats, policy=task.policy
+    )
+    try:
+        for page in pages:
+            if task.full_items_from is not None and page:
+                page = _full_items(task, page)
+            result.read += len(page)
+            if task.collect_keys:
+                result.keys.extend(key_text(item, task.key_names) for item in page)
+            writer.write(puts(page))
+            if sink.stopped():
+                break
+    finally:
+        _finish(result, writer, task.failed_path, stats)
+    return result
 
 
 def _full_items(task: CopyTask, page: list[Item]) -> list[Item]:
@@ -167,25 +179,29 @@ def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
     request["ProjectionExpression"] = ", ".join(names)
     request["ExpressionAttributeNames"] = request.get("ExpressionAttributeNames", {}) | names
     stats = read.ReadStats()
-    for page in read.iter_pages(target, task.target.operation, request, stats):
-        result.read += len(page)
-        keys = [{k: item[k] for k in task.key_names} for item in page]
-        if task.keep_keys is not None:
-            keys = [k for k in keys if key_text(k, task.key_names) not in task.keep_keys]
-        elif task.keep_if_in is not None and keys:
-            present = batch_get(
-                task.keep_if_in.client(),
-                task.keep_if_in.table,
-                keys,
-                task.key_names,
-                task.policy,
-            )
-            kept = {key_text(k, task.key_names) for k in present}
-            keys = [k for k in keys if key_text(k, task.key_names) not in kept]
-        writer.write(deletes(keys))
-        if sink.stopped():
-            break
-    return _finish(result, writer, task.failed_path)
+    pages = read.iter_pages(target, task.target.operation, request, stats, policy=task.policy)
+    try:
+        for page in pages:
+            result.read += len(page)
+            keys = [{k: item[k] for k in task.key_names} for item in page]
+            if task.keep_keys is not None:
+                keys = [k for k in keys if key_text(k, task.key_names) not in task.keep_keys]
+            elif task.keep_if_in is not None and keys:
+                present = batch_get(
+                    task.keep_if_in.client(),
+                    task.keep_if_in.table,
+                    keys,
+                    task.key_names,
+                    task.policy,
+                )
+                kept = {key_text(k, task.key_names) for k in present}
+                keys = [k for k in keys if key_text(k, task.key_names) not in kept]
+            writer.write(deletes(keys))
+            if sink.stopped():
+                break
+    finally:
+        _finish(result, writer, task.failed_path, stats)
+    return result
 
 
 def item_digest(item: Item) -> int:
@@ -213,11 +229,14 @@ def digest_segment(task: SegmentTask, sink: ProgressSink) -> TaskResult:
     client = task.side.client()
     result = TaskResult(task.segment)
     stats = read.ReadStats()
-    for page in read.iter_pages(client, task.operation, task.read_request(), stats):
+    for page in read.iter_pages(
+        client, task.operation, task.read_request(), stats, policy=task.policy
+    ):
         result.count += len(page)
         for item in page:
             result.digest = (result.digest + item_digest(item)) % DIGEST_MODULUS
         sink(len(page))
+    result.retried = stats.retried
     return result
 
 
@@ -226,10 +245,10 @@ def count_segment(task: SegmentTask, sink: ProgressSink) -> TaskResult:
     client = task.side.client()
     stats = read.ReadStats()
     request = task.read_request() | {"Select": "COUNT"}
-    for _ in read.iter_pages(client, task.operation, request, stats):
+    for _ in read.iter_pages(client, task.operation, request, stats, policy=task.policy):
         pass
     sink(stats.count)
-    return TaskResult(task.segment, count=stats.count)
+    return TaskResult(task.segment, count=stats.count, retried=stats.retried)
 
 
 @dataclass(frozen=True)
@@ -247,7 +266,10 @@ def contains_segment(task: ContainsTask, sink: ProgressSink) -> TaskResult:
     source, target = task.source.side.client(), task.target.client()
     result = TaskResult(task.source.segment)
     stats = read.ReadStats()
-    for page in read.iter_pages(source, task.source.operation, task.source.read_request(), stats):
+    pages = read.iter_pages(
+        source, task.source.operation, task.source.read_request(), stats, policy=task.policy
+    )
+    for page in pages:
         keys = [{k: item[k] for k in task.key_names} for item in page]
         found = batch_get(target, task.target.table, keys, policy=task.policy)
         have = {key_text(i, task.key_names): item_digest(i) for i in found}
@@ -256,4 +278,5 @@ def contains_segment(task: ContainsTask, sink: ProgressSink) -> TaskResult:
             1 for item in page if have.get(key_text(item, task.key_names)) != item_digest(item)
         )
         sink(len(page))
+    result.retried = stats.retried
     return result

@@ -31,11 +31,11 @@ from .copy_tasks import (
     digest_segment,
     prune_segment,
 )
-from .errors import ConfirmationRequired
+from .errors import ConfirmationRequired, DynamoMagicError
 from .parallel import NoProgress, Progress
+from .retry import RetryPolicy, policy_from
 from .settings import Settings
 from .table_admin import Backup, create_backup, create_like
-from .write import RetryPolicy
 
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
 WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
@@ -75,6 +75,8 @@ class CopyResult:
     verification: Verification = field(default_factory=lambda: Verification("none"))
     interrupted: bool = False
     settings_not_copied: list[str] = field(default_factory=list)  # created target lacks these
+    error: str | None = None  # why the copy stopped early (one line), if it failed
+    cause: BaseException | None = field(default=None, compare=False)  # the exception itself
 
     @property
     def items_per_second(self) -> float:
@@ -82,7 +84,12 @@ class CopyResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.interrupted and self.verification.ok is not False
+        return (
+            not self.failed
+            and not self.interrupted
+            and self.error is None
+            and self.verification.ok is not False
+        )
 
     def add(self, task: TaskResult) -> None:
         self.scanned += task.read
@@ -108,6 +115,7 @@ class CopyResult:
             ("verification", str(self.verification)),
             ("interrupted", self.interrupted),
             ("settings not copied", "; ".join(self.settings_not_copied)),
+            ("error", self.error or ""),
         ]
 
     def summary_line(self) -> str:
@@ -123,6 +131,8 @@ class CopyResult:
             line += f"; unwritten items saved to {self.failed_file}"
         if self.settings_not_copied:
             line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
+        if self.error:
+            line += f"; stopped by: {self.error}"
         return line
 
     def to_frame(self) -> Any:
@@ -161,7 +171,7 @@ class Engine:
             workers=workers,
             segments=segments or settings.segments or workers * SEGMENTS_PER_WORKER,
             backend=parallel.choose_backend(backend, estimated_items),
-            policy=RetryPolicy(settings.max_retries, settings.backoff_base, settings.backoff_cap),
+            policy=policy_from(settings),
             failed_dir=Path.cwd(),
         )
 
@@ -197,8 +207,30 @@ class _Tally:
     def interrupted(self, result: CopyResult) -> None:
         """Mark ``result`` interrupted, with the writes reported by unfinished segments."""
         result.interrupted = True
+        self._account(result)
+
+    def failed(self, result: CopyResult, error: BaseException, failed_path: Path) -> None:
+        """Mark ``result`` failed by ``error`` (a read that kept failing after all retries, a
+        worker that raised, a lost connection), with the writes reported so far and every
+        item saved as unwritten (the file holds the unfinished segments' ones too)."""
+        self._account(result)
+        result.error = _one_line(error)
+        if failed_path.exists():
+            with failed_path.open(encoding="utf-8") as saved:
+                result.failed = max(result.failed, sum(1 for _ in saved))
+
+    def _account(self, result: CopyResult) -> None:
         result.written = max(result.written, self.done.get("copy", 0))
         result.deleted = max(result.deleted, self.done.get("delete", 0))
+
+
+def _one_line(error: BaseException) -> str:
+    """The error as one line that says what to do: a copy can be run again (puts and deletes
+    are idempotent; replace mode makes the target exact)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if not isinstance(error, DynamoMagicError):
+        text = f"{type(error).__name__}: {text}"
+    return f"{text}; nothing was rolled back: fix the cause and run it again"
 
 
 def require_confirmation(plan: CopyPlan, yes: bool) -> None:
@@ -210,7 +242,10 @@ def require_confirmation(plan: CopyPlan, yes: bool) -> None:
 
 
 def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) -> CopyResult:
-    """Carry out ``plan`` (already confirmed). Ctrl-C returns what was done, interrupted."""
+    """Carry out ``plan`` (already confirmed). Ctrl-C returns what was done, interrupted; an
+    error (a read failing after all retries, a worker exception, a lost connection) returns
+    what was done with ``error`` set — never a bare exception with the target half written.
+    Errors before the first item is touched (creating the target, the backup) are raised."""
     progress = _Tally(progress or NoProgress())
     request = plan.request
     result = CopyResult(
@@ -239,6 +274,12 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
     except KeyboardInterrupt:
         progress.interrupted(result)
         result.seconds = time.monotonic() - started
+    except Exception as error:  # any failure while working ends as a result that says it
+        if not progress.phase:  # creating the target or the backup failed: nothing written
+            raise
+        progress.failed(result, error, failed_path)
+        result.seconds = time.monotonic() - started
+        result.cause = error
     finally:
         progress.close(complete=finished and result.ok)
     if failed_path.exists():
@@ -248,8 +289,10 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
 
 def _segments(side: Side, engine: Engine, query: dict[str, Any] | None) -> list[SegmentTask]:
     if query is not None:
-        return [SegmentTask(side, request=query, operation="query")]
-    return [SegmentTask(side, s, engine.segments) for s in range(engine.segments)]
+        return [SegmentTask(side, request=query, operation="query", policy=engine.policy)]
+    return [
+        SegmentTask(side, s, engine.segments, policy=engine.policy) for s in range(engine.segments)
+    ]
 
 
 def _copy(
@@ -421,6 +464,11 @@ def truncate(
         finished = True
     except KeyboardInterrupt:
         progress.interrupted(result)
+    except Exception as error:  # any failure while working ends as a result that says it
+        if not progress.phase:  # creating the target or the backup failed: nothing written
+            raise
+        progress.failed(result, error, failed_path)
+        result.cause = error
     finally:
         progress.close(complete=finished and result.ok)
     result.seconds = time.monotonic() - started

@@ -16,7 +16,8 @@ import botocore.exceptions as bx
 import pandas as pd
 
 from .codec import Item, decode_binaries, items_to_frame
-from .errors import TableNotFound, translate
+from .errors import TableNotFound
+from .retry import RetryPolicy, current_policy, retrying
 from .schema import TableSchema
 
 PageCallback = Callable[[int], None]  # called with the number of items of each page
@@ -31,6 +32,7 @@ class ReadStats:
     pages: int = 0
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
+    retried: int = 0  # pages asked for again after throttling or a lost connection (``retry``)
 
     def add_page(self, page: dict[str, Any], returned: int, dropped: int = 0) -> None:
         """Count one page of which ``returned`` items (or counted items, for Select COUNT) are
@@ -42,11 +44,15 @@ class ReadStats:
         if used is not None:
             self.capacity = (self.capacity or 0.0) + used
 
+    def count_retry(self) -> None:
+        self.retried += 1
+
     def merge(self, other: ReadStats) -> None:
         self.count += other.count
         self.scanned += other.scanned
         self.pages += other.pages
         self.truncated |= other.truncated
+        self.retried += other.retried
         if other.capacity is not None:
             self.capacity = (self.capacity or 0.0) + other.capacity
 
@@ -93,6 +99,7 @@ class ReadResult:
             "scanned": self.stats.scanned,
             "truncated": self.stats.truncated,
             "capacity": self.stats.capacity,
+            "retried": self.stats.retried,
             "summary": self.summary_line(),
         }
 
@@ -109,6 +116,8 @@ class ReadResult:
             parts.append(f"{self.stats.scanned:,} evaluated")
         if self.stats.capacity is not None:
             parts.append(f"{self.stats.capacity:g} read units")
+        if self.stats.retried:
+            parts.append(f"{self.stats.retried:,} page(s) retried after throttling or errors")
         if self.stats.truncated:
             hint = (
                 "give a partition key or --scan to read more"
@@ -119,19 +128,27 @@ class ReadResult:
         return "; ".join(parts + self.notes)
 
 
-def describe_table(client: Any, table: str, where: str = "") -> TableSchema:
-    """The schema of ``table``; ``TableNotFound`` says which environment was asked."""
-    try:
-        return TableSchema.from_description(client.describe_table(TableName=table)["Table"])
-    except bx.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            raise TableNotFound(
-                f"table '{table}' not found{' in ' + where if where else ''}; "
-                "check the name and the environment"
-            ) from None
-        raise translate(exc, f"describe table '{table}'") from exc
-    except bx.BotoCoreError as exc:
-        raise translate(exc, f"describe table '{table}'") from exc
+def describe_table(
+    client: Any, table: str, where: str = "", policy: RetryPolicy | None = None
+) -> TableSchema:
+    """The schema of ``table``; ``TableNotFound`` says which environment was asked.
+    Throttling is retried per ``policy`` (default: the settings'); a connection that cannot be
+    made is not retried beyond botocore's attempts: this is usually the first call to an
+    environment, and a wrong endpoint should fail at once (EndpointUnreachable)."""
+
+    def describe() -> dict[str, Any]:
+        try:
+            return client.describe_table(TableName=table)
+        except bx.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise TableNotFound(
+                    f"table '{table}' not found{' in ' + where if where else ''}; "
+                    "check the name and the environment"
+                ) from None
+            raise
+
+    description = retrying(describe, policy, f"describe table '{table}'", connection=False)
+    return TableSchema.from_description(description["Table"])
 
 
 def iter_pages(
@@ -141,6 +158,7 @@ def iter_pages(
     stats: ReadStats,
     limit: int | None = None,
     stop: threading.Event | None = None,
+    policy: RetryPolicy | None = None,
 ) -> Iterator[list[Item]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
@@ -154,18 +172,24 @@ def iter_pages(
     filter's cost). A ``Select: COUNT`` request yields empty pages and is bounded the same way:
     ``stats.count`` stops at ``limit``. ``stop`` ends the read early (another segment reached
     the limit); the read is then marked truncated.
+
+    Each page is retried per ``policy`` (``retry.retrying``; default: the settings' policy)
+    after throttling or a lost connection, and the retries are counted in ``stats.retried``.
     """
     call = getattr(client, operation)
+    policy = policy or current_policy()
     request = dict(request, ReturnConsumedCapacity="TOTAL")
     has_filter = "FilterExpression" in request
     remaining = limit
     while True:
         if remaining is not None and not has_filter:
             request["Limit"] = remaining + 1
-        try:
-            page = call(**request)
-        except (bx.ClientError, bx.BotoCoreError) as exc:
-            raise translate(exc, f"{operation} '{request['TableName']}'") from exc
+        page = retrying(
+            lambda: call(**request),
+            policy,
+            f"{operation} '{request['TableName']}'",
+            on_retry=stats.count_retry,
+        )
         items = page.get("Items", [])
         # Select COUNT pages carry only Count; other pages are counted by what they hold
         returned = len(items) if "Items" in page else page.get("Count", 0)
@@ -197,10 +221,11 @@ def read_all(
     request: dict[str, Any],
     limit: int | None = None,
     on_page: PageCallback | None = None,
+    policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
     stats = ReadStats()
     items: list[Item] = []
-    for page in iter_pages(client, operation, request, stats, limit):
+    for page in iter_pages(client, operation, request, stats, limit, policy=policy):
         items.extend(page)
         if on_page:
             on_page(len(page))
@@ -213,6 +238,7 @@ def parallel_scan(
     segments: int,
     limit: int | None = None,
     on_page: PageCallback | None = None,
+    policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
     """Scan ``segments`` segments in threads (the client is thread-safe); stop at ``limit``
     items (or, for a ``Select: COUNT`` request, at ``limit`` counted items).
@@ -220,7 +246,7 @@ def parallel_scan(
     Items the segments read past the limit are dropped; without a filter they are not counted
     as evaluated either (see ``iter_pages``)."""
     if segments <= 1:
-        return read_all(client, "scan", request, limit, on_page)
+        return read_all(client, "scan", request, limit, on_page, policy)
     stop = threading.Event()
     lock = threading.Lock()
     results: list[list[Item]] = [[] for _ in range(segments)]
@@ -232,7 +258,7 @@ def parallel_scan(
         stats = ReadStats()
         seg_request = dict(request, Segment=segment, TotalSegments=segments)
         counted = 0
-        for page in iter_pages(client, "scan", seg_request, stats, limit, stop):
+        for page in iter_pages(client, "scan", seg_request, stats, limit, stop, policy):
             results[segment].extend(page)
             if on_page:
                 on_page(len(page))
@@ -258,20 +284,27 @@ def parallel_scan(
 
 
 def partiql(
-    client: Any, statement: str, parameters: list[Any], limit: int | None = None
+    client: Any,
+    statement: str,
+    parameters: list[Any],
+    limit: int | None = None,
+    policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
     """Run a PartiQL SELECT with bound parameters, following NextToken; items in wire form
-    (binaries as base64 text) when ``client`` has ``wire``'s handlers, as Query/Scan give."""
+    (binaries as base64 text) when ``client`` has ``wire``'s handlers, as Query/Scan give.
+    Pages are retried like ``iter_pages``'s."""
     stats = ReadStats()
     items: list[Item] = []
     request: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}
     if parameters:
         request["Parameters"] = parameters
     while True:
-        try:
-            page = client.execute_statement(**request)
-        except (bx.ClientError, bx.BotoCoreError) as exc:
-            raise translate(exc, "PartiQL") from exc
+        page = retrying(
+            lambda: client.execute_statement(**request),
+            policy,
+            "PartiQL",
+            on_retry=stats.count_retry,
+        )
         page_items = page.get("Items", [])
         if limit is not None and len(items) + len(page_items) >= limit:
             stats.truncated = len(items) + len(page_items) > limit or "NextToken" in page

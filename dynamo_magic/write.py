@@ -2,53 +2,32 @@
 
 Requests and items are DynamoDB JSON in wire form, sent through ``wire.call`` unconverted.
 
-Retry layers, chosen deliberately (TESTING.md): botocore makes at most ``HTTP_ATTEMPTS``
-attempts per HTTP call for transient network errors; this module owns the retries that
-matter for data — ``UnprocessedItems`` and throttling errors — with capped exponential
-backoff and full jitter, and a retry limit after which the items are returned as failed.
-botocore's per-client retry budget is not relied on (it runs dry and stays dry).
+Retry layers (``retry``): botocore retries inside one call while its budget lasts; this module
+retries the batch — what ``UnprocessedItems`` left, or all of it after a throttling error or a
+lost connection — with the shared ``RetryPolicy``, and after ``max_retries`` retries returns
+the items as failed. A target that stays unreachable after all retries ends the write with an
+error (the batch is kept as failed first): waiting out every later batch would only delay that.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.exceptions as bx
 
-from . import wire
+from . import retry, wire
 from .codec import Item
 from .errors import Throttled, translate
+from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, RetryPolicy, Sleep, error_code, is_retryable
+
+__all__ = ["RETRYABLE_CODES", "BatchWriter", "RetryPolicy", "WriteStats", "batch_get"]
 
 MAX_BATCH_WRITE = 25  # DynamoDB limit: write requests per BatchWriteItem
 MAX_BATCH_GET = 100  # DynamoDB limit: keys per BatchGetItem
-RETRYABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 WriteRequest = dict[str, Any]  # {"PutRequest": {"Item": ...}} or {"DeleteRequest": {"Key": ...}}
-Sleep = Callable[[float], None]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Capped exponential backoff with full jitter: wait U(0, min(cap, base * 2**attempt))."""
-
-    max_retries: int = 8
-    base: float = 0.05  # seconds
-    cap: float = 5.0  # seconds
-
-    def delay(self, attempt: int, rng: random.Random = random._inst) -> float:  # type: ignore[attr-defined]
-        return rng.uniform(0, min(self.cap, self.base * 2**attempt))
 
 
 @dataclass
@@ -78,12 +57,6 @@ def chunks(seq: list[Any], size: int) -> Iterator[list[Any]]:
         yield seq[start : start + size]
 
 
-def _error_code(exc: BaseException) -> str:
-    if isinstance(exc, bx.ClientError):
-        return exc.response.get("Error", {}).get("Code", "")
-    return ""
-
-
 class BatchWriter:
     """Writes lists of requests to one table in batches of 25, counting everything."""
 
@@ -92,12 +65,12 @@ class BatchWriter:
         client: Any,
         table: str,
         policy: RetryPolicy | None = None,
-        sleep: Sleep = time.sleep,
+        sleep: Sleep | None = None,
         on_written: Callable[[int], None] | None = None,
     ):
         self.client, self.table = client, table
-        self.policy = policy or RetryPolicy()
-        self.sleep = sleep
+        self.policy = policy or retry.current_policy()
+        self.sleep = sleep or (lambda seconds: retry.sleep(seconds))
         self.on_written = on_written
         self.stats = WriteStats()
 
@@ -108,27 +81,30 @@ class BatchWriter:
     def _write_batch(self, batch: list[WriteRequest]) -> None:
         pending = batch
         attempt = 0
+        lost: BaseException | None = None  # the connection error of the last attempt
         while pending:
             try:
                 response = wire.call(
                     self.client, "BatchWriteItem", {"RequestItems": {self.table: pending}}
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
-                if _error_code(exc) == "ValidationException":
+                if error_code(exc) == "ValidationException":
                     self._isolate(pending)  # e.g. one item too large: the others still go
                     return
-                if _error_code(exc) not in RETRYABLE_CODES and not isinstance(
-                    exc, bx.ConnectionError
-                ):
+                if not is_retryable(exc):
                     raise translate(exc, f"write to '{self.table}'") from exc
                 unprocessed = pending  # the whole batch was refused: all of it is pending
+                lost = exc if isinstance(exc, CONNECTION_ERRORS) else None
             else:
                 unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
+                lost = None
             self._count_done(pending, unprocessed)
             if not unprocessed:
                 return
             if attempt >= self.policy.max_retries:
                 self.stats.failed.extend(unprocessed)
+                if lost is not None:  # the target is gone: stop here, the batch kept as failed
+                    raise retry.gave_up(lost, f"write to '{self.table}'", attempt) from lost
                 return
             self.sleep(self.policy.delay(attempt))
             attempt += 1
@@ -164,11 +140,12 @@ def batch_get(
     keys: list[Item],
     only: tuple[str, ...] = (),
     policy: RetryPolicy | None = None,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep | None = None,
 ) -> list[Item]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
     via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys."""
-    policy = policy or RetryPolicy()
+    policy = policy or retry.current_policy()
+    sleep = sleep or retry.sleep
     names = {f"#k{i}": n for i, n in enumerate(only)}
     projection = (
         {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
@@ -183,8 +160,10 @@ def batch_get(
             try:
                 response = wire.call(client, "BatchGetItem", {"RequestItems": request})
             except (bx.ClientError, bx.BotoCoreError) as exc:
-                if _error_code(exc) not in RETRYABLE_CODES or attempt >= policy.max_retries:
+                if not is_retryable(exc):
                     raise translate(exc, f"read keys of '{table}'") from exc
+                if attempt >= policy.max_retries:
+                    raise retry.gave_up(exc, f"read keys of '{table}'", attempt) from exc
                 response = {"Responses": {}, "UnprocessedKeys": request}
             found.extend(response.get("Responses", {}).get(table, []))
             request = response.get("UnprocessedKeys") or {}

@@ -7,7 +7,10 @@
 - UnprocessedItems: ``before-send`` removes a fraction of the write requests from the request
   body, so the server never receives them, and ``before-parse`` (registered first) adds them to
   the response body's ``UnprocessedItems``: the server really lacks them until the writer
-  retries them.
+  retries them;
+- failing reads (or any operation), ``FailSends``: ``before-send`` answers N consecutive
+  attempts (or all, after the first few) with a throttling response, or raises the
+  connection errors botocore's HTTP layer raises when a server is gone or hangs up.
 
 Working on bodies, not parameters, it sees exactly what is sent, whichever way the client
 builds its requests.
@@ -21,6 +24,7 @@ import threading
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 
 class _Body:
@@ -102,3 +106,59 @@ class Faults:
         for table, requests in held.items():
             unprocessed.setdefault(table, []).extend(requests)
         response_dict["body"] = json.dumps(body).encode()
+
+
+class FailSends:
+    """Fail attempts of one operation at the HTTP level: after ``after`` matching attempts
+    pass, the next ``times`` attempts (``None``: all of them) fail with ``error``:
+
+    - ``"throttle"``: a 400 ``ProvisionedThroughputExceededException`` response;
+    - ``"connection"``: ``EndpointConnectionError`` (the server is gone), raised where
+      botocore's HTTP layer raises it, so botocore's and our retries both see it;
+    - ``"closed"``: ``ConnectionClosedError`` (the connection dropped mid-request).
+
+    ``when`` picks the attempts that count (by their JSON body); the default skips the
+    planner's small reads (``Limit``) and ``Select COUNT`` scans. Works for any operation
+    (Scan, Query, BatchGetItem, ExecuteStatement, ...); every attempt is one ``before-send``.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        times: int | None,
+        after: int = 0,
+        error: str = "throttle",
+        when: Any = None,
+    ):
+        self.operation, self.times, self.after, self.error = operation, times, after, error
+        self.when = when or (lambda body: "Limit" not in body and body.get("Select") != "COUNT")
+        self.lock = threading.Lock()
+        self.seen = 0  # matching attempts
+        self.failed = 0  # attempts answered with a fault
+
+    def install(self, client: Any) -> FailSends:
+        client.meta.events.register(f"before-send.dynamodb.{self.operation}", self._on_send)
+        return self
+
+    def _fail_now(self, body: dict[str, Any]) -> bool:
+        if not self.when(body):
+            return False
+        with self.lock:
+            self.seen += 1
+            if self.seen <= self.after:
+                return False
+            if self.times is not None and self.failed >= self.times:
+                return False
+            self.failed += 1
+            return True
+
+    def _on_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        if not self._fail_now(json.loads(request.body or b"{}")):
+            return None
+        if self.error == "connection":
+            raise EndpointConnectionError(endpoint_url=request.url, error="injected: refused")
+        if self.error == "closed":
+            raise ConnectionClosedError(endpoint_url=request.url)
+        return error_response(
+            request.url, "ProvisionedThroughputExceededException", "injected throttling"
+        )

@@ -1,0 +1,135 @@
+"""One retry policy for every DynamoDB call that reads or writes items, and one classification
+of the errors worth retrying.
+
+Two layers retry, each for a reason (TESTING.md "Fault injection"):
+
+- botocore (``standard`` mode, ``environments.HTTP_ATTEMPTS`` attempts per call) retries
+  transient network errors and throttling quickly inside one call — but only while its
+  per-client retry budget lasts: after a few dozen throttled calls the budget is dry and
+  botocore makes a single attempt per call from then on.
+- this layer retries the *call* — a Query/Scan page, a PartiQL page, DescribeTable, a
+  BatchWriteItem or BatchGetItem batch — with ``RetryPolicy`` (capped exponential backoff with
+  full jitter, from the settings ``max_retries``, ``backoff_base``, ``backoff_cap``), whatever
+  botocore's budget says. A call is given up after ``max_retries`` retries here, each of which
+  botocore may have tried up to ``HTTP_ATTEMPTS`` times.
+
+A connection that cannot be made on DescribeTable — the first call to an environment — is
+left to botocore's attempts: a wrong endpoint must fail at once, not after the backoff.
+
+Every retry of this layer is counted (``ReadStats.retried``, ``WriteStats.retried``) so a
+copy's result and a query's summary say how much throttling there was. Batch calls also retry
+the part DynamoDB left undone (``UnprocessedItems``/``UnprocessedKeys``) with the same policy,
+in ``write``; whole-call retries of reads go through ``retrying`` below.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import botocore.exceptions as bx
+
+from .errors import DynamoMagicError, translate
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+THROTTLE_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+# a connection that could not be made, timed out or was closed mid-response: the request may
+# or may not have reached DynamoDB; reads and batch puts/deletes are safe to send again
+CONNECTION_ERRORS = (bx.ConnectionError, bx.HTTPClientError)
+
+Sleep = Callable[[float], None]
+T = TypeVar("T")
+
+sleep: Sleep = time.sleep  # looked up at call time, so tests can record the delays
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff with full jitter: retry ``attempt`` (0-based) waits
+    U(0, min(cap, base * 2**attempt)) seconds; at most ``max_retries`` retries per call."""
+
+    max_retries: int = 8
+    base: float = 0.05  # seconds
+    cap: float = 5.0  # seconds
+
+    def delay(self, attempt: int, rng: random.Random = random._inst) -> float:  # type: ignore[attr-defined]
+        return rng.uniform(0, min(self.cap, self.base * 2**attempt))
+
+
+def policy_from(settings: Any) -> RetryPolicy:
+    """The policy the settings ask for (``max_retries``, ``backoff_base``, ``backoff_cap``)."""
+    return RetryPolicy(settings.max_retries, settings.backoff_base, settings.backoff_cap)
+
+
+def current_policy() -> RetryPolicy:
+    """The process's settings' policy: the default of calls made in the caller's process.
+    Workers are given the caller's policy explicitly (their settings may differ)."""
+    from .settings import get_settings
+
+    return policy_from(get_settings())
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, bx.ClientError):
+        return exc.response.get("Error", {}).get("Code", "")
+    return ""
+
+
+def is_retryable(exc: BaseException, connection: bool = True) -> bool:
+    """Throttling, DynamoDB's transient server errors and (with ``connection``) lost
+    connections."""
+    return error_code(exc) in RETRYABLE_CODES or (connection and isinstance(exc, CONNECTION_ERRORS))
+
+
+def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
+    """The one-line error for a call that kept failing after ``retries`` retries."""
+    error = translate(exc, context)
+    message = " ".join(str(error).split())
+    message += f" (still failing after {retries} {'retry' if retries == 1 else 'retries'})"
+    if error_code(exc) in THROTTLE_CODES:
+        message += ": retry later, or raise max_retries/backoff_cap in the settings"
+    elif not isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        message += ": check the network and the endpoint, then try again"  # translate has none
+    return type(error)(message)
+
+
+def retrying(
+    call: Callable[[], T],
+    policy: RetryPolicy | None,
+    context: str,
+    on_retry: Callable[[], None] | None = None,
+    sleep_for: Sleep | None = None,
+    connection: bool = True,
+) -> T:
+    """``call()``, retried on retryable errors per ``policy``; other errors and the last
+    retryable one are raised translated (``errors.translate``), ``context`` naming the call.
+    ``on_retry`` is called before each retry (to count it). ``connection=False`` leaves lost
+    connections to botocore's attempts alone: for a first call to an endpoint, where a refused
+    connection almost always means a wrong endpoint the user should hear about at once."""
+    policy = policy or current_policy()
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except (bx.ClientError, bx.BotoCoreError) as exc:
+            if not is_retryable(exc, connection):
+                raise translate(exc, context) from exc
+            if attempt >= policy.max_retries:
+                raise gave_up(exc, context, attempt) from exc
+        if on_retry:
+            on_retry()
+        (sleep_for or sleep)(policy.delay(attempt))
+        attempt += 1

@@ -1,0 +1,336 @@
+"""Throttled and failing reads, against moto servers with faults injected at the HTTP level
+(tests/fault_injection.py): reads retry with the writes' policy, and a copy that still fails
+ends as ``CopyFailed`` whose result says what was done.
+
+The faults are installed on the cached clients of this process, so copies run on the
+threading backend (workers share those clients). botocore's own backoff is made instant
+(``fast_botocore``) and the settings' backoff tiny, so the tests stay fast while every
+attempt still goes through both retry layers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import botocore.retries.standard
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from joblib.externals.loky import get_reusable_executor
+
+import dynamo_magic.api as api
+from dynamo_magic import cli, copying, environments, retry
+from dynamo_magic.copy_tasks import Side
+from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
+from dynamo_magic.settings import get_settings, set_settings
+
+from conftest import client_for, reset_caches, write_profiles
+from fault_injection import FailSends
+from moto_servers import MotoServer
+from tables import create_events, events_items, put_all, scan_all
+
+A, B = "acct-a", "acct-b"
+HTTP_ATTEMPTS = environments.HTTP_ATTEMPTS  # botocore's attempts per call (standard mode)
+MAX_RETRIES = 3
+
+
+@pytest.fixture(autouse=True)
+def fast_botocore(monkeypatch):
+    """botocore retries as configured, without waiting; our backoff tiny."""
+    monkeypatch.setattr(
+        botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0
+    )
+
+
+@pytest.fixture
+def small_backoff(servers):
+    set_settings(
+        get_settings().replace(max_retries=MAX_RETRIES, backoff_base=0.001, backoff_cap=0.004)
+    )
+
+
+@pytest.fixture
+def events(servers, small_backoff):
+    """200 events of 40 devices in A (moto spreads 40 partitions over scan segments; a few
+    would all land in one), an empty events table in B."""
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=40, per_device=5))
+    create_events(client_for(B))
+    return source
+
+
+def faults_on(profile: str, faults: FailSends) -> FailSends:
+    """Install on the client the copy (and its threads) will use in this process."""
+    return faults.install(environments.client(environments.resolve(profile)))
+
+
+def target_keys() -> set[tuple[str, str]]:
+    return {(i["device"]["N"], i["seq"]["N"]) for i in scan_all(client_for(B), "events")}
+
+
+# -- (a) a page throttled more often than botocore retries: the copy still succeeds -------------
+def test_scan_page_throttled_many_times_in_a_row_is_retried_and_verified(events):
+    # 9 consecutive throttles on the second scan page: botocore's 4 attempts fail twice over,
+    # so the read layer must retry the page (twice) before it goes through
+    faults = faults_on(A, FailSends("Scan", times=9, after=1))
+
+    result = api.copy("events", source=A, target=B, backend="threading", segments=2, verify="full")
+
+    assert faults.failed == 9  # the faults really happened
+    assert result.ok and result.written == 200 and result.verification.ok
+    assert result.retried == 2  # 9 failed attempts = 2 whole calls of 4, then 1 more
+    assert len(target_keys()) == 200
+
+
+# -- (b) reads throttled for good: CopyFailed with what was written ------------------------------
+def test_reads_throttled_for_good_end_as_copy_failed_with_the_result(events):
+    faults = faults_on(A, FailSends("Scan", times=None, after=2))
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading", workers=1, segments=4)
+
+    result = failure.value.result
+    written = target_keys()
+    assert 0 < len(written) < 200  # two segments were copied before the reads failed
+    assert result.written == len(written) and result.failed == 0 and not result.ok
+    assert result.verification.ok is None  # not verified: the copy did not finish
+    assert faults.failed == HTTP_ATTEMPTS * (MAX_RETRIES + 1)  # both layers, then gave up
+    message = str(failure.value)
+    assert "\n" not in message and message.startswith("copy FAILED:")
+    assert "ProvisionedThroughputExceededException" in message
+    assert f"after {MAX_RETRIES} retries" in message and "run it again" in message
+    assert isinstance(failure.value.__cause__, Throttled)
+
+
+# -- (c) a lost connection mid-copy --------------------------------------------------------------
+@pytest.mark.parametrize("error", ["connection", "closed"])
+def test_source_lost_mid_copy_ends_as_copy_failed_with_the_result(events, error):
+    faults_on(A, FailSends("Scan", times=None, after=1, error=error))
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading", workers=1, segments=4)
+
+    result = failure.value.result
+    assert 0 < result.written == len(target_keys()) < 200
+    assert result.error and "\n" not in str(failure.value)
+    if error == "connection":
+        assert isinstance(failure.value.__cause__, EndpointUnreachable)
+        assert "cannot reach the DynamoDB endpoint" in result.error
+
+
+def test_target_lost_mid_copy_stops_and_saves_the_unwritten_batch(events, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    faults = faults_on(B, FailSends("BatchWriteItem", times=None, after=3, error="closed"))
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading", workers=1, segments=1)
+
+    result = failure.value.result
+    saved = [json.loads(line) for line in Path(result.failed_file).read_text().splitlines()]
+    # three batches of 25 written, the fourth kept as failed; the copy stopped there instead
+    # of waiting out every later batch against a target that is gone
+    assert (result.written, result.failed, len(saved)) == (75, 25, 25)
+    assert len(target_keys()) == 75
+    assert (
+        not {
+            (r["PutRequest"]["Item"]["device"]["N"], r["PutRequest"]["Item"]["seq"]["N"])
+            for r in saved
+        }
+        & target_keys()
+    )
+    assert faults.failed == HTTP_ATTEMPTS * (MAX_RETRIES + 1)
+    assert result.failed_file in str(failure.value)
+
+
+def test_truncate_that_fails_says_what_it_deleted(events):
+    set_settings(get_settings().replace(workers=1, segments=4))
+    faults_on(A, FailSends("Scan", times=None, after=2))
+
+    with pytest.raises(CopyFailed) as failure:
+        api.truncate("events", env=A, yes=True, backup=False)
+
+    result = failure.value.result
+    left = len(scan_all(client_for(A), "events"))
+    assert 0 < result.deleted == 200 - left < 200
+    assert "ProvisionedThroughputExceededException" in result.error
+
+
+def test_cli_prints_the_summary_and_the_error_and_exits_1(events, capsys):
+    faults_on(A, FailSends("Scan", times=None, after=2))
+
+    options = ["--backend", "threading", "--workers", "1", "--segments", "4", "--no-progress"]
+    code = cli.main(["copy", "-t", "events", "-src", A, "-tgt", B, *options])
+
+    out, err = capsys.readouterr()
+    (line,) = err.strip().splitlines()
+    assert code == 1 and out == ""
+    written = len(target_keys())
+    assert line.startswith(f"Error: copy FAILED: {written:,} written") and 0 < written < 200
+    assert "stopped by: scan 'events': ProvisionedThroughputExceededException" in line
+
+
+@pytest.fixture(scope="session")
+def shell() -> InteractiveShell:
+    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
+    ip.run_line_magic("load_ext", "dynamo_magic")
+    return ip
+
+
+def test_magic_shows_the_result_and_a_one_line_usage_error(shell, events, capsys):
+    instance = shell.magics_manager.registry["DynamoMagic"]
+    for name in instance.trait_names(config=True):
+        instance.set_trait(name, instance.trait_defaults(name))
+    set_settings(
+        get_settings().replace(max_retries=MAX_RETRIES, backoff_base=0.001, backoff_cap=0.004)
+    )
+    faults_on(A, FailSends("Scan", times=None, after=2))
+
+    outcome = shell.run_cell(
+        "%dynamo_copy events --source acct-a --target acct-b --backend threading "
+        "--workers 1 --segments 4 --no-progress"
+    )
+
+    output = capsys.readouterr()
+    text = output.out + output.err
+    assert isinstance(outcome.error_in_exec, UsageError) and "Traceback" not in text
+    assert str(outcome.error_in_exec).startswith("copy FAILED:")
+    assert "\n" not in str(outcome.error_in_exec)
+    assert text.count("copy FAILED:") == 2  # the result was shown, then the error
+
+
+# -- (d) query and scan into DataFrames survive transient throttling ---------------------------
+def test_query_scan_and_partiql_into_dataframes_survive_throttling(events):
+    query_faults = faults_on(A, FailSends("Query", times=6))
+    frame = api.query("events", 2, env=A)
+    assert len(frame) == 5 and query_faults.failed == 6
+    assert frame.attrs["dynamo_magic"]["retried"] == 1
+    assert "1 page(s) retried" in frame.attrs["dynamo_magic"]["summary"]
+
+    scan_faults = faults_on(A, FailSends("Scan", times=5))
+    assert len(api.scan("events", env=A, segments=3)) == 200 and scan_faults.failed == 5
+
+    statement_faults = faults_on(A, FailSends("ExecuteStatement", times=5))
+    frame = api.partiql('SELECT * FROM "events" WHERE device = ?', [3], env=A)
+    assert len(frame) == 5 and statement_faults.failed == 5
+
+
+def test_describe_table_is_retried(events):
+    faults = faults_on(A, FailSends("DescribeTable", times=5, when=lambda body: True))
+    assert api.describe("events", env=A).key.names == ("device", "seq")
+    assert faults.failed == 5
+
+
+def test_a_refused_first_connection_is_not_retried_beyond_botocore(events):
+    # the first call to an environment: a wrong endpoint must fail at once, not after backoff
+    faults = faults_on(A, FailSends("DescribeTable", None, error="connection", when=lambda b: 1))
+    with pytest.raises(EndpointUnreachable):
+        api.query("events", 1, env=A)
+    assert faults.failed == HTTP_ATTEMPTS
+
+
+# -- (e) the delays follow the policy ------------------------------------------------------------
+def test_backoff_delays_follow_the_policy_and_the_limit(events, monkeypatch):
+    set_settings(get_settings().replace(max_retries=6, backoff_base=0.01, backoff_cap=0.03))
+    delays: list[float] = []
+    monkeypatch.setattr(retry, "sleep", delays.append)
+    faults = faults_on(A, FailSends("Query", times=None))
+
+    with pytest.raises(Throttled) as failure:
+        api.query("events", 1, env=A)
+
+    assert faults.failed == HTTP_ATTEMPTS * (6 + 1)  # each of our 7 calls: 4 HTTP attempts
+    assert len(delays) == 6
+    bounds = [min(0.03, 0.01 * 2**attempt) for attempt in range(6)]  # capped, doubling
+    assert all(0 <= d <= bound for d, bound in zip(delays, bounds, strict=True))
+    assert len(set(delays)) == 6  # full jitter: random within the bound
+    assert "\n" not in str(failure.value) and "after 6 retries" in str(failure.value)
+
+
+def test_retry_policy_reaches_every_worker_task(servers, small_backoff):
+    engine = copying.Engine.from_settings(get_settings(), 10, workers=2, segments=3)
+    side = Side(environments.resolve(A), "events")
+    assert engine.policy == retry.RetryPolicy(MAX_RETRIES, 0.001, 0.004)
+    tasks = copying._segments(side, engine, None) + copying._segments(side, engine, {"x": 1})
+    assert {task.policy for task in tasks} == {engine.policy}
+
+
+def test_a_worker_exception_ends_as_copy_failed_with_the_result(events, monkeypatch):
+    real = copying.copy_segment
+    calls = []
+
+    def breaks_on_the_third_segment(task, sink):
+        calls.append(task.source.segment)
+        if len(calls) == 3:
+            raise MemoryError("worker ran out of memory")
+        return real(task, sink)
+
+    monkeypatch.setattr(copying, "copy_segment", breaks_on_the_third_segment)
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading", workers=1, segments=4)
+
+    result = failure.value.result
+    assert 0 < result.written == len(target_keys()) < 200
+    assert "MemoryError: worker ran out of memory" in result.error
+    assert "\n" not in str(failure.value) and isinstance(failure.value.__cause__, MemoryError)
+
+
+# -- a real server gone mid-copy, with worker processes ------------------------------------------
+def test_source_server_killed_mid_copy_with_worker_processes(servers, isolated_aws, monkeypatch):
+    """No injection: the source is a moto server of its own, killed while loky workers copy.
+    Their scans find the port closed; after botocore's and the policy's retries the copy
+    ends as CopyFailed, and its result counts exactly what reached the target."""
+    _, b = servers
+    gone = MotoServer.start()
+    try:
+        for var, value in write_profiles(isolated_aws, {"doomed": gone.url, B: b.url}).items():
+            monkeypatch.setenv(var, value)
+        reset_caches()
+        # loky reuses worker processes between copies, and a reused worker still reads the
+        # AWS config files of the test that started it (no profile 'doomed'): start afresh
+        get_reusable_executor().shutdown(wait=True)
+        set_settings(get_settings().replace(max_retries=1, backoff_base=0.001, backoff_cap=0.004))
+        source = client_for("doomed")
+        create_events(source)
+        put_all(source, "events", events_items(devices=400, per_device=5))
+        create_events(client_for(B))
+        outcome: dict[str, BaseException] = {}
+
+        def run_copy() -> None:
+            try:
+                api.copy(
+                    "events",
+                    source="doomed",
+                    target=B,
+                    backend="loky",
+                    workers=2,
+                    segments=128,
+                    verify="none",
+                )
+            except BaseException as exc:  # handed to the test thread
+                outcome["error"] = exc
+
+        copier = threading.Thread(target=run_copy)
+        copier.start()
+        target, deadline = client_for(B), time.monotonic() + 60
+        while time.monotonic() < deadline:  # kill the source as soon as copying has begun
+            if target.scan(TableName="events", Select="COUNT")["Count"]:
+                break
+            time.sleep(0.02)
+        gone.process.kill()
+        gone.process.wait()
+        copier.join(timeout=120)
+    finally:
+        gone.process.kill()
+        gone.process.wait()
+
+    assert not copier.is_alive()
+    failure = outcome.get("error")
+    assert isinstance(failure, CopyFailed), (failure, len(target_keys()))
+    result = failure.result
+    assert 0 < result.written == len(target_keys()) < 2000
+    assert result.error and "\n" not in str(failure)
