@@ -10,11 +10,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from . import analysis, copy_plan, copy_tasks, copying, environments, read, table_admin
+from . import (
+    analysis,
+    copy_plan,
+    copy_tasks,
+    copying,
+    environments,
+    lazy,
+    parallel,
+    read,
+    table_admin,
+)
 from .copy_plan import CopyPlan, CopyRequest
 from .copying import CopyResult
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
@@ -31,7 +39,14 @@ from .read import PageCallback, ReadResult
 from .schema import TableSchema
 from .settings import NUMBER_POLICIES, get_settings
 
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
+
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
+# what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
+WORKER_MODULES = ("dynamo_magic.copy_tasks",)
 
 
 def _connect(env: str | None) -> tuple[environments.Environment, Any]:
@@ -307,13 +322,26 @@ def copy(
     Returns the plan with ``dry_run=True``; otherwise the result, raising ``CopyFailed``
     (with ``.result``) when items stayed unwritten, verification failed or it was interrupted.
     """
-    plan = plan_copy(table, source=source, target=target, **options)
-    if dry_run:
-        return plan
-    copying.require_confirmation(plan, yes)
-    engine = copying.Engine.from_settings(
-        get_settings(), plan.source_items, workers, segments, backend
-    )
+    warming = None
+    if not dry_run and options.get("pk") is None:  # a slice is one task: no worker pool
+        guess = copying.Engine.from_settings(get_settings(), None, workers, segments, backend)
+        warming = parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES)
+    try:
+        plan = plan_copy(table, source=source, target=target, **options)
+        if dry_run:
+            return plan
+        copying.require_confirmation(plan, yes)
+        engine = copying.Engine.from_settings(
+            get_settings(), plan.source_items, workers, segments, backend
+        )
+    except BaseException:
+        if warming:
+            warming.cancel()
+        raise
+    if warming and (engine.backend != guess.backend or plan.slice_request is not None):
+        warming.cancel()  # a small copy runs in threads: the warmed processes are not needed
+    elif warming:
+        warming.wait()
     result = copying.execute(plan, engine, progress)
     if not result.ok:
         raise CopyFailed(result.summary_line(), result)

@@ -9,11 +9,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
-
-from . import api
+from . import api, lazy
 from .codec import item_json
 from .copy_plan import CopyPlan
 from .errors import CopyFailed, DynamoMagicError
@@ -30,6 +28,11 @@ from .options import (
     query_kwargs,
 )
 from .progress_bars import TqdmProgress
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
 
 FORMATS = ("table", "json", "csv")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

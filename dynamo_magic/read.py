@@ -10,14 +10,19 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions as bx
-import pandas as pd
 
+from . import lazy
 from .codec import Item, items_to_frame
 from .errors import TableNotFound, translate
 from .schema import TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
 
 PageCallback = Callable[[int], None]  # called with the number of items of each page
 
