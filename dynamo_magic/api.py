@@ -325,7 +325,7 @@ def copy(
     warming = None
     if not dry_run and options.get("pk") is None:  # a slice is one task: no worker pool
         guess = copying.Engine.from_settings(get_settings(), None, workers, segments, backend)
-        warming = parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES)
+        warming = _warm_up(table, source, guess, backend)
     try:
         plan = plan_copy(table, source=source, target=target, **options)
         if dry_run:
@@ -334,18 +334,39 @@ def copy(
         engine = copying.Engine.from_settings(
             get_settings(), plan.source_items, workers, segments, backend
         )
-    except BaseException:
+        if warming and (engine.backend != guess.backend or plan.slice_request is not None):
+            warming, unused = None, warming  # a small copy runs in threads, a slice in one task
+            unused.cancel()
+        elif warming:
+            warming.wait()  # the copy starts on these workers
+    except BaseException:  # refused, failed or interrupted: leave no worker behind
         if warming:
             warming.cancel()
         raise
-    if warming and (engine.backend != guess.backend or plan.slice_request is not None):
-        warming.cancel()  # a small copy runs in threads: the warmed processes are not needed
-    elif warming:
-        warming.wait()
     result = copying.execute(plan, engine, progress)
     if not result.ok:
         raise CopyFailed(result.summary_line(), result)
     return result
+
+
+def _warm_up(
+    table: str, source: str | None, guess: copying.Engine, backend: str | None
+) -> parallel.WarmUp | None:
+    """Start the copy's loky workers in the background while the plan is made, if the
+    source's DescribeTable count says the copy will run in processes (a small table runs in
+    threads: no processes are spawned for it). The count is asked in the background thread,
+    with a client made here (boto3 sessions must not create clients in two threads at once)
+    and one attempt; any error there only means no warm-up: planning reports it."""
+    try:
+        probe = environments.client(environments.resolve(source), attempts=1)
+    except Exception:  # planning reports bad environments properly
+        return None
+
+    def wanted() -> bool:
+        items = probe.describe_table(TableName=table)["Table"].get("ItemCount")
+        return parallel.choose_backend(backend, items) == "loky"
+
+    return parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES, wanted)
 
 
 def backups(table: str, env: str | None = None) -> pd.DataFrame:

@@ -150,9 +150,16 @@ class WarmUp:
     worker, measured by benchmarks/copy_cli.py).
     """
 
-    def __init__(self, workers: int, modules: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        workers: int,
+        modules: tuple[str, ...] = (),
+        wanted: Callable[[], bool] | None = None,
+    ):
         self.workers = workers
         self.modules = modules
+        self.wanted = wanted
+        self.started = False  # workers were asked for (``wanted`` said yes)
         self.pids: set[int] = set()
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._start, name="dynamo-warm-up", daemon=True)
@@ -160,6 +167,9 @@ class WarmUp:
 
     def _start(self) -> None:
         try:
+            if self.wanted is not None and not self.wanted():
+                return
+            self.started = True
             with joblib.parallel_config(backend="loky", n_jobs=self.workers):
                 for _ in range(WARM_UP_ROUNDS):
                     self.pids.update(
@@ -182,20 +192,28 @@ class WarmUp:
         wait for the warm-up, then shut joblib's reusable loky executor down, so nothing is
         left behind. Uses loky's documented ``get_reusable_executor().shutdown``."""
         self.wait()
+        if not self.started:
+            return
         from joblib.externals.loky import get_reusable_executor
 
         with contextlib.suppress(Exception):
             get_reusable_executor().shutdown(wait=True)
 
 
-def warm_up(workers: int, backend: str, modules: tuple[str, ...] = ()) -> WarmUp | None:
+def warm_up(
+    workers: int,
+    backend: str,
+    modules: tuple[str, ...] = (),
+    wanted: Callable[[], bool] | None = None,
+) -> WarmUp | None:
     """Start ``workers`` loky worker processes in the background, each importing ``modules``
     (``None`` when ``backend`` is not loky, or for one worker, which joblib runs in this
-    process). Call ``wait()`` before running tasks on them, ``cancel()`` if they will not be
-    used."""
+    process). ``wanted``, if given, runs first in the background thread and decides whether
+    to start them at all (an exception counts as no). Call ``wait()`` before running tasks
+    on them, ``cancel()`` if they will not be used."""
     if backend != "loky" or workers < 2:
         return None
-    return WarmUp(workers, modules)
+    return WarmUp(workers, modules, wanted)
 
 
 def _worker_ready(modules: tuple[str, ...], seconds: float) -> int:

@@ -151,3 +151,31 @@ def test_a_refused_or_failed_plan_leaves_no_workers_behind(servers, refusal):
             dynamo_magic.copy("missing", source=A, target=B, backend="loky", workers=2, yes=True)
     assert _gone(_loky_workers() - before), "loky workers left behind"
     assert len(scan_all(target, "orders")) == len(orders_items(customers=1))  # nothing written
+
+
+@pytest.mark.parametrize(("backend", "spawned"), [(None, False), ("loky", True)])
+def test_workers_are_started_while_planning_only_for_a_copy_in_processes(
+    servers, monkeypatch, backend, spawned
+):
+    """30 items run in threads by default (auto): no process is started for them; with loky
+    the workers were started during planning and the copy ran on them."""
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    client.describe_table(TableName="orders")  # moto reports the current ItemCount
+    started = []
+    original = parallel.warm_up
+
+    def recording(*args, **kwargs):
+        started.append(original(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "warm_up", recording)
+    result = dynamo_magic.copy("orders", source=A, target=B, backend=backend, workers=2, yes=True)
+    assert result.ok and result.written == len(orders_items())
+    assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client, "orders"))
+    (warming,) = started
+    assert warming.started is spawned and warming.error is None
+    assert len(warming.pids) == (2 if spawned else 0)
+    if spawned:  # the copy reused them: they are still the reusable executor's workers
+        assert _alive(warming.pids) == warming.pids
