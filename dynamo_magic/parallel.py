@@ -14,9 +14,14 @@ import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.managers import SyncManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import joblib
+from . import lazy
+
+if TYPE_CHECKING:
+    import joblib
+else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
+    joblib = lazy.module("joblib")
 
 AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process start-up
 
