@@ -9,7 +9,7 @@ the copy itself, prune) and ``copying.verify``. Writes to TIMES_FILE the epoch t
 ``started`` (this script's first line: interpreter start-up before it), ``imported`` (after
 ``import dynamo_magic.cli``), each phase's start/end, ``returned`` (``main`` returned; what is
 left is interpreter exit: joblib/loky shutting workers down), plus the heavy modules that were
-loaded in this process by then and the file ``dynamo_magic`` came from.
+loaded in this process by then, the file ``dynamo_magic`` came from, and the engine used.
 """
 
 from __future__ import annotations
@@ -49,6 +49,14 @@ def main() -> int:
         setattr(module, name, wrapper)
 
     timed(api, "plan_copy", "plan")
+    execute = copying.execute
+
+    def engine_of(plan: Any, engine: Any, *args: Any, **kwargs: Any) -> Any:
+        marks["engine"] = f"{engine.backend}, {engine.workers} workers, {engine.segments} segments"
+        marks["estimated_items"] = plan.source_items
+        return execute(plan, engine, *args, **kwargs)
+
+    copying.execute = engine_of
     timed(copying, "execute", "execute")
     timed(copying, "verify", "verify")
     code = 1

@@ -16,7 +16,7 @@ start-up and imports: the stricter reference), and where dynamo's wall time goes
 untimed runs through ``cli_phases.py`` (start-up, imports, planning, copy, verification, exit).
 
     .venv/bin/python benchmarks/copy_cli.py [--items 20000] [--repeats 3] [--processes 2 4]
-        [--repo DIR] [--phase-runs 1]
+        [--repo DIR] [--phase-runs 1] [--dynamo-args "--backend loky"]
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from copy_throughput import TABLE, prepare_source
+
 from data import compare_tables, item_size, scan_all
 from measure import Spread, TreeRun, print_table, run_tree, write_results
 from servers import HERE, Dynalite, recreate_table, use_private_profiles
@@ -66,9 +67,9 @@ def dynamo_command(*args: str) -> list[str]:
 COPY_ARGS = ("copy", "-t", TABLE, "-src", SOURCE, "-tgt", TARGET, "--yes")  # as issue 6 times it
 
 
-def candidates(processes: list[int]) -> list[Candidate]:
+def candidates(processes: list[int], extra: list[str]) -> list[Candidate]:
     bare = str(HERE / "copy_candidates.py")
-    found = [Candidate("dynamo", dynamo_command(*COPY_ARGS))]
+    found = [Candidate("dynamo", dynamo_command(*COPY_ARGS, *extra))]
     for p in processes:
         command = [sys.executable, bare, "ceiling", "--table", TABLE, "--source", SOURCE]
         command += ["--target", TARGET, "--processes", str(p), "--result", "{result}"]
@@ -148,14 +149,18 @@ PHASES = (  # (label, from mark, to mark)
 
 
 def breakdown_run(
-    target: Dynalite, source_items: list[dict[str, Any]], env: dict[str, str], tmp: Path
+    target: Dynalite,
+    source_items: list[dict[str, Any]],
+    env: dict[str, str],
+    tmp: Path,
+    extra: list[str],
 ) -> dict[str, Any]:
     """One untimed copy through cli_phases.py: seconds per phase (and what was imported)."""
     client = target.client()
     recreate_table(client, TABLE, sort_key_type="N")
     times_file = tmp / "phases.json"
     times_file.unlink(missing_ok=True)
-    command = [sys.executable, str(HERE / "cli_phases.py"), str(times_file), *COPY_ARGS]
+    command = [sys.executable, str(HERE / "cli_phases.py"), str(times_file), *COPY_ARGS, *extra]
     launched = time.time()
     tree = run_tree(command, env=env)
     exited = time.time()
@@ -174,13 +179,13 @@ def breakdown_run(
         "heavy_after_import": marks["heavy_after_import"],
         "heavy_at_end": marks["heavy_at_end"],
         "dynamo_magic_file": marks["dynamo_magic_file"],
+        "engine": marks.get("engine"),
+        "estimated_items": marks.get("estimated_items"),
     }
 
 
 # -- reporting ---------------------------------------------------------------------------------
-def report(
-    runs: dict[str, Runs], items: int, breakdowns: list[dict[str, Any]]
-) -> dict[str, Any]:
+def report(runs: dict[str, Runs], items: int, breakdowns: list[dict[str, Any]]) -> dict[str, Any]:
     ok = {name: r for name, r in runs.items() if r.walls}
     bare = [name for name in ok if name.startswith("bare")]
     best = max(bare, key=lambda n: statistics.median(items / s for s in ok[n].own), default=None)
@@ -209,10 +214,8 @@ def report(
             ]
         )
     print()
-    print_table(
-        ["candidate", "wall s", "items/s (process)", "items/s (copy loop)", "CPU s (tree)", "result"],
-        rows,
-    )
+    headers = ["candidate", "wall s", "items/s (process)", "items/s (copy loop)"]
+    print_table([*headers, "CPU s (tree)", "result"], rows)
     overview: dict[str, Any] = {"best_bare": best, "candidates": summary}
     if best and "dynamo" in ok:
         dynamo_rate = statistics.median(items / w for w in ok["dynamo"].walls)
@@ -241,11 +244,17 @@ def report(
             values = [b["phases"][label] for b in breakdowns if label in b["phases"]]
             if values:
                 phase_rows.append([label, Spread.of(values).text("{:.2f}")])
-        phase_rows.append(["total (wall)", Spread.of([b["wall"] for b in breakdowns]).text("{:.2f}")])
+        walls = Spread.of([b["wall"] for b in breakdowns])
+        phase_rows.append(["total (wall)", walls.text("{:.2f}")])
         print_table(["phase", "seconds"], phase_rows)
-        print(f"modules loaded by the import of dynamo_magic.cli: {breakdowns[0]['heavy_after_import']}")
+        first = breakdowns[0]
+        print(f"modules loaded by the import of dynamo_magic.cli: {first['heavy_after_import']}")
         print(f"... and by the end of the copy: {breakdowns[0]['heavy_at_end']}")
         print(f"dynamo_magic came from {breakdowns[0]['dynamo_magic_file']}")
+        print(
+            f"engine: {breakdowns[0]['engine']} "
+            f"(plan's estimate {breakdowns[0]['estimated_items']} items)"
+        )
         overview["breakdown"] = breakdowns
     return overview
 
@@ -261,8 +270,12 @@ def main() -> None:
         "--repo", type=Path, default=REPO, help="checkout whose dynamo_magic the CLI runs"
     )
     parser.add_argument("--phase-runs", type=int, default=1, help="untimed breakdown runs")
+    parser.add_argument(
+        "--dynamo-args", default="", help='more `dynamo copy` options, e.g. "--backend loky"'
+    )
     args = parser.parse_args()
-    todo = candidates(args.processes)
+    extra = args.dynamo_args.split()
+    todo = candidates(args.processes, extra)
 
     with tempfile.TemporaryDirectory(prefix="bench-copy-cli-") as tmp_name:
         tmp = Path(tmp_name)
@@ -280,7 +293,7 @@ def main() -> None:
             )
             runs = run_all(todo, target, source_items, env, args.repeats, tmp)
             breakdowns = [
-                breakdown_run(target, source_items, env, tmp) for _ in range(args.phase_runs)
+                breakdown_run(target, source_items, env, tmp, extra) for _ in range(args.phase_runs)
             ]
         finally:
             source.stop()
@@ -293,7 +306,7 @@ def main() -> None:
             "items": args.items,
             "repeats": args.repeats,
             "repo": str(args.repo.resolve()),
-            "command": " ".join(["dynamo", *COPY_ARGS]),
+            "command": " ".join(["dynamo", *COPY_ARGS, *extra]),
             "avg_item_bytes": round(size),
             **overview,
         },
