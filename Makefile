@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-test
 BENCH  := $(VENV)/.installed-bench
 ANCESTOR := benchmarks/.ancestor-venv/.installed
 
-.PHONY: install test lint format bench-query bench-copy clean
+.PHONY: install test lint format bench-query bench-copy bench-copy-cli clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ $(ANCESTOR):
 
 bench-copy: $(BENCH) $(ANCESTOR)
 	$(PY) benchmarks/copy_throughput.py
+
+# `dynamo copy` timed as a user times it (whole process) against a bare parallel copy
+bench-copy-cli: $(BENCH)
+	$(PY) benchmarks/copy_cli.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

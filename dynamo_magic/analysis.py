@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+from . import lazy
 from .codec import (
     AttributeValue,
     Item,
@@ -24,6 +23,11 @@ from .codec import (
     type_of,
 )
 from .paths import format_path, lookup, parse_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
 
 MISSING = "<missing>"
 TOP_VALUES = 3

@@ -10,11 +10,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from . import analysis, copy_plan, copy_tasks, copying, environments, parallel, read, table_admin
+from . import (
+    analysis,
+    copy_plan,
+    copy_tasks,
+    copying,
+    environments,
+    lazy,
+    parallel,
+    read,
+    table_admin,
+)
 from .copy_plan import CopyPlan, CopyRequest
 from .copying import CopyResult
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
@@ -32,7 +40,14 @@ from .read import PageCallback, ReadResult
 from .schema import TableSchema
 from .settings import NUMBER_POLICIES, get_settings, reload_settings
 
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
+
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
+# what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
+WORKER_MODULES = ("dynamo_magic.copy_tasks",)
 
 
 def _connect(env: str | None) -> tuple[environments.Environment, Any]:
@@ -377,17 +392,54 @@ def copy(
     Worker processes the copy started are gone when it returns or raises.
     """
     with parallel.workers_released():  # phases share warm workers; none outlive the call
-        plan = plan_copy(table, source=source, target=target, **options)
-        if dry_run:
-            return plan
-        copying.require_confirmation(plan, yes)
-        engine = copying.Engine.from_settings(
-            get_settings(), plan.source_items, workers, segments, backend
-        )
+        warming = None
+        if not dry_run and options.get("pk") is None:  # a slice is one task: no worker pool
+            guess = copying.Engine.from_settings(get_settings(), None, workers, segments, backend)
+            warming = _warm_up(table, source, guess, backend)
+        try:
+            plan = plan_copy(table, source=source, target=target, **options)
+            if dry_run:
+                return plan
+            copying.require_confirmation(plan, yes)
+            engine = copying.Engine.from_settings(
+                get_settings(), plan.source_items, workers, segments, backend
+            )
+            if warming and (engine.backend != guess.backend or plan.slice_request is not None):
+                warming, unused = None, warming  # a small copy runs in threads, a slice in one task
+                unused.cancel()
+            elif warming:
+                warming.wait()  # the copy starts on these workers
+        except BaseException:  # refused, failed or interrupted: leave no worker behind
+            if warming:
+                warming.cancel()
+            raise
         result = copying.execute(plan, engine, progress)
         if not result.ok:
             raise CopyFailed(result.summary_line(), result) from result.cause
         return result
+
+
+def _warm_up(
+    table: str, source: str | None, guess: copying.Engine, backend: str | None
+) -> parallel.WarmUp | None:
+    """Start the copy's loky workers in the background while the plan is made, if the
+    source's DescribeTable count says the copy will run in processes or is 0 (unknown: see
+    ``copy_plan.estimate_items``); a small table runs in threads: no processes are spawned
+    for it. The count is asked in the background thread,
+    with a client made here (boto3 sessions must not create clients in two threads at once)
+    and one attempt; any error there only means no warm-up: planning reports it."""
+    try:
+        probe = environments.client(environments.resolve(source), attempts=1)
+    except Exception:  # planning reports bad environments properly
+        return None
+
+    def wanted() -> bool:
+        items = probe.describe_table(TableName=table)["Table"].get("ItemCount")
+        # 0 is also what AWS reports for hours after a table is loaded: the plan then counts
+        # a segment, and the warm-up is cancelled if that estimate says threads
+        return not items or parallel.choose_backend(backend, items) == "loky"
+
+    return parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES, wanted)
 
 
 def backups(table: str, env: str | None = None) -> pd.DataFrame:

@@ -10,11 +10,9 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import pandas as pd
-
-from . import api
+from . import api, lazy
 from .codec import item_json, json_text, text_cell
 from .copy_plan import CopyPlan
 from .errors import CopyFailed, DynamoMagicError
@@ -31,6 +29,11 @@ from .options import (
     query_kwargs,
 )
 from .progress_bars import TqdmProgress
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
 
 FORMATS = ("table", "json", "csv")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

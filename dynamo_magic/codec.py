@@ -15,14 +15,19 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
+from . import lazy
 from .errors import InvalidQuery
 from .paths import DocumentPath, format_path
 from .schema import KeyAttribute
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    np = lazy.module("numpy")
+    pd = lazy.module("pandas")
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -36,7 +41,7 @@ def number_text(value: Any) -> str:
     """The exact DynamoDB number text of an int, float, Decimal or numpy number."""
     if isinstance(value, bool):
         raise TypeError("a bool is not a number")
-    if isinstance(value, np.generic):
+    if lazy.is_numpy_scalar(value):
         value = value.item()
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -52,9 +57,9 @@ def number_text(value: Any) -> str:
 
 def to_attribute(value: Any) -> AttributeValue:
     """A Python value as a DynamoDB attribute value (floats exactly, numpy scalars unwrapped)."""
-    if isinstance(value, np.generic):
+    if lazy.is_numpy_scalar(value):
         value = value.item()
-    if value is None or value is pd.NA:
+    if value is None or lazy.is_pandas_na(value):
         return {"NULL": True}
     if isinstance(value, bool):
         return {"BOOL": value}

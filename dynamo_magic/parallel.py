@@ -23,9 +23,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.managers import SyncManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import joblib
+from . import lazy
+
+if TYPE_CHECKING:
+    import joblib
+else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
+    joblib = lazy.module("joblib")
 
 AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process start-up
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
@@ -264,3 +269,97 @@ def _reap(timeout: float = 0.0) -> None:
         if not _unreaped or time.monotonic() >= deadline:
             return
         time.sleep(0.01)
+
+
+# -- starting loky workers while a copy is planned ------------------------------------------------
+WARM_UP_ROUNDS = 3  # rounds of one tiny task per worker, until every worker has answered
+WARM_UP_TASK_SECONDS = 0.05  # each task holds its worker this long, so the others take the rest
+
+
+class WarmUp:
+    """Loky workers being started in a background thread (``warm_up``); see ``wait``/``cancel``.
+
+    joblib keeps one reusable loky executor per process and reuses it when the next
+    ``Parallel`` call asks for the same backend settings and worker count, so a copy that
+    runs ``run(..., workers, "loky")`` after ``wait()`` starts on workers that are already
+    up and have imported ``dynamo_magic`` (spawning and importing cost ~1 s of CPU per
+    worker, measured by benchmarks/copy_cli.py).
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        modules: tuple[str, ...] = (),
+        wanted: Callable[[], bool] | None = None,
+    ):
+        self.workers = workers
+        self.modules = modules
+        self.wanted = wanted
+        self.started = False  # workers were asked for (``wanted`` said yes)
+        self.pids: set[int] = set()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, name="dynamo-warm-up", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            if self.wanted is not None and not self.wanted():
+                return
+            self.started = True
+            with joblib.parallel_config(backend="loky", n_jobs=self.workers):
+                for _ in range(WARM_UP_ROUNDS):
+                    self.pids.update(
+                        joblib.Parallel()(
+                            joblib.delayed(_worker_ready)(self.modules, WARM_UP_TASK_SECONDS)
+                            for _ in range(self.workers)
+                        )
+                    )
+                    if len(self.pids) >= self.workers:
+                        return
+        except BaseException as exc:  # the copy starts its own workers anyway
+            self.error = exc
+
+    def wait(self) -> None:
+        """Block until the workers are up (a failure is only kept: the copy spawns anew)."""
+        self._thread.join()
+
+    def cancel(self) -> None:
+        """The workers will not be used (planning failed, was refused, or chose threads):
+        wait for the warm-up, then shut joblib's reusable loky executor down, so nothing is
+        left behind. Uses loky's documented ``get_reusable_executor().shutdown``."""
+        self.wait()
+        if not self.started:
+            return
+        from joblib.externals.loky import get_reusable_executor
+
+        with contextlib.suppress(Exception):
+            get_reusable_executor().shutdown(wait=True)
+
+
+def warm_up(
+    workers: int,
+    backend: str,
+    modules: tuple[str, ...] = (),
+    wanted: Callable[[], bool] | None = None,
+) -> WarmUp | None:
+    """Start ``workers`` loky worker processes in the background, each importing ``modules``
+    (``None`` when ``backend`` is not loky, or for one worker, which joblib runs in this
+    process). ``wanted``, if given, runs first in the background thread and decides whether
+    to start them at all (an exception counts as no). Call ``wait()`` before running tasks
+    on them, ``cancel()`` if they will not be used."""
+    if backend != "loky" or workers < 2:
+        return None
+    return WarmUp(workers, modules, wanted)
+
+
+def _worker_ready(modules: tuple[str, ...], seconds: float) -> int:
+    """Runs in a worker: import ``modules`` now rather than with the first real task, hold
+    the worker briefly (so the other workers take the other tasks), say which process this is."""
+    import importlib
+    import os
+    import time
+
+    for name in modules:
+        importlib.import_module(name)
+    time.sleep(seconds)
+    return os.getpid()

@@ -10,15 +10,20 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions as bx
-import pandas as pd
 
+from . import lazy
 from .codec import Item, decode_binaries, items_to_frame
 from .errors import TableNotFound
 from .retry import RetryPolicy, current_policy, retrying
 from .schema import TableSchema
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
 
 PageCallback = Callable[[int], None]  # called with the number of items of each page
 

@@ -1,0 +1,181 @@
+"""Start-up of a copy (issue 6 §8): the CLI's copy path imports no pandas or IPython, in the
+parent or in its workers, and loky workers are started while the copy is planned, with nothing
+left behind when the plan is refused or fails."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+import dynamo_magic
+from dynamo_magic import lazy, parallel
+from dynamo_magic.errors import ConfirmationRequired, TableNotFound
+
+from conftest import client_for, subprocess_env
+from tables import create_orders, keyed, orders_items, put_all, scan_all
+
+A, B = "acct-a", "acct-b"
+FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", "pyarrow")
+
+# Run in a fresh interpreter: the copy command through the CLI's own entry point (loky workers
+# forced, as for a large table), then which of FRAME_PACKAGES the parent and one of its workers
+# had loaded. The worker check is a function pickled by value (defined in __main__), so it runs
+# in the reusable executor's existing workers, which must have run copy tasks: they hold
+# dynamo_magic.copy_tasks (a fresh worker would not, and the check would prove nothing).
+COPY_AND_REPORT = f"""
+import json, sys
+from dynamo_magic import cli
+code = cli.main(sys.argv[1:])
+import joblib
+
+def loaded():
+    import os, sys
+    return os.getpid(), sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r}), (
+        "dynamo_magic.copy_tasks" in sys.modules)
+
+with joblib.parallel_config(backend="loky", n_jobs=2):
+    workers = joblib.Parallel()(joblib.delayed(loaded)() for _ in range(2))
+parent = sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r})
+print(json.dumps({{"code": code, "parent": parent, "workers": workers}}))
+"""
+
+
+def test_cli_copy_imports_no_dataframe_or_notebook_packages(servers):
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    argv = ["copy", "-t", "orders", "-src", A, "-tgt", B, "--yes", "--no-progress"]
+    run = subprocess.run(
+        [sys.executable, "-c", COPY_AND_REPORT, *argv, "--backend", "loky", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["code"] == 0, run.stdout + run.stderr
+    assert "copy OK" in run.stdout
+    assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client, "orders"))
+    assert report["parent"] == [], f"the copy command loaded {report['parent']}"
+    for pid, modules, ran_copy_tasks in report["workers"]:
+        assert ran_copy_tasks, f"worker {pid} is not one the copy used"
+        assert modules == [], f"copy worker {pid} loaded {modules}"
+
+
+def test_the_module_check_sees_pandas_when_a_frame_is_made(servers):
+    """Not vacuous: the same kind of check finds pandas once a command makes a DataFrame."""
+    code = (
+        "import json, sys; from dynamo_magic import cli; import dynamo_magic.codec as c;"
+        "c.items_to_frame([{'a': {'S': 'x'}}]);"
+        f"print(json.dumps([m for m in {FRAME_PACKAGES!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env()
+    )
+    assert json.loads(out.stdout) == ["pandas"], out.stderr
+
+
+def test_lazy_module_imports_on_first_use_and_pandas_na_is_recognised():
+    import pandas as pd
+
+    stand_in = lazy.module("json")
+    assert stand_in.dumps([1]) == "[1]"
+    assert "imported" in repr(stand_in)
+    assert lazy.is_pandas_na(pd.NA) and not lazy.is_pandas_na(None)
+    frame = dynamo_magic.codec.items_to_frame([{"n": {"N": "1"}}, {"n": {"N": "2"}}])
+    assert isinstance(frame, pd.DataFrame) and str(frame["n"].dtype) == "Int64"
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.add(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+def _gone(pids: set[int], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pids)
+
+
+def test_warm_up_starts_every_worker_and_cancel_leaves_none():
+    warming = parallel.warm_up(2, "loky", ("dynamo_magic.copy_tasks",))
+    assert warming is not None
+    warming.wait()
+    assert warming.error is None
+    assert len(warming.pids) == 2 and _alive(warming.pids) == warming.pids
+    warming.cancel()
+    assert _gone(warming.pids)
+    assert parallel.warm_up(2, "threading") is None
+    assert parallel.warm_up(1, "loky") is None  # joblib runs one worker in this process
+
+
+def _loky_workers() -> set[int]:
+    """This process's loky worker processes (not its resource trackers)."""
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "--process-name" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
+                found.add(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("refusal", ["not confirmed", "no such table"])
+def test_a_refused_or_failed_plan_leaves_no_workers_behind(servers, refusal):
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    target = client_for(B)
+    create_orders(target)
+    put_all(target, "orders", orders_items(customers=1))  # not empty: needs confirmation
+    before = _loky_workers()
+    if refusal == "not confirmed":
+        with pytest.raises(ConfirmationRequired):
+            dynamo_magic.copy("orders", source=A, target=B, backend="loky", workers=2)
+    else:
+        with pytest.raises(TableNotFound):
+            dynamo_magic.copy("missing", source=A, target=B, backend="loky", workers=2, yes=True)
+    assert _gone(_loky_workers() - before), "loky workers left behind"
+    assert len(scan_all(target, "orders")) == len(orders_items(customers=1))  # nothing written
+
+
+@pytest.mark.parametrize(("backend", "spawned"), [(None, False), ("loky", True)])
+def test_workers_are_started_while_planning_only_for_a_copy_in_processes(
+    servers, monkeypatch, backend, spawned
+):
+    """30 items run in threads by default (auto): no process is started for them; with loky
+    the workers were started during planning and the copy ran on them."""
+    client = client_for(A)
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    client.describe_table(TableName="orders")  # moto reports the current ItemCount
+    started = []
+    original = parallel.warm_up
+
+    def recording(*args, **kwargs):
+        started.append(original(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "warm_up", recording)
+    result = dynamo_magic.copy("orders", source=A, target=B, backend=backend, workers=2, yes=True)
+    assert result.ok and result.written == len(orders_items())
+    assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client, "orders"))
+    (warming,) = started
+    assert warming.started is spawned and warming.error is None
+    assert len(warming.pids) == (2 if spawned else 0)
+    if spawned:  # the copy reused them: they are still the reusable executor's workers
+        assert _alive(warming.pids) == warming.pids
