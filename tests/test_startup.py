@@ -26,10 +26,12 @@ FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", 
 # forced, as for a large table), then which of FRAME_PACKAGES the parent and one of its workers
 # had loaded. The worker check is a function pickled by value (defined in __main__), so it runs
 # in the reusable executor's existing workers, which must have run copy tasks: they hold
-# dynamo_magic.copy_tasks (a fresh worker would not, and the check would prove nothing).
+# dynamo_magic.copy_tasks (a fresh worker would not, and the check would prove nothing). The
+# copy's workers are normally shut down when it returns: the script keeps them for the check.
 COPY_AND_REPORT = f"""
 import json, sys
-from dynamo_magic import cli
+from dynamo_magic import cli, parallel
+parallel.release_workers = lambda *args, **kwargs: None  # keep the copy's workers to inspect
 code = cli.main(sys.argv[1:])
 import joblib
 
@@ -171,11 +173,23 @@ def test_workers_are_started_while_planning_only_for_a_copy_in_processes(
         return started[-1]
 
     monkeypatch.setattr(parallel, "warm_up", recording)
+    alive_at_release: list[set[int]] = []
+    release = parallel.release_workers
+
+    def recording_release(*args, **kwargs):
+        alive_at_release.append(_alive(started[0].pids) if started else set())
+        release(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "release_workers", recording_release)
     result = dynamo_magic.copy("orders", source=A, target=B, backend=backend, workers=2, yes=True)
     assert result.ok and result.written == len(orders_items())
     assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client, "orders"))
     (warming,) = started
     assert warming.started is spawned and warming.error is None
     assert len(warming.pids) == (2 if spawned else 0)
-    if spawned:  # the copy reused them: they are still the reusable executor's workers
-        assert _alive(warming.pids) == warming.pids
+    if spawned:  # the copy reused them: still the executor's workers when the copy ended
+        assert alive_at_release == [warming.pids]
+        deadline = time.monotonic() + 5  # released with the call: gone once reaped
+        while _alive(warming.pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(warming.pids)
