@@ -81,8 +81,8 @@ class PruneTask:
     key_names: tuple[str, ...]
     policy: RetryPolicy
     failed_path: str
-    keep_if_in: Side | None = None  # replace: keep keys that exist in this table
-    keep_keys: frozenset[str] | None = None  # replace on a slice: keep these keys
+    keep_if_in: Side | None = None  # replace: keep keys that exist in this table (checked)
+    keep_keys: frozenset[str] | None = None  # replace on a slice: keep these without a check
 
 
 @dataclass
@@ -137,12 +137,18 @@ def _finish(
     return result
 
 
+def _writer(client: Any, table: str, policy: RetryPolicy, sink: ProgressSink) -> BatchWriter:
+    """A writer that reports what it wrote, and what it sent again, through ``sink`` at once
+    (a task that then fails never returns its ``TaskResult``: what it reported still counts)."""
+    return BatchWriter(client, table, policy, on_written=sink, on_retried=sink.retried)
+
+
 def copy_segment(task: CopyTask, sink: ProgressSink) -> TaskResult:
     """Read one segment/slice of the source and write every page to the target at once."""
     source = task.source.side.client()
-    writer = BatchWriter(task.target.client(), task.target.table, task.policy, on_written=sink)
+    writer = _writer(task.target.client(), task.target.table, task.policy, sink)
     result = TaskResult(task.source.segment)
-    stats = read.ReadStats()
+    stats = read.ReadStats(on_retry=sink.retried)
     pages = read.iter_pages(
         source, task.source.operation, task.source.read_request(), stats, policy=task.policy
     )
@@ -170,15 +176,20 @@ def _full_items(task: CopyTask, page: list[Item]) -> list[Item]:
 
 
 def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
-    """Delete the target's items of one segment/slice, except those the source still has."""
+    """Delete the target's items of one segment/slice, except those the source still has.
+
+    In replace mode a key is deleted only once a consistent BatchGetItem on the source
+    (``keep_if_in``) says the source lacks it; ``keep_keys`` (the keys the copy wrote) only
+    spares those keys the check. Not having been read by the copy is never enough: a read
+    that came up short would otherwise delete target items the source has."""
     target = task.target.side.client()
-    writer = BatchWriter(target, task.target.side.table, task.policy, on_written=sink)
+    writer = _writer(target, task.target.side.table, task.policy, sink)
     result = TaskResult(task.target.segment)
     names = {f"#k{i}": n for i, n in enumerate(task.key_names)}  # keys only: less to read
     request = task.target.read_request()
     request["ProjectionExpression"] = ", ".join(names)
     request["ExpressionAttributeNames"] = request.get("ExpressionAttributeNames", {}) | names
-    stats = read.ReadStats()
+    stats = read.ReadStats(on_retry=sink.retried)
     pages = read.iter_pages(target, task.target.operation, request, stats, policy=task.policy)
     try:
         for page in pages:
@@ -186,7 +197,7 @@ def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
             keys = [{k: item[k] for k in task.key_names} for item in page]
             if task.keep_keys is not None:
                 keys = [k for k in keys if key_text(k, task.key_names) not in task.keep_keys]
-            elif task.keep_if_in is not None and keys:
+            if task.keep_if_in is not None and keys:  # deleted only if the source lacks it
                 present = batch_get(
                     task.keep_if_in.client(),
                     task.keep_if_in.table,
@@ -228,7 +239,7 @@ def digest_segment(task: SegmentTask, sink: ProgressSink) -> TaskResult:
     """Count the items of one segment/slice and sum their content hashes (order-free)."""
     client = task.side.client()
     result = TaskResult(task.segment)
-    stats = read.ReadStats()
+    stats = read.ReadStats(on_retry=sink.retried)
     for page in read.iter_pages(
         client, task.operation, task.read_request(), stats, policy=task.policy
     ):
@@ -243,7 +254,7 @@ def digest_segment(task: SegmentTask, sink: ProgressSink) -> TaskResult:
 def count_segment(task: SegmentTask, sink: ProgressSink) -> TaskResult:
     """Count the items of one segment/slice with Select COUNT (DescribeTable is hours stale)."""
     client = task.side.client()
-    stats = read.ReadStats()
+    stats = read.ReadStats(on_retry=sink.retried)
     request = task.read_request() | {"Select": "COUNT"}
     for _ in read.iter_pages(client, task.operation, request, stats, policy=task.policy):
         pass
@@ -265,7 +276,7 @@ def contains_segment(task: ContainsTask, sink: ProgressSink) -> TaskResult:
     """Count source items whose identical copy the target lacks (``failed``)."""
     source, target = task.source.side.client(), task.target.client()
     result = TaskResult(task.source.segment)
-    stats = read.ReadStats()
+    stats = read.ReadStats(on_retry=sink.retried)
     pages = read.iter_pages(
         source, task.source.operation, task.source.read_request(), stats, policy=task.policy
     )

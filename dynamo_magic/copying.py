@@ -76,6 +76,7 @@ class CopyResult:
     interrupted: bool = False
     settings_not_copied: list[str] = field(default_factory=list)  # created target lacks these
     error: str | None = None  # why the copy stopped early (one line), if it failed
+    deletes_skipped: str | None = None  # replace: why no target item was deleted (one line)
     cause: BaseException | None = field(default=None, compare=False)  # the exception itself
 
     @property
@@ -95,8 +96,7 @@ class CopyResult:
         self.scanned += task.read
         self.written += task.written
         self.deleted += task.deleted
-        self.retried += task.retried
-        self.failed += task.failed
+        self.failed += task.failed  # retried: what workers reported as they went (_Tally)
 
     def rows(self) -> list[tuple[str, Any]]:
         return [
@@ -116,6 +116,7 @@ class CopyResult:
             ("interrupted", self.interrupted),
             ("settings not copied", "; ".join(self.settings_not_copied)),
             ("error", self.error or ""),
+            ("deletes skipped", self.deletes_skipped or ""),
         ]
 
     def summary_line(self) -> str:
@@ -131,6 +132,8 @@ class CopyResult:
             line += f"; unwritten items saved to {self.failed_file}"
         if self.settings_not_copied:
             line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
+        if self.deletes_skipped:
+            line += f"; {self.deletes_skipped}"
         if self.error:
             line += f"; stopped by: {self.error}"
         return line
@@ -182,16 +185,19 @@ class Engine:
 
 
 class _Tally:
-    """Passes progress on and keeps, per phase, the counts the workers reported.
+    """Passes progress on and keeps, per phase, the counts the workers reported, and the
+    retries they reported (every phase: copy, delete, verify).
 
-    On Ctrl-C the segments still running never return their ``TaskResult``; the writes they
-    had confirmed were reported here, so an interrupted result still says what was done.
+    On Ctrl-C or a failure the segments still running (or the one that raised) never return
+    their ``TaskResult``; the writes they had confirmed and the retries they had made were
+    reported here as they happened, so such a result still says what was done.
     """
 
     def __init__(self, progress: Progress):
         self.progress = progress
         self.phase = ""
         self.done: dict[str, int] = {}
+        self.retries = 0  # requests retried (parallel.Retried messages)
 
     def start(self, phase: str, total: int | None) -> None:
         self.phase = phase
@@ -200,6 +206,9 @@ class _Tally:
     def advance(self, count: int) -> None:
         self.done[self.phase] = self.done.get(self.phase, 0) + count
         self.progress.advance(count)
+
+    def retried(self, count: int) -> None:
+        self.retries += count
 
     def close(self, complete: bool = True) -> None:
         self.progress.close(complete)
@@ -222,6 +231,7 @@ class _Tally:
     def _account(self, result: CopyResult) -> None:
         result.written = max(result.written, self.done.get("copy", 0))
         result.deleted = max(result.deleted, self.done.get("delete", 0))
+        result.retried = self.retries
 
 
 def _one_line(error: BaseException) -> str:
@@ -267,9 +277,12 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
             _prune(plan, engine, progress, result, str(failed_path), keep=None)
         keys = _copy(plan, engine, progress, result, str(failed_path))
         if request.mode == "replace" and not plan.target_empty:
-            _prune(plan, engine, progress, result, str(failed_path), keep=keys)
+            result.deletes_skipped = _deletes_unsafe(plan, result.scanned)
+            if result.deletes_skipped is None:
+                _prune(plan, engine, progress, result, str(failed_path), keep=keys)
         result.seconds = time.monotonic() - started
         result.verification = verify(plan, engine, progress, copied=result.scanned)
+        result.retried = progress.retries
         finished = True
     except KeyboardInterrupt:
         progress.interrupted(result)
@@ -326,6 +339,19 @@ def _copy(
     return frozenset(keys) if collect else None
 
 
+def _deletes_unsafe(plan: CopyPlan, copied: int) -> str | None:
+    """Why replace mode must not delete anything (``None``: it may): the plan's count is exact
+    and the copy read fewer source items, so its read came up short (a page lost on the way)
+    and what it did not see cannot be told from what the source lacks. Verification then
+    fails the copy; a run that reads the whole source deletes what it should."""
+    if not plan.source_items_exact or copied >= plan.source_items:
+        return None
+    return (
+        f"no target item deleted: the copy read {copied:,} of the {plan.source_items:,} "
+        "source items the plan counted (a read came up short), so none was known to be gone"
+    )
+
+
 def _prune(
     plan: CopyPlan,
     engine: Engine,
@@ -334,7 +360,11 @@ def _prune(
     failed_path: str,
     keep: frozenset[str] | None,
 ) -> None:
-    """Delete target items (of the slice): all (truncate) or those the source lacks (replace)."""
+    """Delete target items (of the slice): all (truncate) or those the source lacks (replace).
+
+    Replace deletes a key only after the source, asked with a consistent BatchGetItem, says
+    it lacks it; ``keep`` (the keys the copy wrote, for a slice) only spares those keys the
+    check. Keys the copy merely did not read are checked, never deleted on that ground."""
     replace = plan.request.mode == "replace"
     tasks = [
         PruneTask(
@@ -342,7 +372,7 @@ def _prune(
             key_names=plan.key_names,
             policy=engine.policy,
             failed_path=failed_path,
-            keep_if_in=plan.source if replace and keep is None else None,
+            keep_if_in=plan.source if replace else None,
             keep_keys=keep if replace else None,
         )
         for segment in _segments(plan.target, engine, plan.slice_request)
@@ -364,8 +394,7 @@ def _delete(
     for task_result in parallel.run(prune_segment, tasks, engine.workers, engine.backend, progress):
         read += task_result.read
         result.deleted += task_result.deleted
-        result.retried += task_result.retried
-        result.failed += task_result.failed
+        result.failed += task_result.failed  # retried: reported as made (_Tally)
     return read
 
 
@@ -461,6 +490,7 @@ def truncate(
             for segment in _segments(side, engine, None)
         ]
         result.scanned = _delete(tasks, schema.item_count, engine, progress, result)
+        result.retried = progress.retries
         finished = True
     except KeyboardInterrupt:
         progress.interrupted(result)

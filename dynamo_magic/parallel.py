@@ -1,8 +1,10 @@
 """Run picklable tasks on a joblib backend, with progress reported back from the workers.
 
 Workers (processes with the default ``loky`` backend, threads with ``threading``, or a Dask
-cluster through joblib's ``dask`` backend) get a ``ProgressSink`` they call with counts; a
-thread in the caller drains it into a ``Progress`` callback. Ctrl-C in the caller stops the
+cluster through joblib's ``dask`` backend) get a ``ProgressSink`` that sends small typed
+messages (``Advanced``: items done, ``Retried``: requests retried) as things happen; a thread
+in the caller drains them into a ``Progress`` callback. What a worker reported stays counted
+even when its task then fails and never returns its result. Ctrl-C in the caller stops the
 workers (joblib terminates loky's processes) and re-raises ``KeyboardInterrupt``.
 
 Within one operation (``workers_released``: a copy's copy, delete and verify phases) loky's
@@ -22,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from multiprocessing.managers import SyncManager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -63,17 +66,44 @@ class NoProgress:
         pass
 
 
+@dataclass(frozen=True)
+class Advanced:
+    """Message from a worker: ``count`` more items done (read, written or deleted)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Retried:
+    """Message from a worker: ``count`` more requests retried (pages read again, write
+    requests sent again), reported when the retry is made, not when the task ends."""
+
+    count: int
+
+
+Message = Advanced | Retried
+
+
 class ProgressSink:
-    """The picklable end workers hold: ``sink(count)`` reports progress, ``sink.stopped()``
-    says the caller was interrupted (threads cannot be killed: they stop between pages)."""
+    """The picklable end workers hold: ``sink(count)`` reports progress, ``sink.retried(n)``
+    reports retries, ``sink.stopped()`` says the caller was interrupted (threads cannot be
+    killed: they stop between pages)."""
 
     def __init__(self, channel: Any, stop: Any = None):
         self.channel = channel
         self.stop = stop
 
     def __call__(self, count: int) -> None:
-        if self.channel is not None and count:
-            self.channel.put(count)
+        if count:
+            self.send(Advanced(count))
+
+    def retried(self, count: int = 1) -> None:
+        if count:
+            self.send(Retried(count))
+
+    def send(self, message: Message) -> None:
+        if self.channel is not None:
+            self.channel.put(message)
 
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -138,10 +168,21 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def deliver(progress: Progress, message: Message) -> None:
+    """Hand one worker message to ``progress``: items done to ``advance``; retries to its
+    ``retried(count)`` if it has one (``copying._Tally`` keeps them; a bar is not told)."""
+    if isinstance(message, Retried):
+        keeper = getattr(progress, "retried", None)
+        if keeper is not None:
+            keeper(message.count)
+    else:
+        progress.advance(message.count)
+
+
 def _drain(channel: Any, progress: Progress, done: threading.Event) -> None:
     while not done.is_set():
         try:
-            progress.advance(channel.get(timeout=0.1))
+            deliver(progress, channel.get(timeout=0.1))
         except queue.Empty:
             continue
         except (EOFError, OSError, BrokenPipeError):  # the manager went away
@@ -151,7 +192,7 @@ def _drain(channel: Any, progress: Progress, done: threading.Event) -> None:
 def _drain_now(channel: Any, progress: Progress) -> None:
     try:
         while True:
-            progress.advance(channel.get_nowait())
+            deliver(progress, channel.get_nowait())
     except (queue.Empty, EOFError, OSError, BrokenPipeError):
         return
 

@@ -38,6 +38,8 @@ class ReadStats:
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
     retried: int = 0  # pages asked for again after throttling or a lost connection (``retry``)
+    # told of each retry as it is made (a copy's worker reports it at once: ``ProgressSink``)
+    on_retry: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
 
     def add_page(self, page: dict[str, Any], returned: int, dropped: int = 0) -> None:
         """Count one page of which ``returned`` items (or counted items, for Select COUNT) are
@@ -51,6 +53,8 @@ class ReadStats:
 
     def count_retry(self) -> None:
         self.retried += 1
+        if self.on_retry is not None:
+            self.on_retry(1)
 
     def merge(self, other: ReadStats) -> None:
         self.count += other.count

@@ -67,11 +67,13 @@ class BatchWriter:
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         on_written: Callable[[int], None] | None = None,
+        on_retried: Callable[[int], None] | None = None,
     ):
         self.client, self.table = client, table
         self.policy = policy or retry.current_policy()
         self.sleep = sleep or (lambda seconds: retry.sleep(seconds))
         self.on_written = on_written
+        self.on_retried = on_retried  # told of requests sent again, as they are
         self.stats = WriteStats()
 
     def write(self, requests: list[WriteRequest]) -> None:
@@ -109,6 +111,8 @@ class BatchWriter:
             self.sleep(self.policy.delay(attempt))
             attempt += 1
             self.stats.retried += len(unprocessed)
+            if self.on_retried:
+                self.on_retried(len(unprocessed))
             pending = unprocessed
 
     def _isolate(self, refused: list[WriteRequest]) -> None:

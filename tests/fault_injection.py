@@ -10,7 +10,10 @@
   retries them;
 - failing reads (or any operation), ``FailSends``: ``before-send`` answers N consecutive
   attempts (or all, after the first few) with a throttling response, or raises the
-  connection errors botocore's HTTP layer raises when a server is gone or hangs up.
+  connection errors botocore's HTTP layer raises when a server is gone or hangs up;
+- short reads, ``DropItems``: ``before-parse`` removes items from Scan/Query responses, so a
+  read silently returns fewer items than the table holds (a proxy or a bug losing a page's
+  tail), while ``Select COUNT`` still counts them all.
 
 Working on bodies, not parameters, it sees exactly what is sent, whichever way the client
 builds its requests.
@@ -162,3 +165,45 @@ class FailSends:
         return error_response(
             request.url, "ProvisionedThroughputExceededException", "injected throttling"
         )
+
+
+class DropItems:
+    """Make reads of one operation (``Scan`` or ``Query``) come up short, silently: the last
+    items of the first matching responses are removed from the response body (and ``Count``
+    lowered to match) until ``count`` items were dropped; ``LastEvaluatedKey`` is left alone,
+    so the read goes on as if nothing was missing. ``dropped`` holds the items removed.
+
+    ``when`` picks the requests (by their JSON body); the default spares the planner's small
+    reads (``Limit``) and ``Select COUNT``, as a proxy dropping items would spare counts.
+    """
+
+    def __init__(self, operation: str, count: int, when: Any = None):
+        self.operation, self.count = operation, count
+        self.when = when or (lambda body: "Limit" not in body and body.get("Select") != "COUNT")
+        self.lock = threading.Lock()
+        self.pending = threading.local()  # this thread's request matched: drop from its answer
+        self.dropped: list[dict[str, Any]] = []
+
+    def install(self, client: Any) -> DropItems:
+        events = client.meta.events
+        events.register(f"before-send.dynamodb.{self.operation}", self._on_send)
+        events.register_first(f"before-parse.dynamodb.{self.operation}", self._on_response)
+        return self
+
+    def _on_send(self, request: Any, **_: Any) -> None:
+        self.pending.match = bool(self.when(json.loads(request.body or b"{}")))
+
+    def _on_response(self, response_dict: dict[str, Any], **_: Any) -> None:
+        match, self.pending.match = getattr(self.pending, "match", False), False
+        if not match or response_dict.get("status_code") != 200:
+            return
+        body = json.loads(response_dict["body"])
+        items = body.get("Items", [])
+        with self.lock:
+            take = min(self.count - len(self.dropped), len(items))
+            if take <= 0:
+                return
+            self.dropped.extend(items[len(items) - take :])
+        body["Items"] = items[: len(items) - take]
+        body["Count"] = len(body["Items"])
+        response_dict["body"] = json.dumps(body).encode()

@@ -24,7 +24,7 @@ from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema
 
 from conftest import client_for, reset_caches, subprocess_env, write_profiles
-from fault_injection import error_response
+from fault_injection import DropItems, error_response
 from tables import create_events, create_orders, events_items, orders_items, put_all, scan_all
 
 A, B = "acct-a", "acct-b"
@@ -212,6 +212,76 @@ def test_a_copy_that_reads_short_fails_verification(servers, monkeypatch, per_de
     if not exact:  # the source was counted again, in the same run as the target
         verify_phases = [c for c in progress.calls if c[0] == "start" and "verify" in c[1][0]]
         assert verify_phases == [("start", ("verify acct-a and acct-b", None))]
+
+
+# -- 2b. replace never deletes a target item the source has, even after a short read ----------
+def event_keys(items: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(i["device"]["N"], i["seq"]["N"]) for i in items}
+
+
+@pytest.mark.parametrize("sliced", [True, False], ids=["slice", "whole-table"])
+@pytest.mark.parametrize("defence", ["both", "source-check-only"])
+def test_replace_after_a_short_read_deletes_nothing_the_source_has(
+    servers, monkeypatch, sliced, defence
+):
+    """The source's reads silently lose 3 items (a proxy dropping a page's tail); the target
+    already holds every source item and a few the source lacks. Replace mode must not delete
+    the 3 items it did not read. With both defences nothing is deleted at all (the plan's
+    count is exact and the copy read fewer); with only the source check (BatchGetItem) the
+    items the source lacks go and the unread ones stay. Either way: CopyFailed, MISMATCH."""
+    source, target = client_for(A), client_for(B)
+    create_events(source)
+    create_events(target)
+    items = events_items(devices=4, per_device=20)
+    put_all(source, "events", items)
+    extras = [
+        {"device": {"N": str(d)}, "seq": {"N": str(100 + s)}, "value": {"N": "0"}}
+        for d in (1, 2)
+        for s in range(4)
+    ]
+    put_all(target, "events", items + extras)
+    in_scope = [i for i in items if not sliced or i["device"]["N"] == "1"]
+    extras_in_scope = [i for i in extras if not sliced or i["device"]["N"] == "1"]
+    drops = DropItems("Query" if sliced else "Scan", 3).install(
+        environments.client(environments.resolve(A))
+    )
+    if defence == "source-check-only":
+        monkeypatch.setattr(copying, "_deletes_unsafe", lambda plan, copied: None)
+    options: dict[str, Any] = {"pk": 1} if sliced else {"segments": 4}
+
+    with pytest.raises(CopyFailed) as failure:
+        api.copy("events", source=A, target=B, backend="threading", yes=True, **options)
+
+    result = failure.value.result
+    assert len(drops.dropped) == 3 and result.scanned == len(in_scope) - 3  # really read short
+    left = event_keys(scan_all(target, "events"))
+    assert event_keys(items) <= left  # no item the source has was deleted
+    assert event_keys(drops.dropped) <= left
+    assert result.verification.ok is False and "MISMATCH" in str(result.verification)
+    assert result.verification.source_count == len(in_scope)
+    if defence == "both":
+        assert result.deleted == 0 and event_keys(extras) <= left
+        assert result.deletes_skipped and "no target item deleted" in str(failure.value)
+        assert f"read {len(in_scope) - 3:,} of the {len(in_scope):,}" in result.deletes_skipped
+    else:
+        assert result.deleted == len(extras_in_scope)
+        assert not event_keys(extras_in_scope) & left and result.deletes_skipped is None
+
+
+def test_replace_after_a_full_read_deletes_what_the_source_lacks(servers):
+    """The other side of the rule: a copy that read everything still prunes the target."""
+    source, target = client_for(A), client_for(B)
+    create_events(source)
+    create_events(target)
+    items = events_items(devices=4, per_device=20)
+    put_all(source, "events", items)
+    extra = {"device": {"N": "1"}, "seq": {"N": "999"}, "value": {"N": "0"}}
+    put_all(target, "events", [*items, extra])
+
+    result = api.copy("events", source=A, target=B, backend="threading", pk=1, yes=True)
+
+    assert result.ok and result.deleted == 1 and result.deletes_skipped is None
+    assert event_keys(scan_all(target, "events")) == event_keys(items)
 
 
 # -- 3. estimates when DescribeTable's count lags -------------------------------------------------

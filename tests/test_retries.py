@@ -99,7 +99,10 @@ def test_reads_throttled_for_good_end_as_copy_failed_with_the_result(events):
     assert result.written == len(written) and result.failed == 0 and not result.ok
     assert result.verification.ok is None  # not verified: the copy did not finish
     assert faults.failed == HTTP_ATTEMPTS * (MAX_RETRIES + 1)  # both layers, then gave up
+    # the failing task never returned its counts: its retries were reported as they were made
+    assert result.retried == faults.failed // HTTP_ATTEMPTS - 1 == MAX_RETRIES
     message = str(failure.value)
+    assert f"0 failed, {MAX_RETRIES} retried" in message
     assert "\n" not in message and message.startswith("copy FAILED:")
     assert "ProvisionedThroughputExceededException" in message
     assert f"after {MAX_RETRIES} retries" in message and "run it again" in message
@@ -143,12 +146,14 @@ def test_target_lost_mid_copy_stops_and_saves_the_unwritten_batch(events, tmp_pa
         & target_keys()
     )
     assert faults.failed == HTTP_ATTEMPTS * (MAX_RETRIES + 1)
+    # every retry re-sent the whole batch of 25 requests (the writer counts requests)
+    assert result.retried == (faults.failed // HTTP_ATTEMPTS - 1) * 25 == MAX_RETRIES * 25
     assert result.failed_file in str(failure.value)
 
 
 def test_truncate_that_fails_says_what_it_deleted(events):
     set_settings(get_settings().replace(workers=1, segments=4))
-    faults_on(A, FailSends("Scan", times=None, after=2))
+    faults = faults_on(A, FailSends("Scan", times=None, after=2))
 
     with pytest.raises(CopyFailed) as failure:
         api.truncate("events", env=A, yes=True, backup=False)
@@ -157,6 +162,7 @@ def test_truncate_that_fails_says_what_it_deleted(events):
     left = len(scan_all(client_for(A), "events"))
     assert 0 < result.deleted == 200 - left < 200
     assert "ProvisionedThroughputExceededException" in result.error
+    assert result.retried == faults.failed // HTTP_ATTEMPTS - 1 == MAX_RETRIES
 
 
 def test_cli_prints_the_summary_and_the_error_and_exits_1(events, capsys):
@@ -334,3 +340,5 @@ def test_source_server_killed_mid_copy_with_worker_processes(servers, isolated_a
     result = failure.result
     assert 0 < result.written == len(target_keys()) < 2000
     assert result.error and "\n" not in str(failure)
+    # the failing workers' retries (max_retries=1 each) reached the caller before they raised
+    assert result.retried >= 1 and f"{result.retried:,} retried" in str(failure)
