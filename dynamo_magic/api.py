@@ -38,7 +38,7 @@ from .parallel import Progress
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .read import PageCallback, ReadResult
 from .schema import TableSchema
-from .settings import NUMBER_POLICIES, get_settings, reload_settings
+from .settings import NUMBER_POLICIES, check_counts, get_settings, reload_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,6 +103,7 @@ def fetch(
     numbers = _number_policy(numbers)
     if limit is not None and limit < 1:
         raise InvalidQuery("--limit must be a positive number of items")
+    check_counts(segments=settings.segments if segments is None else segments)
     if scan and pk is not None:
         raise InvalidQuery("--scan reads the whole table; drop the partition key or --scan")
     if pk is None and (sk is not None or sk2 is not None):
@@ -148,7 +149,7 @@ def fetch(
     if pk is not None:
         items, stats = read.read_all(client, "query", request, limit, on_page)
     elif scan:
-        n = segments or settings.segments or DEFAULT_SCAN_SEGMENTS
+        n = segments or settings.segments or DEFAULT_SCAN_SEGMENTS  # checked above
         items, stats = read.parallel_scan(client, request, n, limit, on_page)
     else:
         items, stats = read.read_all(client, "scan", request, limit, on_page)
@@ -389,8 +390,15 @@ def copy(
 
     Returns the plan with ``dry_run=True``; otherwise the result, raising ``CopyFailed``
     (with ``.result``) when items stayed unwritten, verification failed or it was interrupted.
-    Worker processes the copy started are gone when it returns or raises.
+    Worker processes the copy started are gone when it returns or raises. ``workers`` (at
+    least 1) and ``segments`` (1 to 1,000,000, DynamoDB's TotalSegments limit) are checked
+    before anything is read.
     """
+    settings = get_settings()
+    check_counts(
+        workers=settings.workers if workers is None else workers,
+        segments=settings.segments if segments is None else segments,
+    )
     with parallel.workers_released():  # phases share warm workers; none outlive the call
         warming = None
         if not dry_run and options.get("pk") is None:  # a slice is one task: no worker pool
@@ -470,6 +478,8 @@ def truncate(
 
     Returns the result (``ok`` False when items stayed undeleted or it was interrupted);
     raises ``CopyFailed`` (with ``.result``: what was deleted) when an error stopped it."""
+    settings = get_settings()
+    check_counts(settings.workers, settings.segments)  # a Settings given whole is not checked
     resolved, client = _connect(env)
     schema = read.describe_table(client, table, resolved.describe())
     if not yes:
@@ -477,7 +487,7 @@ def truncate(
             f"truncate deletes every item of '{table}' in {resolved.describe()}: "
             "confirm with --yes (yes=True)"
         )
-    engine = copying.Engine.from_settings(get_settings(), schema.item_count)
+    engine = copying.Engine.from_settings(settings, schema.item_count)
     with parallel.workers_released():
         result = copying.truncate(
             copy_tasks.Side(resolved, table), schema, engine, backup, progress

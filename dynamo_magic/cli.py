@@ -29,6 +29,7 @@ from .options import (
     query_kwargs,
 )
 from .progress_bars import TqdmProgress
+from .settings import get_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -190,8 +191,14 @@ def _partiql(args: argparse.Namespace) -> None:
     _print_items(result, result.to_frame(), args.format)
 
 
+def _bars() -> TqdmProgress:
+    """Progress bars on stderr, unless the config file says ``progress = false``."""
+    return TqdmProgress(enabled=get_settings().progress)
+
+
 def _copy(args: argparse.Namespace) -> None:
-    progress = None if args.no_progress or args.dry_run else TqdmProgress()
+    # --no-progress > the config file's progress setting > bars
+    progress = None if args.no_progress or args.dry_run else _bars()
     outcome = api.copy(args.table, progress=progress, **copy_kwargs(args))
     print(outcome if isinstance(outcome, CopyPlan) else outcome.summary_line())
 
@@ -204,7 +211,7 @@ def _restore(args: argparse.Namespace) -> None:
         into=args.into,
         in_place=args.in_place,
         yes=args.yes,
-        progress=TqdmProgress(),
+        progress=_bars(),
     )
     if args.into:
         print(f"restored into new table '{args.into}'")
@@ -218,7 +225,7 @@ def _backups(args: argparse.Namespace) -> None:
 
 def _truncate(args: argparse.Namespace) -> None:
     result = api.truncate(
-        args.table, env=args.env, yes=args.yes, backup=not args.no_backup, progress=TqdmProgress()
+        args.table, env=args.env, yes=args.yes, backup=not args.no_backup, progress=_bars()
     )
     print(result.summary_line())
     if not result.ok:

@@ -24,13 +24,14 @@ import botocore.session
 
 from . import wire
 from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
-from .settings import Settings, get_settings
+from .settings import Settings, check_endpoint_url, get_settings
 from .watch import Watch
 
 PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
 CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
 READ_TIMEOUT = 60  # seconds
 HTTP_ATTEMPTS = 4  # botocore's own attempts per call (standard mode)
+MAX_POOL_CONNECTIONS = 32  # HTTP connections per client: more threads on one client would wait
 # The variables naming the profile when none is given, in botocore's order of precedence
 # (botocore.configprovider: AWS_DEFAULT_PROFILE, then AWS_PROFILE).
 PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
@@ -45,6 +46,12 @@ class Environment:
     region: str
     endpoint_url: str | None
     protected: bool
+    # The profile came from AWS_PROFILE/AWS_DEFAULT_PROFILE, not from a name given or configured:
+    # its session is built as ``boto3.Session()`` builds it (no explicit profile), so that
+    # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY still count (botocore drops its environment
+    # credential provider only for a profile passed explicitly: credentials.py,
+    # create_credential_resolver). The name still labels and protects the environment.
+    profile_from_variable: bool = False
 
     @property
     def label(self) -> str:
@@ -91,8 +98,9 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
     that ``AWS_PROFILE``/``AWS_DEFAULT_PROFILE`` names, else the default profile).
 
     A profile named by a variable is treated as if named: its name labels the environment and
-    decides its protection. Raises ``EnvironmentNotFound`` for an unknown name and
-    ``UsageProblem`` without a region.
+    decides its protection; its credentials are found as boto3 finds them (see
+    ``Environment.profile_from_variable``). Raises ``EnvironmentNotFound`` for an unknown name,
+    ``UsageProblem`` without a region or with an endpoint_url that is not a URL.
     """
     _follow_changes()
     settings = settings or get_settings()
@@ -114,40 +122,65 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
                 f"that name (known: {', '.join(known) or 'none'}); add it to ~/.aws/config"
             )
         profile = None  # a configured environment without a profile uses the default chain
+    from_variable = bool(via) and profile == name
+    where = f"environment '{name or 'default'}'{via}"
     try:
-        session = _session(profile, os.getpid())
+        session = _session(None if from_variable else profile, os.getpid())
     except bx.BotoCoreError as exc:
-        raise translate(exc, f"environment '{name}'") from exc
+        raise translate(exc, where) from exc
     region = (configured.region if configured else None) or session.region_name
     if not region:
         raise UsageProblem(
             f"environment '{name or 'default'}' has no region: add region = ... to its profile "
             "in ~/.aws/config or set AWS_DEFAULT_REGION"
         )
-    endpoint = (configured.endpoint_url if configured else None) or _profile_endpoint(
-        session, region
-    )
+    if configured and configured.endpoint_url:
+        endpoint: str | None = configured.endpoint_url
+        check_endpoint_url(endpoint, f"{where} (config file)")
+    else:
+        endpoint = _profile_endpoint(session, region, where)
     protected = bool(name and PROTECTED_MARKER in name.lower())
     if configured and configured.protected is not None:
         protected = configured.protected
-    return Environment(name, profile, region, endpoint, protected)
+    return Environment(name, profile, region, endpoint, protected, from_variable)
 
 
-def _profile_endpoint(session: boto3.Session, region: str) -> str | None:
-    """The endpoint_url boto3 would use for DynamoDB (profile, service section or env var)."""
-    if not _has_custom_endpoint(session):
+def _profile_endpoint(session: boto3.Session, region: str, where: str) -> str | None:
+    """The endpoint_url boto3 would use for DynamoDB (variable, profile or services section),
+    checked: one that is not a URL is a ``UsageProblem`` naming where it was set."""
+    setting = _endpoint_setting(session)
+    if setting is None:
         return None
-    return session.client("dynamodb", region_name=region).meta.endpoint_url
+    source, url = setting
+    check_endpoint_url(url, f"{where} ({source})")
+    try:
+        return session.client("dynamodb", region_name=region).meta.endpoint_url
+    except ValueError as exc:  # botocore's own check ("Invalid endpoint: ...")
+        raise UsageProblem(
+            f"{where} ({source}): endpoint_url {url!r} is refused by botocore ({exc}); "
+            "write it as http(s)://host[:port]"
+        ) from exc
+    except bx.BotoCoreError as exc:  # a services section that is missing, say
+        raise translate(exc, where) from exc
 
 
-def _has_custom_endpoint(session: boto3.Session) -> bool:
-    config = session._session.get_scoped_config()  # the profile's section, as botocore reads it
-    return bool(
-        config.get("endpoint_url")
-        or (config.get("dynamodb") or {}).get("endpoint_url")
-        or os.environ.get("AWS_ENDPOINT_URL")
-        or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+def _endpoint_setting(session: boto3.Session) -> tuple[str, str] | None:
+    """``(where it is set, value)`` of the endpoint_url botocore uses for DynamoDB, in
+    botocore's order (configprovider.ConfiguredEndpointProvider): AWS_ENDPOINT_URL_DYNAMODB,
+    AWS_ENDPOINT_URL, the profile's services section, the profile's endpoint_url."""
+    core = session._session
+    if core.get_config_variable("ignore_configured_endpoint_urls"):
+        return None
+    config = core.get_scoped_config()  # the profile's section, as botocore reads it
+    services = core.full_config.get("services", {}).get(config.get("services") or "", {})
+    candidates = (
+        ("AWS_ENDPOINT_URL_DYNAMODB", os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")),
+        ("AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL")),
+        ("the profile's services section", (services.get("dynamodb") or {}).get("endpoint_url")),
+        ("the profile", config.get("endpoint_url")),
+        ("the profile's dynamodb section", (config.get("dynamodb") or {}).get("endpoint_url")),
     )
+    return next(((source, url) for source, url in candidates if url), None)
 
 
 @functools.lru_cache(maxsize=64)
@@ -172,10 +205,22 @@ def _data_loader(data_path: str | None, pid: int) -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(data_path)
 
 
+def _session_profile(env: Environment) -> str | None:
+    """The profile to pass to botocore for ``env``: ``None`` for a profile that AWS_PROFILE/
+    AWS_DEFAULT_PROFILE names (botocore then reads the variable itself and keeps the
+    AWS_ACCESS_KEY_ID/... credentials, as ``boto3.Session()`` does). A copy worker inherits
+    the variables; should they name another profile there, the profile is passed explicitly."""
+    if env.profile_from_variable:
+        named = _profile_from_variables()
+        if named and named[1] == env.profile:
+            return None
+    return env.profile
+
+
 def session(env: Environment) -> boto3.Session:
     """The boto3 session of ``env`` in this process (cached while the AWS files are unchanged)."""
     _follow_changes()
-    return _session(env.profile, os.getpid())
+    return _session(_session_profile(env), os.getpid())
 
 
 def client_config(**retries: Any) -> botocore.config.Config:
@@ -183,25 +228,45 @@ def client_config(**retries: Any) -> botocore.config.Config:
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         retries=retries or {"mode": "standard", "total_max_attempts": HTTP_ATTEMPTS},
-        max_pool_connections=32,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
 
 
 @functools.lru_cache(maxsize=64)
 def _client(env: Environment, service: str, pid: int, attempts: int) -> Any:
-    sess = _session(env.profile, pid)
+    profile = _session_profile(env)
+    sess = _session(profile, pid)
     if sess.get_credentials() is None:
-        raise CredentialsMissing(
-            f"no AWS credentials for {env.describe()}: configure the profile "
-            "(aws configure --profile NAME) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        raise CredentialsMissing(_no_credentials(env, explicit=profile is not None))
+    if env.endpoint_url:
+        check_endpoint_url(env.endpoint_url, env.describe())
+    try:
+        made = sess.client(
+            service,
+            region_name=env.region,
+            endpoint_url=env.endpoint_url,
+            config=client_config(mode="standard", total_max_attempts=attempts),
         )
-    made = sess.client(
-        service,
-        region_name=env.region,
-        endpoint_url=env.endpoint_url,
-        config=client_config(mode="standard", total_max_attempts=attempts),
-    )
+    except ValueError as exc:  # botocore refuses an endpoint or region it cannot use
+        raise UsageProblem(
+            f"{env.describe()}: cannot make a {service} client ({exc}); check its endpoint_url "
+            "(http(s)://host[:port]) and region"
+        ) from exc
     return wire.install(made) if service == "dynamodb" else made
+
+
+def _no_credentials(env: Environment, explicit: bool) -> str:
+    """What to do when ``env`` has no credentials. For a profile passed to botocore explicitly,
+    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not consulted, so only the profile can help."""
+    start = f"no AWS credentials for {env.describe()}"
+    if explicit:
+        return (
+            f"{start}: add them to profile '{env.profile}' (aws configure --profile "
+            f"{env.profile}); AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not used for a "
+            "profile named explicitly"
+        )
+    configure = f"aws configure --profile {env.profile}" if env.profile else "aws configure"
+    return f"{start}: configure them ({configure}) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
 
 
 def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATTEMPTS) -> Any:

@@ -16,6 +16,7 @@ import botocore.exceptions as bx
 
 from . import lazy
 from .codec import Item, decode_binaries, items_to_frame
+from .environments import MAX_POOL_CONNECTIONS
 from .errors import TableNotFound
 from .retry import RetryPolicy, current_policy, retrying
 from .schema import TableSchema
@@ -241,6 +242,12 @@ def read_all(
     return items, stats
 
 
+# Threads of one parallel scan at most: its client has MAX_POOL_CONNECTIONS HTTP connections, so
+# more threads would only wait for one (and a thread per segment for 1,000,000 segments would
+# exhaust memory). Every segment is still scanned: the threads take segments in turn.
+MAX_SCAN_THREADS = MAX_POOL_CONNECTIONS
+
+
 def parallel_scan(
     client: Any,
     request: dict[str, Any],
@@ -249,8 +256,10 @@ def parallel_scan(
     on_page: PageCallback | None = None,
     policy: RetryPolicy | None = None,
 ) -> tuple[list[Item], ReadStats]:
-    """Scan ``segments`` segments in threads (the client is thread-safe); stop at ``limit``
-    items (or, for a ``Select: COUNT`` request, at ``limit`` counted items).
+    """Scan ``segments`` segments (DynamoDB's TotalSegments) in at most ``MAX_SCAN_THREADS``
+    threads (the client is thread-safe), each taking the next unscanned segment until none is
+    left; stop at ``limit`` items (or, for a ``Select: COUNT`` request, at ``limit`` counted
+    items). Items come in segment order.
 
     Items the segments read past the limit are dropped; without a filter they are not counted
     as evaluated either (see ``iter_pages``)."""
@@ -258,9 +267,10 @@ def parallel_scan(
         return read_all(client, "scan", request, limit, on_page, policy)
     stop = threading.Event()
     lock = threading.Lock()
-    results: list[list[Item]] = [[] for _ in range(segments)]
+    results: dict[int, list[Item]] = {}  # only segments that had items: 1,000,000 may be asked
     total = ReadStats()
     read_so_far = 0
+    next_segment = iter(range(segments))
 
     def scan_segment(segment: int) -> None:
         nonlocal read_so_far
@@ -268,7 +278,8 @@ def parallel_scan(
         seg_request = dict(request, Segment=segment, TotalSegments=segments)
         counted = 0
         for page in iter_pages(client, "scan", seg_request, stats, limit, stop, policy):
-            results[segment].extend(page)
+            if page:
+                results.setdefault(segment, []).extend(page)
             if on_page:
                 on_page(len(page))
             with lock:
@@ -279,10 +290,23 @@ def parallel_scan(
         with lock:
             total.merge(stats)
 
-    with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="dynamo-scan") as pool:
-        for future in [pool.submit(scan_segment, s) for s in range(segments)]:
+    def scan_segments() -> None:
+        while not stop.is_set():
+            with lock:
+                segment = next(next_segment, None)
+            if segment is None:
+                return
+            try:
+                scan_segment(segment)
+            except BaseException:
+                stop.set()  # the others take no new segment: the scan fails as a whole
+                raise
+
+    threads = min(segments, MAX_SCAN_THREADS)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dynamo-scan") as pool:
+        for future in [pool.submit(scan_segments) for _ in range(threads)]:
             future.result()
-    items = [item for part in results for item in part]
+    items = [item for segment in sorted(results) for item in results[segment]]
     if limit is not None and total.count > limit:
         total.truncated = True
         if "FilterExpression" not in request:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +31,9 @@ NumberPolicy = Literal["auto", "decimal", "float"]
 NUMBER_POLICIES: tuple[str, ...] = ("auto", "decimal", "float")
 VERIFY_MODES: tuple[str, ...] = ("count", "full", "none")
 CONFIG_ENV_VAR = "DYNAMO_MAGIC_CONFIG"
+# DynamoDB's documented bound on a parallel Scan's TotalSegments (API reference, Scan).
+MAX_SEGMENTS = 1_000_000
+ENDPOINT_SCHEMES = ("http", "https")  # what botocore can send requests to
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,50 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def check_counts(workers: int | None = None, segments: int | None = None, where: str = "") -> None:
+    """Refuse a worker or segment count no copy or scan can use (``None``: not given).
+
+    ``segments`` is DynamoDB's TotalSegments: 1 to ``MAX_SEGMENTS``; ``workers`` at least 1.
+    Checked before anything is read or written; ``where`` prefixes the message (a config file).
+    """
+    prefix = f"{where}: " if where else ""
+    if workers is not None and (isinstance(workers, bool) or workers < 1):
+        raise UsageProblem(f"{prefix}workers must be at least 1, not {workers}")
+    if segments is not None and (isinstance(segments, bool) or not 1 <= segments <= MAX_SEGMENTS):
+        raise UsageProblem(
+            f"{prefix}segments must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
+            f"parallel scan's TotalSegments), not {segments}"
+        )
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an ``endpoint_url`` (``None`` when it can).
+
+    botocore wants an absolute URL with a host (``ValueError: Invalid endpoint`` otherwise) and
+    can only speak http(s) to it; a port must be a number from 0 to 65535.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not 0..65535
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ENDPOINT_SCHEMES
+        or not parts.hostname
+        or any(c.isspace() for c in url)
+    ):
+        return f"endpoint_url {url!r} is not a URL; write it as http(s)://host[:port]"
+    return None
+
+
+def check_endpoint_url(url: str, where: str) -> None:
+    """Raise ``UsageProblem`` (one line, prefixed by ``where``) for an unusable endpoint_url."""
+    problem = endpoint_problem(url)
+    if problem:
+        raise UsageProblem(f"{where}: {problem}")
 
 
 def config_path() -> Path:
@@ -96,6 +144,7 @@ def load_settings(path: Path | None = None) -> Settings:
             raise UsageProblem(
                 f"config file {path}: {name} = {data[name]!r}; use one of {', '.join(choices)}"
             )
+    check_counts(data.get("workers"), data.get("segments"), f"config file {path}")
     return Settings(environments=envs, **data)
 
 
@@ -139,6 +188,8 @@ def _environment(path: Path, name: str, spec: Any) -> EnvironmentConfig:
         )
     for key, value in spec.items():
         _check_value(path, f"environments.{name}.{key}", value, _ENVIRONMENT_TYPES[key])
+    if "endpoint_url" in spec:
+        check_endpoint_url(spec["endpoint_url"], f"config file {path}: environment '{name}'")
     return EnvironmentConfig(**spec)
 
 

@@ -16,6 +16,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -381,6 +382,148 @@ def test_more_bad_input(in_process):
     for name, (argv, message) in (BAD_INPUT | MORE_BAD_INPUT).items():
         assert_one_error_line(name, in_process("query", "-e", "dev", *argv), message)
     assert_one_error_line("no command", in_process(), "required")
+
+
+def server_client(profiles: dict[str, str]) -> object:
+    """A plain boto3 client of server A (the test's own view)."""
+    config = Path(profiles["AWS_CONFIG_FILE"]).read_text()
+    url = re.search(r"endpoint_url = (\S+)", config).group(1)
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+COPY_DEV = ["copy", "-t", "orders", "-src", "dev", "-tgt", "dev", "--yes", "--no-backup"]
+COUNT_REFUSALS = {  # name: (arguments, part of the message)
+    "query segments 0": (["--segments", "0"], "segments must be from 1 to 1,000,000"),
+    "query segments -2": (["--segments", "-2"], "segments must be from 1 to 1,000,000"),
+    "query segments 2000000": (["--segments", "2000000"], "(DynamoDB's limit on a parallel"),
+    "copy workers 0": ([*COPY_DEV, "--workers", "0"], "workers must be at least 1, not 0"),
+    "copy segments 0": ([*COPY_DEV, "--segments", "0"], "segments must be from 1 to"),
+    "copy segments -1": ([*COPY_DEV, "--segments", "-1"], "TotalSegments), not -1"),
+    "copy segments 2000000": ([*COPY_DEV, "--segments", "2000000"], "not 2000000"),
+}
+
+
+def test_worker_and_segment_counts_are_refused_at_once(profiles):
+    """2,000,000 segments once ran for minutes on a thread per segment: now refused, as are
+    counts below 1, before anything is read or written."""
+    started = time.monotonic()
+    runs = dynamo_many(
+        profiles,
+        {
+            name: (
+                [*argv, "--target-table", f"never-{i}"]
+                if argv[0] == "copy"
+                else ["query", "-e", "dev", "-t", "orders", "--scan", "--count", *argv]
+            )
+            for i, (name, (argv, _)) in enumerate(COUNT_REFUSALS.items())
+        },
+    )
+    assert time.monotonic() - started < TIMEOUT
+    for name, (_, message) in COUNT_REFUSALS.items():
+        assert_one_error_line(name, runs[name], message)
+    assert not [t for t in server_client(profiles).list_tables()["TableNames"] if "never" in t]
+
+
+def test_malformed_endpoints_are_one_error_line_and_exit_2(profiles, tmp_path):
+    url = re.search(r"endpoint_url = (\S+)", Path(profiles["AWS_CONFIG_FILE"]).read_text())[1]
+    aws = write_profiles(tmp_path, {"default": url, "dev": url, "bad": "not a url"})
+    toml = tmp_path / "bad-endpoint.toml"
+    toml.write_text('[environments.x]\nendpoint_url = "127.0.0.1:5701"\n')
+    query = ["query", "-t", "orders", "c1", "--count"]
+    cases = {  # name: (variables, arguments, part of the message)
+        "profile": ({}, [*query, "-e", "bad"], "environment 'bad' (the profile): endpoint_url 'n"),
+        "AWS_ENDPOINT_URL": (
+            {"AWS_ENDPOINT_URL": "127.0.0.1:5701"},
+            query,
+            "(AWS_ENDPOINT_URL): endpoint_url '127.0.0.1:5701' is not a URL",
+        ),
+        "AWS_ENDPOINT_URL_DYNAMODB": (
+            {"AWS_ENDPOINT_URL_DYNAMODB": "localhost:5701"},
+            [*query, "-e", "dev"],
+            "endpoint_url 'localhost:5701' is not a URL; write it as http(s)://host[:port]",
+        ),
+        "config file": (
+            {"DYNAMO_MAGIC_CONFIG": str(toml)},
+            [*query, "-e", "dev"],
+            "environment 'x': endpoint_url '127.0.0.1:5701' is not a URL",
+        ),
+        "copy target": (
+            {},
+            [*COPY_DEV[:5], "-tgt", "bad", "--yes"],
+            "endpoint_url 'not a url' is not",
+        ),
+    }
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        futures = {
+            name: pool.submit(dynamo, {**aws, **variables}, *argv)
+            for name, (variables, argv, _) in cases.items()
+        }
+        for name, (_, _, message) in cases.items():
+            assert_one_error_line(name, futures[name].result(), message)
+
+
+def has_bar(result: subprocess.CompletedProcess[str]) -> bool:
+    """A tqdm bar on stderr (its rate is in " items/s")."""
+    return " items/s" in result.stderr
+
+
+def test_progress_follows_the_config_file(profiles, tmp_path):
+    """``progress = false`` in the config file turns the bars of copy, truncate and restore
+    off; without it they show, and --no-progress turns them off for one call."""
+    quiet = {**profiles, "DYNAMO_MAGIC_CONFIG": str(tmp_path / "quiet.toml")}
+    (tmp_path / "quiet.toml").write_text("progress = false\n")
+    loud = {**profiles, "DYNAMO_MAGIC_CONFIG": str(tmp_path / "loud.toml")}  # no file: default
+    steps = [  # (name, variables, arguments) run together
+        [
+            ("copy quiet", quiet, [*COPY_DEV, "--target-table", "bars-quiet"]),
+            ("copy loud", loud, [*COPY_DEV, "--target-table", "bars-loud"]),
+            ("copy flag", loud, [*COPY_DEV, "--target-table", "bars-flag", "--no-progress"]),
+        ],
+        [
+            ("truncate quiet", quiet, ["truncate", "-t", "bars-quiet", "-e", "dev", "--yes"]),
+            ("truncate loud", loud, ["truncate", "-t", "bars-loud", "-e", "dev", "--yes"]),
+        ],
+        [
+            (
+                "restore quiet",
+                quiet,
+                ["restore", "-t", "bars-quiet", "-e", "dev", "--in-place", "--yes"],
+            ),
+            (
+                "restore loud",
+                loud,
+                ["restore", "-t", "bars-loud", "-e", "dev", "--in-place", "--yes"],
+            ),
+        ],
+    ]
+    runs = {}
+    try:
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            for step in steps:
+                futures = {name: pool.submit(dynamo, env, *argv) for name, env, argv in step}
+                runs |= {name: future.result() for name, future in futures.items()}
+                for name in futures:
+                    ok(runs[name])
+    finally:
+        client = server_client(profiles)
+        for table in client.list_tables()["TableNames"]:
+            if table.startswith("bars-"):
+                client.delete_table(TableName=table)
+    assert {name: has_bar(run) for name, run in runs.items()} == {
+        "copy quiet": False,
+        "copy loud": True,
+        "copy flag": False,
+        "truncate quiet": False,
+        "truncate loud": True,
+        "restore quiet": False,
+        "restore loud": True,
+    }
 
 
 def test_describe(profiles, in_process):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psutil
 import pytest
 
 import dynamo_magic.api as api
@@ -18,6 +19,7 @@ from dynamo_magic.errors import (
     InvalidQuery,
     TableNotFound,
     UnsafeOperation,
+    UsageProblem,
 )
 from dynamo_magic.settings import get_settings, set_settings
 
@@ -276,6 +278,33 @@ def test_non_empty_and_protected_targets_need_confirmation(orders_source):
     with pytest.raises(ConfirmationRequired, match="protected"):
         api.copy("orders", source=A, target="prod-b", target_table="fresh")
     assert "fresh" not in target.list_tables()["TableNames"]
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ({"workers": 0}, "workers must be at least 1, not 0"),
+        ({"workers": -3}, "workers must be at least 1, not -3"),
+        ({"segments": 0}, "segments must be from 1 to 1,000,000 .*not 0"),
+        ({"segments": -1}, "segments must be from 1 to 1,000,000 .*not -1"),
+        ({"segments": 1_000_001}, "segments must be from 1 to 1,000,000 .*not 1000001"),
+    ],
+)
+def test_worker_and_segment_counts_are_refused_before_anything_is_done(
+    orders_source, counts, message
+):
+    started = parallel_children()
+    for options in ({}, {"pk": "c1"}, {"dry_run": True}):  # whole table, a slice, a plan
+        with pytest.raises(UsageProblem, match=message) as exc:
+            api.copy("orders", source=A, target=B, yes=True, **options, **counts)
+        assert "\n" not in str(exc.value)
+    assert client_for(B).list_tables()["TableNames"] == []  # nothing created or written
+    assert parallel_children() == started  # and no worker started
+
+
+def parallel_children() -> int:
+    """Processes this test process started (the moto servers, any copy workers)."""
+    return len(psutil.Process().children(recursive=True))
 
 
 def test_empty_source_over_non_empty_target_is_announced_and_confirmed(servers):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 
 import dynamo_magic as dm
@@ -17,10 +19,11 @@ from dynamo_magic.errors import (
     EnvironmentNotFound,
     UsageProblem,
 )
-from dynamo_magic.settings import set_settings
+from dynamo_magic.settings import EnvironmentConfig, Settings, set_settings
 
 from conftest import reset_caches, write_profiles
 from moto_servers import free_port
+from tables import create_events
 
 FAST = 5.0  # seconds: a failure the user should see at once
 
@@ -90,6 +93,122 @@ def test_endpoint_from_profile_and_environment_variable(isolated_aws, monkeypatc
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:4567")
     environments.clear_caches()
     assert resolve("default").endpoint_url == "http://127.0.0.1:4567"
+
+
+NOT_A_URL = "is not a URL; write it as http(s)://host[:port]"
+
+
+def add_to_aws_config(folder: Path, text: str) -> None:
+    """Append sections to the test's ~/.aws/config (followed: no cache to clear)."""
+    config = folder / "config"
+    config.write_text(config.read_text() + "\n" + text + "\n")
+
+
+@pytest.mark.parametrize(
+    ("setting", "url", "source"),
+    [
+        ("profile", "not a url", "(the profile)"),
+        ("profile", "127.0.0.1:5701", "(the profile)"),  # no scheme
+        ("profile", "localhost:5701", "(the profile)"),  # parsed as scheme "localhost"
+        ("profile", "http://", "(the profile)"),  # no host
+        ("profile", "http://127.0.0.1:99999", "(the profile)"),  # no such port
+        ("profile", "ftp://127.0.0.1:21", "(the profile)"),  # botocore speaks http(s) only
+        ("services", "not a url", "(the profile's services section)"),
+        ("AWS_ENDPOINT_URL", "127.0.0.1:5701", "(AWS_ENDPOINT_URL)"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", "not a url", "(AWS_ENDPOINT_URL_DYNAMODB)"),
+    ],
+)
+def test_malformed_endpoint_is_one_line_naming_where_it_is_set(
+    isolated_aws, monkeypatch, setting, url, source
+):
+    if setting == "profile":
+        add_to_aws_config(isolated_aws, f"[profile x]\nregion = us-east-1\nendpoint_url = {url}")
+    elif setting == "services":
+        add_to_aws_config(
+            isolated_aws,
+            "[profile x]\nregion = us-east-1\nservices = local\n\n"
+            f"[services local]\ndynamodb =\n  endpoint_url = {url}",
+        )
+    else:
+        add_to_aws_config(isolated_aws, "[profile x]\nregion = us-east-1")
+        monkeypatch.setenv(setting, url)
+    for call in (lambda: resolve("x"), lambda: dm.query("orders", "c1", env="x")):
+        with pytest.raises(UsageProblem) as exc:
+            call()
+        assert str(exc.value) == f"environment 'x' {source}: endpoint_url {url!r} {NOT_A_URL}"
+
+
+def test_malformed_endpoint_in_the_config_file_or_given_settings(isolated_aws, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")  # good: not the one used
+    configure(isolated_aws, '[environments.x]\nprofile = "dev"\nendpoint_url = "127.0.0.1:5701"\n')
+    with pytest.raises(
+        UsageProblem, match=re.escape("environment 'x': endpoint_url '127.0.0.1:5701' is not a URL")
+    ):
+        dm.query("orders", "c1", env="dev")  # the file is refused whichever env is used
+    set_settings(Settings(environments={"x": EnvironmentConfig("dev", None, "nope")}))
+    with pytest.raises(UsageProblem, match="environment 'x' \\(config file\\): endpoint_url 'no"):
+        resolve("x")
+
+
+def test_remaining_botocore_value_errors_at_client_creation_are_one_line(isolated_aws):
+    """An Environment made by hand skips ``resolve``'s checks; botocore's ValueErrors (a bad
+    endpoint, a region it refuses) become one-line UsageProblems all the same."""
+    for env, message in (
+        (Environment("h", "dev", "us-east-1", "not a url", False), NOT_A_URL),
+        (Environment("h", "dev", "no region!", None, False), "cannot make a dynamodb client"),
+    ):
+        with pytest.raises(UsageProblem, match=re.escape(message)) as exc:
+            environments.client(env)
+        assert "\n" not in str(exc.value) and str(exc.value).startswith("env 'h' (profile dev")
+
+
+# -- credentials: as boto3 finds them -----------------------------------------------------------
+SECRET = "TOPSECRET-never-shown"
+
+
+def test_profile_from_aws_profile_keeps_keys_from_the_environment(
+    isolated_aws, mock_dynamo, monkeypatch
+):
+    """``AWS_PROFILE=nocreds`` with keys in AWS_ACCESS_KEY_ID/...: boto3.Session() uses the keys
+    (botocore drops its environment provider only for a profile passed explicitly)."""
+    add_to_aws_config(isolated_aws, "[profile prod-keyless]\nregion = us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    for profile, protected in (("nocreds", False), ("prod-keyless", True)):
+        monkeypatch.setenv("AWS_PROFILE", profile)
+        assert boto3.Session().get_credentials() is not None  # the reference behaviour
+        env = resolve(None)
+        assert (env.name, env.profile, env.protected) == (profile, profile, protected)
+        assert env.profile_from_variable
+        client = environments.client(env)
+        assert client.list_tables()["TableNames"] == []
+        assert SECRET not in env.describe() and SECRET not in repr(env)
+    monkeypatch.setenv("AWS_PROFILE", "nocreds")
+    create_events(boto3.client("dynamodb", region_name="us-east-1"), "events")
+    assert dm.count("events") == 0
+
+
+def test_explicit_profile_without_keys_advises_the_profile(isolated_aws, mock_dynamo, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    assert boto3.Session(profile_name="nocreds").get_credentials() is None  # botocore's rule
+    monkeypatch.setenv("AWS_PROFILE", "dev")  # a variable does not make a name given implicit
+    with pytest.raises(CredentialsMissing) as exc:
+        dm.query("orders", "x", env="nocreds")
+    message = str(exc.value)
+    assert "aws configure --profile nocreds" in message
+    assert "not used for a profile named explicitly" in message
+    assert "or set AWS_ACCESS_KEY_ID" not in message and SECRET not in message
+
+
+def test_profile_from_aws_profile_without_any_keys(isolated_aws, monkeypatch):
+    # no mock_dynamo: moto sets AWS_ACCESS_KEY_ID/... itself
+    monkeypatch.setenv("AWS_PROFILE", "nocreds")
+    with pytest.raises(CredentialsMissing) as exc:
+        dm.query("orders", "x")
+    message = str(exc.value)
+    assert message.startswith("no AWS credentials for env 'nocreds' (profile nocreds")
+    assert "(aws configure --profile nocreds) or set AWS_ACCESS_KEY_ID" in message
 
 
 def test_role_assumption_through_the_profile(isolated_aws, mock_dynamo):
@@ -165,6 +284,7 @@ def test_describe_never_shows_keys(isolated_aws, mock_dynamo):
         "region",
         "endpoint_url",
         "protected",
+        "profile_from_variable",  # a flag: where the profile name came from, no credential
     }
     local = Environment("x", "x", "eu-west-1", "http://127.0.0.1:1", False)
     assert local.describe() == "env 'x' (profile x, eu-west-1, endpoint http://127.0.0.1:1)"

@@ -6,6 +6,8 @@ protection), and no worker process outlives the call that started it. Moto serve
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -127,7 +129,7 @@ def test_aws_profile_decides_label_and_protection(servers, monkeypatch):
     monkeypatch.setenv("AWS_PROFILE", "prod-b")
 
     env = resolve(None)
-    assert env == Environment("prod-b", "prod-b", "us-east-1", servers[1].url, True)
+    assert env == Environment("prod-b", "prod-b", "us-east-1", servers[1].url, True, True)
     assert env.describe().startswith("env 'prod-b' (profile prod-b, us-east-1")
     with pytest.raises(TableNotFound, match=r"env 'prod-b' \(profile prod-b"):
         dm.query("missing", "x")
@@ -139,12 +141,55 @@ def test_aws_profile_decides_label_and_protection(servers, monkeypatch):
     assert client_for("prod-b").list_tables()["TableNames"] == ["fresh"]
 
 
+SECRET = "TOPSECRET-never-shown"
+
+
+def test_aws_profile_without_keys_uses_the_environment_keys_in_workers_and_the_cli(
+    servers, isolated_aws, monkeypatch
+):
+    """As ``boto3.Session()`` does, a profile that AWS_PROFILE names takes its keys from
+    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when it has none: in this process, in the copy's
+    worker processes (which inherit the variables) and in the CLI; never printed. Named with
+    ``-e``, the same profile has no credentials (botocore ignores the variables then)."""
+    config = isolated_aws / "config"
+    config.write_text(
+        config.read_text()
+        + f"\n[profile keyless]\nregion = us-east-1\nendpoint_url = {servers[0].url}\n"
+    )
+    create_orders(client_for(A))
+    put_all(client_for(A), "orders", orders_items())
+    monkeypatch.setenv("AWS_PROFILE", "keyless")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    assert boto3.Session().get_credentials().secret_key == SECRET  # the reference behaviour
+
+    result = api.copy(
+        "orders", source=None, target=B, backend="loky", workers=2, segments=4, yes=True
+    )
+    assert result.ok and result.source == "orders (keyless)"
+    assert client_for(B).scan(TableName="orders", Select="COUNT")["Count"] == len(orders_items())
+
+    cli = [sys.executable, "-m", "dynamo_magic.cli", "query", "-t", "orders", "c1", "--count"]
+    runs = [
+        subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ), timeout=60)
+        for argv in (cli, [*cli, "-e", "keyless"])
+    ]
+    assert runs[0].returncode == 0, runs[0].stderr
+    assert runs[0].stdout.strip().isdigit() and int(runs[0].stdout) > 0
+    assert runs[1].returncode == 2 and runs[1].stdout == ""
+    assert runs[1].stderr.strip().splitlines() == [runs[1].stderr.strip()]  # one line
+    assert runs[1].stderr.startswith("Error: no AWS credentials for env 'keyless'")
+    assert "aws configure --profile keyless" in runs[1].stderr
+    for run in runs:
+        assert SECRET not in run.stdout + run.stderr and "Traceback" not in run.stderr
+
+
 def test_profile_variables_follow_botocore(servers, monkeypatch, isolated_aws):
     monkeypatch.setenv("AWS_PROFILE", A)
     monkeypatch.setenv("AWS_DEFAULT_PROFILE", "prod-b")
     assert resolve(None).profile == boto3.Session().profile_name == "prod-b"  # botocore's order
     monkeypatch.delenv("AWS_DEFAULT_PROFILE")
-    assert resolve(None) == Environment(A, A, "us-east-1", servers[0].url, False)
+    assert resolve(None) == Environment(A, A, "us-east-1", servers[0].url, False, True)
     monkeypatch.setenv("AWS_PROFILE", "default")  # the default chain, as without a variable
     assert resolve(None).name is None
     monkeypatch.setenv("AWS_PROFILE", "ghost")

@@ -443,6 +443,18 @@ BAD_INPUT = {
         "%dynamo_copy orders --source dev --target #prod",
         "quote it ('#1')",
     ),
+    "scan segments 0": (
+        "%dynamo_query orders --scan --segments 0 --env dev",
+        "segments must be from 1 to 1,000,000",
+    ),
+    "copy workers 0": (
+        "%dynamo_copy orders --source dev --target stage --workers 0",
+        "workers must be at least 1, not 0",
+    ),
+    "copy segments too many": (
+        "%dynamo_copy orders --source dev --target stage --segments 1000001",
+        "(DynamoDB's limit on a parallel scan's TotalSegments), not 1000001",
+    ),
 }
 
 
@@ -455,3 +467,27 @@ def test_bad_input_is_a_one_line_usage_error(shell, capsys, source):
     lines = output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("UsageError: "), output
     assert message in lines[0]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "%dynamo_query orders c1 --env bad",
+        "%dynamo_copy orders --source dev --target bad",
+        "df = %dynamo_query orders c1 --env dev",  # AWS_ENDPOINT_URL_DYNAMODB below
+    ],
+)
+def test_malformed_endpoint_is_a_one_line_usage_error(
+    shell, capsys, isolated_aws, monkeypatch, cell
+):
+    config = isolated_aws / "config"
+    config.write_text(
+        config.read_text() + "\n[profile bad]\nregion = us-east-1\nendpoint_url = not a url\n"
+    )
+    if "--env dev" in cell:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "127.0.0.1:5701")
+    result, output = run(shell, capsys, cell)
+    assert isinstance(result.error_in_exec, UsageError), output
+    lines = output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("UsageError: environment '"), output
+    assert "is not a URL; write it as http(s)://host[:port]" in lines[0]

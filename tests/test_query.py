@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import operator
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import api, environments, read
-from dynamo_magic.errors import IndexNotFound, InvalidQuery, TableNotFound
+from dynamo_magic.errors import IndexNotFound, InvalidQuery, TableNotFound, UsageProblem
 from dynamo_magic.settings import Settings, set_settings
 
 from conftest import client_for
@@ -663,6 +665,46 @@ def test_scan_segments_from_settings(db):
     calls = request_log("Scan")
     assert len(dm.scan("events", env="dev")) == len(EVENTS)
     assert {c["Segment"] for c in calls} == {0, 1, 2}
+
+
+MANY_SEGMENTS = 2_000  # far above read.MAX_SCAN_THREADS; moto answers ~1,000 empty scans a second
+
+
+def test_many_segments_scan_in_few_threads(db):
+    """A thread per segment would start 2,000 threads (1,000,000 are allowed): the threads are
+    capped and take segments in turn, and every segment is still scanned once."""
+    calls = request_log("Scan")
+    threads: set[str] = set()
+    started = time.monotonic()
+    result = api.fetch(
+        "orders",
+        env="dev",
+        scan=True,
+        segments=MANY_SEGMENTS,
+        on_page=lambda n: threads.add(threading.current_thread().name),
+    )
+    assert time.monotonic() - started < 60
+    keys = [(it["customer"]["S"], it["order-date"]["S"]) for it in result.items]
+    assert sorted(keys) == sorted((it["customer"]["S"], it["order-date"]["S"]) for it in ORDERS)
+    assert sorted(c["Segment"] for c in calls) == list(range(MANY_SEGMENTS))
+    assert {c["TotalSegments"] for c in calls} == {MANY_SEGMENTS}
+    assert 1 < len(threads) <= read.MAX_SCAN_THREADS
+    assert result.stats.count == len(ORDERS) and not result.stats.truncated
+
+
+@pytest.mark.parametrize(
+    ("segments", "shown"), [(0, "not 0"), (-2, "not -2"), (1_000_001, "not 1000001")]
+)
+def test_segment_counts_outside_dynamodbs_bounds_are_refused_first(db, segments, shown):
+    calls = request_log("Scan")
+    for table in ("orders", "no-such-table"):  # refused before the table is even described
+        with pytest.raises(UsageProblem, match="segments must be from 1 to 1,000,000") as exc:
+            api.fetch(table, env="dev", scan=True, segments=segments)
+        assert shown in str(exc.value) and "\n" not in str(exc.value)
+    assert calls == []
+    set_settings(Settings(segments=segments))  # a settings object given whole is checked too
+    with pytest.raises(UsageProblem, match="segments must be"):
+        dm.scan("orders", env="dev")
 
 
 @pytest.mark.parametrize(("limit", "truncated"), [(7, True), (30, False), (31, False)])

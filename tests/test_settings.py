@@ -80,6 +80,16 @@ protected = true
         ("[environments.prod]\nprofle = 'x'", "environment 'prod' has unknown key\\(s\\) profle"),
         ("[environments.prod]\nprotected = 'yes'", "environments.prod.protected = 'yes'"),
         ("numbers = ", "cannot read config file"),
+        ("workers = 0", "workers must be at least 1, not 0"),
+        ("segments = 0", "segments must be from 1 to 1,000,000 .*TotalSegments.*not 0"),
+        ("segments = 1000001", "segments must be from 1 to 1,000,000"),
+        (
+            "[environments.x]\nendpoint_url = '127.0.0.1:5701'",
+            "environment 'x': endpoint_url '127.0.0.1:5701' is not a URL; write it as http",
+        ),
+        ("[environments.x]\nendpoint_url = 'not a url'", "endpoint_url 'not a url' is not a URL"),
+        ("[environments.x]\nendpoint_url = 'ftp://host'", "endpoint_url 'ftp://host' is not"),
+        ("[environments.x]\nendpoint_url = 'http://h:99999'", "'http://h:99999' is not a URL"),
     ],
 )
 def test_bad_config_files(tmp_path, text, message):
