@@ -25,8 +25,10 @@ from .codec import (
 from .paths import format_path, lookup, parse_path
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    np = lazy.module("numpy")
     pd = lazy.module("pandas")
 
 MISSING = "<missing>"
@@ -53,6 +55,16 @@ def _canonical(av: AttributeValue) -> Any:
     return {tag: value}
 
 
+def unique_columns(attribute: str) -> tuple[str, str, str]:
+    """The columns of ``unique(..., attribute)``: the value column named by the attribute's
+    path text, then its type and count columns. These are ``type`` and ``count`` unless the
+    attribute itself is named ``type`` or ``count``: then both become ``_type`` and ``_count``,
+    so that no two columns share a name (a JSON line or a csv header could not hold both)."""
+    if attribute in ("type", "count"):
+        return attribute, "_type", "_count"
+    return attribute, "type", "count"
+
+
 def unique(
     items: Iterable[Item], attribute: str, numbers: str = "auto", key_names: Iterable[str] = ()
 ) -> pd.DataFrame:
@@ -60,11 +72,13 @@ def unique(
 
     ``attribute`` is a document path (``addr.city``, ``items[0].sku``, ```a.b```; key names
     whole): each item's nested value is looked up, and an item without it counts as missing.
-    The first column is named by the path's canonical text.
+    Columns: see ``unique_columns``. The row of items without the attribute holds ``<NA>``
+    as value and as type (``null`` in JSON; the text outputs show ``MISSING``), so that it is
+    told apart from a NULL value (``None``, type ``NULL``) and from a string ``"<missing>"``.
     """
     keys = tuple(key_names)
     path = parse_path(attribute, keys)
-    attribute = format_path(path, keys)
+    value_column, type_column, count_column = unique_columns(format_path(path, keys))
     counts: Counter[tuple[str, str]] = Counter()
     examples: dict[tuple[str, str], AttributeValue] = {}
     for item in items:
@@ -73,23 +87,40 @@ def unique(
         counts[key] += 1
         if av is not None:
             examples.setdefault(key, av)
-    rows = [
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    values = np.empty(len(ordered), dtype=object)  # cell by cell: lists stay one cell each
+    for row, (key, _) in enumerate(ordered):
+        values[row] = pd.NA if key[0] == MISSING else from_attribute(examples[key], numbers)
+    frame = pd.DataFrame(
         {
-            attribute: MISSING if key[0] == MISSING else from_attribute(examples[key], numbers),
-            "type": "" if key[0] == MISSING else key[0],
-            "count": count,
+            value_column: pd.Series(values, dtype=object),  # not inferred as str: NA stays
+            type_column: pd.array(
+                [None if key[0] == MISSING else key[0] for key, _ in ordered], dtype="string"
+            ),
+            count_column: pd.array([count for _, count in ordered], dtype="Int64"),
         }
-        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    ]
-    frame = pd.DataFrame(rows, columns=[attribute, "type", "count"])
-    frame["count"] = frame["count"].astype("Int64")
+    )
     return frame
+
+
+def missing_rows(view: pd.DataFrame) -> pd.Series:
+    """Which rows of a ``unique`` table stand for items without the attribute."""
+    return view.iloc[:, 1].isna()
+
+
+PRESENT_PLACES = 4  # the share of items having an attribute: 2 of 3 is 0.6667
 
 
 def summary(
     items: list[Item], numbers: str = "auto", flatten: bool = False, key_names: Iterable[str] = ()
 ) -> pd.DataFrame:
     """Per attribute: share of items having it, its types, distinct values, top values.
+
+    ``present`` is the share of items having the attribute, a fraction rounded to
+    ``PRESENT_PLACES`` places (``0.6667``), the same number in every output. ``top values`` is
+    a list of up to ``TOP_VALUES`` ``(value, count)`` pairs, most frequent first, values whole
+    and typed as ``from_attribute`` gives them: the JSON and csv outputs write it as a JSON list
+    of ``[value, count]`` pairs; only the human table shortens it (``top_values_text``).
 
     With ``flatten``, maps are expanded as ``--flatten`` expands columns: one row per nested
     path (``addr.city``), named as the flattened column is.
@@ -114,16 +145,21 @@ def summary(
         rows.append(
             {
                 "attribute": name,
-                "present": present[name] / total if total else 0.0,
+                "present": round(present[name] / total, PRESENT_PLACES) if total else 0.0,
                 "types": ", ".join(t for t, _ in types[name].most_common()),
                 "distinct": len(values[name]),
-                "top values": ", ".join(
-                    f"{_short(from_attribute(examples[(name, k)], numbers))} ({c})" for k, c in top
-                ),
+                "top values": [(from_attribute(examples[(name, k)], numbers), c) for k, c in top],
             }
         )
     frame = pd.DataFrame(rows, columns=["attribute", "present", "types", "distinct", "top values"])
     return frame.sort_values(["present", "attribute"], ascending=[False, True], ignore_index=True)
+
+
+def top_values_text(pairs: Iterable[tuple[Any, int]], width: int = 40) -> str:
+    """A summary's top values for people: ``value (count), ...``, each value written as a
+    table cell (``codec.text_cell``; NULL is ``null``) and cut to ``width`` characters with
+    ``…``. For the human table only: machine-readable outputs keep every value whole."""
+    return ", ".join(f"{_short(value, width)} ({count})" for value, count in pairs)
 
 
 def _short(value: Any, width: int = 40) -> str:

@@ -101,8 +101,7 @@ def fetch(
     the items counted (the result then says it was truncated when more may match)."""
     settings = get_settings()
     numbers = _number_policy(numbers)
-    if limit is not None and limit < 1:
-        raise InvalidQuery("--limit must be a positive number of items")
+    _positive(limit, "--limit")
     check_counts(segments=settings.segments if segments is None else segments)
     if scan and pk is not None:
         raise InvalidQuery("--scan reads the whole table; drop the partition key or --scan")
@@ -225,6 +224,13 @@ def scan(table: str, **options: Any) -> pd.DataFrame:
     return fetch(table, scan=True, **options).to_frame()
 
 
+def _positive(value: int | None, name: str, what: str = "items") -> None:
+    """Refuse a count of items or rows below 1, naming the flag or parameter that was given
+    (``--limit``, ``--head``, ``n``): ``--head 0`` is not reported as a bad ``--limit``."""
+    if value is not None and value < 1:
+        raise InvalidQuery(f"{name} must be a positive number of {what} (got {value})")
+
+
 def count(table: str, pk: Any = None, **options: Any) -> int:
     """Number of matching items, counted by DynamoDB (Select COUNT); whole table with no key.
     With ``limit=N`` it counts at most N."""
@@ -235,6 +241,7 @@ def count(table: str, pk: Any = None, **options: Any) -> int:
 
 def head(table: str, pk: Any = None, n: int = 5, **options: Any) -> pd.DataFrame:
     """The first ``n`` items of a query (or of the table, without a key)."""
+    _positive(n, "n")
     return fetch(table, pk, limit=n, **options).to_frame()
 
 
@@ -267,6 +274,7 @@ def run_partiql(
     Items come in the same wire form as ``fetch`` (binaries as base64 text: ExecuteStatement
     goes through ``wire``'s fast path like Query and Scan); ``decoded_items()`` gives bytes."""
     numbers = _number_policy(numbers)
+    _positive(limit, "--limit")  # --limit -1 would drop the last item of the page
     text, bound = bind_partiql(statement, params, lookup)
     _, client = _connect(env)
     items, stats = read.partiql(client, text, bound, limit)
@@ -317,6 +325,8 @@ def explore(
     the count, a unique-values table, an attribute summary, the first N items, or all."""
     if sum(bool(x) for x in (unique, summary, options.get("count"))) > 1:
         raise InvalidQuery("choose one of --unique, --summary and --count")
+    # before the read: --head N alone reads N items, so a bad N would be reported as --limit
+    _positive(head, "--head", "items" if not (unique or summary) else "rows")
     if unique:
         _check_path(unique, table, options.get("env"), options.get("index"))
     result = fetch(table, pk, **options)
@@ -324,7 +334,7 @@ def explore(
         return Exploration(result, result.stats.count, "count")
     if unique:
         view = analysis.unique(result.items, unique, result.numbers, result.key_names)
-        if result.items and (view["type"] == "").all():  # every item lacked it
+        if result.items and analysis.missing_rows(view).all():  # every item lacked it
             note = _missing_note([parse_path(unique, result.key_names)], result.key_names)
             if note not in result.notes:
                 result.notes.append(note)

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import api, lazy
-from .codec import item_json, json_text, text_cell
+from . import analysis, api, lazy
+from .codec import flatten_items, item_json, json_text, text_cell
 from .copy_plan import CopyPlan
 from .errors import CopyFailed, DynamoMagicError
 from .options import (
@@ -151,11 +151,35 @@ def _print_frame(frame: pd.DataFrame, fmt: str) -> None:
 
 
 def _print_items(result: Any, frame: pd.DataFrame, fmt: str) -> None:
-    if fmt == "json":  # exact: numbers keep every digit, straight from the typed items
-        for item in result.items[: len(frame)]:
+    """Items in ``fmt``. JSON lines come straight from the typed items, so numbers keep every
+    digit and a missing attribute is left out; with ``--flatten`` each line carries the
+    flattened column names (``addr.city``), as the csv and table columns do."""
+    if fmt == "json":
+        items = result.items[: len(frame)]
+        if result.flatten:
+            items = flatten_items(items, result.key_names)
+        for item in items:
             print(item_json(item))
     else:
         _print_frame(frame, fmt)
+
+
+def _print_unique(view: pd.DataFrame, fmt: str) -> None:
+    """A ``--unique`` table: in JSON the row of items without the attribute has ``null`` as
+    value and type (a NULL value has type ``NULL``); csv and table cells show ``<missing>``."""
+    if fmt != "json":
+        view = view.copy()
+        missing = analysis.missing_rows(view)
+        view.iloc[:, 0] = view.iloc[:, 0].where(~missing, analysis.MISSING)
+    _print_frame(view, fmt)
+
+
+def _print_summary(view: pd.DataFrame, fmt: str) -> None:
+    """A ``--summary`` table: JSON and csv write each row's top values whole, as a JSON list of
+    ``[value, count]`` pairs; only the human table shortens them (``value (count), ...``)."""
+    if fmt == "table":
+        view = view.assign(**{"top values": view["top values"].map(analysis.top_values_text)})
+    _print_frame(view, fmt)
 
 
 def _query(args: argparse.Namespace) -> None:
@@ -172,8 +196,10 @@ def _query(args: argparse.Namespace) -> None:
         print(found.view)
     elif found.title == "items":
         _print_items(found.result, found.view, args.format)
+    elif args.unique:
+        _print_unique(found.view, args.format)
     else:
-        _print_frame(found.view, args.format)
+        _print_summary(found.view, args.format)
 
 
 def _describe(args: argparse.Namespace) -> None:

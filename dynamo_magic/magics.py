@@ -101,7 +101,9 @@ class DynamoMagic(Magics):
             return self._partiql(line, cell)
         args = _parse(self.dynamo_query.parser, line)
         if args.table_option is not None and args.pk is None:
-            # -t T PK: argparse gave PK to the first positional (TABLE), so it is the key
+            # -t T PK: as in the CLI, with -t the one positional word is the partition key
+            # (argparse gave it to the first positional, TABLE). With two words (T -t T PK),
+            # the first is the table: the same name is fine, another one is refused by _table.
             args.table, args.pk = None, args.table
         table = _table(args, "usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?")
         try:
@@ -282,10 +284,15 @@ def _split(line: str) -> list[str]:
 
 
 def _parse(parser: Any, line: str) -> Any:
-    """Parse a magic line; when a comment was cut, a parse error says how to keep a ``#``."""
+    """Parse a magic line; when a comment was cut, a parse error says how to keep a ``#``.
+
+    Positional words may come before, between or after options (``T -t T PK``): argparse's
+    intermixed parsing, as a shell user expects. Plain ``parse_args`` fills all positionals
+    from the first run of words only, so a word after an option was "unrecognized".
+    """
     words, commented = _words(line)
     try:
-        return parser.parse_args(words)
+        return parser.parse_intermixed_args(words)
     except UsageError as exc:  # a value or a required option may have gone into the comment
         hint = commented and "unrecognized arguments" not in str(exc)
         raise UsageError(f"{exc}{_COMMENT_HINT}" if hint else str(exc)) from None

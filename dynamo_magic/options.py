@@ -102,7 +102,7 @@ def _head_limit(args: Any) -> int | None:
     # --head with --unique/--summary analyses everything and shows N rows; alone it reads N
     if args.unique or args.summary:
         return args.limit
-    return min(args.head, args.limit) if args.limit else args.head
+    return min(args.head, args.limit) if args.limit is not None else args.head
 
 
 def partition_key(positional: str | None, option: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import dynamo_magic as dm
@@ -24,20 +25,27 @@ def orders(mock_dynamo: None) -> str:
     return "orders"
 
 
+NA = "NA cell"  # what rows() writes for a pd.NA cell (pd.NA == x is NA, not a bool)
+
+
 def rows(frame: Any) -> list[tuple[Any, str, int]]:
-    return [(value, type_, int(count)) for value, type_, count in frame.itertuples(index=False)]
+    """A unique table's rows; the row of items without the attribute is (NA, NA, count)."""
+    return [
+        (NA if value is pd.NA else value, NA if type_ is pd.NA else type_, int(count))
+        for value, type_, count in frame.itertuples(index=False)
+    ]
 
 
 # -- unique -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("attribute", "expected"),
     [
-        ("paid", [(False, "BOOL", 4), (True, "BOOL", 4), ("<missing>", "", 2)]),
+        ("paid", [(False, "BOOL", 4), (True, "BOOL", 4), (NA, NA, 2)]),
         ("region", [("us", "S", 4), ("ap", "S", 3), ("eu", "S", 3)]),
         ("big", [(Decimal(BIG), "N", 10)]),
         ("note", [(None, "NULL", 10)]),
         ("lines", [(["x", 2, {"k": True}], "L", 10)]),
-        ("nothing", [("<missing>", "", 10)]),
+        ("nothing", [(NA, NA, 10)]),
         ("tags", [({"a", f"t{n}"}, "SS", 1) for n in C1]),
         ("scores", [({1, n}, "NS", 1) for n in C1]),
         ("chunks", [({b"\x01", bytes([n])}, "BS", 1) for n in C1]),
@@ -69,7 +77,7 @@ def test_unique_treats_sets_regardless_of_order_and_types_apart():
     frame = analysis.unique(items, "a", numbers="decimal")
     assert rows(frame) == [
         ({"x", "y"}, "SS", 2),
-        ("<missing>", "", 1),
+        (NA, NA, 1),
         ({"k": b"\x00"}, "M", 1),
         (Decimal(1), "N", 1),
         (None, "NULL", 1),
@@ -82,6 +90,24 @@ def test_unique_of_empty_result(orders):
     assert frame.empty and list(frame.columns) == ["qty", "type", "count"]
 
 
+@pytest.mark.parametrize(
+    ("attribute", "columns"),
+    [
+        ("type", ["type", "_type", "_count"]),
+        ("count", ["count", "_type", "_count"]),
+        ("kind", ["kind", "type", "count"]),
+    ],
+)
+def test_unique_columns_never_clash(attribute, columns):
+    """An attribute named like a helper column keeps its name; the helpers are renamed."""
+    items = [{attribute: {"S": "<missing>"}}, {attribute: {"NULL": True}}, {}, {}]
+    frame = analysis.unique(items, attribute)
+    assert list(frame.columns) == columns
+    # the real string "<missing>", a NULL and the items without it are three different rows
+    assert rows(frame) == [(NA, NA, 2), (None, "NULL", 1), ("<missing>", "S", 1)]
+    assert analysis.missing_rows(frame).tolist() == [True, False, False]
+
+
 # -- summary ------------------------------------------------------------------------------------
 def test_summary_of_a_query(orders):
     frame = dm.summary(orders, "c1", env="dev")
@@ -90,33 +116,36 @@ def test_summary_of_a_query(orders):
     assert list(frame["attribute"][-1:]) == ["paid"]  # the only one not always present
     assert by_name.loc["paid", "present"] == 0.8
     assert by_name.loc["paid", "types"] == "BOOL" and by_name.loc["paid", "distinct"] == 2
-    assert by_name.loc["customer", "top values"] == "c1 (10)"
-    assert by_name.loc["big", "top values"] == f"{BIG} (10)"
+    assert by_name.loc["customer", "top values"] == [("c1", 10)]
+    assert by_name.loc["big", "top values"] == [(Decimal(BIG), 10)]
     assert by_name.loc["qty", "distinct"] == 10
-    assert by_name.loc["region", "top values"] == "us (4), ap (3), eu (3)"
+    assert by_name.loc["region", "top values"] == [("us", 4), ("ap", 3), ("eu", 3)]
     assert by_name.loc["note", "types"] == "NULL"
 
 
 def test_summary_mixed_types_and_long_values():
+    """Top values stay whole and typed; only the text for people (top_values_text) cuts."""
     long = "x" * 100
-    items = [{"a": {"S": "x"}}, {"a": {"N": "1"}}, {"a": {"N": "1"}, "b": {"S": long}}, {}]
+    items = [{"a": {"S": "x"}}, {"a": {"N": "1.5"}}, {"a": {"N": "1.5"}, "b": {"S": long}}]
     frame = analysis.summary(items)
     assert frame.to_dict("records") == [
         {
             "attribute": "a",
-            "present": 0.75,
+            "present": 1.0,
             "types": "N, S",
             "distinct": 2,
-            "top values": "1 (2), x (1)",
+            "top values": [(1.5, 2), ("x", 1)],
         },
         {
             "attribute": "b",
-            "present": 0.25,
+            "present": 0.3333,  # 1 of 3, rounded to 4 places
             "types": "S",
             "distinct": 1,
-            "top values": "x" * 39 + "… (1)",
+            "top values": [(long, 1)],
         },
     ]
+    texts = frame["top values"].map(analysis.top_values_text).tolist()
+    assert texts == ["1.5 (2), x (1)", "x" * 39 + "… (1)"]
 
 
 def test_summary_of_nothing():
@@ -165,9 +194,11 @@ def test_summary_top_values_use_the_text_encoding():
         }
     ]
     frame = analysis.summary(items, numbers="decimal").set_index("attribute")
-    assert frame.loc["b", "top values"] == "AAH/ (1)"
-    assert frame.loc["s", "top values"] == '["apple", "fig", "pear"] (1)'
-    assert frame.loc["m", "top values"] == '{"a": ["AQ==", "Ag=="], "z": 1.5} (1)'
-    assert frame.loc["n", "top values"] == "null (1)"
-    assert frame.loc["f", "top values"] == "false (1)"
-    assert frame.loc["d", "top values"] == "0.00001 (1)"
+    text = frame["top values"].map(analysis.top_values_text)
+    assert text["b"] == "AAH/ (1)"
+    assert text["s"] == '["apple", "fig", "pear"] (1)'
+    assert text["m"] == '{"a": ["AQ==", "Ag=="], "z": 1.5} (1)'
+    assert text["n"] == "null (1)"
+    assert text["f"] == "false (1)"
+    assert text["d"] == "0.00001 (1)"
+    assert frame.loc["d", "top values"] == [(Decimal("0.00001"), 1)]

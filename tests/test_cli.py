@@ -65,7 +65,7 @@ def profiles(moto_pair, tmp_path_factory) -> dict[str, str]:
     put_all(client, "blobs", blobs_items())
     create_reserved(client)
     put_all(client, "reserved", reserved_items())
-    for name, type_ in (("users", "S"), ("nums", "N")):
+    for name, type_ in (("users", "S"), ("nums", "N"), ("odd", "S")):
         client.create_table(
             TableName=name,
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -75,6 +75,14 @@ def profiles(moto_pair, tmp_path_factory) -> dict[str, str]:
     client.put_item(TableName="users", Item={"id": {"S": "u1"}, "big": {"N": BIG}})
     client.put_item(TableName="users", Item={"id": {"S": "u2"}, "big": {"N": "2"}})
     client.put_item(TableName="nums", Item={"id": {"N": "42"}, "name": {"S": "answer"}})
+    # attributes named like the --unique columns, and a real string "<missing>"
+    for item in (
+        {"id": {"S": "a"}, "type": {"S": "<missing>"}, "count": {"N": "1.5"}},
+        {"id": {"S": "b"}, "type": {"S": "x"}, "count": {"N": BIG}},
+        {"id": {"S": "c"}, "type": {"NULL": True}},
+        {"id": {"S": "d"}},
+    ):
+        client.put_item(TableName="odd", Item=item)
     folder = tmp_path_factory.mktemp("cli-aws")
     return write_profiles(folder, {"default": server.url, "dev": server.url})
 
@@ -307,6 +315,80 @@ def test_json_and_csv_parse_back_exactly(profiles):
     assert mixed == {"u1": BIG, "u2": "2"}  # a column that cannot be Int64 keeps every digit
 
 
+def test_flatten_applies_to_every_format(profiles):
+    """--flatten names columns by path in JSON lines as in csv and table; without it JSON keeps
+    the item's nested shape. Values are the one encoding: exact numbers as JSON numbers."""
+    base = ["query", "-t", "orders", "c1", "-e", "dev"]
+    select = ["--select", "address.city,big"]
+    runs = dynamo_many(
+        profiles,
+        {
+            "json": [*base, *select, "--flatten", "--format", "json"],
+            "csv": [*base, *select, "--flatten", "--format", "csv"],
+            "table": [*base, *select, "--flatten"],
+            "nested": [*base, *select, "--format", "json"],
+            "all": [*base, "--flatten", "--format", "json"],
+            "head": [*base, "--flatten", "--head", "2", "--format", "json"],
+        },
+    )
+    flat = json_lines(runs["json"])
+    assert len(flat) == 10
+    keys = {"customer", "order-date", "address.city", "big"}
+    assert all(set(row) == keys and row["address.city"] == "Paris" for row in flat)
+    assert all(f'"big": {BIG}' in line for line in ok(runs["json"]).splitlines())
+    rows = list(csv.DictReader(io.StringIO(ok(runs["csv"]))))
+    assert set(rows[0]) == keys  # the same columns as csv
+    assert [r["address.city"] for r in rows] == [r["address.city"] for r in flat]
+    assert "address.city" in ok(runs["table"]).splitlines()[0].split()
+    nested = json_lines(runs["nested"])
+    assert all(row["address"] == {"city": "Paris"} for row in nested)
+    everything = json_lines(runs["all"])
+    assert all("address" not in row for row in everything)
+    assert sorted(row["address.zip"] for row in everything) == list(range(75001, 75011))
+    assert all(isinstance(row["address.zip"], int) for row in everything)
+    assert all(row["total"] == row["qty"] * 1.25 for row in everything)  # numbers stay numbers
+    assert [set(row) for row in json_lines(runs["head"])] == [set(everything[0])] * 2
+
+
+def test_unique_missing_row_and_clashing_names(profiles):
+    """The row of items without the attribute is null in JSON (a real string "<missing>" is a
+    string of type S, NULL has type NULL) and <missing> in csv/table; an attribute named
+    ``type`` or ``count`` keeps its name and the other columns become _type and _count."""
+    runs = dynamo_many(
+        profiles,
+        {
+            (attribute, fmt): ["query", "-t", "odd", "--scan", "-u", attribute, "--format", fmt]
+            for attribute in ("type", "count")
+            for fmt in ("json", "csv", "table")
+        },
+    )
+    rows = [json.loads(line) for line in ok(runs["type", "json"]).splitlines()]
+    assert all(list(row) == ["type", "_type", "_count"] for row in rows)
+    assert sorted((r["type"] or "", r["_type"] or "", r["_count"]) for r in rows) == [
+        ("", "", 1),
+        ("", "NULL", 1),
+        ("<missing>", "S", 1),
+        ("x", "S", 1),
+    ]
+    missing = [r for r in rows if r["_type"] is None]
+    assert missing == [{"type": None, "_type": None, "_count": 1}]
+    cells = list(csv.DictReader(io.StringIO(ok(runs["type", "csv"]))))
+    assert sorted((r["type"], r["_type"], r["_count"]) for r in cells) == [
+        ("", "NULL", "1"),
+        ("<missing>", "", "1"),
+        ("<missing>", "S", "1"),
+        ("x", "S", "1"),
+    ]
+    table = ok(runs["type", "table"]).splitlines()
+    assert table[0].split() == ["type", "_type", "_count"]
+    assert sum("<missing>" in line for line in table) == 2
+    counts = [json.loads(line, parse_float=str) for line in ok(runs["count", "json"]).splitlines()]
+    assert all(list(row) == ["count", "_type", "_count"] for row in counts)
+    assert sorted(str(r["count"]) for r in counts) == sorted(["1.5", BIG, "None"])
+    header = ok(runs["count", "csv"]).splitlines()[0]
+    assert header == "count,_type,_count"
+
+
 def test_empty_result_exits_zero(profiles, in_process):
     runs = dynamo_many(
         profiles,
@@ -330,6 +412,9 @@ BAD_INPUT = {  # name: (arguments after "query -e dev", part of the message)
     "wrong key type": (["-t", "events", "x"], "is a number (N)"),
     "bad operator": (["-t", "orders", "c1", "--sk", "x", "--sk-op", "~"], "--sk-op"),
     "malformed filter": (["-t", "orders", "c1", "--filter", "status ="], "bad filter"),
+    # the flag the user typed is the one named (--head N reads N items: it was called --limit)
+    "zero head": (["-t", "orders", "c1", "--head", "0"], "--head must be a positive number"),
+    "negative head": (["-t", "orders", "c1", "--head", "-1"], "--head must be a positive"),
 }
 MORE_BAD_INPUT = {
     "unbalanced filter": (["-t", "orders", "c1", "--filter", "(status = 'x'"], "bad filter"),
@@ -355,6 +440,22 @@ MORE_BAD_INPUT = {
     "missing table": (["c1"], "--table"),
     "bad limit": (["-t", "orders", "c1", "--limit", "x"], "--limit"),
     "zero limit": (["-t", "orders", "c1", "--limit", "0"], "--limit"),
+    "negative limit with head": (
+        ["-t", "orders", "c1", "--head", "3", "--limit", "-1"],
+        "--limit must be a positive number",
+    ),
+    "zero limit with head": (
+        ["-t", "orders", "c1", "--head", "3", "--limit", "0"],
+        "--limit must be a positive number",
+    ),
+    "negative head with unique": (
+        ["-t", "orders", "c1", "--head", "-2", "-u", "status"],
+        "--head must be a positive number",
+    ),
+    "zero head with summary": (
+        ["-t", "orders", "c1", "--head", "0", "--summary"],
+        "--head must be a positive number",
+    ),
     "unknown option": (["-t", "orders", "c1", "--nope"], "--nope"),
     "unknown format": (["-t", "orders", "c1", "--format", "xml"], "--format"),
     "no region": (["-t", "orders", "c1", "-e", "noregion"], "no region"),
@@ -382,6 +483,9 @@ def test_more_bad_input(in_process):
     for name, (argv, message) in (BAD_INPUT | MORE_BAD_INPUT).items():
         assert_one_error_line(name, in_process("query", "-e", "dev", *argv), message)
     assert_one_error_line("no command", in_process(), "required")
+    for limit in ("0", "-1"):  # not 0 items, nor a page without its last item
+        refused = in_process("partiql", "SELECT * FROM orders", "-e", "dev", "--limit", limit)
+        assert_one_error_line("partiql limit", refused, "--limit must be a positive number")
 
 
 def server_client(profiles: dict[str, str]) -> object:

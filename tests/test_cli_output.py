@@ -144,19 +144,46 @@ UNIQUE = {
     "big": [(int(BIG), 2), (-int(BIG), 1)],
     "pi": [(Decimal(PI), 1), (Decimal("1.5"), 1), ("<missing>", 1)],
 }
-# --summary: (present, distinct, top values) per attribute, written by hand
+# --summary: (present, distinct, top values as [value, count] pairs, the table's shortened text)
+# per attribute, written by hand. present is the share rounded to 4 places (2 of 3: 0.6667).
+TWO_THIRDS = Decimal("0.6667")
 SUMMARY = {
-    "id": (1, 3, "r1 (1), r2 (1), r3 (1)"),
-    "ss": (1, 2, '["date", "fig", "kiwi", "pear"] (2), ["a", "b"] (1)'),
-    "flag": (1, 2, "true (2), false (1)"),
-    "big": (1, 2, f"{BIG} (2), -{BIG} (1)"),  # 39 characters: not cut
-    "b": (Decimal(2) / 3, 2, "AAH/ (1), Bw== (1)"),
-    "nothing": (Decimal(2) / 3, 1, "null (2)"),
-    "ns": (Decimal(2) / 3, 2, "[-1.5, 9, 10, 100] (1), [1] (1)"),
-    "bs": (Decimal(2) / 3, 2, '["/w==", "AA==", "EA=="] (1), ["AQ=="] (1)'),
-    "l": (Decimal(2) / 3, 2, '["x", 2, true, null, {"k": [3, 20]}, "A… (1), [] (1)'),
-    "m": (Decimal(2) / 3, 2, '{"a": ["x", "y"], "b": "AQ==", "n": [3,… (1), {"a": "q"} (1)'),
-    "pi": (Decimal(2) / 3, 2, f"{PI} (1), 1.5 (1)"),
+    "id": (1, 3, [["r1", 1], ["r2", 1], ["r3", 1]], "r1 (1), r2 (1), r3 (1)"),
+    "ss": (
+        1,
+        2,
+        [[["date", "fig", "kiwi", "pear"], 2], [["a", "b"], 1]],
+        '["date", "fig", "kiwi", "pear"] (2), ["a", "b"] (1)',
+    ),
+    "flag": (1, 2, [[True, 2], [False, 1]], "true (2), false (1)"),
+    "big": (1, 2, [[int(BIG), 2], [-int(BIG), 1]], f"{BIG} (2), -{BIG} (1)"),  # 39: not cut
+    "b": (TWO_THIRDS, 2, [["AAH/", 1], ["Bw==", 1]], "AAH/ (1), Bw== (1)"),
+    "nothing": (TWO_THIRDS, 1, [[None, 2]], "null (2)"),
+    "ns": (
+        TWO_THIRDS,
+        2,
+        [[[Decimal("-1.5"), 9, 10, 100], 1], [[1], 1]],
+        "[-1.5, 9, 10, 100] (1), [1] (1)",
+    ),
+    "bs": (
+        TWO_THIRDS,
+        2,
+        [[["/w==", "AA==", "EA=="], 1], [["AQ=="], 1]],
+        '["/w==", "AA==", "EA=="] (1), ["AQ=="] (1)',
+    ),
+    "l": (
+        TWO_THIRDS,
+        2,
+        [[EXPECTED["r1"]["l"], 1], [[], 1]],
+        '["x", 2, true, null, {"k": [3, 20]}, "A… (1), [] (1)',
+    ),
+    "m": (
+        TWO_THIRDS,
+        2,
+        [[EXPECTED["r1"]["m"], 1], [{"a": "q"}, 1]],
+        '{"a": ["x", "y"], "b": "AQ==", "n": [3,… (1), {"a": "q"} (1)',
+    ),
+    "pi": (TWO_THIRDS, 2, [[Decimal(PI), 1], [Decimal("1.5"), 1]], f"{PI} (1), 1.5 (1)"),
 }
 
 
@@ -322,7 +349,8 @@ def test_unique_values_in_every_format(runs, attribute, fmt):
         (value, "" if value == "<missing>" else TYPES[attribute], count)
         for value, count in UNIQUE[attribute]
     ]
-    if fmt == "json":
+    if fmt == "json":  # the row of items without the attribute: value and type null
+        expected = [(None, None, c) if v == "<missing>" else (v, t, c) for v, t, c in expected]
         rows = [exact_json(line) for line in ok(result).splitlines()]
         assert all(list(row) == [attribute, "type", "count"] for row in rows)
         got = [(row[attribute], row["type"], row["count"]) for row in rows]
@@ -353,6 +381,9 @@ def test_unique_values_in_every_format(runs, attribute, fmt):
 # -- --summary ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_summary_in_every_format(runs, fmt):
+    """JSON and csv are machine-readable: top values whole, as [value, count] pairs in JSON
+    (a JSON text in the csv cell); only the table shortens them. present is the same rounded
+    share in every format."""
     result = runs["summary", fmt]
     if fmt == "json":
         rows = [exact_json(line) for line in ok(result).splitlines()]
@@ -362,18 +393,22 @@ def test_summary_in_every_format(runs, fmt):
         rows = list(csv.DictReader(io.StringIO(ok(runs["summary", "csv"]))))
         for row in rows:
             row["present"], row["distinct"] = exact_json(row["present"]), int(row["distinct"])
+            row["top values"] = exact_json(row["top values"])
     by_name = {row["attribute"]: row for row in rows}
     assert set(by_name) == {"p", *SUMMARY}
-    for name, (present, distinct, top) in SUMMARY.items():
+    for name, (present, distinct, top, _) in SUMMARY.items():
         row = by_name[name]
-        assert abs(Decimal(row["present"]) - present) < Decimal("1e-9"), name
+        assert Decimal(str(row["present"])) == present, name
         assert row["distinct"] == distinct, name
         assert row["top values"] == top, name
         assert row["types"] == TYPES.get(name, "S")
     if fmt == "table":
         text = ok(result)
-        for _, _, top in SUMMARY.values():
-            assert top in text
+        for _, _, _, shown in SUMMARY.values():
+            assert shown in text
+        assert "0.6667 " in text and "0.666666" not in text
+    else:
+        assert "…" not in ok(result)
 
 
 # -- --count with and without a limit ----------------------------------------------------------

@@ -369,6 +369,9 @@ def test_the_table_option_as_the_cli_spells_it(shell):
         "--table orders c2 --env dev",
         "-t orders --pk c2 --env dev",
         "orders c2 -t orders --env dev",  # the same name twice is fine
+        "orders -t orders c2 --env dev",  # positional words on both sides of -t
+        "-t orders --env dev c2",
+        "--env dev orders -t orders c2",
     ):
         pd.testing.assert_frame_equal(q(shell, line), by_position)
     assert len(q(shell, "-t orders --env dev --scan")) == 30
@@ -428,6 +431,20 @@ BAD_INPUT = {
     ),
     "partiql bad option": ("%%dynamo_query --nope\nSELECT * FROM notes", "--nope"),
     "table twice": ("%dynamo_query orders c1 -t events --env dev", "the table is given twice"),
+    "table twice, key after -t": (
+        "%dynamo_query orders -t events USER#1 --env dev",
+        "the table is given twice ('orders' and 'events')",
+    ),
+    "too many words": ("%dynamo_query orders -t orders c1 c2 --env dev", "arguments: c2"),
+    "zero head": ("%dynamo_query orders c1 --env dev --head 0", "--head must be a positive"),
+    "negative head with unique": (
+        "%dynamo_query orders c1 --env dev --head -1 -u status",
+        "--head must be a positive",
+    ),
+    "zero limit with head": (
+        "%dynamo_query orders c1 --env dev --head 2 --limit 0",
+        "--limit must be a positive",
+    ),
     "copy table twice": (
         "%dynamo_copy orders -t events --source dev --target stage",
         "the table is given twice ('orders' and 'events')",

@@ -627,6 +627,15 @@ def test_bad_limit(db):
         dm.query("orders", "c1", env="dev", limit=0)
 
 
+@pytest.mark.parametrize("n", [0, -1])
+def test_bad_head_names_the_parameter_given(db, n):
+    """dynamo_magic.head(n=...) names n, not the limit it is passed on as."""
+    with pytest.raises(InvalidQuery, match=rf"^n must be a positive number of items \(got {n}\)"):
+        dm.head("orders", "c1", n=n, env="dev")
+    with pytest.raises(InvalidQuery, match=r"^--head must be a positive"):
+        api.explore("orders", "c1", head=n, env="dev", summary=True)
+
+
 @pytest.mark.parametrize(
     "options",
     [
