@@ -155,7 +155,7 @@ def copy_segment(task: CopyTask, sink: ProgressSink) -> TaskResult:
     try:
         for page in pages:
             if task.full_items_from is not None and page:
-                page = _full_items(task, page)
+                page = _full_items(task, page, sink)
             result.read += len(page)
             if task.collect_keys:
                 result.keys.extend(key_text(item, task.key_names) for item in page)
@@ -167,12 +167,12 @@ def copy_segment(task: CopyTask, sink: ProgressSink) -> TaskResult:
     return result
 
 
-def _full_items(task: CopyTask, page: list[Item]) -> list[Item]:
+def _full_items(task: CopyTask, page: list[Item], sink: ProgressSink) -> list[Item]:
     """Whole items for index entries that carry only some of their attributes."""
     side = task.full_items_from
     assert side is not None
     keys = [{k: item[k] for k in task.key_names} for item in page]
-    return batch_get(side.client(), side.table, keys, policy=task.policy)
+    return batch_get(side.client(), side.table, keys, policy=task.policy, on_retried=sink.retried)
 
 
 def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
@@ -204,6 +204,7 @@ def prune_segment(task: PruneTask, sink: ProgressSink) -> TaskResult:
                     keys,
                     task.key_names,
                     task.policy,
+                    on_retried=sink.retried,
                 )
                 kept = {key_text(k, task.key_names) for k in present}
                 keys = [k for k in keys if key_text(k, task.key_names) not in kept]
@@ -282,7 +283,9 @@ def contains_segment(task: ContainsTask, sink: ProgressSink) -> TaskResult:
     )
     for page in pages:
         keys = [{k: item[k] for k in task.key_names} for item in page]
-        found = batch_get(target, task.target.table, keys, policy=task.policy)
+        found = batch_get(
+            target, task.target.table, keys, policy=task.policy, on_retried=sink.retried
+        )
         have = {key_text(i, task.key_names): item_digest(i) for i in found}
         result.count += len(page)
         result.failed += sum(

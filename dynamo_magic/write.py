@@ -145,9 +145,11 @@ def batch_get(
     only: tuple[str, ...] = (),
     policy: RetryPolicy | None = None,
     sleep: Sleep | None = None,
+    on_retried: Callable[[int], None] | None = None,
 ) -> list[Item]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
-    via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys."""
+    via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys; ``on_retried``
+    is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
     policy = policy or retry.current_policy()
     sleep = sleep or retry.sleep
     names = {f"#k{i}": n for i, n in enumerate(only)}
@@ -179,4 +181,6 @@ def batch_get(
                     )
                 sleep(policy.delay(attempt))
                 attempt += 1
+                if on_retried:
+                    on_retried(len(request[table]["Keys"]))
     return found

@@ -26,6 +26,7 @@ from dynamo_magic import cli, copying, environments, retry
 from dynamo_magic.copy_tasks import Side
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
 from dynamo_magic.settings import get_settings, set_settings
+from dynamo_magic.write import MAX_BATCH_GET
 
 from conftest import client_for, reset_caches, write_profiles
 from fault_injection import FailSends
@@ -107,6 +108,23 @@ def test_reads_throttled_for_good_end_as_copy_failed_with_the_result(events):
     assert "ProvisionedThroughputExceededException" in message
     assert f"after {MAX_RETRIES} retries" in message and "run it again" in message
     assert isinstance(failure.value.__cause__, Throttled)
+
+
+def test_key_lookups_retried_while_pruning_are_counted(events):
+    """Replace checks the source for every target key before deleting it (BatchGetItem):
+    those calls retry like the others, and their retries count in the result."""
+    extra = [{"device": {"N": "99"}, "seq": {"N": str(s)}} for s in range(5)]
+    put_all(client_for(B), "events", events_items(devices=1, per_device=5) + extra)
+    faults = faults_on(A, FailSends("BatchGetItem", times=HTTP_ATTEMPTS + 1))
+
+    result = api.copy(
+        "events", source=A, target=B, backend="threading", workers=1, segments=1, yes=True
+    )
+
+    assert faults.failed == HTTP_ATTEMPTS + 1  # one whole call failed, then one attempt more
+    assert result.ok and result.deleted == len(extra) and len(target_keys()) == 200
+    # the first BatchGetItem of the prune (100 of the 205 target keys) was asked for again
+    assert result.retried == MAX_BATCH_GET
 
 
 # -- (c) a lost connection mid-copy --------------------------------------------------------------
