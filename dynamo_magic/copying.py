@@ -322,10 +322,14 @@ def _copy(
     progress.start("copy", plan.source_items)
     keys: set[str] = set()
     source = SideCount()
+    counted = 0  # source segments counted (a failed count leaves the source to ``verify``)
 
-    def collect_result(outcome: TaskResult | tuple[str, TaskResult]) -> None:
+    def collect_result(outcome: TaskResult | tuple[str, TaskResult | None]) -> None:
+        nonlocal counted
         if isinstance(outcome, tuple):  # a verification count of a source segment
-            source.add(outcome[1])
+            if outcome[1] is not None:
+                source.add(outcome[1])
+                counted += 1
             return
         result.add(outcome)
         keys.update(outcome.keys)
@@ -333,17 +337,24 @@ def _copy(
     parallel.run(
         copy_or_count, [*tasks, *counts], engine.workers, engine.backend, progress, collect_result
     )
-    return (frozenset(keys) if collect else None), (source if counts else None)
+    complete = bool(counts) and counted == len(counts)
+    return (frozenset(keys) if collect else None), (source if complete else None)
 
 
 def copy_or_count(
     task: CopyTask | VerifyTask, sink: parallel.ProgressSink
-) -> TaskResult | tuple[str, TaskResult]:
+) -> TaskResult | tuple[str, TaskResult | None]:
     """Runs in a worker: copy one segment, or count (digest) one source segment for the
     verification. The count's progress is not reported (the copy's bar counts items copied);
-    a stop still reaches it."""
+    a stop still reaches it. A count that fails answers ``(role, None)`` rather than raising:
+    an error would stop the copy's segments still running, and a copy never fails for its
+    verification's sake; ``verify`` then counts the source itself (and fails there, after
+    the copy, if the error persists)."""
     if isinstance(task, VerifyTask):
-        return verify_segment(task, parallel.ProgressSink(None, sink.stop))
+        try:
+            return verify_segment(task, parallel.ProgressSink(None, sink.stop))
+        except Exception:
+            return task.role, None
     return copy_segment(task, sink)
 
 

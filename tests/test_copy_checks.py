@@ -248,6 +248,32 @@ def test_an_estimated_source_is_recounted_alongside_the_copy(servers, backend):
     assert alone.advanced == {"verify acct-a and acct-b": 640}
 
 
+def test_a_recount_that_fails_alongside_the_copy_is_done_again_by_verification(
+    servers, monkeypatch
+):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=8, per_device=40))
+    original, calls = copying.count_segment, []
+
+    def fails_once(task, sink):
+        calls.append(task.segment)
+        if len(calls) == 1:
+            raise ConnectionError("the source went away for a moment")
+        return original(task, sink)
+
+    monkeypatch.setattr(copying, "count_segment", fails_once)
+    progress = Counting()
+    result = api.copy(
+        "events", source=A, target=B, segments=4, backend="threading", progress=progress
+    )
+    # the copy was not stopped by its verification's count; verify counted the source again
+    assert result.ok and result.written == 320 and result.error is None
+    assert (result.verification.source_count, result.verification.target_count) == (320, 320)
+    assert progress.advanced == {"copy": 320, "verify acct-a and acct-b": 640}
+    assert len(calls) == 4 + 8  # 4 source counts with the copy, then 4 + 4 in verification
+
+
 # -- 3. estimates when DescribeTable's count lags -------------------------------------------------
 def create_flat(client: Any, items: int) -> None:
     """A table whose items each have their own partition key (they spread over segments)."""
