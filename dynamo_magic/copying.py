@@ -275,13 +275,13 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
             result.backup = create_backup(plan.target.client(), plan.target.table)
         if request.mode == "truncate" and not plan.target_empty:
             _prune(plan, engine, progress, result, str(failed_path), keep=None)
-        keys = _copy(plan, engine, progress, result, str(failed_path))
+        keys, source = _copy(plan, engine, progress, result, str(failed_path))
         if request.mode == "replace" and not plan.target_empty:
             result.deletes_skipped = _deletes_unsafe(plan, result.scanned)
             if result.deletes_skipped is None:
                 _prune(plan, engine, progress, result, str(failed_path), keep=keys)
         result.seconds = time.monotonic() - started
-        result.verification = verify(plan, engine, progress, copied=result.scanned)
+        result.verification = verify(plan, engine, progress, result.scanned, source)
         result.retried = progress.retries
         finished = True
     except KeyboardInterrupt:
@@ -310,8 +310,11 @@ def _segments(side: Side, engine: Engine, query: dict[str, Any] | None) -> list[
 
 def _copy(
     plan: CopyPlan, engine: Engine, progress: Progress, result: CopyResult, failed_path: str
-) -> frozenset[str] | None:
-    """Write the source (slice) into the target; returns slice keys when replace needs them."""
+) -> tuple[frozenset[str] | None, SideCount | None]:
+    """Write the source (slice) into the target. Returns the slice's keys when replace needs
+    them, and the source's verification count (or digest) when verification needs one the
+    plan lacks: it does not depend on the copy, so its tasks run in the same ``parallel.run``,
+    after the copy's, on workers the copy's tail leaves idle."""
     query = plan.slice_request
     index = plan.request.index
     partial_index = bool(index) and plan.source_schema.index(index).projection != "ALL"
@@ -328,15 +331,44 @@ def _copy(
         )
         for segment in _segments(plan.source, engine, query)
     ]
+    counts = _source_verify_tasks(plan, engine)
     progress.start("copy", plan.source_items)
     keys: set[str] = set()
+    source = SideCount()
+    counted = 0  # source segments counted (a failed count leaves the source to ``verify``)
 
-    def collect_result(task_result: TaskResult) -> None:
-        result.add(task_result)
-        keys.update(task_result.keys)
+    def collect_result(outcome: TaskResult | tuple[str, TaskResult | None]) -> None:
+        nonlocal counted
+        if isinstance(outcome, tuple):  # a verification count of a source segment
+            if outcome[1] is not None:
+                source.add(outcome[1])
+                counted += 1
+            return
+        result.add(outcome)
+        keys.update(outcome.keys)
 
-    parallel.run(copy_segment, tasks, engine.workers, engine.backend, progress, collect_result)
-    return frozenset(keys) if collect else None
+    parallel.run(
+        copy_or_count, [*tasks, *counts], engine.workers, engine.backend, progress, collect_result
+    )
+    complete = bool(counts) and counted == len(counts)
+    return (frozenset(keys) if collect else None), (source if complete else None)
+
+
+def copy_or_count(
+    task: CopyTask | VerifyTask, sink: parallel.ProgressSink
+) -> TaskResult | tuple[str, TaskResult | None]:
+    """Runs in a worker: copy one segment, or count (digest) one source segment for the
+    verification. The count's progress is not reported (the copy's bar counts items copied);
+    its retries are, and a stop still reaches it. A count that fails answers ``(role, None)``
+    rather than raising: an error would stop the copy's segments still running, and a copy
+    never fails for its verification's sake; ``verify`` then counts the source itself (and
+    fails there, after the copy, if the error persists)."""
+    if isinstance(task, VerifyTask):
+        try:
+            return verify_segment(task, sink.without_progress())
+        except Exception:
+            return task.role, None
+    return copy_segment(task, sink)
 
 
 def _deletes_unsafe(plan: CopyPlan, copied: int) -> str | None:
@@ -412,8 +444,39 @@ def verify_segment(task: VerifyTask, sink: Any) -> tuple[str, TaskResult]:
     return task.role, function(task.segment, sink)
 
 
+@dataclass
+class SideCount:
+    """One side's verification figures, summed over its segments."""
+
+    count: int = 0
+    digest: int = 0  # sum of item hashes modulo 2**128 (``full`` only)
+
+    def add(self, part: TaskResult) -> None:
+        self.count += part.count
+        self.digest = (self.digest + part.digest) % 2**128
+
+
+def _source_verify_tasks(plan: CopyPlan, engine: Engine) -> list[VerifyTask]:
+    """The source's share of the verification, when it needs one: ``full`` digests, or a
+    ``count`` where the plan's is not exact (merge ``full`` reads the target per source item,
+    so it waits for the copy)."""
+    method = plan.request.verify
+    if method == "none" or (plan.request.mode == "merge" and method == "full"):
+        return []
+    if method == "count" and plan.source_items_exact:
+        return []
+    return [
+        VerifyTask("source", method, segment)
+        for segment in _segments(plan.source, engine, plan.slice_request)
+    ]
+
+
 def verify(
-    plan: CopyPlan, engine: Engine, progress: Progress, copied: int | None = None
+    plan: CopyPlan,
+    engine: Engine,
+    progress: Progress,
+    copied: int | None = None,
+    source: SideCount | None = None,
 ) -> Verification:
     """Compare source and target (slice). replace/truncate: equal counts (``count``) or equal
     keys and content hashes (``full``); merge: the target holds at least (``count``) or
@@ -422,39 +485,37 @@ def verify(
     The source count a ``count`` verification compares with is never only what the copy
     itself read (``copied``): a read that ended short would copy, and count, too few. Where
     the plan's count is exact (a slice's Select COUNT, a table the plan counted or sampled
-    whole) the target is compared with it; otherwise the source is counted again, in the
-    same ``parallel.run`` as the target so both sides' scans overlap. ``copied`` differing
-    from the source count is named in the detail.
+    whole) the target is compared with it; otherwise the source is read again by its own
+    scans: ``source``, counted by ``execute`` alongside the copy (``_source_verify_tasks``),
+    or, without it, here in the same ``parallel.run`` as the target so both sides' scans
+    overlap. ``copied`` differing from the source count is named in the detail.
     """
     method = plan.request.verify
     if method == "none":
         return Verification("none")
     if plan.request.mode == "merge" and method == "full":
         return _verify_contains(plan, engine, progress)
-    roles = {"source": plan.source, "target": plan.target}
     planned = method == "count" and plan.source_items_exact
-    if planned:
-        del roles["source"]
     tasks = [
-        VerifyTask(role, method, segment)
-        for role, side in roles.items()
-        for segment in _segments(side, engine, plan.slice_request)
+        VerifyTask("target", method, s) for s in _segments(plan.target, engine, plan.slice_request)
     ]
-    progress.start(f"verify {' and '.join(s.env.label for s in roles.values())}", None)
-    counts = {role: 0 for role in roles}
-    digests = {role: 0 for role in roles}
+    labels = [plan.target.env.label]
+    if source is None and not planned:  # counted here, the two sides' scans overlapping
+        tasks += _source_verify_tasks(plan, engine)
+        labels.insert(0, plan.source.env.label)
+    progress.start(f"verify {' and '.join(labels)}", None)
+    sums = {"source": source if source is not None else SideCount(), "target": SideCount()}
     for role, part in parallel.run(verify_segment, tasks, engine.workers, engine.backend, progress):
-        counts[role] += part.count
-        digests[role] = (digests[role] + part.digest) % 2**128
-    source_count = plan.source_items if planned else counts["source"]
-    target_count = counts["target"]
+        sums[role].add(part)
+    source_count = plan.source_items if planned else sums["source"].count
+    target_count = sums["target"].count
     detail = ""
     if copied is not None and copied != source_count:
         detail = f"; the copy read {copied:,} source items"
     if plan.request.mode == "merge":
         ok = target_count >= source_count and (copied is None or copied >= source_count)
         return Verification(method, source_count, target_count, ok, detail)
-    ok = source_count == target_count and digests.get("source", 0) == digests["target"]
+    ok = source_count == target_count and sums["source"].digest == sums["target"].digest
     ok = ok and (copied is None or copied == source_count)
     if not ok and source_count == target_count and not detail:
         detail = "; contents differ"

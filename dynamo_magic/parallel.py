@@ -89,13 +89,18 @@ class ProgressSink:
     reports retries, ``sink.stopped()`` says the caller was interrupted (threads cannot be
     killed: they stop between pages)."""
 
-    def __init__(self, channel: Any, stop: Any = None):
+    def __init__(self, channel: Any, stop: Any = None, advances: bool = True):
         self.channel = channel
         self.stop = stop
+        self.advances = advances  # False: progress is not reported (retries still are)
 
     def __call__(self, count: int) -> None:
-        if count:
+        if count and self.advances:
             self.send(Advanced(count))
+
+    def without_progress(self) -> ProgressSink:
+        """The same channel for work that must not move the bar (retries still count)."""
+        return ProgressSink(self.channel, self.stop, advances=False)
 
     def retried(self, count: int = 1) -> None:
         if count:

@@ -22,6 +22,7 @@ from dynamo_magic.copy_plan import MIN_SEGMENT_COUNT, same_table
 from dynamo_magic.errors import CopyFailed, UnsafeOperation
 from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema
+from dynamo_magic.settings import get_settings
 
 from conftest import client_for, reset_caches, subprocess_env, write_profiles
 from fault_injection import DropItems, error_response
@@ -209,9 +210,68 @@ def test_a_copy_that_reads_short_fails_verification(servers, monkeypatch, per_de
     assert (result.verification.source_count, result.verification.target_count) == (total, copied)
     assert "FAILED" in str(failure.value)
     assert progress.calls[-1] == ("close", False)  # the last bar says it did not end well
-    if not exact:  # the source was counted again, in the same run as the target
-        verify_phases = [c for c in progress.calls if c[0] == "start" and "verify" in c[1][0]]
-        assert verify_phases == [("start", ("verify acct-a and acct-b", None))]
+    if not exact:  # the source was counted again by its own scans, alongside the copy
+        phases = [c[1][0] for c in progress.calls if c[0] == "start"]
+        assert phases == ["copy", "verify acct-b"]
+
+
+class Counting(Recorder):
+    """A Recorder that also sums what each phase's bar was advanced by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.advanced: dict[str, int] = {}
+
+    def advance(self, count: int) -> None:
+        phase = [c[1][0] for c in self.calls if c[0] == "start"][-1]
+        self.advanced[phase] = self.advanced.get(phase, 0) + count
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_an_estimated_source_is_recounted_alongside_the_copy(servers, backend):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=8, per_device=40))
+    progress = Counting()
+    result = api.copy("events", source=A, target=B, segments=4, backend=backend, progress=progress)
+    assert result.ok and result.written == 320
+    assert (result.verification.source_count, result.verification.target_count) == (320, 320)
+    # the recount ran in the copy's run, without moving its bar; verification read the target
+    assert progress.advanced == {"copy": 320, "verify acct-b": 320}
+
+    plan = api.plan_copy("events", source=A, target=B)
+    assert plan.source_items_exact is False
+    engine = copying.Engine.from_settings(get_settings(), 320, segments=4)
+    alone = Counting()  # verification on its own counts both sides, in one run
+    verification = copying.verify(plan, engine, alone, copied=320)
+    assert verification.ok and (verification.source_count, verification.target_count) == (320, 320)
+    assert alone.advanced == {"verify acct-a and acct-b": 640}
+
+
+def test_a_recount_that_fails_alongside_the_copy_is_done_again_by_verification(
+    servers, monkeypatch
+):
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=8, per_device=40))
+    original, calls = copying.count_segment, []
+
+    def fails_once(task, sink):
+        calls.append(task.segment)
+        if len(calls) == 1:
+            raise ConnectionError("the source went away for a moment")
+        return original(task, sink)
+
+    monkeypatch.setattr(copying, "count_segment", fails_once)
+    progress = Counting()
+    result = api.copy(
+        "events", source=A, target=B, segments=4, backend="threading", progress=progress
+    )
+    # the copy was not stopped by its verification's count; verify counted the source again
+    assert result.ok and result.written == 320 and result.error is None
+    assert (result.verification.source_count, result.verification.target_count) == (320, 320)
+    assert progress.advanced == {"copy": 320, "verify acct-a and acct-b": 640}
+    assert len(calls) == 4 + 8  # 4 source counts with the copy, then 4 + 4 in verification
 
 
 # -- 2b. replace never deletes a target item the source has, even after a short read ----------

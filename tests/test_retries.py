@@ -76,10 +76,14 @@ def target_keys() -> set[tuple[str, str]]:
 # -- (a) a page throttled more often than botocore retries: the copy still succeeds -------------
 def test_scan_page_throttled_many_times_in_a_row_is_retried_and_verified(events):
     # 9 consecutive throttles on the second scan page: botocore's 4 attempts fail twice over,
-    # so the read layer must retry the page (twice) before it goes through
+    # so the read layer must retry the page (twice) before it goes through. One worker: the
+    # segments run in turn, so the throttled page is the copy's (the source's verification
+    # digests run in the copy's run, after its segments; their retries are not the copy's)
     faults = faults_on(A, FailSends("Scan", times=9, after=1))
 
-    result = api.copy("events", source=A, target=B, backend="threading", segments=2, verify="full")
+    result = api.copy(
+        "events", source=A, target=B, backend="threading", workers=1, segments=2, verify="full"
+    )
 
     assert faults.failed == 9  # the faults really happened
     assert result.ok and result.written == 200 and result.verification.ok
