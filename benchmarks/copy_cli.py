@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copy_throughput import TABLE, prepare_source
+from copy_throughput import TABLE, prepare_source, run_candidate
 
 from data import compare_tables, item_size, scan_all
-from measure import Spread, TreeRun, print_table, run_tree, write_results
+from measure import Spread, print_table, run_tree, write_results
 from servers import HERE, Dynalite, recreate_table, use_private_profiles
 
 SOURCE, TARGET = "acct-a", "acct-b"  # AWS profiles: endpoint_url -> source / target dynalite
@@ -83,28 +83,6 @@ def child_env(repo: Path) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in path if p))
 
 
-def run_once(
-    candidate: Candidate,
-    target: Dynalite,
-    source_items: list[dict[str, Any]],
-    env: dict[str, str],
-    tmp: Path,
-) -> tuple[TreeRun, float | None, list[str]]:
-    """Recreate the target empty, run the candidate's tree, compare the target item by item."""
-    client = target.client()
-    recreate_table(client, TABLE, sort_key_type="N")
-    result_file = tmp / f"result-{candidate.name}.json"
-    result_file.unlink(missing_ok=True)
-    command = [part.replace("{result}", str(result_file)) for part in candidate.command]
-    tree = run_tree(command, env=env)
-    problems = []
-    if tree.returncode != 0:
-        problems.append(f"exit code {tree.returncode}: {tree.output.strip()[-300:]}")
-    own = json.loads(result_file.read_text())["seconds"] if result_file.exists() else None
-    problems += compare_tables(source_items, scan_all(client, TABLE))
-    return tree, own, problems
-
-
 def run_all(
     todo: list[Candidate],
     target: Dynalite,
@@ -116,7 +94,7 @@ def run_all(
     runs = {c.name: Runs() for c in todo}
     for repeat in range(repeats):
         for candidate in todo:  # interleaved: A B C A B C ...
-            tree, own, problems = run_once(candidate, target, source_items, env, tmp)
+            tree, own, problems = run_candidate(candidate, target, source_items, tmp, env)
             record = runs[candidate.name]
             status = "OK, verified" if not problems else "FAILED: " + "; ".join(problems)
             own_text = f"  (copy loop {own:5.1f} s)" if own is not None else ""

@@ -87,15 +87,21 @@ def _dynamo_magic_has_copy() -> bool:
 
 # -- one run -----------------------------------------------------------------------------------
 def run_candidate(
-    candidate: Candidate, target: Dynalite, source_items: list[dict[str, Any]], tmp: Path
+    candidate: Any,
+    target: Dynalite,
+    source_items: list[dict[str, Any]],
+    tmp: Path,
+    env: dict[str, str] | None = None,
 ) -> tuple[TreeRun, float | None, list[str]]:
-    """Recreate the target empty, run the candidate's tree, verify the target item by item."""
+    """Recreate the target empty, run the candidate's tree (``name``, ``command`` with a
+    ``{result}`` placeholder; environment ``env``, default this one), verify the target
+    item by item. Returns the tree's run, the seconds it reported itself, the problems."""
     client = target.client()
     recreate_table(client, TABLE, sort_key_type="N")
     result_file = tmp / f"result-{candidate.name}.json"
     result_file.unlink(missing_ok=True)
     command = [part.replace("{result}", str(result_file)) for part in candidate.command]
-    env = dict(os.environ, BENCH_RESULT=str(result_file))
+    env = dict(env or os.environ, BENCH_RESULT=str(result_file))
     tree = run_tree(command, env=env)
     problems = []
     if tree.returncode != 0:
