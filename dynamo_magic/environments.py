@@ -115,7 +115,14 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
         configured = None  # the variable names a profile; an environment mapping it elsewhere
     profile = (configured.profile if configured and configured.profile else name) or None
     if profile is not None and profile not in _known_profiles():
-        if configured is None or configured.profile:
+        if configured is not None and configured.profile:  # the config file names it
+            profiles = sorted(_known_profiles())
+            raise EnvironmentNotFound(
+                f"environment '{name}' (config file): profile '{profile}' is not in the AWS "
+                f"config (profiles: {', '.join(profiles) or 'none'}); add it to ~/.aws/config "
+                f"or change the profile of [environments.{name}]"
+            )
+        if configured is None:
             known = sorted(_known_profiles() | set(settings.environments))
             raise EnvironmentNotFound(
                 f"unknown environment '{name}'{via}: no AWS profile or configured environment of "

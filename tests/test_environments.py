@@ -251,10 +251,18 @@ region = "ap-south-1"
     assert resolve("chain") == Environment("chain", None, "ap-south-1", None, False)
 
 
-def test_configured_environment_with_unknown_profile(isolated_aws):
-    configure(isolated_aws, '[environments.live]\nprofile = "missing"\n')
-    with pytest.raises(EnvironmentNotFound, match=r"unknown environment 'live'.*known: .*live"):
-        resolve("live")
+@pytest.mark.parametrize("name", ["live", "dev"])  # a new name, or one that is also a profile
+def test_configured_environment_with_unknown_profile(isolated_aws, name):
+    """The environment is known (the config file has it): the fault is its profile."""
+    configure(isolated_aws, f'[environments.{name}]\nprofile = "missing"\n')
+    with pytest.raises(EnvironmentNotFound) as exc:
+        resolve(name)
+    message = str(exc.value)
+    assert message.startswith(
+        f"environment '{name}' (config file): profile 'missing' is not in the AWS config"
+    )
+    assert "unknown environment" not in message and "\n" not in message
+    assert "dev" in message and f"[environments.{name}]" in message  # the profiles there; fix
 
 
 def test_unknown_default_env(isolated_aws):
