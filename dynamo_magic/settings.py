@@ -17,6 +17,7 @@ The file is followed while the process lives: a change is noticed on the next ca
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import urllib.parse
@@ -34,6 +35,18 @@ CONFIG_ENV_VAR = "DYNAMO_MAGIC_CONFIG"
 # DynamoDB's documented bound on a parallel Scan's TotalSegments (API reference, Scan).
 MAX_SEGMENTS = 1_000_000
 ENDPOINT_SCHEMES = ("http", "https")  # what botocore can send requests to
+# Copy worker processes per CPU core at most. A worker mostly waits on the network, so a few per
+# core help; far more only contend and each costs a process start (a tester's 64 workers on 2
+# cores took 13.9 s where 4 took 0.9 s) and a typo (--workers 100000) would fork without end.
+WORKERS_PER_CORE_LIMIT = 8
+# The longest single retry wait, in seconds (one hour). A wait longer than that looks like a hang
+# rather than a back-off, and huge values overflow the jitter arithmetic and ``time.sleep``.
+MAX_BACKOFF_CAP = 3600.0
+
+
+def max_workers() -> int:
+    """The most copy workers accepted: ``WORKERS_PER_CORE_LIMIT`` per core of this machine."""
+    return WORKERS_PER_CORE_LIMIT * (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,10 @@ class Settings:
     backoff_cap: float = 5.0  # seconds, longest single wait
     verify: Literal["count", "full", "none"] = "count"
 
+    def __post_init__(self) -> None:
+        """Settings built in Python (``Settings(...)``, ``replace``) obey the file's rules."""
+        check_numbers({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -76,11 +93,59 @@ def check_counts(workers: int | None = None, segments: int | None = None, where:
     prefix = f"{where}: " if where else ""
     if workers is not None and (isinstance(workers, bool) or workers < 1):
         raise UsageProblem(f"{prefix}workers must be at least 1, not {workers}")
+    if workers is not None and workers > max_workers():
+        raise UsageProblem(
+            f"{prefix}workers must be at most {max_workers()} ({WORKERS_PER_CORE_LIMIT} per CPU "
+            f"core: more only contend), not {workers}"
+        )
     if segments is not None and (isinstance(segments, bool) or not 1 <= segments <= MAX_SEGMENTS):
         raise UsageProblem(
             f"{prefix}segments must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
             f"parallel scan's TotalSegments), not {segments}"
         )
+
+
+def check_numbers(values: dict[str, Any], where: str = "") -> None:
+    """Refuse numeric settings no read, copy or retry can use; one place for every path in
+    (config file, ``%config DynamoMagic.x``, ``Settings``/``set_settings`` from Python).
+
+    ``max_retries`` an integer >= 0; ``preview_items`` an integer >= 1 (DynamoDB's Limit);
+    ``backoff_base`` and ``backoff_cap`` finite seconds > 0 with base <= cap <=
+    ``MAX_BACKOFF_CAP``; ``workers``/``segments`` as ``check_counts``. Keys not given are skipped.
+    """
+    prefix = f"{where}: " if where else ""
+    for name, least in (("max_retries", 0), ("preview_items", 1)):
+        value = values.get(name)
+        if name in values and (not _is_int(value) or value < least):
+            raise UsageProblem(f"{prefix}{name} must be a whole number >= {least}, not {value!r}")
+    for name in ("backoff_base", "backoff_cap"):
+        value = values.get(name)
+        if name in values and not (_is_number(value) and math.isfinite(value) and value > 0):
+            raise UsageProblem(f"{prefix}{name} must be a number of seconds > 0, not {value!r}")
+    cap = values.get("backoff_cap")
+    if cap is not None and cap > MAX_BACKOFF_CAP:
+        raise UsageProblem(
+            f"{prefix}backoff_cap must be at most {MAX_BACKOFF_CAP:g} seconds (one hour), "
+            f"not {cap!r}"
+        )
+    base = values.get("backoff_base")
+    if base is not None and cap is not None and cap < base:
+        raise UsageProblem(
+            f"{prefix}backoff_cap ({cap!r} s) must be at least backoff_base ({base!r} s)"
+        )
+    for name in ("workers", "segments"):
+        value = values.get(name)
+        if value is not None and not _is_int(value):
+            raise UsageProblem(f"{prefix}{name} must be a whole number, not {value!r}")
+    check_counts(values.get("workers"), values.get("segments"), where)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def endpoint_problem(url: str) -> str | None:
@@ -144,7 +209,8 @@ def load_settings(path: Path | None = None) -> Settings:
             raise UsageProblem(
                 f"config file {path}: {name} = {data[name]!r}; use one of {', '.join(choices)}"
             )
-    check_counts(data.get("workers"), data.get("segments"), f"config file {path}")
+    defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
+    check_numbers({**defaults, **data}, f"config file {path}")
     return Settings(environments=envs, **data)
 
 
@@ -230,6 +296,7 @@ def override_settings(**changes: Any) -> None:
     """Set some settings for this session (what ``%config DynamoMagic.x = v`` does): they win
     over the config file, whose other values are still followed when it changes."""
     global _pinned, _file_settings
+    dataclasses.replace(_pinned or _file_settings or Settings(), **changes)  # checked: or raises
     _overrides.update(changes)
     if _pinned is not None:
         _pinned = dataclasses.replace(_pinned, **changes)

@@ -25,6 +25,7 @@ import pytest
 
 from dynamo_magic import cli
 from dynamo_magic.cli import build_parser
+from dynamo_magic.settings import max_workers
 
 from conftest import reset_caches, subprocess_env, write_profiles
 from tables import (
@@ -510,6 +511,11 @@ COUNT_REFUSALS = {  # name: (arguments, part of the message)
     "copy segments 0": ([*COPY_DEV, "--segments", "0"], "segments must be from 1 to"),
     "copy segments -1": ([*COPY_DEV, "--segments", "-1"], "TotalSegments), not -1"),
     "copy segments 2000000": ([*COPY_DEV, "--segments", "2000000"], "not 2000000"),
+    "copy workers too many": (
+        [*COPY_DEV, "--workers", str(max_workers() + 1)],
+        f"workers must be at most {max_workers()} (8 per CPU core",
+    ),
+    "dry run workers 100000": ([*COPY_DEV, "--dry-run", "--workers", "100000"], "not 100000"),
 }
 
 
@@ -532,6 +538,39 @@ def test_worker_and_segment_counts_are_refused_at_once(profiles):
     for name, (_, message) in COUNT_REFUSALS.items():
         assert_one_error_line(name, runs[name], message)
     assert not [t for t in server_client(profiles).list_tables()["TableNames"] if "never" in t]
+
+
+BAD_CONFIG_NUMBERS = {  # config file text: part of the message
+    "max_retries = -1": "max_retries must be a whole number >= 0, not -1",
+    "backoff_cap = nan": "backoff_cap must be a number of seconds > 0, not nan",
+    "backoff_base = -1": "backoff_base must be a number of seconds > 0, not -1",
+    "backoff_base = 1e300\nbackoff_cap = 1e300": "backoff_cap must be at most 3600 seconds",
+    "preview_items = -4": "preview_items must be a whole number >= 1, not -4",
+    "preview_items = 0": "preview_items must be a whole number >= 1, not 0",
+    "workers = 100000": f"workers must be at most {max_workers()}",
+}
+
+
+def test_bad_numbers_in_the_config_file_are_one_error_line_and_exit_2(profiles, tmp_path):
+    """Once a traceback when a read was retried (nan, a negative wait, an overflow) or taken
+    silently (-1 retries as 0, 0 preview items): now refused when the file is loaded."""
+    commands = {
+        "query": ["query", "-t", "orders", "c1", "-e", "dev"],
+        "preview": ["query", "-t", "orders", "-e", "dev"],
+        "copy": [*COPY_DEV, "--target-table", "never-config"],
+    }
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        futures = {}
+        for i, text in enumerate(BAD_CONFIG_NUMBERS):
+            (tmp_path / f"{i}.toml").write_text(text + "\n")
+            variables = {**profiles, "DYNAMO_MAGIC_CONFIG": str(tmp_path / f"{i}.toml")}
+            for command, argv in commands.items():
+                futures[text, command] = pool.submit(dynamo, variables, *argv)
+        for (text, command), future in futures.items():
+            message = f"{tmp_path / str(list(BAD_CONFIG_NUMBERS).index(text))}.toml: "
+            assert_one_error_line((text, command), future.result(), message)
+            assert BAD_CONFIG_NUMBERS[text] in future.result().stderr, (text, command)
+    assert "never-config" not in server_client(profiles).list_tables()["TableNames"]
 
 
 def test_malformed_endpoints_are_one_error_line_and_exit_2(profiles, tmp_path):

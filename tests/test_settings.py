@@ -9,11 +9,13 @@ import pytest
 from dynamo_magic import settings as settings_module
 from dynamo_magic.errors import UsageProblem
 from dynamo_magic.settings import (
+    MAX_BACKOFF_CAP,
     EnvironmentConfig,
     Settings,
     config_path,
     get_settings,
     load_settings,
+    max_workers,
     override_settings,
     reload_settings,
     set_settings,
@@ -145,3 +147,68 @@ def test_a_broken_file_fails_until_it_is_fixed(isolated_aws):
 def test_replace_ignores_none():
     settings = Settings(preview_items=5).replace(preview_items=None, numbers="decimal")
     assert (settings.preview_items, settings.numbers) == (5, "decimal")
+
+
+# Numbers no read, copy or retry can use: (values, part of the message). Each once crashed a
+# retried read (nan, a negative wait, an overflow at 1e300) or was silently taken (-1 as 0).
+BAD_NUMBERS = [
+    ({"max_retries": -1}, "max_retries must be a whole number >= 0, not -1"),
+    ({"max_retries": 2.5}, "max_retries"),  # the file says "should be a int"; Python as below
+    ({"preview_items": 0}, "preview_items must be a whole number >= 1, not 0"),
+    ({"preview_items": -4}, "preview_items must be a whole number >= 1, not -4"),
+    ({"backoff_base": -1}, "backoff_base must be a number of seconds > 0, not -1"),
+    ({"backoff_base": 0}, "backoff_base must be a number of seconds > 0, not 0"),
+    ({"backoff_cap": float("nan")}, "backoff_cap must be a number of seconds > 0, not nan"),
+    ({"backoff_cap": float("inf")}, "backoff_cap must be a number of seconds > 0, not inf"),
+    ({"backoff_base": float("-inf")}, "backoff_base must be a number of seconds > 0"),
+    ({"backoff_cap": 1e300, "backoff_base": 1e300}, "backoff_cap must be at most 3600 seconds"),
+    ({"backoff_cap": 3600.5}, "backoff_cap must be at most 3600 seconds (one hour), not 3600.5"),
+    ({"backoff_base": 10}, "backoff_cap (5.0 s) must be at least backoff_base (10 s)"),
+    ({"backoff_base": 2, "backoff_cap": 1}, "backoff_cap (1 s) must be at least backoff_base"),
+    ({"workers": 0}, "workers must be at least 1, not 0"),
+    ({"workers": max_workers() + 1}, f"workers must be at most {max_workers()} (8 per CPU core"),
+    ({"segments": 1_000_001}, "segments must be from 1 to 1,000,000"),
+]
+GOOD_NUMBERS = [
+    {"max_retries": 0},
+    {"preview_items": 1},
+    {"backoff_base": 5, "backoff_cap": 5},
+    {"backoff_base": 0.001, "backoff_cap": MAX_BACKOFF_CAP},
+    {"workers": max_workers(), "segments": 1_000_000},
+]
+
+
+def toml(values: dict) -> str:
+    """TOML for ``values`` (Python's repr of nan and inf is TOML's spelling)."""
+    return "".join(f"{k} = {v!r}\n" for k, v in values.items())
+
+
+@pytest.mark.parametrize(("values", "message"), BAD_NUMBERS)
+def test_bad_numbers_are_refused_in_the_config_file(tmp_path, values, message):
+    path = write(tmp_path / "c.toml", toml(values))
+    with pytest.raises(UsageProblem) as exc:
+        load_settings(path)
+    assert str(exc.value).startswith(f"config file {path}: ") and "\n" not in str(exc.value)
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(("values", "message"), BAD_NUMBERS)
+def test_bad_numbers_are_refused_from_python_and_change_nothing(isolated_aws, values, message):
+    write(isolated_aws / "dynamo_magic.toml", "preview_items = 3\n")
+    before = get_settings()
+    for attempt in (
+        lambda: Settings(**values),
+        lambda: get_settings().replace(**values),
+        lambda: set_settings(get_settings().replace(**values)),
+        lambda: override_settings(**values),  # what %config DynamoMagic.x = v does
+    ):
+        with pytest.raises(UsageProblem) as exc:
+            attempt()
+        assert message in str(exc.value) and "\n" not in str(exc.value)
+        assert get_settings() == before
+
+
+@pytest.mark.parametrize("values", GOOD_NUMBERS)
+def test_numbers_at_the_bounds_are_taken(tmp_path, values):
+    assert load_settings(write(tmp_path / "c.toml", toml(values))) == Settings(**values)
+    assert Settings().replace(**values) == Settings(**values)
