@@ -6,6 +6,7 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 
 from __future__ import annotations
 
+import keyword
 import re
 import shlex
 from collections.abc import Callable
@@ -15,11 +16,11 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
-from traitlets import Bool, Enum, Int, Unicode, observe
+from traitlets import Bool, Enum, Int, TraitError, Unicode, observe, validate
 
 from . import api
 from .copy_plan import CopyPlan
-from .errors import CopyFailed, DynamoMagicError
+from .errors import CopyFailed, DynamoMagicError, UsageProblem
 from .options import (
     COPY_OPTIONS,
     ENV,
@@ -31,7 +32,7 @@ from .options import (
     query_kwargs,
 )
 from .progress_bars import TqdmProgress
-from .settings import NUMBER_POLICIES, get_settings, override_settings
+from .settings import NUMBER_POLICIES, check_numbers, get_settings, override_settings
 
 
 def _with_options(options: list[Option]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -43,6 +44,11 @@ def _with_options(options: list[Option]) -> Callable[[Callable[..., Any]], Calla
         return func
 
     return decorate
+
+
+class BadSetting(UsageError, TraitError):
+    """A refused ``DynamoMagic`` value: a ``UsageError`` (one line in a notebook) that is also a
+    ``TraitError``, so traitlets puts the old value back when ``%config`` set several at once."""
 
 
 @magics_class
@@ -62,6 +68,15 @@ class DynamoMagic(Magics):
     progress = Bool(True, help="show progress bars").tag(config=True)
 
     _showing_file = False  # True while the traits are set from the config file's values
+
+    @validate("preview_items")
+    def _check(self, proposal: Any) -> Any:
+        """A value no read can use is refused before it is set (``%config`` prints the line)."""
+        try:
+            check_numbers({proposal["trait"].name: proposal["value"]})
+        except UsageProblem as exc:
+            raise BadSetting(f"DynamoMagic.{exc}") from None
+        return proposal["value"]
 
     @observe("default_env", "numbers", "preview_items", "progress")
     def _sync(self, change: dict[str, Any]) -> None:
@@ -214,6 +229,7 @@ class DynamoMagic(Magics):
                     raise UsageError(f"%%dynamo_query: unknown option {flag}; use [VAR] [--env E]")
         except (IndexError, ValueError):
             raise UsageError("%%dynamo_query [VAR] [--env ENV] [--limit N]") from None
+        _check_out(out)
         try:
             result = api.run_partiql(cell, env=env, limit=limit, lookup=self._lookup)
         except DynamoMagicError as exc:
@@ -292,10 +308,18 @@ def _parse(parser: Any, line: str) -> Any:
     """
     words, commented = _words(line)
     try:
-        return parser.parse_intermixed_args(words)
+        args = parser.parse_intermixed_args(words)
     except UsageError as exc:  # a value or a required option may have gone into the comment
         hint = commented and "unrecognized arguments" not in str(exc)
         raise UsageError(f"{exc}{_COMMENT_HINT}" if hint else str(exc)) from None
+    _check_out(getattr(args, "out", None))  # before anything runs
+    return args
+
+
+def _check_out(name: str | None) -> None:
+    """``--out NAME`` must be a name Python can assign to (not ``1bad``, not ``for``)."""
+    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise UsageError(f"--out {name!r} is not a Python variable name; use letters, digits, _")
 
 
 def _table(args: Any, usage: str) -> str:

@@ -20,6 +20,7 @@ from moto import mock_aws
 from dynamo_magic import environments
 from dynamo_magic.copy_plan import CopyPlan
 from dynamo_magic.magics import _words
+from dynamo_magic.settings import get_settings, max_workers
 
 from conftest import reset_caches
 from tables import (
@@ -472,6 +473,16 @@ BAD_INPUT = {
         "%dynamo_copy orders --source dev --target stage --segments 1000001",
         "(DynamoDB's limit on a parallel scan's TotalSegments), not 1000001",
     ),
+    "copy workers too many": (
+        f"%dynamo_copy orders --source dev --target stage --dry-run --workers {max_workers() + 1}",
+        f"workers must be at most {max_workers()} (8 per CPU core",
+    ),
+    # --out must be a name Python can assign; checked before anything runs (no such table here)
+    "out starts with a digit": ("%dynamo_query nosuch c1 --env dev --out 1bad", "--out '1bad'"),
+    "out is a keyword": ("%dynamo_query nosuch c1 --env dev -o for", "--out 'for' is not a"),
+    "out is dotted": ("%dynamo_query nosuch c1 --env dev --out a.b", "--out 'a.b' is not a"),
+    "copy out keyword": ("%dynamo_copy nosuch --source dev --target stage -o None", "'None'"),
+    "cell out keyword": ("%%dynamo_query class --env dev\nSELECT * FROM nosuch", "'class'"),
 }
 
 
@@ -508,3 +519,18 @@ def test_malformed_endpoint_is_a_one_line_usage_error(
     lines = output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("UsageError: environment '"), output
     assert "is not a URL; write it as http(s)://host[:port]" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "2.5", "True"])
+def test_config_refuses_a_bad_preview_items_and_keeps_the_old(shell, magic, caplog, value):
+    """``%config`` prints the one line (IPython logs what a trait refuses); nothing changes."""
+    shell.run_line_magic("config", "DynamoMagic.preview_items = 3")
+    shell.run_line_magic("config", f"DynamoMagic.preview_items = {value}")
+    assert magic.preview_items == 3 and get_settings().preview_items == 3
+    assert len(q(shell, "orders --env dev")) == 3
+    [record] = [r for r in caplog.records if "preview_items" in r.getMessage()]
+    assert "\n" not in record.getMessage()
+    if value in ("0", "-1"):  # a whole number below 1; the others are refused by the Int trait
+        assert f"preview_items must be a whole number >= 1, not {value}" in record.getMessage()
+        with pytest.raises(UsageError, match="preview_items must be a whole number >= 1"):
+            magic.preview_items = int(value)  # set from Python: the same rule, raised
