@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import lazy
@@ -55,6 +56,24 @@ def _canonical(av: AttributeValue) -> Any:
     return {tag: value}
 
 
+def _order(
+    key: tuple[str, str], count: int, example: AttributeValue | None
+) -> tuple[int, str, tuple[Decimal, ...], str]:
+    """Where a value (``_hashable`` ``key``, seen ``count`` times, ``example`` of it) goes in
+    a unique table or a summary's top values: most frequent first; among equal counts by type
+    (``<missing>`` first, then B, BOOL, ..., N, NS, ..., S: the type tags' order), numbers and
+    number sets by value (1, 2, 10, 100; not 1, 10, 100, 2 as their text), then by canonical
+    text (the only order of the other types). The same order whatever order the items were
+    read in (a parallel scan's varies)."""
+    kind, text = key
+    numbers: tuple[Decimal, ...] = ()
+    if kind == "N" and example is not None:
+        numbers = (Decimal(example["N"]),)
+    elif kind == "NS" and example is not None:
+        numbers = tuple(sorted(Decimal(n) for n in example["NS"]))
+    return -count, kind, numbers, text
+
+
 def unique_columns(attribute: str) -> tuple[str, str, str]:
     """The columns of ``unique(..., attribute)``: the value column named by the attribute's
     path text, then its type and count columns. These are ``type`` and ``count`` unless the
@@ -87,7 +106,7 @@ def unique(
         counts[key] += 1
         if av is not None:
             examples.setdefault(key, av)
-    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ordered = sorted(counts.items(), key=lambda kv: _order(*kv, examples.get(kv[0])))
     values = np.empty(len(ordered), dtype=object)  # cell by cell: lists stay one cell each
     for row, (key, _) in enumerate(ordered):
         values[row] = pd.NA if key[0] == MISSING else from_attribute(examples[key], numbers)
@@ -141,7 +160,8 @@ def summary(
             examples.setdefault((name, key), av)
     rows = []
     for name in present:
-        top = values[name].most_common(TOP_VALUES)
+        ranked = sorted(values[name].items(), key=lambda kv: _order(*kv, examples[(name, kv[0])]))
+        top = ranked[:TOP_VALUES]
         rows.append(
             {
                 "attribute": name,

@@ -37,7 +37,7 @@ from .expressions import (
 from .parallel import Progress
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .read import PageCallback, ReadResult
-from .schema import TableSchema
+from .schema import TableSchema, check_table_name
 from .settings import NUMBER_POLICIES, check_counts, get_settings, reload_settings
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ def _number_policy(numbers: str | None) -> str:
 
 def describe(table: str, env: str | None = None) -> TableSchema:
     """The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size."""
+    check_table_name(table, "--table", arn=True)
     resolved, client = _connect(env)
     return read.describe_table(client, table, resolved.describe())
 
@@ -99,6 +100,7 @@ def fetch(
     text), the same form ``run_partiql`` gives; ``ReadResult.decoded_items()`` gives boto3's
     client form (binaries as bytes). ``limit`` bounds the items returned, or with ``count``
     the items counted (the result then says it was truncated when more may match)."""
+    check_table_name(table, "--table", arn=True)
     settings = get_settings()
     numbers = _number_policy(numbers)
     _positive(limit, "--limit")
@@ -216,12 +218,24 @@ def _missing_note(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
 
 def query(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
     """Query a table or index into a DataFrame (see ``fetch`` for the options)."""
+    _no_count(options, "query")
     return fetch(table, pk, **options).to_frame()
 
 
 def scan(table: str, **options: Any) -> pd.DataFrame:
     """Parallel scan of a whole table or index into a DataFrame."""
+    _no_count(options, "scan")
     return fetch(table, scan=True, **options).to_frame()
+
+
+def _no_count(options: Mapping[str, Any], function: str) -> None:
+    """Refuse ``count=True`` where items are returned: DynamoDB's Select COUNT returns none,
+    so the DataFrame would be empty, as if nothing matched; ``count`` gives the number."""
+    if options.get("count"):
+        raise InvalidQuery(
+            f"{function}() returns items and count=True reads none; for the number of "
+            "matching items use dynamo_magic.count(table, pk, ...)"
+        )
 
 
 def _positive(value: int | None, name: str, what: str = "items") -> None:
@@ -242,12 +256,14 @@ def count(table: str, pk: Any = None, **options: Any) -> int:
 def head(table: str, pk: Any = None, n: int = 5, **options: Any) -> pd.DataFrame:
     """The first ``n`` items of a query (or of the table, without a key)."""
     _positive(n, "n")
+    _no_count(options, "head")
     return fetch(table, pk, limit=n, **options).to_frame()
 
 
 def unique(table: str, attribute: str, pk: Any = None, **options: Any) -> pd.DataFrame:
     """Distinct values of ``attribute`` (any type; a document path such as ``addr.city``) with
     counts; missing is its own row."""
+    _no_count(options, "unique")
     _check_path(attribute, table, options.get("env"), options.get("index"))
     result = fetch(table, pk, **options)
     return analysis.unique(result.items, attribute, result.numbers, result.key_names)
@@ -255,6 +271,7 @@ def unique(table: str, attribute: str, pk: Any = None, **options: Any) -> pd.Dat
 
 def summary(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
     """Per attribute: share present, DynamoDB types, distinct values, top values."""
+    _no_count(options, "summary")
     result = fetch(table, pk, **options)
     return analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
 
@@ -364,6 +381,7 @@ def plan_copy(
     verify: str | None = None,
 ) -> CopyPlan:
     """Check a copy and estimate it, writing nothing (what ``--dry-run`` shows)."""
+    _check_copy_names(table, target_table)
     return copy_plan.plan_copy(
         CopyRequest(
             table=table,
@@ -404,6 +422,7 @@ def copy(
     least 1) and ``segments`` (1 to 1,000,000, DynamoDB's TotalSegments limit) are checked
     before anything is read.
     """
+    _check_copy_names(table, options.get("target_table"))  # before workers are warmed for it
     settings = get_settings()
     check_counts(
         workers=settings.workers if workers is None else workers,
@@ -437,6 +456,14 @@ def copy(
         return result
 
 
+def _check_copy_names(table: Any, target_table: Any) -> None:
+    """The copy's table names, as DynamoDB's rule has them (no ARN: the target's table is
+    named after the source's, and backups and failed-item files after the target's)."""
+    check_table_name(table, "--table")
+    if target_table is not None:
+        check_table_name(target_table, "--target-table")
+
+
 def _warm_up(
     table: str, source: str | None, guess: copying.Engine, backend: str | None
 ) -> parallel.WarmUp | None:
@@ -462,6 +489,7 @@ def _warm_up(
 
 def backups(table: str, env: str | None = None) -> pd.DataFrame:
     """The table's on-demand backups, newest first."""
+    check_table_name(table, "--table", arn=True)
     _, client = _connect(env)
     rows = [
         {
@@ -488,8 +516,8 @@ def truncate(
 
     Returns the result (``ok`` False when items stayed undeleted or it was interrupted);
     raises ``CopyFailed`` (with ``.result``: what was deleted) when an error stopped it."""
-    settings = get_settings()
-    check_counts(settings.workers, settings.segments)  # a Settings given whole is not checked
+    check_table_name(table, "--table")
+    settings = get_settings()  # checked when made (settings.check_numbers)
     resolved, client = _connect(env)
     schema = read.describe_table(client, table, resolved.describe())
     if not yes:
@@ -522,6 +550,9 @@ def restore(
     with a backup of the current contents first)."""
     if bool(into) == bool(in_place):
         raise InvalidQuery("choose where to restore: --into NEW_TABLE or --in-place")
+    check_table_name(table, "--table")
+    if into:
+        check_table_name(into, "--into")
     resolved, client = _connect(env)
     chosen = table_admin.find_backup(client, table, backup)
     if into:
@@ -531,7 +562,7 @@ def restore(
             f"restoring '{chosen.name}' replaces the contents of '{table}' in "
             f"{resolved.describe()}: confirm with --yes (yes=True)"
         )
-    temporary = f"{table}-restore-{int(time.time())}"
+    temporary = f"{table[:236]}-restore-{int(time.time())}"  # 255 characters at most
     table_admin.restore_to_new_table(client, chosen, temporary)
     try:  # the copy releases its worker processes when it ends
         result = copy(

@@ -43,6 +43,10 @@ WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep th
 
 @dataclass
 class Verification:
+    """How source and target compared. ``detail`` is the reason of a mismatch (a short read,
+    contents that differ), said first: ``count: MISMATCH: the copy read 97 of 100 source items
+    (source 100, target 100)``; on a passing verification it is a note after the counts."""
+
     method: str
     source_count: int | None = None
     target_count: int | None = None
@@ -52,8 +56,10 @@ class Verification:
     def __str__(self) -> str:
         if self.ok is None:
             return "not verified"
-        counts = f"source {self.source_count:,}, target {self.target_count:,}"
-        return f"{self.method}: {'OK' if self.ok else 'MISMATCH'} ({counts}){self.detail}"
+        counts = f"(source {self.source_count:,}, target {self.target_count:,})"
+        if self.ok:
+            return f"{self.method}: OK {counts}" + (f"; {self.detail}" if self.detail else "")
+        return f"{self.method}: MISMATCH: " + (f"{self.detail} " if self.detail else "") + counts
 
 
 @dataclass(repr=False)
@@ -78,10 +84,13 @@ class CopyResult:
     error: str | None = None  # why the copy stopped early (one line), if it failed
     deletes_skipped: str | None = None  # replace: why no target item was deleted (one line)
     cause: BaseException | None = field(default=None, compare=False)  # the exception itself
+    operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
 
     @property
     def items_per_second(self) -> float:
-        return self.written / self.seconds if self.seconds else 0.0
+        """Items written per second (a truncate: items deleted)."""
+        done = self.deleted if self.operation == "truncate" else self.written
+        return done / self.seconds if self.seconds else 0.0
 
     @property
     def ok(self) -> bool:
@@ -99,7 +108,7 @@ class CopyResult:
         self.failed += task.failed  # retried: what workers reported as they went (_Tally)
 
     def rows(self) -> list[tuple[str, Any]]:
-        return [
+        rows = [
             ("source", self.source),
             ("target", self.target + (" (created)" if self.created_target else "")),
             ("mode", self.mode),
@@ -118,18 +127,25 @@ class CopyResult:
             ("error", self.error or ""),
             ("deletes skipped", self.deletes_skipped or ""),
         ]
+        if self.operation == "truncate":  # what only a copy has
+            return [(name, value) for name, value in rows if name not in _COPY_ONLY_ROWS]
+        return rows
 
     def summary_line(self) -> str:
         state = "OK" if self.ok else ("INTERRUPTED" if self.interrupted else "FAILED")
+        written = "" if self.operation == "truncate" else f"{self.written:,} written, "
         line = (
-            f"copy {state}: {self.written:,} written, {self.deleted:,} deleted, "
+            f"{self.operation} {state}: {written}{self.deleted:,} deleted, "
             f"{self.failed:,} failed, {self.retried:,} retried in {self.seconds:.1f} s "
-            f"({self.items_per_second:,.0f} items/s); verification {self.verification}"
+            f"({self.items_per_second:,.0f} items/s)"
         )
+        if self.operation != "truncate":
+            line += f"; verification {self.verification}"
         if self.backup:
             line += f"; backup {self.backup.name}"
         if self.failed_file:
-            line += f"; unwritten items saved to {self.failed_file}"
+            what = "undeleted" if self.operation == "truncate" else "unwritten"
+            line += f"; {what} items saved to {self.failed_file}"
         if self.settings_not_copied:
             line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
         if self.deletes_skipped:
@@ -148,6 +164,11 @@ class CopyResult:
 
     def _repr_html_(self) -> str:
         return f"<b>{self.summary_line().split(':')[0]}</b>" + self.to_frame().to_html()
+
+
+_COPY_ONLY_ROWS = frozenset(
+    {"source", "items written", "verification", "settings not copied", "deletes skipped"}
+)
 
 
 @dataclass
@@ -276,6 +297,8 @@ def execute(plan: CopyPlan, engine: Engine, progress: Progress | None = None) ->
         if request.mode == "truncate" and not plan.target_empty:
             _prune(plan, engine, progress, result, str(failed_path), keep=None)
         keys, source = _copy(plan, engine, progress, result, str(failed_path))
+        if plan.source_items_exact and result.scanned < plan.source_items:
+            progress.close(complete=False)  # a short read: the copy's bar must not end full
         if request.mode == "replace" and not plan.target_empty:
             result.deletes_skipped = _deletes_unsafe(plan, result.scanned)
             if result.deletes_skipped is None:
@@ -510,15 +533,17 @@ def verify(
     source_count = plan.source_items if planned else sums["source"].count
     target_count = sums["target"].count
     detail = ""
-    if copied is not None and copied != source_count:
-        detail = f"; the copy read {copied:,} source items"
+    if copied is not None and copied < source_count:
+        detail = f"the copy read {copied:,} of {source_count:,} source items"
+    elif copied is not None and copied > source_count:
+        detail = f"the copy read {copied:,} source items, more than the {source_count:,} counted"
     if plan.request.mode == "merge":
         ok = target_count >= source_count and (copied is None or copied >= source_count)
         return Verification(method, source_count, target_count, ok, detail)
     ok = source_count == target_count and sums["source"].digest == sums["target"].digest
     ok = ok and (copied is None or copied == source_count)
     if not ok and source_count == target_count and not detail:
-        detail = "; contents differ"
+        detail = "contents differ"
     return Verification(method, source_count, target_count, ok, detail)
 
 
@@ -530,7 +555,7 @@ def _verify_contains(plan: CopyPlan, engine: Engine, progress: Progress) -> Veri
     progress.start("verify", plan.source_items)
     parts = parallel.run(contains_segment, tasks, engine.workers, engine.backend, progress)
     checked, missing = sum(p.count for p in parts), sum(p.failed for p in parts)
-    detail = f"; {missing:,} source item(s) missing or different in the target" if missing else ""
+    detail = f"{missing:,} source item(s) missing or different in the target" if missing else ""
     return Verification("full", checked, checked - missing, not missing, detail)
 
 
@@ -539,7 +564,9 @@ def truncate(
 ) -> CopyResult:
     """Back up (unless told not to), then delete every item of the table in parallel."""
     progress = _Tally(progress or NoProgress())
-    result = CopyResult(source="", target=f"{side.table} ({side.env.label})", mode="truncate")
+    result = CopyResult(
+        source="", target=f"{side.table} ({side.env.label})", mode="truncate", operation="truncate"
+    )
     failed_path = engine.failed_path(side.table)
     started = time.monotonic()
     finished = False

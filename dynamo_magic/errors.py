@@ -133,9 +133,16 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
         return EndpointUnreachable(
             f"{prefix}cannot reach the DynamoDB endpoint ({exc}); check endpoint_url and network"
         )
+    if isinstance(exc, bx.ParamValidationError):  # refused by botocore before any request
+        return InvalidQuery(f"{prefix}{_one_line(exc)}")
     if isinstance(exc, bx.BotoCoreError):
-        return ServiceError(f"{prefix}{exc}")
+        return ServiceError(f"{prefix}{_one_line(exc)}")
     return DynamoMagicError(f"{prefix}{type(exc).__name__}: {exc}")
+
+
+def _one_line(exc: BaseException) -> str:
+    """botocore's message on one line (ParamValidationError's spans several)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def reraise(exc: BaseException, context: str = "") -> NoReturn:

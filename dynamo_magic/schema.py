@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import IndexNotFound, InvalidQuery
 
 KEY_TYPES = {"S": "string", "N": "number", "B": "binary"}
+# DynamoDB's rule for table names (CreateTable, TableName): 3 to 255 of these characters
+TABLE_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-]")
+TABLE_NAME_LENGTH = (3, 255)
+# a table's ARN, which DynamoDB also takes as TableName where a table is read
+TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(?P<name>.+)")
+
+
+def check_table_name(name: Any, parameter: str, arn: bool = False) -> str:
+    """``name`` if DynamoDB would take it as a table name (3 to 255 characters of A-Z, a-z,
+    0-9, ``_``, ``.`` and ``-``), else ``InvalidQuery`` naming ``parameter`` (``--table``,
+    ``--target-table``, ``--into``): checked before any call, so that botocore's multi-line
+    parameter error or a table created under a name the user did not mean never happen.
+    ``arn``: a table's ARN is taken too (reads accept one; what names a table to write or
+    create does not: backups and failed-item files are named after it)."""
+    if not isinstance(name, str):
+        raise InvalidQuery(f"{parameter} must be a table name (text), not {type(name).__name__}")
+    match = TABLE_ARN.fullmatch(name) if arn else None
+    table = match["name"] if match else name
+    low, high = TABLE_NAME_LENGTH
+    bad = next((c for c in table if not TABLE_NAME_CHARACTERS.fullmatch(c)), None)
+    if bad is None and low <= len(table) <= high:
+        return name
+    if bad is not None:
+        problem = f"{bad!r} is not allowed"
+    else:
+        problem = f"it has {len(table):,} character{'' if len(table) == 1 else 's'}"
+    shown = name if len(name) <= 60 else name[:40] + "…"
+    raise InvalidQuery(
+        f"{parameter}: {shown!r} is not a DynamoDB table name ({problem}); a table name is "
+        f"{low} to {high} characters of A-Z, a-z, 0-9, '_', '.' and '-'"
+        + (" (or the table's ARN)" if arn else "")
+    )
 
 
 @dataclass(frozen=True)

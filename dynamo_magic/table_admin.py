@@ -71,7 +71,7 @@ def wait_active(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Table
     while True:
         try:
             raw = client.describe_table(TableName=table)["Table"]
-        except bx.ClientError as exc:
+        except (bx.ClientError, bx.BotoCoreError) as exc:
             if _code(exc) != "ResourceNotFoundException" or time.monotonic() > deadline:
                 raise translate(exc, f"wait for table '{table}'") from exc
         else:
@@ -89,7 +89,7 @@ def create_like(client: Any, schema: TableSchema, name: str) -> TableSchema:
     """Create ``name`` with ``schema``'s keys, indexes and billing; wait until ACTIVE."""
     try:
         client.create_table(**creation_request(schema, name))
-    except bx.ClientError as exc:
+    except (bx.ClientError, bx.BotoCoreError) as exc:
         if _code(exc) == "AccessDeniedException":
             raise UnsafeOperation(
                 f"not allowed to create table '{name}': create it first or use a role that may"
@@ -104,12 +104,16 @@ def delete_table(client: Any, table: str) -> None:
         client.get_waiter("table_not_exists").wait(
             TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
         )
-    except (bx.ClientError, bx.WaiterError) as exc:
+    except (bx.ClientError, bx.BotoCoreError) as exc:  # a WaiterError is a BotoCoreError
         raise translate(exc, f"delete table '{table}'") from exc
 
 
-def _code(exc: bx.ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
+def _code(exc: Exception) -> str:
+    """DynamoDB's error code; "" for botocore's own errors (a parameter it refused, a lost
+    connection), which table management translates like any other (``errors.translate``)."""
+    if isinstance(exc, bx.ClientError):
+        return exc.response.get("Error", {}).get("Code", "")
+    return ""
 
 
 # -- backups -----------------------------------------------------------------------------------
@@ -145,6 +149,8 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
         details = client.create_backup(TableName=table, BackupName=backup_name(table))[
             "BackupDetails"
         ]
+    except bx.BotoCoreError as exc:
+        raise translate(exc, f"back up '{table}'") from exc
     except bx.ClientError as exc:
         code = _code(exc)
         if code in BACKUP_UNSUPPORTED or "not supported" in str(exc).lower():
@@ -159,7 +165,11 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
         if details.get("BackupStatus") == "DELETED" or time.monotonic() > deadline:
             raise BackupFailed(f"backup of '{table}' did not become AVAILABLE")
         time.sleep(POLL_INTERVAL)
-        details = client.describe_backup(BackupArn=arn)["BackupDescription"]["BackupDetails"]
+        try:
+            answer = client.describe_backup(BackupArn=arn)
+        except (bx.ClientError, bx.BotoCoreError) as exc:
+            raise translate(exc, f"wait for the backup of '{table}'") from exc
+        details = answer["BackupDescription"]["BackupDetails"]
     return Backup(
         arn,
         details.get("BackupName", ""),
@@ -181,7 +191,7 @@ def list_backups(client: Any, table: str) -> list[Backup]:
             if not page.get("LastEvaluatedBackupArn"):
                 break
             request["ExclusiveStartBackupArn"] = page["LastEvaluatedBackupArn"]
-    except bx.ClientError as exc:
+    except (bx.ClientError, bx.BotoCoreError) as exc:
         raise translate(exc, f"list backups of '{table}'") from exc
     epoch = datetime.min.replace(tzinfo=UTC)
     return sorted(backups, key=lambda b: b.created or epoch, reverse=True)
@@ -205,6 +215,6 @@ def restore_to_new_table(client: Any, backup: Backup, table: str) -> TableSchema
     """Restore ``backup`` into the new table ``table`` and wait until it is ACTIVE."""
     try:
         client.restore_table_from_backup(TargetTableName=table, BackupArn=backup.arn)
-    except bx.ClientError as exc:
+    except (bx.ClientError, bx.BotoCoreError) as exc:
         raise translate(exc, f"restore backup '{backup.name}' into '{table}'") from exc
     return wait_active(client, table)

@@ -85,6 +85,41 @@ def test_unique_treats_sets_regardless_of_order_and_types_apart():
     ]
 
 
+def test_unique_orders_numbers_by_value_among_equal_counts():
+    """Equal counts: numbers by value (1, 2, 10, 100, 103; not 1, 10, 100, 103, 2 as text),
+    number sets too, the other types by canonical text, types in one fixed order; the same
+    order whatever order the items came in (a parallel scan's varies)."""
+    numbers = ["103", "10", "2", "100", "1", "-3", "9.5", "0.001", "1E+3"]
+    items = [{"v": {"N": n}} for n in numbers] + [
+        {"v": {"NS": ["10", "1"]}},
+        {"v": {"NS": ["2", "1"]}},
+        {"v": {"S": "b"}},
+        {"v": {"S": "a"}},
+        {"v": {"N": "7"}},
+        {"v": {"N": "7.0"}},  # the same number: counted twice, so first
+        {},
+    ]
+    expected = [
+        (Decimal(7), "N", 2),
+        (NA, NA, 1),
+        *[(Decimal(n), "N", 1) for n in ("-3", "0.001", "1", "2", "9.5", "10", "100", "103")],
+        (Decimal(1000), "N", 1),
+        ({Decimal(1), Decimal(2)}, "NS", 1),
+        ({Decimal(1), Decimal(10)}, "NS", 1),
+        ("a", "S", 1),
+        ("b", "S", 1),
+    ]
+    for order in (items, items[::-1], items[3:] + items[:3]):
+        assert rows(analysis.unique(order, "v", numbers="decimal")) == expected
+
+
+def test_summary_top_values_order_numbers_by_value_among_equal_counts():
+    items = [{"n": {"N": n}} for n in ("100", "10", "9", "9", "1")]
+    for order in (items, items[::-1]):
+        frame = analysis.summary(order, numbers="decimal")
+        assert frame.loc[0, "top values"] == [(Decimal(9), 2), (Decimal(1), 1), (Decimal(10), 1)]
+
+
 def test_unique_of_empty_result(orders):
     frame = dm.unique(orders, "qty", "nobody", env="dev")
     assert frame.empty and list(frame.columns) == ["qty", "type", "count"]

@@ -573,6 +573,50 @@ def test_bad_numbers_in_the_config_file_are_one_error_line_and_exit_2(profiles, 
     assert "never-config" not in server_client(profiles).list_tables()["TableNames"]
 
 
+LONG_NAME = "x" * 256
+TABLE_NAME_REFUSALS = {  # name: (arguments, part of the message); "users" has a backup
+    "restore into 1 character": (
+        ["restore", "-t", "users", "-e", "dev", "--backup", "latest", "--into", "T"],
+        "--into: 'T' is not a DynamoDB table name (it has 1 character); a table name is 3 to 255",
+    ),
+    "restore into a space": (
+        ["restore", "-t", "users", "-e", "dev", "--into", "new users"],
+        "--into: 'new users' is not a DynamoDB table name (' ' is not allowed)",
+    ),
+    "restore from 2 characters": (
+        ["restore", "-t", "us", "-e", "dev", "--in-place", "--yes"],
+        "--table: 'us' is not a DynamoDB table name (it has 2 characters)",
+    ),
+    "copy target table": (
+        [*COPY_DEV, "--target-table", "ab"],
+        "--target-table: 'ab' is not a DynamoDB table name",
+    ),
+    "copy target 256": ([*COPY_DEV, "--target-table", LONG_NAME], "(it has 256 characters)"),
+    "copy source": (
+        ["copy", "-t", "or/ders", "-src", "dev", "-tgt", "dev", "--target-table", "never-x"],
+        "--table: 'or/ders' is not a DynamoDB table name ('/' is not allowed)",
+    ),
+    "query": (["query", "-t", "ord ers", "-e", "dev", "c1"], "--table: 'ord ers' is not"),
+    "describe": (["describe", "-t", "o", "-e", "dev"], "--table: 'o' is not"),
+    "backups": (["backups", "-t", "users!", "-e", "dev"], "'!' is not allowed"),
+    "truncate": (["truncate", "-t", "us", "-e", "dev", "--yes"], "--table: 'us' is not"),
+}
+
+
+def test_table_names_are_checked_before_any_call(profiles):
+    """A table name DynamoDB's rule refuses (3 to 255 of A-Z a-z 0-9 _ . -) is one error line
+    naming the option, exit 2, for every option that names a table: once a restore into a
+    1-character name was botocore's multi-line ParamValidationError, as a traceback."""
+    client = server_client(profiles)
+    client.create_backup(TableName="users", BackupName="users-names-test")
+    before = sorted(client.list_tables()["TableNames"])
+    runs = dynamo_many(profiles, {name: argv for name, (argv, _) in TABLE_NAME_REFUSALS.items()})
+    for name, (_, message) in TABLE_NAME_REFUSALS.items():
+        assert_one_error_line(name, runs[name], message)
+    assert sorted(client.list_tables()["TableNames"]) == before  # nothing created
+    assert len(client.list_backups()["BackupSummaries"]) == 1  # nor backed up
+
+
 def test_malformed_endpoints_are_one_error_line_and_exit_2(profiles, tmp_path):
     url = re.search(r"endpoint_url = (\S+)", Path(profiles["AWS_CONFIG_FILE"]).read_text())[1]
     aws = write_profiles(tmp_path, {"default": url, "dev": url, "bad": "not a url"})

@@ -174,16 +174,16 @@ SUMMARY = {
     "l": (
         TWO_THIRDS,
         2,
-        [[EXPECTED["r1"]["l"], 1], [[], 1]],
-        '["x", 2, true, null, {"k": [3, 20]}, "A… (1), [] (1)',
+        [[[], 1], [EXPECTED["r1"]["l"], 1]],  # equal counts: by canonical text
+        '[] (1), ["x", 2, true, null, {"k": [3, 20]}, "A… (1)',
     ),
     "m": (
         TWO_THIRDS,
         2,
-        [[EXPECTED["r1"]["m"], 1], [{"a": "q"}, 1]],
-        '{"a": ["x", "y"], "b": "AQ==", "n": [3,… (1), {"a": "q"} (1)',
+        [[{"a": "q"}, 1], [EXPECTED["r1"]["m"], 1]],
+        '{"a": "q"} (1), {"a": ["x", "y"], "b": "AQ==", "n": [3,… (1)',
     ),
-    "pi": (TWO_THIRDS, 2, [[Decimal(PI), 1], [Decimal("1.5"), 1]], f"{PI} (1), 1.5 (1)"),
+    "pi": (TWO_THIRDS, 2, [[Decimal("1.5"), 1], [Decimal(PI), 1]], f"1.5 (1), {PI} (1)"),
 }
 
 

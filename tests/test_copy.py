@@ -4,17 +4,21 @@ index kind and attribute type, compared item by item; safety rules; faults; rest
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
+import boto3
 import psutil
 import pytest
+from botocore.config import Config
 
 import dynamo_magic.api as api
-from dynamo_magic import environments
+from dynamo_magic import environments, table_admin
 from dynamo_magic.errors import (
     BackupFailed,
     ConfirmationRequired,
     CopyFailed,
+    EndpointUnreachable,
     IndexNotFound,
     InvalidQuery,
     TableNotFound,
@@ -392,6 +396,74 @@ def test_restore_into_new_table(orders_source):
         api.restore("orders", env=B)
 
 
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: api.restore("orders", env=B, into="T"), "--into: 'T' is not a DynamoDB table"),
+        (lambda: api.restore("orders", env=B, into="a" * 256), "(it has 256 characters)"),
+        (lambda: api.restore("o", env=B, in_place=True, yes=True), "--table: 'o' is not"),
+        (lambda: api.restore(None, env=B, into="fine"), "--table must be a table name (text)"),
+        (lambda: api.copy("orders", source=A, target=B, target_table="x y"), "' ' is not allowed"),
+        (lambda: api.plan_copy("orders", source=A, target=B, target_table=7), "not int"),
+        (lambda: api.copy("ord:ers", source=A, target=B, target_table="ok1"), "':' is not"),
+        (lambda: api.truncate("tbl#", env=B, yes=True), "'#' is not allowed"),
+        (lambda: api.backups("bk", env=B), "--table: 'bk' is not"),
+    ],
+    ids=["into-1", "into-256", "in-place", "none", "space", "int", "colon", "truncate", "backups"],
+)
+def test_table_names_are_refused_before_any_call(orders_source, call, message):
+    """DynamoDB's rule for table names, checked first: one line naming the parameter (and
+    botocore's multi-line ParamValidationError, once raised as it was, never reached)."""
+    create_orders(client_for(B))
+    client_for(B).create_backup(TableName="orders", BackupName="kept")
+    with pytest.raises(InvalidQuery) as refused:
+        call()
+    assert message in str(refused.value) and "\n" not in str(refused.value)
+    assert "3 to 255 characters" in str(refused.value) or "text" in str(refused.value)
+    assert client_for(B).list_tables()["TableNames"] == ["orders"]
+    assert len(client_for(B).list_backups()["BackupSummaries"]) == 1
+
+
+def test_table_management_translates_botocores_own_errors(orders_source):
+    """Table management reports botocore's errors (a parameter it refuses, an endpoint it
+    cannot reach) as one-line errors, as it reports DynamoDB's: not as tracebacks."""
+    client = client_for(A)
+    client.create_backup(TableName="orders", BackupName="b-one")
+    backup = table_admin.find_backup(client, "orders", "b-one")
+    with pytest.raises(InvalidQuery) as refused:  # checked by botocore, never sent
+        table_admin.restore_to_new_table(client, backup, "T")
+    assert "restore backup 'b-one' into 'T': Parameter validation failed: Invalid length" in str(
+        refused.value
+    )
+    assert "\n" not in str(refused.value)
+
+    schema = api.describe("orders", env=A)
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1),
+    )
+    calls = {
+        "restore": lambda: table_admin.restore_to_new_table(unreachable, backup, "orders-new"),
+        "create": lambda: table_admin.create_like(unreachable, schema, "orders-new"),
+        "wait": lambda: table_admin.wait_active(unreachable, "orders", timeout=1),
+        "delete": lambda: table_admin.delete_table(unreachable, "orders"),
+        "back up": lambda: table_admin.create_backup(unreachable, "orders"),
+        "backups": lambda: table_admin.list_backups(unreachable, "orders"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(EndpointUnreachable) as failed:
+            call()
+        assert "cannot reach the DynamoDB endpoint" in str(failed.value), name
+        assert "\n" not in str(failed.value), name
+
+
 def test_truncate_backs_up_then_empties(orders_source):
     with pytest.raises(ConfirmationRequired):
         api.truncate("orders", env=A)
@@ -399,6 +471,15 @@ def test_truncate_backs_up_then_empties(orders_source):
     result = api.truncate("orders", env=A, yes=True)
     assert result.deleted == 30 and result.backup is not None
     assert scan_all(orders_source, "orders") == []
+    # a truncate is reported as one, not as a copy with nothing verified
+    line = result.summary_line()
+    assert line.startswith("truncate OK: 30 deleted, 0 failed, 0 retried in ")
+    assert f"; backup {result.backup.name}" in line
+    assert "copy" not in line and "verification" not in line and "written" not in line
+    rows = dict(result.rows())
+    assert rows["items deleted"] == 30 and "verification" not in rows and "source" not in rows
+    assert result.items_per_second == pytest.approx(30 / result.seconds)
+    assert result._repr_html_().startswith("<b>truncate OK</b>")
 
 
 def test_an_item_the_target_refuses_is_saved_and_the_rest_copied(servers, tmp_path, monkeypatch):

@@ -209,7 +209,16 @@ def test_a_copy_that_reads_short_fails_verification(servers, monkeypatch, per_de
     assert result.verification.ok is False and "MISMATCH" in str(result.verification)
     assert (result.verification.source_count, result.verification.target_count) == (total, copied)
     assert "FAILED" in str(failure.value)
+    # the reason first: the short read, then the counts
+    assert str(result.verification) == (
+        f"count: MISMATCH: the copy read {copied:,} of {total:,} source items "
+        f"(source {total:,}, target {copied:,})"
+    )
     assert progress.calls[-1] == ("close", False)  # the last bar says it did not end well
+    if exact:  # the copy's bar ends stopped before the next phase: it read less than counted
+        calls = [c for c in progress.calls if c != ("close", True)]
+        copy_at = calls.index(("start", ("copy", total)))
+        assert calls[copy_at + 1] == ("close", False)
     if not exact:  # the source was counted again by its own scans, alongside the copy
         phases = [c[1][0] for c in progress.calls if c[0] == "start"]
         assert phases == ["copy", "verify acct-b"]
@@ -319,6 +328,8 @@ def test_replace_after_a_short_read_deletes_nothing_the_source_has(
     assert event_keys(drops.dropped) <= left
     assert result.verification.ok is False and "MISMATCH" in str(result.verification)
     assert result.verification.source_count == len(in_scope)
+    read = f"the copy read {len(in_scope) - 3:,} of {len(in_scope):,} source items"
+    assert str(result.verification).startswith(f"count: MISMATCH: {read} (source ")
     if defence == "both":
         assert result.deleted == 0 and event_keys(extras) <= left
         assert result.deletes_skipped and "no target item deleted" in str(failure.value)

@@ -156,7 +156,9 @@ def test_cli_truncate_backups_and_restore(servers):
     assert "--yes" in one_error_line(dynamo("truncate", "-t", "orders", "-e", B))
     assert table_items(B, "orders") == original
     truncated = ok(dynamo("truncate", "-t", "orders", "-e", B, "--yes"))
-    assert "30 deleted" in truncated
+    (line,) = truncated.splitlines()  # reported as a truncate: no copy, no verification
+    assert line.startswith("truncate OK: 30 deleted, 0 failed, 0 retried in ")
+    assert "copy" not in line and "verification" not in line
     assert scan_all(target, "orders") == []
     backup = backup_of(truncated)
     assert backup in ok(dynamo("backups", "-t", "orders", "-e", B))
@@ -336,6 +338,18 @@ def test_magic_copy_dry_run_confirmation_and_out(magics, capsys):
     assert isinstance(listed, pd.DataFrame)
     assert listed["name"].tolist() == [stored.backup.name]
     assert listed["status"].tolist() == ["AVAILABLE"]
+    capsys.readouterr()  # the listing's output
+    for bad in ("T", "be fore"):  # DynamoDB's rule for table names, one line, nothing made
+        result, output = run(
+            shell, capsys, f"%dynamo_restore orders --env acct-b --backup latest --into '{bad}'"
+        )
+        assert isinstance(result.error_in_exec, UsageError), output
+        assert "Traceback" not in output
+        lines = output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(
+            f"UsageError: --into: '{bad}' is not a DynamoDB table name"
+        ), output
+    assert tables_in(B) == ["orders"]
     result, output = run(shell, capsys, "%dynamo_restore orders --env acct-b --into before")
     assert result.success, output
     assert table_items(B, "before") == before  # the backup holds the target as it was

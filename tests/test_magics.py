@@ -305,9 +305,10 @@ def test_a_comment_ends_every_magic_line(shell, capsys):
     assert result.success, output
     assert shell.user_ns["res"]["id"].tolist() == ["plain"]
     plan = shell.run_line_magic(
-        "dynamo_copy", "orders --source dev --target stage --target-table o2 --dry-run # look first"
+        "dynamo_copy",
+        "orders --source dev --target stage --target-table orders2 --dry-run # look first",
     )
-    assert isinstance(plan, CopyPlan) and plan.target.table == "o2"
+    assert isinstance(plan, CopyPlan) and plan.target.table == "orders2"
     result, output = run(shell, capsys, "%dynamo_restore orders --env dev  # which backups?")
     assert result.success, output
     assert isinstance(result.result, pd.DataFrame) and result.result.empty

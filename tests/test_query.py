@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import operator
+import re
 import threading
 import time
 from decimal import Decimal
@@ -779,6 +780,46 @@ def test_count(db, pk, options, expected):
     calls = request_log("Query" if pk else "Scan")
     assert dm.count("orders", pk, env="dev", **options) == expected
     assert calls and all(c["Select"] == "COUNT" for c in calls)
+
+
+@pytest.mark.parametrize(
+    ("function", "call"),
+    [
+        ("query", lambda: dm.query("orders", "c1", env="dev", count=True)),
+        ("scan", lambda: dm.scan("orders", env="dev", count=True)),
+        ("head", lambda: dm.head("orders", "c1", env="dev", count=True)),
+        ("head", lambda: dm.head("orders", env="dev", n=3, count=1)),
+        ("unique", lambda: dm.unique("orders", "region", "c1", env="dev", count=True)),
+        ("summary", lambda: dm.summary("orders", env="dev", count=True)),
+    ],
+    ids=["query", "scan", "head", "head-preview", "unique", "summary"],
+)
+def test_count_where_items_are_returned_is_refused(db, function, call):
+    """``count=True`` reads no items (Select COUNT): a DataFrame of them would be empty, as if
+    nothing matched. Refused, pointing to ``count``; ``count`` itself counts them."""
+    with pytest.raises(InvalidQuery) as refused:
+        call()
+    message = str(refused.value)
+    assert message.startswith(f"{function}() returns items and count=True reads none")
+    assert "use dynamo_magic.count(table, pk, ...)" in message
+    assert dm.count("orders", "c1", env="dev") == 10
+
+
+def test_table_names_are_checked_first(db):
+    calls = (
+        lambda table: dm.query(table, "c1", env="dev"),
+        lambda table: dm.describe(table, env="dev"),
+        lambda table: dm.count(table, env="dev"),
+    )
+    for bad, problem in (("ab", "it has 2 characters"), ("or ders", "' ' is not allowed")):
+        for call in calls:
+            with pytest.raises(InvalidQuery, match=f"--table: '{bad}' is not a DynamoDB table"):
+                call(bad)
+            with pytest.raises(InvalidQuery, match=re.escape(problem)):
+                call(bad)
+    # a table's ARN is a name DynamoDB takes where a table is read
+    arn = "arn:aws:dynamodb:us-east-1:123456789012:table/orders"
+    assert dm.describe(arn, env="dev").name == "orders"
 
 
 def test_count_result_summary(db):
