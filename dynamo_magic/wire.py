@@ -27,6 +27,8 @@ import json
 import threading
 from typing import Any
 
+import botocore.exceptions as bx
+
 ITEM_OPERATIONS = ("Query", "Scan", "ExecuteStatement")
 RAW_OPERATIONS = {"BatchWriteItem": "batch_write_item", "BatchGetItem": "batch_get_item"}
 HTTP_OK = 200
@@ -65,7 +67,7 @@ def _take_response(
 ) -> None:
     if response_dict.get("status_code") != HTTP_OK or not getattr(_pending, "raw_response", False):
         return  # errors and ordinary calls: botocore parses as usual
-    customized_response_dict.update(json.loads(response_dict["body"]))
+    customized_response_dict.update(_json_body(response_dict))
     response_dict["body"] = b"{}"
 
 
@@ -74,12 +76,23 @@ def _take_items(
 ) -> None:
     if response_dict.get("status_code") != HTTP_OK:
         return
-    body = json.loads(response_dict["body"])
+    body = _json_body(response_dict)
     items = body.pop("Items", None)
     if items is None:
         return
     customized_response_dict["Items"] = items
     response_dict["body"] = json.dumps(body).encode()
+
+
+def _json_body(response_dict: dict[str, Any]) -> dict[str, Any]:
+    """The response's JSON. A body that does not parse (cut off: the server went away while
+    answering) is a lost connection, raised as botocore's ``ResponseStreamingError`` so the
+    callers' retries treat it as one; botocore's own checks never see it, as this runs first."""
+    try:
+        body: dict[str, Any] = json.loads(response_dict["body"])
+    except ValueError as exc:
+        raise bx.ResponseStreamingError(error=f"unreadable response body ({exc})") from exc
+    return body
 
 
 def install(client: Any) -> Any:

@@ -118,7 +118,8 @@ class FailSends:
     - ``"throttle"``: a 400 ``ProvisionedThroughputExceededException`` response;
     - ``"connection"``: ``EndpointConnectionError`` (the server is gone), raised where
       botocore's HTTP layer raises it, so botocore's and our retries both see it;
-    - ``"closed"``: ``ConnectionClosedError`` (the connection dropped mid-request).
+    - ``"closed"``: ``ConnectionClosedError`` (the connection dropped mid-request);
+    - ``"cut"``: a 200 response with an empty body (the server died while answering).
 
     ``when`` picks the attempts that count (by their JSON body); the default skips the
     planner's small reads (``Limit``) and ``Select COUNT`` scans. Works for any operation
@@ -162,6 +163,9 @@ class FailSends:
             raise EndpointConnectionError(endpoint_url=request.url, error="injected: refused")
         if self.error == "closed":
             raise ConnectionClosedError(endpoint_url=request.url)
+        if self.error == "cut":  # a 200 whose body never came (the server died answering)
+            headers = {"Content-Type": "application/x-amz-json-1.0"}
+            return AWSResponse(request.url, 200, headers, _Body(b""))
         return error_response(
             request.url, "ProvisionedThroughputExceededException", "injected throttling"
         )

@@ -131,6 +131,18 @@ def test_key_lookups_retried_while_pruning_are_counted(events):
     assert result.retried == MAX_BATCH_GET
 
 
+def test_a_response_cut_off_is_retried_like_a_lost_connection(events):
+    """A 200 whose body never arrived (the server died while answering) is not an empty page
+    and not a crash: the page is asked for again."""
+    faults = faults_on(A, FailSends("Scan", times=2, after=1, error="cut"))
+
+    result = api.copy("events", source=A, target=B, backend="threading", workers=1, segments=2)
+
+    assert faults.failed == 2
+    assert result.ok and result.written == 200 and result.retried == 2
+    assert len(target_keys()) == 200
+
+
 # -- (c) a lost connection mid-copy --------------------------------------------------------------
 @pytest.mark.parametrize("error", ["connection", "closed"])
 def test_source_lost_mid_copy_ends_as_copy_failed_with_the_result(events, error):
