@@ -12,8 +12,22 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
+
+import boto3
 
 START_TIMEOUT = 30  # seconds
+
+
+def endpoint_client(url: str) -> Any:
+    """A plain boto3 DynamoDB client of the server at ``url``, with fake keys."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def free_port() -> int:
@@ -51,6 +65,10 @@ class MotoServer:
                 time.sleep(0.1)
         process.kill()
         raise RuntimeError("moto server did not start")
+
+    def client(self) -> Any:
+        """A plain boto3 client of this server (the test's own view, fake keys)."""
+        return endpoint_client(self.url)
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")

@@ -20,7 +20,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import boto3
 import pytest
 
 from dynamo_magic import cli
@@ -28,6 +27,7 @@ from dynamo_magic.cli import build_parser
 from dynamo_magic.settings import max_workers
 
 from conftest import reset_caches, subprocess_env, write_profiles
+from moto_servers import endpoint_client
 from tables import (
     BIG,
     blobs_items,
@@ -51,13 +51,7 @@ def profiles(moto_pair, tmp_path_factory) -> dict[str, str]:
     """Server A emptied and filled with the test tables; AWS config variables pointing at it."""
     server = moto_pair[0]
     server.reset()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = server.client()
     create_orders(client)
     put_all(client, "orders", orders_items())
     create_events(client)
@@ -493,13 +487,7 @@ def server_client(profiles: dict[str, str]) -> object:
     """A plain boto3 client of server A (the test's own view)."""
     config = Path(profiles["AWS_CONFIG_FILE"]).read_text()
     url = re.search(r"endpoint_url = (\S+)", config).group(1)
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return endpoint_client(url)
 
 
 COPY_DEV = ["copy", "-t", "orders", "-src", "dev", "-tgt", "dev", "--yes", "--no-backup"]

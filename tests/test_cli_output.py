@@ -17,7 +17,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from test_cli import dynamo_many, ok
 
@@ -213,13 +212,7 @@ def runs(moto_pair, tmp_path_factory) -> dict[tuple[str, ...], Any]:
     """Server A emptied, the rich tables loaded, every command run once (4 at a time)."""
     server = moto_pair[0]
     server.reset()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = server.client()
     for name, key in (("rich", ["p", "id"]), ("flat", ["id"])):
         client.create_table(
             TableName=name,
