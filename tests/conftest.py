@@ -102,17 +102,22 @@ def servers(
     a, b = moto_pair
     a.reset()
     b.reset()
-    endpoints = {
-        "default": a.url,
-        "dev": a.url,
-        "acct-a": a.url,
-        "acct-b": b.url,
-        "prod-b": b.url,
-    }
-    for var, value in write_profiles(isolated_aws, endpoints).items():
+    use_profiles(server_profiles(a, b), isolated_aws, monkeypatch)
+    yield a, b
+
+
+def server_profiles(a: MotoServer, b: MotoServer) -> dict[str, str | None]:
+    """The servers' profiles: default/dev/acct-a -> A, acct-b/prod-b -> B."""
+    return {"default": a.url, "dev": a.url, "acct-a": a.url, "acct-b": b.url, "prod-b": b.url}
+
+
+def use_profiles(
+    endpoints: dict[str, str | None], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Write these profiles and point this process's AWS variables at them (caches reset)."""
+    for var, value in write_profiles(folder, endpoints).items():
         monkeypatch.setenv(var, value)
     reset_caches()
-    yield a, b
 
 
 def client_for(profile: str = "dev") -> object:

@@ -24,7 +24,12 @@ from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema
 from dynamo_magic.settings import get_settings
 
-from conftest import client_for, reset_caches, subprocess_env, write_profiles
+from conftest import (
+    client_for,
+    server_profiles,
+    subprocess_env,
+    use_profiles,
+)
 from fault_injection import DropItems, error_response
 from tables import create_events, create_orders, events_items, orders_items, put_all, scan_all
 
@@ -37,18 +42,12 @@ def aliases(servers, isolated_aws: Path, monkeypatch: pytest.MonkeyPatch) -> dic
     """More profiles for server A, each spelling its endpoint differently."""
     a, b = servers
     endpoints = {
-        "default": a.url,
-        "dev": a.url,
-        "acct-a": a.url,
-        "acct-b": b.url,
-        "prod-b": b.url,
+        **server_profiles(a, b),
         "a-localhost": f"http://localhost:{a.port}",
         "a-slash": f"{a.url}/",
         "a-upper": f"http://LOCALHOST:{a.port}/",
     }
-    for var, value in write_profiles(isolated_aws, endpoints).items():
-        monkeypatch.setenv(var, value)
-    reset_caches()
+    use_profiles(endpoints, isolated_aws, monkeypatch)
     return endpoints
 
 

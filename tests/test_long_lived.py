@@ -28,7 +28,7 @@ from dynamo_magic.errors import (
 )
 from dynamo_magic.parallel import NoProgress
 
-from conftest import client_for, write_profiles
+from conftest import client_for, server_profiles, write_profiles
 from tables import create_events, create_orders, events_items, orders_items, put_all
 
 A, B = "acct-a", "acct-b"
@@ -52,9 +52,8 @@ def point(folder: Path, servers, **changes: str) -> None:
     """Rewrite the test's AWS config in place (as a user edits ~/.aws/config): no cache reset."""
     a, b = servers
     urls = {"a": a.url, "b": b.url}
-    endpoints = {"default": a.url, "dev": a.url, "acct-a": a.url, "acct-b": b.url}
-    endpoints |= {"prod-b": b.url} | {name: urls[server] for name, server in changes.items()}
-    write_profiles(folder, endpoints)
+    changed = {name: urls[server] for name, server in changes.items()}
+    write_profiles(folder, server_profiles(a, b) | changed)
 
 
 # -- edited files and variables are followed -----------------------------------------------------
