@@ -33,7 +33,8 @@ def main() -> int:
 
     marks["imported"] = time.time()
     marks["heavy_after_import"] = [m for m in HEAVY if m in sys.modules]
-    from dynamo_magic import api, copying
+    from dynamo_magic import api
+    from dynamo_magic.copying import engine as copying
 
     def timed(module: Any, name: str, phase: str) -> None:
         original = getattr(module, name)

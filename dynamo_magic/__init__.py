@@ -26,8 +26,8 @@ from .api import (
     truncate,
     unique,
 )
-from .copy_plan import CopyPlan
-from .copying import CopyResult
+from .copying.engine import CopyResult
+from .copying.plan import CopyPlan
 from .errors import (
     ConfirmationRequired,
     CopyFailed,
@@ -75,7 +75,7 @@ __all__ = [
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext dynamo_magic``: register the magics (IPython is imported only now)."""
-    from .magics import register
+    from .notebook.magics import register
 
     register(ipython)
 

@@ -12,19 +12,16 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import (
-    analysis,
-    copy_plan,
-    copy_tasks,
-    copying,
-    environments,
-    lazy,
-    parallel,
-    read,
-    table_admin,
-)
-from .copy_plan import CopyPlan, CopyRequest
-from .copying import CopyResult
+from . import analysis, environments, lazy
+from .copying import engine as copy_engine
+from .copying import parallel
+from .copying import plan as copy_plan
+from .copying import tasks as copy_tasks
+from .copying.engine import CopyResult
+from .copying.parallel import Progress
+from .copying.plan import CopyPlan, CopyRequest
+from .dynamodb import read, tables
+from .dynamodb.read import PageCallback, ReadResult
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
 from .expressions import (
     Placeholders,
@@ -34,9 +31,7 @@ from .expressions import (
     projection,
     split_names,
 )
-from .parallel import Progress
 from .paths import DocumentPath, format_path, lookup, parse_path
-from .read import PageCallback, ReadResult
 from .schema import TableSchema, check_table_name
 from .settings import NUMBER_POLICIES, check_counts, get_settings, reload_settings
 
@@ -47,7 +42,7 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 # what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
-WORKER_MODULES = ("dynamo_magic.copy_tasks",)
+WORKER_MODULES = ("dynamo_magic.copying.tasks",)
 
 
 def _connect(env: str | None) -> tuple[environments.Environment, Any]:
@@ -431,14 +426,16 @@ def copy(
     with parallel.workers_released():  # phases share warm workers; none outlive the call
         warming = None
         if not dry_run and options.get("pk") is None:  # a slice is one task: no worker pool
-            guess = copying.Engine.from_settings(get_settings(), None, workers, segments, backend)
+            guess = copy_engine.Engine.from_settings(
+                get_settings(), None, workers, segments, backend
+            )
             warming = _warm_up(table, source, guess, backend)
         try:
             plan = plan_copy(table, source=source, target=target, **options)
             if dry_run:
                 return plan
-            copying.require_confirmation(plan, yes)
-            engine = copying.Engine.from_settings(
+            copy_engine.require_confirmation(plan, yes)
+            engine = copy_engine.Engine.from_settings(
                 get_settings(), plan.source_items, workers, segments, backend
             )
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
@@ -450,7 +447,7 @@ def copy(
             if warming:
                 warming.cancel()
             raise
-        result = copying.execute(plan, engine, progress)
+        result = copy_engine.execute(plan, engine, progress)
         if not result.ok:
             raise CopyFailed(result.summary_line(), result) from result.cause
         return result
@@ -465,7 +462,7 @@ def _check_copy_names(table: Any, target_table: Any) -> None:
 
 
 def _warm_up(
-    table: str, source: str | None, guess: copying.Engine, backend: str | None
+    table: str, source: str | None, guess: copy_engine.Engine, backend: str | None
 ) -> parallel.WarmUp | None:
     """Start the copy's loky workers in the background while the plan is made, if the
     source's DescribeTable count says the copy will run in processes or is 0 (unknown: see
@@ -499,7 +496,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
             "bytes": b.size_bytes,
             "arn": b.arn,
         }
-        for b in table_admin.list_backups(client, table)
+        for b in tables.list_backups(client, table)
     ]
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
@@ -525,9 +522,9 @@ def truncate(
             f"truncate deletes every item of '{table}' in {resolved.describe()}: "
             "confirm with --yes (yes=True)"
         )
-    engine = copying.Engine.from_settings(settings, schema.item_count)
+    engine = copy_engine.Engine.from_settings(settings, schema.item_count)
     with parallel.workers_released():
-        result = copying.truncate(
+        result = copy_engine.truncate(
             copy_tasks.Side(resolved, table), schema, engine, backup, progress
         )
     if result.error:
@@ -554,22 +551,22 @@ def restore(
     if into:
         check_table_name(into, "--into")
     resolved, client = _connect(env)
-    chosen = table_admin.find_backup(client, table, backup)
+    chosen = tables.find_backup(client, table, backup)
     if into:
-        return table_admin.restore_to_new_table(client, chosen, into)
+        return tables.restore_to_new_table(client, chosen, into)
     if not yes:
         raise ConfirmationRequired(
             f"restoring '{chosen.name}' replaces the contents of '{table}' in "
             f"{resolved.describe()}: confirm with --yes (yes=True)"
         )
     temporary = f"{table[:236]}-restore-{int(time.time())}"  # 255 characters at most
-    table_admin.restore_to_new_table(client, chosen, temporary)
+    tables.restore_to_new_table(client, chosen, temporary)
     try:  # the copy releases its worker processes when it ends
         result = copy(
             temporary, source=env, target=env, target_table=table, yes=True, progress=progress
         )
     finally:
-        table_admin.delete_table(client, temporary)
+        tables.delete_table(client, temporary)
     return result
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
-from .copy_plan import CopyPlan
+from .copying.plan import CopyPlan
 from .errors import CopyFailed, DynamoMagicError
 from .options import (
     COPY_OPTIONS,

@@ -29,8 +29,14 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     np = lazy.module("numpy")
     pd = lazy.module("pandas")
 
-AttributeValue = dict[str, Any]
+AttributeValue = dict[str, Any]  # one typed value: {"S": "x"}, {"N": "1.5"}, {"B": ...}
+# The two forms of an item, named apart so no function has to guess which it got:
+# - ``Item``: boto3's client form, binaries (B, BS) as ``bytes`` (what boto3 sends and returns);
+# - ``WireItem``: the JSON wire form, binaries as base64 text. Query, Scan, ExecuteStatement and
+#   the copy's reads arrive in it (``dynamodb.wire``'s fast path) and a copy writes it back
+#   unchanged; ``decode_binaries`` turns one into an ``Item``.
 Item = dict[str, AttributeValue]
+WireItem = dict[str, AttributeValue]
 
 MAX_NUMBER_DIGITS = 38  # DynamoDB's precision limit
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

@@ -22,7 +22,7 @@ import botocore.exceptions as bx
 import botocore.loaders
 import botocore.session
 
-from . import wire
+from .dynamodb import wire
 from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
 from .settings import Settings, check_endpoint_url, get_settings
 from .watch import Watch

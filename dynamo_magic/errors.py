@@ -3,17 +3,46 @@ botocore errors onto it.
 
 Front ends show these as one line: magics as ``UsageError``, the CLI as ``Error: ...`` with
 ``exit_code``, panels in their output area. Messages say what went wrong and what to do.
+
+A core error names the parameter it is about by its API keyword, as a ``{field}`` of its
+message listed in ``parameters``; each front end words it in its own terms with ``render``
+(``--sk2`` for the CLI and magics, a field's label for a panel). ``str(error)`` uses the API
+keywords: ``InvalidQuery("{limit} must be positive", parameters=("limit",))`` reads
+"limit must be positive" from Python and "--limit must be positive" from the CLI.
 """
 
 from __future__ import annotations
 
-from typing import NoReturn
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 
 class DynamoMagicError(Exception):
-    """Base of every error dynamo_magic raises on purpose; ``str(err)`` is the one-line message."""
+    """Base of every error dynamo_magic raises on purpose; ``str(err)`` is the one-line message.
+
+    Parameters
+    ----------
+    message : str
+        One line; may hold ``{name}`` fields for the parameters it names (literal braces are
+        then doubled, as in ``str.format``).
+    parameters : sequence of str
+        The API keywords (``"limit"``, ``"sk2"``, ``"yes"``) the message's fields name.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, parameters: Sequence[str] = ()):
+        self.template = message
+        self.parameters = tuple(parameters)
+        super().__init__(self.render())
+
+    def render(self, name_of: Callable[[str], str] = str) -> str:
+        """The message with each parameter named by ``name_of`` (API keyword -> a front end's
+        word for it, e.g. ``"sk2" -> "--sk2"``)."""
+        if not self.parameters:
+            return self.template
+        return self.template.format_map({p: name_of(p) for p in self.parameters})
 
 
 # -- bad input or refusals: nothing was written (CLI exit code 2) ----------------------------
@@ -67,8 +96,10 @@ class Throttled(DynamoMagicError):
 class CopyFailed(DynamoMagicError):
     """A copy finished with items unwritten or verification failing; ``result`` has details."""
 
-    def __init__(self, message: str, result: object | None = None):
-        super().__init__(message)
+    def __init__(
+        self, message: str, result: object | None = None, *, parameters: Sequence[str] = ()
+    ):
+        super().__init__(message, parameters=parameters)
         self.result = result
 
 
@@ -145,6 +176,28 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def reraise(exc: BaseException, context: str = "") -> NoReturn:
-    """Raise ``translate(exc, context)`` from ``exc``."""
-    raise translate(exc, context) from exc
+def error_code(exc: BaseException) -> str:
+    """DynamoDB's error code of a botocore ``ClientError`` (``"ResourceNotFoundException"``),
+    ``""`` for anything else."""
+    response: Any = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return ""
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+@contextlib.contextmanager
+def client_errors(context: str = "") -> Iterator[None]:
+    """Raise botocore's errors (``ClientError`` and every ``BotoCoreError``) inside the block as
+    the package's, translated by ``translate`` with ``context``; the original is the cause.
+
+    The one place the try/translate block is written (model: httpx's ``map_exceptions``)::
+
+        with client_errors(f"delete table '{table}'"):
+            client.delete_table(TableName=table)
+    """
+    from botocore import exceptions as bx
+
+    try:
+        yield
+    except (bx.ClientError, bx.BotoCoreError) as exc:
+        raise translate(exc, context) from exc

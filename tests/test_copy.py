@@ -13,7 +13,8 @@ import pytest
 from botocore.config import Config
 
 import dynamo_magic.api as api
-from dynamo_magic import environments, table_admin
+from dynamo_magic import environments
+from dynamo_magic.dynamodb import tables as table_admin
 from dynamo_magic.errors import (
     BackupFailed,
     ConfirmationRequired,

@@ -17,8 +17,9 @@ import pytest
 from tqdm import tqdm as terminal_tqdm
 
 import dynamo_magic.api as api
-from dynamo_magic import copying, environments
-from dynamo_magic.copy_plan import MIN_SEGMENT_COUNT, same_table
+from dynamo_magic import environments
+from dynamo_magic.copying import engine as copying
+from dynamo_magic.copying.plan import MIN_SEGMENT_COUNT, same_table
 from dynamo_magic.errors import CopyFailed, UnsafeOperation
 from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema

@@ -22,8 +22,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from dynamo_magic import cli, environments
-from dynamo_magic.copy_plan import CopyPlan
-from dynamo_magic.copying import CopyResult
+from dynamo_magic.copying.engine import CopyResult
+from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.settings import set_settings
 
 from conftest import client_for, reset_caches, subprocess_env

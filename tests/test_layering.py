@@ -14,9 +14,31 @@ import dynamo_magic
 from conftest import subprocess_env
 
 PACKAGE = Path(dynamo_magic.__file__).parent
-# front ends, and front-end helpers (progress_bars: tqdm bars the CLI and magics hand the core)
-FRONT_ENDS = {"cli", "magics", "options", "widgets", "demo", "progress_bars"}
-UI_PACKAGES = ("IPython", "ipywidgets", "tqdm", "traitlets", "ipykernel")
+# front ends (a module or a folder of the package): the CLI with its option table and tqdm bars,
+# the notebook folder (magics, panels); nothing below them imports them
+FRONT_ENDS = {"cli", "options", "progress_bars", "notebook", "demo", "__main__"}
+NOTEBOOK_PACKAGES = ("IPython", "ipywidgets", "traitlets", "ipykernel")  # notebook/ only
+UI_PACKAGES = (*NOTEBOOK_PACKAGES, "tqdm")  # front ends only
+# what each folder of the core may not import: DynamoDB's layer knows no copies, the copy
+# engine knows no façade, and no core part knows a front end
+FORBIDDEN = {
+    "dynamodb": {"copying", "api", *FRONT_ENDS},
+    "copying": {"api", *FRONT_ENDS},
+    "": {"api", *FRONT_ENDS},  # the core's top-level modules
+    "__init__": set(FRONT_ENDS),  # the package's face re-exports the api
+}
+
+
+def _part(path: Path) -> str:
+    """The package part a file belongs to: its folder, or its stem at the top level."""
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0] if len(relative.parts) > 1 else relative.stem
+
+
+def _layer(module: str) -> str:
+    """``dynamo_magic.copying.tasks`` -> ``copying``; a top-level module is its own name."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "dynamo_magic" else ""
 
 
 def _imports(path: Path, top_level_only: bool = False) -> set[str]:
@@ -27,8 +49,9 @@ def _imports(path: Path, top_level_only: bool = False) -> set[str]:
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:  # from . import x / from .x import y
-                base = "dynamo_magic" if node.level == 1 else ""
+            if node.level:  # from . import x / from ..x import y, resolved from the file
+                package = path.relative_to(PACKAGE.parent).parent.parts
+                base = ".".join(package[: len(package) - node.level + 1])
                 module = f"{base}.{node.module}" if node.module else base
                 names.add(module)
                 names.update(f"{module}.{alias.name}" for alias in node.names)
@@ -52,29 +75,38 @@ def test_import_loads_no_notebook_or_progress_modules():
     loaded = json.loads(out)
     leaked = [m for m in loaded if m.split(".")[0] in UI_PACKAGES]
     assert not leaked, f"import dynamo_magic loaded {leaked}"
-    front = [m for m in loaded if m.startswith("dynamo_magic.") and m.split(".")[1] in FRONT_ENDS]
+    front = [m for m in loaded if m.startswith("dynamo_magic.") and _layer(m) in FRONT_ENDS]
     assert not front, f"import dynamo_magic loaded front ends {front}"
 
 
-def test_core_modules_import_nothing_from_front_ends():
-    core = [p for p in sorted(PACKAGE.rglob("*.py")) if p.stem not in FRONT_ENDS]
-    assert {p.stem for p in core} >= {"api", "read", "codec", "expressions", "errors"}
+def test_each_part_imports_only_what_its_layer_may():
+    """The folders are the layers: ``dynamodb/`` < ``copying/`` < ``api`` < front ends, and
+    only ``notebook/`` imports IPython, ipywidgets or traitlets."""
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert {_part(p) for p in files} >= {"dynamodb", "copying", "notebook", "api", "codec"}
     offenders = {}
-    for path in core:
+    for path in files:
+        part = _part(path)
         # __init__ may import the magics lazily inside load_ipython_extension, nowhere else
+        names = _imports(path, top_level_only=path.name == "__init__.py" and part == "__init__")
+        forbidden = FORBIDDEN.get(part, FORBIDDEN[""]) if part not in FRONT_ENDS else set()
+        ui = () if part == "notebook" else NOTEBOOK_PACKAGES if part in FRONT_ENDS else UI_PACKAGES
         bad = sorted(
             name
-            for name in _imports(path, top_level_only=path.name == "__init__.py")
-            if name.split(".")[0] in UI_PACKAGES
-            or (name.startswith("dynamo_magic.") and name.split(".")[1] in FRONT_ENDS)
+            for name in names
+            if name.split(".")[0] in ui
+            or (name.startswith("dynamo_magic.") and _layer(name) in forbidden - {part})
         )
         if bad:
-            offenders[path.name] = bad
-    assert not offenders, f"core modules importing front ends or UI packages: {offenders}"
+            offenders[str(path.relative_to(PACKAGE))] = bad
+    assert not offenders, f"modules importing above their layer: {offenders}"
 
 
 def test_the_detector_sees_front_end_imports():
     """The AST check above is not vacuous: it finds the imports the front ends really make."""
     assert "dynamo_magic.api" in _imports(PACKAGE / "cli.py")
-    assert "IPython.core.magic" in _imports(PACKAGE / "magics.py")
-    assert "dynamo_magic.magics" in _imports(PACKAGE / "__init__.py")  # lazily, inside a function
+    assert "IPython.core.magic" in _imports(PACKAGE / "notebook" / "magics.py")
+    assert "dynamo_magic.dynamodb.read" in _imports(PACKAGE / "copying" / "tasks.py")
+    assert "dynamo_magic.copying.tasks" in _imports(PACKAGE / "copying" / "engine.py")
+    # lazily, inside a function
+    assert "dynamo_magic.notebook.magics" in _imports(PACKAGE / "__init__.py")

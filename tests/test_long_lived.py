@@ -17,7 +17,9 @@ import pytest
 
 import dynamo_magic as dm
 import dynamo_magic.api as api
-from dynamo_magic import environments, parallel
+from dynamo_magic import environments
+from dynamo_magic.copying import parallel
+from dynamo_magic.copying.parallel import NoProgress
 from dynamo_magic.environments import Environment, resolve
 from dynamo_magic.errors import (
     ConfirmationRequired,
@@ -26,7 +28,6 @@ from dynamo_magic.errors import (
     TableNotFound,
     UnsafeOperation,
 )
-from dynamo_magic.parallel import NoProgress
 
 from conftest import client_for, server_profiles, write_profiles
 from tables import create_events, create_orders, events_items, orders_items, put_all

@@ -18,8 +18,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from moto import mock_aws
 
 from dynamo_magic import environments
-from dynamo_magic.copy_plan import CopyPlan
-from dynamo_magic.magics import _words
+from dynamo_magic.copying.plan import CopyPlan
+from dynamo_magic.notebook.magics import _words
 from dynamo_magic.settings import get_settings, max_workers
 
 from conftest import reset_caches

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 import dynamo_magic as dm
-from dynamo_magic import api, environments, read
+from dynamo_magic import api, environments
+from dynamo_magic.dynamodb import read
 from dynamo_magic.errors import IndexNotFound, InvalidQuery, TableNotFound, UsageProblem
 from dynamo_magic.settings import Settings, set_settings
 

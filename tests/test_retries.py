@@ -22,11 +22,13 @@ from IPython.core.interactiveshell import InteractiveShell
 from joblib.externals.loky import get_reusable_executor
 
 import dynamo_magic.api as api
-from dynamo_magic import cli, copying, environments, retry
-from dynamo_magic.copy_tasks import Side
+from dynamo_magic import cli, environments
+from dynamo_magic.copying import engine as copying
+from dynamo_magic.copying.tasks import Side
+from dynamo_magic.dynamodb import retry
+from dynamo_magic.dynamodb.write import MAX_BATCH_GET
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
 from dynamo_magic.settings import get_settings, set_settings
-from dynamo_magic.write import MAX_BATCH_GET
 
 from conftest import client_for, reset_caches, write_profiles
 from fault_injection import FailSends

@@ -13,7 +13,8 @@ import psutil
 import pytest
 
 import dynamo_magic
-from dynamo_magic import lazy, parallel
+from dynamo_magic import lazy
+from dynamo_magic.copying import parallel
 from dynamo_magic.errors import ConfirmationRequired, TableNotFound
 
 from conftest import client_for, subprocess_env
@@ -26,11 +27,12 @@ FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", 
 # forced, as for a large table), then which of FRAME_PACKAGES the parent and one of its workers
 # had loaded. The worker check is a function pickled by value (defined in __main__), so it runs
 # in the reusable executor's existing workers, which must have run copy tasks: they hold
-# dynamo_magic.copy_tasks (a fresh worker would not, and the check would prove nothing). The
+# dynamo_magic.copying.tasks (a fresh worker would not, and the check would prove nothing). The
 # copy's workers are normally shut down when it returns: the script keeps them for the check.
 COPY_AND_REPORT = f"""
 import json, sys
-from dynamo_magic import cli, parallel
+from dynamo_magic import cli
+from dynamo_magic.copying import parallel
 parallel.release_workers = lambda *args, **kwargs: None  # keep the copy's workers to inspect
 code = cli.main(sys.argv[1:])
 import joblib
@@ -38,7 +40,7 @@ import joblib
 def loaded():
     import os, sys
     return os.getpid(), sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r}), (
-        "dynamo_magic.copy_tasks" in sys.modules)
+        "dynamo_magic.copying.tasks" in sys.modules)
 
 with joblib.parallel_config(backend="loky", n_jobs=2):
     workers = joblib.Parallel()(joblib.delayed(loaded)() for _ in range(2))
@@ -113,7 +115,7 @@ def _gone(pids: set[int], timeout: float = 10.0) -> bool:
 
 
 def test_warm_up_starts_every_worker_and_cancel_leaves_none():
-    warming = parallel.warm_up(2, "loky", ("dynamo_magic.copy_tasks",))
+    warming = parallel.warm_up(2, "loky", ("dynamo_magic.copying.tasks",))
     assert warming is not None
     warming.wait()
     assert warming.error is None

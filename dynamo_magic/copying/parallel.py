@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from multiprocessing.managers import SyncManager
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import lazy
+from .. import lazy
 
 if TYPE_CHECKING:
     import joblib
@@ -175,7 +175,7 @@ def _ignore_interrupts() -> None:
 
 def deliver(progress: Progress, message: Message) -> None:
     """Hand one worker message to ``progress``: items done to ``advance``; retries to its
-    ``retried(count)`` if it has one (``copying._Tally`` keeps them; a bar is not told)."""
+    ``retried(count)`` if it has one (``engine._Tally`` keeps them; a bar is not told)."""
     if isinstance(message, Retried):
         keeper = getattr(progress, "retried", None)
         if keeper is not None:

@@ -17,9 +17,9 @@ from typing import Any
 
 import botocore.exceptions as bx
 
+from ..codec import Item
+from ..errors import Throttled, translate
 from . import retry, wire
-from .codec import Item
-from .errors import Throttled, translate
 from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, RetryPolicy, Sleep, error_code, is_retryable
 
 __all__ = ["RETRYABLE_CODES", "BatchWriter", "RetryPolicy", "WriteStats", "batch_get"]

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions as bx
 
-from . import lazy
-from .codec import Item, decode_binaries, items_to_frame
-from .environments import MAX_POOL_CONNECTIONS
-from .errors import TableNotFound
+from .. import lazy
+from ..codec import Item, decode_binaries, items_to_frame
+from ..environments import MAX_POOL_CONNECTIONS
+from ..errors import TableNotFound
+from ..schema import TableSchema
 from .retry import RetryPolicy, current_policy, retrying
-from .schema import TableSchema
 
 if TYPE_CHECKING:
     import pandas as pd

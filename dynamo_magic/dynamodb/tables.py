@@ -9,8 +9,8 @@ from typing import Any
 
 import botocore.exceptions as bx
 
-from .errors import BackupFailed, TableNotFound, UnsafeOperation, translate
-from .schema import TableSchema
+from ..errors import BackupFailed, TableNotFound, UnsafeOperation, translate
+from ..schema import TableSchema
 
 WAIT_TIMEOUT = 600  # seconds for a table to become ACTIVE or a backup AVAILABLE
 POLL_INTERVAL = 0.5  # seconds

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import botocore.exceptions as bx
 
-from .errors import DynamoMagicError, translate
+from ..errors import DynamoMagicError, translate
 
 RETRYABLE_CODES = frozenset(
     {
@@ -77,7 +77,7 @@ def policy_from(settings: Any) -> RetryPolicy:
 def current_policy() -> RetryPolicy:
     """The process's settings' policy: the default of calls made in the caller's process.
     Workers are given the caller's policy explicitly (their settings may differ)."""
-    from .settings import get_settings
+    from ..settings import get_settings
 
     return policy_from(get_settings())
 

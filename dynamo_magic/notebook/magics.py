@@ -18,10 +18,10 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Int, TraitError, Unicode, observe, validate
 
-from . import api
-from .copy_plan import CopyPlan
-from .errors import CopyFailed, DynamoMagicError, UsageProblem
-from .options import (
+from .. import api
+from ..copying.plan import CopyPlan
+from ..errors import CopyFailed, DynamoMagicError, UsageProblem
+from ..options import (
     COPY_OPTIONS,
     ENV,
     QUERY_OPTIONS,
@@ -31,8 +31,8 @@ from .options import (
     partition_key,
     query_kwargs,
 )
-from .progress_bars import TqdmProgress
-from .settings import NUMBER_POLICIES, check_numbers, get_settings, override_settings
+from ..progress_bars import TqdmProgress
+from ..settings import NUMBER_POLICIES, check_numbers, get_settings, override_settings
 
 
 def _with_options(options: list[Option]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

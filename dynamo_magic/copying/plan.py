@@ -15,13 +15,14 @@ from typing import Any, Literal
 
 import botocore.exceptions as bx
 
-from . import environments, read
-from .codec import Item
-from .copy_tasks import Side, typed_json
-from .environments import Environment
-from .errors import InvalidQuery, TableNotFound, UnsafeOperation
-from .expressions import Placeholders, key_condition
-from .schema import TableSchema
+from .. import environments
+from ..codec import Item
+from ..dynamodb import read
+from ..environments import Environment
+from ..errors import InvalidQuery, TableNotFound, UnsafeOperation
+from ..expressions import Placeholders, key_condition
+from ..schema import TableSchema
+from .tasks import Side, typed_json
 
 Mode = Literal["replace", "truncate", "merge"]
 MODES: tuple[str, ...] = ("replace", "truncate", "merge")

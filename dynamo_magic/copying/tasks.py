@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import environments, read
-from .codec import Item
-from .environments import Environment
+from .. import environments
+from ..codec import Item
+from ..dynamodb import read
+from ..dynamodb.retry import RetryPolicy
+from ..dynamodb.write import BatchWriter, WriteRequest, batch_get, deletes, puts
+from ..environments import Environment
 from .parallel import ProgressSink
-from .retry import RetryPolicy
-from .write import BatchWriter, WriteRequest, batch_get, deletes, puts
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..dynamodb.retry import RetryPolicy, policy_from
+from ..dynamodb.tables import Backup, create_backup, create_like
+from ..errors import ConfirmationRequired, DynamoMagicError
+from ..settings import Settings
 from . import parallel
-from .copy_plan import CopyPlan
-from .copy_tasks import (
+from .parallel import NoProgress, Progress
+from .plan import CopyPlan
+from .tasks import (
     ContainsTask,
     CopyTask,
     PruneTask,
@@ -31,11 +36,6 @@ from .copy_tasks import (
     digest_segment,
     prune_segment,
 )
-from .errors import ConfirmationRequired, DynamoMagicError
-from .parallel import NoProgress, Progress
-from .retry import RetryPolicy, policy_from
-from .settings import Settings
-from .table_admin import Backup, create_backup, create_like
 
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
 WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
