@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from .api import (
+    Exploration,
     backups,
     copy,
     count,
     describe,
+    explore,
     fetch,
     head,
+    iter_frames,
     partiql,
     plan_copy,
     query,
@@ -28,6 +31,8 @@ from .api import (
 )
 from .copying.engine import CopyResult
 from .copying.plan import CopyPlan
+from .copying.restore import RestoreResult
+from .dynamodb.read import ReadResult
 from .errors import (
     ConfirmationRequired,
     CopyFailed,
@@ -37,6 +42,7 @@ from .errors import (
     UnsafeOperation,
     UsageProblem,
 )
+from .reading import ReadSpec
 from .settings import Settings, get_settings, set_settings
 
 __version__ = "0.1.0"
@@ -47,7 +53,11 @@ __all__ = [
     "CopyPlan",
     "CopyResult",
     "DynamoMagicError",
+    "Exploration",
     "InvalidQuery",
+    "ReadResult",
+    "ReadSpec",
+    "RestoreResult",
     "Settings",
     "TableNotFound",
     "UnsafeOperation",
@@ -56,9 +66,11 @@ __all__ = [
     "copy",
     "count",
     "describe",
+    "explore",
     "fetch",
     "get_settings",
     "head",
+    "iter_frames",
     "partiql",
     "plan_copy",
     "query",

@@ -1,39 +1,41 @@
 """The façade every front end calls: one function per thing a user asks for.
 
-Functions take an environment *name* (``env=None``: the configured default, else the default
-AWS profile), validate the request against the table's schema before reading, and raise
-``DynamoMagicError`` subclasses with one-line messages.
+Every function lists its keyword parameters (no ``**options``) and returns one type. It takes
+an environment *name* (``env=None``: the configured default, else the default AWS profile),
+resolves the settings once (``get_settings()``: per-call argument > ``%config DynamoMagic`` >
+config file > default) and passes what lower layers need down explicitly, validates the read
+(``reading.ReadSpec``) against the table's schema before reading, and raises
+``DynamoMagicError`` subclasses with one-line messages naming parameters by their keywords.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import analysis, environments, lazy
+from . import analysis, environments, lazy, reading
+from .codec import items_to_frame
 from .copying import engine as copy_engine
 from .copying import parallel
 from .copying import plan as copy_plan
+from .copying import restore as restoring
 from .copying import tasks as copy_tasks
 from .copying.engine import CopyResult
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
+from .copying.restore import RestoreResult
 from .dynamodb import read, tables
 from .dynamodb.read import PageCallback, ReadResult
+from .dynamodb.retry import policy_from
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
-from .expressions import (
-    Placeholders,
-    bind_partiql,
-    key_condition,
-    parse_filter,
-    projection,
-    split_names,
-)
+from .expressions import bind_partiql, literal
 from .paths import DocumentPath, format_path, lookup, parse_path
+from .reading import ReadSpec, positive
 from .schema import TableSchema, check_table_name
-from .settings import NUMBER_POLICIES, check_counts, get_settings, reload_settings
+from .settings import NUMBER_POLICIES, Settings, check_counts, get_settings, reload_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,29 +45,318 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 # what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
 WORKER_MODULES = ("dynamo_magic.copying.tasks",)
+Columns = str | Sequence[str]  # "a,b" text or a list of document paths
+
+# -- numpy-style docstrings: each parameter described once ------------------------------------
+PARAMETERS: dict[str, str] = {
+    "table": "table : str\n    Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a"
+    " table is only read, its ARN.",
+    "pk": "pk : str, int, float, Decimal or bytes, optional\n    Partition key value (typed from"
+    " the table's AttributeDefinitions): a query. ``None``: the first items (a preview) or,"
+    " with ``scan=True``, the whole table or index.",
+    "env": "env : str, optional\n    Environment (AWS profile or configured name); ``None``: the"
+    " configured default, else the default profile.",
+    "sk": "sk : str, int, float, Decimal or bytes, optional\n    Sort key value of the condition"
+    " ``sk_op`` (the lower bound of ``between``).",
+    "sk_op": "sk_op : str, default 'begins_with'\n    Sort-key operator: begins_with, =, <, <=,"
+    " >, >= or between.",
+    "sk2": "sk2 : optional\n    Upper bound of ``sk_op='between'``.",
+    "index": "index : str, optional\n    A GSI or LSI to read instead of the table.",
+    "filter": "filter : str, optional\n    Filter expression, e.g. ``\"status = 'open' AND qty >"
+    ' :n"`` (applied by DynamoDB after reading: evaluated items still cost read units).',
+    "columns": "columns : str or list of str, optional\n    Projection: document paths"
+    ' (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text; key attributes always come'
+    " too. ``None``: every attribute.",
+    "limit": "limit : int, optional\n    Items returned (or counted) at most; ``None``: all (a"
+    " preview: the ``preview_items`` setting, 20).",
+    "consistent": "consistent : bool, default False\n    Strongly consistent read (twice the"
+    " read units; not offered on GSIs).",
+    "reverse": "reverse : bool, default False\n    Descending sort-key order (needs ``pk``).",
+    "scan": "scan : bool, default False\n    Parallel scan of the whole table or index (no"
+    " ``pk``).",
+    "segments": "segments : int, optional\n    Parallel scan segments (DynamoDB's TotalSegments,"
+    " 1 to 1,000,000); ``None``: the ``segments`` setting, else 4.",
+    "params": "params : mapping of str to value, optional\n    Values of the filter's ``:name``"
+    " placeholders.",
+    "count": "count : bool, default False\n    DynamoDB's Select COUNT: items are counted, none"
+    " returned.",
+    "numbers": "numbers : {'auto', 'decimal', 'float'}, optional\n    Number columns: auto"
+    " (Int64 if integral, Float64 if exact, else Decimal objects), decimal or float; ``None``:"
+    " the ``numbers`` setting.",
+    "flatten": "flatten : bool, default False\n    Expand maps into columns named by path"
+    " (``addr.city``).",
+    "on_page": "on_page : callable, optional\n    Called with the number of items of each page"
+    " as it arrives.",
+    "n": "n : int, default 5\n    Items to return (DynamoDB's Limit: only these are read when"
+    " there is no filter).",
+    "attribute": "attribute : str\n    The attribute (a document path such as ``addr.city``).",
+    "head": "head : int, optional\n    Rows to show; alone, only this many items are read.",
+    "unique": "unique : str, optional\n    Show the distinct values of this attribute with counts.",
+    "summary": "summary : bool, default False\n    Show one row per attribute (share present,"
+    " types, distinct values, top values).",
+    "statement": "statement : str\n    A PartiQL SELECT, with ``?`` or ``:name`` markers.",
+    "partiql_params": "params : list or mapping, optional\n    Values of the ``?`` markers (a"
+    " list) or of the ``:name`` markers (a mapping).",
+    "lookup": "lookup : callable, optional\n    Gives the value of a ``:name`` marker missing"
+    " from ``params`` (the magics look up notebook variables).",
+    "source": "source : str or None\n    Environment to copy from (``None``: the default).",
+    "target": "target : str or None\n    Environment to copy into (``None``: the default).",
+    "target_table": "target_table : str, optional\n    Target table name (default: the source's).",
+    "target_region": "target_region : str, optional\n    Target region (default: the profile's).",
+    "mode": "mode : {'replace', 'truncate', 'merge'}, default 'replace'\n    replace: put every"
+    " source item, then delete target items whose key is not in the source; truncate: delete"
+    " first; merge: puts only.",
+    "backup": "backup : bool, default True\n    Take an on-demand backup of a non-empty target"
+    " (or table) first.",
+    "verify": "verify : {'count', 'full', 'none'}, optional\n    Check after copying; ``None``:"
+    " the ``verify`` setting (count).",
+    "yes": "yes : bool, default False\n    Confirm writing into a non-empty or protected target.",
+    "workers": "workers : int, optional\n    Parallel worker processes (at least 1); ``None``:"
+    " the ``workers`` setting, else two per CPU core.",
+    "copy_segments": "segments : int, optional\n    Parallel scan segments of the source (1 to"
+    " 1,000,000); ``None``: the ``segments`` setting, else four per worker.",
+    "backend": "backend : {'auto', 'loky', 'threading'}, optional\n    joblib backend (auto:"
+    " threads for small copies).",
+    "progress": "progress : Progress, optional\n    Told of each phase (``start(phase, total)``,"
+    " ``advance(items)``, ``close(complete)``); ``None``: no progress.",
+    "backup_id": "backup : str, default 'latest'\n    Backup name or ARN to restore.",
+    "into": "into : str, optional\n    Restore into this new table.",
+    "in_place": "in_place : bool, default False\n    Restore back into ``table`` (through a"
+    " temporary table, then a copy in replace mode).",
+    "restore_yes": "yes : bool, default False\n    Confirm replacing the table's contents.",
+    "truncate_yes": "yes : bool, default False\n    Confirm deleting every item.",
+}
+FRAME_RETURNS = (
+    "pandas.DataFrame\n    One row per item: key columns first (the index's, then the table's),"
+    " then attributes in first-seen order. dtypes: numbers Int64, Float64 or object (Decimal)"
+    " per ``numbers``; strings string; booleans boolean; maps, lists, sets and binaries object"
+    " (dict, list, set, bytes); missing values NA."
+)
+READ_RAISES = (
+    "InvalidQuery\n    A bad key condition, filter, projection, limit or option combination.\n"
+    "TableNotFound\n    The table (``IndexNotFound``: the index) does not exist.\n"
+    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.\n"
+    "Throttled, AccessDenied, ServiceError\n    DynamoDB refused the read (after retries)."
+)
+F = TypeVar("F", bound=Callable[..., Any])
+DOC_WIDTH = 92  # characters of a docstring line as help() shows it
 
 
+def _wrapped(entries: str) -> str:
+    """Numpy-style entries (a ``name : type`` line, then its 4-space indented description)
+    with each description wrapped."""
+    lines = []
+    for line in entries.strip().split("\n"):
+        if line.startswith("    "):
+            lines.append(
+                textwrap.fill(
+                    line.strip(), DOC_WIDTH, initial_indent="    ", subsequent_indent="    "
+                )
+            )
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _doc(
+    summary: str,
+    parameters: Sequence[str],
+    returns: str,
+    raises: str,
+    example: str,
+    notes: str = "",
+) -> Callable[[F], F]:
+    """Give a function a numpy-style docstring built from ``PARAMETERS``."""
+
+    def decorate(function: F) -> F:
+        sections = [textwrap.fill(summary.strip(), DOC_WIDTH), ""]
+        if notes:
+            sections += [textwrap.fill(notes.strip(), DOC_WIDTH), ""]
+        entries = [_wrapped(PARAMETERS[p]) for p in parameters]
+        sections += ["Parameters", "----------", *entries, ""]
+        sections += ["Returns", "-------", _wrapped(returns), ""]
+        sections += ["Raises", "------", _wrapped(raises), ""]
+        sections += ["Example", "-------", example.strip()]
+        function.__doc__ = "\n".join(sections)
+        return function
+
+    return decorate
+
+
+# -- reading ----------------------------------------------------------------------------------
 def _connect(env: str | None) -> tuple[environments.Environment, Any]:
     """The environment and its client (Query/Scan items arrive in wire form: see ``wire``)."""
     resolved = environments.resolve(env)
     return resolved, environments.client(resolved)
 
 
-def _number_policy(numbers: str | None) -> str:
+def _number_policy(numbers: str | None, settings: Settings) -> str:
     """The number policy asked for (or configured), checked before anything is read."""
-    policy = numbers or get_settings().numbers
+    policy = numbers or settings.numbers
     if policy not in NUMBER_POLICIES:
-        raise InvalidQuery(f"unknown number policy '{policy}'; use {', '.join(NUMBER_POLICIES)}")
+        raise InvalidQuery(
+            f"{{numbers}} must be one of {', '.join(NUMBER_POLICIES)} (got '{literal(policy)}')",
+            parameters=("numbers",),
+        )
     return policy
 
 
-def describe(table: str, env: str | None = None) -> TableSchema:
-    """The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size."""
-    check_table_name(table, "--table", arn=True)
+def _spec(
+    table: str,
+    pk: Any,
+    *,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    count: bool = False,
+) -> ReadSpec:
+    """The read asked for, checked as far as no table is needed."""
+    check_table_name(table, "table", arn=True)
+    spec = ReadSpec(
+        table=table,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        params=params,
+        columns=reading.columns_of(columns),
+        consistent=consistent,
+        reverse=reverse,
+        count=count,
+        limit=limit,
+        scan=scan,
+        segments=segments,
+    )
+    reading.check(spec)
+    return spec
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """A read ready to run: its spec, request, client and the settings' values it uses."""
+
+    spec: ReadSpec
+    request: reading.ReadRequest
+    schema: TableSchema
+    client: Any
+    numbers: str
+    segments: int
+    policy: Any
+
+
+def _prepare(spec: ReadSpec, settings: Settings, env: str | None, numbers: str | None) -> _Prepared:
+    """Check the settings-dependent values, describe the table and build the request."""
+    policy_name = _number_policy(numbers, settings)
+    segments = settings.segments if spec.segments is None else spec.segments
+    check_counts(segments=segments)
+    if spec.preview and spec.limit is None:  # a preview reads the first items only
+        spec = dataclasses.replace(spec, limit=settings.preview_items)
+    policy = policy_from(settings)
     resolved, client = _connect(env)
-    return read.describe_table(client, table, resolved.describe())
+    schema = read.describe_table(client, spec.table, resolved.describe(), policy)
+    request = reading.build(spec, schema)
+    return _Prepared(
+        spec,
+        request,
+        schema,
+        client,
+        policy_name,
+        segments or DEFAULT_SCAN_SEGMENTS,
+        policy,
+    )
 
 
+def _read(
+    spec: ReadSpec,
+    settings: Settings,
+    env: str | None,
+    numbers: str | None,
+    flatten: bool,
+    on_page: PageCallback | None = None,
+) -> ReadResult:
+    """Run ``spec``: the one read behind fetch, query, scan, count, head, unique, summary."""
+    ready = _prepare(spec, settings, env, numbers)
+    spec, request = ready.spec, ready.request.parameters
+    if spec.pk is not None:
+        items, stats = read.read_all(
+            ready.client, "query", request, spec.limit, on_page, ready.policy
+        )
+    elif spec.scan:
+        items, stats = read.parallel_scan(
+            ready.client, request, ready.segments, spec.limit, on_page, ready.policy
+        )
+    else:
+        items, stats = read.read_all(
+            ready.client, "scan", request, spec.limit, on_page, ready.policy
+        )
+    keys = ready.schema.item_key_names(spec.index)
+    result = ReadResult(
+        items=items,
+        stats=stats,
+        table=spec.table,
+        mode=spec.mode,
+        index=spec.index,
+        key_names=keys,
+        limit=spec.limit,
+        numbers=ready.numbers,
+        flatten=flatten,
+        preview=spec.preview,
+    )
+    filter_paths = list(ready.request.filter_paths)
+    if spec.filter and stats.count == 0 and stats.evaluated > 0:
+        result.notes.append(_no_match_note(stats.evaluated, filter_paths, keys))
+    selected = ready.request.column_paths
+    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
+    missing = [p for p in missing if not _any_has(items, p)]
+    if missing:
+        result.notes.append(_missing_note(missing, keys))
+    return result
+
+
+@_doc(
+    "Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither, a"
+    " preview of the first items; the typed items with their statistics.",
+    [
+        "table",
+        "pk",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "columns",
+        "limit",
+        "consistent",
+        "reverse",
+        "scan",
+        "segments",
+        "params",
+        "count",
+        "numbers",
+        "flatten",
+        "on_page",
+    ],
+    "ReadResult\n    ``items`` in DynamoDB's wire form (numbers as text, binaries as base64"
+    " text; ``decoded_items()`` gives bytes), ``stats`` (items matched and evaluated, pages,"
+    " read units, truncation), ``to_frame()``, ``summary_line()``.",
+    READ_RAISES,
+    '>>> result = dynamo_magic.fetch("orders", "c1", env="dev", limit=5)\n'
+    ">>> result.stats.count\n5",
+    "``limit`` bounds the items returned, or with ``count`` the items counted (the result then"
+    " says it was truncated when more may match).",
+)
 def fetch(
     table: str,
     pk: Any = None,
@@ -76,7 +367,7 @@ def fetch(
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
-    select: str | list[str] | None = None,
+    columns: Columns | None = None,
     limit: int | None = None,
     consistent: bool = False,
     reverse: bool = False,
@@ -88,104 +379,538 @@ def fetch(
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> ReadResult:
-    """Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither,
-    a preview of the first items. Returns typed items with their statistics.
-
-    ``ReadResult.items`` are DynamoDB JSON in wire form (binaries as base64 text, numbers as
-    text), the same form ``run_partiql`` gives; ``ReadResult.decoded_items()`` gives boto3's
-    client form (binaries as bytes). ``limit`` bounds the items returned, or with ``count``
-    the items counted (the result then says it was truncated when more may match)."""
-    check_table_name(table, "--table", arn=True)
     settings = get_settings()
-    numbers = _number_policy(numbers)
-    _positive(limit, "--limit")
-    check_counts(segments=settings.segments if segments is None else segments)
-    if scan and pk is not None:
-        raise InvalidQuery("--scan reads the whole table; drop the partition key or --scan")
-    if pk is None and (sk is not None or sk2 is not None):
-        raise InvalidQuery("a sort-key condition needs a partition key value")
-    resolved, client = _connect(env)
-    schema = read.describe_table(client, table, resolved.describe())
-    key = schema.key_for(index)  # raises IndexNotFound
-    if consistent and index and schema.index(index).kind == "GSI":
-        raise InvalidQuery(f"'{index}' is a GSI: DynamoDB offers no consistent reads on GSIs")
-
-    ph = Placeholders()
-    keys = schema.item_key_names(index)  # always whole top-level names in paths
-    request: dict[str, Any] = {"TableName": table}
-    if index:
-        request["IndexName"] = index
-    where = f"index '{index}'" if index else f"table '{table}'"
-    mode = "query"
-    if pk is not None:
-        request["KeyConditionExpression"] = key_condition(key, pk, ph, sk, sk_op, sk2, where)
-        if reverse:
-            request["ScanIndexForward"] = False
-    else:
-        mode = "scan" if scan else "preview"
-        if reverse:
-            raise InvalidQuery("--reverse orders a query's sort key; give a partition key")
-        if mode == "preview":
-            limit = limit or settings.preview_items  # an explicit limit wins
-    filter_paths: list[DocumentPath] = []
-    if filter:
-        request["FilterExpression"], filter_paths = parse_filter(filter, ph, params, keys)
-    selected: list[DocumentPath] = []
-    if count:
-        request["Select"] = "COUNT"
-        mode = "count"
-    elif select:
-        names = split_names(select)
-        request["ProjectionExpression"] = projection(names, ph, keys)
-        selected = [parse_path(n, keys) for n in names if n.strip()]
-    if consistent:
-        request["ConsistentRead"] = True
-    request.update(ph.request_fields())
-
-    if pk is not None:
-        items, stats = read.read_all(client, "query", request, limit, on_page)
-    elif scan:
-        n = segments or settings.segments or DEFAULT_SCAN_SEGMENTS  # checked above
-        items, stats = read.parallel_scan(client, request, n, limit, on_page)
-    else:
-        items, stats = read.read_all(client, "scan", request, limit, on_page)
-    result = ReadResult(
-        items=items,
-        stats=stats,
-        table=table,
-        mode=mode,
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
         index=index,
-        key_names=keys,
+        filter=filter,
+        columns=columns,
         limit=limit,
-        numbers=numbers,
-        flatten=flatten,
-        preview=pk is None and not scan,
+        consistent=consistent,
+        reverse=reverse,
+        scan=scan,
+        segments=segments,
+        params=params,
+        count=count,
     )
-    if filter and stats.count == 0 and stats.scanned > 0:
-        result.notes.append(_no_match_note(stats.scanned, filter_paths, keys))
-    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
-    missing = [p for p in missing if not _any_has(items, p)]
-    if missing:
-        result.notes.append(_missing_note(missing, keys))
-    return result
+    return _read(spec, settings, env, numbers, flatten, on_page)
 
 
-def _check_path(text: str, table: str, env: str | None, index: str | None) -> None:
+@_doc(
+    "Query a table or index by partition key (or preview it without one) into a DataFrame.",
+    [
+        "table",
+        "pk",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "columns",
+        "limit",
+        "consistent",
+        "reverse",
+        "segments",
+        "params",
+        "numbers",
+        "flatten",
+    ],
+    FRAME_RETURNS,
+    READ_RAISES,
+    '>>> df = dynamo_magic.query("orders", "c1", env="dev", sk="2024-01", columns=["total"])\n'
+    ">>> list(df.columns)\n['customer', 'order-date', 'total']",
+)
+def query(
+    table: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+) -> pd.DataFrame:
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        columns=columns,
+        limit=limit,
+        consistent=consistent,
+        reverse=reverse,
+        segments=segments,
+        params=params,
+    )
+    return _read(spec, settings, env, numbers, flatten).to_frame()
+
+
+@_doc(
+    "Parallel scan of a whole table or index into a DataFrame.",
+    [
+        "table",
+        "env",
+        "index",
+        "filter",
+        "columns",
+        "limit",
+        "consistent",
+        "segments",
+        "params",
+        "numbers",
+        "flatten",
+    ],
+    FRAME_RETURNS,
+    READ_RAISES,
+    '>>> df = dynamo_magic.scan("orders", env="dev", filter="region = \'eu\'", segments=8)',
+)
+def scan(
+    table: str,
+    *,
+    env: str | None = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+) -> pd.DataFrame:
+    settings = get_settings()
+    spec = _spec(
+        table,
+        None,
+        index=index,
+        filter=filter,
+        columns=columns,
+        limit=limit,
+        consistent=consistent,
+        scan=True,
+        segments=segments,
+        params=params,
+    )
+    return _read(spec, settings, env, numbers, flatten).to_frame()
+
+
+@_doc(
+    "Read page by page, one DataFrame per page of items, holding no more than one page: for"
+    " results too large for one DataFrame.",
+    [
+        "table",
+        "pk",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "columns",
+        "limit",
+        "consistent",
+        "reverse",
+        "scan",
+        "segments",
+        "params",
+        "numbers",
+        "flatten",
+    ],
+    "iterator of pandas.DataFrame\n    One frame per page that holds items (pages of up to 1 MB;"
+    " a page the filter emptied is skipped), with ``query``'s column rules: key columns first,"
+    " then attributes in the page's first-seen order; dtypes as ``query`` gives for that page."
+    " A scan reads its segments one after another.",
+    READ_RAISES + "\n    The checks run at the call, before the first frame is asked for.",
+    '>>> for page in dynamo_magic.iter_frames("events", scan=True, env="dev"):\n'
+    '...     total += page["seq"].sum()',
+)
+def iter_frames(
+    table: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+) -> Iterator[pd.DataFrame]:
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        columns=columns,
+        limit=limit,
+        consistent=consistent,
+        reverse=reverse,
+        scan=scan,
+        segments=segments,
+        params=params,
+    )
+    ready = _prepare(spec, settings, env, numbers)  # errors now, not at the first next()
+    return _frames(ready, flatten)
+
+
+def _frames(ready: _Prepared, flatten: bool) -> Iterator[pd.DataFrame]:
+    spec = ready.spec
+    keys = ready.schema.item_key_names(spec.index)
+    segments = ready.segments if spec.scan else 1
+    stats = read.ReadStats()
+    pages = read.iter_read(
+        ready.client,
+        ready.request.operation,
+        ready.request.parameters,
+        stats,
+        spec.limit,
+        segments,
+        ready.policy,
+    )
+    for page in pages:
+        if page:
+            yield items_to_frame(page, keys, ready.numbers, flatten)
+
+
+@_doc(
+    "Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);"
+    " without a key, of the whole table or index.",
+    [
+        "table",
+        "pk",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "limit",
+        "consistent",
+        "scan",
+        "segments",
+        "params",
+    ],
+    "int\n    Items matched (at most ``limit``).",
+    READ_RAISES,
+    '>>> dynamo_magic.count("orders", "c1", env="dev")\n10',
+    "``scan`` defaults to True without ``pk`` (the whole table); ``scan=False`` without ``pk``"
+    " counts only the first ``limit`` (or ``preview_items``) items.",
+)
+def count(
+    table: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    scan: bool | None = None,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> int:
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        limit=limit,
+        consistent=consistent,
+        scan=pk is None if scan is None else scan,
+        segments=segments,
+        params=params,
+        count=True,
+    )
+    return _read(spec, settings, env, None, False).stats.count
+
+
+@_doc(
+    "The first ``n`` items of a query (or of the table, without a key). Only ``n`` items are"
+    " read (DynamoDB's Limit) unless a filter makes more pages necessary.",
+    [
+        "table",
+        "pk",
+        "n",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "columns",
+        "consistent",
+        "reverse",
+        "scan",
+        "segments",
+        "params",
+        "numbers",
+        "flatten",
+    ],
+    FRAME_RETURNS,
+    READ_RAISES,
+    '>>> dynamo_magic.head("orders", "c1", n=3, env="dev").shape[0]\n3',
+)
+def head(
+    table: str,
+    pk: Any = None,
+    n: int = 5,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+) -> pd.DataFrame:
+    positive(n, "n")
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        columns=columns,
+        limit=n,
+        consistent=consistent,
+        reverse=reverse,
+        scan=scan,
+        segments=segments,
+        params=params,
+    )
+    return _read(spec, settings, env, numbers, flatten).to_frame()
+
+
+UNIQUE_RETURNS = (
+    "pandas.DataFrame\n    One row per distinct value, most frequent first: the value (column"
+    " named after the attribute; object), its DynamoDB type (``type``, string; ``<missing>``"
+    " for items without it) and ``count`` (Int64, items)."
+)
+
+
+@_doc(
+    "Distinct values of ``attribute`` (any type) with counts; items without it are one row.",
+    [
+        "table",
+        "attribute",
+        "pk",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "limit",
+        "consistent",
+        "reverse",
+        "scan",
+        "segments",
+        "params",
+        "numbers",
+    ],
+    UNIQUE_RETURNS,
+    READ_RAISES,
+    '>>> dynamo_magic.unique("orders", "status", "c1", env="dev")',
+)
+def unique(
+    table: str,
+    attribute: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    numbers: str | None = None,
+) -> pd.DataFrame:
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        limit=limit,
+        consistent=consistent,
+        reverse=reverse,
+        scan=scan,
+        segments=segments,
+        params=params,
+    )
+    _check_path(attribute, table, env, index, settings)
+    result = _read(spec, settings, env, numbers, False)
+    return analysis.unique(result.items, attribute, result.numbers, result.key_names)
+
+
+SUMMARY_RETURNS = (
+    "pandas.DataFrame\n    One row per attribute (index: its path), keys first: ``present``"
+    " (Float64, share of items having it), ``types`` (string, DynamoDB types), ``distinct``"
+    " (Int64), ``top values`` (object: list of (value, count) pairs)."
+)
+
+
+@_doc(
+    "Per attribute: share present, DynamoDB types, distinct values, top values.",
+    [
+        "table",
+        "pk",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "columns",
+        "limit",
+        "consistent",
+        "reverse",
+        "scan",
+        "segments",
+        "params",
+        "numbers",
+        "flatten",
+    ],
+    SUMMARY_RETURNS,
+    READ_RAISES,
+    '>>> dynamo_magic.summary("orders", "c1", env="dev")',
+)
+def summary(
+    table: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+) -> pd.DataFrame:
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        columns=columns,
+        limit=limit,
+        consistent=consistent,
+        reverse=reverse,
+        scan=scan,
+        segments=segments,
+        params=params,
+    )
+    result = _read(spec, settings, env, numbers, flatten)
+    return analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
+
+
+def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
+    resolved, client = _connect(env)
+    return read.describe_table(client, table, resolved.describe(), policy_from(settings))
+
+
+@_doc(
+    "The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size.",
+    ["table", "env"],
+    "TableSchema\n    ``key`` (partition and sort key with types S/N/B), ``indexes``,"
+    " ``billing_mode``, ``item_count`` and ``size_bytes`` (DynamoDB's, refreshed about every 6"
+    " hours), ``describe_rows()`` for a table of them.",
+    "TableNotFound\n    The table does not exist in ``env``.\n"
+    "InvalidQuery\n    ``table`` is not a table name.\n"
+    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.",
+    '>>> print(dynamo_magic.describe("orders", env="dev"))',
+)
+def describe(table: str, env: str | None = None) -> TableSchema:
+    check_table_name(table, "table", arn=True)
+    return _describe(table, env, get_settings())
+
+
+def _check_path(
+    text: str, table: str, env: str | None, index: str | None, settings: Settings
+) -> None:
     """Refuse a malformed path before reading anything; a key name (dots and all) is fine."""
     try:
         parse_path(text)
     except InvalidQuery:
-        if text.strip() not in describe(table, env).item_key_names(index):
+        if text.strip() not in _describe(table, env, settings).item_key_names(index):
             raise
 
 
-def _no_match_note(scanned: int, paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+def _no_match_note(evaluated: int, paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
     """Says a filter, not an empty partition, made the result empty; names the first dotted
     path, which may have been meant as one attribute with a dot in its name."""
-    return f"0 of {scanned:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
+    return f"0 of {evaluated:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
 
 
-def _dotted_hint(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+def _dotted_hint(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
     """For the first path of map keys only (``a.b``): how to name one attribute called so,
     what ``a.b`` meant before document paths."""
     dotted = next((p for p in paths if len(p) > 1 and all(isinstance(e, str) for e in p)), None)
@@ -202,75 +927,32 @@ def _any_has(items: list[Any], path: DocumentPath) -> bool:
     """Whether any projected item has ``path``. DynamoDB returns a selected list element in a
     shorter list (only the selected elements, in order), so only the part of the path before
     its first list index can be looked up as it is."""
-    head = next((i for i, e in enumerate(path) if isinstance(e, int)), len(path))
-    return any(lookup(item, path[:head]) is not None for item in items)
+    first_index = next((i for i, e in enumerate(path) if isinstance(e, int)), len(path))
+    return any(lookup(item, path[:first_index]) is not None for item in items)
 
 
-def _missing_note(paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
+def _missing_note(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
     names = ", ".join(f"'{format_path(p, keys)}'" for p in paths)
     return f"no item had attribute {names}" + _dotted_hint(paths, keys)
 
 
-def query(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
-    """Query a table or index into a DataFrame (see ``fetch`` for the options)."""
-    _no_count(options, "query")
-    return fetch(table, pk, **options).to_frame()
+# -- PartiQL -----------------------------------------------------------------------------------
+PARTIQL_RAISES = (
+    "InvalidQuery\n    Not a SELECT, a marker without a value, a bad limit or number policy.\n"
+    "TableNotFound\n    The statement's table does not exist.\n"
+    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.\n"
+    "Throttled, AccessDenied, ServiceError\n    DynamoDB refused the statement (after retries)."
+)
 
 
-def scan(table: str, **options: Any) -> pd.DataFrame:
-    """Parallel scan of a whole table or index into a DataFrame."""
-    _no_count(options, "scan")
-    return fetch(table, scan=True, **options).to_frame()
-
-
-def _no_count(options: Mapping[str, Any], function: str) -> None:
-    """Refuse ``count=True`` where items are returned: DynamoDB's Select COUNT returns none,
-    so the DataFrame would be empty, as if nothing matched; ``count`` gives the number."""
-    if options.get("count"):
-        raise InvalidQuery(
-            f"{function}() returns items and count=True reads none; for the number of "
-            "matching items use dynamo_magic.count(table, pk, ...)"
-        )
-
-
-def _positive(value: int | None, name: str, what: str = "items") -> None:
-    """Refuse a count of items or rows below 1, naming the flag or parameter that was given
-    (``--limit``, ``--head``, ``n``): ``--head 0`` is not reported as a bad ``--limit``."""
-    if value is not None and value < 1:
-        raise InvalidQuery(f"{name} must be a positive number of {what} (got {value})")
-
-
-def count(table: str, pk: Any = None, **options: Any) -> int:
-    """Number of matching items, counted by DynamoDB (Select COUNT); whole table with no key.
-    With ``limit=N`` it counts at most N."""
-    if pk is None:
-        options.setdefault("scan", True)
-    return fetch(table, pk, count=True, **options).stats.count
-
-
-def head(table: str, pk: Any = None, n: int = 5, **options: Any) -> pd.DataFrame:
-    """The first ``n`` items of a query (or of the table, without a key)."""
-    _positive(n, "n")
-    _no_count(options, "head")
-    return fetch(table, pk, limit=n, **options).to_frame()
-
-
-def unique(table: str, attribute: str, pk: Any = None, **options: Any) -> pd.DataFrame:
-    """Distinct values of ``attribute`` (any type; a document path such as ``addr.city``) with
-    counts; missing is its own row."""
-    _no_count(options, "unique")
-    _check_path(attribute, table, options.get("env"), options.get("index"))
-    result = fetch(table, pk, **options)
-    return analysis.unique(result.items, attribute, result.numbers, result.key_names)
-
-
-def summary(table: str, pk: Any = None, **options: Any) -> pd.DataFrame:
-    """Per attribute: share present, DynamoDB types, distinct values, top values."""
-    _no_count(options, "summary")
-    result = fetch(table, pk, **options)
-    return analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
-
-
+@_doc(
+    "A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).",
+    ["statement", "partiql_params", "env", "limit", "numbers", "flatten", "lookup"],
+    "ReadResult\n    Items in the same wire form as ``fetch`` gives (ExecuteStatement goes"
+    " through the same fast path); ``decoded_items()`` gives bytes.",
+    PARTIQL_RAISES,
+    '>>> dynamo_magic.run_partiql(\'SELECT * FROM "orders" WHERE customer = ?\', ["c1"])',
+)
 def run_partiql(
     statement: str,
     params: Mapping[str, Any] | list[Any] | None = None,
@@ -281,15 +963,12 @@ def run_partiql(
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> ReadResult:
-    """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).
-
-    Items come in the same wire form as ``fetch`` (binaries as base64 text: ExecuteStatement
-    goes through ``wire``'s fast path like Query and Scan); ``decoded_items()`` gives bytes."""
-    numbers = _number_policy(numbers)
-    _positive(limit, "--limit")  # --limit -1 would drop the last item of the page
+    settings = get_settings()
+    numbers = _number_policy(numbers, settings)
+    positive(limit, "limit")  # a limit of -1 would drop the last item of the page
     text, bound = bind_partiql(statement, params, lookup)
     _, client = _connect(env)
-    items, stats = read.partiql(client, text, bound, limit)
+    items, stats = read.partiql(client, text, bound, limit, policy_from(settings))
     return ReadResult(
         items=items,
         stats=stats,
@@ -301,11 +980,26 @@ def run_partiql(
     )
 
 
+@_doc(
+    "A PartiQL SELECT into a DataFrame.",
+    ["statement", "partiql_params", "env", "limit", "numbers", "flatten", "lookup"],
+    FRAME_RETURNS.replace("key columns first (the index's, then the table's)", "columns"),
+    PARTIQL_RAISES,
+    '>>> dynamo_magic.partiql("SELECT * FROM orders WHERE customer = :who", {"who": "c1"})',
+)
 def partiql(
-    statement: str, params: Mapping[str, Any] | list[Any] | None = None, **options: Any
+    statement: str,
+    params: Mapping[str, Any] | list[Any] | None = None,
+    *,
+    env: str | None = None,
+    limit: int | None = None,
+    numbers: str | None = None,
+    flatten: bool = False,
+    lookup: Callable[[str], Any] | None = None,
 ) -> pd.DataFrame:
-    """A PartiQL SELECT into a DataFrame."""
-    return run_partiql(statement, params, **options).to_frame()
+    return run_partiql(
+        statement, params, env=env, limit=limit, numbers=numbers, flatten=flatten, lookup=lookup
+    ).to_frame()
 
 
 def _statement_table(statement: str) -> str:
@@ -313,17 +1007,79 @@ def _statement_table(statement: str) -> str:
     return match.group(1).strip('"') if match else "?"
 
 
+# -- exploring: what the query front ends show ---------------------------------------------------
+@dataclasses.dataclass
 class Exploration:
-    """What a query front end shows: the read result and the view asked for."""
+    """What a query front end shows: the read and the view of it asked for.
 
-    def __init__(self, result: ReadResult, view: pd.DataFrame | int, title: str):
-        self.result, self.view, self.title = result, view, title
+    Attributes
+    ----------
+    result : ReadResult
+        The read (items, statistics, notes).
+    kind : {'items', 'unique', 'summary', 'count'}
+        The view.
+    frame : pandas.DataFrame or None
+        The items (``query``'s frame), the unique values (``unique``'s) or the attribute
+        summary (``summary``'s), cut to ``head`` rows; ``None`` for ``count``.
+    count : int or None
+        Items counted, for ``count``; else ``None``.
+    title : str
+        What the view shows ("items", "unique values of status", ...).
+
+    Example
+    -------
+    >>> found = dynamo_magic.explore("orders", "c1", env="dev", unique="status")
+    >>> found.kind, found.frame.shape[1]
+    ('unique', 3)
+    """
+
+    result: ReadResult
+    kind: str
+    frame: pd.DataFrame | None
+    count: int | None
+    title: str
 
     @property
     def summary_line(self) -> str:
+        """The read's one-line summary (items, source, evaluated, read units, notes)."""
         return self.result.summary_line()
 
 
+@_doc(
+    "Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count,"
+    " a unique-values table, an attribute summary, the first ``head`` items, or all.",
+    [
+        "table",
+        "pk",
+        "head",
+        "unique",
+        "summary",
+        "env",
+        "sk",
+        "sk_op",
+        "sk2",
+        "index",
+        "filter",
+        "columns",
+        "limit",
+        "consistent",
+        "reverse",
+        "scan",
+        "segments",
+        "params",
+        "count",
+        "numbers",
+        "flatten",
+        "on_page",
+    ],
+    "Exploration\n    ``kind`` ('items', 'unique', 'summary' or 'count'), ``frame`` (a"
+    " DataFrame, None for a count), ``count`` (int for a count, else None), ``result``,"
+    " ``title``, ``summary_line``.",
+    READ_RAISES,
+    '>>> dynamo_magic.explore("orders", "c1", env="dev", head=3).frame.shape[0]\n3',
+    "``head`` alone reads only ``head`` items (DynamoDB's Limit); with ``unique`` or"
+    " ``summary`` every matching item is analysed and ``head`` rows are shown.",
+)
 def explore(
     table: str,
     pk: Any = None,
@@ -331,34 +1087,146 @@ def explore(
     head: int | None = None,
     unique: str | None = None,
     summary: bool = False,
-    **options: Any,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    limit: int | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    scan: bool = False,
+    segments: int | None = None,
+    params: Mapping[str, Any] | None = None,
+    count: bool = False,
+    numbers: str | None = None,
+    flatten: bool = False,
+    on_page: PageCallback | None = None,
 ) -> Exploration:
-    """Read, then shape the result the way ``%dynamo_query``/``dynamo query`` flags ask:
-    the count, a unique-values table, an attribute summary, the first N items, or all."""
-    if sum(bool(x) for x in (unique, summary, options.get("count"))) > 1:
-        raise InvalidQuery("choose one of --unique, --summary and --count")
-    # before the read: --head N alone reads N items, so a bad N would be reported as --limit
-    _positive(head, "--head", "items" if not (unique or summary) else "rows")
+    if sum(bool(x) for x in (unique, summary, count)) > 1:
+        raise InvalidQuery(
+            "choose one of {unique}, {summary} and {count}",
+            parameters=("unique", "summary", "count"),
+        )
+    analysed = bool(unique or summary)
+    # before the read: head N alone reads N items, so a bad N would be reported as the limit
+    positive(head, "head", "rows" if analysed else "items")
+    if head is not None and not analysed:
+        limit = head if limit is None else min(head, limit)
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        columns=columns,
+        limit=limit,
+        consistent=consistent,
+        reverse=reverse,
+        scan=scan,
+        segments=segments,
+        params=params,
+        count=count,
+    )
     if unique:
-        _check_path(unique, table, options.get("env"), options.get("index"))
-    result = fetch(table, pk, **options)
+        _check_path(unique, table, env, index, settings)
+    result = _read(spec, settings, env, numbers, flatten, on_page)
     if result.mode == "count":
-        return Exploration(result, result.stats.count, "count")
+        return Exploration(result, "count", None, result.stats.count, "count")
     if unique:
         view = analysis.unique(result.items, unique, result.numbers, result.key_names)
         if result.items and analysis.missing_rows(view).all():  # every item lacked it
             note = _missing_note([parse_path(unique, result.key_names)], result.key_names)
             if note not in result.notes:
                 result.notes.append(note)
-        return Exploration(result, view.head(head) if head else view, f"unique values of {unique}")
+        frame = view.head(head) if head else view
+        return Exploration(result, "unique", frame, None, f"unique values of {unique}")
     if summary:
         view = analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
-        return Exploration(result, view.head(head) if head else view, "attribute summary")
+        frame = view.head(head) if head else view
+        return Exploration(result, "summary", frame, None, "attribute summary")
     frame = result.to_frame()
-    return Exploration(result, frame.head(head) if head else frame, "items")
+    return Exploration(result, "items", frame.head(head) if head else frame, None, "items")
 
 
 # -- copying, backups, restore, truncate ---------------------------------------------------------
+COPY_RAISES = (
+    "InvalidQuery\n    A bad table name, slice, mode or verification method.\n"
+    "UnsafeOperation\n    Source and target are the same table, or their key schemas differ.\n"
+    "TableNotFound\n    The source table (or the slice's index) does not exist.\n"
+    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    An environment cannot"
+    " be used."
+)
+PLAN_PARAMETERS = [
+    "table",
+    "source",
+    "target",
+    "target_table",
+    "target_region",
+    "pk",
+    "sk",
+    "sk_op",
+    "sk2",
+    "index",
+    "mode",
+    "backup",
+    "verify",
+]
+
+
+def _copy_request(
+    table: str,
+    settings: Settings,
+    *,
+    source: str | None,
+    target: str | None,
+    target_table: str | None,
+    target_region: str | None,
+    pk: Any,
+    sk: Any,
+    sk_op: str,
+    sk2: Any,
+    index: str | None,
+    mode: str,
+    backup: bool,
+    verify: str | None,
+) -> CopyRequest:
+    """The copy asked for, with the table names checked (no ARN: the target's table is named
+    after the source's, and backups and failed-item files after the target's)."""
+    check_table_name(table, "table")
+    if target_table is not None:
+        check_table_name(target_table, "target_table")
+    return CopyRequest(
+        table=table,
+        source=source,
+        target=target,
+        target_table=target_table,
+        target_region=target_region,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        mode=mode,  # type: ignore[arg-type]
+        backup=backup,
+        verify=verify or settings.verify,
+    )
+
+
+@_doc(
+    "Check a copy and estimate it, writing nothing: the dry run.",
+    PLAN_PARAMETERS,
+    "CopyPlan\n    Both sides, the slice, source items (exact or estimated) and bytes, whether"
+    " the target is created or backed up, deletes, estimated read/write units, the"
+    " verification and what needs ``yes``; ``str(plan)`` is the readable dry run.",
+    COPY_RAISES,
+    '>>> print(dynamo_magic.plan_copy("orders", source="dev", target="stage"))',
+)
 def plan_copy(
     table: str,
     *,
@@ -375,68 +1243,90 @@ def plan_copy(
     backup: bool = True,
     verify: str | None = None,
 ) -> CopyPlan:
-    """Check a copy and estimate it, writing nothing (what ``--dry-run`` shows)."""
-    _check_copy_names(table, target_table)
-    return copy_plan.plan_copy(
-        CopyRequest(
-            table=table,
-            source=source,
-            target=target,
-            target_table=target_table,
-            target_region=target_region,
-            pk=pk,
-            sk=sk,
-            sk_op=sk_op,
-            sk2=sk2,
-            index=index,
-            mode=mode,  # type: ignore[arg-type]
-            backup=backup,
-            verify=verify or get_settings().verify,
-        )
+    request = _copy_request(
+        table,
+        get_settings(),
+        source=source,
+        target=target,
+        target_table=target_table,
+        target_region=target_region,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        mode=mode,
+        backup=backup,
+        verify=verify,
     )
+    return copy_plan.plan_copy(request)
 
 
+@_doc(
+    "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
+    " Worker processes the copy started are gone when it returns or raises.",
+    [*PLAN_PARAMETERS, "yes", "workers", "copy_segments", "backend", "progress"],
+    "CopyResult\n    Items read, written, deleted, retried and failed (items), seconds,"
+    " items/s, the backup taken, the verification; ``summary_line()``.",
+    COPY_RAISES + "\nConfirmationRequired\n    A non-empty or protected target without"
+    " ``yes=True``.\nCopyFailed\n    Items stayed unwritten, verification failed or the copy"
+    " was interrupted; ``.result`` is the CopyResult.",
+    '>>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)',
+    "``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything"
+    " is read. For the plan without writing, use ``plan_copy``.",
+)
 def copy(
     table: str,
     *,
     source: str | None,
     target: str | None,
+    target_table: str | None = None,
+    target_region: str | None = None,
+    pk: Any = None,
+    sk: Any = None,
+    sk_op: str = "begins_with",
+    sk2: Any = None,
+    index: str | None = None,
+    mode: str = "replace",
+    backup: bool = True,
+    verify: str | None = None,
     yes: bool = False,
-    dry_run: bool = False,
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
     progress: Progress | None = None,
-    **options: Any,
-) -> CopyResult | CopyPlan:
-    """Copy a table (or a slice: ``pk=``, ``sk=``, ``index=``) from ``source`` to ``target``.
-
-    Returns the plan with ``dry_run=True``; otherwise the result, raising ``CopyFailed``
-    (with ``.result``) when items stayed unwritten, verification failed or it was interrupted.
-    Worker processes the copy started are gone when it returns or raises. ``workers`` (at
-    least 1) and ``segments`` (1 to 1,000,000, DynamoDB's TotalSegments limit) are checked
-    before anything is read.
-    """
-    _check_copy_names(table, options.get("target_table"))  # before workers are warmed for it
+) -> CopyResult:
     settings = get_settings()
+    request = _copy_request(
+        table,
+        settings,
+        source=source,
+        target=target,
+        target_table=target_table,
+        target_region=target_region,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        mode=mode,
+        backup=backup,
+        verify=verify,
+    )  # names checked before workers are warmed for them
     check_counts(
         workers=settings.workers if workers is None else workers,
         segments=settings.segments if segments is None else segments,
     )
     with parallel.workers_released():  # phases share warm workers; none outlive the call
         warming = None
-        if not dry_run and options.get("pk") is None:  # a slice is one task: no worker pool
-            guess = copy_engine.Engine.from_settings(
-                get_settings(), None, workers, segments, backend
-            )
+        if pk is None:  # a slice is one task: no worker pool
+            guess = copy_engine.Engine.from_settings(settings, None, workers, segments, backend)
             warming = _warm_up(table, source, guess, backend)
         try:
-            plan = plan_copy(table, source=source, target=target, **options)
-            if dry_run:
-                return plan
+            plan = copy_plan.plan_copy(request)
             copy_engine.require_confirmation(plan, yes)
             engine = copy_engine.Engine.from_settings(
-                get_settings(), plan.source_items, workers, segments, backend
+                settings, plan.source_items, workers, segments, backend
             )
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
                 warming, unused = None, warming  # a small copy runs in threads, a slice in one task
@@ -451,14 +1341,6 @@ def copy(
         if not result.ok:
             raise CopyFailed(result.summary_line(), result) from result.cause
         return result
-
-
-def _check_copy_names(table: Any, target_table: Any) -> None:
-    """The copy's table names, as DynamoDB's rule has them (no ARN: the target's table is
-    named after the source's, and backups and failed-item files after the target's)."""
-    check_table_name(table, "--table")
-    if target_table is not None:
-        check_table_name(target_table, "--target-table")
 
 
 def _warm_up(
@@ -484,9 +1366,17 @@ def _warm_up(
     return parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES, wanted)
 
 
+@_doc(
+    "The table's on-demand backups, newest first.",
+    ["table", "env"],
+    "pandas.DataFrame\n    Columns ``name`` (object), ``created`` (datetime), ``status``"
+    " (object), ``bytes`` (size in bytes), ``arn`` (object).",
+    "TableNotFound, InvalidQuery\n    As ``describe``.\n"
+    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.",
+    '>>> dynamo_magic.backups("orders", env="dev")',
+)
 def backups(table: str, env: str | None = None) -> pd.DataFrame:
-    """The table's on-demand backups, newest first."""
-    check_table_name(table, "--table", arn=True)
+    check_table_name(table, "table", arn=True)
     _, client = _connect(env)
     rows = [
         {
@@ -501,6 +1391,16 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
 
+@_doc(
+    "Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.",
+    ["table", "env", "truncate_yes", "backup", "progress"],
+    "CopyResult\n    Items deleted (``ok`` False when items stayed undeleted or it was"
+    " interrupted), seconds, the backup taken.",
+    "ConfirmationRequired\n    Without ``yes=True``.\n"
+    "CopyFailed\n    An error stopped it; ``.result`` says what was deleted.\n"
+    "TableNotFound, InvalidQuery, BackupFailed\n    No such table, a bad name, no backup.",
+    '>>> dynamo_magic.truncate("scratch", env="dev", yes=True)',
+)
 def truncate(
     table: str,
     env: str | None = None,
@@ -509,18 +1409,15 @@ def truncate(
     backup: bool = True,
     progress: Progress | None = None,
 ) -> CopyResult:
-    """Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.
-
-    Returns the result (``ok`` False when items stayed undeleted or it was interrupted);
-    raises ``CopyFailed`` (with ``.result``: what was deleted) when an error stopped it."""
-    check_table_name(table, "--table")
+    check_table_name(table, "table")
     settings = get_settings()  # checked when made (settings.check_numbers)
     resolved, client = _connect(env)
-    schema = read.describe_table(client, table, resolved.describe())
+    schema = read.describe_table(client, table, resolved.describe(), policy_from(settings))
     if not yes:
         raise ConfirmationRequired(
-            f"truncate deletes every item of '{table}' in {resolved.describe()}: "
-            "confirm with --yes (yes=True)"
+            f"truncate deletes every item of '{table}' in {literal(resolved.describe())}: "
+            "confirm with {yes}",
+            parameters=("yes",),
         )
     engine = copy_engine.Engine.from_settings(settings, schema.item_count)
     with parallel.workers_released():
@@ -532,6 +1429,19 @@ def truncate(
     return result
 
 
+@_doc(
+    "Restore a backup of ``table`` into the new table ``into``, or back into ``table`` itself"
+    " (``in_place``: restored to a temporary table, copied over in replace mode after a backup"
+    " of the current contents, the temporary table deleted).",
+    ["table", "env", "backup_id", "into", "in_place", "restore_yes", "progress"],
+    "RestoreResult\n    ``backup`` restored, ``table`` written, ``in_place``, ``copy`` (the"
+    " CopyResult in place, else None), ``summary_line()``.",
+    "InvalidQuery\n    Neither or both of ``into`` and ``in_place``; a bad table name.\n"
+    "ConfirmationRequired\n    In place without ``yes=True``.\n"
+    "BackupFailed\n    No such backup, or it could not be restored.\n"
+    "CopyFailed\n    The copy back failed; ``.result`` is its CopyResult.",
+    '>>> dynamo_magic.restore("orders", "dev", into="orders-restored").table\n\'orders-restored\'',
+)
 def restore(
     table: str,
     env: str | None = None,
@@ -541,33 +1451,32 @@ def restore(
     in_place: bool = False,
     yes: bool = False,
     progress: Progress | None = None,
-) -> Any:
-    """Restore a backup of ``table`` into the new table ``into``, or back into ``table``
-    itself (``in_place``: restored to a temporary table, then copied over in replace mode,
-    with a backup of the current contents first)."""
+) -> RestoreResult:
     if bool(into) == bool(in_place):
-        raise InvalidQuery("choose where to restore: --into NEW_TABLE or --in-place")
-    check_table_name(table, "--table")
+        raise InvalidQuery(
+            "choose where to restore: {into} NEW_TABLE or {in_place}",
+            parameters=("into", "in_place"),
+        )
+    check_table_name(table, "table")
     if into:
-        check_table_name(into, "--into")
+        check_table_name(into, "into")
     resolved, client = _connect(env)
     chosen = tables.find_backup(client, table, backup)
     if into:
-        return tables.restore_to_new_table(client, chosen, into)
+        return restoring.restore_into(client, chosen, into)
     if not yes:
         raise ConfirmationRequired(
-            f"restoring '{chosen.name}' replaces the contents of '{table}' in "
-            f"{resolved.describe()}: confirm with --yes (yes=True)"
+            f"restoring '{literal(chosen.name)}' replaces the contents of '{table}' in "
+            f"{literal(resolved.describe())}: confirm with {{yes}}",
+            parameters=("yes",),
         )
-    temporary = f"{table[:236]}-restore-{int(time.time())}"  # 255 characters at most
-    tables.restore_to_new_table(client, chosen, temporary)
-    try:  # the copy releases its worker processes when it ends
-        result = copy(
+
+    def copy_over(temporary: str) -> CopyResult:  # releases its worker processes when it ends
+        return copy(
             temporary, source=env, target=env, target_table=table, yes=True, progress=progress
         )
-    finally:
-        tables.delete_table(client, temporary)
-    return result
+
+    return restoring.restore_in_place(client, chosen, table, copy_over)
 
 
 def reset() -> None:
@@ -578,6 +1487,14 @@ def reset() -> None:
     are noticed by themselves on the next call; ``reset`` is for what no file shows (a new
     token from a credential process or SSO login, say). Values set with ``%config DynamoMagic``
     are kept; settings given whole to ``set_settings`` are dropped.
+
+    Returns
+    -------
+    None
+
+    Example
+    -------
+    >>> dynamo_magic.reset()
     """
     environments.clear_caches()
     reload_settings()

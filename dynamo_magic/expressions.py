@@ -68,6 +68,11 @@ class Placeholders:
         return fields
 
 
+def literal(text: str) -> str:
+    """``text`` shown as it is in a message with ``{parameter}`` fields (braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def normalize_operator(op: str) -> str:
     op = _OPERATOR_ALIASES.get(op.strip().lower(), op.strip().lower())
     if op not in SORT_KEY_OPERATORS:
@@ -91,27 +96,35 @@ def key_condition(
     op = normalize_operator(sk_op)
     if sk is None:
         if sk2 is not None:
-            raise InvalidQuery("--sk2 is the upper bound of --sk-op between; give --sk too")
+            raise InvalidQuery(
+                "{sk2} is the upper bound of {sk_op} between; give {sk} too",
+                parameters=("sk2", "sk_op", "sk"),
+            )
         return parts[0]
     if key.range is None:
-        raise InvalidQuery(f"{where} has no sort key; drop the sort-key condition (--sk)")
+        raise InvalidQuery(
+            f"{where} has no sort key; drop the sort-key condition ({{sk}})", parameters=("sk",)
+        )
     attr = key.range
     low = key_value(attr, sk, "sort key")
     name = ph.name(attr.name)
     if op == "between":
         if sk2 is None:
-            raise InvalidQuery("between needs two bounds: --sk LOW --sk2 HIGH")
+            raise InvalidQuery(
+                "between needs two bounds: {sk} LOW and {sk2} HIGH", parameters=("sk", "sk2")
+            )
         high = key_value(attr, sk2, "sort key")
         _check_order(attr.type, low, high)
         parts.append(f"{name} BETWEEN {ph.value(low)} AND {ph.value(high)}")
     else:
         if sk2 is not None:
-            raise InvalidQuery("--sk2 is only for --sk-op between")
+            raise InvalidQuery("{sk2} is only for {sk_op} between", parameters=("sk2", "sk_op"))
         if op == "begins_with":
             if attr.type == "N":
                 raise InvalidQuery(
                     f"begins_with needs a string or binary sort key; '{attr.name}' is a number "
-                    "(use --sk-op with =, <, <=, >, >= or between)"
+                    "(use {sk_op} =, <, <=, >, >= or between)",
+                    parameters=("sk_op",),
                 )
             parts.append(f"begins_with({name}, {ph.value(low)})")
         else:
@@ -124,7 +137,9 @@ def _check_order(type_: str, low: AttributeValue, high: AttributeValue) -> None:
 
     (a,), (b,) = low.values(), high.values()
     if (Decimal(a) > Decimal(b)) if type_ == "N" else (a > b):
-        raise InvalidQuery("between needs LOW <= HIGH (--sk LOW --sk2 HIGH)")
+        raise InvalidQuery(
+            "between needs LOW <= HIGH ({sk} LOW, {sk2} HIGH)", parameters=("sk", "sk2")
+        )
 
 
 def projection(attributes: list[str], ph: Placeholders, always: tuple[str, ...] = ()) -> str:
@@ -136,7 +151,9 @@ def projection(attributes: list[str], ph: Placeholders, always: tuple[str, ...] 
     """
     paths = [parse_path(a, always) for a in attributes if a.strip()]
     if not paths:
-        raise InvalidQuery("--select needs attribute names, e.g. --select name,email")
+        raise InvalidQuery(
+            "{columns} needs attribute names, e.g. name,email", parameters=("columns",)
+        )
     wanted: list[DocumentPath] = []
     for path in [*((k,) for k in always), *paths]:
         for kept in wanted:
@@ -147,9 +164,11 @@ def projection(attributes: list[str], ph: Placeholders, always: tuple[str, ...] 
                 break  # equal, or one inside the other
             if isinstance(kept[common], int) != isinstance(path[common], int):
                 raise InvalidQuery(
-                    f"--select '{format_path(kept, always)}' and '{format_path(path, always)}' "
-                    f"use '{format_path(path[:common], always)}' both as a list and as a map; "
-                    "keep one of them"
+                    f"{{columns}} '{literal(format_path(kept, always))}' and "
+                    f"'{literal(format_path(path, always))}' use "
+                    f"'{literal(format_path(path[:common], always))}' both as a list and as a "
+                    "map; keep one of them",
+                    parameters=("columns",),
                 )
         else:
             wanted.append(path)
@@ -159,12 +178,13 @@ def projection(attributes: list[str], ph: Placeholders, always: tuple[str, ...] 
     return ", ".join(ph.path(p) for p in wanted)
 
 
-def split_names(select: str | list[str] | tuple[str, ...]) -> list[str]:
-    """``--select`` text split at commas outside backquotes (a quoted name may hold a comma)."""
-    if not isinstance(select, str):
-        return list(select)
+def split_names(columns: str | list[str] | tuple[str, ...]) -> list[str]:
+    """A projection's text (``columns``) split at commas outside backquotes (a quoted name may
+    hold a comma)."""
+    if not isinstance(columns, str):
+        return list(columns)
     parts, current, quoted = [], [], False
-    for char in select:
+    for char in columns:
         if char == "`":
             quoted = not quoted  # a doubled backquote toggles twice: still inside
         if char == "," and not quoted:
@@ -194,7 +214,7 @@ _FUNCTIONS = {
     "begins_with": 2,
     "contains": 2,
 }
-FILTER_EXAMPLE = "--filter \"status = 'active' AND age > 30\""
+FILTER_EXAMPLE = "status = 'active' AND age > 30"
 
 
 @dataclass

@@ -5,7 +5,7 @@ DynamoDB's own meaning (developer guide, "Specifying item attributes when using 
 ``a.b[2][0].c`` any mix. A name that really contains a dot, a bracket or any other character
 outside letters, digits, ``_`` and ``-`` is written in backquotes: ```a.b``` is one top-level
 attribute named ``a.b``, ```my.map`.city`` key ``city`` of map ``my.map``; a backquote inside
-backquotes is doubled. Filters, projections (``--select``), ``--unique`` and ``--flatten``'s
+backquotes is doubled. Filters, projections (``columns``), ``unique`` and ``flatten``'s
 column names all use this syntax, so a flattened column name pasted back means the same thing.
 Key attributes (from the table's schema) are always whole top-level names, never split.
 """
@@ -92,7 +92,7 @@ def _scan_element(text: str, pos: int, bare: re.Pattern[str], start: int) -> tup
 
 
 def parse_path(text: str, keys: tuple[str, ...] = ()) -> DocumentPath:
-    """One whole document path (as given to --select, --unique); ``keys`` (the table's key
+    """One whole document path (as given to ``columns``, ``unique``); ``keys`` (the table's key
     attribute names, always top-level scalars) are taken whole, dots and all."""
     text = text.strip()
     if text in keys:

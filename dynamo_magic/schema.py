@@ -8,7 +8,6 @@ from typing import Any
 
 from .errors import IndexNotFound, InvalidQuery
 
-KEY_TYPES = {"S": "string", "N": "number", "B": "binary"}
 # DynamoDB's rule for table names (CreateTable, TableName): 3 to 255 of these characters
 TABLE_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-]")
 TABLE_NAME_LENGTH = (3, 255)
@@ -18,13 +17,16 @@ TABLE_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/(?P<nam
 
 def check_table_name(name: Any, parameter: str, arn: bool = False) -> str:
     """``name`` if DynamoDB would take it as a table name (3 to 255 characters of A-Z, a-z,
-    0-9, ``_``, ``.`` and ``-``), else ``InvalidQuery`` naming ``parameter`` (``--table``,
-    ``--target-table``, ``--into``): checked before any call, so that botocore's multi-line
-    parameter error or a table created under a name the user did not mean never happen.
-    ``arn``: a table's ARN is taken too (reads accept one; what names a table to write or
-    create does not: backups and failed-item files are named after it)."""
+    0-9, ``_``, ``.`` and ``-``), else ``InvalidQuery`` naming ``parameter`` by its API keyword
+    (``table``, ``target_table``, ``into``): checked before any call, so that botocore's
+    multi-line parameter error or a table created under a name the user did not mean never
+    happen. ``arn``: a table's ARN is taken too (reads accept one; what names a table to write
+    or create does not: backups and failed-item files are named after it)."""
     if not isinstance(name, str):
-        raise InvalidQuery(f"{parameter} must be a table name (text), not {type(name).__name__}")
+        raise InvalidQuery(
+            f"{{{parameter}}} must be a table name (text), not {type(name).__name__}",
+            parameters=(parameter,),
+        )
     match = TABLE_ARN.fullmatch(name) if arn else None
     table = match["name"] if match else name
     low, high = TABLE_NAME_LENGTH
@@ -36,10 +38,14 @@ def check_table_name(name: Any, parameter: str, arn: bool = False) -> str:
     else:
         problem = f"it has {len(table):,} character{'' if len(table) == 1 else 's'}"
     shown = name if len(name) <= 60 else name[:40] + "…"
+    text = f"{shown!r} is not a DynamoDB table name ({problem})".replace("{", "{{").replace(
+        "}", "}}"
+    )
     raise InvalidQuery(
-        f"{parameter}: {shown!r} is not a DynamoDB table name ({problem}); a table name is "
+        f"{{{parameter}}}: {text}; a table name is "
         f"{low} to {high} characters of A-Z, a-z, 0-9, '_', '.' and '-'"
-        + (" (or the table's ARN)" if arn else "")
+        + (" (or the table's ARN)" if arn else ""),
+        parameters=(parameter,),
     )
 
 
@@ -78,7 +84,33 @@ class Index:
 
 @dataclass(frozen=True)
 class TableSchema:
-    """What dynamo_magic needs to know about a table (parsed from DescribeTable)."""
+    """What dynamo_magic needs to know about a table, parsed from DescribeTable.
+
+    Attributes
+    ----------
+    name : str
+        Table name.
+    key : KeySchema
+        Partition key and optional sort key, each with its type (S, N or B).
+    indexes : dict of str to Index
+        GSIs and LSIs by name: kind, key, projection (ALL, KEYS_ONLY or INCLUDE).
+    billing_mode : str
+        ``PROVISIONED`` or ``PAY_PER_REQUEST``.
+    status : str
+        ``ACTIVE``, ``CREATING``, ...
+    item_count, size_bytes : int or None
+        Items and bytes as DynamoDB reports them (refreshed about every 6 hours: estimates).
+    arn : str or None
+        The table's ARN.
+    raw : dict
+        The whole DescribeTable answer.
+
+    Example
+    -------
+    >>> schema = dynamo_magic.describe("orders", env="dev")  # doctest: +SKIP
+    >>> schema.key.names, list(schema.indexes)  # doctest: +SKIP
+    (('customer', 'order-date'), ['status-total', 'by-total'])
+    """
 
     name: str
     key: KeySchema
@@ -156,13 +188,6 @@ class TableSchema:
                 if attr and attr.name == attribute:
                     return attr.type
         return None
-
-    def require_sort_key(self, index: str | None) -> KeyAttribute:
-        key = self.key_for(index)
-        if key.range is None:
-            where = f"index '{index}'" if index else f"table '{self.name}'"
-            raise InvalidQuery(f"{where} has no sort key; drop the sort-key condition (--sk)")
-        return key.range
 
     def describe_rows(self) -> list[dict[str, Any]]:
         """One row for the table and one per index: for a DataFrame or a printed table."""

@@ -191,12 +191,14 @@ def test_summary_of_nothing():
 # -- explore (the view a front end shows) -------------------------------------------------------
 def test_explore_views(orders):
     unique = api.explore(orders, "c1", env="dev", unique="region", head=2)
-    assert rows(unique.view) == [("us", "S", 4), ("ap", "S", 3)]
+    assert rows(unique.frame) == [("us", "S", 4), ("ap", "S", 3)]
+    assert unique.kind == "unique" and unique.count is None
     assert unique.summary_line.startswith("10 item(s) from orders, query")
-    assert api.explore(orders, "c1", env="dev", count=True).view == 10
+    counted = api.explore(orders, "c1", env="dev", count=True)
+    assert (counted.kind, counted.count, counted.frame) == ("count", 10, None)
     items = api.explore(orders, "c1", env="dev", head=3)
-    assert len(items.view) == 3 and items.title == "items"
-    with pytest.raises(InvalidQuery, match="choose one of --unique, --summary and --count"):
+    assert len(items.frame) == 3 and items.title == items.kind == "items"
+    with pytest.raises(InvalidQuery, match="choose one of unique, summary and count"):
         api.explore(orders, "c1", env="dev", unique="region", summary=True)
 
 

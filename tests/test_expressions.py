@@ -84,8 +84,8 @@ def test_partition_key_only():
         (COMPOSITE, "1", "between", None, "between needs two bounds"),
         (COMPOSITE, "2", "between", "10.5", None),  # numeric, not text, order: valid
         (COMPOSITE, "10", "between", "9", "LOW <= HIGH"),
-        (COMPOSITE, "1", "<", "2", "only for --sk-op between"),
-        (COMPOSITE, None, "=", "2", "give --sk too"),
+        (COMPOSITE, "1", "<", "2", "sk2 is only for sk_op between"),
+        (COMPOSITE, None, "=", "2", "give sk too"),
         (COMPOSITE, "x", "=", None, "sort key 'size' is a number"),
         (HASH_ONLY, "x", "=", None, "table has no sort key"),
         (COMPOSITE, "1", "like", None, "unknown sort-key operator 'like'"),
@@ -195,7 +195,7 @@ def test_filter_errors_are_one_line_with_an_example(text, message):
     with pytest.raises(InvalidQuery, match=f"^bad filter: .*{message}") as exc:
         filter_expression(text, Placeholders())
     assert "\n" not in str(exc.value)
-    assert str(exc.value).endswith("example: --filter \"status = 'active' AND age > 30\"")
+    assert str(exc.value).endswith("example: status = 'active' AND age > 30")
 
 
 # -- document paths -----------------------------------------------------------------------------

@@ -146,13 +146,13 @@ def test_a_filter_that_matched_nothing_says_so(docs):
 
 def test_a_really_empty_result_has_no_filter_note(docs):
     result = api.fetch("docs", "nobody", env="dev", filter="addr.city = 'Paris'")
-    assert result.stats.scanned == 0
+    assert result.stats.evaluated == 0
     assert "matched" not in result.summary_line() and "no item had" not in result.summary_line()
 
 
 # -- projections --------------------------------------------------------------------------------
 def test_projection_of_a_nested_path_returns_the_nested_value(docs):
-    frame = scan(select="addr.city,`a.b`")
+    frame = scan(columns="addr.city,`a.b`")
     assert list(frame.columns) == [KEY, "addr", "a.b"]
     expected = [None if i == 5 else {"city": CITIES[i % 3]} for i in range(N)]
     assert [None if pd.isna(v) else v for v in frame["addr"]] == expected
@@ -160,20 +160,20 @@ def test_projection_of_a_nested_path_returns_the_nested_value(docs):
 
 
 def test_projection_flattened_names_the_column_by_its_path(docs):
-    frame = scan(select="addr.city, addr.geo.lat, a.b", flatten=True)
+    frame = scan(columns="addr.city, addr.geo.lat, a.b", flatten=True)
     assert list(frame.columns) == [KEY, "addr.city", "addr.geo.lat", "a.b"]
     assert list(frame["addr.city"].fillna("-")) == [*(CITIES[i % 3] for i in range(5)), "-"]
     assert list(frame["a.b"].fillna("-")) == ["nested0", "-", "nested2", "-", "nested4", "-"]
 
 
 def test_overlapping_paths_are_one_path(docs):
-    frame = scan(select="addr.city, addr, doc.id")
+    frame = scan(columns="addr.city, addr, doc.id")
     assert list(frame.columns) == [KEY, "addr"]
     assert frame["addr"][0] == {"city": "Paris", "zip": 75000, "geo": {"lat": 0.5}}
 
 
 def test_a_selected_path_no_item_had_is_named(docs):
-    result = api.fetch("docs", env="dev", scan=True, select="addr.nope, `a.b`, `no such`")
+    result = api.fetch("docs", env="dev", scan=True, columns="addr.nope, `a.b`, `no such`")
     line = result.summary_line()
     assert "no item had attribute 'addr.nope', '`no such`'" in line
     assert [sorted(it) for it in result.items] == [sorted([KEY, "a.b"])] * N
@@ -203,7 +203,7 @@ def test_unique_of_nested_paths(docs):
 
 def test_unique_of_a_path_no_item_had_says_so(docs):
     found = api.explore("docs", env="dev", scan=True, unique="addr.zipcode")
-    assert rows(found.view) == [(*MISSING, N)]
+    assert rows(found.frame) == [(*MISSING, N)]
     assert (
         "no item had attribute 'addr.zipcode' (addr.zipcode is key 'zipcode'" in found.summary_line
     )
@@ -228,7 +228,7 @@ def test_flattened_names_paste_back_into_select_filter_and_unique(docs):
         names
     )
     for name in names:
-        again = scan(select=name, flatten=True)
+        again = scan(columns=name, flatten=True)
         assert list(again.columns) == [KEY, name], name
         assert again[name].astype(object).equals(whole[name].astype(object)), name
         having = scan(filter=f"attribute_exists({name})")
@@ -242,9 +242,9 @@ def test_flattened_names_paste_back_into_select_filter_and_unique(docs):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"select": "addr..city"}, "bad attribute path 'addr..city': a name is missing"),
-        ({"select": "items[x]"}, "a list index is a whole number >= 0"),
-        ({"select": "my name"}, "unexpected ' name' after 'my'"),
+        ({"columns": "addr..city"}, "bad attribute path 'addr..city': a name is missing"),
+        ({"columns": "items[x]"}, "a list index is a whole number >= 0"),
+        ({"columns": "my name"}, "unexpected ' name' after 'my'"),
         ({"filter": "items[0 = 1"}, "'\\[' at position 5 has no closing '\\]'"),
         ({"filter": "`a.b = 'x'"}, "the backquote at position 0 is not closed"),
         ({"unique": "addr."}, "bad attribute path 'addr.': a name is missing after 'addr.'"),
@@ -263,7 +263,7 @@ def test_a_path_used_as_list_and_map_is_refused(docs):
     """DynamoDB refuses such a projection ("Two document paths conflict"); moto may not."""
     calls = scan_calls()
     with pytest.raises(InvalidQuery, match="use 'items' both as a list and as a map"):
-        api.fetch("docs", env="dev", scan=True, select="items[0], items.sku")
+        api.fetch("docs", env="dev", scan=True, columns="items[0], items.sku")
     assert calls == []
 
 

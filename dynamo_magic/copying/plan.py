@@ -15,12 +15,12 @@ from typing import Any, Literal
 
 import botocore.exceptions as bx
 
-from .. import environments
+from .. import environments, reading
 from ..codec import Item
 from ..dynamodb import read
 from ..environments import Environment
 from ..errors import InvalidQuery, TableNotFound, UnsafeOperation
-from ..expressions import Placeholders, key_condition
+from ..reading import ReadSpec
 from ..schema import TableSchema
 from .tasks import Side, typed_json
 
@@ -42,7 +42,9 @@ MIN_SEGMENT_COUNT = 200
 
 @dataclass(frozen=True)
 class CopyRequest:
-    """What the user asked for (environment names, not yet resolved)."""
+    """What the user asked for (environment names, not yet resolved): the keywords of
+    ``dynamo_magic.plan_copy``; ``pk``/``sk``/``sk_op``/``sk2``/``index`` select a slice
+    (``slice_spec``), ``None`` ``pk`` the whole table."""
 
     table: str
     source: str | None
@@ -56,7 +58,6 @@ class CopyRequest:
     index: str | None = None
     mode: Mode = "replace"
     backup: bool = True
-    yes: bool = False
     verify: str = "count"
 
 
@@ -235,27 +236,35 @@ def _refuse_same_table(source: Side, target: Side) -> None:
     )
 
 
-def slice_request(schema: TableSchema, request: CopyRequest) -> dict[str, Any] | None:
-    """Query parameters selecting the slice (validated against ``schema``), or ``None``."""
+def slice_spec(request: CopyRequest) -> ReadSpec | None:
+    """The read selecting the copy's slice (``pk``, sort-key condition, ``index``), or
+    ``None`` for the whole table."""
     if request.pk is None:
         if request.sk is not None or request.index:
-            raise InvalidQuery("--sk and --index select a slice: give --pk too")
+            raise InvalidQuery(
+                "{sk} and {index} select a slice: give {pk} too", parameters=("sk", "index", "pk")
+            )
         return None
-    where = f"index '{request.index}'" if request.index else f"table '{schema.name}'"
-    ph = Placeholders()
-    condition = key_condition(
-        schema.key_for(request.index),
-        request.pk,
-        ph,
-        request.sk,
-        request.sk_op,
-        request.sk2,
-        where,
+    return ReadSpec(
+        table=request.table,
+        pk=request.pk,
+        sk=request.sk,
+        sk_op=request.sk_op,
+        sk2=request.sk2,
+        index=request.index,
     )
-    query: dict[str, Any] = {"KeyConditionExpression": condition, **ph.request_fields()}
-    if request.index:
-        query["IndexName"] = request.index
-    return query
+
+
+def slice_request(schema: TableSchema, request: CopyRequest) -> dict[str, Any] | None:
+    """Query parameters selecting the slice (validated against ``schema``), or ``None``:
+    built by ``reading.build`` like every read, without ``TableName`` (the same slice is read
+    from the source and from the target)."""
+    spec = slice_spec(request)
+    if spec is None:
+        return None
+    parameters = dict(reading.build(spec, schema).parameters)
+    del parameters["TableName"]
+    return parameters
 
 
 def _describe_or_none(client: Any, table: str) -> TableSchema | None:

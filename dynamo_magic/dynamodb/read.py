@@ -1,7 +1,9 @@
 """Reading: DescribeTable, paged Query/Scan, parallel Scan segments, Select COUNT, PartiQL.
 
-Everything here yields DynamoDB typed items (the low-level client's form) and counts what it
-read; conversion to DataFrames lives in ``codec`` and front ends never call these directly.
+Everything here yields DynamoDB typed items in wire form (``codec.WireItem``: binaries as base64
+text, through ``wire``'s fast path) and counts what it read; requests are built from a
+``reading.ReadSpec``, conversion to DataFrames lives in ``codec``, and front ends never call
+these directly. Retry policies are given by the caller (resolved from its settings).
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import botocore.exceptions as bx
 
 from .. import lazy
-from ..codec import Item, decode_binaries, items_to_frame
+from ..codec import Item, WireItem, decode_binaries, items_to_frame
 from ..environments import MAX_POOL_CONNECTIONS
-from ..errors import TableNotFound
+from ..errors import TableNotFound, error_code
 from ..schema import TableSchema
-from .retry import RetryPolicy, current_policy, retrying
+from .retry import RetryPolicy, retrying
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,10 +33,16 @@ PageCallback = Callable[[int], None]  # called with the number of items of each 
 
 @dataclass
 class ReadStats:
-    """What a read cost and whether it stopped early."""
+    """What a read cost and whether it stopped early.
 
-    count: int = 0  # items returned (after filters)
-    scanned: int = 0  # items DynamoDB evaluated (before filters)
+    ``count`` is what DynamoDB calls ``Count`` (items matched: after the filter, returned or,
+    with Select COUNT, counted); ``evaluated`` its ``ScannedCount`` (items read to apply the
+    filter, each costing read units); ``pages`` the requests made; ``capacity`` read units
+    consumed where the server reports them; ``retried`` pages asked for again.
+    """
+
+    count: int = 0  # items matched (DynamoDB's Count: after the filter), returned or counted
+    evaluated: int = 0  # items DynamoDB read to apply the filter (its ScannedCount)
     pages: int = 0
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
@@ -47,7 +55,7 @@ class ReadStats:
         kept; ``dropped`` more were returned past a limit and are not part of the result."""
         self.pages += 1
         self.count += returned
-        self.scanned += page.get("ScannedCount", returned + dropped) - dropped
+        self.evaluated += page.get("ScannedCount", returned + dropped) - dropped
         used = (page.get("ConsumedCapacity") or {}).get("CapacityUnits")
         if used is not None:
             self.capacity = (self.capacity or 0.0) + used
@@ -59,7 +67,7 @@ class ReadStats:
 
     def merge(self, other: ReadStats) -> None:
         self.count += other.count
-        self.scanned += other.scanned
+        self.evaluated += other.evaluated
         self.pages += other.pages
         self.truncated |= other.truncated
         self.retried += other.retried
@@ -69,15 +77,43 @@ class ReadStats:
 
 @dataclass
 class ReadResult:
-    """Typed items with what produced them; ``to_frame()`` makes the DataFrame.
+    """The items a read returned, with what produced them; ``to_frame()`` makes the DataFrame.
 
-    ``items`` are DynamoDB JSON in wire form, whatever read made them (Query, Scan, PartiQL):
-    exactly as DynamoDB sent them, numbers as text with every digit, binaries (``B``, ``BS``,
-    at any depth) as base64 text, e.g. ``{"id": {"B": "AAf/"}}``. ``decoded_items()`` gives
-    the form boto3's low-level client returns and accepts (binaries as ``bytes``).
+    Attributes
+    ----------
+    items : list of WireItem
+        DynamoDB JSON in wire form, whatever read made them (Query, Scan, PartiQL): exactly as
+        DynamoDB sent them, numbers as text with every digit, binaries (``B``, ``BS``, at any
+        depth) as base64 text, e.g. ``{"id": {"B": "AAf/"}}``. ``decoded_items()`` gives the
+        form boto3's low-level client returns and accepts (binaries as ``bytes``).
+    stats : ReadStats
+        Items matched (``count``) and evaluated, pages, read units, retries, truncation.
+    table, index : str, str or None
+        What was read.
+    mode : str
+        ``query``, ``scan``, ``preview``, ``count`` or ``partiql``.
+    key_names : tuple of str
+        The key attributes (the index's, then the table's): the frame's first columns.
+    limit : int or None
+        The limit asked for (items).
+    numbers : str
+        Number policy of ``to_frame``: ``auto``, ``decimal`` or ``float``.
+    flatten : bool
+        Whether ``to_frame`` expands maps into columns named by path.
+    notes : list of str
+        Hints added to the summary line (a filter that matched nothing, a projected attribute
+        no item had).
+    preview : bool
+        No key and no scan: only the first ``limit`` items were read (or counted).
+
+    Example
+    -------
+    >>> result = dynamo_magic.fetch("orders", "c1", env="dev")  # doctest: +SKIP
+    >>> result.stats.count, result.to_frame().shape  # doctest: +SKIP
+    (10, (10, 8))
     """
 
-    items: list[Item]
+    items: list[WireItem]
     stats: ReadStats
     table: str
     mode: str  # query, scan, preview, partiql, count
@@ -90,6 +126,9 @@ class ReadResult:
     preview: bool = False  # no key and no --scan: only the first ``limit`` items (or counted)
 
     def to_frame(self) -> pd.DataFrame:
+        """The items as a DataFrame: key columns first, then attributes in first-seen order;
+        dtypes per ``numbers`` (Int64, Float64 or Decimal objects), string, boolean, object
+        (maps, lists, sets, bytes). ``attrs["dynamo_magic"]`` holds ``info()``."""
         frame = items_to_frame(self.items, self.key_names, self.numbers, self.flatten)
         frame.attrs["dynamo_magic"] = self.info()
         return frame
@@ -106,7 +145,7 @@ class ReadResult:
             "index": self.index,
             "mode": self.mode,
             "count": self.stats.count,
-            "scanned": self.stats.scanned,
+            "evaluated": self.stats.evaluated,
             "truncated": self.stats.truncated,
             "capacity": self.stats.capacity,
             "retried": self.stats.retried,
@@ -114,6 +153,7 @@ class ReadResult:
         }
 
     def summary_line(self) -> str:
+        """One line: items, source, mode, evaluated items, read units, retries, truncation."""
         source = f"{self.table}" + (f" (index {self.index})" if self.index else "")
         preview = self.mode == "preview" or self.preview
         if preview:
@@ -122,8 +162,8 @@ class ReadResult:
         else:
             what = "counted" if self.mode == "count" else self.mode
             parts = [f"{self.stats.count:,} item(s) from {source}, {what}"]
-        if self.stats.scanned != self.stats.count and self.mode != "partiql":
-            parts.append(f"{self.stats.scanned:,} evaluated")
+        if self.stats.evaluated != self.stats.count and self.mode != "partiql":
+            parts.append(f"{self.stats.evaluated:,} evaluated")
         if self.stats.capacity is not None:
             parts.append(f"{self.stats.capacity:g} read units")
         if self.stats.retried:
@@ -142,15 +182,15 @@ def describe_table(
     client: Any, table: str, where: str = "", policy: RetryPolicy | None = None
 ) -> TableSchema:
     """The schema of ``table``; ``TableNotFound`` says which environment was asked.
-    Throttling is retried per ``policy`` (default: the settings'); a connection that cannot be
-    made is not retried beyond botocore's attempts: this is usually the first call to an
+    Throttling is retried per ``policy`` (the caller's, from its settings); a connection that
+    cannot be made is not retried beyond botocore's attempts: this is usually the first call to an
     environment, and a wrong endpoint should fail at once (EndpointUnreachable)."""
 
     def describe() -> dict[str, Any]:
         try:
             return client.describe_table(TableName=table)
         except bx.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            if error_code(exc) == "ResourceNotFoundException":
                 raise TableNotFound(
                     f"table '{table}' not found{' in ' + where if where else ''}; "
                     "check the name and the environment"
@@ -169,7 +209,7 @@ def iter_pages(
     limit: int | None = None,
     stop: threading.Event | None = None,
     policy: RetryPolicy | None = None,
-) -> Iterator[list[Item]]:
+) -> Iterator[list[WireItem]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
     With ``limit``, stops after that many items and marks ``stats.truncated`` when more are
@@ -178,16 +218,16 @@ def iter_pages(
     item is what tells "exactly ``limit`` items" from "more than ``limit``"; that probe item is
     counted neither as returned nor as evaluated (without a filter, DynamoDB evaluates exactly
     the items it returns). With a filter, a LastEvaluatedKey after the limit only means more
-    items *may* match, and ``stats.scanned`` is what DynamoDB evaluated (``ScannedCount``, the
+    items *may* match, and ``stats.evaluated`` is what DynamoDB evaluated (``ScannedCount``, the
     filter's cost). A ``Select: COUNT`` request yields empty pages and is bounded the same way:
     ``stats.count`` stops at ``limit``. ``stop`` ends the read early (another segment reached
     the limit); the read is then marked truncated.
 
-    Each page is retried per ``policy`` (``retry.retrying``; default: the settings' policy)
-    after throttling or a lost connection, and the retries are counted in ``stats.retried``.
+    Each page is retried per ``policy`` (``retry.retrying``; the caller resolves it from its
+    settings) after throttling or a lost connection, and the retries are counted in
+    ``stats.retried``.
     """
     call = getattr(client, operation)
-    policy = policy or current_policy()
     request = dict(request, ReturnConsumedCapacity="TOTAL")
     has_filter = "FilterExpression" in request
     remaining = limit
@@ -232,14 +272,42 @@ def read_all(
     limit: int | None = None,
     on_page: PageCallback | None = None,
     policy: RetryPolicy | None = None,
-) -> tuple[list[Item], ReadStats]:
+) -> tuple[list[WireItem], ReadStats]:
     stats = ReadStats()
-    items: list[Item] = []
+    items: list[WireItem] = []
     for page in iter_pages(client, operation, request, stats, limit, policy=policy):
         items.extend(page)
         if on_page:
             on_page(len(page))
     return items, stats
+
+
+def iter_read(
+    client: Any,
+    operation: str,
+    request: dict[str, Any],
+    stats: ReadStats,
+    limit: int | None = None,
+    segments: int = 1,
+    policy: RetryPolicy | None = None,
+) -> Iterator[list[WireItem]]:
+    """Pages of a read as they arrive, holding none after it is yielded: a query, or a scan of
+    ``segments`` segments read one after another (each to its end, in segment order), until
+    ``limit`` items. ``stats`` counts the whole read (``iter_pages``)."""
+    if operation != "scan" or segments <= 1:
+        yield from iter_pages(client, operation, request, stats, limit, policy=policy)
+        return
+    for segment in range(segments):
+        remaining = None if limit is None else limit - stats.count
+        if remaining is not None and remaining <= 0:
+            stats.truncated = True  # segments left unread
+            return
+        part = ReadStats(on_retry=stats.on_retry)
+        seg_request = dict(request, Segment=segment, TotalSegments=segments)
+        try:
+            yield from iter_pages(client, "scan", seg_request, part, remaining, policy=policy)
+        finally:
+            stats.merge(part)
 
 
 # Threads of one parallel scan at most: its client has MAX_POOL_CONNECTIONS HTTP connections, so
@@ -255,7 +323,7 @@ def parallel_scan(
     limit: int | None = None,
     on_page: PageCallback | None = None,
     policy: RetryPolicy | None = None,
-) -> tuple[list[Item], ReadStats]:
+) -> tuple[list[WireItem], ReadStats]:
     """Scan ``segments`` segments (DynamoDB's TotalSegments) in at most ``MAX_SCAN_THREADS``
     threads (the client is thread-safe), each taking the next unscanned segment until none is
     left; stop at ``limit`` items (or, for a ``Select: COUNT`` request, at ``limit`` counted
@@ -267,7 +335,7 @@ def parallel_scan(
         return read_all(client, "scan", request, limit, on_page, policy)
     stop = threading.Event()
     lock = threading.Lock()
-    results: dict[int, list[Item]] = {}  # only segments that had items: 1,000,000 may be asked
+    results: dict[int, list[WireItem]] = {}  # only segments that had items: 1,000,000 may be asked
     total = ReadStats()
     read_so_far = 0
     next_segment = iter(range(segments))
@@ -310,7 +378,7 @@ def parallel_scan(
     if limit is not None and total.count > limit:
         total.truncated = True
         if "FilterExpression" not in request:
-            total.scanned -= total.count - limit
+            total.evaluated -= total.count - limit
         items = items[:limit]
         total.count = limit
     return items, total
@@ -322,12 +390,12 @@ def partiql(
     parameters: list[Any],
     limit: int | None = None,
     policy: RetryPolicy | None = None,
-) -> tuple[list[Item], ReadStats]:
+) -> tuple[list[WireItem], ReadStats]:
     """Run a PartiQL SELECT with bound parameters, following NextToken; items in wire form
     (binaries as base64 text) when ``client`` has ``wire``'s handlers, as Query/Scan give.
     Pages are retried like ``iter_pages``'s."""
     stats = ReadStats()
-    items: list[Item] = []
+    items: list[WireItem] = []
     request: dict[str, Any] = {"Statement": statement, "ReturnConsumedCapacity": "TOTAL"}
     if parameters:
         request["Parameters"] = parameters

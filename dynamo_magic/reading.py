@@ -1,0 +1,225 @@
+"""What to read, described once: ``ReadSpec``, checked against a table's schema and turned into
+the one Query or Scan request DynamoDB gets.
+
+Queries, scans, previews, counts and the slice of a copy all describe a read the same way:
+``check`` refuses what no table could serve (before any call), ``validate`` what this table
+cannot (unknown index, consistent read of a GSI, a sort-key condition without a sort key), and
+``build`` writes the request with every name and value through a placeholder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import InvalidQuery
+from .expressions import (
+    Placeholders,
+    key_condition,
+    parse_filter,
+    projection,
+    split_names,
+)
+from .paths import DocumentPath, parse_path
+from .schema import TableSchema
+
+Mode = Literal["query", "scan", "preview", "count"]
+MODES: tuple[str, ...] = ("query", "scan", "preview", "count")
+
+
+@dataclass(frozen=True)
+class ReadSpec:
+    """One read of a table or index: key condition, filter, projection and read options.
+
+    Parameters
+    ----------
+    table : str
+        Table name (or ARN where a table is only read).
+    pk : object, optional
+        Partition key value: a query. ``None``: a scan (``scan=True``) or a preview.
+    sk, sk_op, sk2 : object, str, object, optional
+        Sort-key condition: ``sk_op`` one of ``begins_with`` (default), ``=``, ``<``, ``<=``,
+        ``>``, ``>=``, ``between`` (``sk`` the lower, ``sk2`` the upper bound).
+    index : str, optional
+        A GSI or LSI name; ``None`` reads the table.
+    filter : str, optional
+        A filter in dynamo_magic's filter language; ``params`` binds its ``:name`` values.
+    columns : tuple of str
+        Projection: document paths (``addr.city``); empty means every attribute.
+    consistent : bool
+        Strongly consistent read (not offered on GSIs).
+    reverse : bool
+        Descending sort-key order (queries only).
+    count : bool
+        DynamoDB's ``Select: COUNT``: items are counted, none returned.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all.
+    scan : bool
+        A parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments), 1 to 1,000,000.
+
+    Example
+    -------
+    >>> spec = ReadSpec("orders", pk="c1", sk="2024-01", columns=("total",), limit=10)
+    >>> spec.mode
+    'query'
+    """
+
+    table: str
+    pk: Any = None
+    sk: Any = None
+    sk_op: str = "begins_with"
+    sk2: Any = None
+    index: str | None = None
+    filter: str | None = None
+    params: Mapping[str, Any] | None = field(default=None, hash=False)
+    columns: tuple[str, ...] = ()
+    consistent: bool = False
+    reverse: bool = False
+    count: bool = False
+    limit: int | None = None
+    scan: bool = False
+    segments: int | None = None
+
+    @property
+    def mode(self) -> Mode:
+        """``count`` (Select COUNT), ``query`` (a partition key), ``scan`` or ``preview``."""
+        if self.count:
+            return "count"
+        if self.pk is not None:
+            return "query"
+        return "scan" if self.scan else "preview"
+
+    @property
+    def operation(self) -> str:
+        """The DynamoDB operation: ``query`` with a partition key, else ``scan``."""
+        return "query" if self.pk is not None else "scan"
+
+    @property
+    def preview(self) -> bool:
+        """No key and no scan: only the first items of the table (or index) are read."""
+        return self.pk is None and not self.scan
+
+
+def columns_of(columns: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """A projection as given (``"a,b"`` text or a list of paths) as a tuple of paths; text is
+    split at commas outside backquotes."""
+    if columns is None:
+        return ()
+    names = tuple(split_names(columns))
+    if not any(n.strip() for n in names):
+        raise InvalidQuery(
+            "{columns} needs attribute names, e.g. name,email", parameters=("columns",)
+        )
+    return names
+
+
+def positive(value: int | None, parameter: str, what: str = "items") -> None:
+    """Refuse a count of items or rows below 1, naming the parameter given (``limit``,
+    ``head``, ``n``)."""
+    if value is not None and value < 1:
+        raise InvalidQuery(
+            f"{{{parameter}}} must be a positive number of {what} (got {value})",
+            parameters=(parameter,),
+        )
+
+
+def check(spec: ReadSpec) -> None:
+    """Refuse a read no table could serve; needs no call to DynamoDB.
+
+    Raises
+    ------
+    InvalidQuery
+        A limit below 1, a partition key with ``scan``, a sort-key condition or ``reverse``
+        without a partition key.
+    """
+    positive(spec.limit, "limit")
+    if spec.scan and spec.pk is not None:
+        raise InvalidQuery(
+            "{scan} reads the whole table; drop the partition key or {scan}",
+            parameters=("scan",),
+        )
+    if spec.pk is None and (spec.sk is not None or spec.sk2 is not None):
+        raise InvalidQuery(
+            "a sort-key condition needs a partition key value ({pk})", parameters=("pk",)
+        )
+    if spec.pk is None and spec.reverse:
+        raise InvalidQuery(
+            "{reverse} orders a query's sort key; give a partition key ({pk})",
+            parameters=("reverse", "pk"),
+        )
+
+
+def validate(spec: ReadSpec, schema: TableSchema) -> None:
+    """``check``, then what only the table's schema can tell.
+
+    Raises
+    ------
+    InvalidQuery
+        As ``check``; a consistent read of a GSI.
+    IndexNotFound
+        ``spec.index`` is not an index of the table.
+    """
+    check(spec)
+    schema.key_for(spec.index)  # raises IndexNotFound
+    if spec.consistent and spec.index and schema.index(spec.index).kind == "GSI":
+        raise InvalidQuery(
+            f"'{spec.index}' is a GSI: DynamoDB offers no consistent reads on GSIs; "
+            "drop {consistent}",
+            parameters=("consistent",),
+        )
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """A ``ReadSpec`` as DynamoDB gets it: the operation and its request parameters, with the
+    document paths the filter and the projection name (for the result's notes)."""
+
+    operation: str  # "query" or "scan"
+    parameters: dict[str, Any]
+    filter_paths: tuple[DocumentPath, ...] = ()
+    column_paths: tuple[DocumentPath, ...] = ()
+
+
+def build(spec: ReadSpec, schema: TableSchema) -> ReadRequest:
+    """The Query or Scan request of ``spec`` (validated first): TableName, IndexName,
+    KeyConditionExpression, ScanIndexForward, FilterExpression, ProjectionExpression or
+    Select COUNT, ConsistentRead and the placeholders. ``Limit`` and ``Segment`` are per page
+    and per segment: the readers in ``dynamodb.read`` add them.
+
+    Raises
+    ------
+    InvalidQuery
+        As ``validate``; a sort-key condition, filter or projection that does not fit.
+    IndexNotFound
+        ``spec.index`` is not an index of the table.
+    """
+    validate(spec, schema)
+    ph = Placeholders()
+    keys = schema.item_key_names(spec.index)  # always whole top-level names in paths
+    request: dict[str, Any] = {"TableName": spec.table}
+    if spec.index:
+        request["IndexName"] = spec.index
+    if spec.pk is not None:
+        where = f"index '{spec.index}'" if spec.index else f"table '{schema.name}'"
+        key = schema.key_for(spec.index)
+        request["KeyConditionExpression"] = key_condition(
+            key, spec.pk, ph, spec.sk, spec.sk_op, spec.sk2, where
+        )
+        if spec.reverse:
+            request["ScanIndexForward"] = False
+    filter_paths: list[DocumentPath] = []
+    if spec.filter:
+        request["FilterExpression"], filter_paths = parse_filter(spec.filter, ph, spec.params, keys)
+    column_paths: list[DocumentPath] = []
+    if spec.count:
+        request["Select"] = "COUNT"
+    elif spec.columns:
+        request["ProjectionExpression"] = projection(list(spec.columns), ph, keys)
+        column_paths = [parse_path(n, keys) for n in spec.columns if n.strip()]
+    if spec.consistent:
+        request["ConsistentRead"] = True
+    request.update(ph.request_fields())
+    return ReadRequest(spec.operation, request, tuple(filter_paths), tuple(column_paths))
