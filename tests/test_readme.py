@@ -1,0 +1,138 @@
+"""The README's "Python API" section: its examples run as written against moto servers (``dev``
+and ``stage`` two accounts, the ``orders`` table of ``tables.py`` in ``dev``), and every
+function and keyword it names exists with that name."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import dynamo_magic as dm
+
+from conftest import use_profiles
+from tables import create_orders, orders_items, put_all
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+SECTION = "## Python API"
+
+
+def api_section(text: str) -> str:
+    """The text of the Python API section (to the next second-level heading)."""
+    start = text.index(f"{SECTION}\n")
+    end = text.find("\n## ", start + len(SECTION))
+    return text[start : end if end != -1 else len(text)]
+
+
+def python_blocks(section: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+
+
+def code_spans(section: str) -> list[tuple[str, str, bool]]:
+    """``name(...)`` code spans of public functions: ``(name, text inside the parentheses,
+    whether it is a signature)``; a signature has a return annotation or a bare ``*``, the
+    other spans are calls (``fetch(count=True)``)."""
+    spans = re.findall(r"`([a-z_]+)\((.*?)\)( -> [^`]*)?`", section, re.DOTALL)
+    return [
+        (name, " ".join(text.split()), bool(returns) or "*" in text.split(", "))
+        for name, text, returns in spans
+        if name in dm.__all__
+    ]
+
+
+def problems(section: str) -> list[str]:
+    """Every function or keyword the section names that ``dynamo_magic`` lacks."""
+    found: list[str] = []
+    for block in python_blocks(section):
+        for node in ast.walk(ast.parse(block)):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            if not (isinstance(owner, ast.Name) and owner.id in ("dm", "dynamo_magic")):
+                continue
+            function = getattr(dm, node.func.attr, None)
+            if function is None:
+                found.append(f"dynamo_magic.{node.func.attr} does not exist")
+                continue
+            parameters = inspect.signature(function).parameters
+            found += [
+                f"{node.func.attr}() has no parameter {k.arg}"
+                for k in node.keywords
+                if k.arg not in parameters
+            ]
+    for name, text, is_signature in code_spans(section):
+        parameters = inspect.signature(getattr(dm, name)).parameters
+        if text == "...":
+            continue
+        if is_signature:
+            listed = ast.parse(f"def f({text.replace('...', '')}): pass").body[0]
+            assert isinstance(listed, ast.FunctionDef)
+            args = listed.args
+            names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+        else:
+            call = ast.parse(f"f({text})", mode="eval").body
+            assert isinstance(call, ast.Call)
+            names = [k.arg for k in call.keywords if k.arg]
+        found += [f"{name}() has no parameter {n}" for n in names if n not in parameters]
+        if is_signature and "..." not in text and names != list(parameters):
+            found.append(f"{name}() lists {names}, the function has {list(parameters)}")
+    return found
+
+
+def test_every_function_and_keyword_the_section_names_exists():
+    section = api_section(README.read_text())
+    assert len(python_blocks(section)) >= 4
+    assert sum(signature for *_, signature in code_spans(section)) >= 15
+    assert problems(section) == []
+
+
+def test_the_check_fails_on_a_parameter_that_does_not_exist():
+    """The check above can fail: a renamed keyword, a removed function, a wrong signature."""
+    bad = (
+        f"{SECTION}\n```python\ndf = dm.query('t', select=['a'])\nplan = dm.copy_plan('t')\n```\n"
+        "- `copy(table, *, source, target, dry_run=False) -> CopyResult`\n"
+        "- `head(table, pk=None, n=5, *, env=None) -> DataFrame`\n"
+        "- `fetch(count=True, chunked=True)`\n"
+    )
+    assert problems(bad) == [
+        "query() has no parameter select",
+        "dynamo_magic.copy_plan does not exist",
+        "copy() has no parameter dry_run",
+        "copy() lists ['table', 'source', 'target', 'dry_run'], the function has "
+        + str(list(inspect.signature(dm.copy).parameters)),
+        "head() lists ['table', 'pk', 'n', 'env'], the function has "
+        + str(list(inspect.signature(dm.head).parameters)),
+        "fetch() has no parameter chunked",
+    ]
+
+
+@pytest.fixture
+def accounts(servers, isolated_aws: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``dev`` on server A with the orders table, ``stage`` on server B (empty)."""
+    a, b = servers
+    use_profiles({"default": a.url, "dev": a.url, "stage": b.url}, isolated_aws, monkeypatch)
+    client = a.client()
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    return a, b
+
+
+def test_the_examples_run(accounts):
+    namespace: dict[str, Any] = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        for block in python_blocks(api_section(README.read_text())):
+            exec(compile(block, str(README), "exec"), namespace)
+    # what the examples computed is what the tables hold
+    assert namespace["n"] == 10 and namespace["total"] == 3 * sum(range(1, 11))
+    assert namespace["found"].kind == "unique" and namespace["found"].count is None
+    assert isinstance(namespace["restored"], dm.RestoreResult) and namespace["restored"].in_place
+    assert namespace["deleted"].deleted == 30
+    assert "table 'orders'" in printed.getvalue()
+    b = accounts[1].client()
+    assert sorted(b.list_tables()["TableNames"]) == ["orders", "orders-restored"]
