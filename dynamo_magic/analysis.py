@@ -106,7 +106,7 @@ def unique(
         counts[key] += 1
         if av is not None:
             examples.setdefault(key, av)
-    ordered = sorted(counts.items(), key=lambda kv: _order(*kv, examples.get(kv[0])))
+    ordered = sorted(counts.items(), key=lambda kv: _order(kv[0], kv[1], examples.get(kv[0])))
     values = np.empty(len(ordered), dtype=object)  # cell by cell: lists stay one cell each
     for row, (key, _) in enumerate(ordered):
         values[row] = pd.NA if key[0] == MISSING else from_attribute(examples[key], numbers)
@@ -160,7 +160,9 @@ def summary(
             examples.setdefault((name, key), av)
     rows = []
     for name in present:
-        ranked = sorted(values[name].items(), key=lambda kv: _order(*kv, examples[(name, kv[0])]))
+        ranked = sorted(
+            values[name].items(), key=lambda kv: _order(kv[0], kv[1], examples[(name, kv[0])])
+        )
         top = ranked[:TOP_VALUES]
         rows.append(
             {

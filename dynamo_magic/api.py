@@ -1329,8 +1329,8 @@ def copy(
                 settings, plan.source_items, workers, segments, backend
             )
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
-                warming, unused = None, warming  # a small copy runs in threads, a slice in one task
-                unused.cancel()
+                warming.cancel()  # a small copy runs in threads, a slice in one task
+                warming = None
             elif warming:
                 warming.wait()  # the copy starts on these workers
         except BaseException:  # refused, failed or interrupted: leave no worker behind

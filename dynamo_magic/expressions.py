@@ -19,9 +19,9 @@ high-level Python values where ours stay typed, and it has no quoting for names 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from .codec import AttributeValue, key_value, to_attribute
 from .errors import InvalidQuery
@@ -178,12 +178,14 @@ def projection(attributes: list[str], ph: Placeholders, always: tuple[str, ...] 
     return ", ".join(ph.path(p) for p in wanted)
 
 
-def split_names(columns: str | list[str] | tuple[str, ...]) -> list[str]:
+def split_names(columns: str | Sequence[str]) -> list[str]:
     """A projection's text (``columns``) split at commas outside backquotes (a quoted name may
     hold a comma)."""
     if not isinstance(columns, str):
         return list(columns)
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in columns:
         if char == "`":
             quoted = not quoted  # a doubled backquote toggles twice: still inside
@@ -288,7 +290,7 @@ class _FilterParser:
         if tok.text.lower() != text:
             self.fail(f"expected '{text}' at position {tok.pos}, got '{tok.text}'")
 
-    def fail(self, message: str) -> Any:
+    def fail(self, message: str) -> NoReturn:
         raise InvalidQuery(f"bad filter: {message}; example: {FILTER_EXAMPLE}")
 
     # grammar
@@ -296,8 +298,8 @@ class _FilterParser:
         if not self.tokens:
             self.fail("the filter is empty")
         expr = self.or_()
-        if self.peek() is not None:
-            tok = self.peek()
+        tok = self.peek()
+        if tok is not None:
             self.fail(f"unexpected '{tok.text}' at position {tok.pos}")
         return expr
 
@@ -347,7 +349,7 @@ class _FilterParser:
             self.take()
             self.expect("(")
             values = [self.operand()]
-            while self.peek() and self.peek().text == ",":
+            while (comma := self.peek()) is not None and comma.text == ",":
                 self.take()
                 values.append(self.operand())
             self.expect(")")

@@ -44,7 +44,8 @@ def scan_path(text: str, pos: int = 0) -> tuple[DocumentPath, int]:
     one element whatever it contains (a doubled backquote stands for one); bare elements are
     letters, digits, ``_`` and ``-`` (a top-level one starts with a letter or ``_``).
     """
-    start, elements = pos, []
+    start = pos
+    elements: list[str | int] = []
     element, pos = _scan_element(text, pos, BARE_NAME, start)
     elements.append(element)
     while pos < len(text) and text[pos] in ".[":

@@ -9,7 +9,7 @@ cannot (unknown index, consistent read of a GSI, a sort-key condition without a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -103,7 +103,7 @@ class ReadSpec:
         return self.pk is None and not self.scan
 
 
-def columns_of(columns: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+def columns_of(columns: str | Sequence[str] | None) -> tuple[str, ...]:
     """A projection as given (``"a,b"`` text or a list of paths) as a tuple of paths; text is
     split at commas outside backquotes."""
     if columns is None:

@@ -299,7 +299,7 @@ def test_worker_and_segment_counts_are_refused_before_anything_is_done(
     orders_source, counts, message
 ):
     started = parallel_children()
-    for options in ({}, {"pk": "c1"}, {"dry_run": True}):  # whole table, a slice, a plan
+    for options in ({}, {"pk": "c1"}):  # whole table, a slice
         with pytest.raises(UsageProblem, match=message) as exc:
             api.copy("orders", source=A, target=B, yes=True, **options, **counts)
         assert "\n" not in str(exc.value)
@@ -326,7 +326,7 @@ def test_empty_source_over_non_empty_target_is_announced_and_confirmed(servers):
 
 def test_dry_run_writes_nothing_and_describes_the_plan(orders_source):
     target = client_for(B)
-    plan = api.copy("orders", source=A, target=B, dry_run=True)
+    plan = api.plan_copy("orders", source=A, target=B)
     text = str(plan)
     assert "will be created" in text and "30 (exact)" in text and "nothing written" in text
     assert plan.write_units >= 30 and plan.create_target
@@ -361,7 +361,7 @@ def test_backup_unsupported_refuses_unless_opted_out(orders_source):
         (dict(pk="c1", index="nosuch"), IndexNotFound, "no index 'nosuch'"),
         (dict(pk="c1", sk="x", sk_op="~"), InvalidQuery, "unknown sort-key operator"),
         (dict(pk="eu", index="region-keys", sk="x"), InvalidQuery, "no sort key"),
-        (dict(sk="x"), InvalidQuery, "give --pk"),
+        (dict(sk="x"), InvalidQuery, "give pk"),
         (dict(mode="wipe"), InvalidQuery, "unknown mode"),
     ],
 )
@@ -393,22 +393,22 @@ def test_restore_into_new_table(orders_source):
     client_for(B).create_backup(TableName="orders", BackupName="manual")
     api.restore("orders", env=B, backup="manual", into="orders-restored")
     assert table_items(B, "orders-restored") == table_items(A, "orders")
-    with pytest.raises(InvalidQuery, match="--into"):
+    with pytest.raises(InvalidQuery, match="into NEW_TABLE or in_place"):
         api.restore("orders", env=B)
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: api.restore("orders", env=B, into="T"), "--into: 'T' is not a DynamoDB table"),
+        (lambda: api.restore("orders", env=B, into="T"), "into: 'T' is not a DynamoDB table"),
         (lambda: api.restore("orders", env=B, into="a" * 256), "(it has 256 characters)"),
-        (lambda: api.restore("o", env=B, in_place=True, yes=True), "--table: 'o' is not"),
-        (lambda: api.restore(None, env=B, into="fine"), "--table must be a table name (text)"),
+        (lambda: api.restore("o", env=B, in_place=True, yes=True), "table: 'o' is not"),
+        (lambda: api.restore(None, env=B, into="fine"), "table must be a table name (text)"),
         (lambda: api.copy("orders", source=A, target=B, target_table="x y"), "' ' is not allowed"),
         (lambda: api.plan_copy("orders", source=A, target=B, target_table=7), "not int"),
         (lambda: api.copy("ord:ers", source=A, target=B, target_table="ok1"), "':' is not"),
         (lambda: api.truncate("tbl#", env=B, yes=True), "'#' is not allowed"),
-        (lambda: api.backups("bk", env=B), "--table: 'bk' is not"),
+        (lambda: api.backups("bk", env=B), "table: 'bk' is not"),
     ],
     ids=["into-1", "into-256", "in-place", "none", "space", "int", "colon", "truncate", "backups"],
 )

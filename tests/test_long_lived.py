@@ -290,7 +290,7 @@ def test_workers_someone_else_started_are_left_alone(events_a):
     try:
         result = api.copy("events", source=A, target=B, yes=True, backend="threading")
         assert result.ok
-        api.copy("events", source=A, target=B, dry_run=True)
+        api.plan_copy("events", source=A, target=B)
         assert all(p.is_running() for p in their_workers)
         assert theirs.submit(abs, -2).result() == 2  # still usable
     finally:
