@@ -321,4 +321,7 @@ def test_restore_returns_a_restore_result_in_both_modes(servers, orders):
     assert keyed(scan_all(orders, "orders")) == keyed(ORDERS)  # equal to the backup again
     tables_left = orders.list_tables()["TableNames"]
     assert not [t for t in tables_left if "-restore-" in t]  # the temporary table is gone
-    assert "back into 'orders'" in back.summary_line()
+    line = back.summary_line()
+    assert line.startswith("copy OK") and line.endswith(
+        f"restored backup '{backup.name}' into 'orders'"
+    )

@@ -53,13 +53,12 @@ class RestoreResult:
         return self.copy is None or self.copy.ok
 
     def summary_line(self) -> str:
-        """One line: which backup went where (and the copy's line, in place)."""
+        """One line: which backup went where (in place: the copy's line, then the backup)."""
         if not self.in_place:
             return f"restore OK: backup '{self.backup.name}' into new table '{self.table}'"
-        assert self.copy is not None
+        assert self.copy is not None  # the copy's line first: what was written and verified
         return (
-            f"restore {'OK' if self.ok else 'FAILED'}: backup '{self.backup.name}' back into "
-            f"'{self.table}'; {self.copy.summary_line()}"
+            f"{self.copy.summary_line()}; restored backup '{self.backup.name}' into '{self.table}'"
         )
 
     def __repr__(self) -> str:
