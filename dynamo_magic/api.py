@@ -29,7 +29,7 @@ from .copying.plan import CopyPlan, CopyRequest
 from .copying.restore import RestoreResult
 from .dynamodb import read, tables
 from .dynamodb.read import PageCallback, ReadResult
-from .dynamodb.retry import policy_from
+from .dynamodb.retry import RetryPolicy, policy_from
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
 from .expressions import bind_partiql, literal
 from .paths import DocumentPath, format_path, lookup, parse_path
@@ -252,12 +252,12 @@ class _Prepared:
     client: Any
     numbers: str
     segments: int
-    policy: Any
+    policy: RetryPolicy
 
 
 def _prepare(spec: ReadSpec, settings: Settings, env: str | None, numbers: str | None) -> _Prepared:
     """Check the settings-dependent values, describe the table and build the request."""
-    policy_name = _number_policy(numbers, settings)
+    number_policy = _number_policy(numbers, settings)
     segments = settings.segments if spec.segments is None else spec.segments
     check_counts(segments=segments)
     if spec.preview and spec.limit is None:  # a preview reads the first items only
@@ -271,7 +271,7 @@ def _prepare(spec: ReadSpec, settings: Settings, env: str | None, numbers: str |
         request,
         schema,
         client,
-        policy_name,
+        number_policy,
         segments or DEFAULT_SCAN_SEGMENTS,
         policy,
     )
@@ -288,17 +288,13 @@ def _read(
     """Run ``spec``: the one read behind fetch, query, scan, count, head, unique, summary."""
     ready = _prepare(spec, settings, env, numbers)
     spec, request = ready.spec, ready.request.parameters
-    if spec.pk is not None:
-        items, stats = read.read_all(
-            ready.client, "query", request, spec.limit, on_page, ready.policy
-        )
-    elif spec.scan:
+    if spec.scan:
         items, stats = read.parallel_scan(
             ready.client, request, ready.segments, spec.limit, on_page, ready.policy
         )
-    else:
+    else:  # a query, or a preview: the first page(s) of an unsegmented scan
         items, stats = read.read_all(
-            ready.client, "scan", request, spec.limit, on_page, ready.policy
+            ready.client, ready.request.operation, request, spec.limit, on_page, ready.policy
         )
     keys = ready.schema.item_key_names(spec.index)
     result = ReadResult(
