@@ -11,6 +11,7 @@ config file > default) and passes what lower layers need down explicitly, valida
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -142,6 +143,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 DOC_WIDTH = 92  # characters of a docstring line as help() shows it
 
 
+@functools.cache  # each parameter is described once: wrapped once, at import
 def _wrapped(entries: str) -> str:
     """Numpy-style entries (a ``name : type`` line, then its 4-space indented description)
     with each description wrapped."""
