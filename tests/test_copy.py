@@ -276,8 +276,10 @@ def test_non_empty_and_protected_targets_need_confirmation(orders_source):
     create_orders(target)
     put_all(target, "orders", stale_target())
     before = table_items(B, "orders")
-    with pytest.raises(ConfirmationRequired, match="--yes"):
+    with pytest.raises(ConfirmationRequired, match="confirm with yes$") as refused:
         api.copy("orders", source=A, target=B)
+    assert refused.value.parameters == ("yes",)  # each front end names it its own way
+    assert refused.value.render(lambda name: f"--{name}").endswith("confirm with --yes")
     assert_untouched(B, "orders", before)
     # prod-b points at the same server as acct-b: a protected environment name
     with pytest.raises(ConfirmationRequired, match="protected"):

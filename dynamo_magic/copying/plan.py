@@ -16,13 +16,14 @@ from typing import Any, Literal
 import botocore.exceptions as bx
 
 from .. import environments
-from ..codec import Item
+from ..codec import WireItem
 from ..dynamodb import read
 from ..environments import Environment
 from ..errors import InvalidQuery, TableNotFound, UnsafeOperation
 from ..expressions import Placeholders, key_condition
 from ..schema import TableSchema
-from .tasks import Side, typed_json
+from .digest import typed_json
+from .sources import Side
 
 Mode = Literal["replace", "truncate", "merge"]
 MODES: tuple[str, ...] = ("replace", "truncate", "merge")
@@ -287,7 +288,7 @@ def _sample(
     query: dict[str, Any] | None,
     limit: int = SAMPLE_ITEMS,
     stats: read.ReadStats | None = None,
-) -> list[Item]:
+) -> list[WireItem]:
     """The first ``limit`` items of the table (or of the slice ``query`` selects);
     ``stats.truncated`` says whether more are left."""
     operation = "query" if query else "scan"
