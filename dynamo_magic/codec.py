@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import lazy
 from .errors import InvalidQuery
@@ -288,7 +288,7 @@ def _convert(avs: list[AttributeValue | None], numbers: str) -> Any:
     if len(tags - {"NULL"}) == 1:
         (tag,) = tags - {"NULL"}
         if complete and "NULL" not in tags:
-            values = list(map(itemgetter(tag), avs))
+            values = list(map(itemgetter(tag), cast(list[AttributeValue], avs)))
         else:  # missing and NULL cells -> None
             values = [None if av is None else av.get(tag) for av in avs]
         converted = _column({tag}, values, numbers)
@@ -311,7 +311,8 @@ def _sparse(columns: dict[str, list[AttributeValue | None]]) -> dict[str, Cells]
 def _dense(columns: dict[str, Cells], n: int) -> dict[str, list[AttributeValue | None]]:
     dense: dict[str, list[AttributeValue | None]] = {}
     for name, cells in columns.items():
-        dense[name] = values = [None] * n
+        values: list[AttributeValue | None] = [None] * n
+        dense[name] = values
         for row, av in cells:
             values[row] = av
     return dense

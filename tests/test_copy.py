@@ -276,7 +276,7 @@ def test_non_empty_and_protected_targets_need_confirmation(orders_source):
     create_orders(target)
     put_all(target, "orders", stale_target())
     before = table_items(B, "orders")
-    with pytest.raises(ConfirmationRequired, match="confirm with yes$") as refused:
+    with pytest.raises(ConfirmationRequired, match=r"confirm with yes$") as refused:
         api.copy("orders", source=A, target=B)
     assert refused.value.parameters == ("yes",)  # each front end names it its own way
     assert refused.value.render(lambda name: f"--{name}").endswith("confirm with --yes")

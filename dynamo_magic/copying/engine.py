@@ -255,7 +255,7 @@ def _copy(
     plan lacks: it does not depend on the copy, so its tasks run in the same ``parallel.run``,
     after the copy's, on workers the copy's tail leaves idle."""
     index = plan.request.index
-    partial_index = bool(index) and plan.source_schema.index(index).projection != "ALL"
+    partial_index = index is not None and plan.source_schema.index(index).projection != "ALL"
     collect = (
         plan.slice_request is not None and plan.request.mode == "replace" and not plan.target_empty
     )
