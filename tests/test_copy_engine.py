@@ -5,6 +5,7 @@ that carries everything a worker needs (pickled, run in a fresh process and by l
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import queue
@@ -271,4 +272,48 @@ def test_a_pickled_task_runs_in_a_fresh_process_without_the_callers_configuratio
     assert run.returncode == 0, run.stderr.decode()
     result = pickle.loads(run.stdout)
     assert (result.items_read, result.written) == (20, 20)
+    assert event_keys(scan_all(client_for(B), "events")) == event_keys(items)
+
+
+# -- a copy stopped half way says where each unfinished segment was: resume from there ------------
+def test_a_copy_stopped_by_an_error_keeps_checkpoints_a_resume_starts_from(
+    servers, tmp_path, monkeypatch
+):
+    create_events(client_for(A))
+    items = events_items(devices=2, per_device=10)
+    put_all(client_for(A), "events", items)
+    plan = api.plan_copy("events", source=A, target=B)
+    real = engine.run_task
+
+    def in_pages_of_five(task: Task, channel: Channel) -> TaskResult:
+        source = dataclasses.replace(task.source, request={"Limit": 5})
+        return real(dataclasses.replace(task, source=source), channel)
+
+    seen = []
+
+    def fails_on_the_twelfth(item: WireItem) -> WireItem:
+        seen.append(item)
+        if len(seen) == 12:
+            raise RuntimeError("the transform broke")
+        return item
+
+    monkeypatch.setattr(engine, "run_task", in_pages_of_five)
+    chosen = engine.Engine.from_settings(get_settings(), 20, workers=1, segments=1)
+    result = engine.execute(plan, chosen, transform=fails_on_the_twelfth)
+
+    assert not result.ok and "RuntimeError: the transform broke" in (result.error or "")
+    assert result.written == 10  # two pages of five, then the third page failed
+    ((where, last_key),) = result.checkpoints.items()
+    assert where == ("copy", 0)
+    target = Side(endpoint_env(servers[1].url), "events")
+    assert event_keys(scan_all(client_for(B), "events")) == event_keys(seen[:10])
+
+    resumed = Task(
+        "copy",
+        TableSource(Side(endpoint_env(servers[0].url), "events"), start_key=last_key),
+        TableSink(target, FailedItemsFile(str(tmp_path / "failed.jsonl"))),
+        POLICY,
+    )
+    rest = run_task(resumed, Channel(None))
+    assert (rest.items_read, rest.written) == (10, 10)
     assert event_keys(scan_all(client_for(B), "events")) == event_keys(items)
