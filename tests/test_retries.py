@@ -14,7 +14,6 @@ import json
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import botocore.retries.standard
 import pytest
@@ -296,15 +295,20 @@ def test_backoff_delays_follow_the_policy_and_the_limit(events, monkeypatch):
 
 
 def test_retry_policy_reaches_every_worker_task(servers, small_backoff):
+    create_events(client_for(A))
     engine = copying.Engine.from_settings(get_settings(), 10, workers=2, segments=3)
     side = Side(environments.resolve(A), "events")
     assert engine.policy == retry.RetryPolicy(MAX_RETRIES, 0.001, 0.004)
     failed = FailedItemsFile("unused.jsonl")
-    plan = SimpleNamespace(source=side, target=side, key_names=("device",), slice_request=None)
-    tasks = copying.prune_tasks(side, ("device",), engine, failed)
+    plan = api.plan_copy("events", source=A, target=B, verify="full")
+    tasks = copying.copy_tasks(plan, engine, failed)
+    tasks += copying.prune_tasks(side, ("device",), engine, failed)
     tasks += copying.prune_tasks(side, ("device",), engine, failed, {"x": 1})
     tasks += [v.task for v in verify.verify_tasks("target", side, "count", plan, engine)]
-    assert len(tasks) == 3 + 1 + 3
+    tasks += [v.task for v in verify.source_verify_tasks(plan, engine)]
+    assert [t.name for t in tasks] == ["copy"] * 3 + ["delete"] * 4 + ["verify target"] * 3 + [
+        "verify source"
+    ] * 3
     assert {task.policy for task in tasks} == {engine.policy}
 
 

@@ -254,18 +254,8 @@ def _copy(
     them, and the source's verification count (or digest) when verification needs one the
     plan lacks: it does not depend on the copy, so its tasks run in the same ``parallel.run``,
     after the copy's, on workers the copy's tail leaves idle."""
-    index = plan.request.index
-    partial_index = index is not None and plan.source_schema.index(index).projection != "ALL"
-    collect = (
-        plan.slice_request is not None and plan.request.mode == "replace" and not plan.target_empty
-    )
-    sink = TableSink(plan.target, failed, key_names=plan.key_names, collect_keys=collect)
-    tasks: list[Task | VerifyTask] = []
-    for segment in table_sources(plan.source, engine.segments, plan.slice_request):
-        source: Source = (
-            FullItems(segment, plan.source, plan.key_names) if partial_index else segment
-        )
-        tasks.append(Task("copy", source, sink, engine.policy, transform, checkpoints=True))
+    collect = _collects_keys(plan)
+    tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, transform)]
     counts = [] if transform is not None else source_verify_tasks(plan, engine)
     tally.start("copy", plan.source_items)
     keys: set[str] = set()
@@ -289,6 +279,32 @@ def _copy(
     parallel.run(copy_or_count, tasks, engine.workers, engine.backend, tally, collect_result)
     complete = bool(counts) and parts == len(counts)
     return (frozenset(keys) if collect else None), (counted if complete else None)
+
+
+def _collects_keys(plan: CopyPlan) -> bool:
+    """Replace on a slice with items in the target: the copy's tasks return the keys written."""
+    return (
+        plan.slice_request is not None and plan.request.mode == "replace" and not plan.target_empty
+    )
+
+
+def copy_tasks(
+    plan: CopyPlan, engine: Engine, failed: FailedItemsFile, transform: Transform | None = None
+) -> list[Task]:
+    """The copy's tasks: every segment (or the slice) of the source into the target, whole
+    items fetched from the table where the index read carries only some attributes."""
+    index = plan.request.index
+    partial_index = index is not None and plan.source_schema.index(index).projection != "ALL"
+    sink = TableSink(
+        plan.target, failed, key_names=plan.key_names, collect_keys=_collects_keys(plan)
+    )
+    tasks = []
+    for segment in table_sources(plan.source, engine.segments, plan.slice_request):
+        source: Source = (
+            FullItems(segment, plan.source, plan.key_names) if partial_index else segment
+        )
+        tasks.append(Task("copy", source, sink, engine.policy, transform, checkpoints=True))
+    return tasks
 
 
 def copy_or_count(

@@ -57,6 +57,8 @@ class Progress(Protocol):
 
 
 class NoProgress:
+    """A ``Progress`` that shows nothing."""
+
     def start(self, phase: str, total: int | None) -> None:
         pass
 
@@ -68,6 +70,8 @@ class NoProgress:
 
 
 def choose_backend(backend: str | None, estimated_items: int | None) -> str:
+    """``backend`` as given; for ``None``/``"auto"``: threads below ``AUTO_THREADS_BELOW``
+    estimated items (no process start-up), loky's processes otherwise."""
     if backend and backend != "auto":
         return backend
     if estimated_items is not None and estimated_items < AUTO_THREADS_BELOW:
