@@ -55,7 +55,27 @@ WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep th
 
 @dataclass
 class Engine:
-    """How work is spread: workers, segments, joblib backend, retries."""
+    """How a copy's work is spread.
+
+    Parameters
+    ----------
+    workers : int
+        Tasks run at once (threads or processes).
+    segments : int
+        Parallel-scan segments a whole table is read in (a slice is one query).
+    backend : str
+        joblib backend: ``"loky"`` (processes), ``"threading"``, or another registered one.
+    policy : RetryPolicy
+        Retries of every read and write, carried to the workers inside each task.
+    failed_dir : Path
+        Where a failed-items file is written (only if some item stays unwritten).
+
+    Examples
+    --------
+    >>> from dynamo_magic.settings import Settings
+    >>> Engine.from_settings(Settings(), 500, workers=2).segments  # doctest: +SKIP
+    8
+    """
 
     workers: int
     segments: int
@@ -185,13 +205,35 @@ def execute(
     progress: Progress | None = None,
     transform: Transform | None = None,
 ) -> CopyResult:
-    """Carry out ``plan`` (already confirmed). Ctrl-C returns what was done, interrupted; an
-    error (a read failing after all retries, a worker exception, a lost connection) returns
-    what was done with ``error`` set — never a bare exception with the target half written.
-    Errors before the first item is touched (creating the target, the backup) are raised.
+    """Carry out ``plan`` (already confirmed).
 
-    ``transform`` maps every source item before it is written (``None`` drops it); the
-    target then differs from the source on purpose, so the copy is not verified."""
+    Parameters
+    ----------
+    plan : CopyPlan
+        What to copy, as ``plan.plan_copy`` decided it.
+    engine : Engine
+        Workers, segments, backend, retries.
+    progress : Progress, optional
+        Told of each phase (``copy``, ``delete``, ``verify ...``) and the items done.
+    transform : callable, optional
+        ``WireItem -> WireItem | None``, applied to every source item in the workers before
+        it is written; ``None`` drops the item (counted in ``dropped``). The target then
+        differs from the source on purpose, so the copy is not verified. For process backends
+        give a picklable callable (a module-level function).
+
+    Returns
+    -------
+    CopyResult
+        Ctrl-C returns what was done, ``interrupted``; an error (a read failing after all
+        retries, a worker exception, a lost connection) returns what was done with ``error``
+        and ``checkpoints`` set — never a bare exception with the target half written.
+
+    Raises
+    ------
+    DynamoMagicError
+        Only before the first item is touched: creating the target (``UnsafeOperation``,
+        ``ServiceError``) or the backup (``BackupFailed``).
+    """
     tally = _Tally(progress or NoProgress())
     request = plan.request
     result = CopyResult(
