@@ -200,7 +200,8 @@ class CopyResult:
         return self.summary_line()
 
     def _repr_html_(self) -> str:
-        return f"<b>{self.summary_line().split(':')[0]}</b>" + self.to_frame().to_html()
+        table: str = self.to_frame().to_html()
+        return f"<b>{self.summary_line().split(':')[0]}</b>" + table
 
 
 _COPY_ONLY_ROWS = frozenset(

@@ -125,6 +125,7 @@ class _LastKeys:
     after the page it just yielded."""
 
     def __init__(self, client: Any, operation: str):
+        self._client = client
         self._call = getattr(client, operation)
         self.last_key: Item | None = None
         setattr(self, operation, self._page)
@@ -133,6 +134,9 @@ class _LastKeys:
         page: dict[str, Any] = self._call(**request)
         self.last_key = page.get("LastEvaluatedKey")
         return page
+
+    def __getattr__(self, name: str) -> Any:  # anything else: the client's own
+        return getattr(self._client, name)
 
 
 @dataclass(frozen=True)
