@@ -174,7 +174,7 @@ class _Contains:
             self.client,
             self.sink.target.table,
             keys,
-            policy=self.policy,
+            self.policy,
             on_retried=self.channel.retried,
         )
         have = {key_text(i, names): item_digest(i) for i in found}

@@ -158,7 +158,7 @@ class FullItems:
             if page.items:
                 keys = [{k: item[k] for k in self.key_names} for item in page.items]
                 found = batch_get(
-                    client, self.table.table, keys, policy=policy, on_retried=channel.retried
+                    client, self.table.table, keys, policy, on_retried=channel.retried
                 )
                 page = Page(found, page.count, page.last_key)
             yield page
@@ -194,7 +194,7 @@ class KeysToPrune:
                 keys = [k for k in keys if key_text(k, names) not in self.keep_keys]
             if self.keep_if_in is not None and keys:  # deleted only if the source lacks it
                 present = batch_get(
-                    source, self.keep_if_in.table, keys, names, policy, on_retried=channel.retried
+                    source, self.keep_if_in.table, keys, policy, names, on_retried=channel.retried
                 )
                 kept = {key_text(k, names) for k in present}
                 keys = [k for k in keys if key_text(k, names) not in kept]

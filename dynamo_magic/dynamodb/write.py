@@ -57,19 +57,23 @@ def chunks(seq: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 class BatchWriter:
-    """Writes lists of requests to one table in batches of 25, counting everything."""
+    """Writes lists of requests to one table in batches of 25, counting everything.
+
+    ``policy`` is given by the caller (a copy's task carries its caller's), never read from
+    the settings here: this runs in workers whose settings may differ.
+    """
 
     def __init__(
         self,
         client: Any,
         table: str,
-        policy: RetryPolicy | None = None,
+        policy: RetryPolicy,
         sleep: Sleep | None = None,
         on_written: Callable[[int], None] | None = None,
         on_retried: Callable[[int], None] | None = None,
     ):
         self.client, self.table = client, table
-        self.policy = policy or retry.current_policy()
+        self.policy = policy
         self.sleep = sleep or (lambda seconds: retry.sleep(seconds))
         self.on_written = on_written
         self.on_retried = on_retried  # told of requests sent again, as they are
@@ -141,15 +145,14 @@ def batch_get(
     client: Any,
     table: str,
     keys: list[WireItem],
+    policy: RetryPolicy,
     only: tuple[str, ...] = (),
-    policy: RetryPolicy | None = None,
     sleep: Sleep | None = None,
     on_retried: Callable[[int], None] | None = None,
 ) -> list[WireItem]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
-    via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys; ``on_retried``
-    is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
-    policy = policy or retry.current_policy()
+    via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
+    ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
     sleep = sleep or retry.sleep
     names = {f"#k{i}": n for i, n in enumerate(only)}
     projection = (
