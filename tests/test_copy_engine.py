@@ -5,12 +5,14 @@ that carries everything a worker needs (pickled, run in a fresh process and by l
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import pickle
 import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import pytest
 
 import dynamo_magic.api as api
 from dynamo_magic.codec import WireItem
-from dynamo_magic.copying import engine, parallel
+from dynamo_magic.copying import channels, engine, parallel
 from dynamo_magic.copying.channels import Channel, open_channel
 from dynamo_magic.copying.messages import Checkpoint, Failed, Finished, Progressed, Retried
 from dynamo_magic.copying.sinks import FailedItemsFile, TableSink
@@ -317,3 +319,46 @@ def test_a_copy_stopped_by_an_error_keeps_checkpoints_a_resume_starts_from(
     rest = run_task(resumed, Channel(None))
     assert (rest.items_read, rest.written) == (10, 10)
     assert event_keys(scan_all(client_for(B), "events")) == event_keys(items)
+
+
+# -- the consumer of messages, and the seam for another backend's channel -----------------------
+def test_the_tally_keeps_what_workers_report_and_forgets_finished_segments():
+    tally = engine._Tally(parallel.NoProgress())
+    for message in [
+        Progressed(25),
+        Progressed(7, "deleted"),
+        Progressed(40, "read"),
+        Retried(3),
+        Failed(2, "failed.jsonl"),
+        Checkpoint("copy", 0, {"id": {"S": "a"}}),
+        Checkpoint("copy", 1, {"id": {"S": "b"}}),
+        Finished(TaskResult("copy", 1)),
+        Checkpoint("copy", 1, {"id": {"S": "c"}}),  # sent before the result, arrived after it
+        Checkpoint("copy", 0, {"id": {"S": "d"}}),
+    ]:
+        tally.receive(message)
+    result = engine.CopyResult("s", "t", "replace")
+    tally.interrupted(result)
+    assert (result.written, result.deleted, result.retried, result.failed) == (25, 7, 3, 2)
+    assert result.checkpoints == {("copy", 0): {"id": {"S": "d"}}}
+    assert result.interrupted and not result.ok
+
+
+def test_another_backend_plugs_its_own_channel_in(monkeypatch):
+    """The seam a distributed backend uses: its own queue and stop flag, reached by workers."""
+    opened = []
+
+    @contextlib.contextmanager
+    def remote() -> Any:
+        messages, stop = queue.Queue(), threading.Event()
+        opened.append((messages, stop))
+        yield messages, stop
+
+    monkeypatch.setitem(channels._OPENERS, "remote-cluster", remote)
+    with open_channel("remote-cluster") as (channel, arrived):
+        channel.retried(4)
+        channel.stop.set()
+        assert channel.stopped() and arrived.get_nowait() == Retried(4)
+    assert opened and opened[0][0] is arrived
+    channels.register("another", remote)
+    assert channels._OPENERS.pop("another") is remote
