@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import lazy
 from .errors import InvalidQuery
@@ -180,11 +180,7 @@ def from_attribute(av: AttributeValue, numbers: str = "auto") -> Any:
     raise ValueError(f"unknown DynamoDB type {tag!r}")
 
 
-def from_item(item: Item, numbers: str = "auto") -> dict[str, Any]:
-    return {name: from_attribute(av, numbers) for name, av in item.items()}
-
-
-def decode_binaries(item: Item) -> Item:
+def decode_binaries(item: WireItem) -> Item:
     """A wire-form item (binaries as base64 text, as ``ReadResult.items`` hold them) in the form
     boto3's low-level client returns and accepts: ``B`` and ``BS`` values as ``bytes``, at any
     depth inside maps and lists. Give an item to ``client.put_item`` in this form only: botocore
@@ -207,6 +203,7 @@ def _decode_binary(av: AttributeValue) -> AttributeValue:
 
 
 def type_of(av: AttributeValue) -> str:
+    """The DynamoDB type tag of a typed value (``"S"``, ``"N"``, ``"M"``, ...)."""
     return next(iter(av))
 
 
@@ -248,12 +245,15 @@ def _column(tags: set[str], values: list[Any], numbers: str) -> Any:
 
 
 def items_to_frame(
-    items: Iterable[Item],
+    items: Iterable[WireItem],
     key_names: Iterable[str] = (),
     numbers: str = "auto",
     flatten: bool = False,
 ) -> pd.DataFrame:
-    """A DataFrame of ``items`` (typed as DESIGN.md "Types" says), key columns first.
+    """A DataFrame of ``items``, key columns first. Types: S -> string, BOOL -> boolean,
+    NULL/missing -> NA, N -> Int64 when every value is integral and fits, Float64 when every
+    value survives the conversion exactly, else Decimal objects; B -> bytes; SS/NS/BS -> sets;
+    M -> dict (or flattened into columns); L -> list.
 
     One pass files each typed value under its column (the only per-cell Python work); each
     column's types and payloads are then gathered by C-level calls (``set().union``,
@@ -288,7 +288,7 @@ def _convert(avs: list[AttributeValue | None], numbers: str) -> Any:
     if len(tags - {"NULL"}) == 1:
         (tag,) = tags - {"NULL"}
         if complete and "NULL" not in tags:
-            values = list(map(itemgetter(tag), avs))
+            values = list(map(itemgetter(tag), cast(list[AttributeValue], avs)))
         else:  # missing and NULL cells -> None
             values = [None if av is None else av.get(tag) for av in avs]
         converted = _column({tag}, values, numbers)
@@ -311,7 +311,8 @@ def _sparse(columns: dict[str, list[AttributeValue | None]]) -> dict[str, Cells]
 def _dense(columns: dict[str, Cells], n: int) -> dict[str, list[AttributeValue | None]]:
     dense: dict[str, list[AttributeValue | None]] = {}
     for name, cells in columns.items():
-        dense[name] = values = [None] * n
+        values: list[AttributeValue | None] = [None] * n
+        dense[name] = values
         for row, av in cells:
             values[row] = av
     return dense
@@ -343,7 +344,7 @@ def _flatten_maps(columns: dict[DocumentPath, Cells]) -> dict[DocumentPath, Cell
     return flat
 
 
-def flatten_items(items: Iterable[Item], key_names: Iterable[str] = ()) -> list[Item]:
+def flatten_items(items: Iterable[WireItem], key_names: Iterable[str] = ()) -> list[WireItem]:
     """Items with their map attributes expanded exactly as ``--flatten`` expands columns,
     each value under its column's path text (for a summary of nested attributes)."""
     items = list(items)
@@ -352,7 +353,7 @@ def flatten_items(items: Iterable[Item], key_names: Iterable[str] = ()) -> list[
         for name, av in item.items():
             columns.setdefault((name,), []).append((row, av))
     keys = tuple(key_names)
-    flat: list[Item] = [{} for _ in items]
+    flat: list[WireItem] = [{} for _ in items]
     for path, cells in _flatten_maps(columns).items():
         name = format_path(path, keys)
         for row, av in cells:
@@ -479,7 +480,7 @@ def attribute_json(av: AttributeValue) -> str:
     return json_text(from_attribute(av, "decimal"))
 
 
-def item_json(item: Item) -> str:
+def item_json(item: WireItem) -> str:
     """An item as one line of plain JSON, attributes in the item's order, each value encoded by
     ``json_text`` (numbers exact, binary as base64, sets as sorted lists, maps with sorted keys)."""
     return "{" + ", ".join(f"{_string_json(k)}: {attribute_json(v)}" for k, v in item.items()) + "}"

@@ -1,5 +1,4 @@
-"""Real faults on a real server, injected at the HTTP level through botocore's event system
-(TESTING.md "Fault injection"):
+"""Real faults on a real server, injected at the HTTP level through botocore's event system:
 
 - throttling: ``before-send`` answers every n-th BatchWriteItem attempt itself with a 400
   ``ProvisionedThroughputExceededException``: botocore's retries, then the writer's, see a real

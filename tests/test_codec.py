@@ -1,4 +1,4 @@
-"""Typed values <-> Python values and DataFrames (DESIGN.md "Types"), without DynamoDB."""
+"""Typed values <-> Python values and DataFrames, without DynamoDB."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from tqdm import tqdm as terminal_tqdm
 import dynamo_magic.api as api
 from dynamo_magic import environments
 from dynamo_magic.copying import engine as copying
+from dynamo_magic.copying import verify as verification
 from dynamo_magic.copying.plan import MIN_SEGMENT_COUNT, same_table
 from dynamo_magic.errors import CopyFailed, UnsafeOperation
 from dynamo_magic.progress_bars import TqdmProgress
@@ -168,10 +169,10 @@ class Recorder:
 
 def read_short(monkeypatch: pytest.MonkeyPatch) -> None:
     """Segment 0 of the copy reads short: the server filters out seq 0 of its devices."""
-    original = copying.copy_segment
+    original = copying.run_task
 
-    def short(task, sink):
-        if task.source.segment == 0:
+    def short(task, channel):
+        if task.name == "copy" and task.source.segment == 0:
             request = {
                 "FilterExpression": "#q <> :zero",
                 "ExpressionAttributeNames": {"#q": "seq"},
@@ -180,9 +181,9 @@ def read_short(monkeypatch: pytest.MonkeyPatch) -> None:
             task = dataclasses.replace(
                 task, source=dataclasses.replace(task.source, request=request)
             )
-        return original(task, sink)
+        return original(task, channel)
 
-    monkeypatch.setattr(copying, "copy_segment", short)
+    monkeypatch.setattr(copying, "run_task", short)
 
 
 @pytest.mark.parametrize(
@@ -205,7 +206,7 @@ def test_a_copy_that_reads_short_fails_verification(servers, monkeypatch, per_de
 
     result = failure.value.result
     copied = len(scan_all(client_for(B), "events"))
-    assert result.scanned == copied < total  # the copy really read short
+    assert result.items_read == copied < total  # the copy really read short
     assert result.verification.ok is False and "MISMATCH" in str(result.verification)
     assert (result.verification.source_count, result.verification.target_count) == (total, copied)
     assert "FAILED" in str(failure.value)
@@ -263,15 +264,15 @@ def test_a_recount_that_fails_alongside_the_copy_is_done_again_by_verification(
     source = client_for(A)
     create_events(source)
     put_all(source, "events", events_items(devices=8, per_device=40))
-    original, calls = copying.count_segment, []
+    original, calls = verification.run_task, []
 
-    def fails_once(task, sink):
-        calls.append(task.segment)
+    def fails_once(task, channel):
+        calls.append(task.source.segment)
         if len(calls) == 1:
             raise ConnectionError("the source went away for a moment")
-        return original(task, sink)
+        return original(task, channel)
 
-    monkeypatch.setattr(copying, "count_segment", fails_once)
+    monkeypatch.setattr(verification, "run_task", fails_once)
     progress = Counting()
     result = api.copy(
         "events", source=A, target=B, segments=4, backend="threading", progress=progress
@@ -322,7 +323,7 @@ def test_replace_after_a_short_read_deletes_nothing_the_source_has(
         api.copy("events", source=A, target=B, backend="threading", yes=True, **options)
 
     result = failure.value.result
-    assert len(drops.dropped) == 3 and result.scanned == len(in_scope) - 3  # really read short
+    assert len(drops.dropped) == 3 and result.items_read == len(in_scope) - 3  # really read short
     left = event_keys(scan_all(target, "events"))
     assert event_keys(items) <= left  # no item the source has was deleted
     assert event_keys(drops.dropped) <= left

@@ -106,7 +106,7 @@ def test_the_detector_sees_front_end_imports():
     """The AST check above is not vacuous: it finds the imports the front ends really make."""
     assert "dynamo_magic.api" in _imports(PACKAGE / "cli.py")
     assert "IPython.core.magic" in _imports(PACKAGE / "notebook" / "magics.py")
-    assert "dynamo_magic.dynamodb.read" in _imports(PACKAGE / "copying" / "tasks.py")
+    assert "dynamo_magic.dynamodb.read" in _imports(PACKAGE / "copying" / "sources.py")
     assert "dynamo_magic.copying.tasks" in _imports(PACKAGE / "copying" / "engine.py")
     # lazily, inside a function
     assert "dynamo_magic.notebook.magics" in _imports(PACKAGE / "__init__.py")

@@ -24,6 +24,8 @@ from joblib.externals.loky import get_reusable_executor
 import dynamo_magic.api as api
 from dynamo_magic import cli, environments
 from dynamo_magic.copying import engine as copying
+from dynamo_magic.copying import verify
+from dynamo_magic.copying.sinks import FailedItemsFile
 from dynamo_magic.copying.tasks import Side
 from dynamo_magic.dynamodb import retry
 from dynamo_magic.dynamodb.write import MAX_BATCH_GET
@@ -293,24 +295,34 @@ def test_backoff_delays_follow_the_policy_and_the_limit(events, monkeypatch):
 
 
 def test_retry_policy_reaches_every_worker_task(servers, small_backoff):
+    create_events(client_for(A))
     engine = copying.Engine.from_settings(get_settings(), 10, workers=2, segments=3)
     side = Side(environments.resolve(A), "events")
     assert engine.policy == retry.RetryPolicy(MAX_RETRIES, 0.001, 0.004)
-    tasks = copying._segments(side, engine, None) + copying._segments(side, engine, {"x": 1})
+    failed = FailedItemsFile("unused.jsonl")
+    plan = api.plan_copy("events", source=A, target=B, verify="full")
+    tasks = copying.copy_tasks(plan, engine, failed)
+    tasks += copying.prune_tasks(side, ("device",), engine, failed)
+    tasks += copying.prune_tasks(side, ("device",), engine, failed, {"x": 1})
+    tasks += [v.task for v in verify.verify_tasks("target", side, "count", plan, engine)]
+    tasks += [v.task for v in verify.source_verify_tasks(plan, engine)]
+    assert [t.name for t in tasks] == ["copy"] * 3 + ["delete"] * 4 + ["verify target"] * 3 + [
+        "verify source"
+    ] * 3
     assert {task.policy for task in tasks} == {engine.policy}
 
 
 def test_a_worker_exception_ends_as_copy_failed_with_the_result(events, monkeypatch):
-    real = copying.copy_segment
+    real = copying.run_task
     calls = []
 
-    def breaks_on_the_third_segment(task, sink):
+    def breaks_on_the_third_segment(task, channel):
         calls.append(task.source.segment)
         if len(calls) == 3:
             raise MemoryError("worker ran out of memory")
-        return real(task, sink)
+        return real(task, channel)
 
-    monkeypatch.setattr(copying, "copy_segment", breaks_on_the_third_segment)
+    monkeypatch.setattr(copying, "run_task", breaks_on_the_third_segment)
 
     with pytest.raises(CopyFailed) as failure:
         api.copy("events", source=A, target=B, backend="threading", workers=1, segments=4)

@@ -82,7 +82,8 @@ def test_the_module_check_sees_pandas_when_a_frame_is_made(servers):
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env()
     )
-    assert json.loads(out.stdout) == ["pandas"], out.stderr
+    # pandas 3 imports pyarrow itself (its default string dtype), where pyarrow is installed
+    assert set(json.loads(out.stdout)) - {"pyarrow"} == {"pandas"}, out.stderr
 
 
 def test_lazy_module_imports_on_first_use_and_pandas_na_is_recognised():

@@ -1,3 +1,12 @@
-"""Copying between tables: the plan (every check before a write), the tasks workers run, the
-parallel runner and the engine that runs a plan and verifies it. Empty on purpose: a worker
-process imports only the modules its task needs."""
+"""Copying between tables.
+
+- ``plan``: every check before a write, and the estimate (a dry run);
+- ``sources`` -> (a transform) -> ``sinks``: what a worker reads and where it writes, page by
+  page; ``tasks``: the task and the one worker loop (``run_task``);
+- ``messages``, ``channels``: what workers report, and how it reaches the caller per backend;
+- ``parallel``: running tasks on joblib's workers; ``engine``: carrying out a plan, phase by
+  phase; ``verify``: comparing the sides; ``truncate``: emptying a table; ``result``: what a
+  copy returns; ``digest``: items as canonical text and content hashes.
+
+Empty on purpose: a worker process imports only the modules its task needs.
+"""

@@ -1,9 +1,10 @@
 """Run picklable tasks on a joblib backend, with progress reported back from the workers.
 
 Workers (processes with the default ``loky`` backend, threads with ``threading``, or a Dask
-cluster through joblib's ``dask`` backend) get a ``ProgressSink`` that sends small typed
-messages (``Advanced``: items done, ``Retried``: requests retried) as things happen; a thread
-in the caller drains them into a ``Progress`` callback. What a worker reported stays counted
+cluster through joblib's ``dask`` backend, which would register its channel in ``channels``)
+get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
+checkpoints, failures) as things happen; a thread in the caller drains them into the
+consumer (``engine._Tally``, or a plain ``Progress``). What a worker reported stays counted
 even when its task then fails and never returns its result. Ctrl-C in the caller stops the
 workers (joblib terminates loky's processes) and re-raises ``KeyboardInterrupt``.
 
@@ -17,18 +18,18 @@ resource tracker stays (see ``release_workers``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import queue
-import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from multiprocessing.managers import SyncManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import lazy
+from . import channels
+from .messages import Finished, Message, Progressed, Retried
 
 if TYPE_CHECKING:
     import joblib
@@ -56,6 +57,8 @@ class Progress(Protocol):
 
 
 class NoProgress:
+    """A ``Progress`` that shows nothing."""
+
     def start(self, phase: str, total: int | None) -> None:
         pass
 
@@ -66,55 +69,9 @@ class NoProgress:
         pass
 
 
-@dataclass(frozen=True)
-class Advanced:
-    """Message from a worker: ``count`` more items done (read, written or deleted)."""
-
-    count: int
-
-
-@dataclass(frozen=True)
-class Retried:
-    """Message from a worker: ``count`` more requests retried (pages read again, write
-    requests sent again), reported when the retry is made, not when the task ends."""
-
-    count: int
-
-
-Message = Advanced | Retried
-
-
-class ProgressSink:
-    """The picklable end workers hold: ``sink(count)`` reports progress, ``sink.retried(n)``
-    reports retries, ``sink.stopped()`` says the caller was interrupted (threads cannot be
-    killed: they stop between pages)."""
-
-    def __init__(self, channel: Any, stop: Any = None, advances: bool = True):
-        self.channel = channel
-        self.stop = stop
-        self.advances = advances  # False: progress is not reported (retries still are)
-
-    def __call__(self, count: int) -> None:
-        if count and self.advances:
-            self.send(Advanced(count))
-
-    def without_progress(self) -> ProgressSink:
-        """The same channel for work that must not move the bar (retries still count)."""
-        return ProgressSink(self.channel, self.stop, advances=False)
-
-    def retried(self, count: int = 1) -> None:
-        if count:
-            self.send(Retried(count))
-
-    def send(self, message: Message) -> None:
-        if self.channel is not None:
-            self.channel.put(message)
-
-    def stopped(self) -> bool:
-        return self.stop is not None and self.stop.is_set()
-
-
 def choose_backend(backend: str | None, estimated_items: int | None) -> str:
+    """``backend`` as given; for ``None``/``"auto"``: threads below ``AUTO_THREADS_BELOW``
+    estimated items (no process start-up), loky's processes otherwise."""
     if backend and backend != "auto":
         return backend
     if estimated_items is not None and estimated_items < AUTO_THREADS_BELOW:
@@ -130,74 +87,66 @@ def run(
     progress: Progress,
     on_result: Callable[[Any], None] | None = None,
 ) -> list[Any]:
-    """``function(task, sink)`` for every task on ``workers`` workers; results as they finish."""
+    """``function(task, channel)`` for every task on ``workers`` workers of ``backend``; results
+    as they finish. Workers' messages (``messages``) reach ``progress`` as they are sent: whole,
+    through its ``receive(message)`` if it has one (``engine._Tally``), else progress to
+    ``advance`` and retries to ``retried(count)`` if it has one (``deliver``)."""
     tasks = list(tasks)
     if not tasks:
         return []
-    manager = None
-    if backend == "threading":
-        channel: Any = queue.Queue()
-        stop: Any = threading.Event()
-    else:
-        manager = SyncManager()
-        manager.start(_ignore_interrupts)  # survives Ctrl-C, so workers can be told to stop
-        channel, stop = manager.Queue(), manager.Event()
-    sink = ProgressSink(channel, stop)
-    done = threading.Event()
-    drainer = threading.Thread(target=_drain, args=(channel, progress, done), daemon=True)
-    drainer.start()
+    receive = getattr(progress, "receive", None) or functools.partial(deliver, progress)
     results: list[Any] = []
-    try:
-        with joblib.parallel_config(backend=backend, n_jobs=min(workers, len(tasks))):
-            outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
-                joblib.delayed(function)(task, sink) for task in tasks
-            )
-            for result in outputs:
-                results.append(result)
-                if on_result:
-                    on_result(result)
-    except BaseException:  # KeyboardInterrupt included: tell workers still running to stop
-        with contextlib.suppress(OSError, EOFError):
-            stop.set()
-        raise
-    finally:
-        done.set()
-        drainer.join(timeout=5)
-        _drain_now(channel, progress)
-        if manager is not None:
-            manager.shutdown()
+    with channels.open_channel(backend) as (channel, arrived):
+        done = threading.Event()
+        drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
+        drainer.start()
+        try:
+            with joblib.parallel_config(backend=backend, n_jobs=min(workers, len(tasks))):
+                outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
+                    joblib.delayed(function)(task, channel) for task in tasks
+                )
+                for result in outputs:
+                    results.append(result)
+                    receive(Finished(result))
+                    if on_result:
+                        on_result(result)
+        except BaseException:  # KeyboardInterrupt included: tell workers still running to stop
+            with contextlib.suppress(OSError, EOFError):
+                if channel.stop is not None:
+                    channel.stop.set()
+            raise
+        finally:
+            done.set()
+            drainer.join(timeout=5)
+            _drain_now(arrived, receive)
     return results
 
 
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def deliver(progress: Progress, message: Message) -> None:
-    """Hand one worker message to ``progress``: items done to ``advance``; retries to its
-    ``retried(count)`` if it has one (``engine._Tally`` keeps them; a bar is not told)."""
+    """Hand one worker message to a plain ``progress``: items done to ``advance``; retries to
+    its ``retried(count)`` if it has one (a bar is not told); the rest is not its business."""
     if isinstance(message, Retried):
         keeper = getattr(progress, "retried", None)
         if keeper is not None:
             keeper(message.count)
-    else:
+    elif isinstance(message, Progressed):
         progress.advance(message.count)
 
 
-def _drain(channel: Any, progress: Progress, done: threading.Event) -> None:
+def _drain(arrived: Any, receive: Callable[[Message], None], done: threading.Event) -> None:
     while not done.is_set():
         try:
-            deliver(progress, channel.get(timeout=0.1))
+            receive(arrived.get(timeout=0.1))
         except queue.Empty:
             continue
         except (EOFError, OSError, BrokenPipeError):  # the manager went away
             return
 
 
-def _drain_now(channel: Any, progress: Progress) -> None:
+def _drain_now(arrived: Any, receive: Callable[[Message], None]) -> None:
     try:
         while True:
-            deliver(progress, channel.get_nowait())
+            receive(arrived.get_nowait())
     except (queue.Empty, EOFError, OSError, BrokenPipeError):
         return
 

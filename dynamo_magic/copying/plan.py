@@ -16,13 +16,14 @@ from typing import Any, Literal
 import botocore.exceptions as bx
 
 from .. import environments, reading
-from ..codec import Item
+from ..codec import WireItem
 from ..dynamodb import read
 from ..environments import Environment
-from ..errors import InvalidQuery, TableNotFound, UnsafeOperation
+from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code
 from ..reading import ReadSpec
 from ..schema import TableSchema
-from .tasks import Side, typed_json
+from .digest import typed_json
+from .sources import Side
 
 Mode = Literal["replace", "truncate", "merge"]
 MODES: tuple[str, ...] = ("replace", "truncate", "merge")
@@ -63,7 +64,47 @@ class CopyRequest:
 
 @dataclass(repr=False)
 class CopyPlan:
-    """Everything decided before the first write; ``str(plan)`` is the readable dry run."""
+    """Everything decided before the first write; ``str(plan)`` is the readable dry run.
+
+    Parameters
+    ----------
+    request : CopyRequest
+        What was asked for.
+    source, target : Side
+        The two tables, each with its resolved environment.
+    source_schema : TableSchema
+        The source's description (keys, indexes, billing).
+    target_schema : TableSchema or None
+        The target's description; ``None`` when it will be created from the source's.
+    slice_request : dict or None
+        Query parameters selecting the slice; ``None`` for the whole table.
+    source_items : int
+        Items to copy, in items: exact for a slice or a small table, else an estimate.
+    source_items_exact : bool
+        Whether ``source_items`` was counted rather than estimated.
+    average_item_bytes : float
+        Average item size of a sample of up to 100 source items, in bytes.
+    target_empty : bool
+        The target (slice) holds no item.
+    target_items : int or None
+        Items of the target (slice): exact for a slice, DynamoDB's estimate otherwise.
+    backup : bool
+        An on-demand backup of the target is taken before writing.
+    confirmations : list of str
+        Why the copy needs confirming (``yes=True``): a protected or non-empty target.
+    warnings : list of str
+        What the user should know before confirming.
+    source_items_basis : str
+        How ``source_items`` was found, for the plan's row.
+    settings_not_copied : list of str
+        Settings of the source a created target will lack (TTL, stream, tags, ...).
+
+    Examples
+    --------
+    >>> plan = dynamo_magic.plan_copy("orders", source="dev", target="stage")  # doctest: +SKIP
+    >>> plan.source_items, plan.write_units, plan.deletes  # doctest: +SKIP
+    (30, 30, 'none')
+    """
 
     request: CopyRequest
     source: Side
@@ -228,11 +269,20 @@ def same_table(
     return not (source_account and target_account and source_account != target_account)
 
 
+def _literal(text: object) -> str:
+    """``text`` inside an error message's template (its braces are not fields)."""
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
 def _refuse_same_table(source: Side, target: Side) -> None:
+    same = (
+        f"'{source.table}' in {source.env.describe()} is '{target.table}' in "
+        f"{target.env.describe()}"
+    )
     raise UnsafeOperation(
-        f"source and target are the same table ('{source.table}' in "
-        f"{source.env.describe()} is '{target.table}' in {target.env.describe()}, "
-        "as the service describes them); choose another --target or --target-table"
+        f"source and target are the same table ({_literal(same)}, as the service describes "
+        "them); choose another {target} or {target_table}",
+        parameters=("target", "target_table"),
     )
 
 
@@ -276,17 +326,19 @@ def _describe_or_none(client: Any, table: str) -> TableSchema | None:
 
 def _check_schemas(source: TableSchema, target: TableSchema, request: CopyRequest) -> None:
     if source.key != target.key:
+        differ = f"source '{source.name}' has {source.key}, target '{target.name}' has {target.key}"
         raise UnsafeOperation(
-            f"key schemas differ: source '{source.name}' has {source.key}, target "
-            f"'{target.name}' has {target.key}; copy into another --target-table"
+            f"key schemas differ: {_literal(differ)}; copy into another {{target_table}}",
+            parameters=("target_table",),
         )
     if request.index and request.mode != "merge":
         wanted = source.index(request.index).key
         have = target.indexes.get(request.index)
         if have is None or have.key != wanted:
+            lacks = f"target '{target.name}' lacks index '{request.index}' with key {wanted}"
             raise UnsafeOperation(
-                f"target '{target.name}' lacks index '{request.index}' with key {wanted}, "
-                "needed to find its slice; use --mode merge or add the index"
+                f"{_literal(lacks)}, needed to find its slice; use {{mode}} merge or add the index",
+                parameters=("mode",),
             )
 
 
@@ -296,7 +348,7 @@ def _sample(
     query: dict[str, Any] | None,
     limit: int = SAMPLE_ITEMS,
     stats: read.ReadStats | None = None,
-) -> list[Item]:
+) -> list[WireItem]:
     """The first ``limit`` items of the table (or of the slice ``query`` selects);
     ``stats.truncated`` says whether more are left."""
     operation = "query" if query else "scan"
@@ -352,8 +404,7 @@ def _setting(read_setting: Callable[[], str | None], name: str) -> str | None:
     try:
         return read_setting()
     except bx.ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "error")
-        return f"{name} (unknown: {code})"
+        return f"{name} (unknown: {error_code(exc) or 'error'})"
     except bx.BotoCoreError as exc:
         return f"{name} (unknown: {type(exc).__name__})"
 

@@ -50,7 +50,10 @@ def call(client: Any, operation: str, body: dict[str, Any]) -> dict[str, Any]:
     _pending.body = json.dumps(body, separators=(",", ":")).encode()
     _pending.raw_response = True
     try:
-        return getattr(client, RAW_OPERATIONS[operation])(**_placeholder(operation, table))
+        response: dict[str, Any] = getattr(client, RAW_OPERATIONS[operation])(
+            **_placeholder(operation, table)
+        )
+        return response
     finally:
         _pending.body = None
         _pending.raw_response = False

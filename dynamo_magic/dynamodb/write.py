@@ -17,10 +17,10 @@ from typing import Any
 
 import botocore.exceptions as bx
 
-from ..codec import Item
-from ..errors import Throttled, translate
+from ..codec import WireItem
+from ..errors import Throttled, error_code, translate
 from . import retry, wire
-from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, RetryPolicy, Sleep, error_code, is_retryable
+from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, RetryPolicy, Sleep, is_retryable
 
 __all__ = ["RETRYABLE_CODES", "BatchWriter", "RetryPolicy", "WriteStats", "batch_get"]
 
@@ -32,45 +32,48 @@ WriteRequest = dict[str, Any]  # {"PutRequest": {"Item": ...}} or {"DeleteReques
 
 @dataclass
 class WriteStats:
+    """What a ``BatchWriter`` did, in requests (one request is one item or key)."""
+
     written: int = 0  # put requests done
     deleted: int = 0  # delete requests done
     retried: int = 0  # requests sent again after UnprocessedItems or throttling
     failed: list[WriteRequest] = field(default_factory=list)  # still unwritten after the limit
 
-    def merge(self, other: WriteStats) -> None:
-        self.written += other.written
-        self.deleted += other.deleted
-        self.retried += other.retried
-        self.failed.extend(other.failed)
 
-
-def puts(items: Iterable[Item]) -> list[WriteRequest]:
+def puts(items: Iterable[WireItem]) -> list[WriteRequest]:
+    """Put requests of ``items`` (wire form: sent by ``wire.call`` unconverted)."""
     return [{"PutRequest": {"Item": item}} for item in items]
 
 
-def deletes(keys: Iterable[Item]) -> list[WriteRequest]:
+def deletes(keys: Iterable[WireItem]) -> list[WriteRequest]:
+    """Delete requests of ``keys`` (items holding only their key attributes, wire form)."""
     return [{"DeleteRequest": {"Key": key}} for key in keys]
 
 
 def chunks(seq: list[Any], size: int) -> Iterator[list[Any]]:
+    """``seq`` in consecutive lists of at most ``size``."""
     for start in range(0, len(seq), size):
         yield seq[start : start + size]
 
 
 class BatchWriter:
-    """Writes lists of requests to one table in batches of 25, counting everything."""
+    """Writes lists of requests to one table in batches of 25, counting everything.
+
+    ``policy`` is given by the caller (a copy's task carries its caller's), never read from
+    the settings here: this runs in workers whose settings may differ.
+    """
 
     def __init__(
         self,
         client: Any,
         table: str,
-        policy: RetryPolicy | None = None,
+        policy: RetryPolicy,
         sleep: Sleep | None = None,
         on_written: Callable[[int], None] | None = None,
         on_retried: Callable[[int], None] | None = None,
     ):
         self.client, self.table = client, table
-        self.policy = policy or retry.current_policy()
+        self.policy = policy
         self.sleep = sleep or (lambda seconds: retry.sleep(seconds))
         self.on_written = on_written
         self.on_retried = on_retried  # told of requests sent again, as they are
@@ -141,16 +144,15 @@ def _count_puts(requests: list[WriteRequest]) -> int:
 def batch_get(
     client: Any,
     table: str,
-    keys: list[Item],
+    keys: list[WireItem],
+    policy: RetryPolicy,
     only: tuple[str, ...] = (),
-    policy: RetryPolicy | None = None,
     sleep: Sleep | None = None,
     on_retried: Callable[[int], None] | None = None,
-) -> list[Item]:
+) -> list[WireItem]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
-    via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys; ``on_retried``
-    is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
-    policy = policy or retry.current_policy()
+    via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
+    ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
     sleep = sleep or retry.sleep
     names = {f"#k{i}": n for i, n in enumerate(only)}
     projection = (
@@ -158,7 +160,7 @@ def batch_get(
         if names
         else {}
     )
-    found: list[Item] = []
+    found: list[WireItem] = []
     for chunk in chunks(keys, MAX_BATCH_GET):
         request: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": True, **projection}}
         attempt = 0

@@ -1,0 +1,56 @@
+"""Items as canonical text: the JSON a copy saves, a key's identity, a content hash.
+
+Items here are ``WireItem``s (binaries as base64 text), as a copy reads and writes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from ..codec import AttributeValue, WireItem
+
+DIGEST_BYTES = 16  # a 128-bit hash per item
+DIGEST_MODULUS = 2**128  # content hashes of a side are summed modulo this (order-free)
+
+
+def typed_json(value: Any) -> str:
+    """DynamoDB JSON as the AWS CLI writes it (binary as base64), keys sorted, one line."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    """Binaries in client form (bytes), e.g. inside a ``LastEvaluatedKey``: as base64 text."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+def key_text(item: WireItem, key_names: tuple[str, ...]) -> str:
+    """A canonical text for an item's key (for sets of keys and comparisons)."""
+    return typed_json({k: item[k] for k in key_names})
+
+
+def item_digest(item: WireItem) -> int:
+    """A 128-bit hash of an item's full content, independent of set order."""
+    canonical = {name: _canonical(av) for name, av in item.items()}
+    digest = hashlib.blake2b(typed_json(canonical).encode(), digest_size=DIGEST_BYTES)
+    return int.from_bytes(digest.digest())
+
+
+def add_digests(total: int, items: list[WireItem]) -> int:
+    """``total`` plus the content hashes of ``items``, modulo ``DIGEST_MODULUS``."""
+    return (total + sum(map(item_digest, items))) % DIGEST_MODULUS
+
+
+def _canonical(av: AttributeValue) -> Any:
+    ((tag, value),) = av.items()
+    if tag in ("SS", "NS", "BS"):
+        return {tag: sorted(value)}
+    if tag == "M":
+        return {tag: {k: _canonical(v) for k, v in value.items()}}
+    if tag == "L":
+        return {tag: [_canonical(v) for v in value]}
+    return av

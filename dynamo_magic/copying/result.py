@@ -1,0 +1,216 @@
+"""What a copy (or a truncate) did, and how its verification came out: the objects returned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..codec import Item
+from ..dynamodb.tables import Backup
+
+
+@dataclass
+class Verification:
+    """How source and target compared after a copy.
+
+    Parameters
+    ----------
+    method : str
+        ``"count"`` (items counted on both sides), ``"full"`` (every key and a content hash
+        compared) or ``"none"``.
+    source_count, target_count : int or None
+        Items (of the slice) counted on each side; ``None`` when not verified.
+    ok : bool or None
+        ``True`` when the sides agree, ``False`` on a mismatch, ``None`` when not verified.
+    detail : str
+        The reason of a mismatch (a short read, contents that differ), said first; on a
+        passing verification a note after the counts; why it was not verified otherwise.
+
+    Examples
+    --------
+    >>> str(Verification("count", 100, 97, False, "the copy read 97 of 100 source items"))
+    'count: MISMATCH: the copy read 97 of 100 source items (source 100, target 97)'
+    """
+
+    method: str
+    source_count: int | None = None
+    target_count: int | None = None
+    ok: bool | None = None  # None: not verified
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.ok is None:
+            return "not verified" + (f": {self.detail}" if self.detail else "")
+        counts = f"(source {self.source_count:,}, target {self.target_count:,})"
+        if self.ok:
+            return f"{self.method}: OK {counts}" + (f"; {self.detail}" if self.detail else "")
+        return f"{self.method}: MISMATCH: " + (f"{self.detail} " if self.detail else "") + counts
+
+
+@dataclass(repr=False)
+class CopyResult:
+    """What a copy did (or a truncate: ``operation="truncate"``); returned whether it ended
+    well, failed or was interrupted. ``ok`` only when nothing failed and verification passed.
+
+    Parameters
+    ----------
+    source, target : str
+        The tables, each with its environment's label (``"orders (dev)"``).
+    mode : str
+        ``"replace"``, ``"truncate"`` or ``"merge"``.
+    items_read : int
+        Items read from the source (a truncate: from the table emptied), in items.
+    written, deleted : int
+        Items put into / deleted from the target, in items.
+    dropped : int
+        Items a transform dropped (engine API only), in items.
+    retried : int
+        Requests sent again after throttling, lost connections or unprocessed items.
+    failed : int
+        Items that could not be written after all retries, saved to ``failed_file``.
+    failed_file : str or None
+        JSON lines of the write requests not done (created only if there are some).
+    seconds : float
+        Wall time of the copy, in seconds.
+    backup : Backup or None
+        The on-demand backup of the target taken first.
+    created_target : bool
+        The target did not exist and was created from the source's schema.
+    verification : Verification
+        How source and target compared.
+    interrupted : bool
+        Stopped by Ctrl-C.
+    settings_not_copied : list of str
+        Settings of the source a created target lacks (TTL, stream, tags, ...).
+    error : str or None
+        Why the copy stopped early (one line), if it failed.
+    deletes_skipped : str or None
+        Replace mode: why no target item was deleted (one line).
+    cause : BaseException or None
+        The exception that stopped the copy.
+    checkpoints : dict
+        For a copy stopped early: ``(task, segment) -> last key`` (client form) of every
+        segment that had not finished, where a resume would start.
+    operation : str
+        ``"copy"`` or ``"truncate"``.
+
+    Examples
+    --------
+    >>> result = CopyResult("orders (dev)", "orders (stage)", "replace", written=30, seconds=2)
+    >>> result.items_per_second
+    15.0
+    """
+
+    source: str
+    target: str
+    mode: str
+    items_read: int = 0
+    written: int = 0
+    deleted: int = 0
+    dropped: int = 0
+    retried: int = 0
+    failed: int = 0
+    failed_file: str | None = None
+    seconds: float = 0.0
+    backup: Backup | None = None
+    created_target: bool = False
+    verification: Verification = field(default_factory=lambda: Verification("none"))
+    interrupted: bool = False
+    settings_not_copied: list[str] = field(default_factory=list)  # created target lacks these
+    error: str | None = None  # why the copy stopped early (one line), if it failed
+    deletes_skipped: str | None = None  # replace: why no target item was deleted (one line)
+    cause: BaseException | None = field(default=None, compare=False)  # the exception itself
+    checkpoints: dict[tuple[str, int], Item] = field(default_factory=dict, compare=False)
+    operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
+
+    @property
+    def items_per_second(self) -> float:
+        """Items written per second (a truncate: items deleted)."""
+        done = self.deleted if self.operation == "truncate" else self.written
+        return done / self.seconds if self.seconds else 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Nothing failed, nothing interrupted, verification did not find a mismatch."""
+        return (
+            not self.failed
+            and not self.interrupted
+            and self.error is None
+            and self.verification.ok is not False
+        )
+
+    def rows(self) -> list[tuple[str, Any]]:
+        """(name, value) rows of the result, as ``to_frame`` shows them."""
+        rows = [
+            ("source", self.source),
+            ("target", self.target + (" (created)" if self.created_target else "")),
+            ("mode", self.mode),
+            ("items read", self.items_read),
+            ("items written", self.written),
+            ("items deleted", self.deleted),
+            *([("items dropped by the transform", self.dropped)] if self.dropped else []),
+            ("requests retried", self.retried),
+            ("items failed", self.failed),
+            ("failed items saved to", self.failed_file or ""),
+            ("seconds", round(self.seconds, 2)),
+            ("items/s", round(self.items_per_second, 1)),
+            ("backup", self.backup.name if self.backup else ""),
+            ("verification", str(self.verification)),
+            ("interrupted", self.interrupted),
+            ("settings not copied", "; ".join(self.settings_not_copied)),
+            ("error", self.error or ""),
+            ("deletes skipped", self.deletes_skipped or ""),
+        ]
+        if self.operation == "truncate":  # what only a copy has
+            return [(name, value) for name, value in rows if name not in _COPY_ONLY_ROWS]
+        return rows
+
+    def summary_line(self) -> str:
+        """One line: state, counts, speed, verification, backup, and what went wrong."""
+        state = "OK" if self.ok else ("INTERRUPTED" if self.interrupted else "FAILED")
+        written = "" if self.operation == "truncate" else f"{self.written:,} written, "
+        dropped = f"{self.dropped:,} dropped, " if self.dropped else ""
+        line = (
+            f"{self.operation} {state}: {written}{dropped}{self.deleted:,} deleted, "
+            f"{self.failed:,} failed, {self.retried:,} retried in {self.seconds:.1f} s "
+            f"({self.items_per_second:,.0f} items/s)"
+        )
+        if self.operation != "truncate":
+            line += f"; verification {self.verification}"
+        if self.backup:
+            line += f"; backup {self.backup.name}"
+        if self.failed_file:
+            what = "undeleted" if self.operation == "truncate" else "unwritten"
+            line += f"; {what} items saved to {self.failed_file}"
+        if self.settings_not_copied:
+            line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
+        if self.deletes_skipped:
+            line += f"; {self.deletes_skipped}"
+        if self.error:
+            line += f"; stopped by: {self.error}"
+        return line
+
+    def to_frame(self) -> Any:
+        """The rows as a one-column ``pandas.DataFrame`` (index: names; column ``value``)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(), columns=["", "value"]).set_index("")
+
+    def __repr__(self) -> str:
+        return self.summary_line()
+
+    def _repr_html_(self) -> str:
+        table: str = self.to_frame().to_html()
+        return f"<b>{self.summary_line().split(':')[0]}</b>" + table
+
+
+_COPY_ONLY_ROWS = frozenset(
+    {
+        "source",
+        "items written",
+        "items dropped by the transform",
+        "verification",
+        "settings not copied",
+        "deletes skipped",
+    }
+)

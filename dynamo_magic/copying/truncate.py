@@ -1,0 +1,80 @@
+"""Emptying a table: an on-demand backup first (unless told not to), then parallel deletes.
+
+The same engine as a copy's prune phase: ``engine.prune_tasks`` (``sources.KeysToPrune`` of
+every segment into a deleting ``sinks.TableSink``) on the ``Engine``'s workers.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..dynamodb.tables import create_backup
+from ..schema import TableSchema
+from .engine import Engine, _Tally, prune_tasks, run_deletes
+from .parallel import NoProgress, Progress
+from .result import CopyResult
+from .sinks import FailedItemsFile
+from .sources import Side
+
+
+def truncate(
+    side: Side,
+    schema: TableSchema,
+    engine: Engine,
+    backup: bool,
+    progress: Progress | None = None,
+) -> CopyResult:
+    """Back up ``side``'s table (unless ``backup`` is false), then delete every item of it.
+
+    Parameters
+    ----------
+    side : Side
+        The table and its environment.
+    schema : TableSchema
+        The table's description (its key names; its item count, an estimate for the bar).
+    engine : Engine
+        Workers, segments, backend and retry policy.
+    backup : bool
+        Take an on-demand backup first and wait until it is available.
+    progress : Progress, optional
+        Told of the ``delete`` phase (items deleted).
+
+    Returns
+    -------
+    CopyResult
+        ``operation="truncate"``: items read and deleted, failures, seconds, the backup.
+        An error while deleting ends as ``error`` set (and ``cause``); Ctrl-C as
+        ``interrupted``.
+
+    Raises
+    ------
+    BackupFailed
+        The backup could not be taken (nothing was deleted).
+    """
+    tally = _Tally(progress or NoProgress())
+    result = CopyResult(
+        source="", target=f"{side.table} ({side.env.label})", mode="truncate", operation="truncate"
+    )
+    failed_path = engine.failed_path(side.table)
+    started = time.monotonic()
+    finished = False
+    try:
+        if backup:
+            result.backup = create_backup(side.client(), side.table)
+        tasks = prune_tasks(side, schema.key.names, engine, FailedItemsFile(str(failed_path)))
+        result.items_read = run_deletes(tasks, schema.item_count, engine, tally, result)
+        result.retried = tally.retries
+        finished = True
+    except KeyboardInterrupt:
+        tally.interrupted(result)
+    except Exception as error:  # any failure while working ends as a result that says it
+        if not tally.phase:  # the backup failed: nothing deleted
+            raise
+        tally.failed_by(result, error, failed_path)
+        result.cause = error
+    finally:
+        tally.close(complete=finished and result.ok)
+    result.seconds = time.monotonic() - started
+    if failed_path.exists():
+        result.failed_file = str(failed_path)
+    return result

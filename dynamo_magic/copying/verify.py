@@ -1,0 +1,150 @@
+"""Verification of a copy: count (or digest) both sides' items and compare.
+
+replace/truncate: equal counts (``count``) or equal counts and sums of content hashes
+(``full``); merge: the target holds at least as many items (``count``), or every source item
+unchanged (``full``: ``sinks.ContainsSink`` looks each one up in the target).
+
+Each side is read by ``tasks.Task``s with a counting sink, on the same workers as the copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import parallel
+from .channels import Channel
+from .digest import DIGEST_MODULUS
+from .parallel import Progress
+from .plan import CopyPlan
+from .result import Verification
+from .sinks import ContainsSink, CountSink, DigestSink
+from .sources import Side, TableSource, table_sources
+from .tasks import Task, TaskResult, run_task
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+@dataclass(frozen=True)
+class VerifyTask:
+    """Count (or digest) one segment of one side; ``role`` says which side it belongs to."""
+
+    role: str  # "source" or "target"
+    task: Task
+
+
+def verify_tasks(
+    role: str, side: Side, method: str, plan: CopyPlan, engine: Engine
+) -> list[VerifyTask]:
+    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice)."""
+    full = method == "full"
+    return [
+        VerifyTask(
+            role,
+            Task(
+                f"verify {role}",
+                source if full else _counting(source),
+                DigestSink() if full else CountSink(),
+                engine.policy,
+            ),
+        )
+        for source in table_sources(side, engine.segments, plan.slice_request)
+    ]
+
+
+def _counting(source: TableSource) -> TableSource:
+    return dataclasses.replace(source, count_only=True)
+
+
+def verify_segment(task: VerifyTask, channel: Channel) -> tuple[str, TaskResult]:
+    """Runs in a worker: one side's segment counted (digested)."""
+    return task.role, run_task(task.task, channel)
+
+
+@dataclass
+class SideCount:
+    """One side's verification figures, summed over its segments."""
+
+    count: int = 0
+    digest: int = 0  # sum of item hashes modulo DIGEST_MODULUS (``full`` only)
+
+    def add(self, part: TaskResult) -> None:
+        self.count += part.items_read
+        self.digest = (self.digest + part.digest) % DIGEST_MODULUS
+
+
+def source_verify_tasks(plan: CopyPlan, engine: Engine) -> list[VerifyTask]:
+    """The source's share of the verification, when it needs one: ``full`` digests, or a
+    ``count`` where the plan's is not exact (merge ``full`` reads the target per source item,
+    so it waits for the copy)."""
+    method = plan.request.verify
+    if method == "none" or (plan.request.mode == "merge" and method == "full"):
+        return []
+    if method == "count" and plan.source_items_exact:
+        return []
+    return verify_tasks("source", plan.source, method, plan, engine)
+
+
+def verify(
+    plan: CopyPlan,
+    engine: Engine,
+    progress: Progress,
+    copied: int | None = None,
+    source: SideCount | None = None,
+) -> Verification:
+    """Compare source and target (slice). replace/truncate: equal counts (``count``) or equal
+    keys and content hashes (``full``); merge: the target holds at least (``count``) or
+    exactly (``full``) every source item.
+
+    The source count a ``count`` verification compares with is never only what the copy
+    itself read (``copied``): a read that ended short would copy, and count, too few. Where
+    the plan's count is exact (a slice's Select COUNT, a table the plan counted or sampled
+    whole) the target is compared with it; otherwise the source is read again by its own
+    scans: ``source``, counted by the engine alongside the copy (``source_verify_tasks``),
+    or, without it, here in the same ``parallel.run`` as the target so both sides' scans
+    overlap. ``copied`` differing from the source count is named in the detail.
+    """
+    method = plan.request.verify
+    if method == "none":
+        return Verification("none")
+    if plan.request.mode == "merge" and method == "full":
+        return _verify_contains(plan, engine, progress)
+    planned = method == "count" and plan.source_items_exact
+    tasks = verify_tasks("target", plan.target, method, plan, engine)
+    labels = [plan.target.env.label]
+    if source is None and not planned:  # counted here, the two sides' scans overlapping
+        tasks += source_verify_tasks(plan, engine)
+        labels.insert(0, plan.source.env.label)
+    progress.start(f"verify {' and '.join(labels)}", None)
+    sums = {"source": source if source is not None else SideCount(), "target": SideCount()}
+    for role, part in parallel.run(verify_segment, tasks, engine.workers, engine.backend, progress):
+        sums[role].add(part)
+    source_count = plan.source_items if planned else sums["source"].count
+    target_count = sums["target"].count
+    detail = ""
+    if copied is not None and copied < source_count:
+        detail = f"the copy read {copied:,} of {source_count:,} source items"
+    elif copied is not None and copied > source_count:
+        detail = f"the copy read {copied:,} source items, more than the {source_count:,} counted"
+    if plan.request.mode == "merge":
+        ok = target_count >= source_count and (copied is None or copied >= source_count)
+        return Verification(method, source_count, target_count, ok, detail)
+    ok = source_count == target_count and sums["source"].digest == sums["target"].digest
+    ok = ok and (copied is None or copied == source_count)
+    if not ok and source_count == target_count and not detail:
+        detail = "contents differ"
+    return Verification(method, source_count, target_count, ok, detail)
+
+
+def _verify_contains(plan: CopyPlan, engine: Engine, progress: Progress) -> Verification:
+    tasks = [
+        Task("verify", source, ContainsSink(plan.target, plan.key_names), engine.policy)
+        for source in table_sources(plan.source, engine.segments, plan.slice_request)
+    ]
+    progress.start("verify", plan.source_items)
+    parts = parallel.run(run_task, tasks, engine.workers, engine.backend, progress)
+    checked, missing = sum(p.items_read for p in parts), sum(p.missing for p in parts)
+    detail = f"{missing:,} source item(s) missing or different in the target" if missing else ""
+    return Verification("full", checked, checked - missing, not missing, detail)
