@@ -20,6 +20,7 @@ from .copying import tasks as copy_tasks
 from .copying.engine import CopyResult
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
+from .dynamodb import backups as backup_admin
 from .dynamodb import read, tables
 from .dynamodb.read import PageCallback, ReadResult
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
@@ -496,7 +497,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
             "bytes": b.size_bytes,
             "arn": b.arn,
         }
-        for b in tables.list_backups(client, table)
+        for b in backup_admin.list_backups(client, table)
     ]
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
@@ -551,16 +552,16 @@ def restore(
     if into:
         check_table_name(into, "--into")
     resolved, client = _connect(env)
-    chosen = tables.find_backup(client, table, backup)
+    chosen = backup_admin.find_backup(client, table, backup)
     if into:
-        return tables.restore_to_new_table(client, chosen, into)
+        return backup_admin.restore_to_new_table(client, chosen, into)
     if not yes:
         raise ConfirmationRequired(
             f"restoring '{chosen.name}' replaces the contents of '{table}' in "
             f"{resolved.describe()}: confirm with --yes (yes=True)"
         )
     temporary = f"{table[:236]}-restore-{int(time.time())}"  # 255 characters at most
-    tables.restore_to_new_table(client, chosen, temporary)
+    backup_admin.restore_to_new_table(client, chosen, temporary)
     try:  # the copy releases its worker processes when it ends
         result = copy(
             temporary, source=env, target=env, target_table=table, yes=True, progress=progress

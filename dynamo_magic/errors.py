@@ -140,9 +140,8 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
     if isinstance(exc, DynamoMagicError):
         return exc
     if isinstance(exc, bx.ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        message = error.get("Message", "") or code
+        code = error_code(exc)
+        message = exc.response.get("Error", {}).get("Message", "") or code
         cls = _CODE_TO_ERROR.get(code, ServiceError)
         if cls is TableNotFound:
             message = f"{message} (check the table name and the environment)"

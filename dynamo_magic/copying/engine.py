@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..dynamodb.backups import Backup, create_backup
 from ..dynamodb.retry import RetryPolicy, policy_from
-from ..dynamodb.tables import Backup, create_backup, create_like
+from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, DynamoMagicError
 from ..settings import Settings
 from . import parallel
