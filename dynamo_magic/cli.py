@@ -17,7 +17,7 @@ from .codec import flatten_items, item_json, json_text, text_cell
 from .errors import CopyFailed, DynamoMagicError
 from .options import add_arguments, api_kwargs, flag_namer, head_limit, partition_key
 from .progress_bars import TqdmProgress
-from .settings import get_settings
+from .settings import check_counts, get_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,6 +201,7 @@ def _bars(args: argparse.Namespace) -> TqdmProgress | None:
 
 def _copy(args: argparse.Namespace) -> None:
     if args.dry_run:
+        check_counts(workers=args.workers, segments=args.segments)  # refused as a run would
         print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
         return
     result = api.copy(**api_kwargs("copy", args), progress=_bars(args))

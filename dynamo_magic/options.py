@@ -2,7 +2,7 @@
 
 Each ``Option`` names its API keyword, its flags and aliases, type, choices, default, help and
 the commands it belongs to. From this one table come the CLI's argparse parsers
-(``add_arguments``), the magics' ``@argument`` decorators (``magic_arguments``), the records a
+(``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the records a
 panel builds its controls from (``command_options``), the mapping of parsed arguments to API
 keyword arguments (``api_kwargs``) and the flag that names a keyword in an error message
 (``flag_of``). The lists of choices come from ``settings``, where each is declared once.
@@ -326,23 +326,6 @@ def add_arguments(
     for option in command_options(command, front_end):
         if option.keyword not in skipped and (kept is None or option.keyword in kept):
             parser.add_argument(*option.flags, **option.argparse_kwargs(command))
-
-
-def magic_arguments(
-    command: str, skip: Iterable[str] = ()
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``command``'s options as IPython ``@argument`` decorators (in the CLI's order)."""
-    from IPython.core.magic_arguments import argument  # only front ends import IPython
-
-    skipped = set(skip)
-    options = [o for o in command_options(command, "magic") if o.keyword not in skipped]
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            func = argument(*option.flags, **option.argparse_kwargs(command))(func)
-        return func
-
-    return decorate
 
 
 def api_kwargs(

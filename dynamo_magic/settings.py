@@ -207,23 +207,33 @@ def check_choices(values: dict[str, Any], where: str = "") -> None:
             raise UsageProblem(f"{prefix}{f.name} = {value!r}; use one of {', '.join(f.choices)}")
 
 
+_COUNTS = {"workers": "workers", "segments": "segments"}
+
+
 def check_counts(workers: int | None = None, segments: int | None = None, where: str = "") -> None:
     """Refuse a worker or segment count no copy or scan can use (``None``: not given).
 
     ``segments`` is DynamoDB's TotalSegments: 1 to ``MAX_SEGMENTS``; ``workers`` at least 1.
     Checked before anything is read or written; ``where`` prefixes the message (a config file).
     """
-    prefix = f"{where}: " if where else ""
+
+    def refuse(message: str) -> UsageProblem:
+        # a value given per call names its parameter (a front end words it: --workers); one
+        # from the config file keeps the file's own name
+        if where:
+            return UsageProblem(f"{where}: " + message.format(**_COUNTS))
+        return UsageProblem(message, parameters=tuple(_COUNTS))
+
     if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise UsageProblem(f"{prefix}workers must be at least 1, not {workers}")
+        raise refuse(f"{{workers}} must be at least 1, not {workers}")
     if workers is not None and workers > max_workers():
-        raise UsageProblem(
-            f"{prefix}workers must be at most {max_workers()} ({WORKERS_PER_CORE_LIMIT} per CPU "
+        raise refuse(
+            f"{{workers}} must be at most {max_workers()} ({WORKERS_PER_CORE_LIMIT} per CPU "
             f"core: more only contend), not {workers}"
         )
     if segments is not None and (isinstance(segments, bool) or not 1 <= segments <= MAX_SEGMENTS):
-        raise UsageProblem(
-            f"{prefix}segments must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
+        raise refuse(
+            f"{{segments}} must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
             f"parallel scan's TotalSegments), not {segments}"
         )
 

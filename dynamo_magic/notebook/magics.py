@@ -20,13 +20,27 @@ from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, ob
 
 from .. import api
 from ..errors import CopyFailed, DynamoMagicError
-from ..options import api_kwargs, flag_namer, head_limit, partition_key
-from ..options import magic_arguments as options_of
+from ..options import api_kwargs, command_options, flag_namer, head_limit, partition_key
 from ..progress_bars import TqdmProgress
-from ..settings import SettingField, get_settings, override_settings, setting_fields
+from ..settings import SettingField, check_counts, get_settings, override_settings, setting_fields
 
 # what --dry-run leaves out: api.plan_copy checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
+
+
+def options_of(
+    command: str, skip: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``command``'s options (``options.OPTIONS``) as ``@argument`` decorators, in the CLI's
+    order: the magics accept the same words as the ``dynamo`` command."""
+    options = [o for o in command_options(command, "magic") if o.keyword not in skip]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = argument(*option.flags, **option.argparse_kwargs(command))(func)
+        return func
+
+    return decorate
 
 
 def _trait(setting: SettingField) -> TraitType[Any, Any]:
@@ -157,6 +171,7 @@ class DynamoMagic(_SettingTraits):  # type: ignore[misc]
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         try:
             if args.dry_run:
+                check_counts(workers=args.workers, segments=args.segments)  # as a run would
                 plan = api.plan_copy(
                     **api_kwargs("copy", args, without=RUN_ONLY) | {"table": table}
                 )
