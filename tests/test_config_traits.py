@@ -4,6 +4,8 @@ set there reaches the calls (per-call argument > ``%config`` > config file > def
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import joblib
 import pytest
@@ -105,3 +107,12 @@ def test_config_workers_reaches_a_copy(servers, shell, magic, monkeypatch, capsy
     copied = shell.run_line_magic("dynamo_copy", f"{line} --workers 2")
     assert copied.ok and jobs and set(jobs) == {2}
     capsys.readouterr()
+
+
+def test_the_readme_lists_every_setting_with_its_default():
+    """The README's ``%config DynamoMagic`` table has one row per setting, default as declared."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `DynamoMagic\.(\w+)` \| `([^`]*)` \|", readme, re.MULTILINE))
+    assert set(rows) == {f.name for f in setting_fields()}
+    for field in setting_fields():
+        assert rows[field.name] == repr(field.default), field.name
