@@ -140,8 +140,8 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
             "in ~/.aws/config or set AWS_DEFAULT_REGION"
         )
     if configured and configured.endpoint_url:
+        check_endpoint_url(configured.endpoint_url, f"{where} (config file)")
         endpoint: str | None = configured.endpoint_url
-        check_endpoint_url(endpoint, f"{where} (config file)")
     else:
         endpoint = _profile_endpoint(session, region, where)
     protected = bool(name and PROTECTED_MARKER in name.lower())

@@ -118,7 +118,9 @@ class Settings:
     'decimal'
     """
 
-    default_env: str | None = field(default=None, metadata=_help("environment used without --env"))
+    default_env: str | None = field(
+        default=None, metadata=_help("environment used when none is given")
+    )
     environments: dict[str, EnvironmentConfig] = field(
         default_factory=dict, metadata=_help("environment names -> profile/region/endpoint")
     )
@@ -131,7 +133,7 @@ class Settings:
     )
     progress: bool = field(default=True, metadata=_help("show progress bars"))
     workers: int | None = field(
-        default=None, metadata=_help("copy worker processes (None: from the CPU count)")
+        default=None, metadata=_help("copy worker processes (None: two per core)")
     )
     segments: int | None = field(
         default=None, metadata=_help("parallel scan segments (None: 4 per worker)")
@@ -248,11 +250,11 @@ def check_numbers(values: dict[str, Any], where: str = "") -> None:
     """
     prefix = f"{where}: " if where else ""
     for name, least in (("max_retries", 0), ("preview_items", 1)):
-        value = values.get(name)
+        value: Any = values.get(name)
         if name in values and (not _is_int(value) or value < least):
             raise UsageProblem(f"{prefix}{name} must be a whole number >= {least}, not {value!r}")
     for name in ("backoff_base", "backoff_cap"):
-        value = values.get(name)
+        value = values.get(name)  # Any: checked here
         if name in values and not (_is_number(value) and math.isfinite(value) and value > 0):
             raise UsageProblem(f"{prefix}{name} must be a number of seconds > 0, not {value!r}")
     cap = values.get("backoff_cap")

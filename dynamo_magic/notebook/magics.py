@@ -63,8 +63,8 @@ def _trait(setting: SettingField) -> TraitType[Any, Any]:
 
 SETTING_NAMES = tuple(f.name for f in setting_fields())
 # every scalar setting as a trait, generated: defaults and help stay declared once, in Settings
-_SettingTraits: Any = type(
-    "_SettingTraits", (Magics,), {f.name: _trait(f) for f in setting_fields()}
+DynamoMagicSettings: Any = type(
+    "DynamoMagicSettings", (Magics,), {f.name: _trait(f) for f in setting_fields()}
 )
 
 
@@ -79,7 +79,7 @@ class BadSetting(UsageError, TraitError):
 
 
 @magics_class
-class DynamoMagic(_SettingTraits):  # type: ignore[misc]
+class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     """The dynamo_magic magics and their session defaults: ``%config DynamoMagic.x = ...``.
 
     Every setting of the config file but ``environments`` is a trait here (see ``Settings``).
@@ -135,7 +135,7 @@ class DynamoMagic(_SettingTraits):  # type: ignore[misc]
         """
         if cell is not None:
             return self._partiql(line, cell)
-        args = _parse(self.dynamo_query.parser, line)
+        args = _parse(self.dynamo_query.parser, line)  # type: ignore[union-attr]
         if args.table_option is not None and args.pk_word is None:
             # -t T PK: as in the CLI, with -t the one positional word is the partition key
             # (argparse gave it to the first positional, TABLE). With two words (T -t T PK),
@@ -167,7 +167,7 @@ class DynamoMagic(_SettingTraits):  # type: ignore[misc]
         ``%dynamo_copy TABLE --source A --target B [--pk V [--sk V]] [--mode M] [--dry-run]
         [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
         """
-        args = _parse(self.dynamo_copy.parser, line)
+        args = _parse(self.dynamo_copy.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         try:
             if args.dry_run:
@@ -197,7 +197,7 @@ class DynamoMagic(_SettingTraits):  # type: ignore[misc]
 
         ``%dynamo_restore TABLE --env E`` alone returns the backups, newest first.
         """
-        args = _parse(self.dynamo_restore.parser, line)
+        args = _parse(self.dynamo_restore.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
         try:
             if not args.into and not args.in_place:
