@@ -6,7 +6,6 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 
 from __future__ import annotations
 
-import dataclasses
 import keyword
 import shlex
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +21,15 @@ from .. import api
 from ..errors import CopyFailed, DynamoMagicError
 from ..options import api_kwargs, command_options, flag_namer, head_limit, partition_key
 from ..progress_bars import TqdmProgress
-from ..settings import SettingField, check_counts, get_settings, override_settings, setting_fields
+from ..settings import (
+    SettingField,
+    check_choices,
+    check_counts,
+    check_numbers,
+    get_settings,
+    override_settings,
+    setting_fields,
+)
 
 # what --dry-run leaves out: api.plan_copy checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
@@ -93,8 +100,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """A value no read can use is refused before it is set (``%config`` prints the line)."""
         name, value = proposal["trait"].name, proposal["value"]
         if not self._showing_file:
-            try:  # the same checks as the config file's, with the other settings as they are
-                dataclasses.replace(get_settings(), **{name: value})
+            # the config file's rules, with the other traits as they are (or as the same
+            # %config line sets them): backoff_base <= backoff_cap, workers per core...
+            values = {n: getattr(self, n) for n in SETTING_NAMES} | {name: value}
+            try:
+                check_numbers(values)
+                check_choices(values)
             except DynamoMagicError as exc:
                 raise BadSetting(f"DynamoMagic.{exc}") from None
         return value
