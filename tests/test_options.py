@@ -218,3 +218,23 @@ def test_the_cli_and_the_magic_word_a_core_error_with_their_flags(capsys):
     shell.run_line_magic("load_ext", "dynamo_magic")
     with pytest.raises(UsageError, match=r"^give the partition key once: either PK or --pk, not"):
         shell.run_line_magic("dynamo_query", "orders c1 --pk c2")
+
+
+def test_filter_variables_are_looked_up_as_the_filter_is_parsed():
+    """The magic hands the filter parser a lookup, not a dict picked by a second parse: the
+    names the parser asks for are looked up once, and a missing one lists only those found."""
+    from dynamo_magic.expressions import Placeholders, parse_filter
+    from dynamo_magic.notebook.magics import _Variables
+
+    namespace = {"status": "open", "x": 7, "unrelated": object()}
+    asked: list[str] = []
+
+    def lookup(name: str):
+        asked.append(name)
+        return namespace[name]
+
+    variables = _Variables(lookup)
+    expression, _ = parse_filter("status = :status AND qty >= :x", Placeholders(), variables)
+    assert expression and asked == ["status", "x"]
+    with pytest.raises(InvalidQuery, match=r"':nope' has no value \(parameters given: status, x\)"):
+        parse_filter("status = :status AND n = :x AND m = :nope", Placeholders(), variables)

@@ -304,6 +304,9 @@ class _Variables(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._found)
 
+    def __bool__(self) -> bool:  # given, even before any name was asked for (``params or {}``)
+        return True
+
 
 _COMMENT_HINT = "; a word starting with # begins a comment: quote it ('#1') to pass it as a value"
 
