@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
 from .errors import CopyFailed, DynamoMagicError
-from .options import add_arguments, api_kwargs, flag_namer, head_limit, partition_key
+from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, head_limit, partition_key
 from .progress_bars import TqdmProgress
 from .settings import check_counts, get_settings
 
@@ -25,8 +25,6 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-# what --dry-run leaves out: api.plan_copy checks and estimates, it runs nothing
-RUN_ONLY = ("yes", "workers", "segments", "backend")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -97,7 +97,7 @@ def test_every_api_keyword_is_a_parameter_of_the_api_function(command):
 
 
 def test_a_dry_run_calls_plan_copy_with_the_plan_keywords():
-    from dynamo_magic.cli import RUN_ONLY
+    from dynamo_magic.options import RUN_ONLY
 
     named = set(inspect.signature(api.plan_copy).parameters)
     keywords = {o.keyword for o in command_options("copy")} - set(RUN_ONLY)

@@ -19,7 +19,7 @@ from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, ob
 
 from .. import api
 from ..errors import CopyFailed, DynamoMagicError
-from ..options import api_kwargs, command_options, flag_namer, head_limit, partition_key
+from ..options import RUN_ONLY, api_kwargs, command_options, flag_namer, head_limit, partition_key
 from ..progress_bars import TqdmProgress
 from ..settings import (
     SettingField,
@@ -30,9 +30,6 @@ from ..settings import (
     override_settings,
     setting_fields,
 )
-
-# what --dry-run leaves out: api.plan_copy checks and estimates, it runs nothing
-RUN_ONLY = ("yes", "workers", "segments", "backend")
 
 
 def options_of(
