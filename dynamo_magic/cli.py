@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
 from .errors import CopyFailed, DynamoMagicError
-from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, head_limit, partition_key
+from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, partition_key
 from .progress_bars import TqdmProgress
 from .settings import check_counts, get_settings
 
@@ -163,7 +163,6 @@ def _print_summary(view: pd.DataFrame, fmt: str) -> None:
 def _query(args: argparse.Namespace) -> None:
     kwargs = api_kwargs("query", args)
     kwargs["pk"] = partition_key(args.pk_word, args.pk)
-    kwargs["limit"] = head_limit(args.head, args.limit, bool(args.unique or args.summary))
     found = api.explore(**kwargs)
     print(found.summary_line, file=sys.stderr)
     if found.kind == "count":

@@ -358,14 +358,6 @@ def flag_namer(command: str) -> Callable[[str], str]:
     return lambda keyword: flag_of(keyword, command)
 
 
-def head_limit(head: int | None, limit: int | None, analysing: bool) -> int | None:
-    """The items to read for ``--head N``: N (or ``--limit`` when smaller) when the items are
-    shown; everything up to ``--limit`` when ``--unique``/``--summary`` analyse them first."""
-    if head is None or analysing:
-        return limit
-    return min(head, limit) if limit is not None else head
-
-
 def partition_key(positional: str | None, option: str | None) -> str | None:
     """``dynamo query -t T PK`` and ``dynamo query -t T -pk PK`` are the same request."""
     if positional is not None and option is not None and positional != option:

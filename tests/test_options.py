@@ -18,7 +18,6 @@ from dynamo_magic.options import (
     command_options,
     flag_namer,
     flag_of,
-    head_limit,
     partition_key,
 )
 
@@ -135,13 +134,10 @@ def test_select_is_an_alias_of_columns():
         assert api_kwargs("query", args)["columns"] == "a,b"
 
 
-def test_head_and_limit():
+def test_head_alone_means_the_default_rows():
     args = build_parser().parse_args(["query", "-t", "T", "p", "--head"])
     assert args.head == options.DEFAULT_HEAD
-    assert head_limit(3, None, analysing=False) == 3
-    assert head_limit(3, 2, analysing=False) == 2
-    assert head_limit(3, 10, analysing=True) == 10  # --unique/--summary analyse everything
-    assert head_limit(None, 7, analysing=False) == 7
+    assert api_kwargs("query", args)["head"] == options.DEFAULT_HEAD  # explore reads only those
 
 
 def test_choices_are_the_ones_declared_in_settings():

@@ -19,7 +19,7 @@ from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, ob
 
 from .. import api
 from ..errors import CopyFailed, DynamoMagicError
-from ..options import RUN_ONLY, api_kwargs, command_options, flag_namer, head_limit, partition_key
+from ..options import RUN_ONLY, api_kwargs, command_options, flag_namer, partition_key
 from ..progress_bars import TqdmProgress
 from ..settings import (
     SettingField,
@@ -153,7 +153,6 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         try:
             kwargs = api_kwargs("query", args) | {"table": table}
             kwargs["pk"] = partition_key(args.pk_word, args.pk)
-            kwargs["limit"] = head_limit(args.head, args.limit, bool(args.unique or args.summary))
             if args.filter:  # :name looks the variable up as the filter is parsed
                 kwargs["params"] = _Variables(self._lookup)
             found = api.explore(**kwargs)
