@@ -231,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler(args)
         sys.stdout.flush()
     except DynamoMagicError as exc:
-        print(f"Error: {exc.render(flag_namer(args.command))}", file=sys.stderr)
+        words = sys.argv[1:] if argv is None else argv
+        print(f"Error: {exc.render(flag_namer(args.command, words))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -343,19 +343,24 @@ def api_kwargs(
     }
 
 
-def flag_of(keyword: str, command: str | None = None) -> str:
+def flag_of(keyword: str, command: str | None = None, given: Iterable[str] = ()) -> str:
     """The flag naming API keyword ``keyword`` (``"sk2"`` -> ``"--sk2"``, ``"columns"`` ->
-    ``"--columns"``), for ``command`` when keywords differ by command (``backup``); a keyword
-    with no flag is returned as it is (``"n"``)."""
+    ``"--columns"``), for ``command`` when keywords differ by command (``backup``). Of an
+    option's flags, the one among the ``given`` words (``--select`` typed for ``columns``) is
+    named, else the canonical one; a keyword with no flag is returned as it is (``"n"``)."""
+    words = {word.split("=", 1)[0] for word in given if word.startswith("-")}
     for option in OPTIONS:
         if option.keyword == keyword and (command is None or command in option.commands):
-            return option.flag
+            typed = [flag for flag in option.flags if flag in words]
+            return typed[0] if typed else option.flag
     return keyword
 
 
-def flag_namer(command: str) -> Callable[[str], str]:
-    """``flag_of`` for one command: what ``DynamoMagicError.render`` is given."""
-    return lambda keyword: flag_of(keyword, command)
+def flag_namer(command: str, given: Iterable[str] = ()) -> Callable[[str], str]:
+    """``flag_of`` for one command and the words the user typed: what
+    ``DynamoMagicError.render`` is given."""
+    words = tuple(given)
+    return lambda keyword: flag_of(keyword, command, words)
 
 
 def partition_key(positional: str | None, option: str | None) -> str | None:

@@ -72,9 +72,10 @@ DynamoMagicSettings: Any = type(
 )
 
 
-def _usage_error(exc: DynamoMagicError, command: str) -> UsageError:
-    """A core error as a one-line ``UsageError``, parameters named by the magic's flags."""
-    return UsageError(exc.render(flag_namer(command)))
+def _usage_error(exc: DynamoMagicError, command: str, line: str) -> UsageError:
+    """A core error as a one-line ``UsageError``, parameters named by the magic's flags (the
+    one typed on ``line`` where an option has several: ``--select`` or ``--columns``)."""
+    return UsageError(exc.render(flag_namer(command, _split(line))))
 
 
 class BadSetting(UsageError, TraitError):
@@ -157,7 +158,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
                 kwargs["params"] = _Variables(self._lookup)
             found = api.explore(**kwargs)
         except DynamoMagicError as exc:
-            raise _usage_error(exc, "query") from None
+            raise _usage_error(exc, "query", line) from None
         view = found.count if found.kind == "count" else found.frame
         return self._deliver(view, found.summary_line, args.out)
 
@@ -188,9 +189,9 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except CopyFailed as exc:
             if exc.result is not None:
                 display(exc.result)
-            raise _usage_error(exc, "copy") from None
+            raise _usage_error(exc, "copy", line) from None
         except DynamoMagicError as exc:
-            raise _usage_error(exc, "copy") from None
+            raise _usage_error(exc, "copy", line) from None
         return self._deliver(result, result.summary_line(), args.out)
 
     @no_var_expand
@@ -216,7 +217,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
                 **api_kwargs("restore", args) | {"table": table}, progress=progress
             )
         except DynamoMagicError as exc:
-            raise _usage_error(exc, "restore") from None
+            raise _usage_error(exc, "restore", line) from None
         return self._deliver(outcome, outcome.summary_line(), None)
 
     @line_magic
@@ -254,7 +255,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         try:
             result = api.run_partiql(cell, env=env, limit=limit, lookup=self._lookup)
         except DynamoMagicError as exc:
-            raise _usage_error(exc, "partiql") from None
+            raise _usage_error(exc, "partiql", line) from None
         return self._deliver(result.to_frame(), result.summary_line(), out)
 
     def _lookup(self, name: str) -> Any:
