@@ -346,12 +346,13 @@ def api_kwargs(
 def flag_of(keyword: str, command: str | None = None, given: Iterable[str] = ()) -> str:
     """The flag naming API keyword ``keyword`` (``"sk2"`` -> ``"--sk2"``, ``"columns"`` ->
     ``"--columns"``), for ``command`` when keywords differ by command (``backup``). Of an
-    option's flags, the one among the ``given`` words (``--select`` typed for ``columns``) is
-    named, else the canonical one; a keyword with no flag is returned as it is (``"n"``)."""
+    option's long flags, the one among the ``given`` words (``--select`` typed for ``columns``)
+    is named, else the canonical one (``-t`` is named ``--table``); a keyword with no flag is
+    returned as it is (``"n"``)."""
     words = {word.split("=", 1)[0] for word in given if word.startswith("-")}
     for option in OPTIONS:
         if option.keyword == keyword and (command is None or command in option.commands):
-            typed = [flag for flag in option.flags if flag in words]
+            typed = [f for f in option.flags if f in words and f.startswith("--")]
             return typed[0] if typed else option.flag
     return keyword
 

@@ -162,7 +162,7 @@ def test_flag_of_names_keywords_for_each_front_end():
     assert flag_of("backup", "restore") == "--backup"
     assert flag_of("n") == "n"  # a keyword no flag sets is left as it is
     assert flag_of("columns", "query", ["-t", "T", "--select", "a"]) == "--select"  # as typed
-    assert flag_of("pk", "query", ["-pk=c1"]) == "-pk"
+    assert flag_of("pk", "query", ["-pk=c1"]) == "--pk"  # a short flag: the long one named
     assert flag_namer("query", ["--limit", "0"])("columns") == "--columns"
     error = InvalidQuery("{limit} must be a positive number of items (got 0)", parameters=["limit"])
     assert str(error) == "limit must be a positive number of items (got 0)"
@@ -211,7 +211,7 @@ def test_the_cli_and_the_magic_word_a_core_error_with_their_flags(capsys):
 
     assert cli.main(["query", "-t", "orders", "c1", "-pk", "c2"]) == 2
     assert capsys.readouterr().err == (
-        "Error: give the partition key once: either PK or -pk, not both\n"  # the flag typed
+        "Error: give the partition key once: either PK or --pk, not both\n"
     )
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "dynamo_magic")
