@@ -28,7 +28,8 @@ from .copying.engine import CopyResult
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
 from .copying.restore import RestoreResult
-from .dynamodb import read, tables
+from .dynamodb import backups as backup_admin
+from .dynamodb import read
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
@@ -1384,7 +1385,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
             "bytes": b.size_bytes,
             "arn": b.arn,
         }
-        for b in tables.list_backups(client, table)
+        for b in backup_admin.list_backups(client, table)
     ]
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
@@ -1459,7 +1460,7 @@ def restore(
     if into:
         check_table_name(into, "into")
     resolved, client = _connect(env)
-    chosen = tables.find_backup(client, table, backup)
+    chosen = backup_admin.find_backup(client, table, backup)
     if into:
         return restoring.restore_into(client, chosen, into)
     if not yes:

@@ -14,29 +14,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
-from .copying.plan import CopyPlan
 from .errors import CopyFailed, DynamoMagicError
-from .options import (
-    COPY_OPTIONS,
-    ENV,
-    QUERY_OPTIONS,
-    RESTORE_OPTIONS,
-    TABLE_ENV_OPTIONS,
-    TRUNCATE_OPTIONS,
-    Option,
-    copy_kwargs,
-    partition_key,
-    query_kwargs,
-)
+from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, partition_key
 from .progress_bars import TqdmProgress
-from .settings import get_settings
+from .settings import check_counts, get_settings
 
 if TYPE_CHECKING:
     import pandas as pd
 else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
 
-FORMATS = ("table", "json", "csv")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -48,12 +35,8 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _add(parser: argparse.ArgumentParser, options: list[Option]) -> None:
-    for flags, kwargs in options:
-        parser.add_argument(*flags, **kwargs)
-
-
 def build_parser() -> argparse.ArgumentParser:
+    """The ``dynamo`` parser: one subcommand per api call, options from ``options.OPTIONS``."""
     parser = _Parser(
         prog="dynamo",
         description="Query DynamoDB tables and indexes across AWS accounts.",
@@ -65,15 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="query a table or index by partition key, scan it, or preview it",
         description="Query a table or GSI/LSI by partition key (or --scan, or a preview).",
     )
-    query.add_argument("-t", "--table", required=True, help="table name")
-    query.add_argument("pk", nargs="?", metavar="PK", help="partition key value")
-    _add(query, QUERY_OPTIONS)
-    query.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    add_arguments(query, "query", only=("table",))
+    query.add_argument("pk_word", nargs="?", metavar="PK", help="partition key value")
+    add_arguments(query, "query", skip=("table",))
     query.set_defaults(handler=_query)
 
     describe = commands.add_parser("describe", help="show a table's keys, indexes and size")
-    describe.add_argument("-t", "--table", required=True, help="table name")
-    _add(describe, [ENV])
+    add_arguments(describe, "describe")
     describe.set_defaults(handler=_describe)
 
     partiql = commands.add_parser("partiql", help="run a PartiQL SELECT with bound parameters")
@@ -86,9 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="VALUE",
         help="value for the next ? marker (numbers stay numbers: 42, 1.5)",
     )
-    partiql.add_argument("--limit", type=int, metavar="N", help="stop after N items")
-    _add(partiql, [ENV])
-    partiql.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    add_arguments(partiql, "partiql")
     partiql.set_defaults(handler=_partiql)
 
     copy = commands.add_parser(
@@ -97,22 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Copy a whole table, or a slice (--pk [--sk] [--index]), across accounts. "
         "Exit 0 done and verified, 1 failed, 2 bad input or refused (nothing written).",
     )
-    copy.add_argument("-t", "--table", required=True, help="source table name")
-    _add(copy, COPY_OPTIONS)
+    add_arguments(copy, "copy")
     copy.set_defaults(handler=_copy)
 
     restore = commands.add_parser(
         "restore", help="restore a backup into a new table or back into the table"
     )
-    _add(restore, TABLE_ENV_OPTIONS + RESTORE_OPTIONS)
+    add_arguments(restore, "restore")
     restore.set_defaults(handler=_restore)
 
     backups = commands.add_parser("backups", help="list a table's on-demand backups")
-    _add(backups, TABLE_ENV_OPTIONS)
+    add_arguments(backups, "backups")
     backups.set_defaults(handler=_backups)
 
     truncate = commands.add_parser("truncate", help="delete every item (backed up first)")
-    _add(truncate, TABLE_ENV_OPTIONS + TRUNCATE_OPTIONS)
+    add_arguments(truncate, "truncate")
     truncate.set_defaults(handler=_truncate)
     return parser
 
@@ -183,27 +161,22 @@ def _print_summary(view: pd.DataFrame, fmt: str) -> None:
 
 
 def _query(args: argparse.Namespace) -> None:
-    pk = partition_key(args.pk, args.pk_option)
-    found = api.explore(
-        args.table,
-        head=args.head,
-        unique=args.unique,
-        summary=args.summary,
-        **query_kwargs(args, pk),
-    )
+    kwargs = api_kwargs("query", args)
+    kwargs["pk"] = partition_key(args.pk_word, args.pk)
+    found = api.explore(**kwargs)
     print(found.summary_line, file=sys.stderr)
-    if isinstance(found.view, int):
-        print(found.view)
-    elif found.title == "items":
-        _print_items(found.result, found.view, args.format)
-    elif args.unique:
-        _print_unique(found.view, args.format)
+    if found.kind == "count":
+        print(found.count)
+    elif found.kind == "items":
+        _print_items(found.result, found.frame, args.format)
+    elif found.kind == "unique":
+        _print_unique(found.frame, args.format)
     else:
-        _print_summary(found.view, args.format)
+        _print_summary(found.frame, args.format)
 
 
 def _describe(args: argparse.Namespace) -> None:
-    schema = api.describe(args.table, env=args.env)
+    schema = api.describe(**api_kwargs("describe", args))
     print(schema.summary_line())
     _print_frame(pd.DataFrame(schema.describe_rows()), "table")
 
@@ -212,47 +185,37 @@ def _partiql(args: argparse.Namespace) -> None:
     from .codec import parse_cli_value
 
     params = [parse_cli_value(v) for v in args.param]
-    result = api.run_partiql(args.statement, params, env=args.env, limit=args.limit)
+    result = api.run_partiql(args.statement, params, **api_kwargs("partiql", args))
     print(result.summary_line(), file=sys.stderr)
     _print_items(result, result.to_frame(), args.format)
 
 
-def _bars() -> TqdmProgress:
-    """Progress bars on stderr, unless the config file says ``progress = false``."""
-    return TqdmProgress(enabled=get_settings().progress)
+def _bars(args: argparse.Namespace) -> TqdmProgress | None:
+    """Progress bars on stderr: none with --no-progress, hidden when the settings say
+    ``progress = false``."""
+    return TqdmProgress(enabled=get_settings().progress) if args.progress else None
 
 
 def _copy(args: argparse.Namespace) -> None:
-    # --no-progress > the config file's progress setting > bars
-    progress = None if args.no_progress or args.dry_run else _bars()
-    outcome = api.copy(args.table, progress=progress, **copy_kwargs(args))
-    print(outcome if isinstance(outcome, CopyPlan) else outcome.summary_line())
+    if args.dry_run:
+        check_counts(workers=args.workers, segments=args.segments)  # refused as a run would
+        print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
+        return
+    result = api.copy(**api_kwargs("copy", args), progress=_bars(args))
+    print(result.summary_line())
 
 
 def _restore(args: argparse.Namespace) -> None:
-    outcome = api.restore(
-        args.table,
-        env=args.env,
-        backup=args.backup,
-        into=args.into,
-        in_place=args.in_place,
-        yes=args.yes,
-        progress=_bars(),
-    )
-    if args.into:
-        print(f"restored into new table '{args.into}'")
-    else:
-        print(outcome.summary_line())
+    outcome = api.restore(**api_kwargs("restore", args), progress=_bars(args))
+    print(outcome.summary_line())
 
 
 def _backups(args: argparse.Namespace) -> None:
-    _print_frame(api.backups(args.table, env=args.env), "table")
+    _print_frame(api.backups(**api_kwargs("backups", args)), "table")
 
 
 def _truncate(args: argparse.Namespace) -> None:
-    result = api.truncate(
-        args.table, env=args.env, yes=args.yes, backup=not args.no_backup, progress=_bars()
-    )
+    result = api.truncate(**api_kwargs("truncate", args), progress=_bars(args))
     print(result.summary_line())
     if not result.ok:
         raise CopyFailed(result.summary_line(), result)
@@ -268,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler(args)
         sys.stdout.flush()
     except DynamoMagicError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        words = sys.argv[1:] if argv is None else argv
+        print(f"Error: {exc.render(flag_namer(args.command, words))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

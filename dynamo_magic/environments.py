@@ -23,7 +23,7 @@ import botocore.loaders
 import botocore.session
 
 from .dynamodb import wire
-from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, translate
+from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, client_errors, translate
 from .settings import Settings, check_endpoint_url, get_settings
 from .watch import Watch
 
@@ -131,10 +131,8 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
         profile = None  # a configured environment without a profile uses the default chain
     from_variable = bool(via) and profile == name
     where = f"environment '{name or 'default'}'{via}"
-    try:
+    with client_errors(where):
         session = _session(None if from_variable else profile, os.getpid())
-    except bx.BotoCoreError as exc:
-        raise translate(exc, where) from exc
     region = (configured.region if configured else None) or session.region_name
     if not region:
         raise UsageProblem(
@@ -142,8 +140,8 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
             "in ~/.aws/config or set AWS_DEFAULT_REGION"
         )
     if configured and configured.endpoint_url:
+        check_endpoint_url(configured.endpoint_url, f"{where} (config file)")
         endpoint: str | None = configured.endpoint_url
-        check_endpoint_url(endpoint, f"{where} (config file)")
     else:
         endpoint = _profile_endpoint(session, region, where)
     protected = bool(name and PROTECTED_MARKER in name.lower())
@@ -222,12 +220,6 @@ def _session_profile(env: Environment) -> str | None:
         if named and named[1] == env.profile:
             return None
     return env.profile
-
-
-def session(env: Environment) -> boto3.Session:
-    """The boto3 session of ``env`` in this process (cached while the AWS files are unchanged)."""
-    _follow_changes()
-    return _session(_session_profile(env), os.getpid())
 
 
 def client_config(**retries: Any) -> botocore.config.Config:

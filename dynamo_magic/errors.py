@@ -28,6 +28,18 @@ class DynamoMagicError(Exception):
         then doubled, as in ``str.format``).
     parameters : sequence of str
         The API keywords (``"limit"``, ``"sk2"``, ``"yes"``) the message's fields name.
+
+    Attributes
+    ----------
+    exit_code : int
+        The ``dynamo`` command's exit code: 2 for ``UsageProblem`` (nothing was read or
+        written), 1 for failures while working.
+
+    Examples
+    --------
+    >>> error = InvalidQuery("{limit} must be positive (got 0)", parameters=("limit",))
+    >>> str(error), error.render(lambda keyword: "--" + keyword)
+    ('limit must be positive (got 0)', '--limit must be positive (got 0)')
     """
 
     exit_code = 1
@@ -81,7 +93,7 @@ class UnsafeOperation(UsageProblem):
 
 
 class ConfirmationRequired(UnsafeOperation):
-    """A destructive or protected write that needs explicit confirmation (``--yes``)."""
+    """A destructive or protected write that needs explicit confirmation (``yes=True``)."""
 
 
 # -- failures while working (CLI exit code 1) -------------------------------------------------
@@ -132,7 +144,20 @@ _CODE_TO_ERROR: dict[str, type[DynamoMagicError]] = {
 def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
     """Map a botocore/boto3 exception to a ``DynamoMagicError`` with a one-line message.
 
-    ``context`` names what was being done (``"query table 'users' in env 'dev'"``).
+    Parameters
+    ----------
+    exc : BaseException
+        A ``ClientError`` (mapped by its code), a ``BotoCoreError`` (no credentials, no region,
+        unknown profile, unreachable endpoint, refused parameter, any other), or anything else.
+    context : str
+        What was being done (``"query table 'users' in env 'dev'"``), put first.
+
+    Returns
+    -------
+    DynamoMagicError
+        The subclass matching the error (``TableNotFound``, ``CredentialsMissing``,
+        ``EndpointUnreachable``, ``Throttled``, ``ServiceError``...); ``exc`` itself when it is
+        one already.
     """
     from botocore import exceptions as bx  # botocore is a hard dependency; local for clarity
 
@@ -140,9 +165,8 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
     if isinstance(exc, DynamoMagicError):
         return exc
     if isinstance(exc, bx.ClientError):
-        error = exc.response.get("Error", {})
-        code = error.get("Code", "")
-        message = error.get("Message", "") or code
+        code = error_code(exc)
+        message = exc.response.get("Error", {}).get("Message", "") or code
         cls = _CODE_TO_ERROR.get(code, ServiceError)
         if cls is TableNotFound:
             message = f"{message} (check the table name and the environment)"
@@ -189,6 +213,11 @@ def error_code(exc: BaseException) -> str:
 def client_errors(context: str = "") -> Iterator[None]:
     """Raise botocore's errors (``ClientError`` and every ``BotoCoreError``) inside the block as
     the package's, translated by ``translate`` with ``context``; the original is the cause.
+
+    Raises
+    ------
+    DynamoMagicError
+        The subclass ``translate`` picks, for any botocore error raised in the block.
 
     The one place the try/translate block is written (model: httpx's ``map_exceptions``)::
 

@@ -17,20 +17,32 @@ The file is followed while the process lives: a change is noticed on the next ca
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 import tomllib
+import types
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from .errors import UsageProblem
 from .watch import Watch
 
+# -- every list of choices, declared once (the options, the traits and the checks use these) --
 NumberPolicy = Literal["auto", "decimal", "float"]
-NUMBER_POLICIES: tuple[str, ...] = ("auto", "decimal", "float")
-VERIFY_MODES: tuple[str, ...] = ("count", "full", "none")
+VerifyMethod = Literal["count", "full", "none"]
+CopyMode = Literal["replace", "truncate", "merge"]
+SortKeyOperator = Literal["begins_with", "=", "<", "<=", ">", ">=", "between"]
+# joblib backends a copy runs on: auto picks threads for small copies and loky processes for
+# the rest; dask needs dask.distributed installed and a Client connected in the caller
+Backend = Literal["auto", "loky", "threading", "dask"]
+NUMBER_POLICIES: tuple[str, ...] = get_args(NumberPolicy)
+VERIFY_METHODS: tuple[str, ...] = get_args(VerifyMethod)
+COPY_MODES: tuple[str, ...] = get_args(CopyMode)
+SORT_KEY_OPERATORS: tuple[str, ...] = get_args(SortKeyOperator)
+BACKENDS: tuple[str, ...] = get_args(Backend)
 CONFIG_ENV_VAR = "DYNAMO_MAGIC_CONFIG"
 # DynamoDB's documented bound on a parallel Scan's TotalSegments (API reference, Scan).
 MAX_SEGMENTS = 1_000_000
@@ -59,29 +71,145 @@ class EnvironmentConfig:
     protected: bool | None = None
 
 
+def _help(text: str) -> dict[str, str]:
+    """A ``Settings`` field's one-line help, declared with its default (the config file's
+    checks, the ``%config DynamoMagic`` traits and the README's list are made from them)."""
+    return {"help": text}
+
+
 @dataclass
 class Settings:
-    """Session-wide defaults; every field can be overridden per call."""
+    """Session-wide defaults of dynamo_magic; each can be given per call instead.
 
-    default_env: str | None = None
-    environments: dict[str, EnvironmentConfig] = field(default_factory=dict)
-    numbers: NumberPolicy = "auto"  # N -> DataFrame: auto (Int64/Float64/Decimal), decimal, float
-    preview_items: int = 20  # items shown when a table is queried without a key
-    progress: bool = True
-    workers: int | None = None  # copy processes; None = two per core
-    segments: int | None = None  # scan segments; None = 4 per worker
-    max_retries: int = 8  # UnprocessedItems / throttling retries per batch
-    backoff_base: float = 0.05  # seconds; full jitter, doubling
-    backoff_cap: float = 5.0  # seconds, longest single wait
-    verify: Literal["count", "full", "none"] = "count"
+    Resolved in this order: a per-call argument, then ``%config DynamoMagic.x``, then the
+    config file, then the defaults below (``get_settings`` gives the merged view).
+
+    Parameters
+    ----------
+    default_env : str or None
+        Environment used when none is given (None: the default AWS profile).
+    environments : dict of str to EnvironmentConfig
+        Environment names mapped to a profile, region, endpoint_url and protection.
+    numbers : {"auto", "decimal", "float"}
+        How DynamoDB numbers become DataFrame columns.
+    preview_items : int
+        Items read when a table is queried without a key (at least 1).
+    progress : bool
+        Whether the front ends show progress bars.
+    workers : int or None
+        Copy worker processes (None: chosen from the CPU count).
+    segments : int or None
+        Parallel scan segments, 1 to 1,000,000 (None: chosen from the workers).
+    max_retries : int
+        Retries of a throttled or failed call or batch (at least 0).
+    backoff_base, backoff_cap : float
+        Seconds: first and longest wait between retries (full jitter, doubling).
+    verify : {"count", "full", "none"}
+        Check made after a copy.
+
+    Raises
+    ------
+    UsageProblem
+        When a value no read, copy or retry can use is given.
+
+    Examples
+    --------
+    >>> Settings(numbers="decimal").numbers
+    'decimal'
+    """
+
+    default_env: str | None = field(
+        default=None, metadata=_help("environment used when none is given")
+    )
+    environments: dict[str, EnvironmentConfig] = field(
+        default_factory=dict, metadata=_help("environment names -> profile/region/endpoint")
+    )
+    numbers: NumberPolicy = field(
+        default="auto",
+        metadata=_help("N -> DataFrame: auto (Int64, Float64 or exact Decimal), decimal or float"),
+    )
+    preview_items: int = field(
+        default=20, metadata=_help("items shown for a table queried without a key")
+    )
+    progress: bool = field(default=True, metadata=_help("show progress bars"))
+    workers: int | None = field(
+        default=None, metadata=_help("copy worker processes (None: two per core)")
+    )
+    segments: int | None = field(
+        default=None, metadata=_help("parallel scan segments (None: 4 per worker)")
+    )
+    max_retries: int = field(
+        default=8, metadata=_help("retries of a throttled or failed call or batch")
+    )
+    backoff_base: float = field(
+        default=0.05, metadata=_help("seconds: first retry wait (full jitter, doubling)")
+    )
+    backoff_cap: float = field(default=5.0, metadata=_help("seconds: longest single retry wait"))
+    verify: VerifyMethod = field(
+        default="count", metadata=_help("check after a copy: count, full or none")
+    )
 
     def __post_init__(self) -> None:
         """Settings built in Python (``Settings(...)``, ``replace``) obey the file's rules."""
         check_numbers({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        check_choices({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class SettingField:
+    """One scalar setting as a neutral record: name, accepted types, choices, default, help.
+
+    Made from the ``Settings`` dataclass (``setting_fields``) for the config file's checks and
+    for ``%config DynamoMagic`` traits, so defaults and types are written once.
+    """
+
+    name: str
+    types: tuple[type, ...]  # accepted Python types (int also for float settings)
+    choices: tuple[str, ...] | None
+    optional: bool  # None is a value (meaning: chosen by the package)
+    default: Any
+    help: str
+
+
+@functools.cache
+def setting_fields() -> tuple[SettingField, ...]:
+    """The scalar settings of ``Settings`` (all but ``environments``), in declaration order."""
+    hints = get_type_hints(Settings)
+    found: list[SettingField] = []
+    for f in dataclasses.fields(Settings):
+        if f.name == "environments":
+            continue
+        kind, choices, optional = _describe_type(hints[f.name])
+        types = (int, float) if kind is float else (kind,)
+        found.append(SettingField(f.name, types, choices, optional, f.default, f.metadata["help"]))
+    return tuple(found)
+
+
+def _describe_type(hint: Any) -> tuple[type, tuple[str, ...] | None, bool]:
+    """``(python type, choices, optional)`` of a field's annotation."""
+    args = get_args(hint)
+    optional = get_origin(hint) in (Union, types.UnionType) and type(None) in args
+    if optional:
+        (hint,) = [a for a in args if a is not type(None)]
+    if get_origin(hint) is Literal:
+        return str, get_args(hint), optional
+    return hint, None, optional
+
+
+def check_choices(values: dict[str, Any], where: str = "") -> None:
+    """Refuse a setting that must be one of a list (``numbers``, ``verify``) but is not."""
+    prefix = f"{where}: " if where else ""
+    for f in setting_fields():
+        value = values.get(f.name)
+        if f.choices and f.name in values and value not in f.choices:
+            raise UsageProblem(f"{prefix}{f.name} = {value!r}; use one of {', '.join(f.choices)}")
+
+
+_COUNTS = {"workers": "workers", "segments": "segments"}
 
 
 def check_counts(workers: int | None = None, segments: int | None = None, where: str = "") -> None:
@@ -90,17 +218,24 @@ def check_counts(workers: int | None = None, segments: int | None = None, where:
     ``segments`` is DynamoDB's TotalSegments: 1 to ``MAX_SEGMENTS``; ``workers`` at least 1.
     Checked before anything is read or written; ``where`` prefixes the message (a config file).
     """
-    prefix = f"{where}: " if where else ""
+
+    def refuse(message: str) -> UsageProblem:
+        # a value given per call names its parameter (a front end words it: --workers); one
+        # from the config file keeps the file's own name
+        if where:
+            return UsageProblem(f"{where}: " + message.format(**_COUNTS))
+        return UsageProblem(message, parameters=tuple(_COUNTS))
+
     if workers is not None and (isinstance(workers, bool) or workers < 1):
-        raise UsageProblem(f"{prefix}workers must be at least 1, not {workers}")
+        raise refuse(f"{{workers}} must be at least 1, not {workers}")
     if workers is not None and workers > max_workers():
-        raise UsageProblem(
-            f"{prefix}workers must be at most {max_workers()} ({WORKERS_PER_CORE_LIMIT} per CPU "
+        raise refuse(
+            f"{{workers}} must be at most {max_workers()} ({WORKERS_PER_CORE_LIMIT} per CPU "
             f"core: more only contend), not {workers}"
         )
     if segments is not None and (isinstance(segments, bool) or not 1 <= segments <= MAX_SEGMENTS):
-        raise UsageProblem(
-            f"{prefix}segments must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
+        raise refuse(
+            f"{{segments}} must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
             f"parallel scan's TotalSegments), not {segments}"
         )
 
@@ -115,11 +250,11 @@ def check_numbers(values: dict[str, Any], where: str = "") -> None:
     """
     prefix = f"{where}: " if where else ""
     for name, least in (("max_retries", 0), ("preview_items", 1)):
-        value = values.get(name)
+        value: Any = values.get(name)
         if name in values and (not _is_int(value) or value < least):
             raise UsageProblem(f"{prefix}{name} must be a whole number >= {least}, not {value!r}")
     for name in ("backoff_base", "backoff_cap"):
-        value = values.get(name)
+        value = values.get(name)  # Any: checked here
         if name in values and not (_is_number(value) and math.isfinite(value) and value > 0):
             raise UsageProblem(f"{prefix}{name} must be a number of seconds > 0, not {value!r}")
     cap = values.get("backoff_cap")
@@ -202,30 +337,15 @@ def load_settings(path: Path | None = None) -> Settings:
             f"config file {path}: unknown setting(s) {', '.join(unknown)} "
             f"(known: {', '.join(sorted(known))})"
         )
+    setting_types = {f.name: f.types for f in setting_fields()}
     for name, value in data.items():
-        _check_value(path, name, value, _SETTING_TYPES[name])
-    for name, choices in (("numbers", NUMBER_POLICIES), ("verify", VERIFY_MODES)):
-        if name in data and data[name] not in choices:
-            raise UsageProblem(
-                f"config file {path}: {name} = {data[name]!r}; use one of {', '.join(choices)}"
-            )
+        _check_value(path, name, value, setting_types[name])
+    check_choices(data, f"config file {path}")
     defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
     check_numbers({**defaults, **data}, f"config file {path}")
     return Settings(environments=envs, **data)
 
 
-_SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
-    "default_env": str,
-    "numbers": str,
-    "preview_items": int,
-    "progress": bool,
-    "workers": int,
-    "segments": int,
-    "max_retries": int,
-    "backoff_base": (int, float),
-    "backoff_cap": (int, float),
-    "verify": str,
-}
 _ENVIRONMENT_TYPES: dict[str, type] = {
     "profile": str,
     "region": str,

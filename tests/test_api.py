@@ -19,7 +19,7 @@ from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.copying.restore import RestoreResult
 from dynamo_magic.dynamodb import read
-from dynamo_magic.dynamodb import tables as table_admin
+from dynamo_magic.dynamodb import backups as backup_admin
 from dynamo_magic.reading import ReadSpec
 
 from conftest import client_for
@@ -299,7 +299,7 @@ def test_plan_copy_and_copy_return_one_type_each(servers, orders):
 
 
 def test_restore_returns_a_restore_result_in_both_modes(servers, orders):
-    backup = table_admin.create_backup(orders, "orders")
+    backup = backup_admin.create_backup(orders, "orders")
     into = dm.restore("orders", "dev", backup=backup.name, into="orders-restored")
     assert isinstance(into, RestoreResult)
     assert (into.table, into.in_place, into.copy, into.backup.arn) == (

@@ -14,6 +14,7 @@ from botocore.config import Config
 
 import dynamo_magic.api as api
 from dynamo_magic import environments
+from dynamo_magic.dynamodb import backups as backup_admin
 from dynamo_magic.dynamodb import tables as table_admin
 from dynamo_magic.errors import (
     BackupFailed,
@@ -347,7 +348,7 @@ def test_backup_unsupported_refuses_unless_opted_out(orders_source):
     environments.client(environments.resolve(B)).meta.events.register(
         "before-send.dynamodb.CreateBackup", refuse_backup
     )
-    with pytest.raises(BackupFailed, match="--no-backup"):
+    with pytest.raises(BackupFailed, match="turn the backup off"):
         api.copy("orders", source=A, target=B, yes=True, backend="threading")
     assert_untouched(B, "orders", before)
     result = api.copy("orders", source=A, target=B, yes=True, backup=False, backend="threading")
@@ -432,9 +433,9 @@ def test_table_management_translates_botocores_own_errors(orders_source):
     cannot reach) as one-line errors, as it reports DynamoDB's: not as tracebacks."""
     client = client_for(A)
     client.create_backup(TableName="orders", BackupName="b-one")
-    backup = table_admin.find_backup(client, "orders", "b-one")
+    backup = backup_admin.find_backup(client, "orders", "b-one")
     with pytest.raises(InvalidQuery) as refused:  # checked by botocore, never sent
-        table_admin.restore_to_new_table(client, backup, "T")
+        backup_admin.restore_to_new_table(client, backup, "T")
     assert "restore backup 'b-one' into 'T': Parameter validation failed: Invalid length" in str(
         refused.value
     )
@@ -453,12 +454,12 @@ def test_table_management_translates_botocores_own_errors(orders_source):
         config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1),
     )
     calls = {
-        "restore": lambda: table_admin.restore_to_new_table(unreachable, backup, "orders-new"),
+        "restore": lambda: backup_admin.restore_to_new_table(unreachable, backup, "orders-new"),
         "create": lambda: table_admin.create_like(unreachable, schema, "orders-new"),
         "wait": lambda: table_admin.wait_active(unreachable, "orders", timeout=1),
         "delete": lambda: table_admin.delete_table(unreachable, "orders"),
-        "back up": lambda: table_admin.create_backup(unreachable, "orders"),
-        "backups": lambda: table_admin.list_backups(unreachable, "orders"),
+        "back up": lambda: backup_admin.create_backup(unreachable, "orders"),
+        "backups": lambda: backup_admin.list_backups(unreachable, "orders"),
     }
     for name, call in calls.items():
         with pytest.raises(EndpointUnreachable) as failed:

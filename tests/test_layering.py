@@ -1,4 +1,4 @@
-"""Dependencies point one way (DESIGN.md "Layering"): core modules never reach the front ends,
+"""Dependencies point one way (core to front ends): core modules never reach the front ends,
 and ``import dynamo_magic`` loads no notebook or progress-bar machinery."""
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ..codec import Item
+from ..dynamodb.backups import create_backup
 from ..dynamodb.retry import RetryPolicy, policy_from
-from ..dynamodb.tables import create_backup, create_like
+from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, DynamoMagicError
 from ..schema import TableSchema
 from ..settings import Settings

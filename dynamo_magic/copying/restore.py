@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..dynamodb import tables
-from ..dynamodb.tables import Backup
+from ..dynamodb import backups, tables
+from ..dynamodb.backups import Backup
 from .engine import CopyResult
 
 MAX_TABLE_NAME = 255  # DynamoDB's limit on a table name's length
@@ -74,7 +74,7 @@ def temporary_name(table: str, now: float | None = None) -> str:
 
 def restore_into(client: Any, backup: Backup, into: str) -> RestoreResult:
     """Restore ``backup`` into the new table ``into`` and wait until it is ACTIVE."""
-    tables.restore_to_new_table(client, backup, into)
+    backups.restore_to_new_table(client, backup, into)
     return RestoreResult(backup=backup, table=into, in_place=False)
 
 
@@ -85,7 +85,7 @@ def restore_in_place(
     caller's copy: replace mode, its own backup and confirmation), then delete the temporary
     whatever happened. A failing copy raises (``CopyFailed`` with its result)."""
     temporary = temporary_name(table)
-    tables.restore_to_new_table(client, backup, temporary)
+    backups.restore_to_new_table(client, backup, temporary)
     try:
         result = copy_over(temporary)
     finally:

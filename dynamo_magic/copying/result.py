@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codec import Item
-from ..dynamodb.tables import Backup
+from ..dynamodb.backups import Backup
 
 
 @dataclass

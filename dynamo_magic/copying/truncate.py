@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from ..dynamodb.tables import create_backup
+from ..dynamodb.backups import create_backup
 from ..schema import TableSchema
 from .engine import Engine, _Tally, prune_tasks, run_deletes
 from .parallel import NoProgress, Progress

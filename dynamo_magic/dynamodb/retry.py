@@ -1,7 +1,7 @@
 """One retry policy for every DynamoDB call that reads or writes items, and one classification
 of the errors worth retrying.
 
-Two layers retry, each for a reason (TESTING.md "Fault injection"):
+Two layers retry, each for a reason:
 
 - botocore (``standard`` mode, ``environments.HTTP_ATTEMPTS`` attempts per call) retries
   transient network errors and throttling quickly inside one call — but only while its
@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import botocore.exceptions as bx
 
-from ..errors import DynamoMagicError, translate
+from ..errors import DynamoMagicError, error_code, translate
 
 RETRYABLE_CODES = frozenset(
     {
@@ -80,12 +80,6 @@ def current_policy() -> RetryPolicy:
     from ..settings import get_settings
 
     return policy_from(get_settings())
-
-
-def error_code(exc: BaseException) -> str:
-    if isinstance(exc, bx.ClientError):
-        return exc.response.get("Error", {}).get("Code", "")
-    return ""
 
 
 def is_retryable(exc: BaseException, connection: bool = True) -> bool:

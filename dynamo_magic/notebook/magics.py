@@ -7,43 +7,75 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 from __future__ import annotations
 
 import keyword
-import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
-from traitlets import Bool, Enum, Int, TraitError, Unicode, observe, validate
+from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
 from .. import api
-from ..copying.plan import CopyPlan
-from ..errors import CopyFailed, DynamoMagicError, UsageProblem
-from ..options import (
-    COPY_OPTIONS,
-    ENV,
-    QUERY_OPTIONS,
-    RESTORE_OPTIONS,
-    Option,
-    copy_kwargs,
-    partition_key,
-    query_kwargs,
-)
+from ..errors import CopyFailed, DynamoMagicError
+from ..options import RUN_ONLY, api_kwargs, command_options, flag_namer, partition_key
 from ..progress_bars import TqdmProgress
-from ..settings import NUMBER_POLICIES, check_numbers, get_settings, override_settings
+from ..settings import (
+    SettingField,
+    check_choices,
+    check_counts,
+    check_numbers,
+    get_settings,
+    override_settings,
+    setting_fields,
+)
 
 
-def _with_options(options: list[Option]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Apply the shared option declarations as ``@argument`` decorators (same order as CLI)."""
+def options_of(
+    command: str, skip: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``command``'s options (``options.OPTIONS``) as ``@argument`` decorators, in the CLI's
+    order: the magics accept the same words as the ``dynamo`` command."""
+    options = [o for o in command_options(command, "magic") if o.keyword not in skip]
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for flags, kwargs in reversed(options):
-            func = argument(*flags, **kwargs)(func)
+        for option in reversed(options):
+            func = argument(*option.flags, **option.argparse_kwargs(command))(func)
         return func
 
     return decorate
+
+
+def _trait(setting: SettingField) -> TraitType[Any, Any]:
+    """The ``%config DynamoMagic`` trait of one setting: its type, choices, default and help
+    as ``Settings`` declares them."""
+    common: dict[str, Any] = {"allow_none": setting.optional, "help": setting.help}
+    trait: TraitType[Any, Any]
+    if setting.choices:
+        trait = Enum(setting.choices, setting.default, **common)
+    elif setting.types == (bool,):
+        trait = Bool(setting.default, **common)
+    elif setting.types == (int,):
+        trait = Int(setting.default, **common)
+    elif float in setting.types:
+        trait = Float(setting.default, **common)
+    else:
+        trait = Unicode(setting.default, **common)
+    return trait.tag(config=True)
+
+
+SETTING_NAMES = tuple(f.name for f in setting_fields())
+# every scalar setting as a trait, generated: defaults and help stay declared once, in Settings
+DynamoMagicSettings: Any = type(
+    "DynamoMagicSettings", (Magics,), {f.name: _trait(f) for f in setting_fields()}
+)
+
+
+def _usage_error(exc: DynamoMagicError, command: str, line: str) -> UsageError:
+    """A core error as a one-line ``UsageError``, parameters named by the magic's flags (the
+    one typed on ``line`` where an option has several: ``--select`` or ``--columns``)."""
+    return UsageError(exc.render(flag_namer(command, _split(line))))
 
 
 class BadSetting(UsageError, TraitError):
@@ -52,33 +84,31 @@ class BadSetting(UsageError, TraitError):
 
 
 @magics_class
-class DynamoMagic(Magics):
+class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     """The dynamo_magic magics and their session defaults: ``%config DynamoMagic.x = ...``.
 
+    Every setting of the config file but ``environments`` is a trait here (see ``Settings``).
     Flags given to a magic override these; these override the config file.
     """
 
-    default_env = Unicode(None, allow_none=True, help="environment used without --env").tag(
-        config=True
-    )
-    numbers = Enum(NUMBER_POLICIES, "auto", help="N -> DataFrame: auto, decimal or float").tag(
-        config=True
-    )
-    preview_items = Int(20, help="items shown for a table queried without a key").tag(config=True)
-    progress = Bool(True, help="show progress bars").tag(config=True)
-
     _showing_file = False  # True while the traits are set from the config file's values
 
-    @validate("preview_items")
+    @validate(*SETTING_NAMES)
     def _check(self, proposal: Any) -> Any:
         """A value no read can use is refused before it is set (``%config`` prints the line)."""
-        try:
-            check_numbers({proposal["trait"].name: proposal["value"]})
-        except UsageProblem as exc:
-            raise BadSetting(f"DynamoMagic.{exc}") from None
-        return proposal["value"]
+        name, value = proposal["trait"].name, proposal["value"]
+        if not self._showing_file:
+            # the config file's rules, with the other traits as they are (or as the same
+            # %config line sets them): backoff_base <= backoff_cap, workers per core...
+            values = {n: getattr(self, n) for n in SETTING_NAMES} | {name: value}
+            try:
+                check_numbers(values)
+                check_choices(values)
+            except DynamoMagicError as exc:
+                raise BadSetting(f"DynamoMagic.{exc}") from None
+        return value
 
-    @observe("default_env", "numbers", "preview_items", "progress")
+    @observe(*SETTING_NAMES)
     def _sync(self, change: dict[str, Any]) -> None:
         if not self._showing_file:  # a value set in the session: kept over config file reloads
             override_settings(**{change["name"]: change["new"]})
@@ -88,7 +118,7 @@ class DynamoMagic(Magics):
         configured = self.config.get(type(self).__name__, {})
         self._showing_file = True
         try:
-            for name in self.trait_names(config=True):
+            for name in SETTING_NAMES:
                 if name in configured:  # ipython_config.py wins over the config file
                     override_settings(**{name: getattr(self, name)})
                 else:
@@ -100,10 +130,10 @@ class DynamoMagic(Magics):
     @line_cell_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name (line form)")
-    @argument("pk", nargs="?", help="partition key value")
+    @argument("pk_word", nargs="?", metavar="PK", help="partition key value")
     @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
     @argument("-o", "--out", metavar="NAME", help="store the result in this variable")
-    @_with_options(QUERY_OPTIONS)
+    @options_of("query", skip=("table",))
     def dynamo_query(self, line: str, cell: str | None = None) -> Any:
         """Query a DynamoDB table or index into a pandas DataFrame.
 
@@ -114,28 +144,23 @@ class DynamoMagic(Magics):
         """
         if cell is not None:
             return self._partiql(line, cell)
-        args = _parse(self.dynamo_query.parser, line)
-        if args.table_option is not None and args.pk is None:
+        args = _parse(self.dynamo_query.parser, line)  # type: ignore[union-attr]
+        if args.table_option is not None and args.pk_word is None:
             # -t T PK: as in the CLI, with -t the one positional word is the partition key
             # (argparse gave it to the first positional, TABLE). With two words (T -t T PK),
             # the first is the table: the same name is fine, another one is refused by _table.
-            args.table, args.pk = None, args.table
+            args.table, args.pk_word = None, args.table
         table = _table(args, "usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?")
         try:
-            pk = partition_key(args.pk, args.pk_option)
-            kwargs = query_kwargs(args, pk)
-            params = self._variables(args.filter)
-            found = api.explore(
-                table,
-                head=args.head,
-                unique=args.unique,
-                summary=args.summary,
-                params=params,
-                **kwargs,
-            )
+            kwargs = api_kwargs("query", args) | {"table": table}
+            kwargs["pk"] = partition_key(args.pk_word, args.pk)
+            if args.filter:  # :name looks the variable up as the filter is parsed
+                kwargs["params"] = _Variables(self._lookup)
+            found = api.explore(**kwargs)
         except DynamoMagicError as exc:
-            raise UsageError(str(exc)) from None
-        return self._deliver(found.view, found.summary_line, args.out)
+            raise _usage_error(exc, "query", line) from None
+        view = found.count if found.kind == "count" else found.frame
+        return self._deliver(view, found.summary_line, args.out)
 
     @no_var_expand
     @line_magic
@@ -143,59 +168,56 @@ class DynamoMagic(Magics):
     @argument("table", nargs="?", help="source table name")
     @argument("-t", "--table", dest="table_option", help="source table name (CLI form)")
     @argument("-o", "--out", metavar="NAME", help="store the result (or plan) in this variable")
-    @_with_options(COPY_OPTIONS)
+    @options_of("copy", skip=("table",))
     def dynamo_copy(self, line: str) -> Any:
         """Copy a table, or a slice of it, from one environment to another.
 
         ``%dynamo_copy TABLE --source A --target B [--pk V [--sk V]] [--mode M] [--dry-run]
         [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
         """
-        args = _parse(self.dynamo_copy.parser, line)
+        args = _parse(self.dynamo_copy.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
-        progress = None if args.no_progress or args.dry_run else self._progress()
         try:
-            outcome = api.copy(table, progress=progress, **copy_kwargs(args))
+            if args.dry_run:
+                check_counts(workers=args.workers, segments=args.segments)  # as a run would
+                plan = api.plan_copy(
+                    **api_kwargs("copy", args, without=RUN_ONLY) | {"table": table}
+                )
+                return self._deliver(plan, "", args.out)
+            progress = self._progress() if args.progress else None
+            result = api.copy(**api_kwargs("copy", args) | {"table": table}, progress=progress)
         except CopyFailed as exc:
             if exc.result is not None:
                 display(exc.result)
-            raise UsageError(str(exc)) from None
+            raise _usage_error(exc, "copy", line) from None
         except DynamoMagicError as exc:
-            raise UsageError(str(exc)) from None
-        summary = "" if isinstance(outcome, CopyPlan) else outcome.summary_line()
-        return self._deliver(outcome, summary, args.out)
+            raise _usage_error(exc, "copy", line) from None
+        return self._deliver(result, result.summary_line(), args.out)
 
     @no_var_expand
     @line_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name")
     @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
-    @_with_options([ENV, *RESTORE_OPTIONS])
+    @options_of("restore", skip=("table",))
     def dynamo_restore(self, line: str) -> Any:
         """List a table's backups, or restore one: ``--into NEW_TABLE`` or ``--in-place --yes``.
 
         ``%dynamo_restore TABLE --env E`` alone returns the backups, newest first.
         """
-        args = _parse(self.dynamo_restore.parser, line)
+        args = _parse(self.dynamo_restore.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
         try:
             if not args.into and not args.in_place:
                 found = api.backups(table, env=args.env)
                 print(f"{len(found)} backup(s) of {table}; restore one with --into or --in-place")
                 return found
+            progress = self._progress() if args.progress else None
             outcome = api.restore(
-                table,
-                env=args.env,
-                backup=args.backup,
-                into=args.into,
-                in_place=args.in_place,
-                yes=args.yes,
-                progress=self._progress(),
+                **api_kwargs("restore", args) | {"table": table}, progress=progress
             )
         except DynamoMagicError as exc:
-            raise UsageError(str(exc)) from None
-        if args.into:
-            print(f"restored into new table '{args.into}'")
-            return outcome
+            raise _usage_error(exc, "restore", line) from None
         return self._deliver(outcome, outcome.summary_line(), None)
 
     @line_magic
@@ -233,18 +255,11 @@ class DynamoMagic(Magics):
         try:
             result = api.run_partiql(cell, env=env, limit=limit, lookup=self._lookup)
         except DynamoMagicError as exc:
-            raise UsageError(str(exc)) from None
+            raise _usage_error(exc, "partiql", line) from None
         return self._deliver(result.to_frame(), result.summary_line(), out)
 
     def _lookup(self, name: str) -> Any:
         return self.shell.user_ns[name]
-
-    def _variables(self, text: str | None) -> dict[str, Any] | None:
-        """The notebook variables a filter names as ``:name`` (bound as values, never pasted)."""
-        if not text:
-            return None
-        names = set(_PARAMETER.findall(text))
-        return {name: self.shell.user_ns[name] for name in names if name in self.shell.user_ns}
 
     def _deliver(self, view: Any, summary: str, out: str | None) -> Any:
         if summary:
@@ -256,7 +271,38 @@ class DynamoMagic(Magics):
         return view
 
 
-_PARAMETER = re.compile(r":([A-Za-z_][A-Za-z0-9_]*)")
+class _Variables(Mapping[str, Any]):
+    """Notebook variables as the filter's ``:name`` values, looked up as the filter is parsed
+    (once, by the parser that reads the filter). Iterating gives the names found so far, so a
+    missing name's message lists the variables the filter did bind, not the whole namespace."""
+
+    def __init__(self, lookup: Callable[[str], Any]):
+        self._lookup = lookup
+        self._found: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._found:
+            try:
+                self._found[name] = self._lookup(name)
+            except KeyError:
+                raise KeyError(name) from None
+        return self._found[name]
+
+    def __contains__(self, name: object) -> bool:
+        try:
+            self[str(name)]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._found))
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __bool__(self) -> bool:  # given, even before any name was asked for (``params or {}``)
+        return True
 
 
 _COMMENT_HINT = "; a word starting with # begins a comment: quote it ('#1') to pass it as a value"

@@ -1,0 +1,139 @@
+"""On-demand backups of a table: take one, list them, find one, restore one into a new table."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import botocore.exceptions as bx
+
+from ..errors import BackupFailed, TableNotFound, client_errors, error_code, translate
+from ..schema import TableSchema
+from .tables import POLL_INTERVAL, WAIT_TIMEOUT, wait_active
+
+BACKUP_UNSUPPORTED = frozenset(
+    {"UnknownOperationException", "ContinuousBackupsUnavailableException", "NotImplemented"}
+)
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One on-demand backup of a table, as ListBackups/DescribeBackup report it.
+
+    Parameters
+    ----------
+    arn : str
+        The backup's ARN (what restores name).
+    name : str
+        Its name (``TABLE-dynamo-magic-YYYYmmdd-HHMMSS`` for backups taken before a write).
+    table : str
+        The table backed up.
+    created : datetime or None
+        When it was taken (timezone-aware, UTC), if reported.
+    status : str
+        ``CREATING``, ``AVAILABLE`` or ``DELETED``.
+    size_bytes : int or None
+        Its size in bytes, if reported.
+
+    Examples
+    --------
+    >>> Backup("arn:aws:dynamodb:...", "b1", "orders", None, "AVAILABLE").status
+    'AVAILABLE'
+    """
+
+    arn: str
+    name: str
+    table: str
+    created: datetime | None
+    status: str
+    size_bytes: int | None = None
+
+    @classmethod
+    def from_summary(cls, s: dict[str, Any]) -> Backup:
+        return cls(
+            arn=s["BackupArn"],
+            name=s.get("BackupName", ""),
+            table=s.get("TableName", ""),
+            created=s.get("BackupCreationDateTime"),
+            status=s.get("BackupStatus", ""),
+            size_bytes=s.get("BackupSizeBytes"),
+        )
+
+
+def backup_name(table: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{table}-dynamo-magic-{stamp}"[:255]
+
+
+def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Backup:
+    """Take an on-demand backup and wait until it is AVAILABLE."""
+    try:
+        details = client.create_backup(TableName=table, BackupName=backup_name(table))[
+            "BackupDetails"
+        ]
+    except bx.BotoCoreError as exc:
+        raise translate(exc, f"back up '{table}'") from exc
+    except bx.ClientError as exc:
+        code = error_code(exc)
+        if code in BACKUP_UNSUPPORTED or "not supported" in str(exc).lower():
+            raise BackupFailed(
+                f"backups are not supported for '{table}' here ({code}); to write without one, "
+                "turn the backup off ({backup})",
+                parameters=("backup",),
+            ) from exc
+        raise BackupFailed(f"could not back up '{table}': {code}: {exc}") from exc
+    arn = details["BackupArn"]
+    deadline = time.monotonic() + timeout
+    while details.get("BackupStatus") != "AVAILABLE":
+        if details.get("BackupStatus") == "DELETED" or time.monotonic() > deadline:
+            raise BackupFailed(f"backup of '{table}' did not become AVAILABLE")
+        time.sleep(POLL_INTERVAL)
+        with client_errors(f"wait for the backup of '{table}'"):
+            answer = client.describe_backup(BackupArn=arn)
+        details = answer["BackupDescription"]["BackupDetails"]
+    return Backup(
+        arn,
+        details.get("BackupName", ""),
+        table,
+        details.get("BackupCreationDateTime"),
+        "AVAILABLE",
+        details.get("BackupSizeBytes"),
+    )
+
+
+def list_backups(client: Any, table: str) -> list[Backup]:
+    """The table's on-demand backups, newest first."""
+    backups: list[Backup] = []
+    request: dict[str, Any] = {"TableName": table}
+    with client_errors(f"list backups of '{table}'"):
+        while True:
+            page = client.list_backups(**request)
+            backups += [Backup.from_summary(s) for s in page.get("BackupSummaries", [])]
+            if not page.get("LastEvaluatedBackupArn"):
+                break
+            request["ExclusiveStartBackupArn"] = page["LastEvaluatedBackupArn"]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(backups, key=lambda b: b.created or epoch, reverse=True)
+
+
+def find_backup(client: Any, table: str, backup: str | None) -> Backup:
+    """A backup by ARN or name, or the newest with ``None``/``"latest"``."""
+    backups = list_backups(client, table)
+    if not backups:
+        raise TableNotFound(f"table '{table}' has no backups")
+    if backup in (None, "latest"):
+        return backups[0]
+    for b in backups:
+        if backup in (b.arn, b.name):
+            return b
+    names = ", ".join(b.name for b in backups[:5])
+    raise TableNotFound(f"no backup '{backup}' of table '{table}' (newest: {names})")
+
+
+def restore_to_new_table(client: Any, backup: Backup, table: str) -> TableSchema:
+    """Restore ``backup`` into the new table ``table`` and wait until it is ACTIVE."""
+    with client_errors(f"restore backup '{backup.name}' into '{table}'"):
+        client.restore_table_from_backup(TargetTableName=table, BackupArn=backup.arn)
+    return wait_active(client, table)
