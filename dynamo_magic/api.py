@@ -32,8 +32,8 @@ from .dynamodb import backups as backup_admin
 from .dynamodb import read
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
-from .errors import ConfirmationRequired, CopyFailed, InvalidQuery
-from .expressions import bind_partiql, literal
+from .errors import ConfirmationRequired, CopyFailed, InvalidQuery, literal
+from .expressions import bind_partiql
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .reading import ReadSpec, positive
 from .schema import TableSchema, check_table_name
@@ -187,9 +187,10 @@ def _doc(
 
 
 # -- reading ----------------------------------------------------------------------------------
-def _connect(env: str | None) -> tuple[environments.Environment, Any]:
-    """The environment and its client (Query/Scan items arrive in wire form: see ``wire``)."""
-    resolved = environments.resolve(env)
+def _connect(env: str | None, settings: Settings) -> tuple[environments.Environment, Any]:
+    """The environment (resolved with the call's settings) and its client (Query/Scan items
+    arrive in wire form: see ``wire``)."""
+    resolved = environments.resolve(env, settings)
     return resolved, environments.client(resolved)
 
 
@@ -266,8 +267,8 @@ def _prepare(spec: ReadSpec, settings: Settings, env: str | None, numbers: str |
     if spec.preview and spec.limit is None:  # a preview reads the first items only
         spec = dataclasses.replace(spec, limit=settings.preview_items)
     policy = policy_from(settings)
-    resolved, client = _connect(env)
-    schema = read.describe_table(client, spec.table, resolved.describe(), policy)
+    resolved, client = _connect(env, settings)
+    schema = read.describe_table(client, spec.table, resolved.describe(), policy=policy)
     request = reading.build(spec, schema)
     return _Prepared(
         spec,
@@ -293,11 +294,16 @@ def _read(
     spec, request = ready.spec, ready.request.parameters
     if spec.scan:
         items, stats = read.parallel_scan(
-            ready.client, request, ready.segments, spec.limit, on_page, ready.policy
+            ready.client, request, ready.segments, spec.limit, on_page, policy=ready.policy
         )
     else:  # a query, or a preview: the first page(s) of an unsegmented scan
         items, stats = read.read_all(
-            ready.client, ready.request.operation, request, spec.limit, on_page, ready.policy
+            ready.client,
+            ready.request.operation,
+            request,
+            spec.limit,
+            on_page,
+            policy=ready.policy,
         )
     keys = ready.schema.item_key_names(spec.index)
     result = ReadResult(
@@ -594,7 +600,7 @@ def _frames(ready: _Prepared, flatten: bool) -> Iterator[pd.DataFrame]:
         stats,
         spec.limit,
         segments,
-        ready.policy,
+        policy=ready.policy,
     )
     for page in pages:
         if page:
@@ -872,8 +878,8 @@ def summary(
 
 
 def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
-    resolved, client = _connect(env)
-    return read.describe_table(client, table, resolved.describe(), policy_from(settings))
+    resolved, client = _connect(env, settings)
+    return read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
 
 
 @_doc(
@@ -966,8 +972,8 @@ def run_partiql(
     numbers = _number_policy(numbers, settings)
     positive(limit, "limit")  # a limit of -1 would drop the last item of the page
     text, bound = bind_partiql(statement, params, lookup)
-    _, client = _connect(env)
-    items, stats = read.partiql(client, text, bound, limit, policy_from(settings))
+    _, client = _connect(env, settings)
+    items, stats = read.partiql(client, text, bound, limit, policy=policy_from(settings))
     return ReadResult(
         items=items,
         stats=stats,
@@ -1242,9 +1248,10 @@ def plan_copy(
     backup: bool = True,
     verify: str | None = None,
 ) -> CopyPlan:
+    settings = get_settings()
     request = _copy_request(
         table,
-        get_settings(),
+        settings,
         source=source,
         target=target,
         target_table=target_table,
@@ -1258,7 +1265,7 @@ def plan_copy(
         backup=backup,
         verify=verify,
     )
-    return copy_plan.plan_copy(request)
+    return copy_plan.plan_copy(request, settings)
 
 
 @_doc(
@@ -1320,9 +1327,9 @@ def copy(
         warming = None
         if pk is None:  # a slice is one task: no worker pool
             guess = copy_engine.Engine.from_settings(settings, None, workers, segments, backend)
-            warming = _warm_up(table, source, guess, backend)
+            warming = _warm_up(table, source, guess, backend, settings)
         try:
-            plan = copy_plan.plan_copy(request)
+            plan = copy_plan.plan_copy(request, settings)
             copy_engine.require_confirmation(plan, yes)
             engine = copy_engine.Engine.from_settings(
                 settings, plan.source_items, workers, segments, backend
@@ -1343,7 +1350,11 @@ def copy(
 
 
 def _warm_up(
-    table: str, source: str | None, guess: copy_engine.Engine, backend: str | None
+    table: str,
+    source: str | None,
+    guess: copy_engine.Engine,
+    backend: str | None,
+    settings: Settings,
 ) -> parallel.WarmUp | None:
     """Start the copy's loky workers in the background while the plan is made, if the
     source's DescribeTable count says the copy will run in processes or is 0 (unknown: see
@@ -1352,7 +1363,7 @@ def _warm_up(
     with a client made here (boto3 sessions must not create clients in two threads at once)
     and one attempt; any error there only means no warm-up: planning reports it."""
     try:
-        probe = environments.client(environments.resolve(source), attempts=1)
+        probe = environments.client(environments.resolve(source, settings), attempts=1)
     except Exception:  # planning reports bad environments properly
         return None
 
@@ -1376,7 +1387,7 @@ def _warm_up(
 )
 def backups(table: str, env: str | None = None) -> pd.DataFrame:
     check_table_name(table, "table", arn=True)
-    _, client = _connect(env)
+    _, client = _connect(env, get_settings())
     rows = [
         {
             "name": b.name,
@@ -1410,8 +1421,8 @@ def truncate(
 ) -> CopyResult:
     check_table_name(table, "table")
     settings = get_settings()  # checked when made (settings.check_numbers)
-    resolved, client = _connect(env)
-    schema = read.describe_table(client, table, resolved.describe(), policy_from(settings))
+    resolved, client = _connect(env, settings)
+    schema = read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
     if not yes:
         raise ConfirmationRequired(
             f"truncate deletes every item of '{table}' in {literal(resolved.describe())}: "
@@ -1459,7 +1470,7 @@ def restore(
     check_table_name(table, "table")
     if into:
         check_table_name(into, "into")
-    resolved, client = _connect(env)
+    resolved, client = _connect(env, get_settings())
     chosen = backup_admin.find_backup(client, table, backup)
     if into:
         return restoring.restore_into(client, chosen, into)

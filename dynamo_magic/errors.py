@@ -200,6 +200,12 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def literal(text: object) -> str:
+    """``text`` shown as it is inside a message with ``{parameter}`` fields (braces doubled):
+    a table name, a value or an expression the user typed."""
+    return str(text).replace("{", "{{").replace("}", "}}")
+
+
 def error_code(exc: BaseException) -> str:
     """DynamoDB's error code of a botocore ``ClientError`` (``"ResourceNotFoundException"``),
     ``""`` for anything else."""

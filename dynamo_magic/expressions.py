@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from .codec import AttributeValue, key_value, to_attribute
-from .errors import InvalidQuery
+from .errors import InvalidQuery, literal
 from .paths import BARE_NAME, KEYWORDS, DocumentPath, format_path, parse_path, scan_path
 from .schema import KeySchema
+from .settings import SORT_KEY_OPERATORS
 
-SORT_KEY_OPERATORS = ("begins_with", "=", "<", "<=", ">", ">=", "between")
 _OPERATOR_ALIASES = {"==": "=", "eq": "=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
@@ -66,11 +66,6 @@ class Placeholders:
         if self.values:
             fields["ExpressionAttributeValues"] = dict(self.values)
         return fields
-
-
-def literal(text: str) -> str:
-    """``text`` shown as it is in a message with ``{parameter}`` fields (braces doubled)."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def normalize_operator(op: str) -> str:

@@ -18,8 +18,8 @@ from dynamo_magic import api, environments, reading
 from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.copying.restore import RestoreResult
-from dynamo_magic.dynamodb import read
 from dynamo_magic.dynamodb import backups as backup_admin
+from dynamo_magic.dynamodb import read
 from dynamo_magic.reading import ReadSpec
 
 from conftest import client_for

@@ -19,6 +19,7 @@ import pytest
 import dynamo_magic as dm
 from dynamo_magic import api, environments
 from dynamo_magic.dynamodb import read
+from dynamo_magic.dynamodb.retry import RetryPolicy
 from dynamo_magic.errors import IndexNotFound, InvalidQuery, TableNotFound, UsageProblem
 from dynamo_magic.settings import Settings, set_settings
 
@@ -625,7 +626,9 @@ class DynamoDBPages:
     ("total", "limit", "truncated"), [(10, 10, False), (10, 9, True), (10, 11, False)]
 )
 def test_limit_with_dynamodb_paging(total, limit, truncated):
-    items, stats = read.read_all(DynamoDBPages(total), "query", {"TableName": "t"}, limit)
+    items, stats = read.read_all(
+        DynamoDBPages(total), "query", {"TableName": "t"}, limit, policy=RetryPolicy()
+    )
     assert len(items) == min(total, limit) == stats.count
     assert stats.truncated is truncated
 
@@ -888,7 +891,9 @@ def test_with_a_filter_evaluated_is_what_dynamodb_evaluated(db):
 
 @pytest.mark.parametrize(("total", "limit"), [(10, 1), (10, 9), (10, 10), (3, 5)])
 def test_probe_item_is_not_evaluated_with_dynamodb_paging(total, limit):
-    items, stats = read.read_all(DynamoDBPages(total), "query", {"TableName": "t"}, limit)
+    items, stats = read.read_all(
+        DynamoDBPages(total), "query", {"TableName": "t"}, limit, policy=RetryPolicy()
+    )
     assert stats.evaluated == stats.count == len(items) == min(total, limit)
 
 

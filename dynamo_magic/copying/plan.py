@@ -18,16 +18,16 @@ import botocore.exceptions as bx
 from .. import environments, reading
 from ..codec import WireItem
 from ..dynamodb import read
+from ..dynamodb.retry import RetryPolicy, policy_from
 from ..environments import Environment
-from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code
+from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code, literal
 from ..reading import ReadSpec
 from ..schema import TableSchema
+from ..settings import COPY_MODES, VERIFY_METHODS, Settings
 from .digest import typed_json
 from .sources import Side
 
 Mode = Literal["replace", "truncate", "merge"]
-MODES: tuple[str, ...] = ("replace", "truncate", "merge")
-VERIFY_METHODS: tuple[str, ...] = ("count", "full", "none")
 SAMPLE_ITEMS = 100  # items read to estimate the average item size
 WRITE_UNIT_BYTES = 1024  # one write capacity unit per KB
 READ_UNIT_BYTES = 4096  # one (strong) read capacity unit per 4 KB; scans read eventually: half
@@ -192,7 +192,7 @@ class CopyPlan:
             ("write units", f"~{self.write_units:,} (estimated)"),
             ("read units", f"~{self.read_units:,} (estimated)"),
             ("verification", self.verification),
-            ("needs --yes", "; ".join(self.confirmations) or "no"),
+            ("needs confirmation", "; ".join(self.confirmations) or "no"),
         ] + [("warning", w) for w in self.warnings]
 
     def describe_slice(self) -> str:
@@ -221,9 +221,9 @@ class CopyPlan:
         return "<b>Copy plan</b> (nothing written)" + self.to_frame().to_html()
 
 
-def _resolve(request: CopyRequest) -> tuple[Environment, Environment]:
-    source = environments.resolve(request.source)
-    target = environments.resolve(request.target)
+def _resolve(request: CopyRequest, settings: Settings) -> tuple[Environment, Environment]:
+    source = environments.resolve(request.source, settings)
+    target = environments.resolve(request.target, settings)
     if request.target_region:
         target = dataclasses.replace(target, region=request.target_region)
     return source, target
@@ -269,18 +269,13 @@ def same_table(
     return not (source_account and target_account and source_account != target_account)
 
 
-def _literal(text: object) -> str:
-    """``text`` inside an error message's template (its braces are not fields)."""
-    return str(text).replace("{", "{{").replace("}", "}}")
-
-
 def _refuse_same_table(source: Side, target: Side) -> None:
     same = (
         f"'{source.table}' in {source.env.describe()} is '{target.table}' in "
         f"{target.env.describe()}"
     )
     raise UnsafeOperation(
-        f"source and target are the same table ({_literal(same)}, as the service describes "
+        f"source and target are the same table ({literal(same)}, as the service describes "
         "them); choose another {target} or {target_table}",
         parameters=("target", "target_table"),
     )
@@ -317,9 +312,9 @@ def slice_request(schema: TableSchema, request: CopyRequest) -> dict[str, Any] |
     return parameters
 
 
-def _describe_or_none(client: Any, table: str) -> TableSchema | None:
+def _describe_or_none(client: Any, table: str, policy: RetryPolicy) -> TableSchema | None:
     try:
-        return read.describe_table(client, table)
+        return read.describe_table(client, table, policy=policy)
     except TableNotFound:
         return None
 
@@ -328,7 +323,7 @@ def _check_schemas(source: TableSchema, target: TableSchema, request: CopyReques
     if source.key != target.key:
         differ = f"source '{source.name}' has {source.key}, target '{target.name}' has {target.key}"
         raise UnsafeOperation(
-            f"key schemas differ: {_literal(differ)}; copy into another {{target_table}}",
+            f"key schemas differ: {literal(differ)}; copy into another {{target_table}}",
             parameters=("target_table",),
         )
     if request.index and request.mode != "merge":
@@ -337,7 +332,7 @@ def _check_schemas(source: TableSchema, target: TableSchema, request: CopyReques
         if have is None or have.key != wanted:
             lacks = f"target '{target.name}' lacks index '{request.index}' with key {wanted}"
             raise UnsafeOperation(
-                f"{_literal(lacks)}, needed to find its slice; use {{mode}} merge or add the index",
+                f"{literal(lacks)}, needed to find its slice; use {{mode}} merge or add the index",
                 parameters=("mode",),
             )
 
@@ -346,6 +341,7 @@ def _sample(
     client: Any,
     table: str,
     query: dict[str, Any] | None,
+    policy: RetryPolicy,
     limit: int = SAMPLE_ITEMS,
     stats: read.ReadStats | None = None,
 ) -> list[WireItem]:
@@ -353,33 +349,34 @@ def _sample(
     ``stats.truncated`` says whether more are left."""
     operation = "query" if query else "scan"
     stats = stats if stats is not None else read.ReadStats()
-    pages = read.iter_pages(client, operation, {"TableName": table, **(query or {})}, stats, limit)
+    request = {"TableName": table, **(query or {})}
+    pages = read.iter_pages(client, operation, request, stats, limit, policy=policy)
     return [item for page in pages for item in page]
 
 
-def _is_empty(client: Any, table: str) -> bool:
-    return not _sample(client, table, None, limit=1)
+def _is_empty(client: Any, table: str, policy: RetryPolicy) -> bool:
+    return not _sample(client, table, None, policy, limit=1)
 
 
-def _count(client: Any, table: str, query: dict[str, Any]) -> int:
+def _count(client: Any, table: str, query: dict[str, Any], policy: RetryPolicy) -> int:
     stats = read.ReadStats()
     request = {"TableName": table, **query, "Select": "COUNT"}
-    for _ in read.iter_pages(client, "query", request, stats):
+    for _ in read.iter_pages(client, "query", request, stats, policy=policy):
         pass
     return stats.count
 
 
-def _count_segment(client: Any, table: str, segment: int, total: int) -> int:
+def _count_segment(client: Any, table: str, segment: int, total: int, policy: RetryPolicy) -> int:
     stats = read.ReadStats()
     request: dict[str, Any] = {"TableName": table, "Select": "COUNT"}
     if total > 1:
         request |= {"Segment": segment, "TotalSegments": total}
-    for _ in read.iter_pages(client, "scan", request, stats):
+    for _ in read.iter_pages(client, "scan", request, stats, policy=policy):
         pass
     return stats.count
 
 
-def estimate_items(client: Any, table: str) -> tuple[int, bool, str]:
+def estimate_items(client: Any, table: str, policy: RetryPolicy) -> tuple[int, bool, str]:
     """Items of ``table`` from a Select COUNT scan of one parallel-scan segment, extrapolated:
     ``(items, exact, how)``.
 
@@ -391,7 +388,7 @@ def estimate_items(client: Any, table: str) -> tuple[int, bool, str]:
     segment's share is the table's share up to sampling noise and hot keys.
     """
     for total in COUNT_SEGMENT_LEVELS:
-        count = _count_segment(client, table, 0, total)
+        count = _count_segment(client, table, 0, total, policy)
         if total == 1:
             return count, True, "counted with a Select COUNT scan"
         if count >= MIN_SEGMENT_COUNT:
@@ -457,19 +454,29 @@ def not_copied_text(settings: list[str]) -> str:
     return "; ".join(settings) + " (the created table lacks them: set them yourself)"
 
 
-def plan_copy(request: CopyRequest) -> CopyPlan:
-    """Check everything and estimate the copy; reads only."""
-    if request.mode not in MODES:
-        raise InvalidQuery(f"unknown mode '{request.mode}'; use one of {', '.join(MODES)}")
+def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
+    """Check everything and estimate the copy; reads only, retried per the call's
+    ``settings`` (``max_retries``, ``backoff_*``), with which the environments are resolved."""
+    if request.mode not in COPY_MODES:
+        raise InvalidQuery(
+            f"unknown {{mode}} '{literal(request.mode)}'; use one of {', '.join(COPY_MODES)}",
+            parameters=("mode",),
+        )
     if request.verify not in VERIFY_METHODS:
-        raise InvalidQuery(f"unknown --verify '{request.verify}'; use {', '.join(VERIFY_METHODS)}")
-    source_env, target_env = _resolve(request)
+        raise InvalidQuery(
+            f"unknown {{verify}} '{literal(request.verify)}'; use {', '.join(VERIFY_METHODS)}",
+            parameters=("verify",),
+        )
+    source_env, target_env = _resolve(request, settings)
+    policy = policy_from(settings)
     source = Side(source_env, request.table)
     target = Side(target_env, request.target_table or request.table)
     source_client, target_client = source.client(), target.client()
-    source_schema = read.describe_table(source_client, source.table, source_env.describe())
+    source_schema = read.describe_table(
+        source_client, source.table, source_env.describe(), policy=policy
+    )
     query = slice_request(source_schema, request)
-    target_schema = _describe_or_none(target_client, target.table)
+    target_schema = _describe_or_none(target_client, target.table, policy)
 
     def accounts() -> tuple[str | None, str | None]:
         return environments.account_id(source_env), environments.account_id(target_env)
@@ -480,24 +487,24 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
         _check_schemas(source_schema, target_schema, request)
 
     sample_stats = read.ReadStats()
-    sample = _sample(source_client, source.table, query, stats=sample_stats)
+    sample = _sample(source_client, source.table, query, policy, stats=sample_stats)
     average = sum(len(typed_json(i)) for i in sample) / len(sample) if sample else 0.0
     basis = ""
     if query is not None:
-        source_items, exact = _count(source_client, source.table, query), True
+        source_items, exact = _count(source_client, source.table, query, policy), True
     elif not sample_stats.truncated:  # the sample read the whole table
         source_items, exact = len(sample), True
     elif (source_schema.item_count or 0) >= len(sample):
         source_items, exact = source_schema.item_count or 0, False
         basis = "DescribeTable's count, refreshed about every 6 hours"
     else:  # ItemCount is 0 or lower than the sample (it lags): count one segment
-        source_items, exact, basis = estimate_items(source_client, source.table)
-    table_empty = target_schema is None or _is_empty(target_client, target.table)
+        source_items, exact, basis = estimate_items(source_client, source.table, policy)
+    table_empty = target_schema is None or _is_empty(target_client, target.table, policy)
     target_items: int | None
     if table_empty:
         target_items, target_empty = 0, True
     elif query is not None:
-        target_items = _count(target_client, target.table, query)
+        target_items = _count(target_client, target.table, query, policy)
         target_empty = target_items == 0
     else:  # DescribeTable's count may be hours stale (0 for a new table): only an estimate
         target_items, target_empty = target_schema.item_count or None, False
@@ -530,5 +537,5 @@ def plan_copy(request: CopyRequest) -> CopyPlan:
             f"target's {'slice' if query else 'table'}"
         )
     if not request.backup and not target_empty:
-        plan.warnings.append("no backup will be taken (--no-backup)")
+        plan.warnings.append("no backup will be taken (backup turned off)")
     return plan

@@ -109,34 +109,13 @@ class TableSource:
         return request
 
     def pages(self, policy: RetryPolicy, channel: Channel) -> Iterator[Page]:
-        keys = _LastKeys(self.side.client(), self.operation)
         stats = read.ReadStats(on_retry=channel.retried)
         counted = 0
         for items in read.iter_pages(
-            keys, self.operation, self.read_request(), stats, policy=policy
-        ):
-            yield Page(items, stats.count - counted, keys.last_key)
+            self.side.client(), self.operation, self.read_request(), stats, policy=policy
+        ):  # stats.last_key: the key after this page, where a resumed read starts
+            yield Page(items, stats.count - counted, stats.last_key)
             counted = stats.count
-
-
-class _LastKeys:
-    """A client's ``scan``/``query`` that keeps the last page's ``LastEvaluatedKey``: what
-    ``read.iter_pages`` sends back as the next page's ``ExclusiveStartKey``, i.e. the key
-    after the page it just yielded."""
-
-    def __init__(self, client: Any, operation: str):
-        self._client = client
-        self._call = getattr(client, operation)
-        self.last_key: Item | None = None
-        setattr(self, operation, self._page)
-
-    def _page(self, **request: Any) -> dict[str, Any]:
-        page: dict[str, Any] = self._call(**request)
-        self.last_key = page.get("LastEvaluatedKey")
-        return page
-
-    def __getattr__(self, name: str) -> Any:  # anything else: the client's own
-        return getattr(self._client, name)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class ReadStats:
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
     retried: int = 0  # pages asked for again after throttling or a lost connection (``retry``)
+    # DynamoDB's LastEvaluatedKey of the last page read: where a read resumes (None: at its end)
+    last_key: Item | None = None
     # told of each retry as it is made (a copy's worker reports it at once: ``ProgressSink``)
     on_retry: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
 
@@ -178,9 +180,7 @@ class ReadResult:
         return "; ".join(parts + self.notes)
 
 
-def describe_table(
-    client: Any, table: str, where: str = "", policy: RetryPolicy | None = None
-) -> TableSchema:
+def describe_table(client: Any, table: str, where: str = "", *, policy: RetryPolicy) -> TableSchema:
     """The schema of ``table``; ``TableNotFound`` says which environment was asked.
     Throttling is retried per ``policy`` (the caller's, from its settings); a connection that
     cannot be made is not retried beyond botocore's attempts: this is usually the first call to an
@@ -208,7 +208,8 @@ def iter_pages(
     stats: ReadStats,
     limit: int | None = None,
     stop: threading.Event | None = None,
-    policy: RetryPolicy | None = None,
+    *,
+    policy: RetryPolicy,
 ) -> Iterator[list[WireItem]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
@@ -254,6 +255,7 @@ def iter_pages(
             returned = remaining
             last_key = None
         stats.add_page(page, returned, dropped)
+        stats.last_key = last_key
         yield items
         if remaining is not None:
             remaining -= returned
@@ -271,7 +273,8 @@ def read_all(
     request: dict[str, Any],
     limit: int | None = None,
     on_page: PageCallback | None = None,
-    policy: RetryPolicy | None = None,
+    *,
+    policy: RetryPolicy,
 ) -> tuple[list[WireItem], ReadStats]:
     stats = ReadStats()
     items: list[WireItem] = []
@@ -289,7 +292,8 @@ def iter_read(
     stats: ReadStats,
     limit: int | None = None,
     segments: int = 1,
-    policy: RetryPolicy | None = None,
+    *,
+    policy: RetryPolicy,
 ) -> Iterator[list[WireItem]]:
     """Pages of a read as they arrive, holding none after it is yielded: a query, or a scan of
     ``segments`` segments read one after another (each to its end, in segment order), until
@@ -322,7 +326,8 @@ def parallel_scan(
     segments: int,
     limit: int | None = None,
     on_page: PageCallback | None = None,
-    policy: RetryPolicy | None = None,
+    *,
+    policy: RetryPolicy,
 ) -> tuple[list[WireItem], ReadStats]:
     """Scan ``segments`` segments (DynamoDB's TotalSegments) in at most ``MAX_SCAN_THREADS``
     threads (the client is thread-safe), each taking the next unscanned segment until none is
@@ -332,7 +337,7 @@ def parallel_scan(
     Items the segments read past the limit are dropped; without a filter they are not counted
     as evaluated either (see ``iter_pages``)."""
     if segments <= 1:
-        return read_all(client, "scan", request, limit, on_page, policy)
+        return read_all(client, "scan", request, limit, on_page, policy=policy)
     stop = threading.Event()
     lock = threading.Lock()
     results: dict[int, list[WireItem]] = {}  # only segments that had items: 1,000,000 may be asked
@@ -345,7 +350,7 @@ def parallel_scan(
         stats = ReadStats()
         seg_request = dict(request, Segment=segment, TotalSegments=segments)
         counted = 0
-        for page in iter_pages(client, "scan", seg_request, stats, limit, stop, policy):
+        for page in iter_pages(client, "scan", seg_request, stats, limit, stop, policy=policy):
             if page:
                 results.setdefault(segment, []).extend(page)
             if on_page:
@@ -389,7 +394,8 @@ def partiql(
     statement: str,
     parameters: list[Any],
     limit: int | None = None,
-    policy: RetryPolicy | None = None,
+    *,
+    policy: RetryPolicy,
 ) -> tuple[list[WireItem], ReadStats]:
     """Run a PartiQL SELECT with bound parameters, following NextToken; items in wire form
     (binaries as base64 text) when ``client`` has ``wire``'s handlers, as Query/Scan give.

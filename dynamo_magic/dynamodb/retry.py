@@ -74,14 +74,6 @@ def policy_from(settings: Any) -> RetryPolicy:
     return RetryPolicy(settings.max_retries, settings.backoff_base, settings.backoff_cap)
 
 
-def current_policy() -> RetryPolicy:
-    """The process's settings' policy: the default of calls made in the caller's process.
-    Workers are given the caller's policy explicitly (their settings may differ)."""
-    from ..settings import get_settings
-
-    return policy_from(get_settings())
-
-
 def is_retryable(exc: BaseException, connection: bool = True) -> bool:
     """Throttling, DynamoDB's transient server errors and (with ``connection``) lost
     connections."""
@@ -102,7 +94,7 @@ def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
 
 def retrying(
     call: Callable[[], T],
-    policy: RetryPolicy | None,
+    policy: RetryPolicy,
     context: str,
     on_retry: Callable[[], None] | None = None,
     sleep_for: Sleep | None = None,
@@ -113,7 +105,6 @@ def retrying(
     ``on_retry`` is called before each retry (to count it). ``connection=False`` leaves lost
     connections to botocore's attempts alone: for a first call to an endpoint, where a refused
     connection almost always means a wrong endpoint the user should hear about at once."""
-    policy = policy or current_policy()
     attempt = 0
     while True:
         try:
