@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
@@ -105,7 +105,7 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def _text_column(column: pd.Series) -> list[str]:
     # string and Int64 columns in one call each: the text ``text_cell`` gives, cheaper
     if str(column.dtype) in ("string", "Int64"):
-        return column.astype(object).where(column.notna(), "").astype(str).tolist()
+        return cast(list[str], column.astype(object).where(column.notna(), "").astype(str).tolist())
     return [text_cell(v) for v in column.tolist()]
 
 

@@ -159,7 +159,8 @@ def _profile_endpoint(session: boto3.Session, region: str, where: str) -> str | 
     source, url = setting
     check_endpoint_url(url, f"{where} ({source})")
     try:
-        return session.client("dynamodb", region_name=region).meta.endpoint_url
+        endpoint: str | None = session.client("dynamodb", region_name=region).meta.endpoint_url
+        return endpoint
     except ValueError as exc:  # botocore's own check ("Invalid endpoint: ...")
         raise UsageProblem(
             f"{where} ({source}): endpoint_url {url!r} is refused by botocore ({exc}); "
@@ -281,7 +282,8 @@ def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATT
 @functools.lru_cache(maxsize=64)
 def _account_id(env: Environment) -> str | None:
     try:
-        return client(env, "sts").get_caller_identity()["Account"]
+        account: str | None = client(env, "sts").get_caller_identity()["Account"]
+        return account
     except (bx.BotoCoreError, bx.ClientError):
         return None
 

@@ -13,7 +13,7 @@ Key attributes (from the table's schema) are always whole top-level names, never
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from .errors import InvalidQuery
 
@@ -144,4 +144,4 @@ def lookup(item: dict[str, Any], path: DocumentPath) -> dict[str, Any] | None:
             value = items[element] if items is not None and element < len(items) else None
         else:
             value = (value.get("M") or {}).get(element) if "M" in value else None
-    return value
+    return cast("dict[str, Any] | None", value)

@@ -218,7 +218,8 @@ class CopyPlan:
         return pd.DataFrame(self.rows(), columns=["", "plan"]).set_index("")
 
     def _repr_html_(self) -> str:
-        return "<b>Copy plan</b> (nothing written)" + self.to_frame().to_html()
+        table: str = self.to_frame().to_html()
+        return "<b>Copy plan</b> (nothing written)" + table
 
 
 def _resolve(request: CopyRequest, settings: Settings) -> tuple[Environment, Environment]:
@@ -258,13 +259,13 @@ def same_table(
         return False
     source_id, target_id = source.raw.get("TableId"), target.raw.get("TableId")
     if source_id and target_id:
-        return source_id == target_id
+        return bool(source_id == target_id)
     if source.arn != target.arn or source.arn is None:
         return False
     source_created = source.raw.get("CreationDateTime")
     target_created = target.raw.get("CreationDateTime")
     if source_created is not None and target_created is not None:
-        return source_created == target_created
+        return bool(source_created == target_created)
     source_account, target_account = accounts()
     return not (source_account and target_account and source_account != target_account)
 
@@ -507,6 +508,7 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         target_items = _count(target_client, target.table, query, policy)
         target_empty = target_items == 0
     else:  # DescribeTable's count may be hours stale (0 for a new table): only an estimate
+        assert target_schema is not None  # a missing target is table_empty
         target_items, target_empty = target_schema.item_count or None, False
 
     plan = CopyPlan(

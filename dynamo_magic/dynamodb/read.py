@@ -188,7 +188,8 @@ def describe_table(client: Any, table: str, where: str = "", *, policy: RetryPol
 
     def describe() -> dict[str, Any]:
         try:
-            return client.describe_table(TableName=table)
+            response: dict[str, Any] = client.describe_table(TableName=table)
+            return response
         except bx.ClientError as exc:
             if error_code(exc) == "ResourceNotFoundException":
                 raise TableNotFound(

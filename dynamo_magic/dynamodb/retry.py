@@ -65,7 +65,7 @@ class RetryPolicy:
     base: float = 0.05  # seconds
     cap: float = 5.0  # seconds
 
-    def delay(self, attempt: int, rng: random.Random = random._inst) -> float:  # type: ignore[attr-defined]
+    def delay(self, attempt: int, rng: random.Random = random._inst) -> float:
         return rng.uniform(0, min(self.cap, self.base * 2**attempt))
 
 

@@ -6,10 +6,11 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 
 from __future__ import annotations
 
+import io
 import keyword
 import shlex
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
@@ -327,7 +328,8 @@ def _words(line: str) -> tuple[list[str], bool]:
     words: list[str] = []
     try:
         while True:
-            start = lexer.instream.tell()  # just after the previous word (and one separator)
+            # just after the previous word (and one separator); shlex reads a StringIO of line
+            start = cast(io.StringIO, lexer.instream).tell()
             while start < len(line) and line[start] in lexer.whitespace:
                 start += 1
             if start < len(line) and line[start] == "#":
@@ -378,7 +380,7 @@ def _table(args: Any, usage: str) -> str:
     table = args.table or args.table_option
     if not table:
         raise UsageError(usage)
-    return table
+    return str(table)
 
 
 def register(ipython: Any) -> None:
