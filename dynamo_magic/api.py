@@ -11,11 +11,9 @@ config file > default) and passes what lower layers need down explicitly, valida
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
-import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
@@ -28,6 +26,7 @@ from .copying.engine import CopyResult
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
 from .copying.restore import RestoreResult
+from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
 from .dynamodb import read
 from .dynamodb.read import PageCallback, ReadResult
@@ -48,142 +47,6 @@ DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 # what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
 WORKER_MODULES = ("dynamo_magic.copying.tasks",)
 Columns = str | Sequence[str]  # "a,b" text or a list of document paths
-
-# -- numpy-style docstrings: each parameter described once ------------------------------------
-PARAMETERS: dict[str, str] = {
-    "table": "table : str\n    Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a"
-    " table is only read, its ARN.",
-    "pk": "pk : str, int, float, Decimal or bytes, optional\n    Partition key value (typed from"
-    " the table's AttributeDefinitions): a query. ``None``: the first items (a preview) or,"
-    " with ``scan=True``, the whole table or index.",
-    "env": "env : str, optional\n    Environment (AWS profile or configured name); ``None``: the"
-    " configured default, else the default profile.",
-    "sk": "sk : str, int, float, Decimal or bytes, optional\n    Sort key value of the condition"
-    " ``sk_op`` (the lower bound of ``between``).",
-    "sk_op": "sk_op : str, default 'begins_with'\n    Sort-key operator: begins_with, =, <, <=,"
-    " >, >= or between.",
-    "sk2": "sk2 : optional\n    Upper bound of ``sk_op='between'``.",
-    "index": "index : str, optional\n    A GSI or LSI to read instead of the table.",
-    "filter": "filter : str, optional\n    Filter expression, e.g. ``\"status = 'open' AND qty >"
-    ' :n"`` (applied by DynamoDB after reading: evaluated items still cost read units).',
-    "columns": "columns : str or list of str, optional\n    Projection: document paths"
-    ' (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text; key attributes always come'
-    " too. ``None``: every attribute.",
-    "limit": "limit : int, optional\n    Items returned (or counted) at most; ``None``: all (a"
-    " preview: the ``preview_items`` setting, 20).",
-    "consistent": "consistent : bool, default False\n    Strongly consistent read (twice the"
-    " read units; not offered on GSIs).",
-    "reverse": "reverse : bool, default False\n    Descending sort-key order (needs ``pk``).",
-    "scan": "scan : bool, default False\n    Parallel scan of the whole table or index (no"
-    " ``pk``).",
-    "segments": "segments : int, optional\n    Parallel scan segments (DynamoDB's TotalSegments,"
-    " 1 to 1,000,000); ``None``: the ``segments`` setting, else 4.",
-    "params": "params : mapping of str to value, optional\n    Values of the filter's ``:name``"
-    " placeholders.",
-    "count": "count : bool, default False\n    DynamoDB's Select COUNT: items are counted, none"
-    " returned.",
-    "numbers": "numbers : {'auto', 'decimal', 'float'}, optional\n    Number columns: auto"
-    " (Int64 if integral, Float64 if exact, else Decimal objects), decimal or float; ``None``:"
-    " the ``numbers`` setting.",
-    "flatten": "flatten : bool, default False\n    Expand maps into columns named by path"
-    " (``addr.city``).",
-    "on_page": "on_page : callable, optional\n    Called with the number of items of each page"
-    " as it arrives.",
-    "n": "n : int, default 5\n    Items to return (DynamoDB's Limit: only these are read when"
-    " there is no filter).",
-    "attribute": "attribute : str\n    The attribute (a document path such as ``addr.city``).",
-    "head": "head : int, optional\n    Rows to show; alone, only this many items are read.",
-    "unique": "unique : str, optional\n    Show the distinct values of this attribute with counts.",
-    "summary": "summary : bool, default False\n    Show one row per attribute (share present,"
-    " types, distinct values, top values).",
-    "statement": "statement : str\n    A PartiQL SELECT, with ``?`` or ``:name`` markers.",
-    "partiql_params": "params : list or mapping, optional\n    Values of the ``?`` markers (a"
-    " list) or of the ``:name`` markers (a mapping).",
-    "lookup": "lookup : callable, optional\n    Gives the value of a ``:name`` marker missing"
-    " from ``params`` (the magics look up notebook variables).",
-    "source": "source : str or None\n    Environment to copy from (``None``: the default).",
-    "target": "target : str or None\n    Environment to copy into (``None``: the default).",
-    "target_table": "target_table : str, optional\n    Target table name (default: the source's).",
-    "target_region": "target_region : str, optional\n    Target region (default: the profile's).",
-    "mode": "mode : {'replace', 'truncate', 'merge'}, default 'replace'\n    replace: put every"
-    " source item, then delete target items whose key is not in the source; truncate: delete"
-    " first; merge: puts only.",
-    "backup": "backup : bool, default True\n    Take an on-demand backup of a non-empty target"
-    " (or table) first.",
-    "verify": "verify : {'count', 'full', 'none'}, optional\n    Check after copying; ``None``:"
-    " the ``verify`` setting (count).",
-    "yes": "yes : bool, default False\n    Confirm writing into a non-empty or protected target.",
-    "workers": "workers : int, optional\n    Parallel worker processes (at least 1); ``None``:"
-    " the ``workers`` setting, else two per CPU core.",
-    "copy_segments": "segments : int, optional\n    Parallel scan segments of the source (1 to"
-    " 1,000,000); ``None``: the ``segments`` setting, else four per worker.",
-    "backend": "backend : {'auto', 'loky', 'threading'}, optional\n    joblib backend (auto:"
-    " threads for small copies).",
-    "progress": "progress : Progress, optional\n    Told of each phase (``start(phase, total)``,"
-    " ``advance(items)``, ``close(complete)``); ``None``: no progress.",
-    "backup_id": "backup : str, default 'latest'\n    Backup name or ARN to restore.",
-    "into": "into : str, optional\n    Restore into this new table.",
-    "in_place": "in_place : bool, default False\n    Restore back into ``table`` (through a"
-    " temporary table, then a copy in replace mode).",
-    "restore_yes": "yes : bool, default False\n    Confirm replacing the table's contents.",
-    "truncate_yes": "yes : bool, default False\n    Confirm deleting every item.",
-}
-FRAME_RETURNS = (
-    "pandas.DataFrame\n    One row per item: key columns first (the index's, then the table's),"
-    " then attributes in first-seen order. dtypes: numbers Int64, Float64 or object (Decimal)"
-    " per ``numbers``; strings string; booleans boolean; maps, lists, sets and binaries object"
-    " (dict, list, set, bytes); missing values NA."
-)
-READ_RAISES = (
-    "InvalidQuery\n    A bad key condition, filter, projection, limit or option combination.\n"
-    "TableNotFound\n    The table (``IndexNotFound``: the index) does not exist.\n"
-    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.\n"
-    "Throttled, AccessDenied, ServiceError\n    DynamoDB refused the read (after retries)."
-)
-F = TypeVar("F", bound=Callable[..., Any])
-DOC_WIDTH = 92  # characters of a docstring line as help() shows it
-
-
-@functools.cache  # each parameter is described once: wrapped once, at import
-def _wrapped(entries: str) -> str:
-    """Numpy-style entries (a ``name : type`` line, then its 4-space indented description)
-    with each description wrapped."""
-    lines = []
-    for line in entries.strip().split("\n"):
-        if line.startswith("    "):
-            lines.append(
-                textwrap.fill(
-                    line.strip(), DOC_WIDTH, initial_indent="    ", subsequent_indent="    "
-                )
-            )
-        else:
-            lines.append(line)
-    return "\n".join(lines)
-
-
-def _doc(
-    summary: str,
-    parameters: Sequence[str],
-    returns: str,
-    raises: str,
-    example: str,
-    notes: str = "",
-) -> Callable[[F], F]:
-    """Give a function a numpy-style docstring built from ``PARAMETERS``."""
-
-    def decorate(function: F) -> F:
-        sections = [textwrap.fill(summary.strip(), DOC_WIDTH), ""]
-        if notes:
-            sections += [textwrap.fill(notes.strip(), DOC_WIDTH), ""]
-        entries = [_wrapped(PARAMETERS[p]) for p in parameters]
-        sections += ["Parameters", "----------", *entries, ""]
-        sections += ["Returns", "-------", _wrapped(returns), ""]
-        sections += ["Raises", "------", _wrapped(raises), ""]
-        sections += ["Example", "-------", example.strip()]
-        function.__doc__ = "\n".join(sections)
-        return function
-
-    return decorate
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -329,7 +192,7 @@ def _read(
     return result
 
 
-@_doc(
+@numpy_doc(
     "Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither, a"
     " preview of the first items; the typed items with their statistics.",
     [
@@ -405,7 +268,7 @@ def fetch(
     return _read(spec, settings, env, numbers, flatten, on_page)
 
 
-@_doc(
+@numpy_doc(
     "Query a table or index by partition key (or preview it without one) into a DataFrame.",
     [
         "table",
@@ -468,7 +331,7 @@ def query(
     return _read(spec, settings, env, numbers, flatten).to_frame()
 
 
-@_doc(
+@numpy_doc(
     "Parallel scan of a whole table or index into a DataFrame.",
     [
         "table",
@@ -517,7 +380,7 @@ def scan(
     return _read(spec, settings, env, numbers, flatten).to_frame()
 
 
-@_doc(
+@numpy_doc(
     "Read page by page, one DataFrame per page of items, holding no more than one page: for"
     " results too large for one DataFrame.",
     [
@@ -607,7 +470,7 @@ def _frames(ready: _Prepared, flatten: bool) -> Iterator[pd.DataFrame]:
             yield items_to_frame(page, keys, ready.numbers, flatten)
 
 
-@_doc(
+@numpy_doc(
     "Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);"
     " without a key, of the whole table or index.",
     [
@@ -666,7 +529,7 @@ def count(
     return _read(spec, settings, env, None, False).stats.count
 
 
-@_doc(
+@numpy_doc(
     "The first ``n`` items of a query (or of the table, without a key). Only ``n`` items are"
     " read (DynamoDB's Limit) unless a filter makes more pages necessary.",
     [
@@ -740,7 +603,7 @@ UNIQUE_RETURNS = (
 )
 
 
-@_doc(
+@numpy_doc(
     "Distinct values of ``attribute`` (any type) with counts; items without it are one row.",
     [
         "table",
@@ -811,7 +674,7 @@ SUMMARY_RETURNS = (
 )
 
 
-@_doc(
+@numpy_doc(
     "Per attribute: share present, DynamoDB types, distinct values, top values.",
     [
         "table",
@@ -882,7 +745,7 @@ def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
     return read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
 
 
-@_doc(
+@numpy_doc(
     "The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size.",
     ["table", "env"],
     "TableSchema\n    ``key`` (partition and sort key with types S/N/B), ``indexes``,"
@@ -950,7 +813,7 @@ PARTIQL_RAISES = (
 )
 
 
-@_doc(
+@numpy_doc(
     "A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).",
     ["statement", "partiql_params", "env", "limit", "numbers", "flatten", "lookup"],
     "ReadResult\n    Items in the same wire form as ``fetch`` gives (ExecuteStatement goes"
@@ -985,7 +848,7 @@ def run_partiql(
     )
 
 
-@_doc(
+@numpy_doc(
     "A PartiQL SELECT into a DataFrame.",
     ["statement", "partiql_params", "env", "limit", "numbers", "flatten", "lookup"],
     FRAME_RETURNS.replace("key columns first (the index's, then the table's)", "columns"),
@@ -1050,7 +913,7 @@ class Exploration:
         return self.result.summary_line()
 
 
-@_doc(
+@numpy_doc(
     "Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count,"
     " a unique-values table, an attribute summary, the first ``head`` items, or all.",
     [
@@ -1223,7 +1086,7 @@ def _copy_request(
     )
 
 
-@_doc(
+@numpy_doc(
     "Check a copy and estimate it, writing nothing: the dry run.",
     PLAN_PARAMETERS,
     "CopyPlan\n    Both sides, the slice, source items (exact or estimated) and bytes, whether"
@@ -1268,7 +1131,7 @@ def plan_copy(
     return copy_plan.plan_copy(request, settings)
 
 
-@_doc(
+@numpy_doc(
     "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
     " Worker processes the copy started are gone when it returns or raises.",
     [*PLAN_PARAMETERS, "yes", "workers", "copy_segments", "backend", "progress"],
@@ -1376,7 +1239,7 @@ def _warm_up(
     return parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES, wanted)
 
 
-@_doc(
+@numpy_doc(
     "The table's on-demand backups, newest first.",
     ["table", "env"],
     "pandas.DataFrame\n    Columns ``name`` (object), ``created`` (datetime), ``status``"
@@ -1401,7 +1264,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
 
-@_doc(
+@numpy_doc(
     "Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.",
     ["table", "env", "truncate_yes", "backup", "progress"],
     "CopyResult\n    Items deleted (``ok`` False when items stayed undeleted or it was"
@@ -1439,7 +1302,7 @@ def truncate(
     return result
 
 
-@_doc(
+@numpy_doc(
     "Restore a backup of ``table`` into the new table ``into``, or back into ``table`` itself"
     " (``in_place``: restored to a temporary table, copied over in replace mode after a backup"
     " of the current contents, the temporary table deleted).",
