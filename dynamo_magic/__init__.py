@@ -34,11 +34,20 @@ from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
 from .dynamodb.read import ReadResult
 from .errors import (
+    AccessDenied,
+    BackupFailed,
+    BackupNotFound,
     ConfirmationRequired,
     CopyFailed,
+    CredentialsMissing,
     DynamoMagicError,
+    EndpointUnreachable,
+    EnvironmentNotFound,
+    IndexNotFound,
     InvalidQuery,
+    ServiceError,
     TableNotFound,
+    Throttled,
     UnsafeOperation,
     UsageProblem,
 )
@@ -48,18 +57,27 @@ from .settings import Settings, get_settings, set_settings
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessDenied",
+    "BackupFailed",
+    "BackupNotFound",
     "ConfirmationRequired",
     "CopyFailed",
     "CopyPlan",
     "CopyResult",
+    "CredentialsMissing",
     "DynamoMagicError",
+    "EndpointUnreachable",
+    "EnvironmentNotFound",
     "Exploration",
+    "IndexNotFound",
     "InvalidQuery",
     "ReadResult",
     "ReadSpec",
     "RestoreResult",
+    "ServiceError",
     "Settings",
     "TableNotFound",
+    "Throttled",
     "UnsafeOperation",
     "UsageProblem",
     "backups",

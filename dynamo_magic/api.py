@@ -36,7 +36,14 @@ from .expressions import bind_partiql
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .reading import ReadSpec, positive
 from .schema import TableSchema, check_table_name
-from .settings import NUMBER_POLICIES, Settings, check_counts, get_settings, reload_settings
+from .settings import (
+    NUMBER_POLICIES,
+    Settings,
+    check_backend,
+    check_counts,
+    get_settings,
+    reload_settings,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -1186,6 +1193,7 @@ def copy(
         workers=settings.workers if workers is None else workers,
         segments=settings.segments if segments is None else segments,
     )
+    check_backend(backend)
     with parallel.workers_released():  # phases share warm workers; none outlive the call
         warming = None
         if pk is None:  # a slice is one task: no worker pool
@@ -1311,7 +1319,8 @@ def truncate(
     " CopyResult in place, else None), ``summary_line()``.",
     "InvalidQuery\n    Neither or both of ``into`` and ``in_place``; a bad table name.\n"
     "ConfirmationRequired\n    In place without ``yes=True``.\n"
-    "BackupFailed\n    No such backup, or it could not be restored.\n"
+    "BackupNotFound\n    No such backup (or none at all).\n"
+    "BackupFailed\n    The backup could not be restored.\n"
     "CopyFailed\n    The copy back failed; ``.result`` is its CopyResult.",
     '>>> dynamo_magic.restore("orders", "dev", into="orders-restored").table\n\'orders-restored\'',
 )

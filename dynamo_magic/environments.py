@@ -24,14 +24,13 @@ import botocore.session
 
 from .dynamodb import wire
 from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, client_errors, translate
-from .settings import Settings, check_endpoint_url, get_settings
+from .settings import MAX_POOL_CONNECTIONS, Settings, check_endpoint_url, get_settings
 from .watch import Watch
 
 PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
 CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
 READ_TIMEOUT = 60  # seconds
 HTTP_ATTEMPTS = 4  # botocore's own attempts per call (standard mode)
-MAX_POOL_CONNECTIONS = 32  # HTTP connections per client: more threads on one client would wait
 # The variables naming the profile when none is given, in botocore's order of precedence
 # (botocore.configprovider: AWS_DEFAULT_PROFILE, then AWS_PROFILE).
 PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")

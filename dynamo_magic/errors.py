@@ -14,8 +14,11 @@ keywords: ``InvalidQuery("{limit} must be positive", parameters=("limit",))`` re
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+_FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")  # a doubled brace, or a {parameter} field
 
 
 class DynamoMagicError(Exception):
@@ -51,10 +54,19 @@ class DynamoMagicError(Exception):
 
     def render(self, name_of: Callable[[str], str] = str) -> str:
         """The message with each parameter named by ``name_of`` (API keyword -> a front end's
-        word for it, e.g. ``"sk2" -> "--sk2"``)."""
+        word for it, e.g. ``"sk2" -> "--sk2"``). Only the ``{field}``s of ``parameters`` are
+        replaced and doubled braces undone: any other brace (a user's text not passed through
+        ``literal``) is shown as it is, never an error of its own."""
         if not self.parameters:
             return self.template
-        return self.template.format_map({p: name_of(p) for p in self.parameters})
+
+        def field(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name is None:
+                return match.group(0)[0]  # "{{" -> "{", "}}" -> "}"
+            return name_of(name) if name in self.parameters else match.group(0)
+
+        return _FIELD.sub(field, self.template)
 
 
 # -- bad input or refusals: nothing was written (CLI exit code 2) ----------------------------
@@ -82,6 +94,10 @@ class TableNotFound(UsageProblem):
 
 class IndexNotFound(TableNotFound):
     """A GSI/LSI name that the table does not have."""
+
+
+class BackupNotFound(UsageProblem):
+    """A backup name or ARN the table does not have, or a table with no backups to restore."""
 
 
 class InvalidQuery(UsageProblem):

@@ -117,7 +117,8 @@ def key_condition(
         if op == "begins_with":
             if attr.type == "N":
                 raise InvalidQuery(
-                    f"begins_with needs a string or binary sort key; '{attr.name}' is a number "
+                    "begins_with needs a string or binary sort key; "
+                    f"'{literal(attr.name)}' is a number "
                     "(use {sk_op} =, <, <=, >, >= or between)",
                     parameters=("sk_op",),
                 )
@@ -438,7 +439,9 @@ def bind_partiql(
     """
     text = statement.strip().rstrip(";").strip()
     if not re.match(r"(?is)^select\b", text):
-        raise InvalidQuery("only SELECT statements run here; use %dynamo_copy to write data")
+        raise InvalidQuery(
+            "only SELECT statements run here: PartiQL only reads; items are written by a copy"
+        )
     positional = list(params) if isinstance(params, list | tuple) else []
     named = params if isinstance(params, Mapping) else {}
     bound: list[AttributeValue] = []

@@ -248,7 +248,7 @@ OPTIONS: tuple[Option, ...] = (
     _opt(
         "backend",
         ("--backend",),
-        "joblib backend (default auto: threads for small jobs; dask needs dask.distributed)",
+        "joblib backend (default auto: threads for small jobs)",
         "copy",
         choices=BACKENDS,
     ),

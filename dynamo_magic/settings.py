@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from .errors import UsageProblem
+from .errors import UsageProblem, literal
 from .watch import Watch
 
 # -- every list of choices, declared once (the options, the traits and the checks use these) --
@@ -36,14 +36,17 @@ VerifyMethod = Literal["count", "full", "none"]
 CopyMode = Literal["replace", "truncate", "merge"]
 SortKeyOperator = Literal["begins_with", "=", "<", "<=", ">", ">=", "between"]
 # joblib backends a copy runs on: auto picks threads for small copies and loky processes for
-# the rest; dask needs dask.distributed installed and a Client connected in the caller
-Backend = Literal["auto", "loky", "threading", "dask"]
+# the rest. (A Dask cluster comes with its own channel: ``copying.channels.register``.)
+Backend = Literal["auto", "loky", "threading"]
 NUMBER_POLICIES: tuple[str, ...] = get_args(NumberPolicy)
 VERIFY_METHODS: tuple[str, ...] = get_args(VerifyMethod)
 COPY_MODES: tuple[str, ...] = get_args(CopyMode)
 SORT_KEY_OPERATORS: tuple[str, ...] = get_args(SortKeyOperator)
 BACKENDS: tuple[str, ...] = get_args(Backend)
 CONFIG_ENV_VAR = "DYNAMO_MAGIC_CONFIG"
+# HTTP connections per client (botocore's max_pool_connections): more threads on one client
+# would wait for a connection (a parallel scan runs at most this many threads)
+MAX_POOL_CONNECTIONS = 32
 # DynamoDB's documented bound on a parallel Scan's TotalSegments (API reference, Scan).
 MAX_SEGMENTS = 1_000_000
 ENDPOINT_SCHEMES = ("http", "https")  # what botocore can send requests to
@@ -210,6 +213,16 @@ def check_choices(values: dict[str, Any], where: str = "") -> None:
 
 
 _COUNTS = {"workers": "workers", "segments": "segments"}
+
+
+def check_backend(backend: str | None) -> None:
+    """Refuse a backend a copy cannot run on (``None``: the default, auto), before anything is
+    read or written."""
+    if backend is not None and backend not in BACKENDS:
+        raise UsageProblem(
+            f"unknown {{backend}} '{literal(backend)}'; use one of {', '.join(BACKENDS)}",
+            parameters=("backend",),
+        )
 
 
 def check_counts(workers: int | None = None, segments: int | None = None, where: str = "") -> None:

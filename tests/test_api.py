@@ -325,3 +325,41 @@ def test_restore_returns_a_restore_result_in_both_modes(servers, orders):
     assert line.startswith("copy OK") and line.endswith(
         f"restored backup '{backup.name}' into 'orders'"
     )
+
+
+def test_braces_in_names_never_break_a_message(servers):
+    """A key attribute named ``v{x}`` (DynamoDB allows braces) shows as it is in an error that
+    also names a parameter, from Python and as a front end renders it."""
+    client = servers[0].client()
+    client.create_table(
+        TableName="braces",
+        KeySchema=[
+            {"AttributeName": "p", "KeyType": "HASH"},
+            {"AttributeName": "v{x}", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "p", "AttributeType": "S"},
+            {"AttributeName": "v{x}", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    with pytest.raises(dm.InvalidQuery) as refused:
+        dm.query("braces", "a", env="dev", sk=1)  # begins_with on a number
+    assert "'v{x}' is a number (use sk_op =" in str(refused.value)
+    assert "(use --sk-op =" in refused.value.render(lambda p: "--" + p.replace("_", "-"))
+
+
+def test_a_bad_backend_is_refused_before_anything_is_written(servers, orders):
+    with pytest.raises(dm.UsageProblem, match="unknown backend 'nope'; use one of auto, loky"):
+        dm.copy("orders", source="acct-a", target="acct-b", backend="nope", yes=True)
+    assert client_for("acct-b").list_tables()["TableNames"] == []  # no target created
+
+
+def test_restoring_a_backup_that_does_not_exist_is_one_usage_error(servers, orders):
+    with pytest.raises(dm.BackupNotFound, match="table 'orders' has no backups"):
+        dm.restore("orders", "dev", into="orders-restored")
+    backup_admin.create_backup(orders, "orders")
+    with pytest.raises(dm.BackupNotFound, match="no backup 'nope' of table 'orders'") as refused:
+        dm.restore("orders", "dev", backup="nope", into="orders-restored")
+    assert refused.value.exit_code == 2
+    assert "orders-restored" not in orders.list_tables()["TableNames"]

@@ -110,3 +110,36 @@ def test_the_detector_sees_front_end_imports():
     assert "dynamo_magic.copying.tasks" in _imports(PACKAGE / "copying" / "engine.py")
     # lazily, inside a function
     assert "dynamo_magic.notebook.magics" in _imports(PACKAGE / "__init__.py")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_modules_import_each_other_without_cycles():
+    """At import time (module-level imports; TYPE_CHECKING blocks and imports inside functions
+    are left out) the package's modules form no cycle: each layer can be read on its own."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {
+        name: sorted(m for m in _imports(path, top_level_only=True) if m in files and m != name)
+        for name, path in files.items()
+    }
+    done: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> None:
+        if name in trail:
+            raise AssertionError(
+                "import cycle: " + " -> ".join([*trail[trail.index(name) :], name])
+            )
+        if name in done:
+            return
+        for imported in graph[name]:
+            if imported.startswith(name + "."):  # a package importing its own submodule
+                continue
+            visit(imported, [*trail, name])
+        done.add(name)
+
+    for name in graph:
+        visit(name, [])
+    assert "dynamo_magic.dynamodb.read" in graph["dynamo_magic.copying.sources"]

@@ -240,7 +240,7 @@ def test_no_key_is_a_labelled_preview(shell, capsys):
     result, output = run(shell, capsys, "%dynamo_query orders --env dev")
     assert result.success and len(result.result) == 20  # preview_items
     assert "preview" in output.splitlines()[0]
-    assert "give a partition key or --scan" in output.splitlines()[0]
+    assert "give a partition key, or scan the whole table" in output.splitlines()[0]
     shell.run_line_magic("config", "DynamoMagic.preview_items = 3")
     assert len(q(shell, "orders --env dev")) == 3
 

@@ -767,7 +767,7 @@ def test_preview_without_key_is_limited_and_labelled(db, limit, rows, truncated)
     assert all("Segment" not in c for c in calls)
     line = frame.attrs["dynamo_magic"]["summary"]
     assert line.startswith(f"preview: the first {rows} item(s) of orders")
-    assert ("give a partition key or --scan to read more" in line) is truncated
+    assert ("give a partition key, or scan the whole table, to read more" in line) is truncated
 
 
 def test_head(db):

@@ -8,5 +8,6 @@
   phase; ``verify``: comparing the sides; ``truncate``: emptying a table; ``result``: what a
   copy returns; ``digest``: items as canonical text and content hashes.
 
-Empty on purpose: a worker process imports only the modules its task needs.
+Nothing is imported here: ``import dynamo_magic.copying.tasks`` loads what a task needs and
+the package's own ``__init__`` (``dynamo_magic``'s public face), nothing of the notebook.
 """

@@ -26,7 +26,7 @@ from ..codec import Item
 from ..dynamodb.backups import create_backup
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
-from ..errors import ConfirmationRequired, DynamoMagicError
+from ..errors import ConfirmationRequired, DynamoMagicError, literal
 from ..schema import TableSchema
 from ..settings import Settings
 from . import parallel
@@ -195,7 +195,7 @@ def require_confirmation(plan: CopyPlan, yes: bool) -> None:
     """Raise ``ConfirmationRequired`` when ``plan`` needs a confirmation ``yes`` does not give."""
     if plan.confirmations and not yes:
         raise ConfirmationRequired(
-            f"{'; '.join(plan.confirmations)}: confirm with {{yes}}",
+            f"{literal('; '.join(plan.confirmations))}: confirm with {{yes}}",
             parameters=("yes",),
         )
 

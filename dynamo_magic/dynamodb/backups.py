@@ -9,7 +9,13 @@ from typing import Any
 
 import botocore.exceptions as bx
 
-from ..errors import BackupFailed, TableNotFound, client_errors, error_code, translate
+from ..errors import (
+    BackupFailed,
+    BackupNotFound,
+    client_errors,
+    error_code,
+    translate,
+)
 from ..schema import TableSchema
 from .tables import POLL_INTERVAL, WAIT_TIMEOUT, wait_active
 
@@ -122,14 +128,14 @@ def find_backup(client: Any, table: str, backup: str | None) -> Backup:
     """A backup by ARN or name, or the newest with ``None``/``"latest"``."""
     backups = list_backups(client, table)
     if not backups:
-        raise TableNotFound(f"table '{table}' has no backups")
+        raise BackupNotFound(f"table '{table}' has no backups")
     if backup in (None, "latest"):
         return backups[0]
     for b in backups:
         if backup in (b.arn, b.name):
             return b
     names = ", ".join(b.name for b in backups[:5])
-    raise TableNotFound(f"no backup '{backup}' of table '{table}' (newest: {names})")
+    raise BackupNotFound(f"no backup '{backup}' of table '{table}' (newest: {names})")
 
 
 def restore_to_new_table(client: Any, backup: Backup, table: str) -> TableSchema:

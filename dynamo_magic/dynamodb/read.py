@@ -18,9 +18,9 @@ import botocore.exceptions as bx
 
 from .. import lazy
 from ..codec import Item, WireItem, decode_binaries, items_to_frame
-from ..environments import MAX_POOL_CONNECTIONS
 from ..errors import TableNotFound, error_code
 from ..schema import TableSchema
+from ..settings import MAX_POOL_CONNECTIONS
 from .retry import RetryPolicy, retrying
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ class ReadResult:
             parts.append(f"{self.stats.retried:,} page(s) retried after throttling or errors")
         if self.stats.truncated:
             hint = (
-                "give a partition key or --scan to read more"
+                "give a partition key, or scan the whole table, to read more"
                 if preview
                 else "raise or drop the limit to get all"
             )
