@@ -38,7 +38,12 @@ from .reading import ReadSpec, positive
 from .schema import TableSchema, check_table_name
 from .settings import (
     NUMBER_POLICIES,
+    Backend,
+    CopyMode,
+    NumberPolicy,
     Settings,
+    SortKeyOperator,
+    VerifyMethod,
     check_backend,
     check_counts,
     get_settings,
@@ -80,7 +85,7 @@ def _spec(
     pk: Any,
     *,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -202,27 +207,6 @@ def _read(
 @numpy_doc(
     "Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither, a"
     " preview of the first items; the typed items with their statistics.",
-    [
-        "table",
-        "pk",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "columns",
-        "limit",
-        "consistent",
-        "reverse",
-        "scan",
-        "segments",
-        "params",
-        "count",
-        "numbers",
-        "flatten",
-        "on_page",
-    ],
     "ReadResult\n    ``items`` in DynamoDB's wire form (numbers as text, binaries as base64"
     " text; ``decoded_items()`` gives bytes), ``stats`` (items matched and evaluated, pages,"
     " read units, truncation), ``to_frame()``, ``summary_line()``.",
@@ -238,7 +222,7 @@ def fetch(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -250,7 +234,7 @@ def fetch(
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
     count: bool = False,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> ReadResult:
@@ -277,24 +261,6 @@ def fetch(
 
 @numpy_doc(
     "Query a table or index by partition key (or preview it without one) into a DataFrame.",
-    [
-        "table",
-        "pk",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "columns",
-        "limit",
-        "consistent",
-        "reverse",
-        "segments",
-        "params",
-        "numbers",
-        "flatten",
-    ],
     FRAME_RETURNS,
     READ_RAISES,
     '>>> df = dynamo_magic.query("orders", "c1", env="dev", sk="2024-01", columns=["total"])\n'
@@ -306,7 +272,7 @@ def query(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -316,7 +282,7 @@ def query(
     reverse: bool = False,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
     settings = get_settings()
@@ -340,19 +306,6 @@ def query(
 
 @numpy_doc(
     "Parallel scan of a whole table or index into a DataFrame.",
-    [
-        "table",
-        "env",
-        "index",
-        "filter",
-        "columns",
-        "limit",
-        "consistent",
-        "segments",
-        "params",
-        "numbers",
-        "flatten",
-    ],
     FRAME_RETURNS,
     READ_RAISES,
     '>>> df = dynamo_magic.scan("orders", env="dev", filter="region = \'eu\'", segments=8)',
@@ -368,7 +321,7 @@ def scan(
     consistent: bool = False,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
     settings = get_settings()
@@ -390,25 +343,6 @@ def scan(
 @numpy_doc(
     "Read page by page, one DataFrame per page of items, holding no more than one page: for"
     " results too large for one DataFrame.",
-    [
-        "table",
-        "pk",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "columns",
-        "limit",
-        "consistent",
-        "reverse",
-        "scan",
-        "segments",
-        "params",
-        "numbers",
-        "flatten",
-    ],
     "iterator of pandas.DataFrame\n    One frame per page that holds items (pages of up to 1 MB;"
     " a page the filter emptied is skipped), with ``query``'s column rules: key columns first,"
     " then attributes in the page's first-seen order; dtypes as ``query`` gives for that page."
@@ -423,7 +357,7 @@ def iter_frames(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -434,7 +368,7 @@ def iter_frames(
     scan: bool = False,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> Iterator[pd.DataFrame]:
     settings = get_settings()
@@ -480,21 +414,6 @@ def _frames(ready: _Prepared, flatten: bool) -> Iterator[pd.DataFrame]:
 @numpy_doc(
     "Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);"
     " without a key, of the whole table or index.",
-    [
-        "table",
-        "pk",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "limit",
-        "consistent",
-        "scan",
-        "segments",
-        "params",
-    ],
     "int\n    Items matched (at most ``limit``).",
     READ_RAISES,
     '>>> dynamo_magic.count("orders", "c1", env="dev")\n10',
@@ -507,7 +426,7 @@ def count(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -539,25 +458,6 @@ def count(
 @numpy_doc(
     "The first ``n`` items of a query (or of the table, without a key). Only ``n`` items are"
     " read (DynamoDB's Limit) unless a filter makes more pages necessary.",
-    [
-        "table",
-        "pk",
-        "n",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "columns",
-        "consistent",
-        "reverse",
-        "scan",
-        "segments",
-        "params",
-        "numbers",
-        "flatten",
-    ],
     FRAME_RETURNS,
     READ_RAISES,
     '>>> dynamo_magic.head("orders", "c1", n=3, env="dev").shape[0]\n3',
@@ -569,7 +469,7 @@ def head(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -579,7 +479,7 @@ def head(
     scan: bool = False,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
     positive(n, "n")
@@ -612,24 +512,6 @@ UNIQUE_RETURNS = (
 
 @numpy_doc(
     "Distinct values of ``attribute`` (any type) with counts; items without it are one row.",
-    [
-        "table",
-        "attribute",
-        "pk",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "limit",
-        "consistent",
-        "reverse",
-        "scan",
-        "segments",
-        "params",
-        "numbers",
-    ],
     UNIQUE_RETURNS,
     READ_RAISES,
     '>>> dynamo_magic.unique("orders", "status", "c1", env="dev")',
@@ -641,7 +523,7 @@ def unique(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -651,7 +533,7 @@ def unique(
     scan: bool = False,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
 ) -> pd.DataFrame:
     settings = get_settings()
     spec = _spec(
@@ -683,25 +565,6 @@ SUMMARY_RETURNS = (
 
 @numpy_doc(
     "Per attribute: share present, DynamoDB types, distinct values, top values.",
-    [
-        "table",
-        "pk",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "columns",
-        "limit",
-        "consistent",
-        "reverse",
-        "scan",
-        "segments",
-        "params",
-        "numbers",
-        "flatten",
-    ],
     SUMMARY_RETURNS,
     READ_RAISES,
     '>>> dynamo_magic.summary("orders", "c1", env="dev")',
@@ -712,7 +575,7 @@ def summary(
     *,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -723,7 +586,7 @@ def summary(
     scan: bool = False,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
     settings = get_settings()
@@ -754,7 +617,6 @@ def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
 
 @numpy_doc(
     "The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size.",
-    ["table", "env"],
     "TableSchema\n    ``key`` (partition and sort key with types S/N/B), ``indexes``,"
     " ``billing_mode``, ``item_count`` and ``size_bytes`` (DynamoDB's, refreshed about every 6"
     " hours), ``describe_rows()`` for a table of them.",
@@ -822,11 +684,11 @@ PARTIQL_RAISES = (
 
 @numpy_doc(
     "A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).",
-    ["statement", "partiql_params", "env", "limit", "numbers", "flatten", "lookup"],
     "ReadResult\n    Items in the same wire form as ``fetch`` gives (ExecuteStatement goes"
     " through the same fast path); ``decoded_items()`` gives bytes.",
     PARTIQL_RAISES,
     '>>> dynamo_magic.run_partiql(\'SELECT * FROM "orders" WHERE customer = ?\', ["c1"])',
+    names={"params": "partiql_params"},
 )
 def run_partiql(
     statement: str,
@@ -834,12 +696,12 @@ def run_partiql(
     *,
     env: str | None = None,
     limit: int | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> ReadResult:
     settings = get_settings()
-    numbers = _number_policy(numbers, settings)
+    number_policy = _number_policy(numbers, settings)
     positive(limit, "limit")  # a limit of -1 would drop the last item of the page
     text, bound = bind_partiql(statement, params, lookup)
     _, client = _connect(env, settings)
@@ -850,17 +712,17 @@ def run_partiql(
         table=_statement_table(text),
         mode="partiql",
         limit=limit,
-        numbers=numbers,
+        numbers=number_policy,
         flatten=flatten,
     )
 
 
 @numpy_doc(
     "A PartiQL SELECT into a DataFrame.",
-    ["statement", "partiql_params", "env", "limit", "numbers", "flatten", "lookup"],
     FRAME_RETURNS.replace("key columns first (the index's, then the table's)", "columns"),
     PARTIQL_RAISES,
     '>>> dynamo_magic.partiql("SELECT * FROM orders WHERE customer = :who", {"who": "c1"})',
+    names={"params": "partiql_params"},
 )
 def partiql(
     statement: str,
@@ -868,7 +730,7 @@ def partiql(
     *,
     env: str | None = None,
     limit: int | None = None,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> pd.DataFrame:
@@ -923,30 +785,6 @@ class Exploration:
 @numpy_doc(
     "Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count,"
     " a unique-values table, an attribute summary, the first ``head`` items, or all.",
-    [
-        "table",
-        "pk",
-        "head",
-        "unique",
-        "summary",
-        "env",
-        "sk",
-        "sk_op",
-        "sk2",
-        "index",
-        "filter",
-        "columns",
-        "limit",
-        "consistent",
-        "reverse",
-        "scan",
-        "segments",
-        "params",
-        "count",
-        "numbers",
-        "flatten",
-        "on_page",
-    ],
     "Exploration\n    ``kind`` ('items', 'unique', 'summary' or 'count'), ``frame`` (a"
     " DataFrame, None for a count), ``count`` (int for a count, else None), ``result``,"
     " ``title``, ``summary_line``.",
@@ -964,7 +802,7 @@ def explore(
     summary: bool = False,
     env: str | None = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
     filter: str | None = None,
@@ -976,7 +814,7 @@ def explore(
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
     count: bool = False,
-    numbers: str | None = None,
+    numbers: NumberPolicy | None = None,
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> Exploration:
@@ -1037,21 +875,6 @@ COPY_RAISES = (
     "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    An environment cannot"
     " be used."
 )
-PLAN_PARAMETERS = [
-    "table",
-    "source",
-    "target",
-    "target_table",
-    "target_region",
-    "pk",
-    "sk",
-    "sk_op",
-    "sk2",
-    "index",
-    "mode",
-    "backup",
-    "verify",
-]
 
 
 def _copy_request(
@@ -1064,12 +887,12 @@ def _copy_request(
     target_region: str | None,
     pk: Any,
     sk: Any,
-    sk_op: str,
+    sk_op: SortKeyOperator,
     sk2: Any,
     index: str | None,
-    mode: str,
+    mode: CopyMode,
     backup: bool,
-    verify: str | None,
+    verify: VerifyMethod | None,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
     after the source's, and backups and failed-item files after the target's)."""
@@ -1087,7 +910,7 @@ def _copy_request(
         sk_op=sk_op,
         sk2=sk2,
         index=index,
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         backup=backup,
         verify=verify or settings.verify,
     )
@@ -1095,7 +918,6 @@ def _copy_request(
 
 @numpy_doc(
     "Check a copy and estimate it, writing nothing: the dry run.",
-    PLAN_PARAMETERS,
     "CopyPlan\n    Both sides, the slice, source items (exact or estimated) and bytes, whether"
     " the target is created or backed up, deletes, estimated read/write units, the"
     " verification and what needs ``yes``; ``str(plan)`` is the readable dry run.",
@@ -1111,12 +933,12 @@ def plan_copy(
     target_region: str | None = None,
     pk: Any = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
-    mode: str = "replace",
+    mode: CopyMode = "replace",
     backup: bool = True,
-    verify: str | None = None,
+    verify: VerifyMethod | None = None,
 ) -> CopyPlan:
     settings = get_settings()
     request = _copy_request(
@@ -1141,7 +963,6 @@ def plan_copy(
 @numpy_doc(
     "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
     " Worker processes the copy started are gone when it returns or raises.",
-    [*PLAN_PARAMETERS, "yes", "workers", "copy_segments", "backend", "progress"],
     "CopyResult\n    Items read, written, deleted, retried and failed (items), seconds,"
     " items/s, the backup taken, the verification; ``summary_line()``.",
     COPY_RAISES + "\nConfirmationRequired\n    A non-empty or protected target without"
@@ -1150,6 +971,7 @@ def plan_copy(
     '>>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)',
     "``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything"
     " is read. For the plan without writing, use ``plan_copy``.",
+    names={"segments": "copy_segments"},
 )
 def copy(
     table: str,
@@ -1160,16 +982,16 @@ def copy(
     target_region: str | None = None,
     pk: Any = None,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: SortKeyOperator = "begins_with",
     sk2: Any = None,
     index: str | None = None,
-    mode: str = "replace",
+    mode: CopyMode = "replace",
     backup: bool = True,
-    verify: str | None = None,
+    verify: VerifyMethod | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
-    backend: str | None = None,
+    backend: Backend | None = None,
     progress: Progress | None = None,
 ) -> CopyResult:
     settings = get_settings()
@@ -1249,7 +1071,6 @@ def _warm_up(
 
 @numpy_doc(
     "The table's on-demand backups, newest first.",
-    ["table", "env"],
     "pandas.DataFrame\n    Columns ``name`` (object), ``created`` (datetime), ``status``"
     " (object), ``bytes`` (size in bytes), ``arn`` (object).",
     "TableNotFound, InvalidQuery\n    As ``describe``.\n"
@@ -1274,13 +1095,13 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
 
 @numpy_doc(
     "Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.",
-    ["table", "env", "truncate_yes", "backup", "progress"],
     "CopyResult\n    Items deleted (``ok`` False when items stayed undeleted or it was"
     " interrupted), seconds, the backup taken.",
     "ConfirmationRequired\n    Without ``yes=True``.\n"
     "CopyFailed\n    An error stopped it; ``.result`` says what was deleted.\n"
     "TableNotFound, InvalidQuery, BackupFailed\n    No such table, a bad name, no backup.",
     '>>> dynamo_magic.truncate("scratch", env="dev", yes=True)',
+    names={"yes": "truncate_yes"},
 )
 def truncate(
     table: str,
@@ -1314,7 +1135,6 @@ def truncate(
     "Restore a backup of ``table`` into the new table ``into``, or back into ``table`` itself"
     " (``in_place``: restored to a temporary table, copied over in replace mode after a backup"
     " of the current contents, the temporary table deleted).",
-    ["table", "env", "backup_id", "into", "in_place", "restore_yes", "progress"],
     "RestoreResult\n    ``backup`` restored, ``table`` written, ``in_place``, ``copy`` (the"
     " CopyResult in place, else None), ``summary_line()``.",
     "InvalidQuery\n    Neither or both of ``into`` and ``in_place``; a bad table name.\n"
@@ -1323,6 +1143,7 @@ def truncate(
     "BackupFailed\n    The backup could not be restored.\n"
     "CopyFailed\n    The copy back failed; ``.result`` is its CopyResult.",
     '>>> dynamo_magic.restore("orders", "dev", into="orders-restored").table\n\'orders-restored\'',
+    names={"backup": "backup_id", "yes": "restore_yes"},
 )
 def restore(
     table: str,

@@ -9,8 +9,9 @@ so ``help()``, IDEs and ``inspect.getdoc`` all see the full text.
 from __future__ import annotations
 
 import functools
+import inspect
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 PARAMETERS: dict[str, str] = {
@@ -126,20 +127,25 @@ def _wrapped(entries: str) -> str:
 
 def numpy_doc(
     summary: str,
-    parameters: Sequence[str],
     returns: str,
     raises: str,
     example: str,
     notes: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> Callable[[F], F]:
-    """Give a function a numpy-style docstring built from ``PARAMETERS``."""
+    """Give a function a numpy-style docstring: its parameters, in signature order, described
+    by their ``PARAMETERS`` entries (``names`` picks another entry for a parameter whose
+    meaning differs in this function, e.g. copy's ``segments``)."""
 
     def decorate(function: F) -> F:
+        chosen = names or {}
+        parameters = [chosen.get(p, p) for p in inspect.signature(function).parameters]
         sections = [textwrap.fill(summary.strip(), DOC_WIDTH), ""]
         if notes:
             sections += [textwrap.fill(notes.strip(), DOC_WIDTH), ""]
         entries = [_wrapped(PARAMETERS[p]) for p in parameters]
-        sections += ["Parameters", "----------", *entries, ""]
+        if entries:
+            sections += ["Parameters", "----------", *entries, ""]
         sections += ["Returns", "-------", _wrapped(returns), ""]
         sections += ["Raises", "------", _wrapped(raises), ""]
         sections += ["Example", "-------", example.strip()]

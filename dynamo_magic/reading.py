@@ -25,7 +25,6 @@ from .paths import DocumentPath, parse_path
 from .schema import TableSchema
 
 Mode = Literal["query", "scan", "preview", "count"]
-MODES: tuple[str, ...] = ("query", "scan", "preview", "count")
 
 
 @dataclass(frozen=True)

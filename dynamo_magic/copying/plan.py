@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import botocore.exceptions as bx
 
@@ -23,11 +23,10 @@ from ..environments import Environment
 from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code, literal
 from ..reading import ReadSpec
 from ..schema import TableSchema
-from ..settings import COPY_MODES, VERIFY_METHODS, Settings
+from ..settings import COPY_MODES, VERIFY_METHODS, CopyMode, Settings
 from .digest import typed_json
 from .sources import Side
 
-Mode = Literal["replace", "truncate", "merge"]
 SAMPLE_ITEMS = 100  # items read to estimate the average item size
 WRITE_UNIT_BYTES = 1024  # one write capacity unit per KB
 READ_UNIT_BYTES = 4096  # one (strong) read capacity unit per 4 KB; scans read eventually: half
@@ -57,7 +56,7 @@ class CopyRequest:
     sk_op: str = "begins_with"
     sk2: Any = None
     index: str | None = None
-    mode: Mode = "replace"
+    mode: CopyMode = "replace"
     backup: bool = True
     verify: str = "count"
 
