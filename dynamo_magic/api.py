@@ -432,7 +432,6 @@ def count(
     filter: str | None = None,
     limit: int | None = None,
     consistent: bool = False,
-    scan: bool | None = None,
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> int:
@@ -447,7 +446,7 @@ def count(
         filter=filter,
         limit=limit,
         consistent=consistent,
-        scan=pk is None if scan is None else scan,
+        scan=pk is None,  # no key: the whole table or index, never a preview
         segments=segments,
         params=params,
         count=True,
@@ -994,6 +993,7 @@ def copy(
     backend: Backend | None = None,
     progress: Progress | None = None,
 ) -> CopyResult:
+    _check_progress(progress)
     settings = get_settings()
     request = _copy_request(
         table,
@@ -1042,6 +1042,19 @@ def copy(
         return result
 
 
+def _check_progress(progress: object) -> None:
+    """Refuse a ``progress`` that is not a ``Progress`` (``True``, say) before any work: the
+    bars themselves are the front ends' (the CLI's and the magics' tqdm bars)."""
+    if progress is not None and not all(
+        callable(getattr(progress, method, None)) for method in ("start", "advance", "close")
+    ):
+        raise InvalidQuery(
+            "{progress} must be None or an object with start(phase, total), advance(items) and "
+            f"close(complete) methods, not {literal(repr(progress))}",
+            parameters=("progress",),
+        )
+
+
 def _warm_up(
     table: str,
     source: str | None,
@@ -1079,7 +1092,11 @@ def _warm_up(
 )
 def backups(table: str, env: str | None = None) -> pd.DataFrame:
     check_table_name(table, "table", arn=True)
-    _, client = _connect(env, get_settings())
+    settings = get_settings()
+    resolved, client = _connect(env, settings)
+    found = backup_admin.list_backups(client, table)
+    if not found:  # a deleted table keeps its backups: only now is its absence worth a call
+        read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
     rows = [
         {
             "name": b.name,
@@ -1088,7 +1105,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
             "bytes": b.size_bytes,
             "arn": b.arn,
         }
-        for b in backup_admin.list_backups(client, table)
+        for b in found
     ]
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
@@ -1112,6 +1129,7 @@ def truncate(
     progress: Progress | None = None,
 ) -> CopyResult:
     check_table_name(table, "table")
+    _check_progress(progress)
     settings = get_settings()  # checked when made (settings.check_numbers)
     resolved, client = _connect(env, settings)
     schema = read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
@@ -1155,6 +1173,7 @@ def restore(
     yes: bool = False,
     progress: Progress | None = None,
 ) -> RestoreResult:
+    _check_progress(progress)
     if bool(into) == bool(in_place):
         raise InvalidQuery(
             "choose where to restore: {into} NEW_TABLE or {in_place}",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .errors import InvalidQuery
+from .errors import InvalidQuery, literal
 from .expressions import (
     Placeholders,
     key_condition,
@@ -118,6 +118,11 @@ def columns_of(columns: str | Sequence[str] | None) -> tuple[str, ...]:
 def positive(value: int | None, parameter: str, what: str = "items") -> None:
     """Refuse a count of items or rows below 1, naming the parameter given (``limit``,
     ``head``, ``n``)."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidQuery(
+            f"{{{parameter}}} must be a whole number of {what} (got {literal(repr(value))})",
+            parameters=(parameter,),
+        )
     if value is not None and value < 1:
         raise InvalidQuery(
             f"{{{parameter}}} must be a positive number of {what} (got {value})",

@@ -239,14 +239,17 @@ def check_counts(workers: int | None = None, segments: int | None = None, where:
             return UsageProblem(f"{where}: " + message.format(**_COUNTS))
         return UsageProblem(message, parameters=tuple(_COUNTS))
 
-    if workers is not None and (isinstance(workers, bool) or workers < 1):
+    for name, value in (("workers", workers), ("segments", segments)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise refuse(f"{{{name}}} must be a whole number, not {literal(repr(value))}")
+    if workers is not None and workers < 1:
         raise refuse(f"{{workers}} must be at least 1, not {workers}")
     if workers is not None and workers > max_workers():
         raise refuse(
             f"{{workers}} must be at most {max_workers()} ({WORKERS_PER_CORE_LIMIT} per CPU "
             f"core: more only contend), not {workers}"
         )
-    if segments is not None and (isinstance(segments, bool) or not 1 <= segments <= MAX_SEGMENTS):
+    if segments is not None and not 1 <= segments <= MAX_SEGMENTS:
         raise refuse(
             f"{{segments}} must be from 1 to {MAX_SEGMENTS:,} (DynamoDB's limit on a "
             f"parallel scan's TotalSegments), not {segments}"

@@ -8,6 +8,7 @@ Against moto servers on loopback (``servers``): dynamo_magic's own cached client
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import pandas as pd
@@ -49,7 +50,7 @@ CONTRACT: dict[str, list[str]] = {
         "table env index filter columns limit consistent segments params numbers flatten"
     ),
     "iter_frames": NO_COUNT,
-    "count": names("table pk env sk sk_op sk2 index filter limit consistent scan segments params"),
+    "count": names("table pk env sk sk_op sk2 index filter limit consistent segments params"),
     "head": names(
         "table pk n env sk sk_op sk2 index filter columns consistent reverse scan "
         "segments params numbers flatten"
@@ -322,9 +323,8 @@ def test_restore_returns_a_restore_result_in_both_modes(servers, orders):
     tables_left = orders.list_tables()["TableNames"]
     assert not [t for t in tables_left if "-restore-" in t]  # the temporary table is gone
     line = back.summary_line()
-    assert line.startswith("copy OK") and line.endswith(
-        f"restored backup '{backup.name}' into 'orders'"
-    )
+    assert line.startswith(f"restore OK: backup '{backup.name}' into 'orders' in place (copy OK")
+    assert line.endswith(")")
 
 
 def test_braces_in_names_never_break_a_message(servers):
@@ -363,3 +363,50 @@ def test_restoring_a_backup_that_does_not_exist_is_one_usage_error(servers, orde
         dm.restore("orders", "dev", backup="nope", into="orders-restored")
     assert refused.value.exit_code == 2
     assert "orders-restored" not in orders.list_tables()["TableNames"]
+
+
+def test_a_backup_name_two_backups_share_is_refused(servers, orders):
+    """DynamoDB keeps backup names unique only by ARN: a name two backups share is never
+    resolved by guessing; the ARN picks one. Names the copy gives are to the millisecond."""
+    first, second = (
+        orders.create_backup(TableName="orders", BackupName="same")["BackupDetails"]["BackupArn"]
+        for _ in range(2)
+    )
+    with pytest.raises(dm.BackupNotFound, match="2 backups of table 'orders' are named 'same'"):
+        dm.restore("orders", "dev", backup="same", into="orders-restored")
+    assert "orders-restored" not in orders.list_tables()["TableNames"]
+    restored = dm.restore("orders", "dev", backup=second, into="orders-restored")
+    assert restored.backup.arn == second != first
+    names = {backup_admin.backup_name("orders") for _ in range(3)}
+    assert all(re.fullmatch(r"orders-dynamo-magic-\d{8}-\d{6}-\d{3}", n) for n in names)
+
+
+@pytest.mark.parametrize("progress", [True, "yes", 1])
+def test_a_progress_that_is_not_a_progress_is_refused_before_any_work(servers, orders, progress):
+    with pytest.raises(dm.InvalidQuery, match="progress must be None or an object with start"):
+        dm.copy("orders", source="acct-a", target="acct-b", progress=progress)
+    assert client_for("acct-b").list_tables()["TableNames"] == []
+    with pytest.raises(dm.InvalidQuery, match="progress must be"):
+        dm.truncate("orders", "dev", yes=True, progress=progress)
+    assert len(scan_all(orders, "orders")) == len(ORDERS)
+
+
+def test_backups_of_a_table_that_never_existed_is_table_not_found(servers, orders):
+    with pytest.raises(dm.TableNotFound):
+        dm.backups("nosuch", env="dev")
+    assert dm.backups("orders", env="dev").empty  # exists, no backups yet: an empty frame
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: dm.query("orders", "c1", env="dev", limit="5"), "limit must be a whole number"),
+        (lambda: dm.query("orders", "c1", env="dev", limit=2.5), "limit must be a whole number"),
+        (lambda: dm.query("orders", "c1", env="dev", limit=True), "limit must be a whole number"),
+        (lambda: dm.head("orders", "c1", n="3", env="dev"), "n must be a whole number of items"),
+        (lambda: dm.scan("orders", env="dev", segments=2.0), "segments must be a whole number"),
+    ],
+)
+def test_numbers_of_the_wrong_type_are_one_usage_error(orders, call, message):
+    with pytest.raises(dm.UsageProblem, match=message):
+        call()

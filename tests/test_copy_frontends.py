@@ -167,7 +167,11 @@ def test_cli_truncate_backups_and_restore(servers):
     assert "--yes" in one_error_line(dynamo(*in_place))
     assert scan_all(target, "orders") == []
     restored = ok(dynamo(*in_place, "--yes"))
-    assert restored.strip().splitlines()[-1].startswith("copy OK: 30 written")
+    assert (
+        restored.strip()
+        .splitlines()[-1]
+        .startswith(f"restore OK: backup '{backup}' into 'orders' in place (copy OK: 30 written")
+    )
     assert table_items(B, "orders") == original
     # one line, RestoreResult.summary_line(), naming the new table
     (line,) = ok(dynamo("restore", "-t", "orders", "-e", B, "--into", "orders-new")).splitlines()

@@ -53,12 +53,15 @@ class RestoreResult:
         return self.copy is None or self.copy.ok
 
     def summary_line(self) -> str:
-        """One line: which backup went where (in place: the copy's line, then the backup)."""
+        """One line: which backup went where; in place, what the copy back did (``restore OK:
+        backup 'b' into 'orders' in place (copy OK: 30 written, ...)``)."""
         if not self.in_place:
             return f"restore OK: backup '{self.backup.name}' into new table '{self.table}'"
-        assert self.copy is not None  # the copy's line first: what was written and verified
+        assert self.copy is not None
+        outcome = "OK" if self.ok else "FAILED"
         return (
-            f"{self.copy.summary_line()}; restored backup '{self.backup.name}' into '{self.table}'"
+            f"restore {outcome}: backup '{self.backup.name}' into '{self.table}' in place "
+            f"({self.copy.summary_line()})"
         )
 
     def __repr__(self) -> str:

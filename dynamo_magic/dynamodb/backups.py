@@ -69,8 +69,12 @@ class Backup:
 
 
 def backup_name(table: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return f"{table}-dynamo-magic-{stamp}"[:255]
+    """``TABLE-dynamo-magic-YYYYmmdd-HHMMSS-mmm`` (UTC, to the millisecond: a copy and the
+    restore after it, seconds apart, get different names), at most 255 characters with the
+    time kept whole (DynamoDB's BackupName limit)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")[:-3]
+    suffix = f"-dynamo-magic-{stamp}"
+    return table[: 255 - len(suffix)] + suffix
 
 
 def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Backup:
@@ -131,9 +135,15 @@ def find_backup(client: Any, table: str, backup: str | None) -> Backup:
         raise BackupNotFound(f"table '{table}' has no backups")
     if backup in (None, "latest"):
         return backups[0]
-    for b in backups:
-        if backup in (b.arn, b.name):
-            return b
+    matches = [b for b in backups if backup in (b.arn, b.name)]
+    if len(matches) > 1:  # DynamoDB does not keep names unique: never guess which one
+        arns = ", ".join(b.arn for b in matches)
+        raise BackupNotFound(
+            f"{len(matches)} backups of table '{table}' are named '{backup}'; "
+            f"give the ARN of the one to restore: {arns}"
+        )
+    if matches:
+        return matches[0]
     names = ", ".join(b.name for b in backups[:5])
     raise BackupNotFound(f"no backup '{backup}' of table '{table}' (newest: {names})")
 
