@@ -410,3 +410,31 @@ def test_backups_of_a_table_that_never_existed_is_table_not_found(servers, order
 def test_numbers_of_the_wrong_type_are_one_usage_error(orders, call, message):
     with pytest.raises(dm.UsageProblem, match=message):
         call()
+
+
+@pytest.mark.parametrize("verify", ["count", "full"])
+def test_a_slice_copy_refreshes_items_that_left_the_slice_in_the_source(servers, orders, verify):
+    """Replace on a GSI slice: an item the target's slice holds whose key the source has outside
+    the slice (its status changed in the source) is neither kept stale nor deleted: the
+    source's version is put, so both slices end equal and the copy verifies."""
+    dm.copy("orders", source="acct-a", target="acct-b")  # target = source
+    target = client_for("acct-b")
+    moved = {"customer": {"S": "c1"}, "order-date": {"S": "2024-01-02"}}  # "shipped" in A
+    target.update_item(
+        TableName="orders",
+        Key=moved,
+        UpdateExpression="SET #s = :open",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":open": {"S": "open"}},
+    )
+    result = dm.copy(
+        "orders", source="acct-a", target="acct-b", pk="open", index="status-total",
+        yes=True, verify=verify,
+    )  # fmt: skip
+    assert result.ok and result.verification.ok
+    assert result.deleted == 0
+    assert keyed(scan_all(target, "orders")) == keyed(ORDERS)  # the stale item is A's again
+    again = dm.copy(
+        "orders", source="acct-a", target="acct-b", pk="open", index="status-total", yes=True
+    )
+    assert again.ok and again.written == len([o for o in ORDERS if o["status"]["S"] == "open"])

@@ -36,7 +36,7 @@ from .parallel import NoProgress, Progress
 from .plan import CopyPlan
 from .result import CopyResult, Verification
 from .sinks import FailedItemsFile, TableSink
-from .sources import FullItems, KeysToPrune, Side, Source, table_sources
+from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, table_sources
 from .tasks import Task, TaskResult, Transform, run_task
 from .verify import SideCount, VerifyTask, source_verify_tasks, verify, verify_segment
 
@@ -391,6 +391,8 @@ def _prune(
     """Delete target items (of the slice): all (truncate) or those the source lacks (replace),
     as ``sources.KeysToPrune`` decides."""
     replace = plan.request.mode == "replace"
+    if replace and keep is not None:  # a slice: first refresh the items that left it
+        _refresh_left_slice(plan, engine, tally, result, failed, keep)
     tasks = prune_tasks(
         plan.target,
         plan.key_names,
@@ -401,6 +403,34 @@ def _prune(
         keep_keys=keep if replace else None,
     )
     run_deletes(tasks, plan.target_items, engine, tally, result)
+
+
+def _refresh_left_slice(
+    plan: CopyPlan,
+    engine: Engine,
+    tally: _Tally,
+    result: CopyResult,
+    failed: FailedItemsFile,
+    written: frozenset[str],
+) -> None:
+    """Replace on a slice: put the source's current item for every key the target's slice holds
+    that the copy did not write but the source has (it left the slice there), so the target's
+    slice ends equal to the source's (``sources.LeftTheSlice``)."""
+    sink = TableSink(plan.target, failed)
+    tasks = [
+        Task(
+            "refresh",
+            LeftTheSlice(segment, plan.key_names, plan.source, written),
+            sink,
+            engine.policy,
+            checkpoints=True,
+        )
+        for segment in table_sources(plan.target, engine.segments, plan.slice_request)
+    ]
+    tally.start("refresh", None)
+    for part in parallel.run(run_task, tasks, engine.workers, engine.backend, tally):
+        result.written += part.written
+        result.failed += part.failed
 
 
 def prune_tasks(

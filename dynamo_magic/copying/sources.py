@@ -180,6 +180,38 @@ class KeysToPrune:
             yield Page(keys, page.count, page.last_key)
 
 
+@dataclass(frozen=True)
+class LeftTheSlice:
+    """The source's current items for the keys ``target``'s slice holds that the copy did not
+    write (``written``) but the source still has: items that left the slice in the source (an
+    attribute of the index's key changed there). Putting them makes each target item equal to
+    the source's, which takes it out of the target's slice too; keys the source lacks are
+    ``KeysToPrune``'s to delete. ``Page.count`` stays the keys read from the target."""
+
+    target: TableSource
+    key_names: tuple[str, ...]
+    source: Side
+    written: frozenset[str]
+
+    @property
+    def segment(self) -> int:
+        return self.target.segment
+
+    def pages(self, policy: RetryPolicy, channel: Channel) -> Iterator[Page]:
+        client = self.source.client()
+        names = self.key_names
+        keys_only = dataclasses.replace(self.target, projection=names)
+        for page in keys_only.pages(policy, channel):
+            keys = [{k: item[k] for k in names} for item in page.items]
+            keys = [k for k in keys if key_text(k, names) not in self.written]
+            items = (
+                batch_get(client, self.source.table, keys, policy, on_retried=channel.retried)
+                if keys
+                else []
+            )
+            yield Page(items, page.count, page.last_key)
+
+
 def table_sources(side: Side, segments: int, query: dict[str, Any] | None) -> list[TableSource]:
     """The sources that read ``side``'s table whole: ``segments`` parallel-scan segments, or
     the slice ``query`` (Query parameters) as one source."""
