@@ -118,14 +118,14 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
             profiles = sorted(_known_profiles())
             raise EnvironmentNotFound(
                 f"environment '{name}' (config file): profile '{profile}' is not in the AWS "
-                f"config (profiles: {', '.join(profiles) or 'none'}); add it to ~/.aws/config "
+                f"config (profiles: {', '.join(profiles) or 'none'}); add it to {_aws_files()[0]} "
                 f"or change the profile of [environments.{name}]"
             )
         if configured is None:
             known = sorted(_known_profiles() | set(settings.environments))
             raise EnvironmentNotFound(
                 f"unknown environment '{name}'{via}: no AWS profile or configured environment of "
-                f"that name (known: {', '.join(known) or 'none'}); add it to ~/.aws/config"
+                f"that name (known: {', '.join(known) or 'none'}); add it to {_aws_files()[0]}"
             )
         profile = None  # a configured environment without a profile uses the default chain
     from_variable = bool(via) and profile == name
@@ -136,7 +136,7 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
     if not region:
         raise UsageProblem(
             f"environment '{name or 'default'}' has no region: add region = ... to its profile "
-            "in ~/.aws/config or set AWS_DEFAULT_REGION"
+            f"in {_aws_files()[0]} or set AWS_DEFAULT_REGION"
         )
     if configured and configured.endpoint_url:
         check_endpoint_url(configured.endpoint_url, f"{where} (config file)")

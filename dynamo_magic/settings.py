@@ -374,8 +374,16 @@ def _check_value(path: Path, name: str, value: Any, expected: type | tuple[type,
     """A config value of the wrong type is an error (TOML ``"yes"`` is not ``true``)."""
     types = expected if isinstance(expected, tuple) else (expected,)
     if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-        wanted = " or ".join(t.__name__ for t in types)
-        raise UsageProblem(f"config file {path}: {name} = {value!r} should be a {wanted}")
+        words = {
+            "int": "a whole number",
+            "float": "a number",
+            "bool": "true or false",
+            "str": "text",
+        }
+        if float in types:  # an int is a number too
+            types = tuple(t for t in types if t is not int)
+        wanted = " or ".join(words.get(t.__name__, t.__name__) for t in types)
+        raise UsageProblem(f"config file {path}: {name} = {value!r} should be {wanted}")
 
 
 def _environment(path: Path, name: str, spec: Any) -> EnvironmentConfig:

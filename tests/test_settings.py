@@ -73,10 +73,10 @@ protected = true
         ("colour = 'red'", "unknown setting\\(s\\) colour \\(known: .*numbers"),
         ("numbers = 'exact'", "numbers = 'exact'; use one of auto, decimal, float"),
         ("verify = 'some'", "verify = 'some'; use one of count, full, none"),
-        ("preview_items = '20'", "preview_items = '20' should be a int"),
-        ("preview_items = true", "preview_items = True should be a int"),
-        ("progress = 'yes'", "progress = 'yes' should be a bool"),
-        ("backoff_cap = 'x'", "backoff_cap = 'x' should be a int or float"),
+        ("preview_items = '20'", "preview_items = '20' should be a whole number"),
+        ("preview_items = true", "preview_items = True should be a whole number"),
+        ("progress = 'yes'", "progress = 'yes' should be true or false"),
+        ("backoff_cap = 'x'", "backoff_cap = 'x' should be a number"),
         ("environments = 'prod'", "'environments' must be a table"),
         ("[environments]\nprod = 1", "\\[environments.prod\\] must be a table"),
         ("[environments.prod]\nprofle = 'x'", "environment 'prod' has unknown key\\(s\\) profle"),
@@ -153,7 +153,10 @@ def test_replace_ignores_none():
 # retried read (nan, a negative wait, an overflow at 1e300) or was silently taken (-1 as 0).
 BAD_NUMBERS = [
     ({"max_retries": -1}, "max_retries must be a whole number >= 0, not -1"),
-    ({"max_retries": 2.5}, "max_retries"),  # the file says "should be a int"; Python as below
+    (
+        {"max_retries": 2.5},
+        "max_retries",
+    ),  # the file says "should be a whole number"; Python as below
     ({"preview_items": 0}, "preview_items must be a whole number >= 1, not 0"),
     ({"preview_items": -4}, "preview_items must be a whole number >= 1, not -4"),
     ({"backoff_base": -1}, "backoff_base must be a number of seconds > 0, not -1"),
