@@ -140,6 +140,12 @@ def check(spec: ReadSpec) -> None:
         without a partition key.
     """
     positive(spec.limit, "limit")
+    if spec.params is not None and not isinstance(spec.params, Mapping):
+        raise InvalidQuery(
+            "{params} of a filter map each :name to its value (a dict); a list binds PartiQL's "
+            "? markers",
+            parameters=("params",),
+        )
     if spec.scan and spec.pk is not None:
         raise InvalidQuery(
             "{scan} reads the whole table; drop the partition key or {scan}",

@@ -154,8 +154,12 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Settings built in Python (``Settings(...)``, ``replace``) obey the file's rules."""
-        check_numbers({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
-        check_choices({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for f in dataclasses.fields(self):
+            if f.type == "bool" and not isinstance(values[f.name], bool):
+                raise UsageProblem(f"{f.name} must be True or False, not {values[f.name]!r}")
+        check_numbers(values)
+        check_choices(values)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (``None`` values are ignored)."""
@@ -430,6 +434,11 @@ def set_settings(settings: Settings | None) -> None:
     ``None`` forgets them and this session's overrides: the config file is read on next use.
     """
     global _pinned, _file_settings
+    if settings is not None and not isinstance(settings, Settings):
+        raise UsageProblem(
+            "set_settings takes a dynamo_magic.Settings(...) or None, "
+            f"not {type(settings).__name__}"
+        )
     _pinned = settings
     if settings is None:
         _overrides.clear()

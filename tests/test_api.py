@@ -438,3 +438,13 @@ def test_a_slice_copy_refreshes_items_that_left_the_slice_in_the_source(servers,
         "orders", source="acct-a", target="acct-b", pk="open", index="status-total", yes=True
     )
     assert again.ok and again.written == len([o for o in ORDERS if o["status"]["S"] == "open"])
+
+
+def test_settings_and_params_of_the_wrong_shape_are_one_usage_error(orders):
+    with pytest.raises(dm.UsageProblem, match=r"set_settings takes a dynamo_magic\.Settings"):
+        dm.set_settings({"workers": 2})  # type: ignore[arg-type]
+    assert isinstance(dm.get_settings(), dm.Settings)  # unchanged: calls still work
+    with pytest.raises(dm.UsageProblem, match="progress must be True or False, not 'no'"):
+        dm.Settings(progress="no")  # type: ignore[arg-type]
+    with pytest.raises(dm.InvalidQuery, match=r"params of a filter map each :name"):
+        dm.query("orders", "c1", env="dev", filter="qty > :n", params=[3])  # type: ignore[arg-type]
