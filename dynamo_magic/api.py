@@ -406,9 +406,13 @@ def _frames(ready: _Prepared, flatten: bool) -> Iterator[pd.DataFrame]:
         segments,
         policy=ready.policy,
     )
+    yielded = False
     for page in pages:
         if page:
+            yielded = True
             yield items_to_frame(page, keys, ready.numbers, flatten)
+    if not yielded:  # nothing matched: one empty frame (as ``query`` gives), never none
+        yield items_to_frame([], keys, ready.numbers, flatten)
 
 
 @numpy_doc(
@@ -827,6 +831,9 @@ def explore(
     positive(head, "head", "rows" if analysed else "items")
     if head is not None and not analysed:
         limit = head if limit is None else min(head, limit)
+    if unique and columns is not None:  # the analysed attribute is read too, as keys are
+        names = reading.columns_of(columns)
+        columns = names if unique in names else (*names, unique)
     settings = get_settings()
     spec = _spec(
         table,
@@ -922,6 +929,7 @@ def _copy_request(
     " verification and what needs ``yes``; ``str(plan)`` is the readable dry run.",
     COPY_RAISES,
     '>>> print(dynamo_magic.plan_copy("orders", source="dev", target="stage"))',
+    names={"table": "copy_table", "pk": "copy_pk"},
 )
 def plan_copy(
     table: str,
@@ -970,7 +978,7 @@ def plan_copy(
     '>>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)',
     "``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything"
     " is read. For the plan without writing, use ``plan_copy``.",
-    names={"segments": "copy_segments"},
+    names={"table": "copy_table", "pk": "copy_pk", "segments": "copy_segments"},
 )
 def copy(
     table: str,
@@ -1118,7 +1126,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     "CopyFailed\n    An error stopped it; ``.result`` says what was deleted.\n"
     "TableNotFound, InvalidQuery, BackupFailed\n    No such table, a bad name, no backup.",
     '>>> dynamo_magic.truncate("scratch", env="dev", yes=True)',
-    names={"yes": "truncate_yes"},
+    names={"table": "write_table", "yes": "truncate_yes"},
 )
 def truncate(
     table: str,
@@ -1161,7 +1169,7 @@ def truncate(
     "BackupFailed\n    The backup could not be restored.\n"
     "CopyFailed\n    The copy back failed; ``.result`` is its CopyResult.",
     '>>> dynamo_magic.restore("orders", "dev", into="orders-restored").table\n\'orders-restored\'',
-    names={"backup": "backup_id", "yes": "restore_yes"},
+    names={"table": "write_table", "backup": "backup_id", "yes": "restore_yes"},
 )
 def restore(
     table: str,

@@ -20,6 +20,12 @@ PARAMETERS: dict[str, str] = {
     "pk": "pk : str, int, float, Decimal or bytes, optional\n    Partition key value (typed from"
     " the table's AttributeDefinitions): a query. ``None``: the first items (a preview) or,"
     " with ``scan=True``, the whole table or index.",
+    "copy_table": "table : str\n    Source table name (3 to 255 characters of A-Z a-z 0-9 _ . -;"
+    " no ARN: the target's table, backups and failed-item files are named after it).",
+    "write_table": "table : str\n    Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no"
+    " ARN).",
+    "copy_pk": "pk : str, int, float, Decimal or bytes, optional\n    Partition key value of the"
+    " slice to copy (of ``index`` if given); ``None``: the whole table.",
     "env": "env : str, optional\n    Environment (AWS profile or configured name); ``None``: the"
     " configured default, else the default profile.",
     "sk": "sk : str, int, float, Decimal or bytes, optional\n    Sort key value of the condition"

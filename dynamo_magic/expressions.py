@@ -420,7 +420,13 @@ def parse_filter(
 ) -> tuple[str, list[DocumentPath]]:
     """The FilterExpression and the attribute paths it names (``keys`` are taken whole)."""
     parser = _FilterParser(text, ph, params or {}, keys)
-    return parser.parse(), parser.paths
+    try:
+        return parser.parse(), parser.paths
+    except RecursionError:  # the parser descends once per parenthesis or NOT
+        raise InvalidQuery(
+            "{filter} is nested too deeply (parentheses or NOTs); simplify it",
+            parameters=("filter",),
+        ) from None
 
 
 # -- PartiQL -----------------------------------------------------------------------------------

@@ -448,3 +448,23 @@ def test_settings_and_params_of_the_wrong_shape_are_one_usage_error(orders):
         dm.Settings(progress="no")  # type: ignore[arg-type]
     with pytest.raises(dm.InvalidQuery, match=r"params of a filter map each :name"):
         dm.query("orders", "c1", env="dev", filter="qty > :n", params=[3])  # type: ignore[arg-type]
+
+
+def test_iter_frames_of_nothing_is_one_empty_frame_with_the_keys(pages):
+    frames = list(dm.iter_frames("pages", "no-such-partition", env="dev"))
+    assert len(frames) == 1 and frames[0].empty
+    assert list(frames[0].columns) == ["p", "n"]  # pd.concat(frames) works, as query's frame
+
+
+def test_unique_of_an_attribute_left_out_of_the_columns_still_reads_it(orders):
+    found = dm.explore("orders", "c1", env="dev", unique="status", columns=["qty"])
+    assert dict(zip(found.frame.iloc[:, 0], found.frame["count"], strict=True)) == {
+        "open": 5, "shipped": 5,
+    }  # fmt: skip
+    assert not any("no item had" in note for note in found.result.notes)
+
+
+def test_a_filter_nested_too_deeply_is_one_usage_error(orders):
+    deep = "(" * 1000 + "qty > 1" + ")" * 1000
+    with pytest.raises(dm.InvalidQuery, match="filter is nested too deeply"):
+        dm.query("orders", "c1", env="dev", filter=deep)
