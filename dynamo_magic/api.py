@@ -21,11 +21,12 @@ from .copying import engine as copy_engine
 from .copying import parallel
 from .copying import plan as copy_plan
 from .copying import restore as restoring
-from .copying import tasks as copy_tasks
+from .copying import truncate as truncating
 from .copying.engine import CopyResult
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
 from .copying.restore import RestoreResult
+from .copying.sources import Side
 from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
 from .dynamodb import read
@@ -1149,9 +1150,7 @@ def truncate(
         )
     engine = copy_engine.Engine.from_settings(settings, schema.item_count)
     with parallel.workers_released():
-        result = copy_engine.truncate(
-            copy_tasks.Side(resolved, table), schema, engine, backup, progress
-        )
+        result = truncating.truncate(Side(resolved, table), schema, engine, backup, progress)
     if result.error:
         raise CopyFailed(result.summary_line(), result) from result.cause
     return result

@@ -26,7 +26,7 @@ from dynamo_magic import cli, environments
 from dynamo_magic.copying import engine as copying
 from dynamo_magic.copying import verify
 from dynamo_magic.copying.sinks import FailedItemsFile
-from dynamo_magic.copying.tasks import Side
+from dynamo_magic.copying.sources import Side
 from dynamo_magic.dynamodb import retry
 from dynamo_magic.dynamodb.write import MAX_BATCH_GET
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled

@@ -27,7 +27,6 @@ from ..dynamodb.backups import create_backup
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, DynamoMagicError, literal
-from ..schema import TableSchema
 from ..settings import Settings
 from . import parallel
 from .channels import Channel
@@ -46,7 +45,6 @@ __all__ = [
     "Verification",
     "execute",
     "require_confirmation",
-    "truncate",
     "verify",
 ]
 
@@ -468,17 +466,3 @@ def run_deletes(
         result.deleted += part.deleted
         result.failed += part.failed  # retried: reported as made (_Tally)
     return read
-
-
-def truncate(
-    side: Side,
-    schema: TableSchema,
-    engine: Engine,
-    backup: bool,
-    progress: Progress | None = None,
-) -> CopyResult:
-    """Back up (unless told not to), then delete every item of the table in parallel (see
-    ``copying.truncate``, where it lives)."""
-    from .truncate import truncate as empty
-
-    return empty(side, schema, engine, backup, progress)

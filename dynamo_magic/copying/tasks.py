@@ -26,9 +26,7 @@ from ..dynamodb.retry import RetryPolicy
 from .channels import Channel
 from .messages import Checkpoint
 from .sinks import Sink
-from .sources import Page, Side, Source, TableSource
-
-__all__ = ["Side", "TableSource", "Task", "TaskResult", "Transform", "run_task"]
+from .sources import Page, Source
 
 # An item in, the item to write out (the same dict changed, or a new one), or ``None`` to drop
 # it (counted in ``TaskResult.dropped``). Runs in the workers: give a top-level function (or
