@@ -23,6 +23,7 @@ from .expressions import (
 )
 from .paths import DocumentPath, parse_path
 from .schema import TableSchema
+from .settings import check_counts
 
 Mode = Literal["query", "scan", "preview", "count"]
 
@@ -140,6 +141,7 @@ def check(spec: ReadSpec) -> None:
         without a partition key.
     """
     positive(spec.limit, "limit")
+    check_counts(segments=spec.segments)  # DynamoDB's TotalSegments: 1 to 1,000,000
     if spec.params is not None and not isinstance(spec.params, Mapping):
         raise InvalidQuery(
             "{params} of a filter map each :name to its value (a dict); a list binds PartiQL's "
@@ -233,3 +235,39 @@ def build(spec: ReadSpec, schema: TableSchema) -> ReadRequest:
         request["ConsistentRead"] = True
     request.update(ph.request_fields())
     return ReadRequest(spec.operation, request, tuple(filter_paths), tuple(column_paths))
+
+
+# -- a built request, as one task reads it ---------------------------------------------------
+# The parts of a request that are per task or per page, added to what ``build`` wrote (or to a
+# bare ``{"TableName": ...}``): where the copy engine, the planner and the readers vary it.
+def segment_of(request: Mapping[str, Any], segment: int, total: int) -> dict[str, Any]:
+    """``request`` as segment ``segment`` of a ``total``-segment parallel Scan (unchanged for
+    one segment: DynamoDB's TotalSegments 1 is a plain scan)."""
+    if total <= 1:
+        return dict(request)
+    return {**request, "Segment": segment, "TotalSegments": total}
+
+
+def key_projection(key_names: Sequence[str]) -> dict[str, Any]:
+    """ProjectionExpression and names reading only the key attributes (``#k0, #k1``), for a
+    Query/Scan or a BatchGetItem's table entry."""
+    names = {f"#k{i}": name for i, name in enumerate(key_names)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
+def keys_only(request: Mapping[str, Any], key_names: Sequence[str]) -> dict[str, Any]:
+    """``request`` reading only the key attributes (less to read, and to pay for)."""
+    projected = key_projection(key_names)
+    names = {**request.get("ExpressionAttributeNames", {}), **projected["ExpressionAttributeNames"]}
+    return {**request, **projected, "ExpressionAttributeNames": names}
+
+
+def counting(request: Mapping[str, Any]) -> dict[str, Any]:
+    """``request`` counting its items (DynamoDB's Select COUNT: none are returned)."""
+    return {**request, "Select": "COUNT"}
+
+
+def starting_after(request: Mapping[str, Any], key: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``request`` resuming after ``key`` (DynamoDB's ExclusiveStartKey; ``None``: from the
+    start)."""
+    return {**request, "ExclusiveStartKey": key} if key else dict(request)

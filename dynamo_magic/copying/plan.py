@@ -360,7 +360,7 @@ def _is_empty(client: Any, table: str, policy: RetryPolicy) -> bool:
 
 def _count(client: Any, table: str, query: dict[str, Any], policy: RetryPolicy) -> int:
     stats = read.ReadStats()
-    request = {"TableName": table, **query, "Select": "COUNT"}
+    request = reading.counting({"TableName": table, **query})
     for _ in read.iter_pages(client, "query", request, stats, policy=policy):
         pass
     return stats.count
@@ -368,9 +368,7 @@ def _count(client: Any, table: str, query: dict[str, Any], policy: RetryPolicy) 
 
 def _count_segment(client: Any, table: str, segment: int, total: int, policy: RetryPolicy) -> int:
     stats = read.ReadStats()
-    request: dict[str, Any] = {"TableName": table, "Select": "COUNT"}
-    if total > 1:
-        request |= {"Segment": segment, "TotalSegments": total}
+    request = reading.segment_of(reading.counting({"TableName": table}), segment, total)
     for _ in read.iter_pages(client, "scan", request, stats, policy=policy):
         pass
     return stats.count

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from .. import environments
+from .. import environments, reading
 from ..codec import Item, WireItem
 from ..dynamodb import read
 from ..dynamodb.retry import RetryPolicy
@@ -94,19 +94,13 @@ class TableSource:
     def read_request(self) -> dict[str, Any]:
         """The Query/Scan request of this source (its first page)."""
         request = {"TableName": self.side.table, **self.request}
-        if self.operation == "scan" and self.total_segments > 1:
-            request |= {"Segment": self.segment, "TotalSegments": self.total_segments}
+        if self.operation == "scan":
+            request = reading.segment_of(request, self.segment, self.total_segments)
         if self.projection:
-            names = {f"#k{i}": name for i, name in enumerate(self.projection)}
-            request["ProjectionExpression"] = ", ".join(names)
-            request["ExpressionAttributeNames"] = (
-                request.get("ExpressionAttributeNames", {}) | names
-            )
+            request = reading.keys_only(request, self.projection)
         if self.count_only:
-            request["Select"] = "COUNT"
-        if self.start_key:
-            request["ExclusiveStartKey"] = self.start_key
-        return request
+            request = reading.counting(request)
+        return reading.starting_after(request, self.start_key)
 
     def pages(self, policy: RetryPolicy, channel: Channel) -> Iterator[Page]:
         stats = read.ReadStats(on_retry=channel.retried)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import botocore.exceptions as bx
 
-from .. import lazy
+from .. import lazy, reading
 from ..codec import Item, WireItem, decode_binaries, items_to_frame
 from ..errors import TableNotFound, error_code
 from ..schema import TableSchema
@@ -308,7 +308,7 @@ def iter_read(
             stats.truncated = True  # segments left unread
             return
         part = ReadStats(on_retry=stats.on_retry)
-        seg_request = dict(request, Segment=segment, TotalSegments=segments)
+        seg_request = reading.segment_of(request, segment, segments)
         try:
             yield from iter_pages(client, "scan", seg_request, part, remaining, policy=policy)
         finally:
@@ -349,7 +349,7 @@ def parallel_scan(
     def scan_segment(segment: int) -> None:
         nonlocal read_so_far
         stats = ReadStats()
-        seg_request = dict(request, Segment=segment, TotalSegments=segments)
+        seg_request = reading.segment_of(request, segment, segments)
         counted = 0
         for page in iter_pages(client, "scan", seg_request, stats, limit, stop, policy=policy):
             if page:

@@ -17,6 +17,7 @@ from typing import Any
 
 import botocore.exceptions as bx
 
+from .. import reading
 from ..codec import WireItem
 from ..errors import Throttled, error_code, translate
 from . import retry, wire
@@ -154,12 +155,7 @@ def batch_get(
     via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
     ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
     sleep = sleep or retry.sleep
-    names = {f"#k{i}": n for i, n in enumerate(only)}
-    projection = (
-        {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
-        if names
-        else {}
-    )
+    projection = reading.key_projection(only) if only else {}
     found: list[WireItem] = []
     for chunk in chunks(keys, MAX_BATCH_GET):
         request: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": True, **projection}}
