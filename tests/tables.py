@@ -22,6 +22,16 @@ def _key(hash_: str, range_: str | None = None) -> list[dict[str, str]]:
     return key
 
 
+def create_keyed(client: Any, name: str, pk: tuple[str, str], sk: tuple[str, str]) -> None:
+    """An on-demand table keyed ``pk``/``sk``, each ``(name, type)``: ``("p", "S")``."""
+    client.create_table(
+        TableName=name,
+        KeySchema=_key(pk[0], sk[0]),
+        AttributeDefinitions=_attrs(**{pk[0]: pk[1], sk[0]: sk[1]}),
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def create_orders(client: Any, name: str = "orders") -> None:
     """Composite S/S key with a dashed sort key; GSIs of every projection; an LSI."""
     client.create_table(

@@ -24,7 +24,7 @@ from dynamo_magic.dynamodb import read
 from dynamo_magic.reading import ReadSpec
 
 from conftest import client_for
-from tables import create_orders, keyed, orders_items, put_all, scan_all
+from tables import create_keyed, create_orders, keyed, orders_items, put_all, scan_all
 
 
 def names(text: str) -> list[str]:
@@ -216,18 +216,7 @@ def test_a_read_spec_is_validated_against_the_schema(orders):
 def pages(servers) -> Any:
     """25 items of ~100 KB in one partition: DynamoDB (and moto) return 1 MB pages, so ~3."""
     client = servers[0].client()
-    client.create_table(
-        TableName="pages",
-        KeySchema=[
-            {"AttributeName": "p", "KeyType": "HASH"},
-            {"AttributeName": "n", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "p", "AttributeType": "S"},
-            {"AttributeName": "n", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_keyed(client, "pages", ("p", "S"), ("n", "N"))
     items = [
         {
             "p": {"S": "x"},
@@ -331,18 +320,7 @@ def test_braces_in_names_never_break_a_message(servers):
     """A key attribute named ``v{x}`` (DynamoDB allows braces) shows as it is in an error that
     also names a parameter, from Python and as a front end renders it."""
     client = servers[0].client()
-    client.create_table(
-        TableName="braces",
-        KeySchema=[
-            {"AttributeName": "p", "KeyType": "HASH"},
-            {"AttributeName": "v{x}", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "p", "AttributeType": "S"},
-            {"AttributeName": "v{x}", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_keyed(client, "braces", ("p", "S"), ("v{x}", "N"))
     with pytest.raises(dm.InvalidQuery) as refused:
         dm.query("braces", "a", env="dev", sk=1)  # begins_with on a number
     assert "'v{x}' is a number (use sk_op =" in str(refused.value)

@@ -29,6 +29,7 @@ from tables import (
     blobs_items,
     create_blobs,
     create_events,
+    create_keyed,
     create_orders,
     create_reserved,
     events_items,
@@ -551,18 +552,7 @@ LARGE_ITEM_BYTES = 100_000  # 15 of them exceed DynamoDB's (and moto's) 1 MB pag
 
 @pytest.fixture
 def large(db: Any) -> str:
-    db.create_table(
-        TableName="large",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "n", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "n", "AttributeType": "N"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_keyed(db, "large", ("pk", "S"), ("n", "N"))
     items = [
         {"pk": {"S": "p"}, "n": {"N": str(i)}, "pad": {"S": str(i) * LARGE_ITEM_BYTES}}
         for i in range(LARGE_ITEMS)
