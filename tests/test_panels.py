@@ -394,3 +394,47 @@ def test_magics_open_panels(orders, shell):
 
     with pytest.raises(UsageError, match=r"query\|copy"):
         shell.run_line_magic("dynamo_panel", "nothing")
+
+
+class _CancelAfter:
+    """A Progress that sets ``cancel`` once ``items`` were reported."""
+
+    def __init__(self, cancel: threading.Event, items: int):
+        self.cancel_event, self.items, self.seen = cancel, items, 0
+
+    def start(self, phase: str, total: int | None) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        self.seen += count
+        if self.seen >= self.items:
+            self.cancel_event.set()
+
+    def close(self, complete: bool = True) -> None:
+        pass
+
+
+def test_api_copy_cancel_stops_process_workers(servers):
+    """With loky worker processes the cancel flag reaches them through the channel's stop flag
+    (a manager event): the copy ends interrupted with part of the source written."""
+    client = servers[0].client()
+    create_events(client)
+    items = events_items(devices=3, per_device=800)
+    put_all(client, "events", items)
+    cancel = threading.Event()
+    with pytest.raises(dm.CopyFailed) as caught:
+        dm.copy(
+            "events",
+            source=A,
+            target=B,
+            backup=False,
+            workers=2,
+            segments=60,
+            backend="loky",
+            progress=_CancelAfter(cancel, 100),
+            cancel=cancel,
+        )
+    result = caught.value.result
+    assert result.interrupted and "INTERRUPTED" in result.summary_line()
+    written = len(scan_all(client_for(B), "events"))
+    assert 0 < written < len(items)
