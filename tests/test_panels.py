@@ -438,3 +438,16 @@ def test_api_copy_cancel_stops_process_workers(servers):
     assert result.interrupted and "INTERRUPTED" in result.summary_line()
     written = len(scan_all(client_for(B), "events"))
     assert 0 < written < len(items)
+
+
+def test_an_unknown_environment_is_one_line(servers):
+    panel = QueryPanel(env="nowhere")
+    assert panel.env.value == "nowhere"
+    assert len(error_lines(panel.output)) == 1 and "unknown environment 'nowhere'" in panel.error
+    copier = CopyPanel(source=A, target="nowhere")
+    assert copier.target.value == "nowhere"
+    create_events(servers[0].client())
+    copier.table.options = ["events"]
+    copier.table.value = "events"
+    copier.plan_button.click()
+    assert "unknown environment 'nowhere'" in copier.error and copier.copy_button.disabled

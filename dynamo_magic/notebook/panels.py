@@ -214,8 +214,8 @@ class QueryPanel(_Panel):
         self.message = ""
         self.error: str | None = None
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
-        names = environment_names()
-        start = env or get_settings().default_env
+        names = environment_names() + [e for e in (env,) if e and e not in environment_names()]
+        start = env or get_settings().default_env or "default"
         self.env = _dropdown(names, start if start in names else None)
         self.table = _dropdown()
         self.index = _dropdown([("(table)", None)])
@@ -544,7 +544,8 @@ class CopyPanel(_Panel):
         self._planned: tuple[Any, ...] | None = None
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
-        names = environment_names()
+        names = environment_names()  # a name given that is none of them: offered, to be refused
+        names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.source = _dropdown(names, source if source in names else None)
         self.target = _dropdown(names, target if target in names else None)
