@@ -178,8 +178,11 @@ def test_query_panel_missing_table_and_bad_credentials(orders, servers):
 def test_query_panel_shows_a_progress_status_while_reading(orders):
     panel = QueryPanel(env="dev", table="orders")
     seen: list[str] = []
+    disabled: list[bool] = []
     panel.status.observe(lambda change: seen.append(change["new"]), "value")
+    panel.run_button.observe(lambda change: disabled.append(change["new"]), "disabled")
     panel.run()  # a preview without a key
+    assert disabled == [True, False]  # disabled while running
     assert any(s.startswith("read ") for s in seen) and panel.status.value == ""
     assert len(panel.result) == 20
 
