@@ -103,6 +103,22 @@ __all__ = [
 ]
 
 
+_PANELS = ("QueryPanel", "CopyPanel")
+
+
+def __getattr__(name: str) -> Any:
+    """``QueryPanel`` and ``CopyPanel`` are imported on first use (they need ipywidgets)."""
+    if name in _PANELS:
+        from .notebook import panels
+
+        return getattr(panels, name)
+    raise AttributeError(f"module 'dynamo_magic' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PANELS])
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext dynamo_magic``: register the magics (IPython is imported only now)."""
     from .notebook.magics import register

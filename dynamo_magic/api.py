@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -1001,8 +1002,10 @@ def copy(
     segments: int | None = None,
     backend: Backend | None = None,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> CopyResult:
     _check_progress(progress)
+    _check_cancel(cancel)
     settings = get_settings()
     request = _copy_request(
         table,
@@ -1045,7 +1048,7 @@ def copy(
             if warming:
                 warming.cancel()
             raise
-        result = copy_engine.execute(plan, engine, progress)
+        result = copy_engine.execute(plan, engine, progress, cancel=cancel)
         if not result.ok:
             raise CopyFailed(result.summary_line(), result) from result.cause
         return result
@@ -1061,6 +1064,17 @@ def _check_progress(progress: object) -> None:
             "{progress} must be None or an object with start(phase, total), advance(items) and "
             f"close(complete) methods, not {literal(repr(progress))}",
             parameters=("progress",),
+        )
+
+
+def _check_cancel(cancel: object) -> None:
+    """Refuse a ``cancel`` that is not an event (``True``, say) before any work."""
+    if cancel is not None and not all(
+        callable(getattr(cancel, method, None)) for method in ("is_set", "wait")
+    ):
+        raise InvalidQuery(
+            f"{{cancel}} must be None or a threading.Event, not {literal(repr(cancel))}",
+            parameters=("cancel",),
         )
 
 

@@ -89,6 +89,9 @@ PARAMETERS: dict[str, str] = {
     " 1,000,000); ``None``: the ``segments`` setting, else four per worker.",
     "backend": "backend : {'auto', 'loky', 'threading'}, optional\n    joblib backend (auto:"
     " threads for small copies).",
+    "cancel": "cancel : threading.Event, optional\n    Set it from another thread (a panel's"
+    " Cancel button) to stop the copy as Ctrl-C does: the workers stop between pages and"
+    " ``CopyFailed`` is raised with the result ``interrupted``.",
     "progress": "progress : Progress, optional\n    Told of each phase (``start(phase, total)``,"
     " ``advance(items)``, ``close(complete)``); ``None``: no progress.",
     "backup_id": "backup : str, default 'latest'\n    Backup name or ARN to restore.",

@@ -67,7 +67,7 @@ CONTRACT: dict[str, list[str]] = {
     "run_partiql": ["statement", "params", "env", "limit", "numbers", "flatten", "lookup"],
     "partiql": ["statement", "params", "env", "limit", "numbers", "flatten", "lookup"],
     "plan_copy": PLAN,
-    "copy": [*PLAN, "yes", "workers", "segments", "backend", "progress"],
+    "copy": [*PLAN, "yes", "workers", "segments", "backend", "progress", "cancel"],
     "backups": ["table", "env"],
     "truncate": ["table", "env", "yes", "backup", "progress"],
     "restore": ["table", "env", "backup", "into", "in_place", "yes", "progress"],

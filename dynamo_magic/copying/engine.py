@@ -116,8 +116,9 @@ class _Tally:
     reported here as they happened, so such a result still says what was done.
     """
 
-    def __init__(self, progress: Progress):
+    def __init__(self, progress: Progress, cancel: threading.Event | None = None):
         self.progress = progress
+        self.cancel = cancel  # set by the caller: workers stop (``parallel.run``)
         self.phase = ""
         self.done: dict[str, int] = {}  # items by kind: written, deleted, read
         self.retries = 0  # requests retried
@@ -128,6 +129,7 @@ class _Tally:
 
     def start(self, phase: str, total: int | None) -> None:
         self.phase = phase
+        parallel.check_cancel(self)
         self.progress.start(phase, total)
 
     def receive(self, message: Message) -> None:
@@ -203,6 +205,7 @@ def execute(
     engine: Engine,
     progress: Progress | None = None,
     transform: Transform | None = None,
+    cancel: threading.Event | None = None,
 ) -> CopyResult:
     """Carry out ``plan`` (already confirmed).
 
@@ -219,6 +222,9 @@ def execute(
         it is written; ``None`` drops the item (counted in ``dropped``). The target then
         differs from the source on purpose, so the copy is not verified. For process backends
         give a picklable callable (a module-level function).
+    cancel : threading.Event, optional
+        Set from another thread to stop the copy as Ctrl-C does: the workers stop between
+        pages and the result is ``interrupted``.
 
     Returns
     -------
@@ -233,7 +239,7 @@ def execute(
         Only before the first item is touched: creating the target (``UnsafeOperation``,
         ``ServiceError``) or the backup (``BackupFailed``).
     """
-    tally = _Tally(progress or NoProgress())
+    tally = _Tally(progress or NoProgress(), cancel)
     request = plan.request
     result = CopyResult(
         source=f"{plan.source.table} ({plan.source.env.label})",
@@ -246,6 +252,7 @@ def execute(
     started = time.monotonic()
     finished = False  # the last bar ends complete only when every phase ran to its end
     try:
+        parallel.check_cancel(tally)  # cancelled while planning: nothing is touched
         if plan.create_target:
             create_like(plan.target.client(), plan.source_schema, plan.target.table)
             result.created_target = True
@@ -267,7 +274,7 @@ def execute(
             result.verification = verify(plan, engine, tally, result.items_read, source)
         result.retried = tally.retries
         finished = True
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, parallel.Cancelled):
         tally.interrupted(result)
         result.seconds = time.monotonic() - started
     except Exception as error:  # any failure while working ends as a result that says it

@@ -69,6 +69,18 @@ class NoProgress:
         pass
 
 
+class Cancelled(Exception):
+    """The caller's cancel flag (``api.copy(cancel=...)``) was set: the workers were told to stop,
+    as on Ctrl-C, and the copy ends ``interrupted``."""
+
+
+def check_cancel(progress: object) -> None:
+    """Raise ``Cancelled`` if ``progress`` carries a cancel flag (``cancel``) that is set."""
+    cancel = getattr(progress, "cancel", None)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("cancelled")
+
+
 def choose_backend(backend: str | None, estimated_items: int | None) -> str:
     """``backend`` as given; for ``None``/``"auto"``: threads below ``AUTO_THREADS_BELOW``
     estimated items (no process start-up), loky's processes otherwise."""
@@ -90,16 +102,24 @@ def run(
     """``function(task, channel)`` for every task on ``workers`` workers of ``backend``; results
     as they finish. Workers' messages (``messages``) reach ``progress`` as they are sent: whole,
     through its ``receive(message)`` if it has one (``engine._Tally``), else progress to
-    ``advance`` and retries to ``retried(count)`` if it has one (``deliver``)."""
+    ``advance`` and retries to ``retried(count)`` if it has one (``deliver``). A ``cancel``
+    flag on ``progress`` (``engine._Tally``), once set, tells the workers to stop (the channel's
+    stop flag, as Ctrl-C does) and ``Cancelled`` is raised when they have."""
     tasks = list(tasks)
     if not tasks:
         return []
+    check_cancel(progress)
+    cancel = getattr(progress, "cancel", None)
     receive = getattr(progress, "receive", None) or functools.partial(deliver, progress)
     results: list[Any] = []
     with channels.open_channel(backend) as (channel, arrived):
         done = threading.Event()
         drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
         drainer.start()
+        if cancel is not None and channel.stop is not None:
+            threading.Thread(
+                target=_stop_on_cancel, args=(cancel, channel.stop, done), daemon=True
+            ).start()
         try:
             with joblib.parallel_config(backend=backend, n_jobs=min(workers, len(tasks))):
                 outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
@@ -110,6 +130,7 @@ def run(
                     receive(Finished(result))
                     if on_result:
                         on_result(result)
+            check_cancel(progress)
         except BaseException:  # KeyboardInterrupt included: tell workers still running to stop
             with contextlib.suppress(OSError, EOFError):
                 if channel.stop is not None:
@@ -120,6 +141,15 @@ def run(
             drainer.join(timeout=5)
             _drain_now(arrived, receive)
     return results
+
+
+def _stop_on_cancel(cancel: Any, stop: Any, done: threading.Event) -> None:
+    """Set the workers' stop flag when ``cancel`` is set (until ``done``)."""
+    while not done.is_set():
+        if cancel.wait(0.05):
+            with contextlib.suppress(OSError, EOFError):
+                stop.set()
+            return
 
 
 def deliver(progress: Progress, message: Message) -> None:

@@ -73,6 +73,8 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
     result = TaskResult(task.name, task.source.segment)
     sink = task.sink.open(task.policy, channel)
     try:
+        if channel.stopped():  # stopped (Ctrl-C, Cancel) before this task began: read nothing
+            return result
         for page in task.source.pages(task.policy, channel):
             result.items_read += page.count
             if task.transform is not None and page.items:

@@ -141,10 +141,13 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         Line: ``%dynamo_query TABLE [PK] [--sk V] [--index I] [--env E] ...`` (or ``-t TABLE
         [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL
         SELECT as the body; ``:name`` markers bind notebook variables. In every magic line a
-        word starting with ``#`` begins a comment.
+        word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` filled from
+        the line instead.
         """
         if cell is not None:
             return self._partiql(line, cell)
+        if "--ui" in _split(line):
+            return self._panel("query", [w for w in _split(line) if w != "--ui"])
         args = _parse(self.dynamo_query.parser, line)  # type: ignore[union-attr]
         if args.table_option is not None and args.pk_word is None:
             # -t T PK: as in the CLI, with -t the one positional word is the partition key
@@ -175,7 +178,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
 
         ``%dynamo_copy TABLE --source A --target B [--pk V [--sk V]] [--mode M] [--dry-run]
         [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
+        With ``--ui``, a ``CopyPanel`` filled from the line instead.
         """
+        if "--ui" in _split(line):
+            return self._panel("copy", [w for w in _split(line) if w != "--ui"])
         args = _parse(self.dynamo_copy.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         try:
@@ -220,6 +226,34 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "restore", line) from None
         return self._deliver(outcome, outcome.summary_line(), None)
+
+    @line_magic
+    def dynamo_panel(self, line: str) -> Any:
+        """A widget panel: ``%dynamo_panel query [TABLE [PK]] [--env E]`` (a ``QueryPanel``) or
+        ``%dynamo_panel copy [TABLE] [--source A] [--target B]`` (a ``CopyPanel``)."""
+        words = _split(line)
+        if not words or words[0] not in ("query", "copy"):
+            raise UsageError("usage: %dynamo_panel query|copy [TABLE] [--env E | --source A ...]")
+        return self._panel(words[0], words[1:])
+
+    def _panel(self, kind: str, words: list[str]) -> Any:
+        """A panel with the table, key and environments the words give (others are ignored)."""
+        from . import panels
+
+        values, positional = _panel_words(words)
+        table = values.get("table") or (positional[0] if positional else None)
+        if kind == "copy":
+            return panels.CopyPanel(
+                source=values.get("source"), target=values.get("target"), table=table
+            )
+        panel = panels.QueryPanel(env=values.get("env"), table=table, namespace=self.shell.user_ns)
+        pk = values.get("pk") or (positional[1] if len(positional) > 1 else None)
+        for name, value in (("pk", pk), ("sk", values.get("sk")), ("index", values.get("index"))):
+            if value is not None and name != "index":
+                getattr(panel, name).value = value
+            elif value is not None and value in [v for _, v in panel.index.options]:
+                panel.index.value = value
+        return panel
 
     @line_magic
     def dynamo_reset(self, line: str) -> None:
@@ -362,6 +396,42 @@ def _parse(parser: Any, line: str) -> Any:
         raise UsageError(f"{exc}{_COMMENT_HINT}" if hint else str(exc)) from None
     _check_out(getattr(args, "out", None))  # before anything runs
     return args
+
+
+_PANEL_FLAGS = {
+    "-t": "table",
+    "--table": "table",
+    "-e": "env",
+    "--env": "env",
+    "-src": "source",
+    "--source": "source",
+    "-tgt": "target",
+    "--target": "target",
+    "-pk": "pk",
+    "--pk": "pk",
+    "--sk": "sk",
+    "--index": "index",
+    "-i": "index",
+}
+
+
+def _panel_words(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The values of the flags a panel is filled from, and the positional words."""
+    values: dict[str, str] = {}
+    positional: list[str] = []
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        flag, _, inline = word.partition("=")
+        if flag in _PANEL_FLAGS:
+            value = inline if inline else (rest.pop(0) if rest else "")
+            values[_PANEL_FLAGS[flag]] = value
+        elif word.startswith("-"):
+            if rest and not rest[0].startswith("-") and not inline:
+                rest.pop(0)  # another option's value
+        else:
+            positional.append(word)
+    return values, positional
 
 
 def _check_out(name: str | None) -> None:

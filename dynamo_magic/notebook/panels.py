@@ -1,0 +1,811 @@
+"""ipywidgets panels for querying and copying: ``QueryPanel`` and ``CopyPanel``.
+
+A panel holds no DynamoDB logic: its buttons call the same ``api`` functions as the magics,
+with the keywords its input widgets give (``panel.pk.value`` is what ``pk=`` takes). Click
+handlers never raise: a ``DynamoMagicError`` becomes one line in the output area, naming the
+panel's field labels; they also enforce their own rules (a plan before a copy, the confirmation)
+when called from Python while their button is disabled.
+
+Every control carries the CSS class ``dynamo-`` + its attribute name (``_`` as ``-``), the
+panels ``dynamo-query-panel`` / ``dynamo-copy-panel``, the buttons also ``dynamo-run``,
+``dynamo-plan``, ``dynamo-copy``, ``dynamo-cancel``, and the output area ``dynamo-output``:
+browser tests find them by these.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import botocore.session
+import ipywidgets as widgets
+from IPython.display import HTML
+
+from .. import analysis, api, environments
+from ..copying.engine import CopyResult
+from ..copying.plan import CopyPlan
+from ..errors import CopyFailed, DynamoMagicError, client_errors
+from ..schema import KeyAttribute, KeySchema, TableSchema
+from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings
+
+LABEL_WIDTH = "110px"  # every label the same width: the inputs line up
+INPUT_WIDTH = "340px"
+DEFAULT_HEAD = 5
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def environment_names() -> list[str]:
+    """Configured environments, then AWS profiles (each once, in that order)."""
+    configured = list(get_settings().environments)
+    profiles = sorted(botocore.session.Session().available_profiles)
+    return list(dict.fromkeys([*configured, *profiles]))
+
+
+def table_names(env: str | None) -> list[str]:
+    """ListTables of ``env`` (every page)."""
+    resolved = environments.resolve(env)
+    client = environments.client(resolved)
+    names: list[str] = []
+    with client_errors(resolved.describe()):
+        for page in client.get_paginator("list_tables").paginate():
+            names.extend(page.get("TableNames", []))
+    return names
+
+
+def _key_text(key: KeySchema) -> str:
+    return str(key)
+
+
+def index_options(schema: TableSchema) -> list[tuple[str, str | None]]:
+    """The table (``None``), then every GSI and LSI, labelled with their key names and types."""
+    options: list[tuple[str, str | None]] = [(f"(table) {_key_text(schema.key)}", None)]
+    for name, index in schema.indexes.items():
+        options.append((f"{index.kind} {name}: {_key_text(index.key)}", name))
+    return options
+
+
+def typed(text: str, attribute: KeyAttribute | None) -> Any:
+    """A text input's value as the API takes it: ``None`` when empty; for an N key a number
+    (``"5"`` -> 5, ``"1.5"`` -> Decimal); text that is not a number stays text, so the API's
+    check names the key and its type."""
+    text = text.strip()
+    if not text:
+        return None
+    if attribute is not None and attribute.type == "N":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        if number.is_finite():
+            return int(number) if number == number.to_integral_value() else number
+    return text
+
+
+def _classes(widget: widgets.DOMWidget, *names: str) -> None:
+    for name in names:
+        widget.add_class(name)
+
+
+def _row(label: str, widget: widgets.Widget) -> widgets.HBox:
+    return widgets.HBox(
+        [widgets.Label(label, layout=widgets.Layout(width=LABEL_WIDTH)), widget],
+        layout=widgets.Layout(align_items="center"),
+    )
+
+
+def _text(placeholder: str = "") -> widgets.Text:
+    return widgets.Text(placeholder=placeholder, layout=widgets.Layout(width=INPUT_WIDTH))
+
+
+def _dropdown(options: Any = (), value: Any = None) -> widgets.Dropdown:
+    box = widgets.Dropdown(options=list(options), layout=widgets.Layout(width=INPUT_WIDTH))
+    if value is not None:
+        box.value = value
+    return box
+
+
+class _Panel:
+    """What both panels share: labels, the output area, one-line errors."""
+
+    LABELS: ClassVar[dict[str, str]] = {}
+    PANEL_CLASS = ""
+
+    output: widgets.Output
+    widget: widgets.VBox
+    error: str | None = None  # the last error or refusal shown (None: the last action went well)
+    message = ""  # the last line shown
+
+    def _name_of(self, keyword: str) -> str:
+        return f"'{self.LABELS.get(keyword, keyword)}'"
+
+    def _tag(self) -> None:
+        """CSS classes: ``dynamo-`` + attribute name for every control."""
+        for name, value in vars(self).items():
+            if isinstance(value, widgets.DOMWidget) and not name.startswith("_"):
+                value.add_class("dynamo-" + name.replace("_", "-"))
+        self.output.add_class("dynamo-output")
+        self.widget.add_class(self.PANEL_CLASS)
+
+    def _show(self, *objects: Any, clear: bool = True) -> None:
+        if clear:
+            self.output.outputs = ()
+        for obj in objects:
+            self.output.append_display_data(obj)
+
+    def _line(self, text: str, css: str = "dynamo-message", clear: bool = True) -> None:
+        """One line in the output area (text/plain and HTML)."""
+        self._show(HTML(f'<div class="{css}">{html.escape(text)}</div>'), clear=clear)
+        self.message = text
+
+    def _refuse(self, text: str) -> None:
+        """A refusal or a missing input: one error line, and ``error`` says it."""
+        self._line(text, "dynamo-error")
+        self.error = text
+
+    def _error(self, exc: BaseException) -> None:
+        if isinstance(exc, DynamoMagicError):
+            text = exc.render(self._name_of)
+        else:  # never out of a click handler: one line, the type named
+            text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        self._refuse(text.splitlines()[0] if text else type(exc).__name__)
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        self.error = None
+        try:
+            action()
+        except Exception as exc:
+            self._error(exc)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+# -- the query panel -----------------------------------------------------------------------------
+class QueryPanel(_Panel):
+    """Query a table or index into a DataFrame by clicking.
+
+    Parameters
+    ----------
+    env : str, optional
+        The environment chosen first (else the configured default, else the first one).
+    table : str, optional
+        The table chosen first.
+    namespace : dict, optional
+        Where "store as" puts the result (default: the IPython user namespace).
+
+    Example
+    -------
+    >>> panel = dynamo_magic.QueryPanel(env="dev", table="orders")  # doctest: +SKIP
+    >>> panel.pk.value = "c1"; panel.run_button.click(); panel.result  # doctest: +SKIP
+    """
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "env": "Environment",
+        "table": "Table",
+        "index": "Index",
+        "pk": "Partition key",
+        "sk_op": "Sort key op",
+        "sk": "Sort key",
+        "sk2": "Sort key (to)",
+        "filter": "Filter",
+        "columns": "Columns",
+        "limit": "Limit",
+        "params": "Filter values",
+    }
+    PANEL_CLASS = "dynamo-query-panel"
+
+    def __init__(
+        self,
+        env: str | None = None,
+        table: str | None = None,
+        *,
+        namespace: dict[str, Any] | None = None,
+    ):
+        self._namespace = namespace
+        self.schema: TableSchema | None = None
+        self.read: Any = None  # the ReadResult of the last run
+        self.result: Any = None  # its DataFrame
+        self.message = ""
+        self.error: str | None = None
+        self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        names = environment_names() + [e for e in (env,) if e and e not in environment_names()]
+        start = env or get_settings().default_env or "default"
+        self.env = _dropdown(names, start if start in names else None)
+        self.table = _dropdown()
+        self.index = _dropdown([("(table)", None)])
+        self.pk = _text("partition key value")
+        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "begins_with")
+        self.sk = _text("sort key value (optional)")
+        self.sk2 = _text("upper bound of between")
+        self.filter = _text("e.g. status = 'open'")
+        self.columns = _text("a,b,addr.city (empty: all)")
+        self.limit = _text("items at most (empty: all)")
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.status = widgets.Label("")
+        self.head_n = widgets.BoundedIntText(
+            value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width="80px")
+        )
+        self.head_button = widgets.Button(description="Head")
+        self.unique_column = _dropdown()
+        self.unique_column.layout.width = "200px"
+        self.unique_button = widgets.Button(description="Unique values")
+        self.summary_button = widgets.Button(description="Summary")
+        self.store_name = widgets.Text(placeholder="variable", layout=widgets.Layout(width="160px"))
+        self.store_button = widgets.Button(description="Store as")
+        self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
+        analysis_box = widgets.HBox(
+            [
+                self.head_n,
+                self.head_button,
+                self.unique_column,
+                self.unique_button,
+                self.summary_button,
+                self.store_name,
+                self.store_button,
+            ],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
+        rows = [
+            _row(self.LABELS[name], getattr(self, name))
+            for name in ("env", "table", "index", "pk", "sk_op", "sk")
+        ]
+        rows += [self._sk2_row]
+        rows += [_row(self.LABELS[name], getattr(self, name)) for name in ("filter", "columns")]
+        rows += [_row(self.LABELS["limit"], self.limit)]
+        rows += [widgets.HBox([self.run_button, self.status]), analysis_box, self.output]
+        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
+        self._tag()
+        _classes(self.run_button, "dynamo-run")
+        self._sync_sk2()
+        self.sk_op.observe(lambda _: self._sync_sk2(), "value")
+        self.env.observe(lambda _: self._guarded(self._load_tables), "value")
+        self.table.observe(lambda _: self._guarded(self._load_indexes), "value")
+        self.run_button.on_click(lambda _: self.run())
+        self.head_button.on_click(lambda _: self.show_head())
+        self.unique_button.on_click(lambda _: self.show_unique())
+        self.summary_button.on_click(lambda _: self.show_summary())
+        self.store_button.on_click(lambda _: self.store())
+        self._set_analysis(False)
+        self._guarded(self._load_tables)
+        if table is not None:
+            self._guarded(lambda: self._choose_table(table))
+
+    # loading choices
+    def _load_tables(self) -> None:
+        self.table.options = []
+        self.schema = None
+        self.index.options = [("(table)", None)]
+        if self.env.value is None:
+            return
+        names = table_names(self.env.value)
+        self.table.options = names
+        self.table.value = names[0] if names else None
+
+    def _choose_table(self, table: str) -> None:
+        if table not in self.table.options:  # not listed (no ListTables right, say): offer it
+            self.table.options = [*self.table.options, table]
+        self.table.value = table
+
+    def _load_indexes(self) -> None:
+        self.schema = None
+        self.index.options = [("(table)", None)]
+        if self.table.value is None:
+            return
+        self.schema = api.describe(self.table.value, env=self.env.value)
+        self.index.options = index_options(self.schema)
+        self.index.value = None
+
+    def _sync_sk2(self) -> None:
+        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
+
+    def _key(self) -> KeySchema | None:
+        if self.schema is None:
+            return None
+        try:
+            return self.schema.key_for(self.index.value)
+        except DynamoMagicError:
+            return None
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keywords ``api.fetch`` gets from the inputs (empty text: not given)."""
+        key = self._key()
+        hash_key = key.hash if key else None
+        range_key = key.range if key else None
+        limit_text = self.limit.value.strip()
+        limit: Any = None
+        if limit_text:
+            limit = int(limit_text) if limit_text.lstrip("-").isdigit() else limit_text
+        between = self.sk_op.value == "between"
+        return {
+            "table": self.table.value,
+            "pk": typed(self.pk.value, hash_key),
+            "env": self.env.value,
+            "sk": typed(self.sk.value, range_key),
+            "sk_op": self.sk_op.value,
+            "sk2": typed(self.sk2.value, range_key) if between else None,
+            "index": self.index.value,
+            "filter": self.filter.value.strip() or None,
+            "columns": self.columns.value.strip() or None,
+            "limit": limit,
+        }
+
+    # running
+    def run(self) -> None:
+        """The Run button: query (or preview without a key) and show the DataFrame."""
+        if self.run_button.disabled and getattr(self, "_running", False):
+            return  # already running
+        self._running = True
+        self.run_button.disabled = True
+        try:
+            self._guarded(self._run)
+        finally:
+            self._running = False
+            self.run_button.disabled = False
+            self.status.value = ""
+
+    def _run(self) -> None:
+        if not self.table.value:
+            self._refuse("choose a table")
+            return
+        kwargs = self.kwargs()
+        if isinstance(kwargs["limit"], str):
+            self._refuse(f"'Limit' must be a whole number, not {kwargs['limit']!r}")
+            return
+        seen = [0]
+
+        def on_page(items: int) -> None:
+            seen[0] += items
+            self.status.value = f"read {seen[0]:,} items…"
+
+        self.status.value = "running…"
+        read = api.fetch(**kwargs, on_page=on_page)
+        self.read = read
+        self.result = read.to_frame()
+        self._set_analysis(True)
+        self.unique_column.options = [str(c) for c in self.result.columns]
+        self._show(self.result)
+        self._line(read.summary_line(), "dynamo-summary", clear=False)
+
+    def _set_analysis(self, enabled: bool) -> None:
+        for button in (self.head_button, self.unique_button, self.summary_button):
+            button.disabled = not enabled
+        self.store_button.disabled = not enabled
+
+    def _need_result(self) -> bool:
+        if self.read is None:
+            self._refuse("run a query first")
+            return False
+        return True
+
+    # analysis of the result, without re-querying
+    def show_head(self) -> None:
+        if self._need_result():
+            self._show(self.result.head(self.head_n.value))
+
+    def show_unique(self) -> None:
+        def action() -> None:
+            if not self._need_result():
+                return
+            column = self.unique_column.value
+            if column is None:
+                self._refuse("choose a column")
+                return
+            read = self.read
+            self.view = analysis.unique(read.items, column, read.numbers, read.key_names)
+            self._show(self.view)
+
+        self._guarded(action)
+
+    def show_summary(self) -> None:
+        def action() -> None:
+            if not self._need_result():
+                return
+            read = self.read
+            self.view = analysis.summary(read.items, read.numbers, read.flatten, read.key_names)
+            self._show(self.view)
+
+        self._guarded(action)
+
+    def store(self) -> None:
+        """Store the result in the notebook variable named in ``store_name``."""
+        if not self._need_result():
+            return
+        name = self.store_name.value.strip()
+        if not name.isidentifier():
+            self._refuse(f"{name!r} is not a Python variable name")
+            return
+        namespace = self._namespace
+        if namespace is None:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            if shell is None:
+                self._refuse("no IPython session to store into")
+                return
+            namespace = shell.user_ns
+        namespace[name] = self.result
+        self._line(f"stored in {name}", clear=False)
+
+
+# -- progress ------------------------------------------------------------------------------------
+class WidgetProgress:
+    """A ``Progress`` (start/advance/close) shown as a progress bar with items and items/s."""
+
+    def __init__(self) -> None:
+        self.bar = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="300px"))
+        self.label = widgets.Label("")
+        self.widget = widgets.HBox([self.bar, self.label])
+        self.widget.add_class("dynamo-progress")
+        self.phase = ""
+        self.total: int | None = None
+        self.items = 0
+        self.complete: bool | None = None
+        self._started = time.monotonic()
+        self._lock = threading.Lock()
+
+    def start(self, phase: str, total: int | None) -> None:
+        with self._lock:
+            self.phase, self.total, self.items = phase, total, 0
+            self.complete = None
+            self._started = time.monotonic()
+            self.bar.max = max(total or 0, 1)
+            self.bar.value = 0
+            self.bar.bar_style = ""
+            self._label()
+
+    def advance(self, count: int) -> None:
+        with self._lock:
+            self.items += count
+            if self.total is None or self.items > self.bar.max:
+                self.bar.max = max(self.items, 1)
+            self.bar.value = min(self.items, self.bar.max)
+            self._label()
+
+    def close(self, complete: bool = True) -> None:
+        with self._lock:
+            self.complete = complete
+            if complete:
+                self.bar.value = self.bar.max
+            self.bar.bar_style = "success" if complete else "warning"
+            self._label()
+
+    @property
+    def items_per_second(self) -> float:
+        seconds = time.monotonic() - self._started
+        return self.items / seconds if seconds > 0 else 0.0
+
+    def _label(self) -> None:
+        total = f"/{self.total:,}" if self.total else ""
+        state = "" if self.complete is None else (" done" if self.complete else " stopped")
+        self.label.value = (
+            f"{self.phase}: {self.items:,}{total} items, {self.items_per_second:,.0f} items/s"
+            f"{state}"
+        )
+
+
+# -- the copy panel ------------------------------------------------------------------------------
+# the inputs a plan depends on: changing one disables Copy until the next plan
+PLAN_INPUTS: tuple[str, ...] = (
+    *("source", "target", "table", "target_table", "mode"),
+    *("pk", "sk_op", "sk", "sk2", "index", "backup"),
+)
+
+
+class CopyPanel(_Panel):
+    """Plan and run a copy by clicking: Plan first, then Copy (with the confirmation a
+    protected or non-empty target needs), Cancel while it runs, Restore the backup after.
+
+    Parameters
+    ----------
+    source, target : str, optional
+        The environments chosen first.
+    table : str, optional
+        The source table chosen first.
+
+    Example
+    -------
+    >>> panel = dynamo_magic.CopyPanel("dev", "stage", "orders")  # doctest: +SKIP
+    >>> panel.plan_button.click(); panel.copy_button.click(); panel.wait()  # doctest: +SKIP
+    """
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "source": "Source",
+        "target": "Target",
+        "table": "Table",
+        "target_table": "Target table",
+        "mode": "Mode",
+        "pk": "Partition key",
+        "sk_op": "Sort key op",
+        "sk": "Sort key",
+        "sk2": "Sort key (to)",
+        "index": "Index",
+        "workers": "Workers",
+        "backup": "Back up target",
+        "yes": "Confirm",
+        "segments": "Segments",
+    }
+    PANEL_CLASS = "dynamo-copy-panel"
+
+    def __init__(
+        self, source: str | None = None, target: str | None = None, table: str | None = None
+    ):
+        self.schema: TableSchema | None = None
+        self.plan: CopyPlan | None = None
+        self.result: CopyResult | None = None
+        self.restored: Any = None
+        self.message = ""
+        self.error: str | None = None
+        self._planned: tuple[Any, ...] | None = None
+        self._thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        names = environment_names()  # a name given that is none of them: offered, to be refused
+        names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
+        self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.source = _dropdown(names, source if source in names else None)
+        self.target = _dropdown(names, target if target in names else None)
+        self.table = _dropdown()
+        self.target_table = _text("same as the source table")
+        self.mode = _dropdown(COPY_MODES, "replace")
+        self.pk = _text("slice: partition key (empty: whole table)")
+        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "begins_with")
+        self.sk = _text("slice: sort key (optional)")
+        self.sk2 = _text("upper bound of between")
+        self.index = _dropdown([("(table)", None)])
+        self.workers = widgets.BoundedIntText(
+            value=get_settings().workers or 4, min=1, max=256, layout=widgets.Layout(width="80px")
+        )
+        self.backup = widgets.Checkbox(
+            value=True, description="back up the target first", indent=False
+        )
+        self.confirm = widgets.Checkbox(value=False, indent=False)
+        self.plan_button = widgets.Button(description="Plan", icon="list")
+        self.copy_button = widgets.Button(
+            description="Copy", button_style="danger", icon="copy", disabled=True
+        )
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
+        self.restore_button = widgets.Button(description="Restore backup", disabled=True)
+        self.restore_confirm = widgets.Checkbox(value=False, indent=False)
+        self._progress = WidgetProgress()
+        self.progress = self._progress
+        self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
+        rows = [
+            _row(self.LABELS[name], getattr(self, name))
+            for name in ("source", "target", "table", "target_table", "mode", "index", "pk")
+        ]
+        rows += [_row(self.LABELS["sk_op"], self.sk_op), _row(self.LABELS["sk"], self.sk)]
+        rows += [self._sk2_row, _row(self.LABELS["workers"], self.workers)]
+        rows += [_row("", self.backup), _row("", self.confirm)]
+        rows += [widgets.HBox([self.plan_button, self.copy_button, self.cancel_button])]
+        rows += [self._progress.widget]
+        rows += [widgets.HBox([self.restore_button, self.restore_confirm]), self.output]
+        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
+        self._tag()
+        for button, name in (
+            (self.plan_button, "dynamo-plan"),
+            (self.copy_button, "dynamo-copy"),
+            (self.cancel_button, "dynamo-cancel"),
+            (self.restore_button, "dynamo-restore"),
+        ):
+            button.add_class(name)
+        self._sync_sk2()
+        self._sync_labels()
+        self.sk_op.observe(lambda _: self._sync_sk2(), "value")
+        for name in PLAN_INPUTS:
+            getattr(self, name).observe(lambda _: self._inputs_changed(), "value")
+        self.source.observe(lambda _: self._guarded(self._load_tables), "value")
+        self.table.observe(lambda _: self._guarded(self._load_indexes), "value")
+        self.plan_button.on_click(lambda _: self.make_plan())
+        self.copy_button.on_click(lambda _: self.start_copy())
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.restore_button.on_click(lambda _: self.restore())
+        self._guarded(self._load_tables)
+        if table is not None:
+            self._guarded(lambda: self._choose_table(table))
+
+    # choices
+    def _load_tables(self) -> None:
+        self.table.options = []
+        self.index.options = [("(table)", None)]
+        if self.source.value is None:
+            return
+        names = table_names(self.source.value)
+        self.table.options = names
+        self.table.value = names[0] if names else None
+
+    def _choose_table(self, table: str) -> None:
+        if table not in self.table.options:
+            self.table.options = [*self.table.options, table]
+        self.table.value = table
+
+    def _load_indexes(self) -> None:
+        self.schema = None
+        self.index.options = [("(table)", None)]
+        if self.table.value is None:
+            return
+        self.schema = api.describe(self.table.value, env=self.source.value)
+        self.index.options = index_options(self.schema)
+        self.index.value = None
+
+    def _sync_sk2(self) -> None:
+        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
+
+    def _target_name(self) -> str:
+        return self.target_table.value.strip() or str(self.table.value or "")
+
+    def _sync_labels(self) -> None:
+        self.confirm.description = (
+            f"write into '{self._target_name()}' in env '{self.target.value}'"
+            " (protected or holding items)"
+        )
+        backup = self.result.backup.name if self.result and self.result.backup else "the backup"
+        self.restore_confirm.description = (
+            f"restore {backup} over '{self._target_name()}' in env '{self.target.value}'"
+        )
+
+    def _inputs(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name).value for name in PLAN_INPUTS)
+
+    def _inputs_changed(self) -> None:
+        self._sync_labels()
+        self.copy_button.disabled = (
+            self.plan is None or self._planned != self._inputs() or self.running
+        )
+
+    def _key(self) -> KeySchema | None:
+        if self.schema is None:
+            return None
+        try:
+            return self.schema.key_for(self.index.value)
+        except DynamoMagicError:
+            return None
+
+    def plan_kwargs(self) -> dict[str, Any]:
+        """The keywords ``api.plan_copy`` gets from the inputs."""
+        key = self._key()
+        between = self.sk_op.value == "between"
+        return {
+            "table": self.table.value,
+            "source": self.source.value,
+            "target": self.target.value,
+            "target_table": self.target_table.value.strip() or None,
+            "pk": typed(self.pk.value, key.hash if key else None),
+            "sk": typed(self.sk.value, key.range if key else None),
+            "sk_op": self.sk_op.value,
+            "sk2": typed(self.sk2.value, key.range if key else None) if between else None,
+            "index": self.index.value,
+            "mode": self.mode.value,
+            "backup": self.backup.value,
+        }
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # plan
+    def make_plan(self) -> None:
+        """The Plan button: the dry run, shown; Copy is enabled for these inputs."""
+        self.plan, self._planned = None, None
+        self.copy_button.disabled = True
+
+        def action() -> None:
+            if not self.table.value:
+                self._refuse("choose a table")
+                return
+            inputs = self._inputs()
+            self.plan = api.plan_copy(**self.plan_kwargs())
+            self._planned = inputs
+            self._show(HTML(f'<pre class="dynamo-plan-text">{html.escape(str(self.plan))}</pre>'))
+            if self.plan.confirmations:
+                self._line(
+                    "needs confirmation: " + "; ".join(self.plan.confirmations),
+                    "dynamo-message",
+                    clear=False,
+                )
+            self.copy_button.disabled = self.running
+
+        self._guarded(action)
+
+    # copy
+    def refusal(self) -> str | None:
+        """Why Copy may not run now (``None``: it may)."""
+        if self.running:
+            return "a copy is running"
+        if self.plan is None or self._planned != self._inputs():
+            return "plan the copy first (Plan), then Copy: the inputs changed since the plan"
+        if self.plan.confirmations and not self.confirm.value:
+            reasons = "; ".join(self.plan.confirmations)
+            return f"{reasons}: tick '{self.confirm.description}' to copy"
+        return None
+
+    def start_copy(self) -> None:
+        """The Copy button: runs ``api.copy`` in a background thread (``wait()`` joins it)."""
+        reason = self.refusal()
+        if reason:
+            self._refuse(f"copy refused: {reason}")
+            return
+        kwargs = self.plan_kwargs() | {
+            "yes": self.confirm.value,
+            "workers": self.workers.value,
+            "progress": self.progress,
+        }
+        self._cancel = threading.Event()
+        kwargs["cancel"] = self._cancel
+        self.result = None
+        self.error = None
+        self.copy_button.disabled = True
+        self.plan_button.disabled = True
+        self.cancel_button.disabled = False
+        self.restore_button.disabled = True
+        self._line("copying…")
+        self._thread = threading.Thread(target=self._copy, args=(kwargs,), daemon=True)
+        self._thread.start()
+
+    def _copy(self, kwargs: dict[str, Any]) -> None:
+        try:
+            try:
+                self.result = api.copy(**kwargs)
+            except CopyFailed as exc:
+                self.result = exc.result if isinstance(exc.result, CopyResult) else None
+                if self.result is None:
+                    raise
+            self._show(self.result)
+            self._line(self.result.summary_line(), "dynamo-summary", clear=False)
+        except Exception as exc:
+            self._error(exc)
+        finally:
+            self.plan, self._planned = None, None  # the target changed: plan again
+            self.cancel_button.disabled = True
+            self.plan_button.disabled = False
+            self.restore_button.disabled = not (self.result and self.result.backup)
+            self._sync_labels()
+
+    def wait(self, timeout: float | None = None) -> CopyResult | None:
+        """Wait for a running copy; its result."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.result
+
+    def cancel(self) -> None:
+        """The Cancel button: the workers stop between pages; the result says interrupted."""
+        if not self.running:
+            self._refuse("no copy is running")
+            return
+        self._cancel.set()
+        self.cancel_button.disabled = True
+        self._line("cancelling…", clear=False)
+
+    # restore
+    def restore(self) -> None:
+        """The Restore button: the backup the copy took, back over the target table (in place),
+        only with its own confirmation ticked."""
+
+        def action() -> None:
+            backup = self.result.backup if self.result else None
+            if backup is None:
+                self._refuse("no backup to restore: the last copy took none")
+                return
+            if self.running:
+                self._refuse("a copy is running")
+                return
+            if not self.restore_confirm.value:
+                self._refuse(f"restore refused: tick '{self.restore_confirm.description}' first")
+                return
+            self._line(f"restoring {backup.name}…")
+            self.restored = api.restore(
+                backup.table,
+                env=self.target.value,
+                backup=backup.arn,
+                in_place=True,
+                yes=True,
+                progress=self.progress,
+            )
+            self._line(self.restored.summary_line(), "dynamo-summary")
+            self.restore_confirm.value = False
+
+        self._guarded(action)

@@ -1,0 +1,456 @@
+"""QueryPanel and CopyPanel driven from Python (no browser) against the moto servers: set the
+inputs' values, click, and assert results, outputs and disabled states."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from typing import Any
+
+import ipywidgets as widgets
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+import dynamo_magic as dm
+from dynamo_magic import environments
+from dynamo_magic.notebook.panels import CopyPanel, QueryPanel, WidgetProgress, typed
+from dynamo_magic.schema import KeyAttribute
+from dynamo_magic.settings import override_settings
+
+from conftest import client_for
+from tables import (
+    create_events,
+    create_orders,
+    events_items,
+    keyed,
+    orders_items,
+    put_all,
+    scan_all,
+)
+
+A, B = "acct-a", "acct-b"
+
+
+def html_of(output: widgets.Output) -> str:
+    """Every text/html (else text/plain) of the output area, joined, entities undone."""
+    parts = []
+    for out in output.outputs:
+        data = out.get("data", {})
+        parts.append(data.get("text/html") or data.get("text/plain") or out.get("text", ""))
+    return html.unescape("\n".join(parts))
+
+
+def error_lines(output: widgets.Output) -> list[str]:
+    return [line for line in html_of(output).splitlines() if "dynamo-error" in line]
+
+
+@pytest.fixture
+def orders(servers) -> Any:
+    client = servers[0].client()
+    create_orders(client)
+    put_all(client, "orders", orders_items())
+    create_events(client)
+    put_all(client, "events", events_items())
+    return client
+
+
+# -- QueryPanel ----------------------------------------------------------------------------------
+def test_query_panel_lists_environments_tables_and_indexes(orders):
+    panel = QueryPanel(env="dev")
+    assert {"dev", "acct-a", "acct-b"} <= set(panel.env.options)
+    assert panel.env.value == "dev"
+    assert set(panel.table.options) == {"orders", "events"}
+    panel.table.value = "orders"
+    labels = dict((v, label) for label, v in panel.index.options)
+    assert labels[None].startswith("(table)") and "customer (S)" in labels[None]
+    assert "status (S) + total (N)" in labels["status-total"] and "GSI" in labels["status-total"]
+    assert "LSI" in labels["by-total"]
+    assert panel.index.value is None
+    # another environment: its own tables (server B has none)
+    panel.env.value = "acct-b"
+    assert list(panel.table.options) == [] and panel.table.value is None
+
+
+def test_query_panel_runs_a_query_and_shows_the_frame(orders):
+    panel = QueryPanel(env="dev", table="orders")
+    assert panel.widget._dom_classes[-1] == "dynamo-query-panel" or (
+        "dynamo-query-panel" in panel.widget._dom_classes
+    )
+    for name in ("pk", "sk_op", "run_button"):
+        assert f"dynamo-{name.replace('_', '-')}" in getattr(panel, name)._dom_classes
+    assert "dynamo-run" in panel.run_button._dom_classes
+    assert "dynamo-output" in panel.output._dom_classes
+    panel.pk.value = "c1"
+    panel.sk.value = "2024-01-0"
+    panel.columns.value = "total"
+    panel.run_button.click()
+    assert panel.error is None, panel.error
+    assert len(panel.result) == 9  # 2024-01-01 .. 09
+    assert list(panel.result.columns) == ["customer", "order-date", "total"]
+    shown = html_of(panel.output)
+    assert "<table" in shown and "2024-01-09" in shown and "9 item" in shown
+    assert not panel.run_button.disabled
+    assert list(panel.unique_column.options) == ["customer", "order-date", "total"]
+
+
+def test_query_panel_between_shows_sk2_and_types_number_keys(orders):
+    panel = QueryPanel(env="dev", table="events")
+    assert panel._sk2_row.layout.display == "none"
+    panel.sk_op.value = "between"
+    assert panel._sk2_row.layout.display == ""
+    panel.pk.value, panel.sk.value, panel.sk2.value = "1", "3", "5"
+    kwargs = panel.kwargs()
+    assert kwargs["pk"] == 1 and kwargs["sk"] == 3 and kwargs["sk2"] == 5
+    panel.run_button.click()
+    assert panel.error is None
+    assert list(panel.result["seq"]) == [3, 4, 5]
+    panel.sk_op.value = "="  # sk2 is not given for another operator
+    assert panel.kwargs()["sk2"] is None
+
+
+def test_typed_values():
+    n, s = KeyAttribute("k", "N"), KeyAttribute("k", "S")
+    assert typed("5", n) == 5 and str(typed("1.5", n)) == "1.5"
+    assert typed("5", s) == "5" and typed("  ", n) is None and typed("abc", n) == "abc"
+
+
+def test_query_panel_analysis_without_requerying(orders):
+    panel = QueryPanel(env="dev", table="orders")
+    assert panel.head_button.disabled  # nothing to analyse yet
+    panel.show_head()
+    assert error_lines(panel.output) and "run a query first" in panel.error
+    panel.pk.value = "c1"
+    panel.run()
+    calls: list[dict] = []
+    client = environments.client(environments.resolve("dev"))
+    client.meta.events.register(
+        "provide-client-params.dynamodb.*", lambda params, **_: calls.append(params)
+    )
+    panel.head_n.value = 3
+    panel.head_button.click()
+    assert "2024-01-03" in html_of(panel.output) and "2024-01-04" not in html_of(panel.output)
+    panel.unique_column.value = "status"
+    panel.unique_button.click()
+    assert set(panel.view["status"]) == {"open", "shipped"}
+    panel.summary_button.click()
+    assert "total" in set(panel.view.iloc[:, 0]) or "total" in panel.view.index
+    assert calls == []  # none of it read DynamoDB again
+    namespace: dict[str, Any] = {}
+    panel._namespace = namespace
+    panel.store_name.value = "df"
+    panel.store_button.click()
+    assert namespace["df"] is panel.result
+    panel.store_name.value = "1bad"
+    panel.store()
+    assert "1bad" not in namespace and error_lines(panel.output)
+
+
+@pytest.mark.parametrize(
+    "setup, expected",
+    [
+        (lambda p: setattr(p.pk, "value", "x"), "key 'device' is a number"),  # N key
+        (lambda p: setattr(p.limit, "value", "many"), "'limit' must be a whole number"),
+        (lambda p: setattr(p.filter, "value", "seq = = 1"), "filter"),
+    ],
+)
+def test_query_panel_errors_are_one_line_naming_fields(orders, setup, expected):
+    panel = QueryPanel(env="dev", table="events")
+    setup(panel)
+    panel.run_button.click()  # nothing raises
+    lines = error_lines(panel.output)
+    assert len(lines) == 1 and expected.lower() in panel.error.lower(), html_of(panel.output)
+    assert panel.result is None and not panel.run_button.disabled
+
+
+def test_query_panel_missing_table_and_bad_credentials(orders, servers):
+    panel = QueryPanel(env="dev", table="nope")  # not listed: offered, DescribeTable fails
+    assert len(error_lines(panel.output)) == 1 and "nope" in panel.error
+    panel.run_button.click()
+    assert len(error_lines(panel.output)) == 1 and "nope" in panel.error
+    # an environment without credentials: its tables cannot be listed, one line, no raise
+    panel = QueryPanel(env="nocreds")
+    assert len(error_lines(panel.output)) == 1 and "credential" in panel.error.lower()
+    panel.run_button.click()
+    assert len(error_lines(panel.output)) == 1
+
+
+def test_query_panel_shows_a_progress_status_while_reading(orders):
+    panel = QueryPanel(env="dev", table="orders")
+    seen: list[str] = []
+    disabled: list[bool] = []
+    panel.status.observe(lambda change: seen.append(change["new"]), "value")
+    panel.run_button.observe(lambda change: disabled.append(change["new"]), "disabled")
+    panel.run()  # a preview without a key
+    assert disabled == [True, False]  # disabled while running
+    assert any(s.startswith("read ") for s in seen) and panel.status.value == ""
+    assert len(panel.result) == 20
+
+
+# -- CopyPanel -----------------------------------------------------------------------------------
+def test_copy_panel_plan_then_copy_into_another_account(orders):
+    panel = CopyPanel(source=A, target=B, table="orders")
+    assert "dynamo-copy-panel" in panel.widget._dom_classes
+    for cls, button in (("dynamo-plan", panel.plan_button), ("dynamo-copy", panel.copy_button)):
+        assert cls in button._dom_classes
+    assert "dynamo-cancel" in panel.cancel_button._dom_classes
+    assert panel.backup.value is True and panel.copy_button.disabled
+    assert "'orders'" in panel.confirm.description and B in panel.confirm.description
+    panel.copy_button.click()  # no plan: refused even when called while disabled
+    assert "plan" in panel.error and "orders" not in client_for(B).list_tables()["TableNames"]
+    panel.plan_button.click()
+    assert panel.error is None and panel.plan is not None
+    assert not panel.copy_button.disabled
+    assert "orders" in html_of(panel.output)
+    panel.copy_button.click()
+    result = panel.wait(120)
+    assert result is not None and result.ok, html_of(panel.output)
+    assert result.written == 30
+    assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client_for(A), "orders"))
+    assert panel.progress.complete is True and panel.progress.items == 30
+    assert "items/s" in panel.progress.label.value
+    assert panel.copy_button.disabled and not panel.plan_button.disabled  # plan again
+    assert "OK" in html_of(panel.output)
+
+
+def test_copy_panel_input_change_disables_copy(orders):
+    panel = CopyPanel(source=A, target=B, table="orders")
+    panel.plan_button.click()
+    assert not panel.copy_button.disabled
+    panel.mode.value = "merge"
+    assert panel.copy_button.disabled
+    panel.copy_button.click()  # from Python while disabled: its rule holds
+    assert "plan" in panel.error and "orders" not in client_for(B).list_tables()["TableNames"]
+    panel.mode.value = "replace"  # back to the planned inputs
+    assert not panel.copy_button.disabled
+    panel.target_table.value = "orders-copy"
+    assert panel.copy_button.disabled and "'orders-copy'" in panel.confirm.description
+
+
+def test_copy_panel_slice_typed_by_schema(orders):
+    panel = CopyPanel(source=A, target=B, table="events")
+    panel.pk.value = "2"
+    assert panel.plan_kwargs()["pk"] == 2
+    panel.plan_button.click()
+    panel.copy_button.click()
+    result = panel.wait(120)
+    assert result is not None and result.ok
+    assert len(scan_all(client_for(B), "events")) == 20
+
+
+@pytest.mark.parametrize("target", ["non-empty", "protected"])
+def test_copy_panel_needs_confirmation(orders, servers, target):
+    if target == "non-empty":
+        create_orders(client_for(B))
+        put_all(client_for(B), "orders", orders_items(customers=1, per_customer=2))
+        env = B
+    else:
+        env = "prod-b"
+    before = keyed(scan_all(client_for(B), "orders")) if target == "non-empty" else {}
+    panel = CopyPanel(source=A, target=env, table="orders")
+    panel.plan_button.click()
+    assert panel.plan.confirmations and not panel.copy_button.disabled
+    panel.copy_button.click()
+    assert panel._thread is None  # refused before anything ran
+    assert "copy refused" in html_of(panel.output) and len(error_lines(panel.output)) == 1
+    assert panel.plan.confirmations[0] in panel.error
+    after = keyed(scan_all(client_for(B), "orders")) if target == "non-empty" else {}
+    assert after == before
+    if target == "protected":
+        assert "orders" not in client_for(B).list_tables()["TableNames"]
+    panel.confirm.value = True  # not a plan input: the plan still holds
+    assert not panel.copy_button.disabled
+    panel.copy_button.click()
+    result = panel.wait(120)
+    assert result is not None and result.ok and result.written == 30
+
+
+def test_copy_panel_errors_are_one_line(orders):
+    panel = CopyPanel(source=A, target=A, table="orders")  # the same table: unsafe
+    panel.plan_button.click()
+    assert len(error_lines(panel.output)) == 1 and panel.plan is None
+    assert panel.copy_button.disabled
+    panel = CopyPanel(source=A, target=B, table="orders")
+    panel.target_table.value = "bad name!"
+    panel.plan_button.click()
+    lines = error_lines(panel.output)
+    assert len(lines) == 1 and "'Target table'" in lines[0]
+    panel = CopyPanel(source="nocreds", target=B)
+    assert len(error_lines(panel.output)) == 1
+    panel.plan_button.click()
+    assert "choose a table" in panel.error
+
+
+def test_copy_panel_restore_needs_its_own_confirmation(orders):
+    create_orders(client_for(B))
+    old = orders_items(customers=1, per_customer=2)
+    put_all(client_for(B), "orders", old)
+    panel = CopyPanel(source=A, target=B, table="orders")
+    assert panel.restore_button.disabled
+    panel.restore()
+    assert "no backup" in panel.error
+    panel.plan_button.click()
+    panel.confirm.value = True
+    panel.copy_button.click()
+    result = panel.wait(120)
+    assert result.ok and result.backup is not None
+    assert (
+        not panel.restore_button.disabled
+        and result.backup.name in panel.restore_confirm.description
+    )
+    assert len(scan_all(client_for(B), "orders")) == 30
+    panel.restore_button.click()  # without its confirmation: refused
+    assert "restore refused" in html_of(panel.output) and panel.restored is None
+    assert len(scan_all(client_for(B), "orders")) == 30
+    panel.restore_confirm.value = True
+    panel.restore_button.click()
+    assert panel.error is None, panel.error
+    assert panel.restored is not None
+    assert keyed(scan_all(client_for(B), "orders")) == keyed(old)
+
+
+def test_cancel_stops_a_running_copy(servers):
+    override_settings(segments=30)  # 30 tasks on 1 worker: Cancel leaves some never started
+    client = servers[0].client()
+    create_events(client)
+    items = events_items(devices=3, per_device=500)  # 1,500 items: a threaded copy
+    put_all(client, "events", items)
+    target = environments.client(environments.resolve(B))
+    target.meta.events.register(
+        "before-send.dynamodb.BatchWriteItem", lambda **_: time.sleep(0.05)
+    )  # slow writes: the copy is still running when Cancel is clicked
+    panel = CopyPanel(source=A, target=B, table="events")
+    panel.workers.value = 1
+    panel.backup.value = False
+    panel.plan_button.click()
+    assert panel.cancel_button.disabled  # nothing running
+    panel.copy_button.click()
+    assert not panel.cancel_button.disabled and panel.running
+    deadline = time.monotonic() + 60
+    while panel.progress.items < 100 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert panel.running, "the copy ended before it could be cancelled"
+    panel.cancel_button.click()
+    result = panel.wait(60)
+    assert not panel.running
+    assert result is not None and result.interrupted and not result.ok
+    assert "INTERRUPTED" in result.summary_line() and "INTERRUPTED" in html_of(panel.output)
+    written = len(scan_all(client_for(B), "events"))
+    assert 0 < written < len(items) and result.written <= written
+    assert panel.progress.complete is False and panel.cancel_button.disabled
+
+
+def test_api_copy_cancel_keyword(servers):
+    client = servers[0].client()
+    create_events(client)
+    put_all(client, "events", events_items())
+    cancel = threading.Event()
+    cancel.set()  # set before it starts: nothing is touched
+    with pytest.raises(dm.CopyFailed) as caught:
+        dm.copy("events", source=A, target=B, cancel=cancel)
+    assert caught.value.result.interrupted and caught.value.result.written == 0
+    with pytest.raises(dm.InvalidQuery, match="cancel"):
+        dm.copy("events", source=A, target=B, cancel=True)  # type: ignore[arg-type]
+
+
+def test_widget_progress_counts_items():
+    bar = WidgetProgress()
+    bar.start("copy", 10)
+    bar.advance(4)
+    assert bar.bar.value == 4 and "4/10 items" in bar.label.value
+    bar.advance(10)  # more than estimated: the bar grows
+    assert bar.bar.max == 14
+    bar.close(False)
+    assert bar.complete is False and "stopped" in bar.label.value
+
+
+# -- exports and magics --------------------------------------------------------------------------
+def test_lazy_exports():
+    assert dm.QueryPanel is QueryPanel and dm.CopyPanel is CopyPanel
+    with pytest.raises(AttributeError):
+        dm.NoSuchThing  # noqa: B018
+
+
+@pytest.fixture
+def shell() -> Any:
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "dynamo_magic")
+    return ip
+
+
+def test_magics_open_panels(orders, shell):
+    panel = shell.run_line_magic("dynamo_panel", "query orders c1 --env dev")
+    assert isinstance(panel, QueryPanel)
+    assert panel.table.value == "orders" and panel.pk.value == "c1" and panel.env.value == "dev"
+    panel.run()
+    panel.store_name.value = "stored_df"
+    panel.store()
+    assert shell.user_ns["stored_df"] is panel.result
+    panel = shell.run_line_magic("dynamo_query", "orders --env dev --ui --index status-total")
+    assert isinstance(panel, QueryPanel) and panel.index.value == "status-total"
+    panel = shell.run_line_magic("dynamo_copy", f"orders --source {A} --target {B} --ui")
+    assert isinstance(panel, CopyPanel)
+    assert (panel.source.value, panel.target.value, panel.table.value) == (A, B, "orders")
+    panel = shell.run_line_magic("dynamo_panel", f"copy -t orders -src {A} -tgt {B}")
+    assert isinstance(panel, CopyPanel) and panel.table.value == "orders"
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match=r"query\|copy"):
+        shell.run_line_magic("dynamo_panel", "nothing")
+
+
+class _CancelAfter:
+    """A Progress that sets ``cancel`` once ``items`` were reported."""
+
+    def __init__(self, cancel: threading.Event, items: int):
+        self.cancel_event, self.items, self.seen = cancel, items, 0
+
+    def start(self, phase: str, total: int | None) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        self.seen += count
+        if self.seen >= self.items:
+            self.cancel_event.set()
+
+    def close(self, complete: bool = True) -> None:
+        pass
+
+
+def test_api_copy_cancel_stops_process_workers(servers):
+    """With loky worker processes the cancel flag reaches them through the channel's stop flag
+    (a manager event): the copy ends interrupted with part of the source written."""
+    client = servers[0].client()
+    create_events(client)
+    items = events_items(devices=3, per_device=800)
+    put_all(client, "events", items)
+    cancel = threading.Event()
+    with pytest.raises(dm.CopyFailed) as caught:
+        dm.copy(
+            "events",
+            source=A,
+            target=B,
+            backup=False,
+            workers=2,
+            segments=60,
+            backend="loky",
+            progress=_CancelAfter(cancel, 100),
+            cancel=cancel,
+        )
+    result = caught.value.result
+    assert result.interrupted and "INTERRUPTED" in result.summary_line()
+    written = len(scan_all(client_for(B), "events"))
+    assert 0 < written < len(items)
+
+
+def test_an_unknown_environment_is_one_line(servers):
+    panel = QueryPanel(env="nowhere")
+    assert panel.env.value == "nowhere"
+    assert len(error_lines(panel.output)) == 1 and "unknown environment 'nowhere'" in panel.error
+    copier = CopyPanel(source=A, target="nowhere")
+    assert copier.target.value == "nowhere"
+    create_events(servers[0].client())
+    copier.table.options = ["events"]
+    copier.table.value = "events"
+    copier.plan_button.click()
+    assert "unknown environment 'nowhere'" in copier.error and copier.copy_button.disabled
