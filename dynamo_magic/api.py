@@ -33,7 +33,7 @@ from .dynamodb import backups as backup_admin
 from .dynamodb import read
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
-from .errors import ConfirmationRequired, CopyFailed, InvalidQuery, literal
+from .errors import ConfirmationRequired, CopyFailed, InvalidQuery, client_errors, literal
 from .expressions import bind_partiql
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .reading import ReadSpec, positive
@@ -1103,6 +1103,34 @@ def _warm_up(
         return not items or parallel.choose_backend(backend, items) == "loky"
 
     return parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES, wanted)
+
+
+@numpy_doc(
+    "The environments a name can resolve to: configured ones (the config file's"
+    " ``[environments]``), then the AWS profiles.",
+    "list of str\n    Environment names, each once; what ``env=`` (and the panels' dropdowns)"
+    " accept.",
+    "UsageProblem\n    The config file is invalid.",
+    ">>> dynamo_magic.list_environments()\n['dev', 'prod']",
+)
+def list_environments() -> list[str]:
+    return environments.names(get_settings())
+
+
+@numpy_doc(
+    "The tables of an environment (DynamoDB's ListTables, every page), in its order.",
+    "list of str\n    Table names.",
+    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.\n"
+    "AccessDenied\n    The credentials may not list tables.",
+    ">>> dynamo_magic.list_tables(env=\"dev\")\n['orders']",
+)
+def list_tables(env: str | None = None) -> list[str]:
+    resolved, client = _connect(env, get_settings())
+    names: list[str] = []
+    with client_errors(f"list tables in {literal(resolved.describe())}"):
+        for page in client.get_paginator("list_tables").paginate():
+            names.extend(page.get("TableNames", []))
+    return names
 
 
 @numpy_doc(

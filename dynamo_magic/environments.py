@@ -84,6 +84,13 @@ def _known_profiles() -> frozenset[str]:
     return frozenset(botocore.session.Session().available_profiles)
 
 
+def names(settings: Settings) -> list[str]:
+    """Every environment a name can resolve to: the configured ones, then the AWS profiles of
+    the config file in use (each once, in that order)."""
+    _follow_changes()
+    return list(dict.fromkeys([*settings.environments, *sorted(_known_profiles())]))
+
+
 def _profile_from_variables() -> tuple[str, str] | None:
     """``(variable, profile)`` when AWS_DEFAULT_PROFILE / AWS_PROFILE names the profile used."""
     for variable in PROFILE_VARIABLES:

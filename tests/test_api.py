@@ -44,6 +44,8 @@ PLAN = [
 # every public function and its parameters, in order (the contract the front ends build on)
 CONTRACT: dict[str, list[str]] = {
     "describe": ["table", "env"],
+    "list_environments": [],
+    "list_tables": ["env"],
     "fetch": FETCH,
     "query": [p for p in NO_COUNT if p != "scan"],
     "scan": names(
@@ -92,6 +94,8 @@ RETURNS = {
     "truncate": "CopyResult",
     "restore": "RestoreResult",
     "reset": "None",
+    "list_environments": "list[str]",
+    "list_tables": "list[str]",
 }
 
 
@@ -446,3 +450,11 @@ def test_a_filter_nested_too_deeply_is_one_usage_error(orders):
     deep = "(" * 1000 + "qty > 1" + ")" * 1000
     with pytest.raises(dm.InvalidQuery, match="filter is nested too deeply"):
         dm.query("orders", "c1", env="dev", filter=deep)
+
+
+def test_environments_and_tables_are_listed_through_the_api(servers, orders):
+    assert {"dev", "acct-a", "acct-b"} <= set(dm.list_environments())
+    assert dm.list_tables(env="dev") == ["orders"]
+    assert dm.list_tables(env="acct-b") == []
+    with pytest.raises(dm.EnvironmentNotFound):
+        dm.list_tables(env="no-such-env")

@@ -21,14 +21,13 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-import botocore.session
 import ipywidgets as widgets
 from IPython.display import HTML
 
-from .. import analysis, api, environments
+from .. import analysis, api
 from ..copying.engine import CopyResult
 from ..copying.plan import CopyPlan
-from ..errors import CopyFailed, DynamoMagicError, client_errors
+from ..errors import CopyFailed, DynamoMagicError
 from ..schema import KeyAttribute, KeySchema, TableSchema
 from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings
 
@@ -38,24 +37,6 @@ DEFAULT_HEAD = 5
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def environment_names() -> list[str]:
-    """Configured environments, then AWS profiles (each once, in that order)."""
-    configured = list(get_settings().environments)
-    profiles = sorted(botocore.session.Session().available_profiles)
-    return list(dict.fromkeys([*configured, *profiles]))
-
-
-def table_names(env: str | None) -> list[str]:
-    """ListTables of ``env`` (every page)."""
-    resolved = environments.resolve(env)
-    client = environments.client(resolved)
-    names: list[str] = []
-    with client_errors(resolved.describe()):
-        for page in client.get_paginator("list_tables").paginate():
-            names.extend(page.get("TableNames", []))
-    return names
-
-
 def _key_text(key: KeySchema) -> str:
     return str(key)
 
@@ -214,7 +195,8 @@ class QueryPanel(_Panel):
         self.message = ""
         self.error: str | None = None
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
-        names = environment_names() + [e for e in (env,) if e and e not in environment_names()]
+        known = api.list_environments()
+        names = known + [e for e in (env,) if e and e not in known]
         start = env or get_settings().default_env or "default"
         self.env = _dropdown(names, start if start in names else None)
         self.table = _dropdown()
@@ -283,7 +265,7 @@ class QueryPanel(_Panel):
         self.index.options = [("(table)", None)]
         if self.env.value is None:
             return
-        names = table_names(self.env.value)
+        names = api.list_tables(self.env.value)
         self.table.options = names
         self.table.value = names[0] if names else None
 
@@ -544,7 +526,7 @@ class CopyPanel(_Panel):
         self._planned: tuple[Any, ...] | None = None
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
-        names = environment_names()  # a name given that is none of them: offered, to be refused
+        names = api.list_environments()  # a name given that is none of them: offered, to be refused
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.source = _dropdown(names, source if source in names else None)
@@ -614,7 +596,7 @@ class CopyPanel(_Panel):
         self.index.options = [("(table)", None)]
         if self.source.value is None:
             return
-        names = table_names(self.source.value)
+        names = api.list_tables(self.source.value)
         self.table.options = names
         self.table.value = names[0] if names else None
 
