@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import analysis, lazy
 from .codec import decode_binaries, text_cell, to_attribute
 from .errors import DynamoMagicError, InvalidQuery, UsageProblem
-from .item_size import KB, MAX_ITEM_SIZE, item_size, read_units
+from .item_size import KB, MAX_ITEM_SIZE, READ_UNIT, item_size, read_units
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -333,7 +333,8 @@ def item_sizes(data: Any) -> list[int]:
 
 
 def size_summary(sizes: list[int]) -> str:
-    """One line: items, largest, those near the 400 KB limit, read units per item."""
+    """Two lines: items, the largest, those near the 400 KB limit; then how many items cost
+    1, 2, ... read units (strongly consistent reads)."""
     if not sizes:
         return "no items"
     units: dict[float, int] = {}
@@ -344,7 +345,7 @@ def size_summary(sizes: list[int]) -> str:
     spread = ", ".join(f"{u:g} RCU: {n:,}" for u, n in sorted(units.items()))
     return (
         f"{len(sizes):,} item(s), largest {max(sizes) / KB:,.1f} KB, "
-        f"{near:,} near the 400 KB limit; read units per item ({spread})"
+        f"{near:,} near the 400 KB limit\nread units per item: {spread}"
     )
 
 
@@ -387,16 +388,16 @@ def plot_item_sizes(
     kilobytes = [s / KB for s in sizes]
     axes.hist(kilobytes, bins=bins, color="#4c72b0", edgecolor="white")
     largest = max(sizes)
-    steps = math.ceil(largest / (4 * KB))
-    if steps <= 10:  # the read-unit steps, where they stay readable
+    steps = largest // READ_UNIT  # the read-unit steps the sizes pass
+    if steps <= 10:  # where they stay readable
         for step in range(1, steps + 1):
-            axes.axvline(4 * step, color="grey", linestyle=":", linewidth=1)
+            axes.axvline(step * READ_UNIT / KB, color="grey", linestyle=":", linewidth=1)
     if largest >= NEAR_LIMIT * MAX_ITEM_SIZE:
         axes.axvline(MAX_ITEM_SIZE / KB, color="#c44e52", label="400 KB limit")
         axes.legend(loc="upper left")
     axes.set_xlabel("item size (KB; dotted: 4 KB read-unit steps)")
     axes.set_ylabel("items")
-    axes.set_title(size_summary(sizes), fontsize="small")
+    axes.set_title(size_summary(sizes), fontsize="medium")
     return axes
 
 
@@ -411,10 +412,10 @@ def plot_exploration(found: Any, what: str | None) -> Axes | None:
     plot (``InvalidQuery``).
     """
     if found.kind in ("count", "summary"):
-        raise InvalidQuery(f"--plot has nothing to draw for a {found.kind}")
+        raise InvalidQuery(f"nothing to draw for a {found.kind}")
     if found.kind == "unique":
         if what not in (None, ""):
-            raise InvalidQuery("with --unique, --plot takes no word: it draws the unique values")
+            raise InvalidQuery("with --unique it takes no word: it draws the unique values")
         return plot_unique(found.frame)
     if what in (None, "", SIZES):
         return plot_item_sizes(found)

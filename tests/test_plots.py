@@ -303,7 +303,7 @@ def test_magic_plot_problems_are_one_line_and_the_result_still_comes(shell, caps
     assert output.splitlines()[-1].startswith("--plot: no column 'nope' to plot")
     result, ax, output = plotted(shell, capsys, "orders c1 --env dev --count --plot")
     assert result == 10 and ax is None
-    assert output.splitlines()[-1] == "--plot: --plot has nothing to draw for a count"
+    assert output.splitlines()[-1] == "--plot: nothing to draw for a count"
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     result, ax, output = plotted(shell, capsys, "orders c1 --env dev -u status --plot")
@@ -311,3 +311,24 @@ def test_magic_plot_problems_are_one_line_and_the_result_still_comes(shell, caps
     assert (
         output.splitlines()[-1] == '--plot: plots need matplotlib: pip install "dynamo_magic[plot]"'
     )
+
+
+# -- the README ------------------------------------------------------------------------------------
+def test_the_readme_plots_examples_run(orders, shell, capsys):
+    """The "Plots" section's Python block runs as written; each magic line of its notebook
+    block draws a chart."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = text.index("\n## Plots\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    python, magics = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    namespace: dict[str, Any] = {}
+    before = len(plt.get_fignums())
+    exec(compile(python, "README.md", "exec"), namespace)
+    assert len(plt.get_fignums()) == before + 5
+    for line in magics.splitlines():
+        words = line.split("#")[0].strip().removeprefix("%dynamo_query ")
+        _, ax, output = plotted(shell, capsys, words + " --env dev")
+        assert ax is not None and len(ax.patches) > 0, (line, output)
