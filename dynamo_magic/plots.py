@@ -85,6 +85,24 @@ def _label(value: Any) -> str:
     return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 1] + "…"
 
 
+def _value_labels(table: pd.DataFrame, shown: int) -> list[str]:
+    """Bar labels of a unique-values table's first ``shown`` rows: each value as a cell shows
+    it, ``<missing>`` for items without it; two values written alike (``1`` and ``"1"``) get
+    their type added (``1 (N)``, ``1 (S)``)."""
+    rows = table.head(shown)
+    missing = analysis.missing_rows(rows).tolist()
+    texts = [
+        analysis.MISSING if gone else _label(value)
+        for value, gone in zip(rows.iloc[:, 0].tolist(), missing, strict=True)
+    ]
+    repeated = {t for t in texts if texts.count(t) > 1}
+    types = rows.iloc[:, 1].tolist()
+    return [
+        f"{t} ({kind})" if t in repeated and not gone else t
+        for t, kind, gone in zip(texts, types, missing, strict=True)
+    ]
+
+
 def _bars(
     ax: Axes, labels: list[str], counts: list[int], total: int, what: str, title: str
 ) -> Axes:
@@ -171,15 +189,11 @@ def plot_unique(
     """
     table = unique_counts(data, column)
     name = str(table.columns[0])
-    missing = analysis.missing_rows(table).tolist()
-    values, counts = table.iloc[:, 0].tolist(), [int(c) for c in table.iloc[:, 2].tolist()]
+    counts = [int(c) for c in table.iloc[:, 2].tolist()]
     shown = max(1, top)
-    labels = [
-        analysis.MISSING if gone else _label(value)
-        for value, gone in zip(values[:shown], missing[:shown], strict=True)
-    ]
-    title = f"unique values of {name}: {len(values):,} value(s), {sum(counts):,} item(s)"
-    return _bars(_axes(ax), labels, counts[:shown], len(values), "values", title)
+    labels = _value_labels(table, shown)
+    title = f"unique values of {name}: {len(counts):,} value(s), {sum(counts):,} item(s)"
+    return _bars(_axes(ax), labels, counts[:shown], len(counts), "values", title)
 
 
 def _number(value: Any) -> float | None:
@@ -245,7 +259,7 @@ def plot_histogram(
 def _key_of(data: Any, frame: pd.DataFrame) -> str:
     """The partition key column: the read's (``ReadResult.key_names``, the index's first when
     an index was read), else a frame's first column (key columns come first)."""
-    result = getattr(data, "result", data)
+    result = data if isinstance(data, pd.DataFrame) else getattr(data, "result", data)
     names = getattr(result, "key_names", ())
     if names:
         return str(names[0])
@@ -287,18 +301,14 @@ def plot_partitions(
     frame = _frame(data)
     name = key if key is not None else _key_of(data, frame)
     table = unique_counts(frame, name)
-    missing = analysis.missing_rows(table).tolist()
-    values, counts = table.iloc[:, 0].tolist(), [int(c) for c in table.iloc[:, 2].tolist()]
+    counts = [int(c) for c in table.iloc[:, 2].tolist()]
     shown = max(1, top)
-    labels = [
-        analysis.MISSING if gone else _label(value)
-        for value, gone in zip(values[:shown], missing[:shown], strict=True)
-    ]
+    labels = _value_labels(table, shown)
     total = sum(counts)
-    title = f"items per {name}: {len(values):,} partition(s), {total:,} item(s)"
+    title = f"items per {name}: {len(counts):,} partition(s), {total:,} item(s)"
     if counts:
         title += f"; largest {counts[0] / total:.0%}"
-    axes = _bars(_axes(ax), labels, counts[:shown], len(values), "partitions", title)
+    axes = _bars(_axes(ax), labels, counts[:shown], len(counts), "partitions", title)
     if counts:
         axes.axhline(total / len(counts), color="#dd8452", linestyle="--", label="mean")
         axes.legend(loc="upper right")
@@ -309,14 +319,14 @@ def _items(data: Any) -> list[Mapping[str, Any]]:
     """Typed items of ``data``: a list of items, a ``ReadResult`` or an ``Exploration`` (their
     ``items``, as read), or a DataFrame (its cells typed back with ``to_attribute``; an empty
     cell is a missing attribute, so a NULL read into one is not counted)."""
-    result = getattr(data, "result", data)
-    if hasattr(result, "items") and isinstance(result.items, list):
-        return list(result.items)
     if isinstance(data, pd.DataFrame):
         rows = data.to_dict("records")
         return [
             {str(k): _as_attribute(v) for k, v in row.items() if not _is_missing(v)} for row in rows
         ]
+    result = getattr(data, "result", data)  # an Exploration's read
+    if hasattr(result, "items") and isinstance(result.items, list):  # a ReadResult
+        return list(result.items)
     if isinstance(data, Iterable) and not isinstance(data, str | bytes | Mapping):
         items = list(data)
         if all(isinstance(i, Mapping) for i in items):

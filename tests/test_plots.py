@@ -149,6 +149,9 @@ def test_values_of_any_type_are_counted_and_many_values_are_cut_to_top():
     )
     ax = dm.plot_unique(df, "v", top=5)
     assert heights(ax)[:2] == [2, 2]  # {"a": 1} twice, 1 twice; "1" (a string) is its own value
+    assert labels(ax)[:2] == ['{"a": 1}', "1"]  # equal counts: by type, M before N
+    every = labels(dm.plot_unique(df, "v"))  # both 1s shown: each labelled with its type
+    assert every[1] == "1 (N)" and "1 (S)" in every and "1" not in every
     assert len(ax.patches) == 5
     assert "46 value(s)" in ax.get_title() and "41 more values not shown" in ax.get_title()
     with pytest.raises(InvalidQuery, match="no column 'nope'"):
@@ -191,6 +194,10 @@ def test_items_per_partition_key_show_the_hot_partition(orders):
     # a DataFrame: its first column, or the key named
     assert heights(dm.plot_partitions(result.to_frame())) == [25, 10, 10, 10]
     assert heights(dm.plot_partitions(result.to_frame(), "status", top=1)) == [28]
+    # a column named "result" is a column, not an Exploration's read
+    frame = result.to_frame().rename(columns={"status": "result"})
+    assert heights(dm.plot_partitions(frame)) == [25, 10, 10, 10]
+    assert len(plots.item_sizes(frame)) == 55
     # an index read counts per the index's partition key
     found = dm.explore("orders", env="dev", scan=True, index="status-total")
     assert labels(dm.plot_partitions(found)) == ["open", "shipped"]
@@ -332,3 +339,27 @@ def test_the_readme_plots_examples_run(orders, shell, capsys):
         words = line.split("#")[0].strip().removeprefix("%dynamo_query ")
         _, ax, output = plotted(shell, capsys, words + " --env dev")
         assert ax is not None and len(ax.patches) > 0, (line, output)
+
+
+def test_a_notebook_shows_the_chart_under_the_result(orders, tmp_path):
+    """In a real kernel (nbclient; matplotlib's inline backend, as Jupyter has it) the magic's
+    chart is a PNG output of its cell, after the summary line; the result is still assigned."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext dynamo_magic"),
+        nbformat.v4.new_code_cell("df = %dynamo_query orders c1 --env dev -u status --plot"),
+        nbformat.v4.new_code_cell("[int(c) for c in df['count']]"),
+    ]
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    )
+    client.execute()
+    outputs = notebook.cells[1].outputs
+    assert outputs[0]["name"] == "stdout"
+    assert outputs[0]["text"].startswith("10 item(s) from orders, query")
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, outputs
+    assert base64.b64decode(images[0]["data"]["image/png"]).startswith(b"\x89PNG")
+    assert notebook.cells[2].outputs[0]["data"]["text/plain"] == "[5, 5]"
