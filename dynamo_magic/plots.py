@@ -73,7 +73,9 @@ def _frame(data: Any) -> pd.DataFrame:
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
         shown = ", ".join(map(str, frame.columns[:12])) or "none"
-        raise InvalidQuery(f"no column {name!r} to plot; the columns are: {shown}")
+        nested = "." in name or "[" in name
+        hint = "; a nested path is a column when maps are flattened (--flatten)" if nested else ""
+        raise InvalidQuery(f"no column {name!r} to plot; the columns are: {shown}{hint}")
     column = frame[name]
     if isinstance(column, pd.DataFrame):  # two columns of that name
         raise InvalidQuery(f"more than one column is named {name!r}")

@@ -308,6 +308,12 @@ def test_magic_plot_problems_are_one_line_and_the_result_still_comes(shell, caps
     result, ax, output = plotted(shell, capsys, "orders c1 --env dev --plot nope")
     assert len(result) == 10 and ax is None
     assert output.splitlines()[-1].startswith("--plot: no column 'nope' to plot")
+    _, ax, output = plotted(shell, capsys, "orders c1 --env dev --plot address.zip")
+    assert ax is None and output.splitlines()[-1].endswith(
+        "a nested path is a column when maps are flattened (--flatten)"
+    )
+    _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --flatten --plot address.zip")
+    assert sum(heights(ax)) == 10 and ax.get_xlabel() == "address.zip"
     result, ax, output = plotted(shell, capsys, "orders c1 --env dev --count --plot")
     assert result == 10 and ax is None
     assert output.splitlines()[-1] == "--plot: nothing to draw for a count"
