@@ -350,8 +350,9 @@ def test_the_readme_plots_examples_run(orders, shell, capsys):
 def test_a_notebook_shows_the_chart_under_the_result(orders, tmp_path):
     """In a real kernel (nbclient; matplotlib's inline backend, as Jupyter has it) the magic's
     chart is a PNG output of its cell, after the summary line; the result is still assigned."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    import nbclient  # the test extra's
+    import nbformat
+
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell("%load_ext dynamo_magic"),
