@@ -53,6 +53,14 @@ from .errors import (
     UnsafeOperation,
     UsageProblem,
 )
+from .item_size import item_size, read_units
+from .plots import (  # matplotlib is imported only when a chart is drawn
+    PlottingUnavailable,
+    plot_histogram,
+    plot_item_sizes,
+    plot_partitions,
+    plot_unique,
+)
 from .reading import ReadSpec
 from .settings import Settings, get_settings, set_settings
 
@@ -73,6 +81,7 @@ __all__ = [
     "Exploration",
     "IndexNotFound",
     "InvalidQuery",
+    "PlottingUnavailable",
     "ReadResult",
     "ReadSpec",
     "RestoreResult",
@@ -90,12 +99,18 @@ __all__ = [
     "fetch",
     "get_settings",
     "head",
+    "item_size",
     "iter_frames",
     "list_environments",
     "list_tables",
     "partiql",
     "plan_copy",
+    "plot_histogram",
+    "plot_item_sizes",
+    "plot_partitions",
+    "plot_unique",
     "query",
+    "read_units",
     "reset",
     "restore",
     "run_partiql",

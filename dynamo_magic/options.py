@@ -118,6 +118,7 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
 _KEY = "query copy"
 _ENV = "query describe partiql restore backups truncate"
 _CLI_ONLY = frozenset({"cli"})
+_MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
 
 OPTIONS: tuple[Option, ...] = (
@@ -216,6 +217,16 @@ OPTIONS: tuple[Option, ...] = (
         "number columns: auto (Int64, Float64 or exact Decimal), decimal or float",
         "query",
         choices=NUMBER_POLICIES,
+    ),
+    _opt(
+        "plot",
+        ("--plot",),
+        "draw a chart: WHAT is sizes (item sizes), partitions (items per partition key) or an "
+        "attribute (histogram, or bars of its values); alone: the --unique values, else sizes",
+        "query",
+        metavar="WHAT",
+        const="",
+        used_by=_MAGIC_ONLY,
     ),
     _opt(
         "mode",

@@ -18,7 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
-from .. import api
+from .. import api, plots
 from ..errors import CopyFailed, DynamoMagicError
 from ..options import RUN_ONLY, api_kwargs, command_options, flag_namer, partition_key
 from ..progress_bars import TqdmProgress
@@ -164,7 +164,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "query", line) from None
         view = found.count if found.kind == "count" else found.frame
-        return self._deliver(view, found.summary_line, args.out)
+        delivered = self._deliver(view, found.summary_line, args.out)
+        if args.plot is not None:  # a chart under the summary; a problem is one line, no error
+            plots.show_plot(found, args.plot)
+        return delivered
 
     @no_var_expand
     @line_magic

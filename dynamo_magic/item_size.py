@@ -1,0 +1,112 @@
+"""The size of an item as DynamoDB counts it, and the read/write units it costs.
+
+The rule is AWS's "DynamoDB item sizes and formats" (Amazon DynamoDB Developer Guide,
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+an item's size is the sum of its attribute names' UTF-8 bytes and its values' sizes, where
+
+- a string (S) is its UTF-8 bytes;
+- a number (N) is about 1 byte per two significant digits, plus 1 byte (leading and trailing
+  zeros are trimmed; the guide calls this an approximation, so sizes with numbers are too);
+- a binary (B) is its raw bytes (not the base64 text it travels as);
+- a NULL or a BOOL is 1 byte;
+- a List (L) or Map (M) is 3 bytes plus its elements, each element 1 byte more (a map's
+  element also counts its name's UTF-8 bytes); an empty one is 3 bytes;
+- a set (SS, NS, BS), which the guide does not describe, is counted as the sum of its
+  elements' sizes, each as the scalar of its type.
+
+An item may hold at most ``MAX_ITEM_SIZE`` (400 KB). A strongly consistent read costs one read
+unit per ``READ_UNIT`` (4 KB) of item size, rounded up (an eventually consistent read half of
+that); a write one write unit per ``WRITE_UNIT`` (1 KB), rounded up.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Mapping
+from typing import Any
+
+KB = 1024  # DynamoDB's sizes are binary: 1 KB = 1024 bytes
+MAX_ITEM_SIZE = 400 * KB  # DynamoDB limit: the largest item, names and values
+READ_UNIT = 4 * KB  # one read capacity unit reads up to 4 KB (strongly consistent)
+WRITE_UNIT = 1 * KB  # one write capacity unit writes up to 1 KB
+CONTAINER_OVERHEAD = 3  # bytes of every List or Map, whatever it holds
+ELEMENT_OVERHEAD = 1  # bytes of each element of a List or Map
+
+
+def _raw(value: Any) -> bytes:
+    """A binary as its raw bytes: boto3's client form holds bytes, the wire form base64 text."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return base64.b64decode(value)
+
+
+def significant_digits(number: str) -> int:
+    """The significant digits of a DynamoDB number text, leading and trailing zeros trimmed:
+    ``"1200"`` -> 2, ``"-0.00250"`` -> 2, ``"1.5E+3"`` -> 2, ``"0"`` -> 0."""
+    mantissa = number.strip().lstrip("+-").lower().split("e", 1)[0]
+    return len(mantissa.replace(".", "").strip("0"))
+
+
+def number_size(number: str) -> int:
+    """Bytes of a number: 1 per two significant digits, rounded up, plus 1 (zero is 1 byte)."""
+    return math.ceil(significant_digits(number) / 2) + 1
+
+
+def value_size(av: Mapping[str, Any]) -> int:
+    """Bytes of one typed value (``{"S": "abc"}`` is 3), its name not included.
+
+    Raises
+    ------
+    ValueError
+        For a value that is not a DynamoDB typed value.
+    """
+    if len(av) != 1:
+        raise ValueError(f"not a DynamoDB typed value: {av!r}")
+    ((tag, value),) = av.items()
+    if tag == "S":
+        return len(value.encode("utf-8"))
+    if tag == "N":
+        return number_size(str(value))
+    if tag == "B":
+        return len(_raw(value))
+    if tag in ("BOOL", "NULL"):
+        return 1
+    if tag == "SS":
+        return sum(len(v.encode("utf-8")) for v in value)
+    if tag == "NS":
+        return sum(number_size(str(v)) for v in value)
+    if tag == "BS":
+        return sum(len(_raw(v)) for v in value)
+    if tag == "L":
+        return CONTAINER_OVERHEAD + sum(ELEMENT_OVERHEAD + value_size(v) for v in value)
+    if tag == "M":
+        return CONTAINER_OVERHEAD + sum(
+            ELEMENT_OVERHEAD + len(name.encode("utf-8")) + value_size(v)
+            for name, v in value.items()
+        )
+    raise ValueError(f"unknown DynamoDB type {tag!r}")
+
+
+def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
+    """Bytes of an item (wire form, binaries as base64, or boto3's client form, as bytes): each
+    attribute's name in UTF-8 plus its value's size (``value_size``).
+
+    Examples
+    --------
+    >>> item_size({"id": {"S": "a1"}, "n": {"N": "12345"}, "ok": {"BOOL": True}})
+    12
+    """
+    return sum(len(name.encode("utf-8")) + value_size(av) for name, av in item.items())
+
+
+def read_units(size: int, consistent: bool = True) -> float:
+    """Read units to read one item of ``size`` bytes: one per 4 KB started (at least one); an
+    eventually consistent read (``consistent=False``) half of that."""
+    units = max(1, math.ceil(size / READ_UNIT))
+    return float(units) if consistent else units / 2
+
+
+def write_units(size: int) -> int:
+    """Write units to write one item of ``size`` bytes: one per 1 KB started (at least one)."""
+    return max(1, math.ceil(size / WRITE_UNIT))

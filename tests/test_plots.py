@@ -1,0 +1,372 @@
+"""Plots of read results (matplotlib's Agg backend) and DynamoDB's item-size rule.
+
+Charts are checked by what they draw: bar heights are the counts, histogram bars the counts per
+bin, partition bars the items per key; item sizes are checked against sizes computed by hand
+from AWS's "DynamoDB item sizes and formats" rule for every attribute type.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+import dynamo_magic as dm
+from dynamo_magic import plots
+from dynamo_magic.errors import InvalidQuery, UsageProblem
+from dynamo_magic.item_size import (
+    MAX_ITEM_SIZE,
+    item_size,
+    number_size,
+    read_units,
+    value_size,
+    write_units,
+)
+
+from conftest import subprocess_env
+from tables import create_orders, order_item, orders_items, put_all
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def orders(servers) -> Any:
+    """``orders`` on server A (profile ``dev``): customers c0..c2 with 10 orders each, and a
+    hot partition c7 with 25."""
+    client = servers[0].client()
+    create_orders(client)
+    put_all(client, "orders", orders_items() + [order_item(7, n) for n in range(1, 26)])
+    return client
+
+
+def heights(ax) -> list[int]:
+    return [round(p.get_height()) for p in ax.patches]
+
+
+def labels(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_xticklabels()]
+
+
+# -- the size rule ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        ({"S": "héllo"}, 6),  # UTF-8 bytes: é is two
+        ({"S": ""}, 0),
+        ({"N": "123.4500"}, 4),  # 5 significant digits (trailing zeros trimmed): 3 + 1
+        ({"N": "0.001"}, 2),  # leading zeros trimmed: 1 digit
+        ({"N": "-1E+10"}, 2),
+        ({"N": "12"}, 2),
+        ({"N": "123"}, 3),
+        ({"N": "12345678901234567890123456789012345678"}, 20),  # 38 digits: 19 + 1
+        ({"N": "0"}, 1),
+        ({"B": "AAf/"}, 3),  # wire form: base64 of 3 raw bytes
+        ({"B": b"\x00\x07\xff"}, 3),  # client form: the bytes
+        ({"BOOL": False}, 1),
+        ({"NULL": True}, 1),
+        ({"SS": ["a", "bc"]}, 3),
+        ({"NS": ["1", "22", "333"]}, 7),  # 2 + 2 + 3
+        ({"BS": [b"\x01", "YWI="]}, 3),  # 1 + 2 raw bytes
+        ({"L": []}, 3),
+        ({"M": {}}, 3),
+        ({"L": [{"S": "x"}, {"N": "2"}]}, 3 + (1 + 1) + (1 + 2)),
+        ({"M": {"city": {"S": "Paris"}}}, 3 + 1 + 4 + 5),
+        ({"M": {"in": {"L": [{"NULL": True}]}}}, 3 + 1 + 2 + (3 + 1 + 1)),
+    ],
+)
+def test_value_sizes_follow_the_documented_rule(value, size):
+    assert value_size(value) == size
+
+
+def test_an_item_is_its_names_plus_its_values():
+    item = {
+        "id": {"S": "a1"},  # 2 + 2
+        "n": {"N": "12345"},  # 1 + 4
+        "ok": {"BOOL": True},  # 2 + 1
+        "blob": {"B": base64.b64encode(b"12345").decode()},  # 4 + 5
+        "é": {"NULL": True},  # 2 + 1
+        "tags": {"SS": ["x", "yz"]},  # 4 + 3
+        "m": {"M": {"k": {"N": "7"}}},  # 1 + 3 + 1 + 1 + 2
+    }
+    assert item_size(item) == 4 + 5 + 3 + 9 + 3 + 7 + 8
+    assert item_size({}) == 0
+    with pytest.raises(ValueError, match="unknown DynamoDB type"):
+        value_size({"X": 1})
+
+
+def test_read_and_write_units_round_up_per_4_kb_and_1_kb():
+    assert [read_units(s) for s in (0, 1, 4096, 4097, 8192, MAX_ITEM_SIZE)] == [1, 1, 1, 2, 2, 100]
+    assert read_units(4097, consistent=False) == 1.0
+    assert read_units(100, consistent=False) == 0.5
+    assert [write_units(s) for s in (0, 1024, 1025)] == [1, 1, 2]
+    assert number_size("99") == 2 and number_size("100") == 2  # "1": trailing zeros trimmed
+
+
+# -- bar charts of unique values ----------------------------------------------------------------
+def test_bar_heights_are_the_value_counts(orders):
+    df = dm.scan("orders", env="dev")
+    assert len(df) == 55
+    ax = dm.plot_unique(df, "region")
+    # region is ["eu", "us", "ap"][n % 3]: per 10 orders us 4, eu 3, ap 3; c7's 25: us 9, 8, 8
+    # us 4 x 3 + 9 = 21, eu 3 x 3 + 8 = 17, ap 17; equal counts in the order of their text
+    assert labels(ax) == ["us", "ap", "eu"]
+    assert heights(ax) == [21, 17, 17]
+    assert dict(df["region"].value_counts()) == {"us": 21, "ap": 17, "eu": 17}
+    assert "3 value(s), 55 item(s)" in ax.get_title()
+
+
+def test_a_unique_table_is_drawn_as_it_is_and_missing_is_a_bar(orders):
+    table = dm.unique("orders", "paid", "c1", env="dev")
+    ax = dm.plot_unique(table)
+    # paid: True for n even and not a multiple of 5 (2,4,6,8), False for 1,3,7,9, missing 5,10
+    assert heights(ax) == [4, 4, 2]
+    assert labels(ax) == ["false", "true", "<missing>"]
+    found = dm.explore("orders", "c1", env="dev", unique="paid")
+    assert heights(dm.plot_unique(found)) == [4, 4, 2]
+    # items counted the same way as dm.unique counts them (empty cells are missing)
+    assert heights(dm.plot_unique(dm.query("orders", "c1", env="dev"), "paid")) == [4, 4, 2]
+
+
+def test_values_of_any_type_are_counted_and_many_values_are_cut_to_top():
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {"v": [{"a": 1}, {"a": 1}, [1, 2], {b"x"}, None, 1, "1", 1] + [f"s{i}" for i in range(40)]}
+    )
+    ax = dm.plot_unique(df, "v", top=5)
+    assert heights(ax)[:2] == [2, 2]  # {"a": 1} twice, 1 twice; "1" (a string) is its own value
+    assert labels(ax)[:2] == ['{"a": 1}', "1"]  # equal counts: by type, M before N
+    every = labels(dm.plot_unique(df, "v"))  # both 1s shown: each labelled with its type
+    assert every[1] == "1 (N)" and "1 (S)" in every and "1" not in every
+    assert len(ax.patches) == 5
+    assert "46 value(s)" in ax.get_title() and "41 more values not shown" in ax.get_title()
+    with pytest.raises(InvalidQuery, match="no column 'nope'"):
+        dm.plot_unique(df, "nope")
+    with pytest.raises(InvalidQuery, match="name the column"):
+        dm.plot_unique(df)
+
+
+# -- histograms -----------------------------------------------------------------------------------
+def test_histogram_counts_per_bin(orders):
+    df = dm.query("orders", "c1", env="dev")  # total = n * 1.25 for n = 1..10
+    ax = dm.plot_histogram(df, "total", bins=[0, 5, 10, 12.5])
+    # [0, 5): 1.25 2.5 3.75; [5, 10): 5 6.25 7.5 8.75; [10, 12.5]: 10 11.25 12.5
+    assert heights(ax) == [3, 4, 3]
+    assert ax.get_xlabel() == "total" and "10 value(s)" in ax.get_title()
+    # Int64 and exact Decimal (38 digits) columns draw too
+    assert sum(heights(dm.plot_histogram(df, "qty", bins=2))) == 10
+    assert str(df["big"].dtype) == "object"
+    assert sum(heights(dm.plot_histogram(df, "big"))) == 10
+    with pytest.raises(InvalidQuery, match="no numbers"):
+        dm.plot_histogram(df, "status")
+
+
+def test_histogram_leaves_out_missing_and_says_how_many_non_numbers():
+    import pandas as pd
+
+    df = pd.DataFrame({"x": [1, 2.5, None, "seven", True, 3]})
+    ax = dm.plot_histogram(df, "x", bins=[0, 2, 4])
+    assert heights(ax) == [1, 2]
+    assert "2 non-number value(s) left out" in ax.get_title()
+
+
+# -- partitions ----------------------------------------------------------------------------------
+def test_items_per_partition_key_show_the_hot_partition(orders):
+    result = dm.fetch("orders", env="dev", scan=True)
+    ax = dm.plot_partitions(result)  # the key comes from the read
+    assert labels(ax) == ["c7", "c0", "c1", "c2"]
+    assert heights(ax) == [25, 10, 10, 10]
+    assert "4 partition(s), 55 item(s); largest 45%" in ax.get_title()
+    # a DataFrame: its first column, or the key named
+    assert heights(dm.plot_partitions(result.to_frame())) == [25, 10, 10, 10]
+    assert heights(dm.plot_partitions(result.to_frame(), "status", top=1)) == [28]
+    # a column named "result" is a column, not an Exploration's read
+    frame = result.to_frame().rename(columns={"status": "result"})
+    assert heights(dm.plot_partitions(frame)) == [25, 10, 10, 10]
+    assert len(plots.item_sizes(frame)) == 55
+    # an index read counts per the index's partition key
+    found = dm.explore("orders", env="dev", scan=True, index="status-total")
+    assert labels(dm.plot_partitions(found)) == ["open", "shipped"]
+
+
+# -- item sizes -----------------------------------------------------------------------------------
+def test_item_sizes_of_a_read_are_the_sizes_of_the_items_written(orders):
+    written = orders_items() + [order_item(7, n) for n in range(1, 26)]
+    result = dm.fetch("orders", env="dev", scan=True)  # wire form: binaries as base64
+    by_key = {(i["customer"]["S"], i["order-date"]["S"]): i for i in written}
+    expected = [item_size(by_key[(i["customer"]["S"], i["order-date"]["S"])]) for i in result.items]
+    assert plots.item_sizes(result) == expected
+    ax = dm.plot_item_sizes(result, bins=3)
+    assert sum(heights(ax)) == 55
+    assert ax.get_title().startswith("55 item(s), largest")
+    assert "1 RCU: 55" in ax.get_title() and "0 near the 400 KB limit" in ax.get_title()
+    # the frame gives the same sizes (NULLs aside: they read as empty cells). Orders n = 1 hold
+    # sets with a repeated element (moto keeps them; DynamoDB would refuse): a Python set not
+    no_null = [item_size({k: v for k, v in i.items() if k != "note"}) for i in result.items]
+    from_frame = plots.item_sizes(result.to_frame())
+    kept = [i for i, item in enumerate(result.items) if item["order-date"]["S"] != "2024-01-01"]
+    assert len(kept) == 51
+    assert [from_frame[i] for i in kept] == [no_null[i] for i in kept]
+
+
+def test_items_near_the_limit_and_read_units_per_item():
+    items = [
+        {"id": {"S": "a"}, "body": {"S": "x" * 390_000}},  # 2 + 1 + 4 + 390000: 96 RCU
+        {"id": {"S": "b"}, "body": {"B": b"y" * 5000}},  # 2 + 1 + 4 + 5000: 2 RCU
+        {"id": {"S": "c"}},  # 3 bytes: 1 RCU
+    ]
+    assert plots.item_sizes(items) == [390_007, 5_007, 3]
+    ax = dm.plot_item_sizes(items)
+    title = ax.get_title()
+    assert "3 item(s)" in title and "1 near the 400 KB limit" in title
+    assert "1 RCU: 1, 2 RCU: 1, 96 RCU: 1" in title
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [400]  # the limit, in KB
+    with pytest.raises(InvalidQuery, match="no items"):
+        dm.plot_item_sizes([])
+
+
+def test_draws_on_a_given_axes():
+    _fig, (left, right) = plt.subplots(1, 2)
+    ax = dm.plot_item_sizes([{"id": {"S": "a"}}], ax=right)
+    assert ax is right and len(right.patches) > 0 and not left.patches
+
+
+# -- without matplotlib ---------------------------------------------------------------------------
+def test_without_matplotlib_python_gets_the_install_hint(monkeypatch):
+    import pandas as pd
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(dm.PlottingUnavailable) as caught:
+        dm.plot_unique(pd.DataFrame({"a": ["x"]}), "a")
+    assert isinstance(caught.value, UsageProblem)
+    assert str(caught.value) == 'plots need matplotlib: pip install "dynamo_magic[plot]"'
+
+
+def test_import_dynamo_magic_loads_no_matplotlib():
+    code = "import sys, dynamo_magic; dynamo_magic.plot_unique; print('matplotlib' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=subprocess_env(),
+        timeout=60,
+    ).stdout
+    assert json.loads(out.strip().lower()) is False
+
+
+# -- the magic's --plot --------------------------------------------------------------------------
+@pytest.fixture
+def shell(orders) -> InteractiveShell:
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "dynamo_magic")
+    return ip
+
+
+def plotted(shell, capsys, line: str) -> tuple[Any, Any, str]:
+    """Run ``%dynamo_query LINE``: its result, the chart it drew (or None) and its output."""
+    before = set(plt.get_fignums())
+    result = shell.run_line_magic("dynamo_query", line)
+    new = sorted(set(plt.get_fignums()) - before)
+    captured = capsys.readouterr()
+    ax = plt.figure(new[-1]).axes[0] if new else None
+    return result, ax, captured.out + captured.err
+
+
+def test_magic_plot_draws_what_it_is_asked(shell, capsys):
+    result, ax, output = plotted(shell, capsys, "orders c1 --env dev -u status --plot")
+    assert list(result["count"]) == [5, 5] and heights(ax) == [5, 5]
+    assert output.startswith("10 item(s) from orders, query")
+    result, ax, _ = plotted(shell, capsys, "orders c1 --env dev --plot qty")
+    assert len(result) == 10 and sum(heights(ax)) == 10 and ax.get_xlabel() == "qty"
+    _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --plot region")  # strings: bars
+    assert sum(heights(ax)) == 10 and set(labels(ax)) == {"us", "eu", "ap"}
+    _, ax, _ = plotted(shell, capsys, "orders --scan --env dev --plot partitions")
+    assert heights(ax) == [25, 10, 10, 10]
+    _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --plot")  # alone: the item sizes
+    assert ax.get_title().startswith("10 item(s), largest")
+    _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --plot sizes")
+    assert ax.get_title().startswith("10 item(s), largest")
+
+
+def test_magic_plot_problems_are_one_line_and_the_result_still_comes(shell, capsys, monkeypatch):
+    result, ax, output = plotted(shell, capsys, "orders c1 --env dev --plot nope")
+    assert len(result) == 10 and ax is None
+    assert output.splitlines()[-1].startswith("--plot: no column 'nope' to plot")
+    _, ax, output = plotted(shell, capsys, "orders c1 --env dev --plot address.zip")
+    assert ax is None and output.splitlines()[-1].endswith(
+        "a nested path is a column when maps are flattened (--flatten)"
+    )
+    _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --flatten --plot address.zip")
+    assert sum(heights(ax)) == 10 and ax.get_xlabel() == "address.zip"
+    result, ax, output = plotted(shell, capsys, "orders c1 --env dev --count --plot")
+    assert result == 10 and ax is None
+    assert output.splitlines()[-1] == "--plot: nothing to draw for a count"
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    result, ax, output = plotted(shell, capsys, "orders c1 --env dev -u status --plot")
+    assert list(result["count"]) == [5, 5] and ax is None
+    assert (
+        output.splitlines()[-1] == '--plot: plots need matplotlib: pip install "dynamo_magic[plot]"'
+    )
+
+
+# -- the README ------------------------------------------------------------------------------------
+def test_the_readme_plots_examples_run(orders, shell, capsys):
+    """The "Plots" section's Python block runs as written; each magic line of its notebook
+    block draws a chart."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = text.index("\n## Plots\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    python, magics = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    namespace: dict[str, Any] = {}
+    before = len(plt.get_fignums())
+    exec(compile(python, "README.md", "exec"), namespace)
+    assert len(plt.get_fignums()) == before + 5
+    for line in magics.splitlines():
+        words = line.split("#")[0].strip().removeprefix("%dynamo_query ")
+        _, ax, output = plotted(shell, capsys, words + " --env dev")
+        assert ax is not None and len(ax.patches) > 0, (line, output)
+
+
+def test_a_notebook_shows_the_chart_under_the_result(orders, tmp_path):
+    """In a real kernel (nbclient; matplotlib's inline backend, as Jupyter has it) the magic's
+    chart is a PNG output of its cell, after the summary line; the result is still assigned."""
+    import nbclient  # the test extra's
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext dynamo_magic"),
+        nbformat.v4.new_code_cell("df = %dynamo_query orders c1 --env dev -u status --plot"),
+        nbformat.v4.new_code_cell("[int(c) for c in df['count']]"),
+    ]
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    )
+    client.execute()
+    outputs = notebook.cells[1].outputs
+    assert outputs[0]["name"] == "stdout"
+    assert outputs[0]["text"].startswith("10 item(s) from orders, query")
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 1, outputs
+    assert base64.b64decode(images[0]["data"]["image/png"]).startswith(b"\x89PNG")
+    assert notebook.cells[2].outputs[0]["data"]["text/plain"] == "[5, 5]"
