@@ -454,3 +454,21 @@ def test_an_unknown_environment_is_one_line(servers):
     copier.table.value = "events"
     copier.plan_button.click()
     assert "unknown environment 'nowhere'" in copier.error and copier.copy_button.disabled
+
+
+def test_query_panel_plots_the_result_without_requerying(orders):
+    panel = QueryPanel(env="dev", table="orders")
+    assert panel.plot_button.disabled
+    panel.pk.value = "c1"
+    panel.run()
+    panel.unique_column.value = "status"
+    for what in ("column", "sizes", "partitions"):
+        panel.plot_what.value = what
+        panel.plot_button.click()
+        assert panel.error is None
+        (shown,) = panel.output.outputs
+        assert shown["data"]["image/png"]  # a PNG in the output area, no traceback
+    panel.unique_column.value = None
+    panel.plot_what.value = "column"
+    panel.show_plot()
+    assert "choose a column" in panel.error

@@ -15,6 +15,7 @@ browser tests find them by these.
 from __future__ import annotations
 
 import html
+import io
 import threading
 import time
 from collections.abc import Callable
@@ -22,9 +23,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
-from IPython.display import HTML
+import pandas as pd
+from IPython.display import HTML, Image
 
-from .. import analysis, api
+from .. import analysis, api, plots
 from ..copying.engine import CopyResult
 from ..copying.plan import CopyPlan
 from ..errors import CopyFailed, DynamoMagicError
@@ -37,6 +39,24 @@ DEFAULT_HEAD = 5
 
 
 # -- helpers -------------------------------------------------------------------------------------
+# what the query panel's Plot button draws (label -> choice)
+PLOTS = {
+    "values of the column": "column",
+    "item sizes": "sizes",
+    "items per partition key": "partitions",
+}
+
+
+def _png(figure: Any) -> bytes:
+    """The figure as PNG bytes (shown in the output area with or without a kernel), closed."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
 def _key_text(key: KeySchema) -> str:
     return str(key)
 
@@ -218,6 +238,9 @@ class QueryPanel(_Panel):
         self.unique_column.layout.width = "200px"
         self.unique_button = widgets.Button(description="Unique values")
         self.summary_button = widgets.Button(description="Summary")
+        self.plot_what = _dropdown(list(PLOTS.items()), "column")
+        self.plot_what.layout.width = "200px"
+        self.plot_button = widgets.Button(description="Plot")
         self.store_name = widgets.Text(placeholder="variable", layout=widgets.Layout(width="160px"))
         self.store_button = widgets.Button(description="Store as")
         self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
@@ -228,6 +251,8 @@ class QueryPanel(_Panel):
                 self.unique_column,
                 self.unique_button,
                 self.summary_button,
+                self.plot_what,
+                self.plot_button,
                 self.store_name,
                 self.store_button,
             ],
@@ -252,6 +277,7 @@ class QueryPanel(_Panel):
         self.head_button.on_click(lambda _: self.show_head())
         self.unique_button.on_click(lambda _: self.show_unique())
         self.summary_button.on_click(lambda _: self.show_summary())
+        self.plot_button.on_click(lambda _: self.show_plot())
         self.store_button.on_click(lambda _: self.store())
         self._set_analysis(False)
         self._guarded(self._load_tables)
@@ -355,7 +381,7 @@ class QueryPanel(_Panel):
         self._line(read.summary_line(), "dynamo-summary", clear=False)
 
     def _set_analysis(self, enabled: bool) -> None:
-        for button in (self.head_button, self.unique_button, self.summary_button):
+        for button in (self.head_button, self.unique_button, self.summary_button, self.plot_button):
             button.disabled = not enabled
         self.store_button.disabled = not enabled
 
@@ -391,6 +417,34 @@ class QueryPanel(_Panel):
             read = self.read
             self.view = analysis.summary(read.items, read.numbers, read.flatten, read.key_names)
             self._show(self.view)
+
+        self._guarded(action)
+
+    def show_plot(self) -> None:
+        """Plot the result without re-querying (``plots``): the chosen column (a histogram of
+        numbers, else bars of its values), the item sizes, or the items per partition key. A
+        missing matplotlib is one line with the install hint."""
+
+        def action() -> None:
+            if not self._need_result():
+                return
+            what, read = self.plot_what.value, self.read
+            if what == "column":
+                column = self.unique_column.value
+                if column is None:
+                    self._refuse("choose a column")
+                    return
+                numeric = pd.api.types.is_numeric_dtype(self.result[column])
+                axes = (
+                    plots.plot_histogram(self.result, column)
+                    if numeric and not pd.api.types.is_bool_dtype(self.result[column])
+                    else plots.plot_unique(read, column)
+                )
+            elif what == "sizes":
+                axes = plots.plot_item_sizes(read)
+            else:
+                axes = plots.plot_partitions(read)
+            self._show(Image(data=_png(axes.figure), format="png"))
 
         self._guarded(action)
 
