@@ -1,0 +1,1 @@
+"""Real-browser tests: JupyterLab on loopback driven by headless Chromium (Playwright)."""
