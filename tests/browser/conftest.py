@@ -97,6 +97,7 @@ class Lab:
         """Shut down every notebook session (and so its kernel)."""
         for session in self.api("/api/sessions"):
             self.api(f"/api/sessions/{session['id']}", method="DELETE")
+        assert self.api("/api/kernels") == [], "a kernel outlived its session"
 
     def notebook_url(self, name: str) -> str:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
@@ -112,8 +113,9 @@ def lab_environment(folder: Path, profiles: dict[str, str]) -> dict[str, str]:
     env.update(profiles)
     env.update(
         {
+            # a PYTHONPATH given to pytest first (the checkout under test), then this checkout
             "PYTHONPATH": os.pathsep.join(
-                [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+                [*filter(None, [os.environ.get("PYTHONPATH")]), str(REPO)]
             ),
             "JUPYTER_CONFIG_DIR": str(folder / "config"),
             "JUPYTER_DATA_DIR": str(folder / "data"),
@@ -285,12 +287,14 @@ class Notebook:
         expect(indicator).to_have_attribute("data-status", "idle")
 
     def assert_no_errors(self) -> None:
-        """No cell printed a traceback or wrote to stderr."""
+        """No cell printed a traceback or wrote to stderr; every widget rendered."""
         errors = self.page.locator(
             ".jp-Notebook [data-mime-type='application/vnd.jupyter.error'],"
             " .jp-Notebook [data-mime-type='application/vnd.jupyter.stderr']"
         )
         assert errors.count() == 0, errors.all_inner_texts()
+        broken = self.page.get_by_text(re.compile("Error displaying widget"))
+        assert broken.count() == 0, broken.all_inner_texts()
 
     def screenshot(self, suffix: str = "") -> Path:
         return screenshot(self.page, f"{self.name}{suffix}")
