@@ -231,7 +231,7 @@ def browser(chromium: Path) -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, lab: Lab) -> Iterator[Any]:
     """A fresh page (own context); afterwards every JupyterLab session is deleted."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
     try:

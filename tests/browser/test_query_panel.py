@@ -26,25 +26,12 @@ except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with 
 if "QueryPanel" not in dir(dynamo_magic):  # until branch i8-panels is merged
     pytest.skip("dynamo_magic.QueryPanel is not in this checkout", allow_module_level=True)
 
+from .controls import choose, type_into
+
 CELLS = [
     "%load_ext dynamo_magic",
     "import dynamo_magic\npanel = dynamo_magic.QueryPanel()\npanel",
 ]
-
-
-def choose(control: Any, text: str) -> None:
-    """Select the option of a dropdown control whose label contains ``text`` (once the kernel
-    has put it there)."""
-    select = control.locator("select")
-    option = select.locator("option", has_text=text)
-    expect(option).to_have_count(1)
-    select.select_option(label=option.inner_text().strip())
-
-
-def type_into(control: Any, text: str) -> None:
-    box = control.locator("input")
-    box.fill(text)
-    box.press("Tab")  # ipywidgets' Text syncs its value on change as well as on input
 
 
 def test_query_panel_choose_type_run(notebook: Any, servers: tuple[MotoServer, MotoServer]) -> None:
