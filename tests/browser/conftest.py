@@ -211,6 +211,86 @@ def lab(
     stop(server.process)
 
 
+# ----------------------------------------------------------------------------- Voilà
+
+
+@dataclass
+class Voila:
+    url: str
+    token: str
+    root: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def render_url(self, name: str) -> str:
+        return f"{self.url}/voila/render/{name}?token={self.token}"
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def start_voila(folder: Path, profiles: dict[str, str]) -> Voila:
+    """Voilà serving the notebooks of ``folder/root`` (``/voila/render/NAME.ipynb``)."""
+    root = folder / "root"
+    root.mkdir(parents=True)
+    port, token = free_port(), secrets.token_hex(16)
+    log = folder / "voila.log"
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        f"--port={port}",
+        "--Voila.port_retries=0",
+        f"--token={token}",
+        "--show_tracebacks=True",
+        str(root),
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=lab_environment(folder, profiles),
+            cwd=root,
+        )
+    server = Voila(f"http://127.0.0.1:{port}", token, root, process, log)
+    deadline = time.monotonic() + LAB_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Voilà exited with {process.returncode}:\n{server.log_tail()}")
+        try:  # the tree page answers once the server listens (it starts no kernel)
+            with urllib.request.urlopen(f"{server.url}/?token={token}", timeout=5) as response:
+                if response.status == 200:
+                    return server
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"Voilà did not answer:\n{server.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def voila(
+    chromium: Path,
+    moto_pair: tuple[MotoServer, MotoServer],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Voila]:
+    """One Voilà for the session; its kernels see the same profiles as JupyterLab's."""
+    try:
+        __import__("voila")
+    except ImportError:
+        missing("the Python package voila is not installed (the `test` extra has it)")
+    folder = tmp_path_factory.mktemp("voila")
+    aws = folder / "aws"
+    aws.mkdir()
+    server = start_voila(folder, write_profiles(aws, server_profiles(*moto_pair)))
+    yield server
+    stop(server.process)
+
+
 # ----------------------------------------------------------------------------- Chromium
 
 
@@ -229,15 +309,23 @@ def browser(chromium: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any, lab: Lab) -> Iterator[Any]:
-    """A fresh page (own context); afterwards every JupyterLab session is deleted."""
+def blank_page(browser: Any) -> Iterator[Any]:
+    """A fresh page in its own browser context."""
     context = browser.new_context(viewport={"width": 1400, "height": 1300})
     context.set_default_timeout(TIMEOUT_MS)
-    tab = context.new_page()
     try:
-        yield tab
+        yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(blank_page: Any, lab: Lab) -> Iterator[Any]:
+    """A fresh page for JupyterLab; afterwards every JupyterLab session is deleted."""
+    try:
+        yield blank_page
+    finally:
+        blank_page.context.close()
         lab.delete_sessions()
 
 
