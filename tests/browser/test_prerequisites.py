@@ -1,6 +1,7 @@
 """The rule for a missing Chromium: browser tests FAIL in CI and SKIP (with the reason) elsewhere.
 
-Runs the harness test in a child pytest whose Chromium path points nowhere; needs no browser.
+Once for real: the harness test in a child pytest whose Chromium path points nowhere, with
+``CI=true``; the values of ``CI`` on the rule itself. Needs no browser.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from .conftest import missing
 
 REPO = Path(__file__).resolve().parents[2]
 HARNESS = "tests/browser/test_lab.py::test_widget_button_click_prints_into_its_output"
@@ -31,16 +34,25 @@ def run_without_chromium(tmp_path: Path, ci: str | None) -> subprocess.Completed
     )
 
 
-@pytest.mark.parametrize("ci", ["true", "1"])
-def test_missing_chromium_fails_in_ci(tmp_path: Path, ci: str) -> None:
-    run = run_without_chromium(tmp_path, ci)
+def test_missing_chromium_fails_in_ci(tmp_path: Path) -> None:
+    run = run_without_chromium(tmp_path, "true")
     assert run.returncode == 1, run.stdout + run.stderr
     assert "1 error in" in run.stdout  # the fixture fails: the test errors
     assert f"{tmp_path / 'no-chromium'} is missing (CI: browser tests must run" in run.stdout
 
 
-def test_missing_chromium_skips_outside_ci(tmp_path: Path) -> None:
-    run = run_without_chromium(tmp_path, None)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "1 skipped" in run.stdout
-    assert f"{tmp_path / 'no-chromium'} is missing; `make test` installs it" in run.stdout
+@pytest.mark.parametrize("ci", ["true", "1", "yes", "TRUE"])
+def test_ci_values_fail(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="CI: browser tests must run"):
+        missing("chromium is missing")
+
+
+@pytest.mark.parametrize("ci", [None, "", "false", "0"])
+def test_other_values_skip(monkeypatch: pytest.MonkeyPatch, ci: str | None) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="chromium is missing; `make test` installs"):
+        missing("chromium is missing")
