@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,7 @@ def start_lab(folder: Path, profiles: dict[str, str]) -> Lab:
         f"--LabApp.app_settings_dir={settings}",
         f"--LabApp.user_settings_dir={folder / 'user-settings'}",
         f"--LabApp.workspaces_dir={folder / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: commands (the theme)
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -386,6 +388,25 @@ class Notebook:
 
     def screenshot(self, suffix: str = "") -> Path:
         return screenshot(self.page, f"{self.name}{suffix}")
+
+    @contextmanager
+    def theme(self, name: str) -> Iterator[None]:
+        """JupyterLab in the theme ``name`` (e.g. "JupyterLab Dark"), light again afterwards
+        (the choice is a user setting: it would outlive the test)."""
+        self.set_theme(name)
+        try:
+            yield
+        finally:
+            self.set_theme("JupyterLab Light")
+
+    def set_theme(self, name: str) -> None:
+        from playwright.sync_api import expect
+
+        self.page.evaluate(
+            "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", name
+        )
+        expect(self.page.locator("body")).to_have_attribute("data-jp-theme-name", name)
+        expect(self.page.locator("#jupyterlab-splash")).to_have_count(0)  # shown while it loads
 
 
 def open_notebook(page: Any, lab: Lab, name: str, cells: list[str]) -> Notebook:
