@@ -1,0 +1,56 @@
+"""A panel served by Voilà (the notebook as an app): no code cells, only the panel; a user types
+a key and clicks Run, and the DataFrame appears."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import dynamo_magic
+
+from .conftest import Voila, screenshot, write_notebook
+from moto_servers import MotoServer
+from tables import create_orders, orders_items, put_all
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with the reason
+    expect = None
+
+if "QueryPanel" not in dir(dynamo_magic):  # until branch i8-panels is merged
+    pytest.skip("dynamo_magic.QueryPanel is not in this checkout", allow_module_level=True)
+
+from .controls import type_into
+
+APP = [
+    "import dynamo_magic",
+    "dynamo_magic.QueryPanel(env='dev', table='orders')",
+]
+
+
+def test_query_panel_as_a_voila_app(
+    voila: Voila, blank_page: Any, servers: tuple[MotoServer, MotoServer]
+) -> None:
+    a, _ = servers
+    create_orders(a.client())
+    put_all(a.client(), "orders", orders_items(customers=3, per_customer=4))
+    write_notebook(voila.root / "orders_app.ipynb", APP)
+    page = blank_page
+    page.goto(voila.render_url("orders_app.ipynb"))
+
+    panel = page.locator(".dynamo-query-panel")
+    expect(panel).to_be_visible()
+    expect(page.get_by_text("import dynamo_magic")).to_have_count(0)  # an app: no code shown
+    expect(panel.locator(".dynamo-env option:checked")).to_have_text("dev")
+    expect(panel.locator(".dynamo-table option:checked")).to_have_text("orders")
+    type_into(panel.locator(".dynamo-pk"), "c2")
+    panel.locator("button.dynamo-run").click()
+
+    rows = panel.locator(".dynamo-output table.dataframe tbody tr")
+    expect(rows).to_have_count(4)
+    for n in range(1, 5):
+        expect(rows.nth(n - 1)).to_contain_text("c2")
+        expect(rows.nth(n - 1)).to_contain_text(f"2024-01-{n:02d}")
+    expect(panel.locator(".dynamo-output")).not_to_contain_text("c1")
+    screenshot(page, "voila_query_panel")
