@@ -599,14 +599,18 @@ class CopyPanel(_Panel):
         self.backup = widgets.Checkbox(
             value=True, description="back up the target first", indent=False
         )
-        self.confirm = widgets.Checkbox(value=False, indent=False)
+        self.confirm = widgets.Checkbox(
+            value=False, indent=False, layout=widgets.Layout(width="auto")
+        )
         self.plan_button = widgets.Button(description="Plan", icon="list")
         self.copy_button = widgets.Button(
             description="Copy", button_style="danger", icon="copy", disabled=True
         )
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
         self.restore_button = widgets.Button(description="Restore backup", disabled=True)
-        self.restore_confirm = widgets.Checkbox(value=False, indent=False)
+        self.restore_confirm = widgets.Checkbox(
+            value=False, indent=False, layout=widgets.Layout(width="auto")
+        )
         self._progress = WidgetProgress()
         self.progress = self._progress
         self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
