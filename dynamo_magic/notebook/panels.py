@@ -307,7 +307,7 @@ class QueryPanel(_Panel):
             return
         self.schema = api.describe(self.table.value, env=self.env.value)
         self.index.options = index_options(self.schema)
-        self.index.value = None
+        self.index.index = 0  # the table (value None; setting value None would select nothing)
 
     def _sync_sk2(self) -> None:
         self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
@@ -670,7 +670,7 @@ class CopyPanel(_Panel):
             return
         self.schema = api.describe(self.table.value, env=self.source.value)
         self.index.options = index_options(self.schema)
-        self.index.value = None
+        self.index.index = 0  # the table (value None; setting value None would select nothing)
 
     def _sync_sk2(self) -> None:
         self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
