@@ -302,6 +302,11 @@ def browser(chromium: Path) -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing("the Python package playwright is not installed (the `test` extra has it)")
+    from playwright.sync_api import expect
+
+    # what the page shows waits on the kernel (the first boto3 client of a fresh venv, a moto
+    # call): assertions get the same patience as actions, not Playwright's 5 s
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chrome = playwright.chromium.launch(
             executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
