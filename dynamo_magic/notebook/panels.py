@@ -119,6 +119,55 @@ class _Panel:
     widget: widgets.VBox
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
     message = ""  # the last line shown
+    # the controls both panels have; ENV_FIELD names the dropdown tables are listed from (the
+    # query panel's env, the copy panel's source)
+    ENV_FIELD = "env"
+    table: widgets.Dropdown
+    index: widgets.Dropdown
+    sk_op: widgets.Dropdown
+    _sk2_row: widgets.HBox
+    schema: TableSchema | None = None
+
+    def _table_env(self) -> str | None:
+        value: str | None = getattr(self, self.ENV_FIELD).value
+        return value
+
+    # choices: tables of the environment, indexes of the table
+    def _load_tables(self) -> None:
+        self.table.options = []
+        self.schema = None
+        self.index.options = [("(table)", None)]
+        if self._table_env() is None:
+            return
+        names = api.list_tables(self._table_env())
+        self.table.options = names
+        self.table.value = names[0] if names else None
+
+    def _choose_table(self, table: str) -> None:
+        if table not in self.table.options:  # not listed (no ListTables right, say): offer it
+            self.table.options = [*self.table.options, table]
+        self.table.value = table
+
+    def _load_indexes(self) -> None:
+        self.schema = None
+        self.index.options = [("(table)", None)]
+        if self.table.value is None:
+            return
+        self.schema = api.describe(self.table.value, env=self._table_env())
+        self.index.options = index_options(self.schema)
+        self.index.index = 0  # the table (value None; setting value None would select nothing)
+
+    def _sync_sk2(self) -> None:
+        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
+
+    def _key(self) -> KeySchema | None:
+        """The key of the chosen index (or table), once the table is described."""
+        if self.schema is None:
+            return None
+        try:
+            return self.schema.key_for(self.index.value)
+        except DynamoMagicError:
+            return None
 
     def _name_of(self, keyword: str) -> str:
         return f"'{self.LABELS.get(keyword, keyword)}'"
@@ -285,41 +334,6 @@ class QueryPanel(_Panel):
             self._guarded(lambda: self._choose_table(table))
 
     # loading choices
-    def _load_tables(self) -> None:
-        self.table.options = []
-        self.schema = None
-        self.index.options = [("(table)", None)]
-        if self.env.value is None:
-            return
-        names = api.list_tables(self.env.value)
-        self.table.options = names
-        self.table.value = names[0] if names else None
-
-    def _choose_table(self, table: str) -> None:
-        if table not in self.table.options:  # not listed (no ListTables right, say): offer it
-            self.table.options = [*self.table.options, table]
-        self.table.value = table
-
-    def _load_indexes(self) -> None:
-        self.schema = None
-        self.index.options = [("(table)", None)]
-        if self.table.value is None:
-            return
-        self.schema = api.describe(self.table.value, env=self.env.value)
-        self.index.options = index_options(self.schema)
-        self.index.index = 0  # the table (value None; setting value None would select nothing)
-
-    def _sync_sk2(self) -> None:
-        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
-
-    def _key(self) -> KeySchema | None:
-        if self.schema is None:
-            return None
-        try:
-            return self.schema.key_for(self.index.value)
-        except DynamoMagicError:
-            return None
-
     def kwargs(self) -> dict[str, Any]:
         """The keywords ``api.fetch`` gets from the inputs (empty text: not given)."""
         key = self._key()
@@ -567,6 +581,7 @@ class CopyPanel(_Panel):
         "segments": "Segments",
     }
     PANEL_CLASS = "dynamo-copy-panel"
+    ENV_FIELD = "source"
 
     def __init__(
         self, source: str | None = None, target: str | None = None, table: str | None = None
@@ -649,32 +664,6 @@ class CopyPanel(_Panel):
             self._guarded(lambda: self._choose_table(table))
 
     # choices
-    def _load_tables(self) -> None:
-        self.table.options = []
-        self.index.options = [("(table)", None)]
-        if self.source.value is None:
-            return
-        names = api.list_tables(self.source.value)
-        self.table.options = names
-        self.table.value = names[0] if names else None
-
-    def _choose_table(self, table: str) -> None:
-        if table not in self.table.options:
-            self.table.options = [*self.table.options, table]
-        self.table.value = table
-
-    def _load_indexes(self) -> None:
-        self.schema = None
-        self.index.options = [("(table)", None)]
-        if self.table.value is None:
-            return
-        self.schema = api.describe(self.table.value, env=self.source.value)
-        self.index.options = index_options(self.schema)
-        self.index.index = 0  # the table (value None; setting value None would select nothing)
-
-    def _sync_sk2(self) -> None:
-        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
-
     def _target_name(self) -> str:
         return self.target_table.value.strip() or str(self.table.value or "")
 
@@ -696,14 +685,6 @@ class CopyPanel(_Panel):
         self.copy_button.disabled = (
             self.plan is None or self._planned != self._inputs() or self.running
         )
-
-    def _key(self) -> KeySchema | None:
-        if self.schema is None:
-            return None
-        try:
-            return self.schema.key_for(self.index.value)
-        except DynamoMagicError:
-            return None
 
     def plan_kwargs(self) -> dict[str, Any]:
         """The keywords ``api.plan_copy`` gets from the inputs."""
