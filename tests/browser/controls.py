@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+CHOICE_ATTEMPTS = 5
+SETTLE_MS = 1_000  # time for the kernel to answer a choice (and for its echo to arrive)
+
 
 def choose(control: Any, text: str) -> None:
     """Select the option of a Dropdown control whose label contains ``text``, once the kernel
@@ -13,7 +16,16 @@ def choose(control: Any, text: str) -> None:
     select = control.locator("select")
     option = select.locator("option", has_text=text)
     expect(option).to_have_count(1)
-    select.select_option(label=option.inner_text().strip())
+    label = option.inner_text().strip()
+    # a choice made while the kernel still answers an earlier one (another control's change
+    # that reloads this one's options) can be overwritten by that answer: choose again, as a
+    # user would, until the choice stays
+    for _ in range(CHOICE_ATTEMPTS):
+        select.select_option(label=label)
+        select.page.wait_for_timeout(SETTLE_MS)
+        if select.evaluate("s => s.options[s.selectedIndex]?.label.trim()") == label:
+            return
+    raise AssertionError(f"the choice {label!r} did not stay in {control}")
 
 
 def type_into(control: Any, text: str) -> None:
