@@ -472,3 +472,16 @@ def test_query_panel_plots_the_result_without_requerying(orders):
     panel.plot_what.value = "column"
     panel.show_plot()
     assert "choose a column" in panel.error
+
+
+def test_a_confirmation_is_withdrawn_when_an_input_changes(orders):
+    """Ticked for one target, it must not carry over to another (nor to the next copy)."""
+    copier = CopyPanel(source="dev", target="acct-b", table="orders")
+    copier.confirm.value = True
+    copier.target.value = "dev"
+    assert copier.confirm.value is False
+    copier.target.value = "acct-b"
+    copier.plan_button.click()
+    copier.confirm.value = True
+    copier.target_table.value = "other"
+    assert copier.confirm.value is False

@@ -594,6 +594,7 @@ class CopyPanel(_Panel):
         self.error: str | None = None
         self._planned: tuple[Any, ...] | None = None
         self._thread: threading.Thread | None = None
+        self._copied_to: str | None = None  # the environment the last copy wrote into
         self._cancel = threading.Event()
         names = api.list_environments()  # a name given that is none of them: offered, to be refused
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
@@ -672,15 +673,19 @@ class CopyPanel(_Panel):
             f"write into '{self._target_name()}' in env '{self.target.value}'"
             " (protected or holding items)"
         )
-        backup = self.result.backup.name if self.result and self.result.backup else "the backup"
-        self.restore_confirm.description = (
-            f"restore {backup} over '{self._target_name()}' in env '{self.target.value}'"
-        )
+        backup = self.result.backup if self.result else None
+        if backup is None:
+            self.restore_confirm.description = "restore the backup the copy took"
+        else:  # where the copy wrote, whatever the inputs say now
+            self.restore_confirm.description = (
+                f"restore {backup.name} over '{backup.table}' in env '{self._copied_to}'"
+            )
 
     def _inputs(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name).value for name in PLAN_INPUTS)
 
     def _inputs_changed(self) -> None:
+        self.confirm.value = False  # a confirmation is for the inputs it was given with
         self._sync_labels()
         self.copy_button.disabled = (
             self.plan is None or self._planned != self._inputs() or self.running
@@ -764,6 +769,7 @@ class CopyPanel(_Panel):
         self.cancel_button.disabled = False
         self.restore_button.disabled = True
         self._line("copying…")
+        self._copied_to = kwargs["target"]
         self._thread = threading.Thread(target=self._copy, args=(kwargs,), daemon=True)
         self._thread.start()
 
@@ -781,6 +787,7 @@ class CopyPanel(_Panel):
             self._error(exc)
         finally:
             self.plan, self._planned = None, None  # the target changed: plan again
+            self.confirm.value = False  # the next copy is confirmed anew
             self.cancel_button.disabled = True
             self.plan_button.disabled = False
             self.restore_button.disabled = not (self.result and self.result.backup)
@@ -820,7 +827,7 @@ class CopyPanel(_Panel):
             self._line(f"restoring {backup.name}…")
             self.restored = api.restore(
                 backup.table,
-                env=self.target.value,
+                env=self._copied_to,
                 backup=backup.arn,
                 in_place=True,
                 yes=True,
