@@ -30,8 +30,8 @@ PARAMETERS: dict[str, str] = {
     " configured default, else the default profile.",
     "sk": "sk : str, int, float, Decimal or bytes, optional\n    Sort key value of the condition"
     " ``sk_op`` (the lower bound of ``between``).",
-    "sk_op": "sk_op : str, default 'begins_with'\n    Sort-key operator: begins_with, =, <, <=,"
-    " >, >= or between.",
+    "sk_op": "sk_op : str, optional\n    Sort-key operator: begins_with, =, <, <=,"
+    " >, >= or between; ``None``: begins_with on a string or binary sort key, = on a number.",
     "sk2": "sk2 : optional\n    Upper bound of ``sk_op='between'``.",
     "index": "index : str, optional\n    A GSI or LSI to read instead of the table.",
     "filter": "filter : str, optional\n    Filter expression, e.g. ``\"status = 'open' AND qty >"

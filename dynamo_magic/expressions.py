@@ -77,18 +77,28 @@ def normalize_operator(op: str) -> str:
     return op
 
 
+def default_operator(key: KeySchema) -> str:
+    """The sort-key operator when none is given: ``begins_with`` (the ancestor's only one) on a
+    string or binary sort key, ``=`` on a number sort key (DynamoDB's begins_with takes S or B)."""
+    return "=" if key.range is not None and key.range.type == "N" else "begins_with"
+
+
 def key_condition(
     key: KeySchema,
     pk: Any,
     ph: Placeholders,
     sk: Any = None,
-    sk_op: str = "begins_with",
+    sk_op: str | None = None,
     sk2: Any = None,
     where: str = "table",
 ) -> str:
-    """``#pk = :pk [AND <sort-key condition>]`` with typed values; validates the request."""
+    """``#pk = :pk [AND <sort-key condition>]`` with typed values; validates the request.
+
+    ``sk_op=None`` (not given) is ``begins_with`` on a string or binary sort key and ``=`` on a
+    number one, where DynamoDB offers no ``begins_with``.
+    """
     parts = [f"{ph.name(key.hash.name)} = {ph.value(key_value(key.hash, pk, 'partition key'))}"]
-    op = normalize_operator(sk_op)
+    op = normalize_operator(sk_op) if sk_op is not None else default_operator(key)
     if sk is None:
         if sk2 is not None:
             raise InvalidQuery(

@@ -39,8 +39,9 @@ class ReadSpec:
     pk : object, optional
         Partition key value: a query. ``None``: a scan (``scan=True``) or a preview.
     sk, sk_op, sk2 : object, str, object, optional
-        Sort-key condition: ``sk_op`` one of ``begins_with`` (default), ``=``, ``<``, ``<=``,
-        ``>``, ``>=``, ``between`` (``sk`` the lower, ``sk2`` the upper bound).
+        Sort-key condition: ``sk_op`` one of ``begins_with``, ``=``, ``<``, ``<=``,
+        ``>``, ``>=``, ``between`` (``sk`` the lower, ``sk2`` the upper bound); ``None``:
+        ``begins_with`` on a string or binary sort key, ``=`` on a number one.
     index : str, optional
         A GSI or LSI name; ``None`` reads the table.
     filter : str, optional
@@ -70,7 +71,7 @@ class ReadSpec:
     table: str
     pk: Any = None
     sk: Any = None
-    sk_op: str = "begins_with"
+    sk_op: str | None = None
     sk2: Any = None
     index: str | None = None
     filter: str | None = None

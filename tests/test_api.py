@@ -326,7 +326,7 @@ def test_braces_in_names_never_break_a_message(servers):
     client = servers[0].client()
     create_keyed(client, "braces", ("p", "S"), ("v{x}", "N"))
     with pytest.raises(dm.InvalidQuery) as refused:
-        dm.query("braces", "a", env="dev", sk=1)  # begins_with on a number
+        dm.query("braces", "a", env="dev", sk=1, sk_op="begins_with")  # on a number
     assert "'v{x}' is a number (use sk_op =" in str(refused.value)
     assert "(use --sk-op =" in refused.value.render(lambda p: "--" + p.replace("_", "-"))
 

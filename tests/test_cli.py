@@ -424,7 +424,10 @@ MORE_BAD_INPUT = {
         ["-t", "orders", "eu", "-i", "region-keys", "--sk", "x"],
         "no sort key",
     ),
-    "begins_with on a number": (["-t", "events", "1", "--sk", "1"], "begins_with"),
+    "begins_with on a number": (
+        ["-t", "events", "1", "--sk", "1", "--sk-op", "begins_with"],
+        "begins_with",
+    ),
     "wrong sort key type": (["-t", "events", "1", "--sk", "x", "--sk-op", "="], "number"),
     "binary key not base64": (["-t", "blobs", "@@"], "base64"),
     "sort key without pk": (["-t", "orders", "--sk", "x"], "partition key"),

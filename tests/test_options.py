@@ -114,7 +114,7 @@ def test_parsed_flags_become_api_keywords():
     kwargs = api_kwargs("copy", args)
     assert kwargs["table"] == "T" and kwargs["pk"] == "p1"
     assert kwargs["backup"] is False  # --no-backup, not a no_backup keyword
-    assert kwargs["sk_op"] == "begins_with" and kwargs["mode"] == "replace"
+    assert kwargs["sk_op"] is None and kwargs["mode"] == "replace"  # chosen by the key's type
     assert "dry_run" not in kwargs and "progress" not in kwargs  # front ends' own
     assert not {"yes", "workers"} & set(api_kwargs("copy", args, without=("yes", "workers")))
     restore = build_parser().parse_args(["restore", "-t", "T", "--into", "N", "--no-progress"])

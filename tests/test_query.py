@@ -170,6 +170,15 @@ def test_operator_aliases(db, alias):
     assert order_numbers(frame) == [5]
 
 
+def test_sort_key_without_operator_is_begins_with_on_strings_and_equals_on_numbers(db):
+    assert list(dm.query("events", 2, env="dev", sk="7")["seq"]) == [7]  # seq is N: =
+    begins = dm.query("orders", "c1", env="dev", sk="2024-01-0")  # order-date is S: begins_with
+    assert order_numbers(begins) == expected_numbers(
+        "c1", lambda it: it["order-date"]["S"].startswith("2024-01-0")
+    )
+    assert 0 < len(begins) < len(expected_numbers("c1", lambda it: True))
+
+
 def test_reverse_orders_sort_key_descending(db):
     frame = dm.query("events", 2, env="dev", sk="10", sk_op="<", reverse=True)
     assert list(frame["seq"]) == list(range(9, -1, -1))

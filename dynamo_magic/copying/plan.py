@@ -21,6 +21,7 @@ from ..dynamodb import read
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..environments import Environment
 from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code, literal
+from ..expressions import default_operator
 from ..reading import ReadSpec
 from ..schema import TableSchema
 from ..settings import COPY_MODES, VERIFY_METHODS, CopyMode, Settings
@@ -53,7 +54,7 @@ class CopyRequest:
     target_region: str | None = None
     pk: Any = None
     sk: Any = None
-    sk_op: str = "begins_with"
+    sk_op: str | None = None
     sk2: Any = None
     index: str | None = None
     mode: CopyMode = "replace"
@@ -198,7 +199,8 @@ class CopyPlan:
         r = self.request
         parts = [f"pk={r.pk!r}"]
         if r.sk is not None:
-            parts.append(f"sk {r.sk_op} {r.sk!r}" + (f"..{r.sk2!r}" if r.sk2 is not None else ""))
+            op = r.sk_op or default_operator(self.source_schema.key_for(r.index))
+            parts.append(f"sk {op} {r.sk!r}" + (f"..{r.sk2!r}" if r.sk2 is not None else ""))
         if r.index:
             parts.append(f"index {r.index}")
         return ", ".join(parts)
