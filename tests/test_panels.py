@@ -82,6 +82,7 @@ def test_query_panel_runs_a_query_and_shows_the_frame(orders):
     assert "dynamo-run" in panel.run_button._dom_classes
     assert "dynamo-output" in panel.output._dom_classes
     panel.pk.value = "c1"
+    panel.sk_op.value = "begins_with"
     panel.sk.value = "2024-01-0"
     panel.columns.value = "total"
     panel.run_button.click()
@@ -119,7 +120,7 @@ def test_query_panel_analysis_without_requerying(orders):
     panel = QueryPanel(env="dev", table="orders")
     assert panel.head_button.disabled  # nothing to analyse yet
     panel.show_head()
-    assert error_lines(panel.output) and "run a query first" in panel.error
+    assert error_lines(panel.analysis) and "run a query first" in panel.error
     panel.pk.value = "c1"
     panel.run()
     calls: list[dict] = []
@@ -129,7 +130,12 @@ def test_query_panel_analysis_without_requerying(orders):
     )
     panel.head_n.value = 3
     panel.head_button.click()
-    assert "2024-01-03" in html_of(panel.output) and "2024-01-04" not in html_of(panel.output)
+    head = html_of(panel.analysis)
+    assert "2024-01-03" in head and "2024-01-04" not in head
+    assert "the first 3 of 10 row(s)" in head and panel.message == "head: the first 3 of 10 row(s)"
+    # the analysis appears below the result: the result and its summary line stay
+    shown = html_of(panel.output)
+    assert "2024-01-10" in shown and "dynamo-summary" in shown
     panel.unique_column.value = "status"
     panel.unique_button.click()
     assert set(panel.view["status"]) == {"open", "shipped"}
@@ -143,7 +149,7 @@ def test_query_panel_analysis_without_requerying(orders):
     assert namespace["df"] is panel.result
     panel.store_name.value = "1bad"
     panel.store()
-    assert "1bad" not in namespace and error_lines(panel.output)
+    assert "1bad" not in namespace and error_lines(panel.analysis)
 
 
 @pytest.mark.parametrize(
@@ -466,8 +472,9 @@ def test_query_panel_plots_the_result_without_requerying(orders):
         panel.plot_what.value = what
         panel.plot_button.click()
         assert panel.error is None
-        (shown,) = panel.output.outputs
-        assert shown["data"]["image/png"]  # a PNG in the output area, no traceback
+        (shown,) = panel.analysis.outputs
+        assert shown["data"]["image/png"]  # a PNG in the analysis area, no traceback
+        assert "<table" in html_of(panel.output)  # below the result, which stays
     panel.unique_column.value = None
     panel.plot_what.value = "column"
     panel.show_plot()
