@@ -492,3 +492,202 @@ def test_a_confirmation_is_withdrawn_when_an_input_changes(orders):
     copier.confirm.value = True
     copier.target_table.value = "other"
     assert copier.confirm.value is False
+
+
+# -- issue 8 findings: operators, stale errors, empty and failed results, Store as -----------------
+def test_sort_key_operator_starts_at_equals_and_never_begins_with_on_a_number_key(orders):
+    panel = QueryPanel(env="dev", table="events")  # device N + seq N
+    assert panel.sk_op.value == "="
+    panel.pk.value, panel.sk.value = "1", "5"  # only a sort-key value typed
+    panel.run_button.click()
+    assert panel.error is None, panel.error
+    assert list(panel.result["seq"]) == [5]
+    # begins_with chosen on a string sort key, then a number sort key: back to '='
+    panel.table.value = "orders"
+    panel.sk_op.value = "begins_with"
+    panel.index.value = "by-total"  # customer S + total N
+    assert panel.sk_op.value == "="
+    panel.index.value = None
+    panel.sk_op.value = "begins_with"
+    panel.table.value = "events"
+    assert panel.sk_op.value == "="
+    copier = CopyPanel(source=A, target=B, table="events")
+    assert copier.sk_op.value == "="
+    copier.pk.value, copier.sk.value = "1", "5"
+    assert copier.plan_kwargs()["sk_op"] == "=" and copier.plan_kwargs()["sk"] == 5
+    copier.plan_button.click()
+    assert copier.error is None and copier.plan.source_items == 1, copier.error
+
+
+def test_every_query_action_resets_error_and_message(orders):
+    panel = QueryPanel(env="dev", table="orders", namespace={})
+    panel.pk.value = "c1"
+    panel.run_button.click()
+    assert panel.error is None and "10 item" in panel.message
+    panel.store_name.value = "1abc"
+    panel.store_button.click()
+    assert panel.error == "'1abc' is not a Python variable name"
+    panel.store_name.value = "my_df"
+    panel.store_button.click()
+    assert panel.error is None and panel.message == "stored in my_df"
+    assert len(error_lines(panel.analysis)) == 0  # the stale error line went too
+    panel.unique_column.value = None
+    panel.unique_button.click()
+    assert panel.error == "choose a column"
+    panel.head_button.click()
+    assert panel.error is None and panel.message.startswith("head: ")
+    panel.unique_button.click()
+    panel.summary_button.click()
+    assert panel.error is None and panel.message == "summary of 10 item(s)"
+    panel.unique_column.value = "status"
+    panel.unique_button.click()
+    assert panel.error is None and panel.message == "unique values of status: 2 value(s)"
+    # a failed Run, then another environment: the stale error goes, from `error` and the page
+    panel.pk.value = ""
+    panel.sk.value = "x"
+    panel.run_button.click()
+    assert panel.error and len(error_lines(panel.output)) == 1
+    panel.env.value = "acct-b"
+    assert panel.error is None and panel.message == "" and error_lines(panel.output) == []
+
+
+def test_every_copy_action_resets_error_and_message(orders):
+    copier = CopyPanel(source=A, target=B, table="orders")
+    copier.copy_button.click()  # before any plan
+    assert copier.error == "copy refused: no plan yet: click Plan first"
+    assert "changed" not in copier.error
+    copier.target_table.value = "bad name!"
+    copier.plan_button.click()
+    assert "'Target table'" in copier.error and copier.message == copier.error
+    copier.target_table.value = ""
+    copier.plan_button.click()
+    assert copier.error is None and copier.message == "plan ready: click Copy to run it"
+    copier.mode.value = "merge"
+    copier.copy_button.click()  # there was a plan: now the inputs differ from it
+    assert copier.error == "copy refused: the inputs changed since the plan: click Plan again"
+    copier.plan_button.click()
+    assert copier.error is None and "refused" not in copier.message
+    copier.restore_button.click()
+    assert copier.error == "no backup to restore: the last copy took none"
+    copier.source.value = "dev"  # another source: the stale error goes
+    assert copier.error is None and error_lines(copier.output) == []
+
+
+def test_store_as_refuses_keywords_builtins_and_names_in_use(orders):
+    namespace: dict[str, Any] = {"dm": dm, "helper": len, "earlier": None}
+    panel = QueryPanel(env="dev", table="orders", namespace=namespace)
+    panel.pk.value = "c1"
+    panel.run()
+    namespace["earlier"] = panel.result.head(1)  # a DataFrame stored before
+    for name, why in (
+        ("for", "'for' is a Python keyword: choose another name"),
+        ("print", "'print' is a Python builtin: choose another name"),
+        ("dm", "'dm' already holds a module in the notebook: choose another name"),
+        ("helper", "'helper' already holds a builtin_function_or_method in the notebook"),
+    ):
+        panel.store_name.value = name
+        panel.store_button.click()
+        assert panel.error.startswith(why) and len(error_lines(panel.analysis)) == 1
+    assert namespace["dm"] is dm and namespace["helper"] is len and "for" not in namespace
+    assert "print" not in namespace
+    panel.store_name.value = "earlier"
+    panel.store_button.click()
+    assert panel.error is None and namespace["earlier"] is panel.result
+    assert panel.message == "stored in earlier (it replaced the DataFrame earlier held)"
+    panel.store_button.click()  # the same result again: nothing replaced
+    assert panel.message == "stored in earlier"
+
+
+def test_analysis_of_an_empty_result_says_so(orders):
+    panel = QueryPanel(env="dev", table="orders", namespace={})
+    panel.pk.value = "nobody"
+    panel.run()
+    assert panel.error is None and len(panel.result) == 0
+    assert panel.unique_column.value == "customer"  # a column is chosen, yet nothing to count
+    for button in (panel.head_button, panel.unique_button, panel.summary_button):
+        button.click()
+        assert panel.error == "the result is empty (0 items): nothing to analyse"
+    for what in ("column", "sizes", "partitions"):
+        panel.plot_what.value = what
+        panel.plot_button.click()
+        assert panel.error == "the result is empty (0 items): nothing to analyse"
+    panel.store_name.value = "none_found"
+    panel.store_button.click()  # an empty DataFrame can still be kept
+    assert panel.error is None and panel._namespace["none_found"] is panel.result
+
+
+def test_a_failed_run_clears_the_result_and_disables_the_analysis(orders):
+    namespace: dict[str, Any] = {}
+    panel = QueryPanel(env="dev", table="orders", namespace=namespace)
+    buttons = (
+        panel.head_button,
+        panel.unique_button,
+        panel.summary_button,
+        panel.plot_button,
+        panel.store_button,
+    )
+    panel.index.value = "status-total"
+    panel.pk.value = "open"
+    panel.run()
+    assert len(panel.result) == 15 and not any(b.disabled for b in buttons)
+    panel.head_button.click()
+    assert panel.analysis.outputs
+    panel.index.value = None
+    panel.pk.value, panel.sk_op.value, panel.sk.value = "c1", "between", "2024-01-05"
+    panel.run_button.click()  # between without its upper bound: refused
+    assert panel.error and panel.result is None and panel.read is None
+    assert all(b.disabled for b in buttons) and panel.analysis.outputs == ()
+    panel.store_name.value = "stale"
+    for handler in (
+        panel.show_head,
+        panel.show_unique,
+        panel.show_summary,
+        panel.show_plot,
+        panel.store,
+    ):
+        handler()  # from Python while disabled: refused, the old result is not used
+        assert panel.error == "no result: the last Run failed; fix the inputs and Run"
+        assert len(error_lines(panel.analysis)) == 1
+    assert namespace == {}
+    panel.sk2.value = "2024-01-07"
+    panel.run_button.click()
+    assert panel.error is None and len(panel.result) == 3
+    assert not any(b.disabled for b in buttons)
+
+
+def test_the_column_dropdown_has_a_column_chosen_after_each_run(orders):
+    panel = QueryPanel(env="dev", table="orders")
+    panel.pk.value = "c1"
+    panel.run_button.click()
+    assert panel.unique_column.value == "customer"  # the partition key
+    panel.unique_column.value = "status"
+    panel.sk.value = "2024-01-02"
+    panel.run_button.click()
+    assert panel.unique_column.value == "status"  # the earlier choice, still a column
+    panel.columns.value = "total"  # status is not in this result
+    panel.run_button.click()
+    assert list(panel.unique_column.options) == ["customer", "order-date", "total"]
+    assert panel.unique_column.value == "customer"
+    panel.columns.value = ""
+    panel.index.value = "status-total"
+    panel.pk.value, panel.sk.value = "open", ""
+    panel.unique_column.value = None
+    panel.run_button.click()
+    assert panel.unique_column.value == "status"  # the index's partition key
+    panel.unique_button.click()
+    assert panel.error is None and list(panel.view["status"]) == ["open"]
+
+
+def test_the_same_table_error_is_short(orders):
+    copier = CopyPanel(source=A, target=A, table="orders")
+    copier.plan_button.click()
+    assert copier.error == (
+        f"source and target are the same table: 'orders' in env '{A}'; "
+        "choose another 'Target' or 'Target table'"
+    )
+    # two names for one server: both spellings, with the endpoint that makes them one table
+    with pytest.raises(dm.UnsafeOperation) as refused:
+        dm.plan_copy("orders", source=A, target="dev")
+    text = str(refused.value)
+    assert text.startswith(f"source and target are the same table: 'orders' in env '{A}' (http")
+    assert "is 'orders' in env 'dev' (http" in text and text.count("profile") == 0
