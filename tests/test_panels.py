@@ -14,7 +14,13 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
 from dynamo_magic import environments
-from dynamo_magic.notebook.panels import CopyPanel, QueryPanel, WidgetProgress, typed
+from dynamo_magic.notebook.panels import (
+    COPY_INPUTS,
+    CopyPanel,
+    QueryPanel,
+    WidgetProgress,
+    typed,
+)
 from dynamo_magic.schema import KeyAttribute
 from dynamo_magic.settings import override_settings
 
@@ -208,13 +214,20 @@ def test_copy_panel_plan_then_copy_into_another_account(orders):
     assert panel.error is None and panel.plan is not None
     assert not panel.copy_button.disabled
     assert "orders" in html_of(panel.output)
+    # long plan lines wrap between words: kept lines, no break inside a word
+    (pre,) = [line for line in html_of(panel.output).splitlines() if "dynamo-plan-text" in line]
+    assert "white-space: pre-wrap" in pre and "overflow-wrap: break-word" in pre
+    assert "word-break: normal" in pre
     panel.copy_button.click()
     result = panel.wait(120)
     assert result is not None and result.ok, html_of(panel.output)
     assert result.written == 30
     assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client_for(A), "orders"))
     assert panel.progress.complete is True and panel.progress.items == 30
-    assert "items/s" in panel.progress.label.value
+    # the copy's own rate, as its result says (not the verify phase that ran last)
+    assert panel.progress.label.value == (
+        f"copy: 30 items written, {result.items_per_second:,.0f} items/s done"
+    )
     assert panel.copy_button.disabled and not panel.plan_button.disabled  # plan again
     assert "OK" in html_of(panel.output)
 
@@ -336,9 +349,23 @@ def test_cancel_stops_a_running_copy(servers):
     while panel.progress.items < 100 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert panel.running, "the copy ended before it could be cancelled"
+    # while it runs: only Cancel; every input, Plan, Copy and Restore disabled, and refusing
+    inputs = [getattr(panel, name) for name in COPY_INPUTS]
+    assert all(w.disabled for w in inputs) and len(inputs) == 14
+    assert panel.plan_button.disabled and panel.copy_button.disabled
+    assert panel.restore_button.disabled and not panel.cancel_button.disabled
+    panel.plan_button.click()
+    assert panel.error == "plan refused: a copy is running" and panel.plan is not None
+    panel.copy_button.click()
+    assert panel.error == "copy refused: a copy is running"
+    panel.restore_button.click()
+    assert panel.error == "restore refused: a copy is running"
     panel.cancel_button.click()
+    assert panel.error is None
     result = panel.wait(60)
     assert not panel.running
+    assert not any(w.disabled for w in inputs) and not panel.plan_button.disabled
+    assert panel.copy_button.disabled and panel.restore_button.disabled  # no plan, no backup
     assert result is not None and result.interrupted and not result.ok
     assert "INTERRUPTED" in result.summary_line() and "INTERRUPTED" in html_of(panel.output)
     written = len(scan_all(client_for(B), "events"))
