@@ -8,8 +8,12 @@ when called from Python while their button is disabled.
 
 Every control carries the CSS class ``dynamo-`` + its attribute name (``_`` as ``-``), the
 panels ``dynamo-query-panel`` / ``dynamo-copy-panel``, the buttons also ``dynamo-run``,
-``dynamo-plan``, ``dynamo-copy``, ``dynamo-cancel``, and the output area ``dynamo-output``:
-browser tests find them by these.
+``dynamo-plan``, ``dynamo-copy``, ``dynamo-cancel``, the output area ``dynamo-output`` (and
+the query panel's analysis area, below it, ``dynamo-analysis``): browser tests find them by
+these.
+
+Each action starts ``error`` (``None``: it went well) and ``message`` (the last line it showed)
+afresh.
 """
 
 from __future__ import annotations
@@ -120,7 +124,7 @@ class _Panel:
     output: widgets.Output
     widget: widgets.VBox
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
-    message = ""  # the last line shown
+    message = ""  # the last line the last action showed
     # the controls both panels have; ENV_FIELD names the dropdown tables are listed from (the
     # query panel's env, the copy panel's source)
     ENV_FIELD = "env"
