@@ -576,6 +576,17 @@ def test_every_query_action_resets_error_and_message(orders):
     assert panel.error and len(error_lines(panel.output)) == 1
     panel.env.value = "acct-b"
     assert panel.error is None and panel.message == "" and error_lines(panel.output) == []
+    # an analysis error goes from the analysis area; the result stays
+    panel.env.value = "dev"
+    panel.table.value = "orders"
+    panel.pk.value, panel.sk.value = "c2", ""
+    panel.run_button.click()
+    panel.unique_column.value = None
+    panel.unique_button.click()
+    assert error_lines(panel.analysis) == ['<div class="dynamo-error">choose a column</div>']
+    panel.table.value = "events"
+    assert panel.error is None and error_lines(panel.analysis) == []
+    assert "2024-01-10" in html_of(panel.output)
 
 
 def test_every_copy_action_resets_error_and_message(orders):

@@ -124,6 +124,7 @@ class _Panel:
     output: widgets.Output
     widget: widgets.VBox
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
+    _error_area: widgets.Output | None = None  # where it is shown
     message = ""  # the last line the last action showed
     # the controls both panels have; ENV_FIELD names the dropdown tables are listed from (the
     # query panel's env, the copy panel's source)
@@ -211,6 +212,7 @@ class _Panel:
         """A refusal or a missing input: one error line, and ``error`` says it."""
         self._line(text, "dynamo-error", area=area)
         self.error = text
+        self._error_area = self.output if area is None else area
 
     def _error(self, exc: BaseException, area: widgets.Output | None = None) -> None:
         if isinstance(exc, DynamoMagicError):
@@ -232,10 +234,10 @@ class _Panel:
     def _reload(self, load: Callable[[], None]) -> None:
         """An environment or table change: reload the choices; an error line shown for the
         earlier inputs is stale now and goes away."""
-        stale = self.error is not None
+        stale = self._error_area if self.error is not None else None
         self._guarded(load)
-        if stale and self.error is None:
-            self.output.outputs = ()
+        if stale is not None and self.error is None:
+            stale.outputs = ()
 
     def _fit_sk_op(self) -> None:
         """``begins_with`` is for string and binary sort keys: on a number key the operator
