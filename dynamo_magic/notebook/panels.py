@@ -685,7 +685,7 @@ PLAN_INPUTS: tuple[str, ...] = (
 )
 # the plan keeps its lines, and wraps a long one between words (a word longer than the line:
 # anywhere), never a lone letter of a word on its own line
-PLAN_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word; margin: 0"
+PLAN_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
 # what cannot change while a copy runs (disabled until it ends)
 COPY_INPUTS: tuple[str, ...] = (*PLAN_INPUTS, "workers", "confirm", "restore_confirm")
 
