@@ -729,3 +729,39 @@ def test_the_same_table_error_is_short(orders):
     text = str(refused.value)
     assert text.startswith(f"source and target are the same table: 'orders' in env '{A}' (http")
     assert "is 'orders' in env 'dev' (http" in text and text.count("profile") == 0
+
+
+def test_a_run_clicked_on_the_page_leaves_the_kernel_free(orders):
+    """The page's click message starts the query in a thread: the handler returns at once,
+    Run is disabled and says "running…" until the query ends; ``wait()`` joins it."""
+    panel = QueryPanel(env="dev", table="orders")
+    panel.pk.value = "c1"
+    release = threading.Event()
+    client = environments.client(environments.resolve("dev"))
+
+    def hold(**_: Any) -> None:  # the query waits for the test: no timing guesses
+        assert release.wait(30), "never released"
+
+    client.meta.events.register("before-send.dynamodb.Query", hold)
+    try:
+        started = time.monotonic()
+        panel.run_button._handle_button_msg(None, {"event": "click"}, [])  # as the page sends
+        assert time.monotonic() - started < 5 and panel.running
+        assert panel.run_button.disabled and panel.status.value == "running…"
+        assert panel.result is None and panel.head_button.disabled
+        panel.show_head()  # from Python while it runs: refused
+        assert panel.error == "a query is running: wait for its result"
+        panel.run()  # a second Run: refused, the first goes on
+        assert panel.error == "run refused: a query is running"
+        release.set()
+        assert panel.wait(60) is panel.result
+    finally:
+        release.set()
+        client.meta.events.unregister("before-send.dynamodb.Query", hold)
+    assert not panel.running and not panel.run_button.disabled and panel.status.value == ""
+    assert panel.error is None and len(panel.result) == 10
+    assert "<table" in html_of(panel.output) and not panel.head_button.disabled
+    # click() from Python runs the query to its end before returning
+    panel.pk.value = "c2"
+    panel.run_button.click()
+    assert not panel.running and list(set(panel.result["customer"])) == ["c2"]

@@ -115,6 +115,20 @@ def _dropdown(options: Any = (), value: Any = None) -> widgets.Dropdown:
     return box
 
 
+class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no types
+    """A ``Button`` whose clicks on the page call ``on_page_click`` (when set) instead of the
+    click handlers: the page's Run starts the query in the background, while ``click()`` from
+    Python runs the handlers and returns when they are done."""
+
+    on_page_click: Callable[[], None] | None = None
+
+    def _handle_button_msg(self, _: Any, content: dict[str, Any], buffers: Any) -> None:
+        if content.get("event", "") == "click" and self.on_page_click is not None:
+            self.on_page_click()
+        else:
+            super()._handle_button_msg(_, content, buffers)
+
+
 class _Panel:
     """What both panels share: labels, the output area, one-line errors."""
 
@@ -304,6 +318,8 @@ class QueryPanel(_Panel):
         self.analysis = widgets.Output(layout=widgets.Layout(width="100%"))
         self.view: Any = None  # the last Unique values / Summary frame
         self._ran = False  # a Run was tried (a failed one leaves no result)
+        self._running = False
+        self._thread: threading.Thread | None = None  # a Run clicked on the page
         known = api.list_environments()
         names = known + [e for e in (env,) if e and e not in known]
         start = env or get_settings().default_env or "default"
@@ -317,7 +333,7 @@ class QueryPanel(_Panel):
         self.filter = _text("e.g. status = 'open'")
         self.columns = _text("a,b,addr.city (empty: all)")
         self.limit = _text("items at most (empty: all)")
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button = PageButton(description="Run", button_style="primary", icon="play")
         self.status = widgets.Label("")
         self.head_n = widgets.BoundedIntText(
             value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width="80px")
@@ -365,6 +381,7 @@ class QueryPanel(_Panel):
         self.table.observe(lambda _: self._reload(self._load_indexes), "value")
         self.index.observe(lambda _: self._fit_sk_op(), "value")
         self.run_button.on_click(lambda _: self.run())
+        self.run_button.on_page_click = lambda: self.run(background=True)
         self.head_button.on_click(lambda _: self.show_head())
         self.unique_button.on_click(lambda _: self.show_unique())
         self.summary_button.on_click(lambda _: self.show_summary())
@@ -400,14 +417,46 @@ class QueryPanel(_Panel):
         }
 
     # running
-    def run(self) -> None:
-        """The Run button: query (or preview without a key) and show the DataFrame. The
-        earlier result goes first: a failed Run leaves ``result`` ``None`` and the analysis
-        buttons disabled until a Run succeeds."""
-        if self.run_button.disabled and getattr(self, "_running", False):
-            return  # already running
+    def run(self, background: bool = False) -> None:
+        """The Run button: query (or preview without a key) and show the DataFrame.
+
+        The earlier result goes first: a failed Run leaves ``result`` ``None`` and the analysis
+        buttons disabled until a Run succeeds. Run is disabled and ``status`` says "running…"
+        (then the items read so far) until the query ends. With ``background`` (a click on the
+        page) the query runs in a thread, so the kernel stays free; ``wait()`` joins it. Called
+        from Python (``run()``, ``run_button.click()``) it returns when the query has ended.
+        """
+        if self.running:
+            self._refuse("run refused: a query is running")
+            return
         self._running = True
+        self.error, self.message = None, ""
+        self._ran = True
+        self.read, self.result, self.view = None, None, None
+        self._set_analysis(False)
+        self.output.outputs = ()
+        self.analysis.outputs = ()
         self.run_button.disabled = True
+        self.status.value = "running…"
+        if background:
+            self._thread = threading.Thread(target=self._run_to_end, daemon=True)
+            self._thread.start()
+        else:
+            self._run_to_end()
+
+    @property
+    def running(self) -> bool:
+        """Whether a query is running."""
+        return self._running
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait for a query running in the background; the result (``None`` if it failed)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.result
+
+    def _run_to_end(self) -> None:
         try:
             self._guarded(self._run)
         finally:
@@ -416,10 +465,6 @@ class QueryPanel(_Panel):
             self.status.value = ""
 
     def _run(self) -> None:
-        self._ran = True
-        self.read, self.result, self.view = None, None, None
-        self._set_analysis(False)
-        self.analysis.outputs = ()
         if not self.table.value:
             self._refuse("choose a table")
             return
@@ -433,7 +478,6 @@ class QueryPanel(_Panel):
             seen[0] += items
             self.status.value = f"read {seen[0]:,} items…"
 
-        self.status.value = "running…"
         read = api.fetch(**kwargs, on_page=on_page)
         self.read = read
         self.result = read.to_frame()
@@ -441,6 +485,7 @@ class QueryPanel(_Panel):
         self._set_analysis(True)
         self._show(self.result)
         self._line(read.summary_line(), "dynamo-summary", clear=False)
+        self.error = None  # a refusal shown while it ran is over
 
     def _choose_columns(self, read: Any) -> None:
         """The result's columns in the column dropdown, one of them chosen: the earlier choice
@@ -463,6 +508,9 @@ class QueryPanel(_Panel):
     def _need_result(self, rows: bool = True) -> bool:
         """Whether there is a result to work on (with ``rows``: a non-empty one); else one
         error line in the analysis area says why not."""
+        if self.running:
+            self._refuse("a query is running: wait for its result", self.analysis)
+            return False
         if self.read is None:
             if self._ran:
                 self._refuse(
