@@ -272,13 +272,21 @@ def same_table(
 
 
 def _refuse_same_table(source: Side, target: Side) -> None:
-    same = (
-        f"'{source.table}' in {source.env.describe()} is '{target.table}' in "
-        f"{target.env.describe()}"
-    )
+    """One short line: the table once when both sides spell it alike; else both spellings,
+    each with the endpoint (or region) that makes them one table."""
+    first = f"'{source.table}' in env '{source.env.label}'"
+    if (source.table, source.env.label) == (target.table, target.env.label):
+        same = first
+    else:
+        source_where = source.env.endpoint_url or source.env.region
+        target_where = target.env.endpoint_url or target.env.region
+        same = (
+            f"{first} ({source_where}) is '{target.table}' in env '{target.env.label}' "
+            f"({target_where})"
+        )
     raise UnsafeOperation(
-        f"source and target are the same table ({literal(same)}, as the service describes "
-        "them); choose another {target} or {target_table}",
+        f"source and target are the same table: {literal(same)}; "
+        "choose another {target} or {target_table}",
         parameters=("target", "target_table"),
     )
 

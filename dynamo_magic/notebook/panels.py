@@ -8,14 +8,20 @@ when called from Python while their button is disabled.
 
 Every control carries the CSS class ``dynamo-`` + its attribute name (``_`` as ``-``), the
 panels ``dynamo-query-panel`` / ``dynamo-copy-panel``, the buttons also ``dynamo-run``,
-``dynamo-plan``, ``dynamo-copy``, ``dynamo-cancel``, and the output area ``dynamo-output``:
-browser tests find them by these.
+``dynamo-plan``, ``dynamo-copy``, ``dynamo-cancel``, the output area ``dynamo-output`` (and
+the query panel's analysis area, below it, ``dynamo-analysis``): browser tests find them by
+these.
+
+Each action starts ``error`` (``None``: it went well) and ``message`` (the last line it showed)
+afresh.
 """
 
 from __future__ import annotations
 
+import builtins
 import html
 import io
+import keyword
 import threading
 import time
 from collections.abc import Callable
@@ -109,6 +115,20 @@ def _dropdown(options: Any = (), value: Any = None) -> widgets.Dropdown:
     return box
 
 
+class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no types
+    """A ``Button`` whose clicks on the page call ``on_page_click`` (when set) instead of the
+    click handlers: the page's Run starts the query in the background, while ``click()`` from
+    Python runs the handlers and returns when they are done."""
+
+    on_page_click: Callable[[], None] | None = None
+
+    def _handle_button_msg(self, _: Any, content: dict[str, Any], buffers: Any) -> None:
+        if content.get("event", "") == "click" and self.on_page_click is not None:
+            self.on_page_click()
+        else:
+            super()._handle_button_msg(_, content, buffers)
+
+
 class _Panel:
     """What both panels share: labels, the output area, one-line errors."""
 
@@ -118,7 +138,8 @@ class _Panel:
     output: widgets.Output
     widget: widgets.VBox
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
-    message = ""  # the last line shown
+    _error_area: widgets.Output | None = None  # where it is shown
+    message = ""  # the last line the last action showed
     # the controls both panels have; ENV_FIELD names the dropdown tables are listed from (the
     # query panel's env, the copy panel's source)
     ENV_FIELD = "env"
@@ -156,6 +177,7 @@ class _Panel:
         self.schema = api.describe(self.table.value, env=self._table_env())
         self.index.options = index_options(self.schema)
         self.index.index = 0  # the table (value None; setting value None would select nothing)
+        self._fit_sk_op()
 
     def _sync_sk2(self) -> None:
         self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
@@ -180,35 +202,63 @@ class _Panel:
         self.output.add_class("dynamo-output")
         self.widget.add_class(self.PANEL_CLASS)
 
-    def _show(self, *objects: Any, clear: bool = True) -> None:
+    def _show(self, *objects: Any, clear: bool = True, area: widgets.Output | None = None) -> None:
+        """Display ``objects`` in ``area`` (the output area unless given), replacing what it
+        showed unless ``clear`` is false."""
+        area = self.output if area is None else area
         if clear:
-            self.output.outputs = ()
+            area.outputs = ()
         for obj in objects:
-            self.output.append_display_data(obj)
+            area.append_display_data(obj)
 
-    def _line(self, text: str, css: str = "dynamo-message", clear: bool = True) -> None:
-        """One line in the output area (text/plain and HTML)."""
-        self._show(HTML(f'<div class="{css}">{html.escape(text)}</div>'), clear=clear)
+    def _line(
+        self,
+        text: str,
+        css: str = "dynamo-message",
+        clear: bool = True,
+        area: widgets.Output | None = None,
+    ) -> None:
+        """One line in the output area (text/plain and HTML); ``message`` says it."""
+        self._show(HTML(f'<div class="{css}">{html.escape(text)}</div>'), clear=clear, area=area)
         self.message = text
 
-    def _refuse(self, text: str) -> None:
+    def _refuse(self, text: str, area: widgets.Output | None = None) -> None:
         """A refusal or a missing input: one error line, and ``error`` says it."""
-        self._line(text, "dynamo-error")
+        self._line(text, "dynamo-error", area=area)
         self.error = text
+        self._error_area = self.output if area is None else area
 
-    def _error(self, exc: BaseException) -> None:
+    def _error(self, exc: BaseException, area: widgets.Output | None = None) -> None:
         if isinstance(exc, DynamoMagicError):
             text = exc.render(self._name_of)
         else:  # never out of a click handler: one line, the type named
             text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        self._refuse(text.splitlines()[0] if text else type(exc).__name__)
+        self._refuse(text.splitlines()[0] if text else type(exc).__name__, area)
 
-    def _guarded(self, action: Callable[[], None]) -> None:
-        self.error = None
+    def _guarded(self, action: Callable[[], None], area: widgets.Output | None = None) -> None:
+        """Run one action: ``error`` and ``message`` start afresh (``None`` and ``""``: an
+        action that went well leaves no earlier error behind), and an exception becomes one
+        error line in ``area``."""
+        self.error, self.message = None, ""
         try:
             action()
         except Exception as exc:
-            self._error(exc)
+            self._error(exc, area)
+
+    def _reload(self, load: Callable[[], None]) -> None:
+        """An environment or table change: reload the choices; an error line shown for the
+        earlier inputs is stale now and goes away."""
+        stale = self._error_area if self.error is not None else None
+        self._guarded(load)
+        if stale is not None and self.error is None:
+            stale.outputs = ()
+
+    def _fit_sk_op(self) -> None:
+        """``begins_with`` is for string and binary sort keys: on a number key the operator
+        becomes ``=``."""
+        key = self._key()
+        if key and key.range and key.range.type == "N" and self.sk_op.value == "begins_with":
+            self.sk_op.value = "="
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -264,6 +314,12 @@ class QueryPanel(_Panel):
         self.message = ""
         self.error: str | None = None
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        # Head, Unique values, Summary, Plot and Store as show here, below the result
+        self.analysis = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.view: Any = None  # the last Unique values / Summary frame
+        self._ran = False  # a Run was tried (a failed one leaves no result)
+        self._running = False
+        self._thread: threading.Thread | None = None  # a Run clicked on the page
         known = api.list_environments()
         names = known + [e for e in (env,) if e and e not in known]
         start = env or get_settings().default_env or "default"
@@ -271,13 +327,13 @@ class QueryPanel(_Panel):
         self.table = _dropdown()
         self.index = _dropdown([("(table)", None)])
         self.pk = _text("partition key value")
-        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "begins_with")
+        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "=")
         self.sk = _text("sort key value (optional)")
         self.sk2 = _text("upper bound of between")
         self.filter = _text("e.g. status = 'open'")
         self.columns = _text("a,b,addr.city (empty: all)")
         self.limit = _text("items at most (empty: all)")
-        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play")
+        self.run_button = PageButton(description="Run", button_style="primary", icon="play")
         self.status = widgets.Label("")
         self.head_n = widgets.BoundedIntText(
             value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width="80px")
@@ -315,14 +371,17 @@ class QueryPanel(_Panel):
         rows += [_row(self.LABELS[name], getattr(self, name)) for name in ("filter", "columns")]
         rows += [_row(self.LABELS["limit"], self.limit)]
         rows += [widgets.HBox([self.run_button, self.status]), analysis_box, self.output]
+        rows += [self.analysis]
         self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
         self._tag()
         _classes(self.run_button, "dynamo-run")
         self._sync_sk2()
         self.sk_op.observe(lambda _: self._sync_sk2(), "value")
-        self.env.observe(lambda _: self._guarded(self._load_tables), "value")
-        self.table.observe(lambda _: self._guarded(self._load_indexes), "value")
+        self.env.observe(lambda _: self._reload(self._load_tables), "value")
+        self.table.observe(lambda _: self._reload(self._load_indexes), "value")
+        self.index.observe(lambda _: self._fit_sk_op(), "value")
         self.run_button.on_click(lambda _: self.run())
+        self.run_button.on_page_click = lambda: self.run(background=True)
         self.head_button.on_click(lambda _: self.show_head())
         self.unique_button.on_click(lambda _: self.show_unique())
         self.summary_button.on_click(lambda _: self.show_summary())
@@ -358,12 +417,46 @@ class QueryPanel(_Panel):
         }
 
     # running
-    def run(self) -> None:
-        """The Run button: query (or preview without a key) and show the DataFrame."""
-        if self.run_button.disabled and getattr(self, "_running", False):
-            return  # already running
+    def run(self, background: bool = False) -> None:
+        """The Run button: query (or preview without a key) and show the DataFrame.
+
+        The earlier result goes first: a failed Run leaves ``result`` ``None`` and the analysis
+        buttons disabled until a Run succeeds. Run is disabled and ``status`` says "running…"
+        (then the items read so far) until the query ends. With ``background`` (a click on the
+        page) the query runs in a thread, so the kernel stays free; ``wait()`` joins it. Called
+        from Python (``run()``, ``run_button.click()``) it returns when the query has ended.
+        """
+        if self.running:
+            self._refuse("run refused: a query is running")
+            return
         self._running = True
+        self.error, self.message = None, ""
+        self._ran = True
+        self.read, self.result, self.view = None, None, None
+        self._set_analysis(False)
+        self.output.outputs = ()
+        self.analysis.outputs = ()
         self.run_button.disabled = True
+        self.status.value = "running…"
+        if background:
+            self._thread = threading.Thread(target=self._run_to_end, daemon=True)
+            self._thread.start()
+        else:
+            self._run_to_end()
+
+    @property
+    def running(self) -> bool:
+        """Whether a query is running."""
+        return self._running
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait for a query running in the background; the result (``None`` if it failed)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.result
+
+    def _run_to_end(self) -> None:
         try:
             self._guarded(self._run)
         finally:
@@ -385,54 +478,106 @@ class QueryPanel(_Panel):
             seen[0] += items
             self.status.value = f"read {seen[0]:,} items…"
 
-        self.status.value = "running…"
         read = api.fetch(**kwargs, on_page=on_page)
         self.read = read
         self.result = read.to_frame()
+        self._choose_columns(read)
         self._set_analysis(True)
-        self.unique_column.options = [str(c) for c in self.result.columns]
         self._show(self.result)
         self._line(read.summary_line(), "dynamo-summary", clear=False)
+        self.error = None  # a refusal shown while it ran is over
+
+    def _choose_columns(self, read: Any) -> None:
+        """The result's columns in the column dropdown, one of them chosen: the earlier choice
+        when the result still has it, else the partition key, else the first column."""
+        previous = self.unique_column.value
+        columns = [str(c) for c in self.result.columns]
+        self.unique_column.options = columns
+        keys = [name for name in read.key_names if name in columns]
+        for choice in (previous, *keys[:1], *columns[:1]):
+            if choice in columns:
+                self.unique_column.value = choice
+                return
+        self.unique_column.value = None
 
     def _set_analysis(self, enabled: bool) -> None:
         for button in (self.head_button, self.unique_button, self.summary_button, self.plot_button):
             button.disabled = not enabled
         self.store_button.disabled = not enabled
 
-    def _need_result(self) -> bool:
+    def _need_result(self, rows: bool = True) -> bool:
+        """Whether there is a result to work on (with ``rows``: a non-empty one); else one
+        error line in the analysis area says why not."""
+        if self.running:
+            self._refuse("a query is running: wait for its result", self.analysis)
+            return False
         if self.read is None:
-            self._refuse("run a query first")
+            if self._ran:
+                self._refuse(
+                    "no result: the last Run failed; fix the inputs and Run", self.analysis
+                )
+            else:
+                self._refuse("run a query first", self.analysis)
+            return False
+        if rows and len(self.result) == 0:
+            self._refuse("the result is empty (0 items): nothing to analyse", self.analysis)
             return False
         return True
 
+    def _analyse(self, action: Callable[[], None]) -> None:
+        """An analysis button: errors as one line in the analysis area, the result stays."""
+        self._guarded(action, self.analysis)
+
+    def _caption(self, text: str) -> None:
+        """The analysis area's first line: what the view below it shows."""
+        self._line(text, "dynamo-message", area=self.analysis)
+
+    def _column(self) -> str | None:
+        column: str | None = self.unique_column.value
+        if column is None:
+            self._refuse("choose a column", self.analysis)
+        return column
+
     # analysis of the result, without re-querying
     def show_head(self) -> None:
-        if self._need_result():
-            self._show(self.result.head(self.head_n.value))
+        """Head: the first N rows of the result, in the analysis area."""
+
+        def action() -> None:
+            if self._need_result():
+                rows = min(self.head_n.value, len(self.result))
+                self._caption(f"head: the first {rows:,} of {len(self.result):,} row(s)")
+                self._show(self.result.head(self.head_n.value), clear=False, area=self.analysis)
+
+        self._analyse(action)
 
     def show_unique(self) -> None:
+        """Unique values of the chosen column, with counts, in the analysis area."""
+
         def action() -> None:
             if not self._need_result():
                 return
-            column = self.unique_column.value
+            column = self._column()
             if column is None:
-                self._refuse("choose a column")
                 return
             read = self.read
             self.view = analysis.unique(read.items, column, read.numbers, read.key_names)
-            self._show(self.view)
+            self._caption(f"unique values of {column}: {len(self.view):,} value(s)")
+            self._show(self.view, clear=False, area=self.analysis)
 
-        self._guarded(action)
+        self._analyse(action)
 
     def show_summary(self) -> None:
+        """The attribute summary of the result, in the analysis area."""
+
         def action() -> None:
             if not self._need_result():
                 return
             read = self.read
             self.view = analysis.summary(read.items, read.numbers, read.flatten, read.key_names)
-            self._show(self.view)
+            self._caption(f"summary of {len(self.result):,} item(s)")
+            self._show(self.view, clear=False, area=self.analysis)
 
-        self._guarded(action)
+        self._analyse(action)
 
     def show_plot(self) -> None:
         """Plot the result without re-querying (``plots``): the chosen column (a histogram of
@@ -444,9 +589,8 @@ class QueryPanel(_Panel):
                 return
             what, read = self.plot_what.value, self.read
             if what == "column":
-                column = self.unique_column.value
+                column = self._column()
                 if column is None:
-                    self._refuse("choose a column")
                     return
                 numeric = pd.api.types.is_numeric_dtype(self.result[column])
                 axes = (
@@ -458,17 +602,33 @@ class QueryPanel(_Panel):
                 axes = plots.plot_item_sizes(read)
             else:
                 axes = plots.plot_partitions(read)
-            self._show(Image(data=_png(axes.figure), format="png"))
+            self._show(Image(data=_png(axes.figure), format="png"), area=self.analysis)
+            self.message = f"plot: {self.plot_what.label}"
 
-        self._guarded(action)
+        self._analyse(action)
 
     def store(self) -> None:
-        """Store the result in the notebook variable named in ``store_name``."""
-        if not self._need_result():
+        """Store the result in the notebook variable named in ``store_name``.
+
+        Refused (one line, nothing stored): a name that is not a Python identifier, a keyword
+        (``for``), a builtin (``print``), or a name the notebook already uses for anything but
+        a DataFrame (``dm``, a function). A name holding a DataFrame (an earlier stored result)
+        is replaced, and the line says so."""
+        stale = self.error is not None  # an error line shown before goes away
+        self._analyse(lambda: self._store(clear=stale))
+
+    def _store(self, clear: bool) -> None:
+        if not self._need_result(rows=False):
             return
         name = self.store_name.value.strip()
         if not name.isidentifier():
-            self._refuse(f"{name!r} is not a Python variable name")
+            self._refuse(f"{name!r} is not a Python variable name", self.analysis)
+            return
+        if keyword.iskeyword(name):
+            self._refuse(f"'{name}' is a Python keyword: choose another name", self.analysis)
+            return
+        if hasattr(builtins, name):
+            self._refuse(f"'{name}' is a Python builtin: choose another name", self.analysis)
             return
         namespace = self._namespace
         if namespace is None:
@@ -476,11 +636,22 @@ class QueryPanel(_Panel):
 
             shell = get_ipython()
             if shell is None:
-                self._refuse("no IPython session to store into")
+                self._refuse("no IPython session to store into", self.analysis)
                 return
             namespace = shell.user_ns
+        replaced = ""
+        if name in namespace and namespace[name] is not self.result:
+            held = namespace[name]
+            if not isinstance(held, pd.DataFrame):
+                kind = type(held).__name__
+                self._refuse(
+                    f"'{name}' already holds a {kind} in the notebook: choose another name",
+                    self.analysis,
+                )
+                return
+            replaced = f" (it replaced the DataFrame {name} held)"
         namespace[name] = self.result
-        self._line(f"stored in {name}", clear=False)
+        self._line(f"stored in {name}{replaced}", clear=clear, area=self.analysis)
 
 
 # -- progress ------------------------------------------------------------------------------------
@@ -525,6 +696,21 @@ class WidgetProgress:
             self.bar.bar_style = "success" if complete else "warning"
             self._label()
 
+    def finish(self, result: CopyResult) -> None:
+        """After a copy: the label gives the copy's own numbers (its items written and items/s,
+        as its result says), not those of the phase that ran last (the verify)."""
+        with self._lock:
+            self.complete = result.ok
+            self.phase, self.items = result.operation, result.written
+            if result.ok:
+                self.bar.value = self.bar.max
+            self.bar.bar_style = "success" if result.ok else "warning"
+            state = "done" if result.ok else ("stopped" if result.interrupted else "FAILED")
+            self.label.value = (
+                f"{result.operation}: {result.written:,} items written, "
+                f"{result.items_per_second:,.0f} items/s {state}"
+            )
+
     @property
     def items_per_second(self) -> float:
         seconds = time.monotonic() - self._started
@@ -545,6 +731,11 @@ PLAN_INPUTS: tuple[str, ...] = (
     *("source", "target", "table", "target_table", "mode"),
     *("pk", "sk_op", "sk", "sk2", "index", "backup"),
 )
+# the plan keeps its lines, and wraps a long one between words (a word longer than the line:
+# anywhere), never a lone letter of a word on its own line
+PLAN_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
+# what cannot change while a copy runs (disabled until it ends)
+COPY_INPUTS: tuple[str, ...] = (*PLAN_INPUTS, "workers", "confirm", "restore_confirm")
 
 
 class CopyPanel(_Panel):
@@ -605,7 +796,7 @@ class CopyPanel(_Panel):
         self.target_table = _text("same as the source table")
         self.mode = _dropdown(COPY_MODES, "replace")
         self.pk = _text("slice: partition key (empty: whole table)")
-        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "begins_with")
+        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "=")
         self.sk = _text("slice: sort key (optional)")
         self.sk2 = _text("upper bound of between")
         self.index = _dropdown([("(table)", None)])
@@ -654,8 +845,9 @@ class CopyPanel(_Panel):
         self.sk_op.observe(lambda _: self._sync_sk2(), "value")
         for name in PLAN_INPUTS:
             getattr(self, name).observe(lambda _: self._inputs_changed(), "value")
-        self.source.observe(lambda _: self._guarded(self._load_tables), "value")
-        self.table.observe(lambda _: self._guarded(self._load_indexes), "value")
+        self.source.observe(lambda _: self._reload(self._load_tables), "value")
+        self.table.observe(lambda _: self._reload(self._load_indexes), "value")
+        self.index.observe(lambda _: self._fit_sk_op(), "value")
         self.plan_button.on_click(lambda _: self.make_plan())
         self.copy_button.on_click(lambda _: self.start_copy())
         self.cancel_button.on_click(lambda _: self.cancel())
@@ -715,25 +907,29 @@ class CopyPanel(_Panel):
 
     # plan
     def make_plan(self) -> None:
-        """The Plan button: the dry run, shown; Copy is enabled for these inputs."""
-        self.plan, self._planned = None, None
-        self.copy_button.disabled = True
+        """The Plan button: the dry run, shown; Copy is enabled for these inputs. Refused
+        while a copy runs."""
 
         def action() -> None:
+            if self.running:
+                self._refuse("plan refused: a copy is running")
+                return
+            self.plan, self._planned = None, None
+            self.copy_button.disabled = True
             if not self.table.value:
                 self._refuse("choose a table")
                 return
             inputs = self._inputs()
             self.plan = api.plan_copy(**self.plan_kwargs())
+            text = html.escape(str(self.plan))
             self._planned = inputs
-            self._show(HTML(f'<pre class="dynamo-plan-text">{html.escape(str(self.plan))}</pre>'))
+            self._show(HTML(f'<pre class="dynamo-plan-text" style="{PLAN_STYLE}">{text}</pre>'))
             if self.plan.confirmations:
-                self._line(
-                    "needs confirmation: " + "; ".join(self.plan.confirmations),
-                    "dynamo-message",
-                    clear=False,
-                )
-            self.copy_button.disabled = self.running
+                line = "needs confirmation: " + "; ".join(self.plan.confirmations)
+            else:
+                line = "plan ready: click Copy to run it"
+            self._line(line, "dynamo-message", clear=False)
+            self.copy_button.disabled = False
 
         self._guarded(action)
 
@@ -742,8 +938,10 @@ class CopyPanel(_Panel):
         """Why Copy may not run now (``None``: it may)."""
         if self.running:
             return "a copy is running"
-        if self.plan is None or self._planned != self._inputs():
-            return "plan the copy first (Plan), then Copy: the inputs changed since the plan"
+        if self.plan is None:
+            return "no plan yet: click Plan first"
+        if self._planned != self._inputs():
+            return "the inputs changed since the plan: click Plan again"
         if self.plan.confirmations and not self.confirm.value:
             reasons = "; ".join(self.plan.confirmations)
             return f"{reasons}: tick '{self.confirm.description}' to copy"
@@ -764,10 +962,7 @@ class CopyPanel(_Panel):
         kwargs["cancel"] = self._cancel
         self.result = None
         self.error = None
-        self.copy_button.disabled = True
-        self.plan_button.disabled = True
-        self.cancel_button.disabled = False
-        self.restore_button.disabled = True
+        self._set_copying(True)
         self._line("copying…")
         self._copied_to = kwargs["target"]
         self._thread = threading.Thread(target=self._copy, args=(kwargs,), daemon=True)
@@ -781,17 +976,27 @@ class CopyPanel(_Panel):
                 self.result = exc.result if isinstance(exc.result, CopyResult) else None
                 if self.result is None:
                     raise
+            self._progress.finish(self.result)
             self._show(self.result)
             self._line(self.result.summary_line(), "dynamo-summary", clear=False)
         except Exception as exc:
             self._error(exc)
         finally:
             self.plan, self._planned = None, None  # the target changed: plan again
+            self._set_copying(False)
             self.confirm.value = False  # the next copy is confirmed anew
-            self.cancel_button.disabled = True
-            self.plan_button.disabled = False
-            self.restore_button.disabled = not (self.result and self.result.backup)
             self._sync_labels()
+
+    def _set_copying(self, copying: bool) -> None:
+        """While a copy runs only Cancel is enabled: Plan, Copy, Restore and every input are
+        disabled (their handlers refuse too). After it, Copy waits for a new plan and Restore
+        for the backup the copy took."""
+        for name in COPY_INPUTS:
+            getattr(self, name).disabled = copying
+        self.plan_button.disabled = copying
+        self.copy_button.disabled = True
+        self.cancel_button.disabled = not copying
+        self.restore_button.disabled = copying or not (self.result and self.result.backup)
 
     def wait(self, timeout: float | None = None) -> CopyResult | None:
         """Wait for a running copy; its result."""
@@ -805,6 +1010,7 @@ class CopyPanel(_Panel):
             self._refuse("no copy is running")
             return
         self._cancel.set()
+        self.error = None
         self.cancel_button.disabled = True
         self._line("cancelling…", clear=False)
 
@@ -814,12 +1020,12 @@ class CopyPanel(_Panel):
         only with its own confirmation ticked."""
 
         def action() -> None:
+            if self.running:
+                self._refuse("restore refused: a copy is running")
+                return
             backup = self.result.backup if self.result else None
             if backup is None:
                 self._refuse("no backup to restore: the last copy took none")
-                return
-            if self.running:
-                self._refuse("a copy is running")
                 return
             if not self.restore_confirm.value:
                 self._refuse(f"restore refused: tick '{self.restore_confirm.description}' first")
