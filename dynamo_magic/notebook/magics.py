@@ -159,6 +159,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         if args.ui:
             return self._query_panel(args, given, line)
         table = _query_table(args)
+        _refuse_twice(_split(line), "--plot", "one chart per line: run the line again for another")
         try:
             kwargs = api_kwargs("query", args) | {"table": table}
             kwargs["pk"] = partition_key(args.pk_word, args.pk)
@@ -535,6 +536,14 @@ def _fill(panel: Any, values: Mapping[str, Any], command: str) -> None:
         control.value = value
         if control.value != value:  # clipped by a bounded input, say
             raise UsageError(f"{flag_of(name, command)} {value!r}: the panel cannot take it")
+
+
+def _refuse_twice(words: list[str], flag: str, hint: str) -> None:
+    """A ``UsageError`` when ``flag`` (or a prefix argparse would take for it: ``--plo``) is
+    given more than once; argparse would keep only the last."""
+    typed = [w.split("=", 1)[0] for w in words if w.startswith("--")]
+    if sum(1 for w in typed if len(w) > 3 and flag.startswith(w)) > 1:
+        raise UsageError(f"{flag} is given twice: {hint}")
 
 
 def _copy_panel_parser() -> MagicArgumentParser:
