@@ -682,6 +682,10 @@ UI_REFUSED = {
         "%dynamo_panel copy orders --env dev",
         "--env is not an option of a copy panel: name the environment to copy from with --source",
     ),
+    "filter binding a variable": (
+        "%dynamo_query orders c1 --env dev --filter 'total > :low and status = \"a:b\"' --ui",
+        "--filter with :low cannot be used with --ui: the panel's filter takes values written out",
+    ),
     "bad sort-key operator": ("%dynamo_query orders c1 --env dev --sk-op '~' --ui", "--sk-op"),
     "limit not a number": ("%dynamo_query orders c1 --env dev --limit x --ui", "--limit"),
     "key twice": ("%dynamo_query orders c1 --pk c2 --env dev --ui", "give the partition key once"),

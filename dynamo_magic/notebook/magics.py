@@ -21,6 +21,7 @@ from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, ob
 
 from .. import api, plots
 from ..errors import CopyFailed, DynamoMagicError
+from ..expressions import Placeholders, parse_filter
 from ..options import (
     RUN_ONLY,
     api_kwargs,
@@ -273,6 +274,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             pk = partition_key(args.pk_word, args.pk)
         except DynamoMagicError as exc:
             raise _usage_error(exc, "query", line) from None
+        bound = _filter_variables(args.filter) if args.filter else []
+        if bound:  # the panel's filter is text: no notebook variable is looked up in it
+            raise UsageError(
+                f"--filter with :{bound[0]} cannot be used with --ui: the panel's filter takes "
+                "values written out (status = 'paid'); run the line without --ui"
+            )
         panel = panels.QueryPanel(env=args.env, table=table, namespace=self.shell.user_ns)
         values = {name: getattr(args, name) for name in given if name in QUERY_PANEL_INPUTS}
         values.pop("env", None)  # the panel was opened on it
@@ -536,6 +543,40 @@ def _fill(panel: Any, values: Mapping[str, Any], command: str) -> None:
         control.value = value
         if control.value != value:  # clipped by a bounded input, say
             raise UsageError(f"{flag_of(name, command)} {value!r}: the panel cannot take it")
+
+
+class _NameRecorder(Mapping[str, Any]):
+    """Every ``:name`` a filter asks for, in order, each given the value 0."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __getitem__(self, name: str) -> Any:
+        self.names.append(name)
+        return 0
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _filter_variables(text: str) -> list[str]:
+    """The ``:name`` markers of a filter (none for a filter that does not parse: the panel
+    reports that when it runs)."""
+    recorder = _NameRecorder()
+    try:
+        parse_filter(text, Placeholders(), recorder)
+    except DynamoMagicError:
+        return []
+    return recorder.names
 
 
 def _refuse_twice(words: list[str], flag: str, hint: str) -> None:
