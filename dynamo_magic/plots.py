@@ -61,30 +61,51 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _set_title(ax: Axes, *parts: str, **kwargs: Any) -> None:
-    """``ax``'s title: ``parts`` on one line when it fits the axes' width (measured as drawn),
-    else each part on its own line, a part still too wide wrapped at words. The figure makes
-    room for every line (``layout="constrained"``), so no title is ever cut."""
+    """``ax``'s title: ``parts`` on one line when it fits, else each part on its own line, a
+    part still too wide wrapped at words. "Fits" is measured as drawn, after the figure's
+    layout placed the axes: the title stays inside the figure and within its own grid cell
+    (never over a neighbouring chart). The layout (``layout="constrained"``) then makes room
+    for every line, so no title is ever cut."""
     text = " ".join(parts)
     title = ax.set_title(text, **kwargs)
     figure = ax.get_figure()
     get_renderer = getattr(getattr(figure, "canvas", None), "get_renderer", None)
-    if get_renderer is None:  # a canvas that cannot measure text: wrap by characters
+    if figure is None or get_renderer is None:  # a canvas that cannot measure text
         title.set_text(_wrapped("\n".join(parts), 60))
         return
     renderer = get_renderer()
-    room = ax.get_window_extent(renderer).width
+    lines = "\n".join(parts)
+    width = max(len(line) for line in lines.splitlines())
+    for _ in range(3):  # a new title height moves the axes a little: measure again
+        root: Any = getattr(figure, "figure", figure)  # a subfigure's own figure
+        root.draw_without_rendering()  # the layout places the axes as they will be drawn
+        room = _title_room(ax, renderer)
+        if title.get_window_extent(renderer).width <= room:
+            return
+        if title.get_text() == text:  # one line is too wide: one line per part
+            title.set_text(lines)
+        while width > 12 and title.get_window_extent(renderer).width > room:
+            width -= 4
+            title.set_text(_wrapped(lines, width))
 
-    def fits() -> bool:
-        return bool(title.get_window_extent(renderer).width <= room)
 
-    if fits():
-        return
-    text = "\n".join(parts)
-    title.set_text(text)
-    width = max(len(line) for line in text.splitlines())
-    while width > 20 and not fits():
-        width -= 4
-        title.set_text(_wrapped(text, width))
+def _title_room(ax: Axes, renderer: Any) -> float:
+    """The width a title centred over ``ax`` may take, in pixels: inside the figure, and
+    inside the axes' grid cell (its share of the figure's width) when it has one."""
+    box = ax.get_window_extent(renderer)
+    page = ax.figure.bbox
+    centre = (box.x0 + box.x1) / 2
+    room = 2 * min(centre - page.x0, page.x1 - centre) - 4
+    spec = ax.get_subplotspec()
+    if spec is not None:
+        span = spec.colspan.stop - spec.colspan.start
+        room = min(room, page.width * span / spec.get_gridspec().ncols)
+    return float(room)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """Each line of ``text`` wrapped at words to ``width`` characters."""
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
 
 
 def _crowded(ticks: list[Any]) -> bool:
@@ -98,11 +119,6 @@ def _crowded(ticks: list[Any]) -> bool:
     renderer = get_renderer()
     boxes = sorted((t.get_window_extent(renderer) for t in ticks), key=lambda b: b.x0)
     return any(a.x1 + 4 > b.x0 for a, b in pairwise(boxes))
-
-
-def _wrapped(text: str, width: int) -> str:
-    """Each line of ``text`` wrapped at words to ``width`` characters."""
-    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
 
 
 def _integer_counts(ax: Axes) -> None:
