@@ -566,7 +566,7 @@ def plot_item_sizes(
             axes.axvline(step * READ_UNIT / KB, color="grey", linestyle=":", linewidth=1)
     if largest >= NEAR_LIMIT * MAX_ITEM_SIZE:
         axes.axvline(MAX_ITEM_SIZE / KB, color="#c44e52", label="400 KB limit")
-        axes.legend(loc="upper left")
+        axes.legend(loc="upper center")  # clear of the small items (left) and the limit
     axes.set_xlabel("item size (KB; dotted: 4 KB read-unit steps)")
     axes.set_ylabel("items (log scale)" if log else "items")
     _set_title(axes, size_summary(sizes), fontsize="medium")
