@@ -595,6 +595,7 @@ def _copy_panel_parser() -> MagicArgumentParser:
     parser.add_argument("-t", "--table", dest="table_option")
     parser.add_argument("-o", "--out")
     parser.add_argument("-e", "--env")
+    parser.add_argument("--ui", action="store_true")  # %dynamo_panel opens one anyway
     for option in command_options("copy", "magic"):
         if option.keyword != "table":
             kwargs = option.argparse_kwargs("copy")
