@@ -550,7 +550,7 @@ def plot_item_sizes(
     kilobytes = [s / KB for s in sizes]
     counts, _ = np.histogram(kilobytes, bins=bins)
     filled = [int(c) for c in counts if c > 0]
-    log = max(filled) >= LOG_SCALE_RATIO * min(filled)
+    log = bool(filled) and max(filled) >= LOG_SCALE_RATIO * min(filled)
     axes.hist(kilobytes, bins=bins, color="#4c72b0", edgecolor="white", log=log)
     if log:  # 1, 10, 100 as numbers, not 10^0
         from matplotlib.ticker import FuncFormatter

@@ -512,6 +512,8 @@ def test_a_lone_item_near_the_limit_shows_on_a_log_count_axis():
     assert even.get_title().startswith("8 item(s), largest 10 bytes")  # "id" + 8 letters
     saved(even, "item_sizes_even")
     assert all(float(t).is_integer() for t in even.get_yticks())
+    outside = dm.plot_item_sizes([{"id": {"S": "a"}}], bins=[100, 200])  # no size in the bins
+    assert outside.get_yscale() == "linear" and heights(outside) == [0]
 
 
 def test_count_axes_tick_whole_numbers():
