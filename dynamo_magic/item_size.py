@@ -22,6 +22,7 @@ that); a write one write unit per ``WRITE_UNIT`` (1 KB), rounded up.
 from __future__ import annotations
 
 import base64
+import binascii
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +33,16 @@ READ_UNIT = 4 * KB  # one read capacity unit reads up to 4 KB (strongly consiste
 WRITE_UNIT = 1 * KB  # one write capacity unit writes up to 1 KB
 CONTAINER_OVERHEAD = 3  # bytes of every List or Map, whatever it holds
 ELEMENT_OVERHEAD = 1  # bytes of each element of a List or Map
+
+
+SHORT_REPR = 60  # characters of a value an error message shows
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)`` cut to ``SHORT_REPR`` characters (``…`` marks the cut): what an error
+    message shows of a value, however long it is."""
+    text = repr(value)
+    return text if len(text) <= SHORT_REPR else text[: SHORT_REPR - 1] + "…"
 
 
 def _raw(value: Any) -> bytes:
@@ -59,10 +70,13 @@ def value_size(av: Mapping[str, Any]) -> int:
     Raises
     ------
     ValueError
-        For a value that is not a DynamoDB typed value.
+        For a value that is not a DynamoDB typed value (the message shows it cut short).
     """
-    if len(av) != 1:
-        raise ValueError(f"not a DynamoDB typed value: {av!r}")
+    if not isinstance(av, Mapping) or len(av) != 1:
+        raise ValueError(
+            f"not a DynamoDB typed value: {short_repr(av)}; expected one type and its value, "
+            "such as {'S': 'text'}"
+        )
     ((tag, value),) = av.items()
     if tag == "S":
         return len(value.encode("utf-8"))
@@ -85,7 +99,7 @@ def value_size(av: Mapping[str, Any]) -> int:
             ELEMENT_OVERHEAD + len(name.encode("utf-8")) + value_size(v)
             for name, v in value.items()
         )
-    raise ValueError(f"unknown DynamoDB type {tag!r}")
+    raise ValueError(f"unknown DynamoDB type {short_repr(tag)} in {short_repr(av)}")
 
 
 def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
@@ -96,8 +110,26 @@ def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
     --------
     >>> item_size({"id": {"S": "a1"}, "n": {"N": "12345"}, "ok": {"BOOL": True}})
     12
+
+    Raises
+    ------
+    ValueError
+        For an item that is not a mapping of names to typed values; the message names the
+        attribute and shows its value cut short.
     """
-    return sum(len(name.encode("utf-8")) + value_size(av) for name, av in item.items())
+    if not isinstance(item, Mapping):
+        raise ValueError(f"not an item (a mapping of names to typed values): {short_repr(item)}")
+    total = 0
+    for name, av in item.items():
+        try:
+            total += len(str(name).encode("utf-8")) + value_size(av)
+        except (AttributeError, TypeError, binascii.Error):  # {"S": 5}, {"B": "not base64"}
+            raise ValueError(
+                f"attribute {short_repr(name)}: not a DynamoDB typed value: {short_repr(av)}"
+            ) from None
+        except ValueError as exc:
+            raise ValueError(f"attribute {short_repr(name)}: {exc}") from None
+    return total
 
 
 def read_units(size: int, consistent: bool = True) -> float:

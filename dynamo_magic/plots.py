@@ -13,14 +13,16 @@ Each ``plot_*`` takes what the API returns (a DataFrame, a ``ReadResult`` or an
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from . import analysis, lazy
 from .codec import decode_binaries, text_cell, to_attribute
 from .errors import DynamoMagicError, InvalidQuery, UsageProblem
-from .item_size import KB, MAX_ITEM_SIZE, READ_UNIT, item_size, read_units
+from .item_size import KB, MAX_ITEM_SIZE, READ_UNIT, item_size, read_units, short_repr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +34,10 @@ INSTALL_HINT = 'plots need matplotlib: pip install "dynamo_magic[plot]"'
 TOP_BARS = 30  # bars drawn at most by plot_unique and plot_partitions; the rest are counted
 LABEL_WIDTH = 24  # characters of a bar's label; longer values are cut with …
 NEAR_LIMIT = 0.9  # an item at 90% of MAX_ITEM_SIZE or more is "near the 400 KB limit"
+LISTED_COLUMNS = 30  # columns a "no column" message names; the rest are counted
+BIN_RULES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")  # numpy's
+LOG_SCALE_RATIO = 20  # a size histogram gets a log count axis when bars differ this much
+EMPTY = "nothing to draw: the result is empty"
 SIZES, PARTITIONS = "sizes", "partitions"  # the words of --plot that are not attributes
 
 
@@ -54,6 +60,97 @@ def _axes(ax: Axes | None) -> Axes:
     return new  # type: ignore[no-any-return]
 
 
+def _set_title(ax: Axes, *parts: str, **kwargs: Any) -> None:
+    """``ax``'s title: ``parts`` on one line when it fits, else each part on its own line, a
+    part still too wide wrapped at words. "Fits" is measured as drawn, after the figure's
+    layout placed the axes: the title stays inside the figure and within its own grid cell
+    (never over a neighbouring chart). The layout (``layout="constrained"``) then makes room
+    for every line, so no title is ever cut."""
+    text = " ".join(parts)
+    title = ax.set_title(text, **kwargs)
+    figure = ax.get_figure()
+    get_renderer = getattr(getattr(figure, "canvas", None), "get_renderer", None)
+    if figure is None or get_renderer is None:  # a canvas that cannot measure text
+        title.set_text(_wrapped("\n".join(parts), 60))
+        return
+    renderer = get_renderer()
+    lines = "\n".join(parts)
+    width = max(len(line) for line in lines.splitlines())
+    for _ in range(3):  # a new title height moves the axes a little: measure again
+        root: Any = getattr(figure, "figure", figure)  # a subfigure's own figure
+        root.draw_without_rendering()  # the layout places the axes as they will be drawn
+        room = _title_room(ax, renderer)
+        if title.get_window_extent(renderer).width <= room:
+            return
+        if title.get_text() == text:  # one line is too wide: one line per part
+            title.set_text(lines)
+        while width > 12 and title.get_window_extent(renderer).width > room:
+            width -= 4
+            title.set_text(_wrapped(lines, width))
+
+
+def _title_room(ax: Axes, renderer: Any) -> float:
+    """The width a title centred over ``ax`` may take, in pixels: inside the figure, and
+    inside the axes' grid cell (its share of the figure's width) when it has one."""
+    box = ax.get_window_extent(renderer)
+    page = ax.figure.bbox
+    centre = (box.x0 + box.x1) / 2
+    room = 2 * min(centre - page.x0, page.x1 - centre) - 4
+    spec = ax.get_subplotspec()
+    if spec is not None:
+        span = spec.colspan.stop - spec.colspan.start
+        room = min(room, page.width * span / spec.get_gridspec().ncols)
+    return float(room)
+
+
+def _wrapped(text: str, width: int) -> str:
+    """Each line of ``text`` wrapped at words to ``width`` characters."""
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
+
+
+def _crowded(ticks: list[Any]) -> bool:
+    """Whether horizontal tick labels would touch or overlap (measured as drawn)."""
+    if len(ticks) < 2:
+        return False
+    canvas = getattr(ticks[0].get_figure(), "canvas", None)
+    get_renderer = getattr(canvas, "get_renderer", None)
+    if get_renderer is None:  # cannot measure: by characters
+        return max(len(t.get_text()) for t in ticks) * len(ticks) > 48
+    renderer = get_renderer()
+    boxes = sorted((t.get_window_extent(renderer) for t in ticks), key=lambda b: b.x0)
+    return any(a.x1 + 4 > b.x0 for a, b in pairwise(boxes))
+
+
+def _integer_counts(ax: Axes) -> None:
+    """Count axes tick whole numbers only (no 0.25 items)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _check_top(top: Any) -> int:
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise InvalidQuery(f"top must be a whole number of bars >= 1, not {short_repr(top)}")
+    return top
+
+
+def _check_bins(bins: Any) -> Any:
+    """``bins`` as numpy takes them, or a one-line ``InvalidQuery`` saying what is accepted."""
+    if isinstance(bins, str) and bins in BIN_RULES:
+        return bins
+    if isinstance(bins, int) and not isinstance(bins, bool) and bins >= 1:
+        return bins
+    if hasattr(bins, "__iter__") and not isinstance(bins, str | bytes | Mapping):
+        edges = list(bins)  # a list, a tuple, a numpy array
+        numbers = all(_number(e) is not None and math.isfinite(float(e)) for e in edges)
+        if len(edges) >= 2 and numbers and all(float(a) < float(b) for a, b in pairwise(edges)):
+            return [float(e) for e in edges]
+    raise InvalidQuery(
+        f"bins must be a whole number >= 1, one of the rules {', '.join(BIN_RULES)}, or "
+        f"increasing bin edges (at least two numbers); not {short_repr(bins)}"
+    )
+
+
 def _frame(data: Any) -> pd.DataFrame:
     """The DataFrame of what the API returned: a DataFrame, a ``ReadResult`` or an
     ``Exploration`` (its frame)."""
@@ -72,7 +169,10 @@ def _frame(data: Any) -> pd.DataFrame:
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
-        shown = ", ".join(map(str, frame.columns[:12])) or "none"
+        names = [str(c) for c in frame.columns]
+        shown = ", ".join(names[:LISTED_COLUMNS]) or "none"
+        if len(names) > LISTED_COLUMNS:
+            shown += f" … and {len(names) - LISTED_COLUMNS} more"
         nested = "." in name or "[" in name
         hint = "; a nested path is a column when maps are flattened (--flatten)" if nested else ""
         raise InvalidQuery(f"no column {name!r} to plot; the columns are: {shown}{hint}")
@@ -112,13 +212,16 @@ def _bars(
     saying how many values were left out."""
     shown = len(labels)
     ax.bar(range(shown), counts, color="#4c72b0")
-    ax.set_xticks(range(shown), labels, rotation=45 if shown > 6 else 0, ha="right")
-    if shown <= 6:
+    ax.set_xticks(range(shown), labels)
+    if shown > 6 or _crowded(ax.get_xticklabels()):  # slanted: long labels do not overlap
         for tick in ax.get_xticklabels():
-            tick.set_horizontalalignment("center")
+            tick.set_rotation(45)
+            tick.set_horizontalalignment("right")
     ax.set_ylabel("items")
+    _integer_counts(ax)
     rest = total - shown
-    ax.set_title(title + (f" (top {shown}; {rest:,} more {what} not shown)" if rest > 0 else ""))
+    left_out = [f"(top {shown}; {rest:,} more {what} not shown)"] if rest > 0 else []
+    _set_title(ax, title, *left_out)
     ax.margins(x=0.01)
     return ax
 
@@ -173,7 +276,7 @@ def plot_unique(
     column : str, optional
         The attribute; may be left out for a unique-values table.
     top : int
-        Bars drawn at most; the title says how many values were left out.
+        Bars drawn at most (>= 1); the title says how many values were left out.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when not given.
 
@@ -187,12 +290,14 @@ def plot_unique(
     PlottingUnavailable
         matplotlib is not installed (the message gives the ``pip install`` line).
     InvalidQuery
-        No such column, or nothing that can be plotted.
+        No such column, an empty result, or ``top`` not a whole number >= 1.
     """
+    shown = _check_top(top)
     table = unique_counts(data, column)
     name = str(table.columns[0])
     counts = [int(c) for c in table.iloc[:, 2].tolist()]
-    shown = max(1, top)
+    if not counts:
+        raise InvalidQuery(EMPTY)
     labels = _value_labels(table, shown)
     title = f"unique values of {name}: {len(counts):,} value(s), {sum(counts):,} item(s)"
     return _bars(_axes(ax), labels, counts[:shown], len(counts), "values", title)
@@ -220,7 +325,8 @@ def plot_histogram(
         A numeric column (a flattened path such as ``addr.zip`` too). Missing cells are left
         out; so are values that are not numbers, and the title says how many.
     bins : int, str or sequence of float
-        As ``numpy.histogram`` takes them: a count, a rule or the bin edges (``"auto"`` by default).
+        As ``numpy.histogram`` takes them: a count (>= 1), a rule (``BIN_RULES``) or increasing
+        bin edges (``"auto"`` by default).
     ax : matplotlib Axes, optional
         Where to draw; a new figure when not given.
 
@@ -234,9 +340,13 @@ def plot_histogram(
     PlottingUnavailable
         matplotlib is not installed (the message gives the ``pip install`` line).
     InvalidQuery
-        No such column, or no number in it.
+        No such column, an empty result, no number in the column, or bad ``bins``.
     """
-    cells = _column(_frame(data), attribute).tolist()
+    bins = _check_bins(bins)
+    frame = _frame(data)
+    if len(frame) == 0:
+        raise InvalidQuery(EMPTY)
+    cells = _column(frame, attribute).tolist()
     numbers = [n for n in map(_number, cells) if n is not None]
     others = sum(1 for v in cells if not _is_missing(v)) - len(numbers)
     if not numbers:
@@ -253,8 +363,9 @@ def plot_histogram(
         axes.hist(numbers, bins=bins, color="#4c72b0", edgecolor="white")
     axes.set_xlabel(attribute)
     axes.set_ylabel("items")
+    _integer_counts(axes)
     note = f"; {others:,} non-number value(s) left out" if others else ""
-    axes.set_title(f"{attribute}: {len(numbers):,} value(s){note}")
+    _set_title(axes, f"{attribute}: {len(numbers):,} value(s){note}")
     return axes
 
 
@@ -283,8 +394,8 @@ def plot_partitions(
         The partition key column; by default the read's partition key (the index's when an
         index was read), or a DataFrame's first column (query and scan put the keys first).
     top : int
-        Bars drawn at most; the title says how many partitions were left out and what share of
-        the items the largest one holds.
+        Bars drawn at most (>= 1); the title says how many partitions were left out and what
+        share of the items the largest one holds.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when not given.
 
@@ -298,13 +409,15 @@ def plot_partitions(
     PlottingUnavailable
         matplotlib is not installed (the message gives the ``pip install`` line).
     InvalidQuery
-        No such column.
+        No such column, an empty result, or ``top`` not a whole number >= 1.
     """
+    shown = _check_top(top)
     frame = _frame(data)
+    if len(frame) == 0:
+        raise InvalidQuery(EMPTY)
     name = key if key is not None else _key_of(data, frame)
     table = unique_counts(frame, name)
     counts = [int(c) for c in table.iloc[:, 2].tolist()]
-    shown = max(1, top)
     labels = _value_labels(table, shown)
     total = sum(counts)
     title = f"items per {name}: {len(counts):,} partition(s), {total:,} item(s)"
@@ -332,16 +445,47 @@ def _items(data: Any) -> list[Mapping[str, Any]]:
     if isinstance(data, Iterable) and not isinstance(data, str | bytes | Mapping):
         items = list(data)
         if all(isinstance(i, Mapping) for i in items):
-            return [decode_binaries(dict(i)) for i in items]
+            return [_decoded(i) for i in items]
     raise InvalidQuery(
         f"cannot size a {type(data).__name__}: give items, a ReadResult, an Exploration or a "
         "DataFrame"
     )
 
 
+def _decoded(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item with its base64 binaries decoded; one not in typed form as it is (``item_size``
+    then says what is wrong with it)."""
+    try:
+        return decode_binaries(dict(item))
+    except (AttributeError, TypeError, ValueError):
+        return dict(item)
+
+
 def item_sizes(data: Any) -> list[int]:
-    """The size in bytes of each item of ``data`` (``item_size.item_size``), in order."""
-    return [item_size(item) for item in _items(data)]
+    """The size in bytes of each item of ``data`` (``item_size.item_size``), in order.
+
+    Raises
+    ------
+    InvalidQuery
+        An item not in DynamoDB's typed form (``{"name": {"S": "text"}}``): boto3's resource
+        form (``Table.scan()``, plain Python values) cannot be sized; give the items a client
+        or ``dm.fetch`` returns, or a DataFrame.
+    """
+    sizes = []
+    for number, item in enumerate(_items(data), start=1):
+        try:
+            sizes.append(item_size(item))
+        except ValueError as exc:
+            raise InvalidQuery(
+                f"item {number} is not in DynamoDB's typed form ({exc}); give items as a "
+                "client or dm.fetch returns them ({'name': {'S': 'text'}}), or a DataFrame"
+            ) from None
+    return sizes
+
+
+def _size_text(size: int) -> str:
+    """Bytes below 1 KB (``85 bytes``), else KB with one decimal (``371.1 KB``)."""
+    return f"{size:,} bytes" if size < KB else f"{size / KB:,.1f} KB"
 
 
 def size_summary(sizes: list[int]) -> str:
@@ -356,7 +500,7 @@ def size_summary(sizes: list[int]) -> str:
     near = sum(1 for s in sizes if s >= NEAR_LIMIT * MAX_ITEM_SIZE)
     spread = ", ".join(f"{u:g} RCU: {n:,}" for u, n in sorted(units.items()))
     return (
-        f"{len(sizes):,} item(s), largest {max(sizes) / KB:,.1f} KB, "
+        f"{len(sizes):,} item(s), largest {_size_text(max(sizes))}, "
         f"{near:,} near the 400 KB limit\nread units per item: {spread}"
     )
 
@@ -377,28 +521,44 @@ def plot_item_sizes(
         result of ``dm.fetch`` or ``dm.explore``, or a DataFrame (its cells typed back; exact
         for what a read gives, but a NULL read into a DataFrame counts as missing).
     bins : int, str or sequence of float
-        As ``numpy.histogram`` takes them: a count, a rule or the bin edges.
+        As ``numpy.histogram`` takes them: a count (>= 1), a rule (``BIN_RULES``) or increasing
+        bin edges in KB.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when not given.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The histogram of sizes in KB (1 KB = 1024 bytes).
+        The histogram of sizes in KB (1 KB = 1024 bytes). When its bars differ 20-fold or more
+        (hundreds of small items and one near the limit), the count axis is logarithmic, so a
+        bar of one item still shows.
 
     Raises
     ------
     PlottingUnavailable
         matplotlib is not installed (the message gives the ``pip install`` line).
     InvalidQuery
-        ``data`` holds no items.
+        ``data`` holds no items, an item is not in typed form, or bad ``bins``.
     """
+    import numpy as np
+
+    bins = _check_bins(bins)
     sizes = item_sizes(data)
     if not sizes:
-        raise InvalidQuery("no items to size")
+        raise InvalidQuery(EMPTY)
     axes = _axes(ax)
     kilobytes = [s / KB for s in sizes]
-    axes.hist(kilobytes, bins=bins, color="#4c72b0", edgecolor="white")
+    counts, _ = np.histogram(kilobytes, bins=bins)
+    filled = [int(c) for c in counts if c > 0]
+    log = bool(filled) and max(filled) >= LOG_SCALE_RATIO * min(filled)
+    axes.hist(kilobytes, bins=bins, color="#4c72b0", edgecolor="white", log=log)
+    if log:  # 1, 10, 100 as numbers, not 10^0
+        from matplotlib.ticker import FuncFormatter
+
+        axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axes.set_ylim(bottom=0.5)
+    else:
+        _integer_counts(axes)
     largest = max(sizes)
     steps = largest // READ_UNIT  # the read-unit steps the sizes pass
     if steps <= 10:  # where they stay readable
@@ -406,10 +566,10 @@ def plot_item_sizes(
             axes.axvline(step * READ_UNIT / KB, color="grey", linestyle=":", linewidth=1)
     if largest >= NEAR_LIMIT * MAX_ITEM_SIZE:
         axes.axvline(MAX_ITEM_SIZE / KB, color="#c44e52", label="400 KB limit")
-        axes.legend(loc="upper left")
+        axes.legend(loc="upper center")  # clear of the small items (left) and the limit
     axes.set_xlabel("item size (KB; dotted: 4 KB read-unit steps)")
-    axes.set_ylabel("items")
-    axes.set_title(size_summary(sizes), fontsize="medium")
+    axes.set_ylabel("items (log scale)" if log else "items")
+    _set_title(axes, size_summary(sizes), fontsize="medium")
     return axes
 
 
@@ -425,6 +585,8 @@ def plot_exploration(found: Any, what: str | None) -> Axes | None:
     """
     if found.kind in ("count", "summary"):
         raise InvalidQuery(f"nothing to draw for a {found.kind}")
+    if found.frame is None or len(found.frame) == 0:
+        raise InvalidQuery(EMPTY)
     if found.kind == "unique":
         if what not in (None, ""):
             raise InvalidQuery("with --unique it takes no word: it draws the unique values")

@@ -67,7 +67,7 @@ def test_the_cli_parser_is_generated_from_the_table(command):
 @pytest.mark.parametrize("command", sorted(MAGIC_OF))
 def test_the_magics_accept_the_cli_words(command):
     """A magic offers the CLI's options (less what only a terminal needs, --format), plus its
-    own --out; -t/--table is there as in the CLI."""
+    own --out (and --ui, a panel); -t/--table is there as in the CLI."""
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
@@ -77,7 +77,7 @@ def test_the_magics_accept_the_cli_words(command):
     cli_flags = {
         f for o in command_options(command, "cli") if "magic" in o.used_by for f in o.flags
     }
-    own = {"-o", "--out"} if command != "restore" else set()
+    own = {"-o", "--out", "--ui"} if command != "restore" else set()  # --ui: open a panel
     magic_only = {
         f for o in command_options(command, "magic") if "cli" not in o.used_by for f in o.flags
     }  # --plot: a chart in the notebook

@@ -6,21 +6,30 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 
 from __future__ import annotations
 
+import argparse
 import io
 import keyword
 import shlex
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
 from .. import api, plots
 from ..errors import CopyFailed, DynamoMagicError
-from ..options import RUN_ONLY, api_kwargs, command_options, flag_namer, partition_key
+from ..expressions import Placeholders, parse_filter
+from ..options import (
+    RUN_ONLY,
+    api_kwargs,
+    command_options,
+    flag_namer,
+    flag_of,
+    partition_key,
+)
 from ..progress_bars import TqdmProgress
 from ..settings import (
     SettingField,
@@ -134,6 +143,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @argument("pk_word", nargs="?", metavar="PK", help="partition key value")
     @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
     @argument("-o", "--out", metavar="NAME", help="store the result in this variable")
+    @argument("--ui", action="store_true", help="open a QueryPanel filled from the line instead")
     @options_of("query", skip=("table",))
     def dynamo_query(self, line: str, cell: str | None = None) -> Any:
         """Query a DynamoDB table or index into a pandas DataFrame.
@@ -141,20 +151,16 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         Line: ``%dynamo_query TABLE [PK] [--sk V] [--index I] [--env E] ...`` (or ``-t TABLE
         [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL
         SELECT as the body; ``:name`` markers bind notebook variables. In every magic line a
-        word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` filled from
-        the line instead.
+        word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` whose inputs
+        hold every option of the line (one the panel has no input for is a ``UsageError``).
         """
         if cell is not None:
             return self._partiql(line, cell)
-        if "--ui" in _split(line):
-            return self._panel("query", [w for w in _split(line) if w != "--ui"])
-        args = _parse(self.dynamo_query.parser, line)  # type: ignore[union-attr]
-        if args.table_option is not None and args.pk_word is None:
-            # -t T PK: as in the CLI, with -t the one positional word is the partition key
-            # (argparse gave it to the first positional, TABLE). With two words (T -t T PK),
-            # the first is the table: the same name is fine, another one is refused by _table.
-            args.table, args.pk_word = None, args.table
-        table = _table(args, "usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?")
+        args, given = _parse_given(self.dynamo_query.parser, line, "query")  # type: ignore[union-attr]
+        if args.ui:
+            return self._query_panel(args, given, line)
+        table = _query_table(args)
+        _refuse_twice(_split(line), "--plot", "one chart per line: run the line again for another")
         try:
             kwargs = api_kwargs("query", args) | {"table": table}
             kwargs["pk"] = partition_key(args.pk_word, args.pk)
@@ -175,17 +181,19 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @argument("table", nargs="?", help="source table name")
     @argument("-t", "--table", dest="table_option", help="source table name (CLI form)")
     @argument("-o", "--out", metavar="NAME", help="store the result (or plan) in this variable")
+    @argument("--ui", action="store_true", help="open a CopyPanel filled from the line instead")
     @options_of("copy", skip=("table",))
     def dynamo_copy(self, line: str) -> Any:
         """Copy a table, or a slice of it, from one environment to another.
 
         ``%dynamo_copy TABLE --source A --target B [--pk V [--sk V]] [--mode M] [--dry-run]
         [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
-        With ``--ui``, a ``CopyPanel`` filled from the line instead.
+        With ``--ui``, a ``CopyPanel`` whose inputs hold every option of the line (one the
+        panel has no input for, such as ``--yes`` or ``--dry-run``, is a ``UsageError``).
         """
-        if "--ui" in _split(line):
-            return self._panel("copy", [w for w in _split(line) if w != "--ui"])
-        args = _parse(self.dynamo_copy.parser, line)  # type: ignore[union-attr]
+        args, given = _parse_given(self.dynamo_copy.parser, line, "copy")  # type: ignore[union-attr]
+        if args.ui:
+            return self._copy_panel(args, given, line)
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         try:
             if args.dry_run:
@@ -232,30 +240,72 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
 
     @line_magic
     def dynamo_panel(self, line: str) -> Any:
-        """A widget panel: ``%dynamo_panel query [TABLE [PK]] [--env E]`` (a ``QueryPanel``) or
-        ``%dynamo_panel copy [TABLE] [--source A] [--target B]`` (a ``CopyPanel``)."""
-        words = _split(line)
+        """A widget panel: ``%dynamo_panel query [TABLE [PK]] [options]`` is
+        ``%dynamo_query ... --ui`` (a ``QueryPanel``); ``%dynamo_panel copy [TABLE] [--source A]
+        [--target B] [options]`` is ``%dynamo_copy ... --ui`` (a ``CopyPanel``) with
+        ``--source``/``--target`` optional (one not given is the panel's first choice, shown
+        in its dropdown and in the plan). ``--env`` is refused for a copy panel: a copy has two
+        environments, named with ``--source`` and ``--target``."""
+        words, commented = _words(line)
         if not words or words[0] not in ("query", "copy"):
             raise UsageError("usage: %dynamo_panel query|copy [TABLE] [--env E | --source A ...]")
-        return self._panel(words[0], words[1:])
+        kind, rest = words[0], words[1:]
+        if kind == "query":
+            parser = self.dynamo_query.parser  # type: ignore[union-attr]
+            args, given = _parse_given(parser, rest, "query", commented)
+            return self._query_panel(args, given, line, need_table=False)
+        args, given = _parse_given(_copy_panel_parser(), rest, "copy", commented)
+        if args.env is not None:
+            raise UsageError(
+                "--env is not an option of a copy panel: name the environment to copy from "
+                "with --source and the one to copy into with --target"
+            )
+        return self._copy_panel(args, given, line, need_table=False)
 
-    def _panel(self, kind: str, words: list[str]) -> Any:
-        """A panel with the table, key and environments the words give (others are ignored)."""
+    def _query_panel(
+        self, args: argparse.Namespace, given: set[str], line: str, need_table: bool = True
+    ) -> Any:
+        """A ``QueryPanel`` with every option of the parsed line in its inputs."""
         from . import panels
 
-        values, positional = _panel_words(words)
-        table = values.get("table") or (positional[0] if positional else None)
-        if kind == "copy":
-            return panels.CopyPanel(
-                source=values.get("source"), target=values.get("target"), table=table
+        _refuse_for_ui("query", given, args)
+        table = _query_table(args, need_table)
+        try:
+            pk = partition_key(args.pk_word, args.pk)
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "query", line) from None
+        bound = _filter_variables(args.filter) if args.filter else []
+        if bound:  # the panel's filter is text: no notebook variable is looked up in it
+            raise UsageError(
+                f"--filter with :{bound[0]} cannot be used with --ui: the panel's filter takes "
+                "values written out (status = 'paid'); run the line without --ui"
             )
-        panel = panels.QueryPanel(env=values.get("env"), table=table, namespace=self.shell.user_ns)
-        pk = values.get("pk") or (positional[1] if len(positional) > 1 else None)
-        for name, value in (("pk", pk), ("sk", values.get("sk")), ("index", values.get("index"))):
-            if value is not None and name != "index":
-                getattr(panel, name).value = value
-            elif value is not None and value in [v for _, v in panel.index.options]:
-                panel.index.value = value
+        panel = panels.QueryPanel(env=args.env, table=table, namespace=self.shell.user_ns)
+        values = {name: getattr(args, name) for name in given if name in QUERY_PANEL_INPUTS}
+        values.pop("env", None)  # the panel was opened on it
+        if pk is not None:
+            values["pk"] = pk
+        _fill(panel, values, "query")
+        return panel
+
+    def _copy_panel(
+        self, args: argparse.Namespace, given: set[str], line: str, need_table: bool = True
+    ) -> Any:
+        """A ``CopyPanel`` with every option of the parsed line in its inputs."""
+        from . import panels
+
+        _refuse_for_ui("copy", given, args)
+        usage = "usage: %dynamo_copy TABLE --source A --target B [options]"
+        table = _table(args, usage, need_table)
+        try:
+            check_counts(workers=args.workers)  # as a copy would: nothing clipped silently
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "copy", line) from None
+        panel = panels.CopyPanel(source=args.source, target=args.target, table=table)
+        values = {name: getattr(args, name) for name in given if name in COPY_PANEL_INPUTS}
+        values.pop("source", None)
+        values.pop("target", None)
+        _fill(panel, values, "copy")
         return panel
 
     @line_magic
@@ -392,8 +442,14 @@ def _parse(parser: Any, line: str) -> Any:
     from the first run of words only, so a word after an option was "unrecognized".
     """
     words, commented = _words(line)
+    return _parse_words(parser, words, commented, argparse.Namespace())
+
+
+def _parse_words(
+    parser: Any, words: list[str], commented: bool, namespace: argparse.Namespace
+) -> Any:
     try:
-        args = parser.parse_intermixed_args(words)
+        args = parser.parse_intermixed_args(words, namespace=namespace)
     except UsageError as exc:  # a value or a required option may have gone into the comment
         hint = commented and "unrecognized arguments" not in str(exc)
         raise UsageError(f"{exc}{_COMMENT_HINT}" if hint else str(exc)) from None
@@ -401,40 +457,151 @@ def _parse(parser: Any, line: str) -> Any:
     return args
 
 
-_PANEL_FLAGS = {
-    "-t": "table",
-    "--table": "table",
-    "-e": "env",
-    "--env": "env",
-    "-src": "source",
-    "--source": "source",
-    "-tgt": "target",
-    "--target": "target",
-    "-pk": "pk",
-    "--pk": "pk",
-    "--sk": "sk",
-    "--index": "index",
-    "-i": "index",
+_NOT_GIVEN = object()  # an option's value before parsing: still there after it, not given
+
+
+def _parse_given(
+    parser: Any, line: str | list[str], command: str, commented: bool = False
+) -> tuple[argparse.Namespace, set[str]]:
+    """``_parse``, and the API keywords of ``command`` that the line gave (a default, such as
+    ``--sk-op``'s ``begins_with``, counts as not given: a panel keeps its own then)."""
+    if isinstance(line, str):
+        words, commented = _words(line)
+    else:
+        words = line
+    keywords = {o.keyword for o in command_options(command, "magic")} - {"table"}
+    unset = argparse.Namespace(**dict.fromkeys(keywords, _NOT_GIVEN))
+    args = _parse_words(parser, words, commented, unset)
+    given = {k for k in keywords if getattr(args, k) is not _NOT_GIVEN}
+    for name in keywords - given:
+        setattr(args, name, parser.get_default(name))
+    return args, given
+
+
+def _query_table(args: argparse.Namespace, required: bool = True) -> Any:
+    """The table of a query line; with ``-t T PK``, as in the CLI, the one positional word is
+    the partition key (argparse gave it to the first positional, TABLE). With two words
+    (``T -t T PK``), the first is the table: the same name is fine, another one is refused."""
+    if args.table_option is not None and args.pk_word is None:
+        args.table, args.pk_word = None, args.table
+    return _table(args, "usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?", required)
+
+
+# the options a panel has an input for: with --ui they fill it (the panel attribute is named
+# as the API keyword); any other option given with --ui is refused, never dropped
+QUERY_PANEL_INPUTS = ("env", "index", "sk_op", "pk", "sk", "sk2", "filter", "columns", "limit")
+COPY_PANEL_INPUTS = (
+    *("source", "target", "target_table", "mode", "index", "sk_op", "pk", "sk", "sk2"),
+    *("workers", "backup"),
+)
+_PANEL_INPUTS = {"query": QUERY_PANEL_INPUTS, "copy": COPY_PANEL_INPUTS}
+# what to do in the panel instead of an option it cannot take
+_INSTEAD = {
+    "yes": "tick the confirmation in the panel",
+    "dry_run": "click Plan in the panel",
+    "head": "use the panel's Head button",
+    "unique": "use the panel's Unique values button",
+    "summary": "use the panel's Summary button",
+    "plot": "use the panel's Plot button",
+    "progress": "the panel always shows its progress bar",
 }
 
 
-def _panel_words(words: list[str]) -> tuple[dict[str, str], list[str]]:
-    """The values of the flags a panel is filled from, and the positional words."""
-    values: dict[str, str] = {}
-    positional: list[str] = []
-    rest = list(words)
-    while rest:
-        word = rest.pop(0)
-        flag, _, inline = word.partition("=")
-        if flag in _PANEL_FLAGS:
-            value = inline if inline else (rest.pop(0) if rest else "")
-            values[_PANEL_FLAGS[flag]] = value
-        elif word.startswith("-"):
-            if rest and not rest[0].startswith("-") and not inline:
-                rest.pop(0)  # another option's value
-        else:
-            positional.append(word)
-    return values, positional
+def _refuse_for_ui(command: str, given: Iterable[str], args: argparse.Namespace) -> None:
+    """A ``UsageError`` naming the first option of the line the panel has no input for."""
+    refused = [k for k in given if k not in _PANEL_INPUTS[command]]
+    if refused:
+        keyword = sorted(refused)[0]
+        flag = flag_of(keyword, command)
+        instead = _INSTEAD.get(keyword, "the panel has no input for it; run the line without --ui")
+        raise UsageError(f"{flag} cannot be used with --ui: {instead}")
+    if getattr(args, "out", None):
+        where = "'Store as' in the panel" if command == "query" else "the panel's .result"
+        raise UsageError(f"--out cannot be used with --ui: the panel is the result; use {where}")
+
+
+def _fill(panel: Any, values: Mapping[str, Any], command: str) -> None:
+    """Put each option's value into the panel input of that name (index and operator first: a
+    panel may adapt its other inputs to them); a value the input cannot hold is refused."""
+    for name in _PANEL_INPUTS[command]:
+        if name not in values:
+            continue
+        value = values[name]
+        control = getattr(panel, name)
+        if name == "index":
+            names = [v for _, v in control.options if v is not None]
+            if panel.schema is None:  # the table did not load: the panel's error says why
+                continue
+            if value not in names:
+                have = ", ".join(map(str, names)) or "none"
+                raise UsageError(
+                    f"--index: table {panel.table.value!r} has no index {value!r}; "
+                    f"its indexes: {have}"
+                )
+        elif isinstance(control.value, str) and not isinstance(value, str):
+            value = str(value)  # a text input: --limit 3 is "3"
+        control.value = value
+        if control.value != value:  # clipped by a bounded input, say
+            raise UsageError(f"{flag_of(name, command)} {value!r}: the panel cannot take it")
+
+
+class _NameRecorder(Mapping[str, Any]):
+    """Every ``:name`` a filter asks for, in order, each given the value 0."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __getitem__(self, name: str) -> Any:
+        self.names.append(name)
+        return 0
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _filter_variables(text: str) -> list[str]:
+    """The ``:name`` markers of a filter (none for a filter that does not parse: the panel
+    reports that when it runs)."""
+    recorder = _NameRecorder()
+    try:
+        parse_filter(text, Placeholders(), recorder)
+    except DynamoMagicError:
+        return []
+    return recorder.names
+
+
+def _refuse_twice(words: list[str], flag: str, hint: str) -> None:
+    """A ``UsageError`` when ``flag`` (or a prefix argparse would take for it: ``--plo``) is
+    given more than once; argparse would keep only the last."""
+    typed = [w.split("=", 1)[0] for w in words if w.startswith("--")]
+    if sum(1 for w in typed if len(w) > 3 and flag.startswith(w)) > 1:
+        raise UsageError(f"{flag} is given twice: {hint}")
+
+
+def _copy_panel_parser() -> MagicArgumentParser:
+    """``%dynamo_copy``'s options for ``%dynamo_panel copy``: none required, and ``--env``
+    read so that it can be refused with a hint."""
+    parser = MagicArgumentParser(prog="%dynamo_panel copy")
+    parser.add_argument("table", nargs="?")
+    parser.add_argument("-t", "--table", dest="table_option")
+    parser.add_argument("-o", "--out")
+    parser.add_argument("-e", "--env")
+    parser.add_argument("--ui", action="store_true")  # %dynamo_panel opens one anyway
+    for option in command_options("copy", "magic"):
+        if option.keyword != "table":
+            kwargs = option.argparse_kwargs("copy")
+            kwargs.pop("required", None)
+            parser.add_argument(*option.flags, **kwargs)
+    return parser
 
 
 def _check_out(name: str | None) -> None:
@@ -443,8 +610,9 @@ def _check_out(name: str | None) -> None:
         raise UsageError(f"--out {name!r} is not a Python variable name; use letters, digits, _")
 
 
-def _table(args: Any, usage: str) -> str:
-    """The table named as ``TABLE`` or ``-t TABLE`` (once; the same name twice is fine)."""
+def _table(args: Any, usage: str, required: bool = True) -> Any:
+    """The table named as ``TABLE`` or ``-t TABLE`` (once; the same name twice is fine);
+    ``None`` when none is named and ``required`` is false (a panel lets the user choose)."""
     if args.table and args.table_option and args.table != args.table_option:
         raise UsageError(
             f"the table is given twice ('{args.table}' and '{args.table_option}'): "
@@ -452,6 +620,8 @@ def _table(args: Any, usage: str) -> str:
         )
     table = args.table or args.table_option
     if not table:
+        if not required:
+            return None
         raise UsageError(usage)
     return str(table)
 
