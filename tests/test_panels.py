@@ -522,7 +522,16 @@ def test_a_confirmation_is_withdrawn_when_an_input_changes(orders):
 
 
 # -- issue 8 findings: operators, stale errors, empty and failed results, Store as -----------------
-def test_sort_key_operator_starts_at_equals_and_never_begins_with_on_a_number_key(orders):
+def test_sort_key_operator_starts_as_the_api_default_and_never_begins_with_on_a_number(orders):
+    panel = QueryPanel(env="dev", table="orders")  # customer S + order-date S: begins_with
+    assert panel.sk_op.value == "begins_with"
+    panel.index.value = "by-total"  # customer S + total N: '=' until an operator is chosen
+    assert panel.sk_op.value == "="
+    panel.index.value = None
+    assert panel.sk_op.value == "begins_with"
+    panel.sk_op.value = "<"  # chosen: kept whatever index is picked
+    panel.index.value = "by-total"
+    assert panel.sk_op.value == "<"
     panel = QueryPanel(env="dev", table="events")  # device N + seq N
     assert panel.sk_op.value == "="
     panel.pk.value, panel.sk.value = "1", "5"  # only a sort-key value typed

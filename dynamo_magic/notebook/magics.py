@@ -463,8 +463,8 @@ _NOT_GIVEN = object()  # an option's value before parsing: still there after it,
 def _parse_given(
     parser: Any, line: str | list[str], command: str, commented: bool = False
 ) -> tuple[argparse.Namespace, set[str]]:
-    """``_parse``, and the API keywords of ``command`` that the line gave (a default, such as
-    ``--sk-op``'s ``begins_with``, counts as not given: a panel keeps its own then)."""
+    """``_parse``, and the API keywords of ``command`` that the line gave (an option's default
+    counts as not given: a panel keeps its own then)."""
     if isinstance(line, str):
         words, commented = _words(line)
     else:

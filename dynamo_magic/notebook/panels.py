@@ -36,6 +36,7 @@ from .. import analysis, api, plots
 from ..copying.engine import CopyResult
 from ..copying.plan import CopyPlan
 from ..errors import CopyFailed, DynamoMagicError
+from ..expressions import default_operator
 from ..schema import KeyAttribute, KeySchema, TableSchema
 from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings
 
@@ -148,6 +149,8 @@ class _Panel:
     sk_op: widgets.Dropdown
     _sk2_row: widgets.HBox
     schema: TableSchema | None = None
+    _sk_op_chosen = False  # the operator was chosen (a click, or .value set), not defaulted
+    _sk_op_defaulting = False
 
     def _table_env(self) -> str | None:
         value: str | None = getattr(self, self.ENV_FIELD).value
@@ -254,11 +257,29 @@ class _Panel:
             stale.outputs = ()
 
     def _fit_sk_op(self) -> None:
-        """``begins_with`` is for string and binary sort keys: on a number key the operator
-        becomes ``=``."""
+        """The operator the API takes when none is given (``expressions.default_operator``:
+        ``begins_with`` on a string or binary sort key, ``=`` on a number one) until one is
+        chosen; a chosen ``begins_with`` becomes ``=`` on a number key, which has none."""
         key = self._key()
-        if key and key.range and key.range.type == "N" and self.sk_op.value == "begins_with":
-            self.sk_op.value = "="
+        if key is None:
+            return
+        number = key.range is not None and key.range.type == "N"
+        if not self._sk_op_chosen or (number and self.sk_op.value == "begins_with"):
+            self._sk_op_defaulting = True
+            try:
+                self.sk_op.value = default_operator(key)
+            finally:
+                self._sk_op_defaulting = False
+
+    def _watch_sk_op(self) -> None:
+        """Show the upper bound's row for ``between``; remember that an operator was chosen."""
+
+        def changed(_: Any) -> None:
+            self._sync_sk2()
+            if not self._sk_op_defaulting:
+                self._sk_op_chosen = True
+
+        self.sk_op.observe(changed, "value")
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -376,7 +397,7 @@ class QueryPanel(_Panel):
         self._tag()
         _classes(self.run_button, "dynamo-run")
         self._sync_sk2()
-        self.sk_op.observe(lambda _: self._sync_sk2(), "value")
+        self._watch_sk_op()
         self.env.observe(lambda _: self._reload(self._load_tables), "value")
         self.table.observe(lambda _: self._reload(self._load_indexes), "value")
         self.index.observe(lambda _: self._fit_sk_op(), "value")
@@ -842,7 +863,7 @@ class CopyPanel(_Panel):
             button.add_class(name)
         self._sync_sk2()
         self._sync_labels()
-        self.sk_op.observe(lambda _: self._sync_sk2(), "value")
+        self._watch_sk_op()
         for name in PLAN_INPUTS:
             getattr(self, name).observe(lambda _: self._inputs_changed(), "value")
         self.source.observe(lambda _: self._reload(self._load_tables), "value")
