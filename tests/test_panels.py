@@ -774,3 +774,16 @@ def test_a_run_clicked_on_the_page_leaves_the_kernel_free(orders):
     panel.pk.value = "c2"
     panel.run_button.click()
     assert not panel.running and list(set(panel.result["customer"])) == ["c2"]
+
+
+def test_a_copy_panel_has_no_default_target(orders):
+    """Without ``target=`` nothing is chosen for the target: Plan asks for one (a first
+    environment picked by default could be any account)."""
+    copier = CopyPanel(source=A, table="orders")
+    assert copier.target.value is None and copier.target.options
+    copier.plan_button.click()
+    assert copier.error == "choose a Target environment to copy into"
+    assert copier.plan is None and copier.copy_button.disabled
+    copier.target.value = B
+    copier.plan_button.click()
+    assert copier.error is None and copier.plan is not None, copier.error

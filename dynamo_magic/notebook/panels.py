@@ -813,6 +813,8 @@ class CopyPanel(_Panel):
         self.output = widgets.Output(layout=widgets.Layout(width="100%"))
         self.source = _dropdown(names, source if source in names else None)
         self.target = _dropdown(names, target if target in names else None)
+        if target not in names:  # never a default target: the user picks where to write
+            self.target.index = None
         self.table = _dropdown()
         self.target_table = _text("same as the source table")
         self.mode = _dropdown(COPY_MODES, "replace")
@@ -883,7 +885,7 @@ class CopyPanel(_Panel):
 
     def _sync_labels(self) -> None:
         self.confirm.description = (
-            f"write into '{self._target_name()}' in env '{self.target.value}'"
+            f"write into '{self._target_name()}' in env '{self.target.value or '?'}'"
             " (protected or holding items)"
         )
         backup = self.result.backup if self.result else None
@@ -939,6 +941,9 @@ class CopyPanel(_Panel):
             self.copy_button.disabled = True
             if not self.table.value:
                 self._refuse("choose a table")
+                return
+            if self.target.value is None:
+                self._refuse("choose a Target environment to copy into")
                 return
             inputs = self._inputs()
             self.plan = api.plan_copy(**self.plan_kwargs())
