@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import random
 import signal
 import socket
 import subprocess
@@ -25,9 +24,10 @@ import pytest
 import dynamo_magic as dm
 from dynamo_magic import cli, environments
 from dynamo_magic.demo import DEV, PROD, TABLE, PortInUse, data, run, start_demo
-from dynamo_magic.demo.servers import MotoServer, check_port
+from dynamo_magic.demo.servers import MotoServer
 
 from conftest import reset_caches, subprocess_env
+from moto_servers import port_pair
 
 START_TIMEOUT = 240.0  # seconds for `dynamo demo` to print its variables (2 loaded cores)
 LAB_TIMEOUT = 300.0  # seconds until JupyterLab answers too
@@ -167,7 +167,7 @@ def test_demo_indexes_answer_as_documented(demo_env, shop):
 
 def test_a_port_in_use_is_one_clear_error_and_starts_nothing(tmp_path):
     before = {child.pid for child in psutil.Process().children(recursive=True)}
-    port = _port_pair()
+    port = port_pair()
     for taken_port in (port, port + 1):  # demo-prod's port, then demo-dev's (N+1)
         with socket.socket() as taken:
             taken.bind(("127.0.0.1", taken_port))
@@ -256,21 +256,6 @@ class DemoProcess:
             child.kill()
 
 
-def _port_pair() -> int:
-    """A port N with N and N+1 free, below Linux's ephemeral range (32768-60999), where a
-    client connection of some other test cannot take it between this check and the demo."""
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randrange(20000, 32000)
-        try:
-            check_port(port)
-            check_port(port + 1)
-        except PortInUse:
-            continue
-        return port
-    raise AssertionError("no two free ports in a row")
-
-
 def _isolated_env(tmp_path: Path) -> dict[str, str]:
     env = subprocess_env()
     env["HOME"] = str(tmp_path / "home")  # the demo must leave ~/.aws alone
@@ -302,7 +287,7 @@ def _assert_gone(processes: list[psutil.Process]) -> None:
 )
 def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_process, sig, module):
     env = _isolated_env(tmp_path)
-    port = _port_pair()
+    port = port_pair()
     args = ["demo", "--no-lab", "--port", str(port)] if module.endswith("cli") else ["--no-lab"]
     demo = DemoProcess(args, env, module)
     demo_process.append(demo)
