@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,7 @@ from dynamo_magic import cli, environments
 from dynamo_magic.demo import DEV, PROD, TABLE, PortInUse, data, run, start_demo
 from dynamo_magic.demo.servers import MotoServer
 
-from conftest import reset_caches, subprocess_env
+from conftest import reset_caches, scratch_venv, subprocess_env
 from moto_servers import port_pair
 
 START_TIMEOUT = 240.0  # seconds for `dynamo demo` to print its variables (2 loaded cores)
@@ -359,6 +361,15 @@ def test_missing_jupyterlab_is_one_line_and_starts_nothing(tmp_path, monkeypatch
     assert {child.pid for child in psutil.Process().children(recursive=True)} <= before
 
 
+@pytest.mark.parametrize("port", ["0", "65535", "-1"])
+def test_ports_out_of_range_are_refused(tmp_path, capsys, port):
+    assert cli.main(["demo", "--no-lab", "--port", port, "--folder", str(tmp_path / "d")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"Error: --port {port} is not a usable port: give 1 to 65534 (demo-dev takes the next one)"
+    )
+    assert not (tmp_path / "d").exists()
+
+
 def test_folder_that_is_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     assert cli.main(["demo", "--no-lab", "--folder", str(tmp_path / "file")]) == 2
@@ -432,3 +443,102 @@ def test_import_dynamo_magic_loads_no_demo():
     modules = json.loads(out)
     assert not {name.split(".")[0] for name in modules} & {"moto", "jupyterlab"}
     assert not [name for name in modules if name.startswith("dynamo_magic.demo")]
+
+
+MAKE_TIMEOUT = 600.0  # seconds for `make demo` to create the venv, install and start
+
+
+@pytest.mark.timeout(MAKE_TIMEOUT + 120)
+def test_make_demo_creates_the_venv_installs_and_runs(tmp_path):
+    """The README's first command, on a fresh venv: ``make demo`` installs ``.[demo]`` into it
+    and runs ``dynamo demo`` (``DEMO_ARGS`` passed through); Ctrl-C (SIGINT to the terminal's
+    process group) stops make, the demo and its servers."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    scratch = tmp_path / "venv"
+    scratch_venv(scratch)  # with this venv's packages: pip downloads only build tools
+    env = _isolated_env(tmp_path)
+    env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "PYTHONPATH", "VIRTUAL_"))}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    port = port_pair()
+    make = subprocess.Popen(
+        [
+            "make",
+            "--no-print-directory",
+            "demo",
+            f"VENV={scratch}",
+            f"PYTHON={sys.executable}",
+            f"DEMO_ARGS=--no-lab --port {port} --folder {tmp_path / 'demo'}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group: the test's "terminal"
+    )
+    lines: list[str] = []
+    try:
+        assert make.stdout is not None
+        deadline = time.monotonic() + MAKE_TIMEOUT
+        for line in make.stdout:
+            lines.append(line.rstrip("\n"))
+            if "Ctrl-C stops the demo" in line or time.monotonic() > deadline:
+                break
+        assert any("Ctrl-C stops the demo" in line for line in lines), (
+            lines,
+            make.stderr.read() if make.poll() is not None and make.stderr else "",
+        )
+        tree = psutil.Process(make.pid).children(recursive=True)
+        dynamo = [p for p in tree if p.cmdline()[:1] and "dynamo" in " ".join(p.cmdline()[:2])]
+        assert dynamo and dynamo[0].cmdline()[1] == str(scratch / "bin" / "dynamo")
+        assert (scratch / ".installed-demo").exists()
+        assert f"AWS_CONFIG_FILE={tmp_path / 'demo' / 'config'}" in lines
+        assert f"127.0.0.1:{port}" in "\n".join(lines)
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
+        make.wait(timeout=EXIT_TIMEOUT)
+        _assert_gone(tree)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+
+
+@pytest.mark.timeout(600)
+def test_the_wheel_ships_the_notebooks(tmp_path):
+    """A pip install has no checkout: the wheel carries notebooks/ as
+    ``dynamo_magic/demo/notebooks/*.ipynb`` (through the link), for ``dynamo demo`` to copy."""
+    notebooks = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        pytest.skip("no notebooks/ on this branch yet")
+    source = tmp_path / "src"  # a copy: the build writes build/ and *.egg-info beside it
+    tracked = subprocess.run(
+        ["git", "ls-files", "pyproject.toml", "README.md", "dynamo_magic", "notebooks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in tracked:
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (REPO / name).is_symlink():
+            target.symlink_to(os.readlink(REPO / name))
+        else:
+            shutil.copyfile(REPO / name, target)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        env=subprocess_env() | {"PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = tmp_path.glob("dynamo_magic-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = sorted(
+            Path(name).name
+            for name in archive.namelist()
+            if name.startswith("dynamo_magic/demo/notebooks/")
+        )
+    assert shipped == notebooks
