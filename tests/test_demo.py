@@ -278,6 +278,14 @@ def demo_process(tmp_path: Path) -> Iterator[list[DemoProcess]]:
             process.process.wait()
 
 
+def _command(process: psutil.Process) -> str:
+    """A process's command line ("" once it is gone)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _assert_gone(processes: list[psutil.Process]) -> None:
     _gone, alive = psutil.wait_procs(processes, timeout=EXIT_TIMEOUT)
     assert not alive, f"left running: {[p.cmdline() for p in alive]}"
@@ -326,11 +334,26 @@ def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_pro
     assert check.returncode == 0, check.stderr
     assert int(check.stdout.strip()) == len(data.build().prod)
     servers = demo.tree()
-    assert len([p for p in servers if "moto.server" in " ".join(p.cmdline())]) == 2
+    assert len([p for p in servers if "moto.server" in _command(p)]) == 2
     code, stderr = demo.stop(sig)
     assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
     _assert_gone(servers)
     assert not (tmp_path / "home" / ".aws").exists()
+
+
+def test_ctrl_c_while_starting_leaves_nothing(tmp_path, demo_process):
+    demo = DemoProcess(["--no-lab"], _isolated_env(tmp_path))
+    demo_process.append(demo)
+    deadline = time.monotonic() + START_TIMEOUT
+    servers: list[psutil.Process] = []
+    while not servers and time.monotonic() < deadline:  # the first server is starting
+        servers = [p for p in demo.tree() if "moto.server" in _command(p)]
+        time.sleep(0.05)
+    assert servers, demo.stderr()
+    tree = demo.tree()
+    code, stderr = demo.stop(signal.SIGINT)
+    assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
+    _assert_gone(tree)
 
 
 def test_cli_port_in_use_exits_2_with_one_line(tmp_path, demo_process):
