@@ -404,12 +404,13 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
     demo = DemoProcess(["--folder", str(tmp_path / "demo")], env)
     demo_process.append(demo)
     lines = demo.wait_for("Ctrl-C stops the demo", LAB_TIMEOUT)
-    (lab_line,) = [line for line in lines if "JupyterLab on" in line]
-    url = lab_line.split(": ", 1)[1]
+    lab_lines = [line for line in lines if "JupyterLab on" in line]
+    assert len(lab_lines) == 1, (lines, demo.stderr())
+    url = lab_lines[0].split(": ", 1)[1]
     base, token = url.split("/lab", 1)[0], url.split("token=", 1)[1]
-    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=10) as answer:
+    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=60) as answer:
         assert "started" in json.load(answer)
-    with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=10) as answer:
+    with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=60) as answer:
         names = {entry["name"] for entry in json.load(answer)["content"]}
     if (REPO / "notebooks" / "quickstart.ipynb").exists():
         assert "quickstart.ipynb" in names and "/lab/tree/quickstart.ipynb" in url
@@ -419,7 +420,7 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
     variables = demo.variables()
     assert all(lab_env.get(name) == value for name, value in variables.items())
     code, stderr = demo.stop(signal.SIGINT)
-    assert code == 0 and "Traceback" not in stderr
+    assert code == 0 and "Traceback" not in stderr, (code, stderr)
     _assert_gone(tree)
 
 
