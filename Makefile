@@ -11,7 +11,7 @@ ANCESTOR := benchmarks/.ancestor-venv/.installed
 # the browser tests (tests/browser) drive JupyterLab with this Chromium (Debian's package)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo chromium test lint format bench-query bench-copy bench-copy-cli clean
+.PHONY: install demo chromium test lint format bench-query bench-copy bench-copy-cli bench-front-ends clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,10 @@ bench-copy: $(BENCH) $(ANCESTOR)
 # `dynamo copy` timed as a user times it (whole process) against a bare parallel copy
 bench-copy-cli: $(BENCH)
 	$(PY) benchmarks/copy_cli.py
+
+# a partition through the API, the magic and the query panel, as the user waits for each
+bench-front-ends: $(BENCH)
+	$(PY) benchmarks/front_ends.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
