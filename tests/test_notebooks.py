@@ -1,0 +1,324 @@
+"""The example notebooks (``notebooks/``) run top to bottom against the demo, in a real kernel.
+
+The demo (two moto servers, ``demo-prod`` and ``demo-dev``, each with the table ``shop``) is
+started once for the module; each notebook gets freshly seeded data. Every notebook is executed
+with nbclient, whose kernel inherits the demo's variables (``AWS_CONFIG_FILE`` ...), and any
+error fails the test. What the cells show is compared with what the servers hold, read with plain
+boto3 clients (the test's own view, not dynamo_magic's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NAMES = ("quickstart.ipynb", "copy.ipynb", "api.ipynb")
+TABLE = "shop"
+
+Key = tuple[str, str]
+
+
+# ---- the demo, its data as the servers hold it ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from dynamo_magic.demo import start_demo
+
+    started = start_demo(tmp_path_factory.mktemp("demo"))
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def reseed(demo: Any) -> None:
+    """Both servers emptied and seeded again: each notebook starts from the same data."""
+    from dynamo_magic.demo import data
+
+    demo.prod.reset()
+    demo.dev.reset()
+    data.seed(demo.prod.client(), demo.dev.client())
+
+
+def comparable(value: Any) -> Any:
+    """A typed value as boto3's client returns it, with sets sorted (a set has no order)."""
+    if isinstance(value, dict):
+        return {
+            k: sorted(v) if k in ("SS", "NS", "BS") else comparable(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [comparable(v) for v in value]
+    return value
+
+
+def scan_items(client: Any, table: str = TABLE) -> dict[Key, dict[str, Any]]:
+    """Every item of ``table`` by its key, as boto3's client returns them (sets sorted)."""
+    items: dict[Key, dict[str, Any]] = {}
+    for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        for item in page["Items"]:
+            items[(item["pk"]["S"], item["sk"]["S"])] = comparable(item)
+    return items
+
+
+def query_keys(client: Any, pk: str, **extra: Any) -> list[Key]:
+    """The keys of a query of partition ``pk`` (``status`` for the GSI), in the server's order."""
+    index = extra.pop("IndexName", None)
+    key_name = "status" if index else "pk"
+    request: dict[str, Any] = {
+        "TableName": TABLE,
+        "KeyConditionExpression": f"#k = :v{extra.pop('condition', '')}",
+        "ExpressionAttributeNames": {"#k": key_name, **extra.pop("names", {})},
+        "ExpressionAttributeValues": {":v": {"S": pk}, **extra.pop("values", {})},
+        **extra,
+    }
+    if index:
+        request["IndexName"] = index
+    items = client.query(**request)["Items"]
+    return [(i["pk"]["S"], i["sk"]["S"]) for i in items]
+
+
+# ---- running a notebook ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(demo: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``run(name, checks)``: the notebook executed (with ``checks`` appended as code cells) in
+    a kernel that sees the demo's environments and the ``dynamo`` command. The caller seeds."""
+    import nbclient
+
+    for name, value in demo.variables.items():
+        monkeypatch.setenv(name, value)
+    bin_dir = str(Path(sys.executable).parent)  # where `dynamo` is installed with the package
+    monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
+
+    def execute(name: str, checks: list[str]) -> nbformat.NotebookNode:
+        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+        notebook.cells += [nbformat.v4.new_code_cell(source) for source in checks]
+        client = nbclient.NotebookClient(
+            notebook,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(NOTEBOOKS)}},
+        )
+        client.execute()  # raises CellExecutionError on the first cell that fails
+        return notebook
+
+    return execute
+
+
+def text(cell: nbformat.NotebookNode) -> str:
+    """Everything a cell printed or showed as text."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            parts.append(output["text"])
+        elif output["output_type"] == "error":
+            parts.append(f"{output['ename']}: {output['evalue']}")
+        else:
+            parts.append(output.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def cell(notebook: nbformat.NotebookNode, start: str) -> nbformat.NotebookNode:
+    """The one code cell whose source starts with ``start``."""
+    found = [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith(start)]
+    assert len(found) == 1, f"{len(found)} cells start with {start!r}"
+    return found[0]
+
+
+def printed_json(notebook: nbformat.NotebookNode, index: int) -> Any:
+    """The JSON that the appended check cell ``index`` (negative) printed."""
+    return json.loads(text(notebook.cells[index]))
+
+
+def no_error_outputs(notebook: nbformat.NotebookNode) -> None:
+    """No error output anywhere, and no `dynamo` command reported one (a `!` cell's failure
+    does not stop a notebook)."""
+    for code in (c for c in notebook.cells if c.cell_type == "code"):
+        assert all(o["output_type"] != "error" for o in code.outputs), code.source
+        if code.source.startswith("!dynamo"):
+            shown = text(code)
+            assert shown.strip(), f"{code.source}: no output"
+            assert "Error:" not in shown and "Traceback" not in shown, (code.source, shown)
+
+
+# ---- the notebooks as committed -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_are_committed_without_outputs(name: str) -> None:
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code, f"{name} has no code cell"
+    assert [c.source[:40] for c in code if c.outputs or c.execution_count is not None] == []
+    assert "widgets" not in notebook.metadata, "saved widget state is an output: clear it"
+    markdown = [c for c in notebook.cells if c.cell_type == "markdown"]
+    assert notebook.cells[0].cell_type == "markdown" and notebook.cells[0].source.startswith("# ")
+    assert len(markdown) * 3 >= len(code), f"{name}: too few explanations between code cells"
+
+
+def test_the_notebook_folder_holds_exactly_the_example_notebooks() -> None:
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NAMES)
+
+
+# ---- executed against the demo --------------------------------------------------------------
+
+
+def test_quickstart_runs_and_shows_what_the_server_holds(run: Any, demo: Any) -> None:
+    reseed(demo)
+    notebook = run(
+        "quickstart.ipynb",
+        [
+            "import json\nprint(json.dumps(early_orders[['pk', 'sk']].values.tolist()))",
+            "print(json.dumps(sorted(set(panel.result.pk)) + [len(panel.result)]))",
+            "print(json.dumps([str(profile.loc[0, 'name']), len(profile)]))",
+        ],
+    )
+    no_error_outputs(notebook)
+    prod = demo.prod.client()
+
+    assert text(cell(notebook, "dm.list_environments()")).count("demo-") >= 2
+    assert "'demo-dev'" in text(cell(notebook, "dm.list_environments()"))
+    assert "['shop']" in text(cell(notebook, 'dm.list_tables(env="demo-prod")'))
+
+    partition = query_keys(prod, "CUSTOMER#c001")
+    shown = text(cell(notebook, "%dynamo_query shop CUSTOMER#c001 --env demo-prod"))
+    assert shown.startswith(f"{len(partition)} item(s) from shop, query")
+    assert len(partition) >= 6  # the profile and at least 5 orders
+
+    early = query_keys(
+        prod,
+        "CUSTOMER#c001",
+        condition=" AND begins_with(sk, :s)",
+        values={":s": {"S": "ORDER#2024-0"}},
+    )
+    assert [tuple(k) for k in printed_json(notebook, -3)] == early
+
+    between = query_keys(
+        prod,
+        "CUSTOMER#c001",
+        condition=" AND sk BETWEEN :a AND :b",
+        values={":a": {"S": "ORDER#2024-03"}, ":b": {"S": "ORDER#2024-07"}},
+    )
+    shown = text(cell(notebook, "%dynamo_query shop CUSTOMER#c001 --sk ORDER#2024-03 --sk-op"))
+    assert shown.startswith(f"{len(between)} item(s) from shop, query")
+    assert all(sk in shown for _, sk in between)
+
+    shipped = query_keys(
+        prod,
+        "SHIPPED",
+        IndexName="by_status",
+        condition=" AND begins_with(#c, :d)",
+        names={"#c": "created"},
+        values={":d": {"S": "2024"}},
+        ScanIndexForward=False,
+        Limit=10,
+    )
+    shown = text(cell(notebook, "%dynamo_query shop SHIPPED --index by_status"))
+    assert shown.startswith(f"{len(shipped)} item(s) from shop (index by_status), query")
+    assert all(sk in shown for _, sk in shipped)
+
+    statuses: dict[str, int] = {}
+    for item in scan_items(prod).values():
+        if item["sk"]["S"].startswith("ORDER#"):
+            statuses[item["status"]["S"]] = statuses.get(item["status"]["S"], 0) + 1
+    unique_cell = cell(notebook, "%dynamo_query shop --scan --filter")
+    shown = text(unique_cell)
+    for status, count in statuses.items():
+        assert re.search(rf"\b{status}\s+S\s+{count}\b", shown), (status, count, shown)
+    assert any("image/png" in o.get("data", {}) for o in unique_cell.outputs)
+    assert any(
+        "image/png" in o.get("data", {})
+        for o in cell(notebook, "%dynamo_query shop CUSTOMER#c001 --sk ORDER# --plot").outputs
+    )
+
+    profile = prod.get_item(
+        TableName=TABLE, Key={"pk": {"S": "CUSTOMER#c001"}, "sk": {"S": "PROFILE"}}
+    )
+    assert printed_json(notebook, -1) == [profile["Item"]["name"]["S"], 1]
+
+    c002 = query_keys(prod, "CUSTOMER#c002")
+    assert printed_json(notebook, -2) == ["CUSTOMER#c002", len(c002)]
+    for start in ("panel = dm.QueryPanel", "%dynamo_panel query"):
+        data = cell(notebook, start).outputs[-1]["data"]
+        assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_copy_notebook_copies_verifies_and_restores(run: Any, demo: Any) -> None:
+    reseed(demo)
+    prod_before = scan_items(demo.prod.client())
+    dev_before = scan_items(demo.dev.client())
+    dev_only = set(dev_before) - set(prod_before)
+    assert dev_only, "the demo's dev must hold items that prod lacks"
+
+    notebook = run("copy.ipynb", [])
+    no_error_outputs(notebook)
+
+    assert f"{len(dev_only)} item(s) only in demo-dev" in text(cell(notebook, "def keys(env)"))
+    assert "copy OK" in text(
+        cell(
+            notebook,
+            "%dynamo_copy shop --source demo-prod --target demo-dev --pk CUSTOMER#c001 --yes",
+        )
+    )
+    assert text(cell(notebook, "prod_c001 =")).endswith("True")
+    # after the whole-table copy, dev held exactly prod's items
+    whole = text(cell(notebook, "result = %dynamo_copy"))
+    assert whole.startswith(f"copy OK: {len(prod_before):,} written"), whole
+    assert "verification full: OK" in whole
+    counts = text(cell(notebook, "counts = "))
+    assert counts == f"{{'demo-prod': {len(prod_before)}, 'demo-dev': {len(prod_before)}}}"
+    assert text(cell(notebook, "dev_only & keys")) == "set()"
+    assert "restore OK" in text(cell(notebook, "%dynamo_restore shop --env demo-dev --backup"))
+    assert text(cell(notebook, "dev_only <= keys")).startswith("True")
+    assert "copy OK" in text(cell(notebook, "copier.pk.value"))
+
+    # the end state: dev as it was (the restore undid the whole copy), but for the two
+    # customers copied one by one (c001 with the magic before the backup, c002 with the panel)
+    copied = ("CUSTOMER#c001", "CUSTOMER#c002")
+    expected = {k: v for k, v in dev_before.items() if k[0] not in copied}
+    expected |= {k: v for k, v in prod_before.items() if k[0] in copied}
+    assert scan_items(demo.dev.client()) == expected
+    assert scan_items(demo.prod.client()) == prod_before  # the source is never written
+
+
+def test_api_notebook_runs_the_python_api_and_the_cli(run: Any, demo: Any) -> None:
+    reseed(demo)
+    prod_before = scan_items(demo.prod.client())
+    dev_before = scan_items(demo.dev.client())
+
+    notebook = run("api.ipynb", [])
+    no_error_outputs(notebook)
+
+    refused = text(cell(notebook, "try:\n    dm.copy("))
+    assert refused.startswith("ConfirmationRequired - ") and "yes" in refused
+    done = text(cell(notebook, "done = dm.copy("))
+    assert done.startswith(f"copy OK: {len(prod_before):,} written")
+    assert text(cell(notebook, 'dm.count("shop", env=PROD) == dm.count')) == "True"
+    assert text(cell(notebook, "restored = dm.restore(")).startswith("restore OK")
+
+    c001 = query_keys(demo.prod.client(), "CUSTOMER#c001")
+    shown = text(cell(notebook, "!dynamo query -t shop CUSTOMER#c001"))
+    assert all(sk in shown for _, sk in c001 if sk.startswith("ORDER#2024-0"))
+    lines = text(cell(notebook, "!dynamo query -t shop SHIPPED")).splitlines()
+    rows = [json.loads(line) for line in lines if line.startswith("{")]
+    assert len(rows) == 3 and {row["status"] for row in rows} == {"SHIPPED"}
+
+    # the CLI's restore of the newest backup (taken by the CLI's slice copy, after the in-place
+    # restore had put dev back as it was) holds dev's seeded items, c001 as dev had it
+    restored = scan_items(demo.dev.client(), "shop-restored")
+    assert restored == dev_before
+    final = scan_items(demo.dev.client())
+    copied = {k: v for k, v in prod_before.items() if k[0] == "CUSTOMER#c001"}
+    assert final == {k: v for k, v in dev_before.items() if k[0] != "CUSTOMER#c001"} | copied
