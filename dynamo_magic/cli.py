@@ -92,6 +92,33 @@ def build_parser() -> argparse.ArgumentParser:
     truncate = commands.add_parser("truncate", help="delete every item (backed up first)")
     add_arguments(truncate, "truncate")
     truncate.set_defaults(handler=_truncate)
+
+    demo = commands.add_parser(
+        "demo",
+        help="start a local demo: two DynamoDB accounts (demo-prod, demo-dev) and JupyterLab",
+        description="Start two local DynamoDB servers (moto) as the accounts demo-prod and "
+        "demo-dev, seed table 'shop' in both, and open JupyterLab on the notebooks with them. "
+        "Ctrl-C stops everything. Needs: pip install 'dynamo_magic[demo]'.",
+    )
+    demo.add_argument(
+        "--no-lab",
+        dest="lab",
+        action="store_false",
+        help="start the servers only and print the NAME=value variables to export",
+    )
+    demo.add_argument(
+        "--port",
+        type=int,
+        metavar="N",
+        help="demo-prod's DynamoDB on port N, demo-dev's on N+1 (default: free ports)",
+    )
+    demo.add_argument(
+        "--folder",
+        metavar="DIR",
+        help="where the profiles, settings, logs and notebook copies go "
+        "(default: a fresh folder under ~/.cache/dynamo_magic)",
+    )
+    demo.set_defaults(handler=_demo)
     return parser
 
 
@@ -219,6 +246,14 @@ def _truncate(args: argparse.Namespace) -> None:
     print(result.summary_line())
     if not result.ok:
         raise CopyFailed(result.summary_line(), result)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from .demo.run import run  # only here: the demo starts processes and imports no core
+
+    run(args.lab, args.port, Path(args.folder) if args.folder else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

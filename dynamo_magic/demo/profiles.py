@@ -1,0 +1,52 @@
+"""A private AWS config + credentials pair for local servers (never ``~/.aws``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from .servers import FAKE_KEY, REGION
+
+CONFIG_FILE = "config"
+CREDENTIALS_FILE = "credentials"
+SETTINGS_FILE = "dynamo_magic.toml"  # DYNAMO_MAGIC_CONFIG: absent means defaults only
+
+
+def write_profiles(folder: Path, endpoints: Mapping[str, str | None]) -> dict[str, str]:
+    """Write ``folder/config`` and ``folder/credentials``: one profile per name (region
+    us-east-1, fake keys ``testing``, ``endpoint_url`` when the endpoint is not None; the name
+    ``default`` is the default profile).
+
+    Returns the environment variables that point boto3 and dynamo_magic at them:
+    ``AWS_CONFIG_FILE``, ``AWS_SHARED_CREDENTIALS_FILE``, ``DYNAMO_MAGIC_CONFIG`` (the file
+    ``folder/dynamo_magic.toml``, which this does not write) and ``AWS_EC2_METADATA_DISABLED``.
+    ``folder`` is created when missing; the two files are readable by their owner only.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    config, credentials = [], []
+    for name, endpoint in endpoints.items():
+        header = "[default]" if name == "default" else f"[profile {name}]"
+        lines = [header, f"region = {REGION}"]
+        if endpoint:
+            lines.append(f"endpoint_url = {endpoint}")
+        config.append("\n".join(lines) + "\n")
+        credentials.append(
+            f"[{name}]\naws_access_key_id = {FAKE_KEY}\naws_secret_access_key = {FAKE_KEY}\n"
+        )
+    _write_private(folder / CONFIG_FILE, "\n".join(config))
+    _write_private(folder / CREDENTIALS_FILE, "\n".join(credentials))
+    return {
+        "AWS_CONFIG_FILE": str(folder / CONFIG_FILE),
+        "AWS_SHARED_CREDENTIALS_FILE": str(folder / CREDENTIALS_FILE),
+        "DYNAMO_MAGIC_CONFIG": str(folder / SETTINGS_FILE),
+        # no instance-metadata probe (a 1 s wait per client off EC2) for credentials
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(path, 0o600)  # an existing file keeps its mode on open

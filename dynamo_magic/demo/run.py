@@ -1,0 +1,229 @@
+"""``dynamo demo``: start the demo, print what to export, optionally run JupyterLab, and stop
+everything it started on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import dynamo_magic
+
+from ..errors import DynamoMagicError, UsageProblem
+from . import DEV, PROD, TABLE, Demo, start_demo
+from .servers import HOST, free_port
+
+LAB_START_TIMEOUT = 120.0  # seconds for JupyterLab to answer (a first start builds caches)
+LAB_STOP_TIMEOUT = 20.0  # seconds for JupyterLab to shut its kernels down after SIGTERM
+POLL = 0.5  # seconds between checks that the servers (and JupyterLab) still run
+INSTALL_HINT = "pip install 'dynamo_magic[demo]'"
+# variables that would send the demo's kernels elsewhere: left out of JupyterLab's environment
+OVERRIDING_VARS = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+)
+NOTEBOOKS = "notebooks"
+
+
+class DemoFailed(DynamoMagicError):
+    """A server or JupyterLab exited on its own (exit code 1; the rest was stopped)."""
+
+
+class _Stop(Exception):
+    """Ctrl-C, SIGTERM or SIGHUP arrived: leave the wait and stop everything."""
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def default_folder() -> Path:
+    """A fresh folder under ``$XDG_CACHE_HOME/dynamo_magic`` (``~/.cache``), else the temp dir."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dynamo_magic"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="demo-", dir=cache))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="dynamo_magic-demo-"))
+
+
+def notebooks_source() -> Path | None:
+    """The notebooks to open: a checkout's ``notebooks/``, else the package's copy."""
+    package = Path(dynamo_magic.__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / NOTEBOOKS).is_dir():
+        return checkout / NOTEBOOKS
+    shipped = package / "demo" / NOTEBOOKS
+    return shipped if shipped.is_dir() and any(shipped.glob("*.ipynb")) else None
+
+
+def notebook_dir(folder: Path) -> Path:
+    """Where JupyterLab opens: a checkout's ``notebooks/`` itself; for an installed package, the
+    shipped notebooks copied into ``folder/notebooks`` (the user's own copy; existing files are
+    kept); ``folder`` when there are none."""
+    source = notebooks_source()
+    if source is None:
+        return folder
+    if source.parent.joinpath("pyproject.toml").is_file():
+        return source
+    target = folder / NOTEBOOKS
+    target.mkdir(exist_ok=True)
+    for notebook in sorted(source.glob("*.ipynb")):
+        if not (target / notebook.name).exists():
+            shutil.copyfile(notebook, target / notebook.name)
+    return target
+
+
+def run(lab: bool, port: int | None, folder: Path | None) -> None:
+    """Run the demo until Ctrl-C or SIGTERM (or until JupyterLab is shut down from its menu).
+
+    Raises ``UsageProblem`` (nothing started) for a taken port or a missing JupyterLab, and
+    ``DemoFailed`` when a server or JupyterLab stops on its own.
+    """
+    if lab and importlib.util.find_spec("jupyterlab") is None:
+        raise UsageProblem(f"JupyterLab is not installed: {INSTALL_HINT} (or use --no-lab)")
+    if folder is None:
+        folder = default_folder()
+    elif folder.exists() and not folder.is_dir():
+        raise UsageProblem(f"--folder {folder} is a file: give a folder (created when missing)")
+    with _stop_on_signals():
+        try:
+            started = time.monotonic()
+            with start_demo(folder.resolve(), port) as demo:
+                _print_variables(demo, time.monotonic() - started)
+                if lab:
+                    with _jupyterlab(demo) as process:
+                        _wait(demo, process)
+                else:
+                    _wait(demo, None)
+        except _Stop:
+            print("Stopping the demo.", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """The first Ctrl-C, SIGTERM or SIGHUP raises ``_Stop``; later ones are ignored, so that
+    stopping the servers and JupyterLab is not itself interrupted."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise _Stop
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _print_variables(demo: Demo, seconds: float) -> None:
+    """The variables as ``NAME=value`` lines (a valid shell/.env file: the rest are comments)."""
+    lines = [
+        f"# dynamo_magic demo in {demo.folder} (seeded in {seconds:.1f} s)",
+        f"# {PROD}: DynamoDB at {demo.prod.url}; {DEV}: DynamoDB at {demo.dev.url}; "
+        f"table {TABLE} in both",
+        "# export these in any terminal or kernel to use them:",
+        *(f"{name}={shlex.quote(value)}" for name, value in demo.variables.items()),
+    ]
+    overriding = [name for name in OVERRIDING_VARS if os.environ.get(name)]
+    if overriding:
+        lines.append(f"# and unset {' '.join(overriding)} (they would override the profiles)")
+    print("\n".join(lines), flush=True)
+
+
+@contextlib.contextmanager
+def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
+    """JupyterLab on the notebooks with the demo's variables (so every kernel sees the two
+    environments), on a free loopback port with a fresh token; stopped on the way out."""
+    root = notebook_dir(demo.folder)
+    port, token = free_port(), secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k not in OVERRIDING_VARS} | demo.variables
+    log = demo.folder / "jupyterlab.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                f"--ServerApp.ip={HOST}",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--ServerApp.root_dir={root}",
+                f"--IdentityProvider.token={token}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+            start_new_session=True,  # Ctrl-C reaches the demo only, which stops JupyterLab
+        )
+    try:
+        url = f"http://{HOST}:{port}/lab?token={token}"
+        _wait_for_lab(process, f"http://{HOST}:{port}/api/status?token={token}", log)
+        print(
+            f"# JupyterLab on {root}: {url}\n# (its log: {log})\n# Ctrl-C stops the demo",
+            flush=True,
+        )
+        yield process
+    finally:
+        _stop_process(process)
+
+
+def _wait_for_lab(process: subprocess.Popen[bytes], status_url: str, log: Path) -> None:
+    deadline = time.monotonic() + LAB_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise UsageProblem(f"JupyterLab exited with code {process.returncode}: see {log}")
+        try:
+            urllib.request.urlopen(status_url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(POLL)
+    raise UsageProblem(f"JupyterLab did not answer in {LAB_START_TIMEOUT:.0f} s: see {log}")
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=LAB_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait(demo: Demo, lab: subprocess.Popen[bytes] | None) -> None:
+    """Until a signal (``_Stop``), or JupyterLab shut down from its File menu (return); a
+    server or JupyterLab that fails ends the demo with ``DemoFailed``."""
+    if lab is None:
+        print("# Ctrl-C stops the demo", flush=True)
+    while True:
+        for name, process in ((PROD, demo.prod.process), (DEV, demo.dev.process)):
+            if process.poll() is not None:
+                log = demo.folder / f"{name}.log"
+                raise DemoFailed(
+                    f"{name}'s DynamoDB server exited (code {process.returncode}); see {log}"
+                )
+        if lab is not None and lab.poll() is not None:
+            if lab.returncode:
+                log = demo.folder / "jupyterlab.log"
+                raise DemoFailed(f"JupyterLab exited with code {lab.returncode}; see {log}")
+            print("JupyterLab was shut down; stopping the demo.", file=sys.stderr, flush=True)
+            return
+        time.sleep(POLL)
