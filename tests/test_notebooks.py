@@ -101,8 +101,8 @@ def run(demo: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     bin_dir = str(Path(sys.executable).parent)  # where `dynamo` is installed with the package
     monkeypatch.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
 
-    def execute(name: str, checks: list[str]) -> nbformat.NotebookNode:
-        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    def execute(name: str | Path, checks: list[str]) -> nbformat.NotebookNode:
+        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)  # a Path: that file
         notebook.cells += [nbformat.v4.new_code_cell(source) for source in checks]
         client = nbclient.NotebookClient(
             notebook,
@@ -182,6 +182,7 @@ def test_the_notebook_folder_holds_exactly_the_example_notebooks() -> None:
 # ---- executed against the demo --------------------------------------------------------------
 
 
+@pytest.mark.timeout(900)
 def test_quickstart_runs_and_shows_what_the_server_holds(run: Any, demo: Any) -> None:
     reseed(demo)
     notebook = run(
@@ -263,6 +264,7 @@ def test_quickstart_runs_and_shows_what_the_server_holds(run: Any, demo: Any) ->
         assert "application/vnd.jupyter.widget-view+json" in data
 
 
+@pytest.mark.timeout(900)
 def test_copy_notebook_copies_verifies_and_restores(run: Any, demo: Any) -> None:
     reseed(demo)
     prod_before = scan_items(demo.prod.client())
@@ -300,6 +302,7 @@ def test_copy_notebook_copies_verifies_and_restores(run: Any, demo: Any) -> None
     assert scan_items(demo.prod.client()) == prod_before  # the source is never written
 
 
+@pytest.mark.timeout(900)
 def test_api_notebook_runs_the_python_api_and_the_cli(run: Any, demo: Any) -> None:
     reseed(demo)
     prod_before = scan_items(demo.prod.client())
@@ -329,3 +332,87 @@ def test_api_notebook_runs_the_python_api_and_the_cli(run: Any, demo: Any) -> No
     final = scan_items(demo.dev.client())
     copied = {k: v for k, v in prod_before.items() if k[0] == "CUSTOMER#c001"}
     assert final == {k: v for k, v in dev_before.items() if k[0] != "CUSTOMER#c001"} | copied
+
+
+# ---- the README's newcomer path -------------------------------------------------------------
+
+README = NOTEBOOKS.parent / "README.md"
+BINDER = (
+    "https://mybinder.org/v2/gh/dynamo-magic/dynamo_magic/HEAD"
+    "?urlpath=lab/tree/notebooks/quickstart.ipynb"
+)
+
+
+def readme_section(heading: str) -> str:
+    """The text under ``heading`` (a whole line) up to the next heading of any level."""
+    text_ = README.read_text()
+    start = text_.index(f"\n{heading}\n") + len(heading) + 2
+    end = re.search(r"\n#{1,6} ", text_[start:])
+    return text_[start : start + end.start()] if end else text_[start:]
+
+
+def test_readme_links_binder_the_repository_and_the_notebooks() -> None:
+    import tomllib
+
+    text_ = README.read_text()
+    first_lines = text_.splitlines()[:5]
+    assert any(f"]({BINDER})" in line and "badge" in line for line in first_lines), first_lines
+    assert text_.count(BINDER) >= 2  # the badge's link and the launch link in "Start here"
+    assert "make demo" in text_.split("## ", 2)[1]  # the first section's first command
+    urls = tomllib.loads((NOTEBOOKS.parent / "pyproject.toml").read_text())["project"]["urls"]
+    owner_repo = re.search(r"/gh/([^/]+/[^/]+)/", BINDER)
+    assert owner_repo is not None
+    assert urls["Repository"] == f"https://github.com/{owner_repo.group(1)}"
+    assert urls["Binder"] == BINDER
+    linked = set(re.findall(r"\(notebooks/([\w-]+\.ipynb)\)", text_))
+    assert linked == set(NAMES)
+    assert (NOTEBOOKS.parent / BINDER.split("lab/tree/")[1]).is_file()
+
+
+def test_readme_iam_section_names_every_dynamodb_call_the_package_makes() -> None:
+    """Every DynamoDB operation the package calls (but the demo's seeding) is in the IAM
+    permissions section, by its IAM action name: a new call without its permission fails."""
+    package = NOTEBOOKS.parent / "dynamo_magic"
+    source = "\n".join(
+        p.read_text() for p in package.rglob("*.py") if "demo" not in p.relative_to(package).parts
+    )
+    methods = set(re.findall(r"\bclient\.([a-z_]+)\(", source))
+    methods |= set(re.findall(r"get_paginator\(\"([a-z_]+)\"\)", source))
+    methods |= set(re.findall(r"\"(query|scan|batch_write_item|batch_get_item)\"", source))
+    methods |= {"execute_statement"} if "execute_statement" in source else set()
+    methods -= {"get_paginator", "get_waiter", "get_caller_identity"}  # no DynamoDB action
+    assert {"query", "scan", "batch_write_item", "create_backup"} <= methods
+    actions = {"".join(w.capitalize() for w in m.split("_")) for m in methods}
+    actions = {"PartiQLSelect" if a == "ExecuteStatement" else a for a in actions}
+    section = readme_section("### IAM permissions")
+    assert sorted(a for a in actions if f"`{a}`" not in section) == []
+    read_only = json.loads(re.findall(r"```json\n(.*?)```", section, re.DOTALL)[0])
+    allowed: set[str] = set()
+    for statement in read_only["Statement"]:
+        listed = statement["Action"]
+        allowed |= {
+            a.removeprefix("dynamodb:") for a in ([listed] if isinstance(listed, str) else listed)
+        }
+    query_calls = {"DescribeTable", "Query", "Scan", "PartiQLSelect", "ListTables"}
+    assert query_calls <= allowed
+    assert not any(a.startswith(("Put", "Delete", "Update", "Create", "Restore")) for a in allowed)
+    assert "BatchWriteItem" not in allowed
+
+
+@pytest.mark.timeout(900)
+def test_readme_tour_runs_against_the_demo(run: Any, demo: Any, tmp_path: Path) -> None:
+    """The 30-second tour's Python blocks, as cells of one notebook, against the demo."""
+    reseed(demo)
+    prod_items = scan_items(demo.prod.client())
+    blocks = re.findall(r"```python\n(.*?)```", readme_section("### A 30-second tour"), re.DOTALL)
+    assert len(blocks) == 4, blocks  # one query, one panel, one copy (its plan, then the copy)
+    tour = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(b) for b in blocks])
+    nbformat.write(tour, tmp_path / "tour.ipynb")
+    notebook = run(tmp_path / "tour.ipynb", [])
+    no_error_outputs(notebook)
+    early = [k for k in prod_items if k[0] == "CUSTOMER#c001" and k[1].startswith("ORDER#2024-0")]
+    assert text(notebook.cells[0]).startswith(f"{len(early)} item(s) from shop, query")
+    assert "widget-view+json" in str(notebook.cells[1].outputs)
+    assert text(notebook.cells[2]).startswith("Copy plan (nothing written)")
+    line(text(notebook.cells[3]), f"copy OK: {len(prod_items):,} written")
+    assert scan_items(demo.dev.client()) == prod_items
