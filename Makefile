@@ -1,14 +1,17 @@
-# `make test` and `make bench-*` work on a fresh machine: they create .venv and install.
+# `make demo`, `make test`, `make bench-*` work on a fresh machine: they create .venv, install.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-test
+DEMO_STAMP := $(VENV)/.installed-demo
+# `make demo DEMO_ARGS="--no-lab --port 8000"`: arguments of `dynamo demo`
+DEMO_ARGS ?=
 BENCH  := $(VENV)/.installed-bench
 ANCESTOR := benchmarks/.ancestor-venv/.installed
 # the browser tests (tests/browser) drive JupyterLab with this Chromium (Debian's package)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install chromium test lint format bench-query bench-copy bench-copy-cli clean
+.PHONY: install demo chromium test lint format bench-query bench-copy bench-copy-cli clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +20,17 @@ $(STAMP): pyproject.toml
 	touch $@
 
 install: $(STAMP)
+
+$(DEMO_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[demo]'
+	touch $@
+
+# two local DynamoDB accounts (demo-prod, demo-dev), seeded, and JupyterLab on notebooks/;
+# Ctrl-C stops everything
+demo: $(DEMO_STAMP)
+	$(VENV)/bin/dynamo demo $(DEMO_ARGS)
 
 # Debian's chromium when it is missing (as root, or through passwordless sudo); otherwise a note:
 # the browser tests then skip outside CI and fail in CI

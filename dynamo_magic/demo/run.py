@@ -37,6 +37,7 @@ OVERRIDING_VARS = (
     "AWS_ENDPOINT_URL_DYNAMODB",
 )
 NOTEBOOKS = "notebooks"
+FIRST_NOTEBOOK = "quickstart.ipynb"  # opened first when it is there
 
 
 class DemoFailed(DynamoMagicError):
@@ -154,18 +155,23 @@ def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in OVERRIDING_VARS} | demo.variables
     log = demo.folder / "jupyterlab.log"
+    page = f"/lab/tree/{FIRST_NOTEBOOK}" if (root / FIRST_NOTEBOOK).is_file() else "/lab"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.ip={HOST}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        f"--ServerApp.default_url={page}",  # the page a browser opens on
+        f"--IdentityProvider.token={token}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")  # containers often run as root
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                f"--ServerApp.ip={HOST}",
-                f"--ServerApp.port={port}",
-                "--ServerApp.port_retries=0",
-                f"--ServerApp.root_dir={root}",
-                f"--IdentityProvider.token={token}",
-            ],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -174,7 +180,7 @@ def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
             start_new_session=True,  # Ctrl-C reaches the demo only, which stops JupyterLab
         )
     try:
-        url = f"http://{HOST}:{port}/lab?token={token}"
+        url = f"http://{HOST}:{port}{page}?token={token}"
         _wait_for_lab(process, f"http://{HOST}:{port}/api/status?token={token}", log)
         print(
             f"# JupyterLab on {root}: {url}\n# (its log: {log})\n# Ctrl-C stops the demo",
@@ -189,13 +195,13 @@ def _wait_for_lab(process: subprocess.Popen[bytes], status_url: str, log: Path) 
     deadline = time.monotonic() + LAB_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise UsageProblem(f"JupyterLab exited with code {process.returncode}: see {log}")
+            raise DemoFailed(f"JupyterLab exited with code {process.returncode}; see {log}")
         try:
             urllib.request.urlopen(status_url, timeout=2).close()
             return
         except OSError:
             time.sleep(POLL)
-    raise UsageProblem(f"JupyterLab did not answer in {LAB_START_TIMEOUT:.0f} s: see {log}")
+    raise DemoFailed(f"JupyterLab did not answer in {LAB_START_TIMEOUT:.0f} s; see {log}")
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:
