@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,9 @@ from typing import Any
 import boto3
 import botocore.config
 import botocore.exceptions as bx
+
+from dynamo_magic.demo.profiles import write_profiles
+from dynamo_magic.demo.servers import free_port
 
 HERE = Path(__file__).resolve().parent
 DYNALITE_CLI = HERE / "node_modules" / "dynalite" / "cli.js"
@@ -36,12 +38,6 @@ AWS_VARS = (  # variables that could point boto3 at a real account: cleared for 
     "AWS_DEFAULT_REGION",
     "AWS_REGION",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -120,23 +116,10 @@ class Dynalite:
 
 # -- profiles ----------------------------------------------------------------------------------
 def use_private_profiles(folder: Path, endpoints: dict[str, str]) -> dict[str, str]:
-    """Write an AWS config/credentials pair (profile name -> endpoint_url, fake keys) and point
-    this process's environment at it; returns the variables (children inherit them)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    config, credentials = [], []
-    for name, endpoint in endpoints.items():
-        header = "[default]" if name == "default" else f"[profile {name}]"
-        config.append(f"{header}\nregion = {REGION}\nendpoint_url = {endpoint}\n")
-        credentials.append(
-            f"[{name}]\naws_access_key_id = {FAKE_KEY}\naws_secret_access_key = {FAKE_KEY}\n"
-        )
-    (folder / "config").write_text("\n".join(config))
-    (folder / "credentials").write_text("\n".join(credentials))
-    variables = {
-        "AWS_CONFIG_FILE": str(folder / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "credentials"),
-        "DYNAMO_MAGIC_CONFIG": str(folder / "dynamo_magic.toml"),  # absent: defaults only
-    }
+    """Write an AWS config/credentials pair (profile name -> endpoint_url, fake keys: the
+    package's ``write_profiles``) and point this process's environment at it; returns the
+    variables (children inherit them)."""
+    variables = write_profiles(folder, endpoints)  # DYNAMO_MAGIC_CONFIG absent: defaults only
     for var in AWS_VARS:
         os.environ.pop(var, None)
     os.environ.update(variables)

@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from dynamo_magic import environments
+from dynamo_magic.demo.profiles import write_profiles as demo_profiles
 from dynamo_magic.settings import set_settings
 
 from moto_servers import MotoServer
@@ -36,25 +37,15 @@ _AWS_VARS = (
 
 
 def write_profiles(folder: Path, endpoints: dict[str, str | None]) -> dict[str, str]:
-    """Write an AWS config/credentials pair; returns the environment variables pointing at it."""
-    config, credentials = [], []
-    for name, endpoint in endpoints.items():
-        header = "[default]" if name == "default" else f"[profile {name}]"
-        lines = [header, "region = us-east-1"]
-        if endpoint:
-            lines.append(f"endpoint_url = {endpoint}")
-        config.append("\n".join(lines))
-        credentials.append(f"[{name}]\n{FAKE_KEYS}")
-    config.append("[profile noregion]")
-    credentials.append(f"[noregion]\n{FAKE_KEYS}")
-    config.append("[profile nocreds]\nregion = us-east-1")
-    (folder / "config").write_text("\n\n".join(config) + "\n")
-    (folder / "credentials").write_text("\n".join(credentials))
-    return {
-        "AWS_CONFIG_FILE": str(folder / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(folder / "credentials"),
-        "DYNAMO_MAGIC_CONFIG": str(folder / "dynamo_magic.toml"),
-    }
+    """The package's AWS config/credentials pair (``dynamo_magic.demo.profiles``) plus the
+    profiles ``noregion`` (keys, no region) and ``nocreds`` (region, no keys); returns the
+    environment variables pointing at it (its ``DYNAMO_MAGIC_CONFIG`` file is not written)."""
+    variables = demo_profiles(folder, endpoints)
+    with open(variables["AWS_CONFIG_FILE"], "a") as config:
+        config.write("\n[profile noregion]\n\n[profile nocreds]\nregion = us-east-1\n")
+    with open(variables["AWS_SHARED_CREDENTIALS_FILE"], "a") as credentials:
+        credentials.write(f"\n[noregion]\n{FAKE_KEYS}")
+    return variables
 
 
 def reset_caches() -> None:

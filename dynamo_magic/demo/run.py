@@ -51,6 +51,11 @@ class _Stop(Exception):
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+def lab_installed() -> bool:
+    """Whether JupyterLab can be started with this Python."""
+    return importlib.util.find_spec("jupyterlab") is not None
+
+
 def default_folder() -> Path:
     """A fresh folder under ``$XDG_CACHE_HOME/dynamo_magic`` (``~/.cache``), else the temp dir."""
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dynamo_magic"
@@ -94,7 +99,7 @@ def run(lab: bool, port: int | None, folder: Path | None) -> None:
     Raises ``UsageProblem`` (nothing started) for a taken port or a missing JupyterLab, and
     ``DemoFailed`` when a server or JupyterLab stops on its own.
     """
-    if lab and importlib.util.find_spec("jupyterlab") is None:
+    if lab and not lab_installed():
         raise UsageProblem(f"JupyterLab is not installed: {INSTALL_HINT} (or use --no-lab)")
     if folder is None:
         folder = default_folder()

@@ -58,6 +58,9 @@ def check_port(port: int) -> None:
     if not 1 <= port <= MAX_PORT:
         raise UsageProblem(f"port {port} is not a TCP port: give 1 to {MAX_PORT}")
     with socket.socket() as sock:
+        # as the server binds (werkzeug sets SO_REUSEADDR): a closed connection's TIME_WAIT
+        # does not count as in use, a listening socket does
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError as exc:
@@ -96,8 +99,11 @@ class MotoServer:
         """
         attempts = 1 if port is not None else 3  # a free port can be taken before moto binds it
         for _ in range(attempts):
-            chosen = free_port() if port is None else port
-            check_port(chosen)
+            if port is None:
+                chosen = free_port()
+            else:
+                check_port(port)
+                chosen = port
             server = cls._launch(chosen, log)
             if server._wait_ready():
                 return server

@@ -1,0 +1,434 @@
+"""The demo (``dynamo_magic.demo``, ``dynamo demo``): its data, its servers and profiles seen
+through the package's own API, and the command as a user runs it (a real process, stopped by
+SIGINT/SIGTERM, with no process left behind: checked with psutil)."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+import dynamo_magic as dm
+from dynamo_magic import cli, environments
+from dynamo_magic.demo import DEV, PROD, TABLE, PortInUse, data, run, start_demo
+from dynamo_magic.demo.servers import MotoServer
+
+from conftest import reset_caches, subprocess_env
+from moto_servers import port_pair
+
+START_TIMEOUT = 240.0  # seconds for `dynamo demo` to print its variables (2 loaded cores)
+LAB_TIMEOUT = 300.0  # seconds until JupyterLab answers too
+EXIT_TIMEOUT = 60.0
+REPO = Path(__file__).resolve().parent.parent
+TYPES = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS"}
+
+
+# -- the data (no server) ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shop() -> data.ShopData:
+    return data.build()
+
+
+def _types(items: list[dict]) -> set[str]:
+    found: set[str] = set()
+    for item in items:
+        for value in item.values():
+            found.update(value)
+    return found
+
+
+def _key(item: dict) -> tuple[str, str]:
+    return item["pk"]["S"], item["sk"]["S"]
+
+
+def test_data_is_deterministic_and_of_the_promised_size(shop):
+    again = data.build()
+    assert again.prod == shop.prod and again.dev == shop.dev
+    kinds = Counter(item["sk"]["S"].split("#")[0] for item in shop.prod)
+    assert kinds["PROFILE"] == data.CUSTOMERS == 200
+    assert kinds["ORDER"] >= 1000 and kinds["LINE"] >= 3000
+    assert 4000 <= len(shop.prod) <= 5000
+    assert len({_key(item) for item in shop.prod}) == len(shop.prod)  # no key twice
+    assert _types(shop.prod) == TYPES  # every attribute type the spec names
+    assert Counter(i["status"]["S"] for i in shop.prod if "status" in i).keys() == set(
+        data.STATUSES
+    )
+
+
+def test_c001_and_o0001_are_as_the_notebooks_expect(shop):
+    orders = [
+        item
+        for item in shop.prod
+        if item["pk"]["S"] == "CUSTOMER#c001" and item["sk"]["S"].startswith("ORDER#2024-")
+    ]
+    assert len(orders) >= 5
+    assert len({order["created"]["S"][5:7] for order in orders}) >= 5  # spread over the year
+    first = [o for o in orders if o["sk"]["S"].endswith("#o0001")]
+    assert len(first) == 1 and first[0]["sk"]["S"] == f"ORDER#{first[0]['created']['S']}#o0001"
+    lines = [item for item in shop.prod if item["pk"]["S"] == "ORDER#o0001"]
+    assert len(lines) >= 2 and int(first[0]["line_count"]["N"]) == len(lines)
+
+
+def test_order_totals_add_up(shop):
+    from decimal import Decimal
+
+    lines: dict[str, Decimal] = Counter()
+    for item in shop.prod:
+        if item["sk"]["S"].startswith("LINE#"):
+            price = Decimal(item["qty"]["N"]) * Decimal(item["price"]["N"])
+            lines[item["pk"]["S"].removeprefix("ORDER#")] += price
+    for item in shop.prod:
+        if "total" in item:
+            shipping = Decimal(item["shipping"]["M"]["cost"]["N"])
+            assert Decimal(item["total"]["N"]) == lines[item["order_id"]["S"]] + shipping
+
+
+def test_dev_is_an_older_smaller_copy(shop):
+    prod = {_key(item): item for item in shop.prod}
+    dev = {_key(item): item for item in shop.dev}
+    only_dev = [key for key in dev if key not in prod]
+    assert only_dev and all("#t" in pk for pk, _ in only_dev)  # CUSTOMER#t001, ORDER#t0001
+    customers = {pk for pk, sk in dev if sk == "PROFILE" and pk not in {k[0] for k in only_dev}}
+    assert customers == {f"CUSTOMER#c{n:03d}" for n in range(1, data.DEV_CUSTOMERS + 1)}
+    created = [item["created"]["S"] for item in dev.values() if "created" in item]
+    assert created and max(created) <= data.DEV_CUTOFF
+    older = [key for key in dev if key in prod and dev[key] != prod[key]]
+    statuses = {
+        (prod[key]["status"]["S"], dev[key]["status"]["S"]) for key in older if "status" in dev[key]
+    }
+    assert ("SHIPPED", "PLACED") in statuses  # prod moved on since dev's copy
+    assert _types(shop.dev) == TYPES
+
+
+# -- the demo in this process: servers, profiles, data through the package's API ---------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    with start_demo(tmp_path_factory.mktemp("demo")) as running:
+        yield running
+
+
+@pytest.fixture
+def demo_env(demo, monkeypatch: pytest.MonkeyPatch):
+    for name, value in demo.variables.items():
+        monkeypatch.setenv(name, value)
+    reset_caches()
+    yield demo
+    reset_caches()
+
+
+def test_demo_environments_are_two_accounts_with_the_shop_table(demo_env, shop):
+    demo = demo_env
+    assert set(demo.variables) == {
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "DYNAMO_MAGIC_CONFIG",
+        "AWS_EC2_METADATA_DISABLED",
+    }
+    assert all(
+        Path(demo.variables[name]).parent == demo.folder for name in list(demo.variables)[:3]
+    )
+    assert {PROD, DEV} <= set(dm.list_environments())
+    assert dm.list_tables(env=PROD) == [TABLE] and dm.list_tables(env=DEV) == [TABLE]
+    assert environments.resolve(None).name == DEV  # the demo's config: default_env
+    assert environments.resolve(PROD).protected and not environments.resolve(DEV).protected
+    assert environments.resolve(PROD).endpoint_url == demo.prod.url
+    assert environments.resolve(DEV).endpoint_url == demo.dev.url
+    # two servers, two sets of data: the counts are those of the data each was seeded with
+    assert dm.count(TABLE, env=PROD) == len(shop.prod)
+    assert dm.count(TABLE, env=DEV) == len(shop.dev)
+
+
+def test_demo_indexes_answer_as_documented(demo_env, shop):
+    schema = dm.describe(TABLE, env=PROD)
+    text = str(schema.describe_rows())
+    assert data.GSI in text and data.LSI in text
+    shipped = dm.query(TABLE, pk="SHIPPED", index=data.GSI, env=PROD)
+    expected = [i for i in shop.prod if i.get("status") == {"S": "SHIPPED"}]
+    assert len(shipped) == len(expected) and set(shipped["status"]) == {"SHIPPED"}
+    by_total = dm.query(TABLE, pk="CUSTOMER#c001", index=data.LSI, env=PROD)
+    totals = list(by_total["total"])
+    assert len(totals) >= 5 and totals == sorted(totals)
+    lines = dm.query(TABLE, pk="ORDER#o0001", env=DEV)
+    assert len(lines) >= 2 and isinstance(lines["thumbnail"].iloc[0], bytes)
+
+
+def test_a_port_in_use_is_one_clear_error_and_starts_nothing(tmp_path):
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    port = port_pair()
+    for taken_port in (port, port + 1):  # demo-prod's port, then demo-dev's (N+1)
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", taken_port))
+            taken.listen()
+            with pytest.raises(PortInUse, match=f"^port {taken_port} on 127.0.0.1 is in use"):
+                start_demo(tmp_path / str(taken_port), port=port)
+    # demo-prod's server, started before demo-dev's port was found taken, was stopped
+    after = {child.pid for child in psutil.Process().children(recursive=True)}
+    assert after <= before
+
+
+def test_moto_server_start_stop_reset(tmp_path):
+    server = MotoServer.start(log=tmp_path / "moto.log")
+    try:
+        data.create_table(server.client())
+        assert server.client().list_tables()["TableNames"] == [TABLE]
+        server.reset()
+        assert server.client().list_tables()["TableNames"] == []
+    finally:
+        server.stop()
+    assert not server.answers() and server.process.poll() is not None
+    server.stop()  # twice is harmless
+
+
+# -- `dynamo demo` as a process ----------------------------------------------------------------
+class DemoProcess:
+    """``dynamo demo`` in its own process; its stdout lines are collected as they come."""
+
+    def __init__(self, args: list[str], env: dict[str, str], module: str = "dynamo_magic.demo"):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.errors: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_errors, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def _read_errors(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.errors.append(line)
+
+    def stderr(self) -> str:
+        """What the process wrote to stderr (complete once it has exited)."""
+        if self.process.poll() is not None:
+            time.sleep(0.2)  # the reader thread drains the closed pipe
+        return "".join(self.errors)
+
+    def wait_for(self, marker: str, timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while not any(marker in line for line in self.seen):
+            if self.process.poll() is not None and self.lines.empty():
+                raise AssertionError(f"demo exited {self.process.returncode}: {self.stderr()}")
+            try:
+                self.seen.append(self.lines.get(timeout=1))
+            except queue.Empty:
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"no {marker!r} in {self.seen}; stderr: {self.stderr()}"
+                    ) from None
+        return self.seen
+
+    def variables(self) -> dict[str, str]:
+        return dict(line.split("=", 1) for line in self.seen if line and not line.startswith("#"))
+
+    def tree(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def stop(self, sig: int) -> tuple[int, str]:
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=EXIT_TIMEOUT)
+        return code, self.stderr()
+
+    def kill(self) -> None:
+        for child in [*self.tree(), psutil.Process(self.process.pid)]:
+            child.kill()
+
+
+def _isolated_env(tmp_path: Path) -> dict[str, str]:
+    env = subprocess_env()
+    env["HOME"] = str(tmp_path / "home")  # the demo must leave ~/.aws alone
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    env["BROWSER"] = "true"  # JupyterLab opens no browser here
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    (tmp_path / "home").mkdir()
+    return env
+
+
+@pytest.fixture
+def demo_process(tmp_path: Path) -> Iterator[list[DemoProcess]]:
+    started: list[DemoProcess] = []
+    yield started
+    for process in started:  # a failed test leaves nothing behind either
+        if process.process.poll() is None:
+            process.kill()
+            process.process.wait()
+
+
+def _assert_gone(processes: list[psutil.Process]) -> None:
+    _gone, alive = psutil.wait_procs(processes, timeout=EXIT_TIMEOUT)
+    assert not alive, f"left running: {[p.cmdline() for p in alive]}"
+
+
+@pytest.mark.parametrize(
+    ("sig", "module"),
+    [(signal.SIGINT, "dynamo_magic.demo"), (signal.SIGTERM, "dynamo_magic.cli")],
+)
+def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_process, sig, module):
+    env = _isolated_env(tmp_path)
+    port = port_pair()
+    args = ["demo", "--no-lab", "--port", str(port)] if module.endswith("cli") else ["--no-lab"]
+    demo = DemoProcess(args, env, module)
+    demo_process.append(demo)
+    demo.wait_for("Ctrl-C stops the demo", START_TIMEOUT)
+    variables = demo.variables()
+    assert {"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "DYNAMO_MAGIC_CONFIG"} <= set(
+        variables
+    )
+    folder = Path(variables["AWS_CONFIG_FILE"]).parent
+    if module.endswith("cli"):
+        assert f"127.0.0.1:{port}" in "\n".join(demo.seen)
+        assert f"127.0.0.1:{port + 1}" in "\n".join(demo.seen)
+    else:  # the default folder: a fresh one under $XDG_CACHE_HOME
+        assert folder.parent == tmp_path / "cache" / "dynamo_magic"
+    # another process sees both accounts through the printed variables alone
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dynamo_magic.cli",
+            "query",
+            "-t",
+            TABLE,
+            "--scan",
+            "--count",
+            "-e",
+            PROD,
+        ],
+        env={k: v for k, v in env.items() if not k.startswith("AWS_")} | variables,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stderr
+    assert int(check.stdout.strip()) == len(data.build().prod)
+    servers = demo.tree()
+    assert len([p for p in servers if "moto.server" in " ".join(p.cmdline())]) == 2
+    code, stderr = demo.stop(sig)
+    assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
+    _assert_gone(servers)
+    assert not (tmp_path / "home" / ".aws").exists()
+
+
+def test_cli_port_in_use_exits_2_with_one_line(tmp_path, demo_process):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        demo = DemoProcess(["--no-lab", "--port", str(port)], _isolated_env(tmp_path))
+        demo_process.append(demo)
+        code = demo.process.wait(timeout=START_TIMEOUT)
+    stderr = demo.stderr()
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        f"Error: port {port} on 127.0.0.1 is in use: choose another port, or leave the port out "
+        "to take free ones"
+    ]
+
+
+def test_missing_jupyterlab_is_one_line_and_starts_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(run, "lab_installed", lambda: False)
+    before = {child.pid for child in psutil.Process().children(recursive=True)}
+    assert cli.main(["demo", "--folder", str(tmp_path / "never")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "Error: JupyterLab is not installed: pip install 'dynamo_magic[demo]' (or use --no-lab)"
+    ]
+    assert not (tmp_path / "never").exists()
+    assert {child.pid for child in psutil.Process().children(recursive=True)} <= before
+
+
+def test_folder_that_is_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert cli.main(["demo", "--no-lab", "--folder", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, demo_process):
+    env = _isolated_env(tmp_path)
+    demo = DemoProcess(["--folder", str(tmp_path / "demo")], env)
+    demo_process.append(demo)
+    lines = demo.wait_for("Ctrl-C stops the demo", LAB_TIMEOUT)
+    (lab_line,) = [line for line in lines if "JupyterLab on" in line]
+    url = lab_line.split(": ", 1)[1]
+    base, token = url.split("/lab", 1)[0], url.split("token=", 1)[1]
+    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=10) as answer:
+        assert "started" in json.load(answer)
+    with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=10) as answer:
+        names = {entry["name"] for entry in json.load(answer)["content"]}
+    if (REPO / "notebooks" / "quickstart.ipynb").exists():
+        assert "quickstart.ipynb" in names and "/lab/tree/quickstart.ipynb" in url
+    tree = demo.tree()
+    (lab,) = [p for p in tree if "jupyterlab" in p.cmdline()]
+    lab_env = lab.environ()  # what every kernel JupyterLab starts inherits
+    variables = demo.variables()
+    assert all(lab_env.get(name) == value for name, value in variables.items())
+    code, stderr = demo.stop(signal.SIGINT)
+    assert code == 0 and "Traceback" not in stderr
+    _assert_gone(tree)
+
+
+def test_installed_notebooks_are_copied_and_user_edits_kept(tmp_path, monkeypatch):
+    shipped = tmp_path / "site-packages" / "notebooks"
+    shipped.mkdir(parents=True)
+    (shipped / "quickstart.ipynb").write_text('{"cells": []}')
+    (shipped / "copy.ipynb").write_text('{"cells": []}')
+    monkeypatch.setattr(run, "notebooks_source", lambda: shipped)
+    folder = tmp_path / "demo"
+    (folder / "notebooks").mkdir(parents=True)
+    (folder / "notebooks" / "copy.ipynb").write_text("my edits")
+    target = run.notebook_dir(folder)
+    assert target == folder / "notebooks"
+    assert (target / "quickstart.ipynb").read_text() == '{"cells": []}'
+    assert (target / "copy.ipynb").read_text() == "my edits"
+
+
+def test_checkout_notebooks_are_opened_in_place():
+    source = run.notebooks_source()
+    if (REPO / "notebooks").is_dir():
+        assert source == REPO / "notebooks"
+        assert run.notebook_dir(Path("/nonexistent")) == REPO / "notebooks"
+    assert (REPO / "dynamo_magic" / "demo" / "notebooks").is_symlink()  # shipped in the wheel
+    assert os.readlink(REPO / "dynamo_magic" / "demo" / "notebooks") == "../../notebooks"
+
+
+def test_default_folders_are_fresh(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first, second = run.default_folder(), run.default_folder()
+    assert first != second and first.parent == second.parent == tmp_path / "dynamo_magic"
+
+
+def test_import_dynamo_magic_loads_no_demo():
+    code = "import json, sys, dynamo_magic; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=subprocess_env(),
+        timeout=60,
+    ).stdout
+    modules = json.loads(out)
+    assert not {name.split(".")[0] for name in modules} & {"moto", "jupyterlab"}
+    assert not [name for name in modules if name.startswith("dynamo_magic.demo")]
