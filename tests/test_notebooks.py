@@ -86,9 +86,10 @@ def scan_items(client: Any, table: str = TABLE) -> dict[Key, dict[str, Any]]:
 
 
 def query_keys(client: Any, pk: str, **extra: Any) -> list[Key]:
-    """The keys of a query of partition ``pk`` (``status`` for the GSI), in the server's order."""
+    """The keys of a query of partition ``pk`` (a ``status`` for the GSI ``by_status``), in the
+    server's order."""
     index = extra.pop("IndexName", None)
-    key_name = "status" if index else "pk"
+    key_name = "status" if index == "by_status" else "pk"
     request: dict[str, Any] = {
         "TableName": TABLE,
         "KeyConditionExpression": f"#k = :v{extra.pop('condition', '')}",
@@ -253,6 +254,19 @@ def test_quickstart_runs_and_shows_what_the_server_holds(run: Any, demo: Any) ->
     shown = text(cell(notebook, "%dynamo_query shop SHIPPED --index by_status"))
     assert shown.startswith(f"{len(shipped)} item(s) from shop (index by_status), query")
     assert all(sk in shown for _, sk in shipped)
+
+    big = query_keys(
+        prod,
+        "CUSTOMER#c001",
+        IndexName="by_total",
+        condition=" AND #t >= :n",
+        names={"#t": "total"},
+        values={":n": {"N": "200"}},
+        ScanIndexForward=False,
+    )
+    shown = text(cell(notebook, "%dynamo_query shop CUSTOMER#c001 --index by_total"))
+    assert shown.startswith(f"{len(big)} item(s) from shop (index by_total), query"), shown
+    assert big and all(sk in shown for _, sk in big)
 
     statuses: dict[str, int] = {}
     for item in scan_items(prod).values():
