@@ -448,3 +448,38 @@ def test_readme_tour_runs_against_the_demo(run: Any, demo: Any, tmp_path: Path) 
     assert text(notebook.cells[2]).startswith("Copy plan (nothing written)")
     line(text(notebook.cells[3]), f"copy OK: {len(prod_items):,} written")
     assert scan_items(demo.dev.client()) == prod_items
+
+
+def test_readme_tour_terminal_commands_run_against_the_demo(demo: Any, tmp_path: Path) -> None:
+    """The tour's `dynamo` lines, as processes with the demo's variables (as exported)."""
+    import shlex
+    import subprocess
+
+    reseed(demo)
+    prod_items = scan_items(demo.prod.client())
+    (bash,) = re.findall(r"```bash\n(.*?)```", readme_section("### A 30-second tour"), re.DOTALL)
+    commands = [shlex.split(x) for x in bash.splitlines() if x.strip()]
+    assert [c[:2] for c in commands] == [
+        ["dynamo", "query"],
+        ["dynamo", "copy"],
+        ["dynamo", "copy"],
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | demo.variables
+    outputs: list[tuple[str, str]] = []  # stdout, stderr
+    for command in commands:
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "dynamo"), *command[1:]],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+        outputs.append((done.stdout, done.stderr))
+    early = [k for k in prod_items if k[0] == "CUSTOMER#c001" and k[1].startswith("ORDER#2024-0")]
+    assert outputs[0][1].startswith(f"{len(early)} item(s) from shop, query")  # the summary
+    assert all(sk in outputs[0][0] for _, sk in early)  # the items, on stdout
+    assert outputs[1][0].startswith("Copy plan (nothing written)")
+    line("\n".join(outputs[2]), f"copy OK: {len(prod_items):,} written")
+    assert scan_items(demo.dev.client()) == prod_items
