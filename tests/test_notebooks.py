@@ -483,3 +483,15 @@ def test_readme_tour_terminal_commands_run_against_the_demo(demo: Any, tmp_path:
     assert outputs[1][0].startswith("Copy plan (nothing written)")
     line("\n".join(outputs[2]), f"copy OK: {len(prod_items):,} written")
     assert scan_items(demo.dev.client()) == prod_items
+
+
+def test_readme_anchor_links_name_headings() -> None:
+    """Every ``(#anchor)`` link of the README goes to a heading (GitHub's slugs)."""
+    text_ = README.read_text()
+    text_ = re.sub(r"```.*?```", "", text_, flags=re.DOTALL)  # no headings inside code blocks
+    slugs = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", text_, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        slugs.add(slug)
+    links = set(re.findall(r"\]\(#([^)]+)\)", text_))
+    assert links and sorted(links - slugs) == []
