@@ -9,6 +9,9 @@ Profiles (all fake credentials, never real ones):
 from __future__ import annotations
 
 import os
+import subprocess
+import sysconfig
+import venv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,6 +117,23 @@ def use_profiles(
 def client_for(profile: str = "dev") -> object:
     """A plain boto3 client, as a test's own independent view of a server."""
     return boto3.Session(profile_name=profile).client("dynamodb")
+
+
+def scratch_venv(folder: Path) -> Path:
+    """A fresh virtual environment (its python is returned) whose imports fall back to this
+    one's packages (a .pth line): installing the package there (``make demo``, Binder's
+    postBuild) finds every requirement already present and downloads only build tools."""
+    venv.EnvBuilder(with_pip=True).create(folder)
+    python = folder / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(purelib, "zz_test_packages.pth").write_text("\n".join(sorted(ours)) + "\n")
+    return python
 
 
 def subprocess_env() -> dict[str, str]:

@@ -9,10 +9,8 @@ import os
 import re
 import signal
 import subprocess
-import sysconfig
 import textwrap
 import tomllib
-import venv
 from pathlib import Path
 
 import psutil
@@ -20,7 +18,7 @@ import pytest
 
 from dynamo_magic.demo import DEV, PROD, TABLE
 
-from conftest import subprocess_env
+from conftest import scratch_venv, subprocess_env
 from moto_servers import port_pair
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,22 +66,6 @@ def test_scripts_are_executable_and_strict():
         text = script.read_text()
         assert text.startswith("#!/bin/bash\n") and "set -euo pipefail" in text
     assert 'exec "$@"' in (BINDER / "start").read_text()
-
-
-def _scratch_venv(folder: Path) -> Path:
-    """A virtual environment whose imports fall back to this one's packages (a .pth line), so
-    that postBuild's pip finds every requirement installed and downloads only build tools."""
-    venv.EnvBuilder(with_pip=True).create(folder)
-    python = folder / "bin" / "python"
-    purelib = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    Path(purelib, "zz_test_packages.pth").write_text("\n".join(sorted(ours)) + "\n")
-    return python
 
 
 KERNEL_CHECK = (
@@ -135,7 +117,7 @@ KERNEL_CHECK = (
 def test_postbuild_then_start_give_kernels_the_demo(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    python = _scratch_venv(tmp_path / "venv")
+    python = scratch_venv(tmp_path / "venv")
     env = {k: v for k, v in subprocess_env().items() if not k.startswith(("AWS_", "PYTHON"))}
     env.pop("DYNAMO_MAGIC_CONFIG", None)
     env.pop("VIRTUAL_ENV", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,7 @@ from dynamo_magic import cli, environments
 from dynamo_magic.demo import DEV, PROD, TABLE, PortInUse, data, run, start_demo
 from dynamo_magic.demo.servers import MotoServer
 
-from conftest import reset_caches, subprocess_env
+from conftest import reset_caches, scratch_venv, subprocess_env
 from moto_servers import port_pair
 
 START_TIMEOUT = 240.0  # seconds for `dynamo demo` to print its variables (2 loaded cores)
@@ -276,6 +278,14 @@ def demo_process(tmp_path: Path) -> Iterator[list[DemoProcess]]:
             process.process.wait()
 
 
+def _command(process: psutil.Process) -> str:
+    """A process's command line ("" once it is gone)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _assert_gone(processes: list[psutil.Process]) -> None:
     _gone, alive = psutil.wait_procs(processes, timeout=EXIT_TIMEOUT)
     assert not alive, f"left running: {[p.cmdline() for p in alive]}"
@@ -324,11 +334,26 @@ def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_pro
     assert check.returncode == 0, check.stderr
     assert int(check.stdout.strip()) == len(data.build().prod)
     servers = demo.tree()
-    assert len([p for p in servers if "moto.server" in " ".join(p.cmdline())]) == 2
+    assert len([p for p in servers if "moto.server" in _command(p)]) == 2
     code, stderr = demo.stop(sig)
     assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
     _assert_gone(servers)
     assert not (tmp_path / "home" / ".aws").exists()
+
+
+def test_ctrl_c_while_starting_leaves_nothing(tmp_path, demo_process):
+    demo = DemoProcess(["--no-lab"], _isolated_env(tmp_path))
+    demo_process.append(demo)
+    deadline = time.monotonic() + START_TIMEOUT
+    servers: list[psutil.Process] = []
+    while not servers and time.monotonic() < deadline:  # the first server is starting
+        servers = [p for p in demo.tree() if "moto.server" in _command(p)]
+        time.sleep(0.05)
+    assert servers, demo.stderr()
+    tree = demo.tree()
+    code, stderr = demo.stop(signal.SIGINT)
+    assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
+    _assert_gone(tree)
 
 
 def test_cli_port_in_use_exits_2_with_one_line(tmp_path, demo_process):
@@ -359,6 +384,15 @@ def test_missing_jupyterlab_is_one_line_and_starts_nothing(tmp_path, monkeypatch
     assert {child.pid for child in psutil.Process().children(recursive=True)} <= before
 
 
+@pytest.mark.parametrize("port", ["0", "65535", "-1"])
+def test_ports_out_of_range_are_refused(tmp_path, capsys, port):
+    assert cli.main(["demo", "--no-lab", "--port", port, "--folder", str(tmp_path / "d")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"Error: --port {port} is not a usable port: give 1 to 65534 (demo-dev takes the next one)"
+    )
+    assert not (tmp_path / "d").exists()
+
+
 def test_folder_that_is_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
     assert cli.main(["demo", "--no-lab", "--folder", str(tmp_path / "file")]) == 2
@@ -370,12 +404,13 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
     demo = DemoProcess(["--folder", str(tmp_path / "demo")], env)
     demo_process.append(demo)
     lines = demo.wait_for("Ctrl-C stops the demo", LAB_TIMEOUT)
-    (lab_line,) = [line for line in lines if "JupyterLab on" in line]
-    url = lab_line.split(": ", 1)[1]
+    lab_lines = [line for line in lines if "JupyterLab on" in line]
+    assert len(lab_lines) == 1, (lines, demo.stderr())
+    url = lab_lines[0].split(": ", 1)[1]
     base, token = url.split("/lab", 1)[0], url.split("token=", 1)[1]
-    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=10) as answer:
+    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=60) as answer:
         assert "started" in json.load(answer)
-    with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=10) as answer:
+    with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=60) as answer:
         names = {entry["name"] for entry in json.load(answer)["content"]}
     if (REPO / "notebooks" / "quickstart.ipynb").exists():
         assert "quickstart.ipynb" in names and "/lab/tree/quickstart.ipynb" in url
@@ -385,7 +420,7 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
     variables = demo.variables()
     assert all(lab_env.get(name) == value for name, value in variables.items())
     code, stderr = demo.stop(signal.SIGINT)
-    assert code == 0 and "Traceback" not in stderr
+    assert code == 0 and "Traceback" not in stderr, (code, stderr)
     _assert_gone(tree)
 
 
@@ -432,3 +467,102 @@ def test_import_dynamo_magic_loads_no_demo():
     modules = json.loads(out)
     assert not {name.split(".")[0] for name in modules} & {"moto", "jupyterlab"}
     assert not [name for name in modules if name.startswith("dynamo_magic.demo")]
+
+
+MAKE_TIMEOUT = 600.0  # seconds for `make demo` to create the venv, install and start
+
+
+@pytest.mark.timeout(MAKE_TIMEOUT + 120)
+def test_make_demo_creates_the_venv_installs_and_runs(tmp_path):
+    """The README's first command, on a fresh venv: ``make demo`` installs ``.[demo]`` into it
+    and runs ``dynamo demo`` (``DEMO_ARGS`` passed through); Ctrl-C (SIGINT to the terminal's
+    process group) stops make, the demo and its servers."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    scratch = tmp_path / "venv"
+    scratch_venv(scratch)  # with this venv's packages: pip downloads only build tools
+    env = _isolated_env(tmp_path)
+    env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "PYTHONPATH", "VIRTUAL_"))}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    port = port_pair()
+    make = subprocess.Popen(
+        [
+            "make",
+            "--no-print-directory",
+            "demo",
+            f"VENV={scratch}",
+            f"PYTHON={sys.executable}",
+            f"DEMO_ARGS=--no-lab --port {port} --folder {tmp_path / 'demo'}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group: the test's "terminal"
+    )
+    lines: list[str] = []
+    try:
+        assert make.stdout is not None
+        deadline = time.monotonic() + MAKE_TIMEOUT
+        for line in make.stdout:
+            lines.append(line.rstrip("\n"))
+            if "Ctrl-C stops the demo" in line or time.monotonic() > deadline:
+                break
+        assert any("Ctrl-C stops the demo" in line for line in lines), (
+            lines,
+            make.stderr.read() if make.poll() is not None and make.stderr else "",
+        )
+        tree = psutil.Process(make.pid).children(recursive=True)
+        dynamo = [p for p in tree if p.cmdline()[:1] and "dynamo" in " ".join(p.cmdline()[:2])]
+        assert dynamo and dynamo[0].cmdline()[1] == str(scratch / "bin" / "dynamo")
+        assert (scratch / ".installed-demo").exists()
+        assert f"AWS_CONFIG_FILE={tmp_path / 'demo' / 'config'}" in lines
+        assert f"127.0.0.1:{port}" in "\n".join(lines)
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
+        make.wait(timeout=EXIT_TIMEOUT)
+        _assert_gone(tree)
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+            make.wait()
+
+
+@pytest.mark.timeout(600)
+def test_the_wheel_ships_the_notebooks(tmp_path):
+    """A pip install has no checkout: the wheel carries notebooks/ as
+    ``dynamo_magic/demo/notebooks/*.ipynb`` (through the link), for ``dynamo demo`` to copy."""
+    notebooks = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        pytest.skip("no notebooks/ on this branch yet")
+    source = tmp_path / "src"  # a copy: the build writes build/ and *.egg-info beside it
+    tracked = subprocess.run(
+        ["git", "ls-files", "pyproject.toml", "README.md", "dynamo_magic", "notebooks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for name in tracked:
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (REPO / name).is_symlink():
+            target.symlink_to(os.readlink(REPO / name))
+        else:
+            shutil.copyfile(REPO / name, target)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(source), "-w", tmp_path],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        env=subprocess_env() | {"PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = tmp_path.glob("dynamo_magic-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = sorted(
+            Path(name).name
+            for name in archive.namelist()
+            if name.startswith("dynamo_magic/demo/notebooks/")
+        )
+    assert shipped == notebooks

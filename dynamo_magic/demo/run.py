@@ -23,7 +23,7 @@ import dynamo_magic
 
 from ..errors import DynamoMagicError, UsageProblem
 from . import DEV, PROD, TABLE, Demo, start_demo
-from .servers import HOST, free_port
+from .servers import HOST, MAX_PORT, free_port
 
 LAB_START_TIMEOUT = 120.0  # seconds for JupyterLab to answer (a first start builds caches)
 LAB_STOP_TIMEOUT = 20.0  # seconds for JupyterLab to shut its kernels down after SIGTERM
@@ -99,6 +99,11 @@ def run(lab: bool, port: int | None, folder: Path | None) -> None:
     Raises ``UsageProblem`` (nothing started) for a taken port or a missing JupyterLab, and
     ``DemoFailed`` when a server or JupyterLab stops on its own.
     """
+    if port is not None and not 1 <= port < MAX_PORT:
+        raise UsageProblem(
+            f"--port {port} is not a usable port: give 1 to {MAX_PORT - 1} "
+            "(demo-dev takes the next one)"
+        )
     if lab and not lab_installed():
         raise UsageProblem(f"JupyterLab is not installed: {INSTALL_HINT} (or use --no-lab)")
     if folder is None:

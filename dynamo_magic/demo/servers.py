@@ -105,7 +105,12 @@ class MotoServer:
                 check_port(port)
                 chosen = port
             server = cls._launch(chosen, log)
-            if server._wait_ready():
+            try:
+                ready = server._wait_ready()
+            except BaseException:  # Ctrl-C while it starts: no server is left behind
+                server.stop()
+                raise
+            if ready:
                 return server
             server.stop()
             if port is not None:
