@@ -48,7 +48,10 @@ class _Stop(Exception):
     """Ctrl-C, SIGTERM or SIGHUP arrived: leave the wait and stop everything."""
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Ctrl-C, `kill`, a closed terminal (SIGHUP does not exist on Windows)
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def lab_installed() -> bool:
