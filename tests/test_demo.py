@@ -25,7 +25,7 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import cli, environments
-from dynamo_magic.demo import DEV, PROD, TABLE, PortInUse, data, run, start_demo
+from dynamo_magic.demo import ACCOUNTS, DEV, PROD, TABLE, PortInUse, data, run, start_demo
 from dynamo_magic.demo.servers import MotoServer
 
 from conftest import reset_caches, scratch_venv, subprocess_env
@@ -148,6 +148,12 @@ def test_demo_environments_are_two_accounts_with_the_shop_table(demo_env, shop):
     assert environments.resolve(PROD).protected and not environments.resolve(DEV).protected
     assert environments.resolve(PROD).endpoint_url == demo.prod.url
     assert environments.resolve(DEV).endpoint_url == demo.dev.url
+    # two account ids: the tables' ARNs differ, as between real accounts
+    arns = {
+        server.client().describe_table(TableName=TABLE)["Table"]["TableArn"]
+        for server in (demo.prod, demo.dev)
+    }
+    assert {arn.split(":")[4] for arn in arns} == {ACCOUNTS[PROD], ACCOUNTS[DEV]}
     # two servers, two sets of data: the counts are those of the data each was seeded with
     assert dm.count(TABLE, env=PROD) == len(shop.prod)
     assert dm.count(TABLE, env=DEV) == len(shop.dev)

@@ -42,27 +42,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def reseed(demo: Any) -> None:
-    """Both servers emptied and seeded again: each notebook starts from the same data.
-
-    Moto gives both servers' ``shop`` the same ARN (one made-up account), so a copy tells the
-    two tables apart by their creation times (milliseconds). ``data.seed`` creates both tables
-    at once, in two threads: when they land in the same millisecond every copy between them
-    is refused as "the same table". Seeded again until the times differ (KNOWN DEMO BUG, to be
-    fixed in ``dynamo_magic.demo.data.seed``: create the tables one after the other).
-    """
+    """Both servers emptied and seeded again: each notebook starts from the same data."""
     from dynamo_magic.demo import data
 
-    for _ in range(5):
-        demo.prod.reset()
-        demo.dev.reset()
-        data.seed(demo.prod.client(), demo.dev.client())
-        created = {
-            server.client().describe_table(TableName=TABLE)["Table"]["CreationDateTime"]
-            for server in (demo.prod, demo.dev)
-        }
-        if len(created) == 2:
-            return
-    raise AssertionError("the demo's two tables keep the same creation time")
+    demo.prod.reset()
+    demo.dev.reset()
+    data.seed(demo.prod.client(), demo.dev.client())
 
 
 def comparable(value: Any) -> Any:

@@ -24,10 +24,12 @@ from .data import TABLE
 from .profiles import write_profiles
 from .servers import MotoServer, PortInUse
 
-__all__ = ["DEV", "PROD", "TABLE", "Demo", "MotoServer", "PortInUse", "start_demo"]
+__all__ = ["ACCOUNTS", "DEV", "PROD", "TABLE", "Demo", "MotoServer", "PortInUse", "start_demo"]
 
 PROD = "demo-prod"  # the profile (environment) of the "production" account: protected
 DEV = "demo-dev"  # the profile of the "development" account: an older, smaller copy
+# two AWS account ids, one per server: the tables' ARNs differ as they would between accounts
+ACCOUNTS = {PROD: "111111111111", DEV: "222222222222"}
 
 SETTINGS_TEXT = f"""\
 # dynamo_magic settings for the demo (DYNAMO_MAGIC_CONFIG points here; see the README)
@@ -80,9 +82,11 @@ def start_demo(folder: Path, port: int | None = None, seed: bool = True) -> Demo
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    prod = MotoServer.start(port, log=folder / f"{PROD}.log")
+    prod = MotoServer.start(port, log=folder / f"{PROD}.log", account=ACCOUNTS[PROD])
     try:
-        dev = MotoServer.start(None if port is None else port + 1, log=folder / f"{DEV}.log")
+        dev = MotoServer.start(
+            None if port is None else port + 1, log=folder / f"{DEV}.log", account=ACCOUNTS[DEV]
+        )
     except BaseException:
         prod.stop()
         raise

@@ -347,16 +347,15 @@ def seed(prod_client: Any, dev_client: Any) -> ShopData:
     from concurrent.futures import ThreadPoolExecutor
 
     data = build()
+    # the tables one after the other: two servers of one moto account id would give tables
+    # created in the same millisecond the same ARN and creation time, i.e. "the same table"
+    create_table(prod_client)
+    create_table(dev_client)
     with ThreadPoolExecutor(max_workers=2) as pool:
         jobs = [
-            pool.submit(_fill, prod_client, data.prod),
-            pool.submit(_fill, dev_client, data.dev),
+            pool.submit(write_items, prod_client, data.prod),
+            pool.submit(write_items, dev_client, data.dev),
         ]
         for job in jobs:
             job.result()
     return data
-
-
-def _fill(client: Any, items: list[dict[str, Any]]) -> None:
-    create_table(client)
-    write_items(client, items)

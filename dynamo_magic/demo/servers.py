@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import socket
 import subprocess
 import sys
@@ -90,12 +91,16 @@ class MotoServer:
         return self.process.pid
 
     @classmethod
-    def start(cls, port: int | None = None, log: Path | None = None) -> MotoServer:
+    def start(
+        cls, port: int | None = None, log: Path | None = None, account: str | None = None
+    ) -> MotoServer:
         """Start a server on ``port`` (default: a free one) and return once it answers.
 
-        ``log``: a file for the server's output (default: discarded). Raises ``PortInUse``
-        when the given port is taken, ``RuntimeError`` when moto cannot start (not installed:
-        ``pip install 'dynamo_magic[demo]'``).
+        ``log``: a file for the server's output (default: discarded). ``account``: the 12-digit
+        AWS account id the server answers as (moto's ``MOTO_ACCOUNT_ID``; default moto's
+        123456789012): two servers with two ids are two accounts, down to their tables' ARNs.
+        Raises ``PortInUse`` when the given port is taken, ``RuntimeError`` when moto cannot
+        start (not installed: ``pip install 'dynamo_magic[demo]'``).
         """
         attempts = 1 if port is not None else 3  # a free port can be taken before moto binds it
         for _ in range(attempts):
@@ -104,7 +109,7 @@ class MotoServer:
             else:
                 check_port(port)
                 chosen = port
-            server = cls._launch(chosen, log)
+            server = cls._launch(chosen, log, account)
             try:
                 ready = server._wait_ready()
             except BaseException:  # Ctrl-C while it starts: no server is left behind
@@ -121,8 +126,11 @@ class MotoServer:
         )
 
     @classmethod
-    def _launch(cls, port: int, log: Path | None) -> MotoServer:
+    def _launch(cls, port: int, log: Path | None, account: str | None) -> MotoServer:
         out: IO[bytes] | int = subprocess.DEVNULL
+        env = dict(os.environ)
+        if account is not None:
+            env["MOTO_ACCOUNT_ID"] = account
         with contextlib.ExitStack() as stack:
             if log is not None:
                 out = stack.enter_context(log.open("ab"))
@@ -133,6 +141,7 @@ class MotoServer:
                 stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
                 # its own process group: a terminal's Ctrl-C reaches the demo, which stops it
                 start_new_session=True,
+                env=env,
             )
         return cls(port, process)
 
