@@ -425,6 +425,8 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
     lab_env = lab.environ()  # what every kernel JupyterLab starts inherits
     variables = demo.variables()
     assert all(lab_env.get(name) == value for name, value in variables.items())
+    # `!dynamo` in a kernel finds this Python's CLI, activated or not
+    assert lab_env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     code, stderr = demo.stop(signal.SIGINT)
     assert code == 0 and "Traceback" not in stderr, (code, stderr)
     _assert_gone(tree)

@@ -167,6 +167,9 @@ def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
     root = notebook_dir(demo.folder)
     port, token = free_port(), secrets.token_hex(16)
     env = {k: v for k, v in os.environ.items() if k not in OVERRIDING_VARS} | demo.variables
+    # this Python's scripts first: `!dynamo ...` and JupyterLab's terminals find the CLI even
+    # when the virtual environment was never activated (`make demo`)
+    env["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), env.get("PATH")]))
     log = demo.folder / "jupyterlab.log"
     page = f"/lab/tree/{FIRST_NOTEBOOK}" if (root / FIRST_NOTEBOOK).is_file() else "/lab"
     command = [
