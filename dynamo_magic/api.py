@@ -31,6 +31,7 @@ from .copying.sources import Side
 from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
 from .dynamodb import read
+from .dynamodb.backups import Backup
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
 from .errors import ConfirmationRequired, CopyFailed, InvalidQuery, client_errors, literal
@@ -1216,7 +1217,7 @@ def restore(
     table: str,
     env: str | None = None,
     *,
-    backup: str | None = "latest",
+    backup: str | Backup | None = "latest",
     into: str | None = None,
     in_place: bool = False,
     yes: bool = False,
@@ -1232,7 +1233,9 @@ def restore(
     if into:
         check_table_name(into, "into")
     resolved, client = _connect(env, get_settings())
-    chosen = backup_admin.find_backup(client, table, backup)
+    chosen = backup_admin.find_backup(
+        client, table, backup.arn if isinstance(backup, Backup) else backup
+    )
     if into:
         return restoring.restore_into(client, chosen, into)
     if not yes:

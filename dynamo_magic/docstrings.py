@@ -94,7 +94,8 @@ PARAMETERS: dict[str, str] = {
     " ``CopyFailed`` is raised with the result ``interrupted``.",
     "progress": "progress : Progress, optional\n    Told of each phase (``start(phase, total)``,"
     " ``advance(items)``, ``close(complete)``); ``None``: no progress.",
-    "backup_id": "backup : str, default 'latest'\n    Backup name or ARN to restore.",
+    "backup_id": "backup : str or Backup, default 'latest'\n    Backup name or ARN to restore,"
+    " or a ``Backup`` (``CopyResult.backup``, a row of ``backups``).",
     "into": "into : str, optional\n    Restore into this new table.",
     "in_place": "in_place : bool, default False\n    Restore back into ``table`` (through a"
     " temporary table, then a copy in replace mode).",

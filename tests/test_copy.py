@@ -385,7 +385,7 @@ def test_restore_in_place_brings_back_the_overwritten_data(orders_source):
     assert table_items(B, "orders") != original
     assert result.backup.name in set(api.backups("orders", env=B)["name"])
 
-    api.restore("orders", env=B, backup=result.backup.name, in_place=True, yes=True)
+    api.restore("orders", env=B, backup=result.backup, in_place=True, yes=True)  # the Backup
 
     assert table_items(B, "orders") == original
     assert client_for(B).list_tables()["TableNames"] == ["orders"]  # temporary table removed
