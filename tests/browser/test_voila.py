@@ -1,5 +1,10 @@
 """A panel served by Voilà (the notebook as an app): no code cells, only the panel; a user types
-a key and clicks Run, and the DataFrame appears."""
+a key and clicks Run, and the DataFrame appears.
+
+The panel is opened with ``table='orders'`` while ``events`` is listed first: the table
+dropdown moves from the first listed table to the one asked for, and the Index dropdown must
+show the chosen table's "(table) ..." label, not a blank (a finding of an earlier session).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import dynamo_magic
 
 from .conftest import Voila, screenshot, write_notebook
 from moto_servers import MotoServer
-from tables import create_orders, orders_items, put_all
+from tables import create_events, create_orders, orders_items, put_all
 
 try:
     from playwright.sync_api import expect
@@ -33,6 +38,7 @@ def test_query_panel_as_a_voila_app(
     voila: Voila, blank_page: Any, servers: tuple[MotoServer, MotoServer]
 ) -> None:
     a, _ = servers
+    create_events(a.client())  # listed first: the panel moves from it to orders
     create_orders(a.client())
     put_all(a.client(), "orders", orders_items(customers=3, per_customer=4))
     write_notebook(voila.root / "orders_app.ipynb", APP)
@@ -44,6 +50,14 @@ def test_query_panel_as_a_voila_app(
     expect(page.get_by_text("import dynamo_magic")).to_have_count(0)  # an app: no code shown
     expect(panel.locator(".dynamo-env option:checked")).to_have_text("dev")
     expect(panel.locator(".dynamo-table option:checked")).to_have_text("orders")
+    # what the <select> shows (a blank one has no selected option, or a selected empty one)
+    index = panel.locator(".dynamo-index select")
+    expect(index.locator("option")).to_have_count(5)  # the table, 3 GSIs, 1 LSI
+    expect(index).to_have_js_property("selectedIndex", 0)
+    shown = (
+        index.evaluate("s => s.options[s.selectedIndex]?.label ?? ''").replace("\xa0", " ").strip()
+    )
+    assert shown == "(table) customer (S) + order-date (S)", shown
     type_into(panel.locator(".dynamo-pk"), "c2")
     panel.locator("button.dynamo-run").click()
 
