@@ -9,6 +9,8 @@
   JupyterLab session is deleted (kernels outlive the page otherwise).
 - ``notebook``: writes a notebook into the root_dir, opens it, waits for its kernel, and returns
   a :class:`Notebook` (Run All, wait until every cell ran, assert no error, screenshot).
+  The same server also serves Notebook 7 (``/tree``, ``/notebooks/NAME.ipynb``; the
+  ``notebook`` package): ``notebook_ready`` waits for a notebook opened there.
 
 Chromium missing: the tests FAIL in CI (``CI`` set to true) and SKIP with the reason elsewhere.
 Screenshots go to ``tests/artifacts/`` (gitignored).
@@ -156,6 +158,10 @@ class Lab(Server):
 
     def notebook_url(self, name: str) -> str:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
+
+    def tree_url(self) -> str:
+        """Notebook 7's file browser (a notebook opens from it at ``/notebooks/NAME.ipynb``)."""
+        return f"{self.url}/tree?token={self.token}"
 
 
 def lab_environment(folder: Path, profiles: dict[str, str]) -> dict[str, str]:
@@ -417,15 +423,21 @@ class Notebook:
 
 def open_notebook(page: Any, lab: Lab, name: str, cells: list[str]) -> Notebook:
     """Write ``name``.ipynb, open it in JupyterLab and wait until its kernel is idle."""
-    from playwright.sync_api import expect
-
     write_notebook(lab.root / f"{name}.ipynb", cells)
     page.goto(lab.notebook_url(f"{name}.ipynb"))
+    return notebook_ready(page, name, len(cells))
+
+
+def notebook_ready(page: Any, name: str, cells: int) -> Notebook:
+    """The notebook open in ``page`` (JupyterLab or Notebook 7: the same notebook widgets),
+    once its kernel is idle."""
+    from playwright.sync_api import expect
+
     # for a moment after load the indicator says idle while the kernel is still "No Kernel"
     kernel = page.locator(".jp-NotebookPanel-toolbar .jp-KernelName")
     expect(kernel).to_be_visible()
     expect(kernel).not_to_have_text(re.compile("No Kernel|Connecting|Initializing", re.I))
-    notebook = Notebook(page, name, len(cells))
+    notebook = Notebook(page, name, cells)
     notebook.wait_idle()
     return notebook
 

@@ -1,0 +1,77 @@
+"""QueryPanel in Notebook 7 (the ``notebook`` package's UI, served by the JupyterLab server):
+the notebook is opened from the file browser at ``/tree`` (it opens at
+``/notebooks/NAME.ipynb``), run through the Run menu, a key is typed, Run clicked, and the
+DataFrame's cells asserted in the page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+import dynamo_magic
+
+from .conftest import Lab, missing, notebook_ready, write_notebook
+from moto_servers import MotoServer
+from tables import create_orders, orders_items, put_all
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with the reason
+    expect = None
+
+if "QueryPanel" not in dir(dynamo_magic):  # until branch i8-panels is merged
+    pytest.skip("dynamo_magic.QueryPanel is not in this checkout", allow_module_level=True)
+
+from .controls import type_into
+
+NAME = "notebook7_query_panel"
+CELLS = [
+    "%load_ext dynamo_magic",
+    "import dynamo_magic\npanel = dynamo_magic.QueryPanel(env='dev', table='orders')\npanel",
+]
+
+
+def test_query_panel_in_notebook7(
+    page: Any, lab: Lab, servers: tuple[MotoServer, MotoServer]
+) -> None:
+    try:
+        __import__("notebook")
+    except ImportError:
+        missing("the Python package notebook (>=7) is not installed (the `test` extra has it)")
+    a, _ = servers
+    create_orders(a.client())
+    put_all(a.client(), "orders", orders_items(customers=3, per_customer=4))
+    write_notebook(lab.root / f"{NAME}.ipynb", CELLS)
+
+    page.goto(lab.tree_url())
+    item = page.locator(".jp-DirListing-item", has_text=f"{NAME}.ipynb")
+    with page.context.expect_page() as opened:  # Notebook 7 opens a notebook in a new tab
+        item.dblclick()
+    tab = opened.value
+    expect(tab).to_have_url(re.compile(rf"/notebooks/{NAME}\.ipynb"))
+    expect(tab.locator("#main-panel .jp-NotebookPanel")).to_be_visible()  # not /lab's layout
+    expect(tab.locator("#jp-main-dock-panel")).to_have_count(0)
+
+    nb = notebook_ready(tab, NAME, len(CELLS))
+    nb.run_all()
+    nb.assert_no_errors()
+    panel = tab.locator(".dynamo-query-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".dynamo-table option:checked")).to_have_text("orders")
+    type_into(panel.locator(".dynamo-pk"), "c1")
+    type_into(panel.locator(".dynamo-sk"), "2024-01-0")
+    panel.locator("button.dynamo-run").click()
+
+    output = panel.locator(".dynamo-output")
+    rows = output.locator("table.dataframe tbody tr")
+    expect(rows).to_have_count(4)  # c1's four orders, begins_with 2024-01-0
+    for n, row in enumerate(rows.all(), start=1):
+        expect(row).to_contain_text("c1")
+        expect(row).to_contain_text(f"2024-01-{n:02d}")
+        expect(row).to_contain_text("open" if n % 2 else "shipped")
+        expect(row).to_contain_text(str(n * 1.25))
+    expect(output).not_to_contain_text("c0")
+    expect(output).to_contain_text("4 item(s) from orders, query")
+    nb.screenshot()
