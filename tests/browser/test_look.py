@@ -1,0 +1,215 @@
+"""The look of both panels in JupyterLab: rows that keep their line and widths that do not jump
+between page widths of 1,000 and 1,400 px, and text readable in the dark theme.
+
+One notebook shows a QueryPanel (after a query, so the analysis rows are live) and a CopyPanel
+(after a plan). Positions and sizes are read from the page (bounding boxes), colours from the
+computed styles; screenshots of each panel go to tests/artifacts/ (look at them).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+import dynamo_magic
+
+from .conftest import ARTIFACTS, Notebook
+from moto_servers import MotoServer
+from tables import create_orders, orders_items, put_all
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with the reason
+    expect = None
+
+if "CopyPanel" not in dir(dynamo_magic):  # until branch i8-panels is merged
+    pytest.skip("dynamo_magic's panels are not in this checkout", allow_module_level=True)
+
+from .controls import type_into
+
+CELLS = [
+    "%load_ext dynamo_magic",
+    "import dynamo_magic\nquery = dynamo_magic.QueryPanel(env='dev', table='orders')\nquery",
+    "copy = dynamo_magic.CopyPanel('dev', 'acct-b', 'orders')\ncopy",
+]
+WIDTHS = (1400, 1000)  # page widths, px
+HEIGHT = 1300
+# the rows whose controls must stay on one line (CSS classes of the controls, left to right)
+QUERY_ROWS = {
+    "run": ("dynamo-run-button", "dynamo-status"),
+    "head": ("dynamo-head-n", "dynamo-head-button", "dynamo-summary-button"),
+    "unique": ("dynamo-unique-column", "dynamo-unique-button"),
+    "plot": ("dynamo-plot-what", "dynamo-plot-button"),
+    "store": ("dynamo-store-name", "dynamo-store-button"),
+}
+COPY_ROWS = {
+    "buttons": ("dynamo-plan-button", "dynamo-copy-button", "dynamo-cancel-button"),
+    "restore": ("dynamo-restore-button", "dynamo-restore-confirm"),
+}
+# the labelled inputs, one per row: one left edge, one width
+QUERY_INPUTS = ("env", "table", "index", "pk", "sk-op", "sk", "filter", "columns", "limit")
+COPY_INPUTS = ("source", "target", "table", "target-table", "mode", "index", "pk", "sk-op", "sk")
+MIN_CONTRAST = 4.5  # WCAG AA for text
+
+
+def open_panels(notebook: Any, servers: tuple[MotoServer, MotoServer]) -> tuple[Notebook, Any, Any]:
+    """The notebook with both panels, after a query (4 rows) and a plan."""
+    a, _ = servers
+    create_orders(a.client())
+    put_all(a.client(), "orders", orders_items(customers=3, per_customer=4))
+    nb = notebook("look", CELLS)
+    nb.run_all()
+    nb.assert_no_errors()
+    query, copy = nb.page.locator(".dynamo-query-panel"), nb.page.locator(".dynamo-copy-panel")
+    type_into(query.locator(".dynamo-pk"), "c1")
+    query.locator("button.dynamo-run").click()
+    expect(query.locator(".dynamo-output table.dataframe tbody tr")).to_have_count(4)
+    expect(query.locator("button.dynamo-store-button")).to_be_enabled()
+    copy.locator("button.dynamo-plan").click()
+    expect(copy.locator(".dynamo-plan-text")).to_contain_text("Copy plan (nothing written)")
+    return nb, query, copy
+
+
+def box(element: Any) -> dict[str, float]:
+    found = element.bounding_box()
+    assert found is not None, f"{element} is not shown"
+    return dict(found)
+
+
+def check_row(panel: Any, name: str, classes: tuple[str, ...]) -> None:
+    """The row's controls share one top edge, do not overlap, and end inside the panel."""
+    boxes = [box(panel.locator(f".{css}").first) for css in classes]
+    tops = [b["y"] for b in boxes]
+    assert max(tops) - min(tops) <= 2, f"row {name} wraps: tops {tops}"
+    for left, right in itertools.pairwise(boxes):
+        assert left["x"] + left["width"] <= right["x"] + 1, f"row {name}: controls overlap"
+    edge = box(panel)
+    end = boxes[-1]["x"] + boxes[-1]["width"]
+    assert end <= edge["x"] + edge["width"] + 1, f"row {name} runs out of the panel"
+
+
+def input_boxes(panel: Any, names: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """Left edge and width of each labelled input (its <input> or <select>)."""
+    found = {}
+    for name in names:
+        control = panel.locator(f".dynamo-{name}").locator("input, select").first
+        b = box(control)
+        found[name] = (round(b["x"]), round(b["width"]))
+    return found
+
+
+def test_rows_keep_their_line_and_widths_at_1000_and_1400_px(
+    notebook: Any, servers: tuple[MotoServer, MotoServer]
+) -> None:
+    nb, query, copy = open_panels(notebook, servers)
+    page = nb.page
+    sizes: dict[int, dict[str, Any]] = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHT})
+        page.wait_for_timeout(500)  # the layout follows the window
+        for panel, rows in ((query, QUERY_ROWS), (copy, COPY_ROWS)):
+            for name, classes in rows.items():
+                check_row(panel, f"{name} at {width} px", classes)
+        # a wide DataFrame or plan scrolls inside the output area instead of leaving the panel
+        for panel in (query, copy):
+            output = panel.locator(".dynamo-output")
+            assert output.evaluate("e => getComputedStyle(e).overflowX") in ("auto", "scroll")
+            end, edge = box(output), box(panel)
+            # (4 px: the output area's own margin)
+            assert end["x"] + end["width"] <= edge["x"] + edge["width"] + 4, "output too wide"
+        # the analysis rows end where the inputs above them end
+        edge = box(query.locator(".dynamo-pk input"))
+        for name in ("head", "unique", "plot", "store"):
+            last = box(query.locator(f".{QUERY_ROWS[name][-1]}"))
+            end = last["x"] + last["width"]
+            assert abs(end - edge["x"] - edge["width"]) <= 1, f"row {name} ends at {end}"
+        inputs = {
+            "query": input_boxes(query, QUERY_INPUTS),
+            "copy": input_boxes(copy, COPY_INPUTS),
+        }
+        for which, found in inputs.items():  # aligned: one left edge, one width
+            assert len(set(found.values())) == 1, f"{which} inputs at {width} px: {found}"
+        sizes[width] = {k: {n: w for n, (_, w) in v.items()} for k, v in inputs.items()}
+        sizes[width]["rows"] = {
+            css: round(box(panel.locator(f".{css}").first)["width"])
+            for panel, rows in ((query, QUERY_ROWS), (copy, COPY_ROWS))
+            for classes in rows.values()
+            for css in classes
+            if css not in ("dynamo-status", "dynamo-restore-confirm")  # text: its own width
+        }
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        query.screenshot(path=str(ARTIFACTS / f"look-query-{width}.png"))
+        copy.screenshot(path=str(ARTIFACTS / f"look-copy-{width}.png"))
+        nb.screenshot(f"-{width}")
+    assert sizes[1400] == sizes[1000], "widths jump between 1,400 and 1,000 px"
+
+
+def test_both_panels_readable_in_the_dark_theme(
+    notebook: Any, servers: tuple[MotoServer, MotoServer]
+) -> None:
+    nb, query, copy = open_panels(notebook, servers)
+    with nb.theme("JupyterLab Dark"):
+        for panel in (query, copy):
+            for control in (".dynamo-pk input", ".dynamo-table select"):
+                assert luminance(panel.locator(control)) < 0.3, control
+        assert luminance(query.locator(".dynamo-output table.dataframe tbody tr").first) < 0.3
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        query.screenshot(path=str(ARTIFACTS / "look-query-dark.png"))
+        copy.screenshot(path=str(ARTIFACTS / "look-copy-dark.png"))
+        nb.screenshot("-dark")
+        for name, panel in (("query", query), ("copy", copy)):
+            checked, low = low_contrast(panel)
+            assert checked >= 20, f"{name} panel: only {checked} text elements found"
+            assert not low, f"{name} panel: text hard to read in the dark theme: {low}"
+
+
+def luminance(element: Any) -> float:
+    """The relative luminance (0 black .. 1 white) of an element's background, walking up to
+    the first ancestor that paints one."""
+    return float(element.evaluate(f"e => {{ {COLOUR_JS}; return lum(background(e)); }}"))
+
+
+def low_contrast(panel: Any) -> tuple[int, list[str]]:
+    """How many enabled, visible text elements the panel has, and those whose
+    text/background contrast is below MIN_CONTRAST (WCAG's ratio), as ``text: ratio``."""
+    checked, low = panel.evaluate(
+        f"""(panel, minimum) => {{
+            {COLOUR_JS};
+            const low = [];
+            let checked = 0;
+            const selector = "label, button, input, select, td, th, pre, .widget-label, div";
+            for (const e of panel.querySelectorAll(selector)) {{
+                const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                const text = (e.value || "").trim() || (own ? e.textContent.trim() : "");
+                if (!text || e.disabled || e.closest("[disabled]") || !e.offsetParent) continue;
+                checked += 1;
+                const ratio = contrast(rgb(getComputedStyle(e).color), background(e));
+                if (ratio < minimum) low.push(`${{text.slice(0, 40)}}: ${{ratio.toFixed(2)}}`);
+            }}
+            return [checked, low];
+        }}""",
+        MIN_CONTRAST,
+    )
+    return int(checked), list(low)
+
+
+COLOUR_JS = """
+    const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const background = e => {
+        for (; e; e = e.parentElement) {
+            const c = getComputedStyle(e).backgroundColor;
+            if (c && c !== "transparent" && !c.startsWith("rgba(0, 0, 0, 0")) return rgb(c);
+        }
+        return [255, 255, 255];
+    };
+    const lum = ([r, g, b]) => {
+        const f = v => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const contrast = (a, b) => {
+        const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+        return (x + 0.05) / (y + 0.05);
+    }
+"""
