@@ -39,6 +39,7 @@ CHOICE_WIDTH = "200px"  # a dropdown or name beside a button (analysis rows)
 BUTTON_WIDTH = "136px"  # analysis buttons: a choice and a button end where the inputs end
 ACTION_WIDTH = "110px"  # Plan, Copy, Cancel: the three end where the inputs end
 HEAD_WIDTH = "60px"  # the number of rows for Head: it and two buttons end there too
+PLAN_STYLE = "white-space: pre; overflow-wrap: normal"  # JupyterLab wraps <pre> mid-word
 DEFAULT_HEAD = 5
 
 
@@ -737,7 +738,8 @@ class CopyPanel(_Panel):
             inputs = self._inputs()
             self.plan = api.plan_copy(**self.plan_kwargs())
             self._planned = inputs
-            self._show(HTML(f'<pre class="dynamo-plan-text">{html.escape(str(self.plan))}</pre>'))
+            plan = html.escape(str(self.plan))  # one line per field (wide: the output scrolls)
+            self._show(HTML(f'<pre class="dynamo-plan-text" style="{PLAN_STYLE}">{plan}</pre>'))
             if self.plan.confirmations:
                 self._line(
                     "needs confirmation: " + "; ".join(self.plan.confirmations),
