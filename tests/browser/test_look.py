@@ -119,6 +119,13 @@ def test_rows_keep_their_line_and_widths_at_1000_and_1400_px(
             end, edge = box(output), box(panel)
             # (4 px: the output area's own margin)
             assert end["x"] + end["width"] <= edge["x"] + edge["width"] + 4, "output too wide"
+        # the plan keeps one line per field (JupyterLab would wrap a <pre> mid-word)
+        plan = copy.locator(".dynamo-plan-text")
+        lines = plan.evaluate(
+            """e => [e.textContent.trim().split("\\n").length,
+                e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)]"""
+        )
+        assert round(lines[1]) == lines[0], f"the plan's {lines[0]} lines take {lines[1]:.1f}"
         # the analysis rows end where the inputs above them end
         edge = box(query.locator(".dynamo-pk input"))
         for name in ("head", "unique", "plot", "store"):
