@@ -1,7 +1,8 @@
 """QueryPanel in Notebook 7 (the ``notebook`` package's UI, served by the JupyterLab server):
 the notebook is opened from the file browser at ``/tree`` (it opens at
 ``/notebooks/NAME.ipynb``), run through the Run menu, a key is typed, Run clicked, and the
-DataFrame's cells asserted in the page."""
+DataFrame's cells asserted in the page; then Notebook 7's dark theme (Settings > Theme) keeps
+the panel readable."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with 
 if "QueryPanel" not in dir(dynamo_magic):  # until branch i8-panels is merged
     pytest.skip("dynamo_magic.QueryPanel is not in this checkout", allow_module_level=True)
 
+from .colours import low_contrast, luminance
 from .controls import type_into
 
 NAME = "notebook7_query_panel"
@@ -75,3 +77,24 @@ def test_query_panel_in_notebook7(
     expect(output).not_to_contain_text("c0")
     expect(output).to_contain_text("4 item(s) from orders, query")
     nb.screenshot()
+
+    # the dark theme, chosen as a user does (Settings > Theme); light again afterwards (a user
+    # setting: it would outlive the test)
+    choose_theme(tab, "JupyterLab Dark")
+    try:
+        assert luminance(panel.locator(".dynamo-pk input")) < 0.3
+        assert luminance(rows.first) < 0.3
+        checked, low = low_contrast(panel)
+        assert checked >= 20, f"only {checked} text elements found"
+        assert not low, f"text hard to read in Notebook 7's dark theme: {low}"
+        nb.screenshot("-dark")
+    finally:
+        choose_theme(tab, "JupyterLab Light")
+
+
+def choose_theme(page: Any, name: str) -> None:
+    """Settings > Theme > ``name`` in the menu bar, then wait until the page wears it."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{name}$")).click()
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", name)
