@@ -1,8 +1,8 @@
 """A panel served by Voilà (the notebook as an app): no code cells, only the panel; a user types
 a key and clicks Run, and the DataFrame appears.
 
-The panel is opened with ``table='orders'`` while ``events`` is listed first: the table
-dropdown moves from the first listed table to the one asked for, and the Index dropdown must
+Both panels are opened with ``table='orders'`` while ``events`` is listed first: the table
+dropdown moves from the first listed table to the one asked for, and each Index dropdown must
 show the chosen table's "(table) ..." label, not a blank (a finding of an earlier session).
 """
 
@@ -31,7 +31,9 @@ from .controls import type_into
 APP = [
     "import dynamo_magic",
     "dynamo_magic.QueryPanel(env='dev', table='orders')",
+    "dynamo_magic.CopyPanel('dev', 'acct-b', 'orders')",
 ]
+TABLE_LABEL = "(table) customer (S) + order-date (S)"
 
 
 def test_query_panel_as_a_voila_app(
@@ -50,14 +52,12 @@ def test_query_panel_as_a_voila_app(
     expect(page.get_by_text("import dynamo_magic")).to_have_count(0)  # an app: no code shown
     expect(panel.locator(".dynamo-env option:checked")).to_have_text("dev")
     expect(panel.locator(".dynamo-table option:checked")).to_have_text("orders")
-    # what the <select> shows (a blank one has no selected option, or a selected empty one)
-    index = panel.locator(".dynamo-index select")
-    expect(index.locator("option")).to_have_count(5)  # the table, 3 GSIs, 1 LSI
-    expect(index).to_have_js_property("selectedIndex", 0)
-    shown = (
-        index.evaluate("s => s.options[s.selectedIndex]?.label ?? ''").replace("\xa0", " ").strip()
-    )
-    assert shown == "(table) customer (S) + order-date (S)", shown
+    copy = page.locator(".dynamo-copy-panel")
+    expect(copy.locator(".dynamo-table option:checked")).to_have_text("orders")
+    for index in (panel.locator(".dynamo-index select"), copy.locator(".dynamo-index select")):
+        expect(index.locator("option")).to_have_count(5)  # the table, 3 GSIs, 1 LSI
+        expect(index).to_have_js_property("selectedIndex", 0)
+        assert shown(index) == TABLE_LABEL, shown(index)
     type_into(panel.locator(".dynamo-pk"), "c2")
     panel.locator("button.dynamo-run").click()
 
@@ -68,3 +68,9 @@ def test_query_panel_as_a_voila_app(
         expect(rows.nth(n - 1)).to_contain_text(f"2024-01-{n:02d}")
     expect(panel.locator(".dynamo-output")).not_to_contain_text("c1")
     screenshot(page, "voila_query_panel")
+
+
+def shown(select: Any) -> str:
+    """What a <select> shows: its selected option's label ("" for none: a blank dropdown)."""
+    label: str = select.evaluate("s => s.options[s.selectedIndex]?.label ?? ''")
+    return label.replace("\xa0", " ").strip()
