@@ -649,6 +649,7 @@ class CopyPanel(_Panel):
         rows += [_row("", self.backup), _row("", self.confirm)]
         for button in (self.plan_button, self.copy_button, self.cancel_button):
             button.layout.width = ACTION_WIDTH
+        self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
         rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
         rows += [_row("Progress", self._progress.widget)]
         rows += [_row("", self.restore_button, self.restore_confirm), self.output]
