@@ -132,6 +132,15 @@ def test_rows_keep_their_line_and_widths_at_1000_and_1400_px(
             last = box(query.locator(f".{QUERY_ROWS[name][-1]}"))
             end = last["x"] + last["width"]
             assert abs(end - edge["x"] - edge["width"]) <= 1, f"row {name} ends at {end}"
+        # so do the copy panel's buttons (3 px: three buttons share the width) and its bar
+        edge = box(copy.locator(".dynamo-pk input"))
+        for name, control in (
+            ("buttons", copy.locator(".dynamo-cancel-button")),
+            ("progress", copy.locator(".dynamo-progress > :first-child")),
+        ):
+            last = box(control)
+            end = last["x"] + last["width"]
+            assert abs(end - edge["x"] - edge["width"]) <= 3, f"row {name} ends at {end}"
         inputs = {
             "query": input_boxes(query, QUERY_INPUTS),
             "copy": input_boxes(copy, COPY_INPUTS),
