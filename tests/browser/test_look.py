@@ -1,5 +1,5 @@
 """The look of both panels in JupyterLab: rows that keep their line and widths that do not jump
-between page widths of 1,000 and 1,400 px, and text readable in the dark theme.
+between page widths of 1,000 and 1,400 px, and text readable in the light and dark themes.
 
 One notebook shows a QueryPanel (after a query, so the analysis rows are live) and a CopyPanel
 (after a plan). Positions and sizes are read from the page (bounding boxes), colours from the
@@ -162,10 +162,11 @@ def test_rows_keep_their_line_and_widths_at_1000_and_1400_px(
     assert sizes[1400] == sizes[1000], "widths jump between 1,400 and 1,000 px"
 
 
-def test_both_panels_readable_in_the_dark_theme(
+def test_both_panels_readable_in_the_light_and_dark_themes(
     notebook: Any, servers: tuple[MotoServer, MotoServer]
 ) -> None:
     nb, query, copy = open_panels(notebook, servers)
+    assert_readable(query, copy, "light")
     with nb.theme("JupyterLab Dark"):
         for panel in (query, copy):
             for control in (".dynamo-pk input", ".dynamo-table select"):
@@ -175,7 +176,11 @@ def test_both_panels_readable_in_the_dark_theme(
         query.screenshot(path=str(ARTIFACTS / "look-query-dark.png"))
         copy.screenshot(path=str(ARTIFACTS / "look-copy-dark.png"))
         nb.screenshot("-dark")
-        for name, panel in (("query", query), ("copy", copy)):
-            checked, low = low_contrast(panel)
-            assert checked >= 20, f"{name} panel: only {checked} text elements found"
-            assert not low, f"{name} panel: text hard to read in the dark theme: {low}"
+        assert_readable(query, copy, "dark")
+
+
+def assert_readable(query: Any, copy: Any, theme: str) -> None:
+    for name, panel in (("query", query), ("copy", copy)):
+        checked, low = low_contrast(panel)
+        assert checked >= 20, f"{name} panel: only {checked} text elements found"
+        assert not low, f"{name} panel: text hard to read in the {theme} theme: {low}"
