@@ -401,6 +401,14 @@ class Notebook:
     def screenshot(self, suffix: str = "") -> Path:
         return screenshot(self.page, f"{self.name}{suffix}")
 
+    def cell_screenshot(self, cell: int, suffix: str = "-cell") -> Path:
+        """The code cell ``cell`` (0-based) with its outputs only, without JupyterLab around
+        it (for the README)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}{suffix}.png"
+        self.page.locator(".jp-Notebook .jp-Cell").nth(cell).screenshot(path=str(path))
+        return path
+
     @contextmanager
     def theme(self, name: str) -> Iterator[None]:
         """JupyterLab in the theme ``name`` (e.g. "JupyterLab Dark"), light again afterwards

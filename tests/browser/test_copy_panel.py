@@ -93,3 +93,4 @@ def test_copy_panel_plans_and_copies_into_another_account(
     expect(progress).to_contain_text("done")
     assert keyed(scan_all(b.client(), "orders")) == keyed(items)  # replace: the stray is gone
     nb.screenshot("-recopied")
+    nb.cell_screenshot(1)  # docs/images/copy-panel.png

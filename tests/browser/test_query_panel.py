@@ -68,6 +68,7 @@ def test_query_panel_choose_type_run(notebook: Any, servers: tuple[MotoServer, M
         expect(row).to_contain_text(total)
     expect(panel.locator("button.dynamo-run")).to_be_enabled()
     nb.screenshot("-table")
+    nb.cell_screenshot(1)  # docs/images/query-panel.png
 
     # a GSI with a numeric sort key: open orders of every customer with total >= 3
     choose(panel.locator(".dynamo-index"), "status-total")
