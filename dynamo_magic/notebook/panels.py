@@ -42,6 +42,10 @@ from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings
 
 LABEL_WIDTH = "110px"  # every label the same width: the inputs line up
 INPUT_WIDTH = "340px"
+CHOICE_WIDTH = "200px"  # a dropdown or name beside a button (analysis rows)
+BUTTON_WIDTH = "136px"  # analysis buttons: a choice and a button end where the inputs end
+ACTION_WIDTH = "110px"  # Plan, Copy, Cancel: the three end where the inputs end
+HEAD_WIDTH = "60px"  # the number of rows for Head: it and two buttons end there too
 DEFAULT_HEAD = 5
 
 
@@ -98,10 +102,12 @@ def _classes(widget: widgets.DOMWidget, *names: str) -> None:
         widget.add_class(name)
 
 
-def _row(label: str, widget: widgets.Widget) -> widgets.HBox:
+def _row(label: str, *controls: widgets.Widget) -> widgets.HBox:
+    """A label and its controls on one line (never wrapped: the rows keep their shape at
+    any page width)."""
     return widgets.HBox(
-        [widgets.Label(label, layout=widgets.Layout(width=LABEL_WIDTH)), widget],
-        layout=widgets.Layout(align_items="center"),
+        [widgets.Label(label, layout=widgets.Layout(width=LABEL_WIDTH)), *controls],
+        layout=widgets.Layout(align_items="center", flex_flow="row nowrap"),
     )
 
 
@@ -334,9 +340,9 @@ class QueryPanel(_Panel):
         self.result: Any = None  # its DataFrame
         self.message = ""
         self.error: str | None = None
-        self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
         # Head, Unique values, Summary, Plot and Store as show here, below the result
-        self.analysis = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.analysis = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
         self.view: Any = None  # the last Unique values / Summary frame
         self._ran = False  # a Run was tried (a failed one leaves no result)
         self._running = False
@@ -370,19 +376,22 @@ class QueryPanel(_Panel):
         self.store_name = widgets.Text(placeholder="variable", layout=widgets.Layout(width="160px"))
         self.store_button = widgets.Button(description="Store as")
         self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
-        analysis_box = widgets.HBox(
+        # the analysis: one labelled row per action, each as wide as the form above
+        self.head_n.layout.width = HEAD_WIDTH
+        for choice in (self.unique_column, self.plot_what, self.store_name):
+            choice.layout.width = CHOICE_WIDTH
+        for button in (
+            *(self.head_button, self.summary_button, self.unique_button),
+            *(self.plot_button, self.store_button),
+        ):
+            button.layout.width = BUTTON_WIDTH
+        analysis_box = widgets.VBox(
             [
-                self.head_n,
-                self.head_button,
-                self.unique_column,
-                self.unique_button,
-                self.summary_button,
-                self.plot_what,
-                self.plot_button,
-                self.store_name,
-                self.store_button,
-            ],
-            layout=widgets.Layout(flex_flow="row wrap"),
+                _row("Result", self.head_n, self.head_button, self.summary_button),
+                _row("Column", self.unique_column, self.unique_button),
+                _row("Plot", self.plot_what, self.plot_button),
+                _row("Variable", self.store_name, self.store_button),
+            ]
         )
         rows = [
             _row(self.LABELS[name], getattr(self, name))
@@ -391,7 +400,7 @@ class QueryPanel(_Panel):
         rows += [self._sk2_row]
         rows += [_row(self.LABELS[name], getattr(self, name)) for name in ("filter", "columns")]
         rows += [_row(self.LABELS["limit"], self.limit)]
-        rows += [widgets.HBox([self.run_button, self.status]), analysis_box, self.output]
+        rows += [_row("", self.run_button, self.status), analysis_box, self.output]
         rows += [self.analysis]
         self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
         self._tag()
@@ -810,7 +819,7 @@ class CopyPanel(_Panel):
         self._cancel = threading.Event()
         names = api.list_environments()  # a name given that is none of them: offered, to be refused
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
-        self.output = widgets.Output(layout=widgets.Layout(width="100%"))
+        self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
         self.source = _dropdown(names, source if source in names else None)
         self.target = _dropdown(names, target if target in names else None)
         if target not in names:  # never a default target: the user picks where to write
@@ -851,9 +860,12 @@ class CopyPanel(_Panel):
         rows += [_row(self.LABELS["sk_op"], self.sk_op), _row(self.LABELS["sk"], self.sk)]
         rows += [self._sk2_row, _row(self.LABELS["workers"], self.workers)]
         rows += [_row("", self.backup), _row("", self.confirm)]
-        rows += [widgets.HBox([self.plan_button, self.copy_button, self.cancel_button])]
-        rows += [self._progress.widget]
-        rows += [widgets.HBox([self.restore_button, self.restore_confirm]), self.output]
+        for button in (self.plan_button, self.copy_button, self.cancel_button):
+            button.layout.width = ACTION_WIDTH
+        self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
+        rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
+        rows += [_row("Progress", self._progress.widget)]
+        rows += [_row("", self.restore_button, self.restore_confirm), self.output]
         self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
         self._tag()
         for button, name in (

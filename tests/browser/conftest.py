@@ -9,6 +9,8 @@
   JupyterLab session is deleted (kernels outlive the page otherwise).
 - ``notebook``: writes a notebook into the root_dir, opens it, waits for its kernel, and returns
   a :class:`Notebook` (Run All, wait until every cell ran, assert no error, screenshot).
+  The same server also serves Notebook 7 (``/tree``, ``/notebooks/NAME.ipynb``; the
+  ``notebook`` package): ``notebook_ready`` waits for a notebook opened there.
 
 Chromium missing: the tests FAIL in CI (``CI`` set to true) and SKIP with the reason elsewhere.
 Screenshots go to ``tests/artifacts/`` (gitignored).
@@ -25,11 +27,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import nbformat
 import pytest
@@ -51,7 +53,7 @@ CHROMIUM_ARGS = [
 ]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
-LAB_START_TIMEOUT = 60  # seconds
+SERVER_START_TIMEOUT = 60  # seconds (JupyterLab, Voilà)
 TIMEOUT_MS = 30_000  # a Playwright wait (cells, kernel start)
 NEWS_OFF = {
     "@jupyterlab/apputils-extension:notification": {
@@ -77,12 +79,66 @@ def missing(reason: str) -> None:
 
 
 @dataclass
-class Lab:
+class Server:
+    """A Jupyter server process on loopback: its URL, token, root_dir and log file."""
+
     url: str
     token: str
     root: Path
     process: subprocess.Popen[bytes]
     log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+ServerT = TypeVar("ServerT", bound=Server)
+
+
+def start_server(
+    kind: type[ServerT],
+    folder: Path,
+    profiles: dict[str, str],
+    arguments: Callable[[int, str, Path], list[str]],
+    ready: Callable[[ServerT], bool],
+) -> ServerT:
+    """Start ``python -m <arguments(port, token, root)>`` on a free loopback port with a fresh
+    token, its root_dir ``folder/root`` and its log ``folder/<kind>.log``; return once
+    ``ready(server)`` says yes. While it starts, connection errors count as "not yet"; if the
+    process exits, or does not answer within SERVER_START_TIMEOUT, it is stopped and a
+    RuntimeError carries the log's tail."""
+    name = kind.__name__
+    root = folder / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    port, token = free_port(), secrets.token_hex(16)
+    log = folder / f"{name.lower()}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", *arguments(port, token, root)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=lab_environment(folder, profiles),
+            cwd=root,
+        )
+    server = kind(f"http://127.0.0.1:{port}", token, root, process, log)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            if ready(server):
+                return server
+        except (OSError, urllib.error.URLError, ValueError):
+            pass
+        time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"{name} did not answer in {SERVER_START_TIMEOUT} s:\n{server.log_tail()}")
+
+
+@dataclass
+class Lab(Server):
+    """JupyterLab (``/lab``) and, from the same server, Notebook 7 (``/tree``, ``/notebooks``)."""
 
     def api(self, path: str, method: str = "GET") -> Any:
         request = urllib.request.Request(
@@ -103,9 +159,9 @@ class Lab:
     def notebook_url(self, name: str) -> str:
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
 
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+    def tree_url(self) -> str:
+        """Notebook 7's file browser (a notebook opens from it at ``/notebooks/NAME.ipynb``)."""
+        return f"{self.url}/tree?token={self.token}"
 
 
 def lab_environment(folder: Path, profiles: dict[str, str]) -> dict[str, str]:
@@ -129,50 +185,31 @@ def lab_environment(folder: Path, profiles: dict[str, str]) -> dict[str, str]:
 
 
 def start_lab(folder: Path, profiles: dict[str, str]) -> Lab:
-    root = folder / "root"
+    """JupyterLab (and Notebook 7, the same server) serving ``folder/root``."""
     settings = folder / "app-settings"
-    for sub in (root, settings, folder / "user-settings", folder / "workspaces"):
+    for sub in (settings, folder / "user-settings", folder / "workspaces"):
         sub.mkdir(parents=True)
     (settings / "overrides.json").write_text(json.dumps(NEWS_OFF))
-    port, token = free_port(), secrets.token_hex(16)
-    log = folder / "jupyterlab.log"
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--allow-root",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--LabApp.app_settings_dir={settings}",
-        f"--LabApp.user_settings_dir={folder / 'user-settings'}",
-        f"--LabApp.workspaces_dir={folder / 'workspaces'}",
-        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: commands (the theme)
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=lab_environment(folder, profiles),
-            cwd=root,
-        )
-    lab = Lab(f"http://127.0.0.1:{port}", token, root, process, log)
-    deadline = time.monotonic() + LAB_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {process.returncode}:\n{lab.log_tail()}")
-        try:
-            if lab.api("/api/status").get("started"):
-                return lab
-        except (OSError, urllib.error.URLError, ValueError):
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise RuntimeError(f"JupyterLab did not answer /api/status:\n{lab.log_tail()}")
+
+    def arguments(port: int, token: str, root: Path) -> list[str]:
+        return [
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.app_settings_dir={settings}",
+            f"--LabApp.user_settings_dir={folder / 'user-settings'}",
+            f"--LabApp.workspaces_dir={folder / 'workspaces'}",
+            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: commands (the theme)
+        ]
+
+    return start_server(
+        Lab, folder, profiles, arguments, lambda lab: bool(lab.api("/api/status").get("started"))
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -217,61 +254,31 @@ def lab(
 
 
 @dataclass
-class Voila:
-    url: str
-    token: str
-    root: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-
+class Voila(Server):
     def render_url(self, name: str) -> str:
         return f"{self.url}/voila/render/{name}?token={self.token}"
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 def start_voila(folder: Path, profiles: dict[str, str]) -> Voila:
     """Voilà serving the notebooks of ``folder/root`` (``/voila/render/NAME.ipynb``)."""
-    root = folder / "root"
-    root.mkdir(parents=True)
-    port, token = free_port(), secrets.token_hex(16)
-    log = folder / "voila.log"
-    command = [
-        sys.executable,
-        "-m",
-        "voila",
-        "--no-browser",
-        "--Voila.ip=127.0.0.1",
-        f"--port={port}",
-        "--Voila.port_retries=0",
-        f"--token={token}",
-        "--show_tracebacks=True",
-        str(root),
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=lab_environment(folder, profiles),
-            cwd=root,
-        )
-    server = Voila(f"http://127.0.0.1:{port}", token, root, process, log)
-    deadline = time.monotonic() + LAB_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Voilà exited with {process.returncode}:\n{server.log_tail()}")
-        try:  # the tree page answers once the server listens (it starts no kernel)
-            with urllib.request.urlopen(f"{server.url}/?token={token}", timeout=5) as response:
-                if response.status == 200:
-                    return server
-        except (OSError, urllib.error.URLError):
-            pass
-        time.sleep(0.2)
-    stop(process)
-    raise RuntimeError(f"Voilà did not answer:\n{server.log_tail()}")
+
+    def arguments(port: int, token: str, root: Path) -> list[str]:
+        return [
+            "voila",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            f"--port={port}",
+            "--Voila.port_retries=0",
+            f"--token={token}",
+            "--show_tracebacks=True",
+            str(root),
+        ]
+
+    def ready(server: Voila) -> bool:  # the tree page answers once it listens (no kernel yet)
+        with urllib.request.urlopen(f"{server.url}/?token={server.token}", timeout=5) as answer:
+            return bool(answer.status == 200)
+
+    return start_server(Voila, folder, profiles, arguments, ready)
 
 
 @pytest.fixture(scope="session")
@@ -394,6 +401,14 @@ class Notebook:
     def screenshot(self, suffix: str = "") -> Path:
         return screenshot(self.page, f"{self.name}{suffix}")
 
+    def cell_screenshot(self, cell: int, suffix: str = "-cell") -> Path:
+        """The code cell ``cell`` (0-based) with its outputs only, without JupyterLab around
+        it (for the README)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}{suffix}.png"
+        self.page.locator(".jp-Notebook .jp-Cell").nth(cell).screenshot(path=str(path))
+        return path
+
     @contextmanager
     def theme(self, name: str) -> Iterator[None]:
         """JupyterLab in the theme ``name`` (e.g. "JupyterLab Dark"), light again afterwards
@@ -416,15 +431,21 @@ class Notebook:
 
 def open_notebook(page: Any, lab: Lab, name: str, cells: list[str]) -> Notebook:
     """Write ``name``.ipynb, open it in JupyterLab and wait until its kernel is idle."""
-    from playwright.sync_api import expect
-
     write_notebook(lab.root / f"{name}.ipynb", cells)
     page.goto(lab.notebook_url(f"{name}.ipynb"))
+    return notebook_ready(page, name, len(cells))
+
+
+def notebook_ready(page: Any, name: str, cells: int) -> Notebook:
+    """The notebook open in ``page`` (JupyterLab or Notebook 7: the same notebook widgets),
+    once its kernel is idle."""
+    from playwright.sync_api import expect
+
     # for a moment after load the indicator says idle while the kernel is still "No Kernel"
     kernel = page.locator(".jp-NotebookPanel-toolbar .jp-KernelName")
     expect(kernel).to_be_visible()
     expect(kernel).not_to_have_text(re.compile("No Kernel|Connecting|Initializing", re.I))
-    notebook = Notebook(page, name, len(cells))
+    notebook = Notebook(page, name, cells)
     notebook.wait_idle()
     return notebook
 

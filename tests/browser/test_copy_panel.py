@@ -12,10 +12,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
-import dynamo_magic
-
 from moto_servers import MotoServer
 from tables import create_orders, keyed, orders_items, put_all, scan_all
 
@@ -23,9 +19,6 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with the reason
     expect = None
-
-if "CopyPanel" not in dir(dynamo_magic):  # until branch i8-panels is merged
-    pytest.skip("dynamo_magic.CopyPanel is not in this checkout", allow_module_level=True)
 
 from .controls import choose
 
@@ -93,3 +86,4 @@ def test_copy_panel_plans_and_copies_into_another_account(
     expect(progress).to_contain_text("done")
     assert keyed(scan_all(b.client(), "orders")) == keyed(items)  # replace: the stray is gone
     nb.screenshot("-recopied")
+    nb.cell_screenshot(1)  # docs/images/copy-panel.png
