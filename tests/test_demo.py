@@ -462,21 +462,6 @@ def test_default_folders_are_fresh(tmp_path, monkeypatch):
     assert first != second and first.parent == second.parent == tmp_path / "dynamo_magic"
 
 
-def test_import_dynamo_magic_loads_no_demo():
-    code = "import json, sys, dynamo_magic; print(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=subprocess_env(),
-        timeout=60,
-    ).stdout
-    modules = json.loads(out)
-    assert not {name.split(".")[0] for name in modules} & {"moto", "jupyterlab"}
-    assert not [name for name in modules if name.startswith("dynamo_magic.demo")]
-
-
 MAKE_TIMEOUT = 600.0  # seconds for `make demo` to create the venv, install and start
 
 

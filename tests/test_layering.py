@@ -73,8 +73,9 @@ def test_import_loads_no_notebook_or_progress_modules():
         timeout=60,
     ).stdout
     loaded = json.loads(out)
-    # matplotlib too: plots import it when they draw, never with the package
-    leaked = [m for m in loaded if m.split(".")[0] in (*UI_PACKAGES, "matplotlib")]
+    # matplotlib too (plots import it when they draw), and nothing of the demo (moto, JupyterLab)
+    later = (*UI_PACKAGES, "matplotlib", "moto", "jupyterlab")
+    leaked = [m for m in loaded if m.split(".")[0] in later or m.startswith("dynamo_magic.demo")]
     assert not leaked, f"import dynamo_magic loaded {leaked}"
     front = [m for m in loaded if m.startswith("dynamo_magic.") and _layer(m) in FRONT_ENDS]
     assert not front, f"import dynamo_magic loaded front ends {front}"
