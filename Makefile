@@ -13,19 +13,16 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: install demo chromium test lint format bench-query bench-copy bench-copy-cli bench-front-ends clean
 
-$(STAMP): pyproject.toml
+# .venv with the package and one extra (test, demo), installed again when pyproject.toml changes
+$(VENV)/.installed-%: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[$*]'
 	touch $@
 
 install: $(STAMP)
 
-$(DEMO_STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[demo]'
-	touch $@
+.PRECIOUS: $(VENV)/.installed-%  # a stamp is never deleted as an intermediate file
 
 # two local DynamoDB accounts (demo-prod, demo-dev), seeded, and JupyterLab on notebooks/;
 # Ctrl-C stops everything
