@@ -138,6 +138,8 @@ def test_demo_environments_are_two_accounts_with_the_shop_table(demo_env, shop):
         "AWS_SHARED_CREDENTIALS_FILE",
         "DYNAMO_MAGIC_CONFIG",
         "AWS_EC2_METADATA_DISABLED",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
     }
     assert all(
         Path(demo.variables[name]).parent == demo.folder for name in list(demo.variables)[:3]
@@ -407,6 +409,9 @@ def test_folder_that_is_a_file_is_refused(tmp_path, capsys):
 
 def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, demo_process):
     env = _isolated_env(tmp_path)
+    # a user's shell with AWS settings of its own: none may reach the demo's kernels
+    env |= {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    env |= {"AWS_PROFILE": "mine", "AWS_ACCESS_KEY_ID": "AKIAUSER", "AWS_SESSION_TOKEN": "t"}
     demo = DemoProcess(["--folder", str(tmp_path / "demo")], env)
     demo_process.append(demo)
     lines = demo.wait_for("Ctrl-C stops the demo", LAB_TIMEOUT)
@@ -418,13 +423,31 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
         assert "started" in json.load(answer)
     with urllib.request.urlopen(f"{base}/api/contents?token={token}", timeout=60) as answer:
         names = {entry["name"] for entry in json.load(answer)["content"]}
-    if (REPO / "notebooks" / "quickstart.ipynb").exists():
-        assert "quickstart.ipynb" in names and "/lab/tree/quickstart.ipynb" in url
+    # a copy of the notebooks in the demo's folder: running and saving them leaves the checkout
+    assert {"quickstart.ipynb", "copy.ipynb", "api.ipynb"} <= names
+    assert "/lab/tree/quickstart.ipynb" in url
+    assert (tmp_path / "demo" / "notebooks" / "quickstart.ipynb").is_file()
     tree = demo.tree()
     (lab,) = [p for p in tree if "jupyterlab" in p.cmdline()]
     lab_env = lab.environ()  # what every kernel JupyterLab starts inherits
     variables = demo.variables()
     assert all(lab_env.get(name) == value for name, value in variables.items())
+    assert variables["AWS_DEFAULT_REGION"] == variables["AWS_REGION"] == "us-east-1"
+    assert {name for name in lab_env if name.startswith("AWS_")} == set(variables) - {
+        "DYNAMO_MAGIC_CONFIG"
+    }
+    # a terminal of the demo runs the shell as is (a login shell would reset PATH)
+    with urllib.request.urlopen(
+        urllib.request.Request(f"{base}/api/terminals?token={token}", method="POST"), timeout=60
+    ) as answer:
+        assert json.load(answer)["name"]
+    deadline = time.monotonic() + 30
+    while not (shells := [p for p in lab.children() if p.name() in ("bash", "sh", "zsh")]):
+        assert time.monotonic() < deadline, "no terminal shell started"
+        time.sleep(0.2)
+    assert "-l" not in shells[0].cmdline()
+    assert shells[0].environ()["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    tree = demo.tree()  # the terminal's shell is stopped with the rest
     # `!dynamo` in a kernel finds this Python's CLI, activated or not
     assert lab_env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     code, stderr = demo.stop(signal.SIGINT)
@@ -447,11 +470,14 @@ def test_installed_notebooks_are_copied_and_user_edits_kept(tmp_path, monkeypatc
     assert (target / "copy.ipynb").read_text() == "my edits"
 
 
-def test_checkout_notebooks_are_opened_in_place():
-    source = run.notebooks_source()
-    if (REPO / "notebooks").is_dir():
-        assert source == REPO / "notebooks"
-        assert run.notebook_dir(Path("/nonexistent")) == REPO / "notebooks"
+def test_checkout_notebooks_are_copied_too(tmp_path):
+    """A checkout's notebooks are opened as copies too: `make demo` leaves `git status` clean."""
+    assert run.notebooks_source() == REPO / "notebooks"
+    target = run.notebook_dir(tmp_path)
+    assert target == tmp_path / "notebooks"
+    assert sorted(p.name for p in target.glob("*.ipynb")) == sorted(
+        p.name for p in (REPO / "notebooks").glob("*.ipynb")
+    )
     assert (REPO / "dynamo_magic" / "demo" / "notebooks").is_symlink()  # shipped in the wheel
     assert os.readlink(REPO / "dynamo_magic" / "demo" / "notebooks") == "../../notebooks"
 

@@ -22,7 +22,7 @@ from types import TracebackType
 
 from .data import TABLE
 from .profiles import write_profiles
-from .servers import MotoServer, PortInUse
+from .servers import REGION, MotoServer, PortInUse
 
 __all__ = ["ACCOUNTS", "DEV", "PROD", "TABLE", "Demo", "MotoServer", "PortInUse", "start_demo"]
 
@@ -93,6 +93,8 @@ def start_demo(folder: Path, port: int | None = None, seed: bool = True) -> Demo
     demo = Demo(folder, prod, dev)
     try:
         demo.variables = write_profiles(folder, {PROD: prod.url, DEV: dev.url})
+        # a region in the user's shell (AWS_DEFAULT_REGION=eu-west-1) would beat the profiles'
+        demo.variables |= dict.fromkeys(("AWS_DEFAULT_REGION", "AWS_REGION"), REGION)
         Path(demo.variables["DYNAMO_MAGIC_CONFIG"]).write_text(SETTINGS_TEXT)
         if seed:
             from .data import seed as seed_data

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import secrets
 import shlex
@@ -29,12 +30,17 @@ LAB_START_TIMEOUT = 120.0  # seconds for JupyterLab to answer (a first start bui
 LAB_STOP_TIMEOUT = 20.0  # seconds for JupyterLab to shut its kernels down after SIGTERM
 POLL = 0.5  # seconds between checks that the servers (and JupyterLab) still run
 INSTALL_HINT = "pip install 'dynamo_magic[demo]'"
-# variables that would send the demo's kernels elsewhere: left out of JupyterLab's environment
+# variables of the user's shell that would send the demo's kernels elsewhere (another endpoint,
+# profile or key beats the demo's profiles): a terminal that exports the demo's lines must unset
+# them; JupyterLab gets no AWS_* variable but the demo's
 OVERRIDING_VARS = (
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
 )
 NOTEBOOKS = "notebooks"
 FIRST_NOTEBOOK = "quickstart.ipynb"  # opened first when it is there
@@ -70,7 +76,7 @@ def default_folder() -> Path:
 
 
 def notebooks_source() -> Path | None:
-    """The notebooks to open: a checkout's ``notebooks/``, else the package's copy."""
+    """The notebooks to copy: a checkout's ``notebooks/``, else the package's copy."""
     package = Path(dynamo_magic.__file__).resolve().parent
     checkout = package.parent
     if (checkout / "pyproject.toml").is_file() and (checkout / NOTEBOOKS).is_dir():
@@ -80,14 +86,13 @@ def notebooks_source() -> Path | None:
 
 
 def notebook_dir(folder: Path) -> Path:
-    """Where JupyterLab opens: a checkout's ``notebooks/`` itself; for an installed package, the
-    shipped notebooks copied into ``folder/notebooks`` (the user's own copy; existing files are
-    kept); ``folder`` when there are none."""
+    """Where JupyterLab opens: the notebooks (a checkout's or the package's) copied into
+    ``folder/notebooks``, the user's own copy (existing files are kept), so that running and
+    saving them never changes a checkout or the installed package; ``folder`` when there are
+    none."""
     source = notebooks_source()
     if source is None:
         return folder
-    if source.parent.joinpath("pyproject.toml").is_file():
-        return source
     target = folder / NOTEBOOKS
     target.mkdir(exist_ok=True)
     for notebook in sorted(source.glob("*.ipynb")):
@@ -113,11 +118,14 @@ def run(lab: bool, port: int | None, folder: Path | None) -> None:
         folder = default_folder()
     elif folder.exists() and not folder.is_dir():
         raise UsageProblem(f"--folder {folder} is a file: give a folder (created when missing)")
+    overriding = [name for name in OVERRIDING_VARS if os.environ.get(name)]
+    for name in [name for name in os.environ if name.startswith("AWS_")]:
+        del os.environ[name]  # the user's AWS settings play no part (servers, seeding, lab)
     with _stop_on_signals():
         try:
             started = time.monotonic()
             with start_demo(folder.resolve(), port) as demo:
-                _print_variables(demo, time.monotonic() - started)
+                _print_variables(demo, time.monotonic() - started, overriding)
                 if lab:
                     with _jupyterlab(demo) as process:
                         _wait(demo, process)
@@ -145,8 +153,9 @@ def _stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _print_variables(demo: Demo, seconds: float) -> None:
-    """The variables as ``NAME=value`` lines (a valid shell/.env file: the rest are comments)."""
+def _print_variables(demo: Demo, seconds: float, overriding: list[str]) -> None:
+    """The variables as ``NAME=value`` lines (a valid shell/.env file: the rest are comments);
+    ``overriding``: variables of the user's shell that a terminal must unset to use them."""
     lines = [
         f"# dynamo_magic demo in {demo.folder} (seeded in {seconds:.1f} s)",
         f"# {PROD}: DynamoDB at {demo.prod.url}; {DEV}: DynamoDB at {demo.dev.url}; "
@@ -154,10 +163,19 @@ def _print_variables(demo: Demo, seconds: float) -> None:
         "# export these in any terminal or kernel to use them:",
         *(f"{name}={shlex.quote(value)}" for name, value in demo.variables.items()),
     ]
-    overriding = [name for name in OVERRIDING_VARS if os.environ.get(name)]
     if overriding:
         lines.append(f"# and unset {' '.join(overriding)} (they would override the profiles)")
     print("\n".join(lines), flush=True)
+
+
+def _lab_config(folder: Path) -> Path:
+    """A JupyterLab config of the demo's own: its terminals run the user's shell as is. (Without
+    a tty JupyterLab starts a login shell, whose /etc/profile resets PATH: `dynamo` would be
+    "command not found" in a terminal of the demo.)"""
+    shell = os.environ.get("SHELL") or shutil.which("bash") or shutil.which("sh") or "sh"
+    path = folder / "jupyter_server_config.json"
+    path.write_text(json.dumps({"ServerApp": {"terminado_settings": {"shell_command": [shell]}}}))
+    return path
 
 
 @contextlib.contextmanager
@@ -166,7 +184,7 @@ def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
     environments), on a free loopback port with a fresh token; stopped on the way out."""
     root = notebook_dir(demo.folder)
     port, token = free_port(), secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k not in OVERRIDING_VARS} | demo.variables
+    env = dict(os.environ) | demo.variables  # no AWS_* variable of the user's is left (run)
     # this Python's scripts first: `!dynamo ...` and JupyterLab's terminals find the CLI even
     # when the virtual environment was never activated (`make demo`)
     env["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), env.get("PATH")]))
@@ -182,6 +200,7 @@ def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
         f"--ServerApp.root_dir={root}",
         f"--ServerApp.default_url={page}",  # the page a browser opens on
         f"--IdentityProvider.token={token}",
+        f"--config={_lab_config(demo.folder)}",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--ServerApp.allow_root=True")  # containers often run as root
