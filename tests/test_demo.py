@@ -305,6 +305,7 @@ def _assert_gone(processes: list[psutil.Process]) -> None:
 )
 def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_process, sig, module):
     env = _isolated_env(tmp_path)
+    env |= {"AWS_PROFILE": "mine", "AWS_DEFAULT_REGION": "eu-west-1"}  # the user's shell
     port = port_pair()
     args = ["demo", "--no-lab", "--port", str(port)] if module.endswith("cli") else ["--no-lab"]
     demo = DemoProcess(args, env, module)
@@ -315,6 +316,9 @@ def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_pro
         variables
     )
     folder = Path(variables["AWS_CONFIG_FILE"]).parent
+    # the region is the demo's whatever the shell says; a profile of the shell is to be unset
+    assert variables["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert "# and unset AWS_PROFILE (they would override the profiles)" in demo.seen
     if module.endswith("cli"):
         assert f"127.0.0.1:{port}" in "\n".join(demo.seen)
         assert f"127.0.0.1:{port + 1}" in "\n".join(demo.seen)
@@ -334,7 +338,8 @@ def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_pro
             "-e",
             PROD,
         ],
-        env={k: v for k, v in env.items() if not k.startswith("AWS_")} | variables,
+        # a shell that exported the lines (its eu-west-1 replaced) and unset what they say
+        env={k: v for k, v in env.items() if k != "AWS_PROFILE"} | variables,
         capture_output=True,
         text=True,
         timeout=120,
