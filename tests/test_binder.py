@@ -103,6 +103,7 @@ KERNEL_CHECK = (
         NotebookClient(book, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": os.path.dirname(notebook)}}).execute()
         answer["notebook_cells"] = len(book.cells)
+        answer["outputs"] = json.dumps([c.get("outputs", []) for c in book.cells])
     answer["variables"] = {k: os.environ.get(k) for k in ("AWS_CONFIG_FILE", "DYNAMO_MAGIC_CONFIG")}
     answer["children"] = [p.pid for p in psutil.Process().children(recursive=True)]
     print("ANSWER " + json.dumps(answer))
@@ -137,8 +138,8 @@ def test_postbuild_then_start_give_kernels_the_demo(tmp_path):
         timeout=BUILD_TIMEOUT,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    config = home / ".ipython" / "profile_default" / "ipython_config.py"
-    assert "c.InteractiveShellApp.extensions.append('dynamo_magic')" in config.read_text()
+    # the notebooks load the extension: a preloaded one would greet with "already loaded"
+    assert not (home / ".ipython" / "profile_default" / "ipython_config.py").exists()
 
     start = subprocess.Popen(
         [str(BINDER / "start"), str(python), "-c", KERNEL_CHECK, str(QUICKSTART)],
@@ -160,11 +161,12 @@ def test_postbuild_then_start_give_kernels_the_demo(tmp_path):
     answer = json.loads(line.removeprefix("ANSWER "))
     assert {PROD, DEV} <= set(answer["envs"])
     assert answer["prod"] == [TABLE] and answer["dev"] == [TABLE]
-    assert answer["magic"], "postBuild's IPython profile did not load the extension"
+    assert not answer["magic"], "the extension is preloaded: %load_ext would say so"
     assert answer["module"].startswith(str(REPO))  # postBuild installed this checkout
     assert answer["variables"]["AWS_CONFIG_FILE"] == str(tmp_path / "demo" / "config")
     if QUICKSTART.exists():
         assert answer["notebook_cells"] > 0
+        assert "already loaded" not in answer["outputs"]
     # nothing left: the demo (SIGTERM above) stops its servers, which were its children
     processes = [psutil.Process(pid) for pid in answer["children"] if psutil.pid_exists(pid)]
     _gone, alive = psutil.wait_procs(processes + leftovers, timeout=60)
