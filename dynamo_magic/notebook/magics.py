@@ -152,7 +152,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL
         SELECT as the body; ``:name`` markers bind notebook variables. In every magic line a
         word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` whose inputs
-        hold every option of the line (one the panel has no input for is a ``UsageError``).
+        hold every option of the line (one the panel has no input for is a ``UsageError``), the
+        line checked first as without ``--ui`` (a bad value is the same ``UsageError``).
         """
         if cell is not None:
             return self._partiql(line, cell)
