@@ -120,7 +120,7 @@ def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeVal
             return {"B": base64.b64decode(value, validate=True)}
         except (binascii.Error, ValueError):
             raise InvalidQuery(
-                f"{role} '{attr.name}' is binary (B); give bytes, or base64 text on a command line"
+                f"{role} '{attr.name}' is binary (B); give bytes or base64 text"
             ) from None
     raise InvalidQuery(f"{role} '{attr.name}' is binary (B); got {value!r}")
 

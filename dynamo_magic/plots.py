@@ -596,11 +596,24 @@ def plot_exploration(found: Any, what: str | None) -> Axes | None:
     if what == PARTITIONS:
         return plot_partitions(found)
     name = what[1:-1] if len(what) > 2 and what[0] == what[-1] == "`" else what
-    frame = found.frame
-    column = _column(frame, name)
-    if any(_number(v) is not None for v in column.tolist()):
-        return plot_histogram(frame, name)
-    return plot_unique(frame, name)
+    return plot_column(found.frame, name)
+
+
+def plot_column(frame: pd.DataFrame, column: str, *, ax: Axes | None = None) -> Axes:
+    """The chart of one column that ``--plot COLUMN`` and the query panel's Plot draw: a
+    histogram (``plot_histogram``) when the column holds numbers (cells that are not are left
+    out, the title says how many), else bars of its unique values (``plot_unique``).
+
+    Raises
+    ------
+    PlottingUnavailable
+        matplotlib is not installed.
+    InvalidQuery
+        No such column, or nothing to draw.
+    """
+    if any(_number(v) is not None for v in _column(frame, column).tolist()):
+        return plot_histogram(frame, column, ax=ax)
+    return plot_unique(frame, column, ax=ax)
 
 
 def show_plot(found: Any, what: str | None, say: Callable[[str], None] = print) -> Axes | None:

@@ -65,7 +65,7 @@ def test_key_value_typed_from_schema(type_, value, expected):
         ("N", "Infinity", "'k' is a number \\(N\\)"),
         ("N", float("nan"), "cannot store the number nan|'k' is a number"),
         ("N", True, "'k' is a number \\(N\\)"),
-        ("B", "%%%", "'k' is binary \\(B\\); give bytes, or base64 text"),
+        ("B", "%%%", "'k' is binary \\(B\\); give bytes or base64 text$"),
         ("B", 3, "'k' is binary \\(B\\)"),
     ],
 )

@@ -19,7 +19,7 @@ from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_ar
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
-from .. import api, plots
+from .. import api, plots, reading
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
@@ -152,7 +152,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL
         SELECT as the body; ``:name`` markers bind notebook variables. In every magic line a
         word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` whose inputs
-        hold every option of the line (one the panel has no input for is a ``UsageError``).
+        hold every option of the line (one the panel has no input for is a ``UsageError``), the
+        line checked first as without ``--ui`` (a bad value is the same ``UsageError``).
         """
         if cell is not None:
             return self._partiql(line, cell)
@@ -280,12 +281,34 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
                 f"--filter with :{bound[0]} cannot be used with --ui: the panel's filter takes "
                 "values written out (status = 'paid'); run the line without --ui"
             )
+        # the line's read, checked as the line without --ui checks it: what needs no table
+        # before the panel opens, the rest against the schema the panel loaded
+        spec = reading.ReadSpec(
+            table=table or "",
+            pk=pk,
+            sk=args.sk,
+            sk_op=args.sk_op,
+            sk2=args.sk2,
+            index=args.index,
+            filter=args.filter,
+            columns=reading.columns_of(args.columns),
+            limit=args.limit,
+        )
+        try:
+            reading.check(spec)
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "query", line) from None
         panel = panels.QueryPanel(env=args.env, table=table, namespace=self.shell.user_ns)
         values = {name: getattr(args, name) for name in given if name in QUERY_PANEL_INPUTS}
         values.pop("env", None)  # the panel was opened on it
         if pk is not None:
             values["pk"] = pk
         _fill(panel, values, "query")
+        if table is not None and panel.schema is not None:  # else the panel's error says why
+            try:
+                reading.build(spec, panel.schema)
+            except DynamoMagicError as exc:
+                raise _usage_error(exc, "query", line) from None
         return panel
 
     def _copy_panel(

@@ -164,6 +164,9 @@ class _Panel:
 
     # choices: tables of the environment, indexes of the table
     def _load_tables(self) -> None:
+        """The tables of the chosen environment; the table chosen before stays chosen when
+        the environment has one of that name (else the first table)."""
+        previous = self.table.value
         self.table.options = []
         self.schema = None
         self.index.options = [("(table)", None)]
@@ -171,7 +174,7 @@ class _Panel:
             return
         names = api.list_tables(self._table_env())
         self.table.options = names
-        self.table.value = names[0] if names else None
+        self.table.value = previous if previous in names else (names[0] if names else None)
 
     def _choose_table(self, table: str) -> None:
         if table not in self.table.options:  # not listed (no ListTables right, say): offer it
@@ -239,10 +242,14 @@ class _Panel:
 
     def _error(self, exc: BaseException, area: widgets.Output | None = None) -> None:
         if isinstance(exc, DynamoMagicError):
-            text = exc.render(self._name_of)
+            text = self._render(exc)
         else:  # never out of a click handler: one line, the type named
             text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         self._refuse(text.splitlines()[0] if text else type(exc).__name__, area)
+
+    def _render(self, exc: DynamoMagicError) -> str:
+        """The error's one line, its parameters named by the panel's field labels."""
+        return exc.render(self._name_of)
 
     def _guarded(self, action: Callable[[], None], area: widgets.Output | None = None) -> None:
         """Run one action: ``error`` and ``message`` start afresh (``None`` and ``""``: an
@@ -294,6 +301,20 @@ class _Panel:
 
 
 # -- the query panel -----------------------------------------------------------------------------
+# the query's inputs: disabled while a Run runs
+QUERY_INPUTS: tuple[str, ...] = (
+    *("env", "table", "index", "pk", "sk_op", "sk", "sk2", "filter", "columns", "limit"),
+)
+# what the result is read from: a change of one clears the result (it would sit under inputs
+# that name another table)
+RESULT_SCOPE: tuple[str, ...] = ("env", "table", "index")
+# the analysis row: disabled while a Run runs and while there is no result
+ANALYSIS_CONTROLS: tuple[str, ...] = (
+    *("head_n", "head_button", "summary_button", "unique_column", "unique_button"),
+    *("plot_what", "plot_button", "store_name", "store_button"),
+)
+
+
 class QueryPanel(_Panel):
     """Query a table or index into a DataFrame by clicking.
 
@@ -407,6 +428,8 @@ class QueryPanel(_Panel):
         _classes(self.run_button, "dynamo-run")
         self._sync_sk2()
         self._watch_sk_op()
+        for name in RESULT_SCOPE:  # before the reloads: they may fail and show an error
+            getattr(self, name).observe(lambda _: self._scope_changed(), "value")
         self.env.observe(lambda _: self._reload(self._load_tables), "value")
         self.table.observe(lambda _: self._reload(self._load_indexes), "value")
         self.index.observe(lambda _: self._fit_sk_op(), "value")
@@ -451,10 +474,11 @@ class QueryPanel(_Panel):
         """The Run button: query (or preview without a key) and show the DataFrame.
 
         The earlier result goes first: a failed Run leaves ``result`` ``None`` and the analysis
-        buttons disabled until a Run succeeds. Run is disabled and ``status`` says "running…"
-        (then the items read so far) until the query ends. With ``background`` (a click on the
-        page) the query runs in a thread, so the kernel stays free; ``wait()`` joins it. Called
-        from Python (``run()``, ``run_button.click()``) it returns when the query has ended.
+        row disabled until a Run succeeds. Run, every input and the analysis row are disabled
+        and ``status`` says "running…" (then the items read so far) until the query ends.
+        With ``background`` (a click on the page) the query runs in a thread, so the kernel
+        stays free; ``wait()`` joins it. Called from Python (``run()``,
+        ``run_button.click()``) it returns when the query has ended.
         """
         if self.running:
             self._refuse("run refused: a query is running")
@@ -467,6 +491,7 @@ class QueryPanel(_Panel):
         self.output.outputs = ()
         self.analysis.outputs = ()
         self.run_button.disabled = True
+        self._set_inputs(False)
         self.status.value = "running…"
         if background:
             self._thread = threading.Thread(target=self._run_to_end, daemon=True)
@@ -491,8 +516,28 @@ class QueryPanel(_Panel):
             self._guarded(self._run)
         finally:
             self._running = False
+            self._set_inputs(True)
             self.run_button.disabled = False
             self.status.value = ""
+
+    def _set_inputs(self, enabled: bool) -> None:
+        for name in QUERY_INPUTS:
+            getattr(self, name).disabled = not enabled
+
+    def _scope(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name).value for name in RESULT_SCOPE)
+
+    def _scope_changed(self) -> None:
+        """Another environment, table or index: the result (of the one before) goes, as a
+        failed Run's does; the analysis row waits for the next Run. A running query's result
+        is dropped when it ends (``_run``)."""
+        if self.running or (self.read is None and not self._ran):
+            return
+        self.read, self.result, self.view = None, None, None
+        self._ran = False  # the analysis buttons say "run a query first"
+        self._set_analysis(False)
+        self.output.outputs = ()
+        self.analysis.outputs = ()
 
     def _run(self) -> None:
         if not self.table.value:
@@ -508,7 +553,11 @@ class QueryPanel(_Panel):
             seen[0] += items
             self.status.value = f"read {seen[0]:,} items…"
 
+        scope = self._scope()
         read = api.fetch(**kwargs, on_page=on_page)
+        if self._scope() != scope:  # set from Python while it ran (the page disables them)
+            self._refuse("the environment, table or index changed while the query ran: Run again")
+            return
         self.read = read
         self.result = read.to_frame()
         self._choose_columns(read)
@@ -531,9 +580,8 @@ class QueryPanel(_Panel):
         self.unique_column.value = None
 
     def _set_analysis(self, enabled: bool) -> None:
-        for button in (self.head_button, self.unique_button, self.summary_button, self.plot_button):
-            button.disabled = not enabled
-        self.store_button.disabled = not enabled
+        for name in ANALYSIS_CONTROLS:
+            getattr(self, name).disabled = not enabled
 
     def _need_result(self, rows: bool = True) -> bool:
         """Whether there is a result to work on (with ``rows``: a non-empty one); else one
@@ -622,12 +670,7 @@ class QueryPanel(_Panel):
                 column = self._column()
                 if column is None:
                     return
-                numeric = pd.api.types.is_numeric_dtype(self.result[column])
-                axes = (
-                    plots.plot_histogram(self.result, column)
-                    if numeric and not pd.api.types.is_bool_dtype(self.result[column])
-                    else plots.plot_unique(read, column)
-                )
+                axes = plots.plot_column(self.result, column)  # what --plot COLUMN draws
             elif what == "sizes":
                 axes = plots.plot_item_sizes(read)
             else:
@@ -764,6 +807,8 @@ PLAN_INPUTS: tuple[str, ...] = (
 # the plan keeps its lines, and wraps a long one between words (a word longer than the line:
 # anywhere), never a lone letter of a word on its own line
 PLAN_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
+# what the output says when an input changed after a Plan (the plan shown went)
+OUTDATED_PLAN = "the inputs changed: click Plan again"
 # what cannot change while a copy runs (disabled until it ends)
 COPY_INPUTS: tuple[str, ...] = (*PLAN_INPUTS, "workers", "confirm", "restore_confirm")
 
@@ -798,7 +843,6 @@ class CopyPanel(_Panel):
         "index": "Index",
         "workers": "Workers",
         "backup": "Back up target",
-        "yes": "Confirm",
         "segments": "Segments",
     }
     PANEL_CLASS = "dynamo-copy-panel"
@@ -814,6 +858,7 @@ class CopyPanel(_Panel):
         self.message = ""
         self.error: str | None = None
         self._planned: tuple[Any, ...] | None = None
+        self._outdated = False  # the last plan went because an input changed after it
         self._thread: threading.Thread | None = None
         self._copied_to: str | None = None  # the environment the last copy wrote into
         self._cancel = threading.Event()
@@ -912,11 +957,30 @@ class CopyPanel(_Panel):
         return tuple(getattr(self, name).value for name in PLAN_INPUTS)
 
     def _inputs_changed(self) -> None:
+        """A plan input changed: the confirmation is withdrawn, and a plan shown for the
+        inputs before is cleared (``plan`` ``None``, one line says to plan again)."""
         self.confirm.value = False  # a confirmation is for the inputs it was given with
         self._sync_labels()
+        if self.plan is not None and self._planned != self._inputs() and not self.running:
+            self.plan, self._planned, self._outdated = None, None, True
+            self.error = None
+            self._line(OUTDATED_PLAN)
         self.copy_button.disabled = (
             self.plan is None or self._planned != self._inputs() or self.running
         )
+
+    def _name_of(self, keyword: str) -> str:
+        """A parameter of an error as the panel names it: ``yes`` is the confirmation
+        checkbox, by its label."""
+        if keyword == "yes":
+            return f"'{self.confirm.description}'"
+        return super()._name_of(keyword)
+
+    def _render(self, exc: DynamoMagicError) -> str:
+        """As every panel renders it, and a confirmation asked for says to tick the checkbox
+        (by its label, as ``refusal`` does), never "confirm with"."""
+        box = self._name_of("yes")
+        return super()._render(exc).replace(f"confirm with {box}", f"tick {box} to copy")
 
     def plan_kwargs(self) -> dict[str, Any]:
         """The keywords ``api.plan_copy`` gets from the inputs."""
@@ -949,7 +1013,7 @@ class CopyPanel(_Panel):
             if self.running:
                 self._refuse("plan refused: a copy is running")
                 return
-            self.plan, self._planned = None, None
+            self.plan, self._planned, self._outdated = None, None, False
             self.copy_button.disabled = True
             if not self.table.value:
                 self._refuse("choose a table")
@@ -976,6 +1040,8 @@ class CopyPanel(_Panel):
         """Why Copy may not run now (``None``: it may)."""
         if self.running:
             return "a copy is running"
+        if self.plan is None and self._outdated:
+            return "the inputs changed since the plan: click Plan again"
         if self.plan is None:
             return "no plan yet: click Plan first"
         if self._planned != self._inputs():
