@@ -1014,3 +1014,13 @@ def test_ui_checks_needing_no_table_read_none(orders, shell):
     assert isinstance(panel, QueryPanel) and panel.error is None
     panel.run()
     assert list(panel.result["seq"]) == [3]
+
+
+def test_the_workers_input_offers_what_a_copy_allows(orders):
+    from dynamo_magic.settings import max_workers
+
+    copier = CopyPanel(source=A, target=B, table="orders")
+    assert copier.workers.max == max_workers() and 1 <= copier.workers.value <= max_workers()
+    copier.workers.value = max_workers()
+    copier.plan_button.click()
+    assert copier.error is None, copier.error

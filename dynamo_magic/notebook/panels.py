@@ -38,7 +38,7 @@ from ..copying.plan import CopyPlan
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import default_operator
 from ..schema import KeyAttribute, KeySchema, TableSchema
-from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings
+from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings, max_workers
 
 LABEL_WIDTH = "110px"  # every label the same width: the inputs line up
 INPUT_WIDTH = "340px"
@@ -878,7 +878,10 @@ class CopyPanel(_Panel):
         self.sk2 = _text("upper bound of between")
         self.index = _dropdown([("(table)", None)])
         self.workers = widgets.BoundedIntText(
-            value=get_settings().workers or 4, min=1, max=256, layout=widgets.Layout(width="80px")
+            value=min(get_settings().workers or 4, max_workers()),
+            min=1,
+            max=max_workers(),  # what a copy allows (8 per CPU core, settings.max_workers)
+            layout=widgets.Layout(width="80px"),
         )
         self.backup = widgets.Checkbox(
             value=True, description="back up the target first", indent=False
