@@ -27,6 +27,7 @@ from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, clien
 from .settings import MAX_POOL_CONNECTIONS, Settings, check_endpoint_url, get_settings
 from .watch import Watch
 
+DEMO_PREFIX = "demo-"  # the demo's environments (demo-prod, demo-dev) exist while it runs
 PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
 CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
 READ_TIMEOUT = 60  # seconds
@@ -130,9 +131,16 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
             )
         if configured is None:
             known = sorted(_known_profiles() | set(settings.environments))
+            if name and name.startswith(DEMO_PREFIX):  # the demo's: not the user's to configure
+                remedy = (
+                    "it is the demo's: start the demo and use the variables it gives (see the "
+                    "README's 'Start here')"
+                )
+            else:
+                remedy = f"add it to {_aws_files()[0]}"
             raise EnvironmentNotFound(
                 f"unknown environment '{name}'{via}: no AWS profile or configured environment of "
-                f"that name (known: {', '.join(known) or 'none'}); add it to {_aws_files()[0]}"
+                f"that name (known: {', '.join(known) or 'none'}); {remedy}"
             )
         profile = None  # a configured environment without a profile uses the default chain
     from_variable = bool(via) and profile == name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import time
 from pathlib import Path
@@ -60,6 +61,16 @@ def test_unknown_profile_lists_known_ones():
     message = str(exc.value)
     assert "\n" not in message
     assert "known: default, dev, nocreds, noregion, prod, stage" in message
+    assert message.endswith("add it to " + os.environ["AWS_CONFIG_FILE"])
+
+
+def test_a_demo_environment_outside_the_demo_points_to_the_demo_not_the_aws_config():
+    with pytest.raises(EnvironmentNotFound) as exc:
+        resolve("demo-prod")
+    assert str(exc.value).endswith(
+        "it is the demo's: start the demo and use the variables it gives (see the README's "
+        "'Start here')"
+    )
 
 
 def test_missing_region():
