@@ -195,6 +195,8 @@ def _read(
         numbers=ready.numbers,
         flatten=flatten,
         preview=spec.preview,
+        projected=bool(spec.columns)
+        or (spec.index is not None and ready.schema.index(spec.index).projection != "ALL"),
     )
     filter_paths = list(ready.request.filter_paths)
     if spec.filter and stats.count == 0 and stats.evaluated > 0:

@@ -183,6 +183,15 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
     if isinstance(exc, bx.ClientError):
         code = error_code(exc)
         message = exc.response.get("Error", {}).get("Message", "") or code
+        answered = _http_answer(exc, code, message)
+        if answered:
+            return ServiceError(f"{prefix}the service answered {answered}")
+        index = _missing_index(message)
+        if index is not None:
+            return IndexNotFound(
+                f"{prefix}the table has no index '{index}': check the index name, or add the "
+                "index to the table"
+            )
         cls = _CODE_TO_ERROR.get(code, ServiceError)
         if cls is TableNotFound:
             message = f"{message} (check the table name and the environment)"
@@ -209,6 +218,50 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
     if isinstance(exc, bx.BotoCoreError):
         return ServiceError(f"{prefix}{_one_line(exc)}")
     return DynamoMagicError(f"{prefix}{type(exc).__name__}: {exc}")
+
+
+# moto: "Invalid index: NAME for table: T. ..."; DynamoDB: "The table does not have the
+# specified index: NAME" (a ValidationException)
+_MISSING_INDEX = re.compile(
+    r"Invalid index: (\S+) for table|does not have the specified index: (\S+)", re.IGNORECASE
+)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+ANSWER_WIDTH = 100  # characters of a service's non-DynamoDB answer a message keeps
+
+
+def _missing_index(message: str) -> str | None:
+    """The index a "no such index" message of the service names, else ``None``."""
+    match = _MISSING_INDEX.search(message)
+    return (match.group(1) or match.group(2)).rstrip(".") if match else None
+
+
+def _http_answer(exc: Any, code: str, message: str) -> str:
+    """For an answer that is not DynamoDB's (an HTML error page of a server or a proxy, whose
+    "code" botocore makes the HTTP status): ``"500 Internal Server Error"``, the status and
+    the page's title (or first heading, or its text cut short), markup stripped. ``""`` for a
+    DynamoDB error."""
+    from http import HTTPStatus
+
+    status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+    markup = "<html" in message.lower() or "<!doctype" in message.lower()
+    if not (code.isdigit() or markup):
+        return ""
+    status = code if code.isdigit() else status
+    found = _TITLE.search(message) or _HEADING.search(message)
+    text = found.group(1) if found else _TAG.sub(" ", message) if markup else message
+    text = " ".join(text.split())
+    if not text or text == status:
+        try:
+            text = HTTPStatus(int(status)).phrase
+        except ValueError:
+            text = ""
+    if len(text) > ANSWER_WIDTH:
+        text = text[: ANSWER_WIDTH - 1] + "…"
+    if status and not text.startswith(status):
+        text = f"{status} {text}".strip()
+    return text or "an error"
 
 
 def _one_line(exc: BaseException) -> str:

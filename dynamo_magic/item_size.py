@@ -22,10 +22,13 @@ that); a write one write unit per ``WRITE_UNIT`` (1 KB), rounded up.
 from __future__ import annotations
 
 import base64
-import binascii
 import math
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
+
+from .errors import InvalidQuery
 
 KB = 1024  # DynamoDB's sizes are binary: 1 KB = 1024 bytes
 MAX_ITEM_SIZE = 400 * KB  # DynamoDB limit: the largest item, names and values
@@ -36,6 +39,8 @@ ELEMENT_OVERHEAD = 1  # bytes of each element of a List or Map
 
 
 SHORT_REPR = 60  # characters of a value an error message shows
+# a DynamoDB number's text: digits with an optional sign, point and exponent ("-1.5E+3")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 
 def short_repr(value: Any) -> str:
@@ -59,8 +64,21 @@ def significant_digits(number: str) -> int:
     return len(mantissa.replace(".", "").strip("0"))
 
 
-def number_size(number: str) -> int:
-    """Bytes of a number: 1 per two significant digits, rounded up, plus 1 (zero is 1 byte)."""
+def number_size(number: str | int | Decimal) -> int:
+    """Bytes of a number: 1 per two significant digits, rounded up, plus 1 (zero is 1 byte).
+
+    Raises
+    ------
+    InvalidQuery
+        For a text that is not a number (``"abc"``, ``"1,5"``, ``"inf"``).
+    """
+    if isinstance(number, int | Decimal) and not isinstance(number, bool):
+        number = str(number)  # a number given as one, not as the text DynamoDB sends
+    if not isinstance(number, str) or not _NUMBER.match(number):
+        raise InvalidQuery(
+            f"not a DynamoDB number: {short_repr(number)}; a number (N) is digits with an "
+            "optional sign, decimal point and exponent, such as '-1.5E+3'"
+        )
     return math.ceil(significant_digits(number) / 2) + 1
 
 
@@ -69,11 +87,12 @@ def value_size(av: Mapping[str, Any]) -> int:
 
     Raises
     ------
-    ValueError
-        For a value that is not a DynamoDB typed value (the message shows it cut short).
+    InvalidQuery
+        For a value that is not a DynamoDB typed value, or an N that is not a number (the
+        message shows it cut short).
     """
     if not isinstance(av, Mapping) or len(av) != 1:
-        raise ValueError(
+        raise InvalidQuery(
             f"not a DynamoDB typed value: {short_repr(av)}; expected one type and its value, "
             "such as {'S': 'text'}"
         )
@@ -81,7 +100,7 @@ def value_size(av: Mapping[str, Any]) -> int:
     if tag == "S":
         return len(value.encode("utf-8"))
     if tag == "N":
-        return number_size(str(value))
+        return number_size(value)
     if tag == "B":
         return len(_raw(value))
     if tag in ("BOOL", "NULL"):
@@ -89,7 +108,7 @@ def value_size(av: Mapping[str, Any]) -> int:
     if tag == "SS":
         return sum(len(v.encode("utf-8")) for v in value)
     if tag == "NS":
-        return sum(number_size(str(v)) for v in value)
+        return sum(number_size(v) for v in value)
     if tag == "BS":
         return sum(len(_raw(v)) for v in value)
     if tag == "L":
@@ -99,7 +118,7 @@ def value_size(av: Mapping[str, Any]) -> int:
             ELEMENT_OVERHEAD + len(name.encode("utf-8")) + value_size(v)
             for name, v in value.items()
         )
-    raise ValueError(f"unknown DynamoDB type {short_repr(tag)} in {short_repr(av)}")
+    raise InvalidQuery(f"unknown DynamoDB type {short_repr(tag)} in {short_repr(av)}")
 
 
 def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
@@ -113,22 +132,22 @@ def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
 
     Raises
     ------
-    ValueError
-        For an item that is not a mapping of names to typed values; the message names the
-        attribute and shows its value cut short.
+    InvalidQuery
+        For an item that is not a mapping of names to typed values (or an N that is not a
+        number); the message names the attribute and shows its value cut short.
     """
     if not isinstance(item, Mapping):
-        raise ValueError(f"not an item (a mapping of names to typed values): {short_repr(item)}")
+        raise InvalidQuery(f"not an item (a mapping of names to typed values): {short_repr(item)}")
     total = 0
     for name, av in item.items():
         try:
             total += len(str(name).encode("utf-8")) + value_size(av)
-        except (AttributeError, TypeError, binascii.Error):  # {"S": 5}, {"B": "not base64"}
-            raise ValueError(
+        except (AttributeError, TypeError, ValueError):  # {"S": 5}, {"B": "not base64"}
+            raise InvalidQuery(
                 f"attribute {short_repr(name)}: not a DynamoDB typed value: {short_repr(av)}"
             ) from None
-        except ValueError as exc:
-            raise ValueError(f"attribute {short_repr(name)}: {exc}") from None
+        except InvalidQuery as exc:
+            raise InvalidQuery(f"attribute {short_repr(name)}: {exc}") from None
     return total
 
 

@@ -323,7 +323,8 @@ def plot_histogram(
         Items, as ``dm.query`` / ``dm.scan`` return them.
     attribute : str
         A numeric column (a flattened path such as ``addr.zip`` too). Missing cells are left
-        out; so are values that are not numbers, and the title says how many.
+        out; so are values that are not numbers and infinite ones (``inf``, ``-inf``, from a
+        DataFrame made elsewhere), and the title says how many.
     bins : int, str or sequence of float
         As ``numpy.histogram`` takes them: a count (>= 1), a rule (``BIN_RULES``) or increasing
         bin edges (``"auto"`` by default).
@@ -340,18 +341,21 @@ def plot_histogram(
     PlottingUnavailable
         matplotlib is not installed (the message gives the ``pip install`` line).
     InvalidQuery
-        No such column, an empty result, no number in the column, or bad ``bins``.
+        No such column, an empty result, no finite number in the column, or bad ``bins``.
     """
     bins = _check_bins(bins)
     frame = _frame(data)
     if len(frame) == 0:
         raise InvalidQuery(EMPTY)
     cells = _column(frame, attribute).tolist()
-    numbers = [n for n in map(_number, cells) if n is not None]
-    others = sum(1 for v in cells if not _is_missing(v)) - len(numbers)
+    every = [n for n in map(_number, cells) if n is not None]
+    numbers = [n for n in every if math.isfinite(n)]  # inf and -inf have no bin
+    infinite = len(every) - len(numbers)
+    others = sum(1 for v in cells if not _is_missing(v)) - len(every)
     if not numbers:
+        held = f"only infinite numbers ({infinite:,})" if infinite else "no numbers"
         raise InvalidQuery(
-            f"{attribute!r} holds no numbers to draw a histogram of; "
+            f"{attribute!r} holds {held} to draw a histogram of; "
             f"plot_unique counts its values instead"
         )
     axes = _axes(ax)
@@ -365,6 +369,8 @@ def plot_histogram(
     axes.set_ylabel("items")
     _integer_counts(axes)
     note = f"; {others:,} non-number value(s) left out" if others else ""
+    if infinite:
+        note += f"; {infinite:,} infinite value(s) (inf, -inf) left out"
     _set_title(axes, f"{attribute}: {len(numbers):,} value(s){note}")
     return axes
 
@@ -422,12 +428,20 @@ def plot_partitions(
     total = sum(counts)
     title = f"items per {name}: {len(counts):,} partition(s), {total:,} item(s)"
     if counts:
-        title += f"; largest {counts[0] / total:.0%}"
+        title += f"; largest {share_text(counts[0] / total)}"
     axes = _bars(_axes(ax), labels, counts[:shown], len(counts), "partitions", title)
     if counts:
         axes.axhline(total / len(counts), color="#dd8452", linestyle="--", label="mean")
         axes.legend(loc="upper right")
     return axes
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage: whole from 1% (``"12%"``), one decimal below (``"0.4%"``),
+    ``"<0.1%"`` below that."""
+    if share >= 0.01:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else "<0.1%"
 
 
 def _items(data: Any) -> list[Mapping[str, Any]]:
@@ -461,6 +475,12 @@ def _decoded(item: Mapping[str, Any]) -> dict[str, Any]:
         return dict(item)
 
 
+def _projected(data: Any) -> bool:
+    """Whether ``data`` is a read of only some attributes (``ReadResult.projected``)."""
+    result = getattr(data, "result", data)  # an Exploration's read
+    return bool(getattr(result, "projected", False))
+
+
 def item_sizes(data: Any) -> list[int]:
     """The size in bytes of each item of ``data`` (``item_size.item_size``), in order.
 
@@ -475,7 +495,7 @@ def item_sizes(data: Any) -> list[int]:
     for number, item in enumerate(_items(data), start=1):
         try:
             sizes.append(item_size(item))
-        except ValueError as exc:
+        except InvalidQuery as exc:
             raise InvalidQuery(
                 f"item {number} is not in DynamoDB's typed form ({exc}); give items as a "
                 "client or dm.fetch returns them ({'name': {'S': 'text'}}), or a DataFrame"
@@ -488,9 +508,14 @@ def _size_text(size: int) -> str:
     return f"{size:,} bytes" if size < KB else f"{size / KB:,.1f} KB"
 
 
-def size_summary(sizes: list[int]) -> str:
+PROJECTED = "sizes of the attributes read (projection): "
+
+
+def size_summary(sizes: list[int], projected: bool = False) -> str:
     """Two lines: items, the largest, those near the 400 KB limit; then how many items cost
-    1, 2, ... read units (strongly consistent reads)."""
+    1, 2, ... read units (strongly consistent reads). ``projected``: the items hold only the
+    attributes a projection read, which the first line says (``PROJECTED``); read units are
+    charged on whole items, so the second line gives those of the attributes read only."""
     if not sizes:
         return "no items"
     units: dict[float, int] = {}
@@ -499,10 +524,13 @@ def size_summary(sizes: list[int]) -> str:
         units[unit] = units.get(unit, 0) + 1
     near = sum(1 for s in sizes if s >= NEAR_LIMIT * MAX_ITEM_SIZE)
     spread = ", ".join(f"{u:g} RCU: {n:,}" for u, n in sorted(units.items()))
-    return (
-        f"{len(sizes):,} item(s), largest {_size_text(max(sizes))}, "
-        f"{near:,} near the 400 KB limit\nread units per item: {spread}"
+    first = (
+        f"{len(sizes):,} item(s), largest {_size_text(max(sizes))}, {near:,} near the 400 KB limit"
     )
+    if projected:
+        alone = "read units of these attributes alone (reads charge whole items)"
+        return f"{PROJECTED}{first}\n{alone}: {spread}"
+    return f"{first}\nread units per item: {spread}"
 
 
 def plot_item_sizes(
@@ -529,7 +557,9 @@ def plot_item_sizes(
     Returns
     -------
     matplotlib.axes.Axes
-        The histogram of sizes in KB (1 KB = 1024 bytes). When its bars differ 20-fold or more
+        The histogram of sizes in KB (1 KB = 1024 bytes); for a read of some attributes only
+        (``columns``, an index projecting some) the title says the sizes are of the attributes
+        read, since read units are charged on whole items. When its bars differ 20-fold or more
         (hundreds of small items and one near the limit), the count axis is logarithmic, so a
         bar of one item still shows.
 
@@ -569,7 +599,7 @@ def plot_item_sizes(
         axes.legend(loc="upper center")  # clear of the small items (left) and the limit
     axes.set_xlabel("item size (KB; dotted: 4 KB read-unit steps)")
     axes.set_ylabel("items (log scale)" if log else "items")
-    _set_title(axes, size_summary(sizes), fontsize="medium")
+    _set_title(axes, size_summary(sizes, _projected(data)), fontsize="medium")
     return axes
 
 

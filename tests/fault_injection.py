@@ -46,6 +46,21 @@ def error_response(url: str, code: str, message: str, status: int = 400) -> AWSR
     return AWSResponse(url, status, headers, _Body(body))
 
 
+# the page moto's server (Werkzeug) answers a request it failed on with
+HTML_500 = b"""<!doctype html>
+<html lang=en>
+<title>500 Internal Server Error</title>
+<h1>Internal Server Error</h1>
+<p>The server encountered an internal error and was unable to complete your request. Either the
+server is overloaded or there is an error in the application.</p>
+"""
+
+
+def html_response(url: str, status: int = 500, body: bytes = HTML_500) -> AWSResponse:
+    """An answer that is not DynamoDB's: a server's (or a proxy's) HTML error page."""
+    return AWSResponse(url, status, {"Content-Type": "text/html; charset=utf-8"}, _Body(body))
+
+
 class Faults:
     def __init__(self, throttle: float = 0.0, unprocessed: float = 0.0, seed: int = 7):
         self.throttle, self.unprocessed = throttle, unprocessed

@@ -14,6 +14,9 @@ from botocore.config import Config
 
 import dynamo_magic.api as api
 from dynamo_magic import environments
+from dynamo_magic.copying import engine as copying
+from dynamo_magic.copying import parallel
+from dynamo_magic.copying import verify as verification
 from dynamo_magic.dynamodb import backups as backup_admin
 from dynamo_magic.dynamodb import tables as table_admin
 from dynamo_magic.errors import (
@@ -36,6 +39,7 @@ from tables import (
     blobs_items,
     create_blobs,
     create_events,
+    create_keyed,
     create_orders,
     events_items,
     keyed,
@@ -198,6 +202,79 @@ def test_slice_copy_makes_target_slice_equal(orders_source, name, mode):
     # nothing outside the slice was touched
     outside = {k: v for k, v in before.items() if not predicate(v)}
     assert {k: after[k] for k in outside} == outside
+
+
+@pytest.mark.parametrize(
+    ("index", "pk", "verify"),
+    [("status-total", "open", "count"), ("region-keys", "eu", "count"), ("by-total", "c0", "full")],
+    ids=["gsi-all", "gsi-keys-only", "lsi-full"],
+)
+def test_merge_of_an_index_slice_needs_no_index_in_the_target(orders_source, index, pk, verify):
+    """Merge only writes: a target without the slice's index (same table key) takes the slice;
+    replace and truncate, which must find the target's slice to delete it, are refused."""
+    target = client_for(B)
+    create_keyed(target, "orders", ("customer", "S"), ("order-date", "S"))  # no index at all
+    stale = [order_item(c, n) | {"note": {"S": "stale"}} for c in range(3) for n in (1, 2, 3)]
+    other = [order_item(c, n) for c in (5, 6) for n in (1, 2)]  # keys the source lacks
+    put_all(target, "orders", stale + other)
+    before = table_items(B, "orders")
+    options = dict(source=A, target=B, index=index, pk=pk, verify=verify)
+
+    plan = api.plan_copy("orders", mode="merge", **options)
+    assert plan.target_lacks_index and plan.target_items is None and plan.deletes == "none"
+    text = str(plan)
+    assert f"its slice is not counted: it lacks index '{index}'" in text
+    assert plan.confirmations == [
+        f"target 'orders' holds items that may be overwritten (its slice is not counted: it "
+        f"lacks index '{index}')"
+    ]
+    with pytest.raises(ConfirmationRequired):
+        api.copy("orders", mode="merge", **options)
+    for mode in ("replace", "truncate"):
+        with pytest.raises(UnsafeOperation, match=f"target 'orders' lacks index '{index}'"):
+            api.plan_copy("orders", mode=mode, **options)
+    assert table_items(B, "orders") == before
+
+    result = api.copy("orders", mode="merge", yes=True, **options)
+
+    source = table_items(A, "orders")
+    predicate = {
+        "status-total": lambda i: i["status"]["S"] == pk,
+        "region-keys": lambda i: i["region"]["S"] == pk,
+        "by-total": lambda i: i["customer"]["S"] == pk,
+    }[index]
+    source_slice = in_slice(source, predicate)
+    after = table_items(B, "orders")
+    assert result.ok and result.written == len(source_slice) > 0 and result.deleted == 0
+    assert {k: after[k] for k in source_slice} == source_slice  # whole items, not index entries
+    assert {k: v for k, v in after.items() if k not in source_slice} == {
+        k: v for k, v in before.items() if k not in source_slice
+    }  # nothing else touched
+    checked = result.verification
+    assert (checked.method, checked.ok) == (verify, True)
+    assert checked.source_count == checked.target_count == len(source_slice)
+
+
+def test_merge_of_an_index_slice_finds_a_changed_item_in_a_target_without_the_index(
+    orders_source,
+):
+    """The lookup that verifies a merge into a target lacking the index really compares."""
+    target = client_for(B)
+    create_keyed(target, "orders", ("customer", "S"), ("order-date", "S"))
+    plan = api.plan_copy(
+        "orders", source=A, target=B, index="status-total", pk="open", mode="merge"
+    )
+    engine = copying.Engine.from_settings(get_settings(), plan.source_items, 1, 1, "threading")
+    assert plan.target_empty and not plan.confirmations  # an empty target: nothing to confirm
+    assert copying.execute(plan, engine).ok
+    put_all(target, "orders", [order_item(0, 1) | {"note": {"S": "changed"}}])  # in the slice
+    checked = verification.verify(plan, engine, parallel.NoProgress())
+    assert (checked.method, checked.ok, checked.detail) == (
+        "count",
+        False,
+        "1 source item(s) missing or different in the target",
+    )
+    assert checked.source_count == 15 and checked.target_count == 14
 
 
 # -- faults: throttling and UnprocessedItems -----------------------------------------------------

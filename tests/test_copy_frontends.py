@@ -31,6 +31,7 @@ from fault_injection import Faults
 from tables import (
     ORDER_KEY,
     create_events,
+    create_keyed,
     create_orders,
     events_items,
     keyed,
@@ -144,6 +145,36 @@ def test_cli_copy_confirmation_dry_run_refusals_and_slice(orders_a):
         if v["customer"] == {"S": "c1"} and v["order-date"]["S"].startswith("2024-01-0")
     }
     assert len(expected) == 9 and table_items(B, "slice") == expected
+
+
+def test_cli_merges_an_index_slice_into_a_target_without_the_index(orders_a):
+    target = client_for(B)
+    create_keyed(target, "plain", ("customer", "S"), ("order-date", "S"))  # no index
+    put_all(target, "plain", [order_item(8, 1)])  # a target-only item merge leaves alone
+    copy = ["copy", "-t", "orders", "-src", A, "-tgt", B, "--target-table", "plain"]
+    copy += ["-i", "status-total", "--pk", "open", "--no-progress"]
+    runs = dynamo_many(
+        {
+            "dry run": [*copy, "--mode", "merge", "--dry-run"],
+            "unconfirmed": [*copy, "--mode", "merge"],
+            "replace": [*copy, "--yes"],
+        }
+    )
+    plan = ok(runs["dry run"])
+    assert plan.startswith("Copy plan (nothing written)") and "mode merge" in plan
+    assert "its slice is not counted: it lacks index 'status-total'" in plan
+    assert "look every source item up in the target by key" in plan
+    assert "--yes" in one_error_line(runs["unconfirmed"])
+    refused = one_error_line(runs["replace"])
+    assert "target 'plain' lacks index 'status-total'" in refused and "--mode merge" in refused
+    assert len(scan_all(target, "plain")) == 1  # nothing written so far
+
+    (line,) = ok(dynamo(*copy, "--mode", "merge", "--yes")).splitlines()
+    assert line.startswith("copy OK: 15 written, 0 deleted, 0 failed")
+    assert "verification count: OK (source 15, target 15)" in line
+    expected = {k: v for k, v in table_items(A, "orders").items() if v["status"]["S"] == "open"}
+    after = table_items(B, "plain")
+    assert {k: after[k] for k in expected} == expected and len(after) == 16
 
 
 # -- dynamo truncate / backups / restore ---------------------------------------------------------

@@ -105,7 +105,7 @@ def test_an_item_is_its_names_plus_its_values():
     }
     assert item_size(item) == 4 + 5 + 3 + 9 + 3 + 7 + 8
     assert item_size({}) == 0
-    with pytest.raises(ValueError, match="unknown DynamoDB type"):
+    with pytest.raises(InvalidQuery, match="unknown DynamoDB type"):
         value_size({"X": 1})
 
 
@@ -192,7 +192,35 @@ def test_histogram_leaves_out_missing_and_says_how_many_non_numbers():
     assert "2 non-number value(s) left out" in ax.get_title()
 
 
+def test_histogram_leaves_out_infinite_values_and_says_so():
+    import pandas as pd
+
+    df = pd.DataFrame({"x": [1.0, float("inf"), float("nan"), 2.0, float("-inf"), "n/a"]})
+    ax = dm.plot_histogram(df, "x", bins=[0, 1.5, 3])
+    assert heights(ax) == [1, 1]
+    title = ax.get_title()
+    assert "x: 2 value(s)" in title and "1 non-number value(s) left out" in title
+    assert "2 infinite value(s) (inf, -inf) left out" in title
+    only_inf = pd.DataFrame({"x": [float("inf"), float("-inf"), None]})
+    with pytest.raises(InvalidQuery, match=r"^'x' holds only infinite numbers \(2\) to draw"):
+        dm.plot_histogram(only_inf, "x")
+
+
 # -- partitions ----------------------------------------------------------------------------------
+def test_a_largest_partition_below_one_percent_gets_a_decimal():
+    import pandas as pd
+
+    keys = [f"k{n}" for n in range(298)] + ["hot", "hot"]  # 299 partitions, 300 items
+    ax = dm.plot_partitions(pd.DataFrame({"k": keys}), "k")
+    assert "299 partition(s), 300 item(s); largest 0.7%" in ax.get_title()
+    assert [plots.share_text(s) for s in (0.45, 0.01, 0.004, 0.0009)] == [
+        "45%",
+        "1%",
+        "0.4%",
+        "<0.1%",
+    ]
+
+
 def test_items_per_partition_key_show_the_hot_partition(orders):
     result = dm.fetch("orders", env="dev", scan=True)
     ax = dm.plot_partitions(result)  # the key comes from the read
@@ -297,6 +325,24 @@ def test_magic_plot_draws_what_it_is_asked(shell, capsys):
     assert ax.get_title().startswith("10 item(s), largest")
     _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --plot sizes")
     assert ax.get_title().startswith("10 item(s), largest")
+    assert "read units per item: 1 RCU: 10" in ax.get_title()
+
+
+def test_sizes_of_a_projected_read_say_they_are_of_the_attributes_read(shell, capsys):
+    _, whole, _ = plotted(shell, capsys, "orders c1 --env dev --plot sizes")
+    _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --columns status --plot sizes")
+    title = ax.get_title()
+    assert title.startswith("sizes of the attributes read (projection): 10 item(s), largest")
+    assert "read units of these attributes alone (reads charge whole items): 1 RCU: 10" in title
+    # the sizes are those of the attributes read: smaller than the whole items'
+    assert max(p.get_x() + p.get_width() for p in ax.patches) < min(
+        p.get_x() for p in whole.patches
+    )
+    # an index projecting only some attributes is a projection too; one projecting all is not
+    keys_only = dm.explore("orders", "eu", env="dev", index="region-keys")
+    assert dm.plot_item_sizes(keys_only).get_title().startswith("sizes of the attributes read")
+    every = dm.explore("orders", "open", env="dev", index="status-total")
+    assert dm.plot_item_sizes(every).get_title().startswith("28 item(s), largest")
 
 
 def test_magic_plot_problems_are_one_line_and_the_result_still_comes(shell, capsys, monkeypatch):
@@ -480,15 +526,35 @@ def test_bad_plot_arguments_are_one_line_invalid_queries(call):
 
 
 def test_item_size_errors_show_a_short_value():
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InvalidQuery) as caught:
         item_size({"a": "y" * 1000})
     text = str(caught.value)
     assert text.startswith("attribute 'a': not a DynamoDB typed value: 'yyyy")
     assert "…" in text and len(text) < 200
-    with pytest.raises(ValueError, match="not an item"):
+    with pytest.raises(InvalidQuery, match="not an item"):
         item_size(["a"])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"attribute 'b': not a DynamoDB typed value: \{'B'"):
+    with pytest.raises(InvalidQuery, match=r"attribute 'b': not a DynamoDB typed value: \{'B'"):
         item_size({"b": {"B": "not base64!"}})
+
+
+@pytest.mark.parametrize("text", ["abc", "1,5", "inf", "NaN", "1e", "--1", "", " 1"])
+def test_a_number_that_is_not_one_is_refused(text):
+    with pytest.raises(InvalidQuery) as caught:
+        item_size({"n": {"N": text}})
+    message = str(caught.value)
+    assert message.startswith(f"attribute 'n': not a DynamoDB number: {text!r}")
+    assert "\n" not in message
+    with pytest.raises(InvalidQuery, match="item 1 is not in DynamoDB's typed form"):
+        dm.plot_item_sizes([{"n": {"N": text}}])
+    with pytest.raises(InvalidQuery, match="not a DynamoDB number"):
+        item_size({"s": {"NS": ["1", text]}})
+
+
+def test_numbers_in_every_written_form_are_sized():
+    # 2 significant digits: 2 bytes, however the number is written
+    for text in ("12", "-12", "+12", "1.2", ".12", "12.", "1.2E+3", "0.0012", "1200"):
+        assert number_size(text) == 2, text
+    assert item_size({"n": {"N": "0"}}) == 1 + 1
 
 
 def test_a_lone_item_near_the_limit_shows_on_a_log_count_axis():

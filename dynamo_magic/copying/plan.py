@@ -98,6 +98,11 @@ class CopyPlan:
         How ``source_items`` was found, for the plan's row.
     settings_not_copied : list of str
         Settings of the source a created target will lack (TTL, stream, tags, ...).
+    target_lacks_index : bool
+        A merge of an index slice into a target without that index (or with another key):
+        merge only writes, so it needs none, but the target's slice cannot be queried:
+        ``target_items`` is ``None`` and a merge ``count`` verification looks every source
+        item up in the target by its table key instead of counting the target's slice.
 
     Examples
     --------
@@ -123,6 +128,7 @@ class CopyPlan:
     source_items_basis: str = ""  # how source_items was found, for the plan row
     # settings of the source a created target will not have (empty when the target exists)
     settings_not_copied: list[str] = field(default_factory=list)
+    target_lacks_index: bool = False  # merge of an index slice: the target's slice unknown
 
     @property
     def create_target(self) -> bool:
@@ -157,6 +163,11 @@ class CopyPlan:
 
     @property
     def verification(self) -> str:
+        if self.target_lacks_index and self.request.verify == "count":
+            return (
+                "look every source item up in the target by key (the target lacks index "
+                f"'{self.request.index}' to count its slice)"
+            )
         return {
             "count": "count items on both sides (Select COUNT scans)",
             "full": "compare every key and a content hash (reads both sides in full)",
@@ -174,6 +185,11 @@ class CopyPlan:
             if self.create_target
             else ("empty" if self.target_empty else f"~{self.target_items or 0:,} items")
         )
+        if self.target_lacks_index and not self.target_empty:
+            target_state = (
+                f"holds items; its slice is not counted: it lacks index '{r.index}' "
+                "(merge only writes: none is needed)"
+            )
         return [
             ("source", f"{self.source.table} in {self.source.env.describe()}"),
             ("target", f"{self.target.table} in {self.target.env.describe()}"),
@@ -336,15 +352,20 @@ def _check_schemas(source: TableSchema, target: TableSchema, request: CopyReques
             f"key schemas differ: {literal(differ)}; copy into another {{target_table}}",
             parameters=("target_table",),
         )
-    if request.index and request.mode != "merge":
+    if request.index and request.mode != "merge" and lacks_index(source, target, request.index):
         wanted = source.index(request.index).key
-        have = target.indexes.get(request.index)
-        if have is None or have.key != wanted:
-            lacks = f"target '{target.name}' lacks index '{request.index}' with key {wanted}"
-            raise UnsafeOperation(
-                f"{literal(lacks)}, needed to find its slice; use {{mode}} merge or add the index",
-                parameters=("mode",),
-            )
+        lacks = f"target '{target.name}' lacks index '{request.index}' with key {wanted}"
+        raise UnsafeOperation(
+            f"{literal(lacks)}, needed to find its slice; use {{mode}} merge or add the index",
+            parameters=("mode",),
+        )
+
+
+def lacks_index(source: TableSchema, target: TableSchema, index: str) -> bool:
+    """Whether ``target`` lacks the source's ``index`` or has it with another key (its slice
+    then cannot be read through it)."""
+    have = target.indexes.get(index)
+    return have is None or have.key != source.index(index).key
 
 
 def _sample(
@@ -508,9 +529,16 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
     else:  # ItemCount is 0 or lower than the sample (it lags): count one segment
         source_items, exact, basis = estimate_items(source_client, source.table, policy)
     table_empty = target_schema is None or _is_empty(target_client, target.table, policy)
+    no_index = bool(
+        request.index
+        and target_schema is not None
+        and lacks_index(source_schema, target_schema, request.index)
+    )  # only a merge gets here (_check_schemas): it only writes
     target_items: int | None
     if table_empty:
         target_items, target_empty = 0, True
+    elif no_index:  # the target's slice cannot be queried: the table holds items
+        target_items, target_empty = None, False
     elif query is not None:
         target_items = _count(target_client, target.table, query, policy)
         target_empty = target_items == 0
@@ -535,10 +563,16 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         settings_not_copied=(
             source_settings(source_client, source_schema) if target_schema is None else []
         ),
+        target_lacks_index=no_index,
     )
     if target_env.protected:
         plan.confirmations.append(f"target env '{target_env.label}' is protected")
-    if not target_empty:
+    if no_index and not target_empty:
+        plan.confirmations.append(
+            f"target '{target.table}' holds items that may be overwritten (its slice is not "
+            f"counted: it lacks index '{request.index}')"
+        )
+    elif not target_empty:
         plan.confirmations.append(f"target '{target.table}' holds items that will be overwritten")
     if source_items == 0 and not target_empty and request.mode != "merge":
         plan.warnings.append(

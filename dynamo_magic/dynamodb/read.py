@@ -107,6 +107,10 @@ class ReadResult:
         no item had).
     preview : bool
         No key and no scan: only the first ``limit`` items were read (or counted).
+    projected : bool
+        The items hold only some attributes: a projection (``columns``) or an index that
+        projects only some; their sizes are not those of the whole items read units are
+        charged on.
 
     Example
     -------
@@ -126,6 +130,7 @@ class ReadResult:
     flatten: bool = False
     notes: list[str] = field(default_factory=list)
     preview: bool = False  # no key and no --scan: only the first ``limit`` items (or counted)
+    projected: bool = False  # only some attributes read (columns, or a partial index)
 
     def to_frame(self) -> pd.DataFrame:
         """The items as a DataFrame: key columns first, then attributes in first-seen order;
