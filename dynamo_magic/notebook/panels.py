@@ -143,9 +143,23 @@ def _fit(control: widgets.Widget) -> None:
         if isinstance(control, widgets.Checkbox):
             layout.height = "auto"
     elif layout.width in (INPUT_WIDTH, CHOICE_WIDTH):  # an input gives way, to a point
-        layout.flex, layout.min_width = "0 1 auto", MIN_INPUT_WIDTH
-    else:  # buttons and small inputs keep their width: their text stays whole
+        _give_way(control)
+    elif isinstance(control, widgets.Button):  # gives way down to its text, never below it
+        layout.min_width = "max-content"
+        if layout.width is None:
+            layout.flex = "0 1 auto"
+        else:  # its width where the line has room
+            layout.flex, layout.max_width = "1 1 max-content", layout.width
+    else:  # small inputs keep their width
         layout.flex = "0 0 auto"
+
+
+def _give_way(control: widgets.Widget) -> None:
+    """As wide as its width where the line has room, down to ``MIN_INPUT_WIDTH`` (one line
+    holds it and a button longer that way), then it wraps."""
+    layout = control.layout
+    layout.flex, layout.min_width = f"1 1 {MIN_INPUT_WIDTH}", MIN_INPUT_WIDTH
+    layout.max_width = layout.width
 
 
 def _panel_css() -> widgets.HTML:
@@ -733,7 +747,7 @@ class WidgetProgress:
 
     def __init__(self) -> None:
         self.bar = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="300px"))
-        self.bar.layout.flex, self.bar.layout.min_width = "0 1 auto", MIN_INPUT_WIDTH
+        _give_way(self.bar)
         self.label = widgets.Label("", layout=widgets.Layout(min_width="0"))
         self.widget = widgets.HBox([self.bar, self.label])  # the text under the bar when narrow
         self.widget.layout.flex_flow, self.widget.layout.flex = "row wrap", "1 1 auto"
@@ -909,6 +923,7 @@ class CopyPanel(_Panel):
         for button in (self.plan_button, self.copy_button, self.cancel_button):
             button.layout.width = ACTION_WIDTH
         self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
+        _give_way(self._progress.bar)
         rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
         rows += [_row("Progress", self._progress.widget)]
         rows += [_row("", self.restore_button, self.restore_confirm), self.output, _panel_css()]
