@@ -47,6 +47,17 @@ BUTTON_WIDTH = "136px"  # analysis buttons: a choice and a button end where the 
 ACTION_WIDTH = "110px"  # Plan, Copy, Cancel: the three end where the inputs end
 HEAD_WIDTH = "60px"  # the number of rows for Head: it and two buttons end there too
 DEFAULT_HEAD = 5
+MIN_INPUT_WIDTH = "120px"  # on a narrow page inputs shrink to this, then a row wraps
+PANEL_CSS = """<style>
+.dynamo-copy-panel .widget-checkbox .widget-label-basic,
+.dynamo-copy-panel .dynamo-progress .widget-label, .dynamo-query-panel .dynamo-status {
+  white-space: normal; overflow-wrap: anywhere; line-height: 20px; padding: 4px 0;
+  box-sizing: border-box; height: auto; min-height: var(--jp-widgets-inline-height);
+}
+.dynamo-copy-panel .widget-checkbox {
+  min-height: var(--jp-widgets-inline-height); align-items: center;
+}
+</style>"""
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -103,12 +114,58 @@ def _classes(widget: widgets.DOMWidget, *names: str) -> None:
 
 
 def _row(label: str, *controls: widgets.Widget) -> widgets.HBox:
-    """A label and its controls on one line (never wrapped: the rows keep their shape at
-    any page width)."""
+    """A label (never narrower than ``LABEL_WIDTH``: its text stays whole) and its controls,
+    which start at one x in every row. The controls share one line while it fits; on a narrow
+    page inputs give way down to ``MIN_INPUT_WIDTH``, then the controls wrap onto further lines
+    of the same column: a button never shrinks below its text."""
+    for control in controls:
+        _fit(control)
+    label_layout = widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH, flex="0 0 auto")
+    column = widgets.HBox(
+        list(controls),
+        layout=widgets.Layout(
+            flex_flow="row wrap", align_items="center", flex="1 1 0%", min_width="0"
+        ),
+    )
     return widgets.HBox(
-        [widgets.Label(label, layout=widgets.Layout(width=LABEL_WIDTH)), *controls],
+        [widgets.Label(label, layout=label_layout), column],
         layout=widgets.Layout(align_items="center", flex_flow="row nowrap"),
     )
+
+
+def _fit(control: widgets.Widget) -> None:
+    """How a control of a row gives way on a narrow page (a flex set before is kept)."""
+    layout = control.layout
+    if layout.flex is not None:
+        return
+    if isinstance(control, widgets.Checkbox | widgets.Label):  # its text wraps (PANEL_CSS)
+        layout.flex, layout.min_width = "0 1 auto", "0"
+        if isinstance(control, widgets.Checkbox):
+            layout.height = "auto"
+    elif layout.width in (INPUT_WIDTH, CHOICE_WIDTH):  # an input gives way, to a point
+        _give_way(control)
+    elif isinstance(control, widgets.Button):  # gives way down to its text, never below it
+        layout.min_width = "max-content"
+        if layout.width is None:
+            layout.flex = "0 1 auto"
+        else:  # its width where the line has room
+            layout.flex, layout.max_width = "1 1 max-content", layout.width
+    else:  # small inputs keep their width
+        layout.flex = "0 0 auto"
+
+
+def _give_way(control: widgets.Widget) -> None:
+    """As wide as its width where the line has room, down to ``MIN_INPUT_WIDTH`` (one line
+    holds it and a button longer that way), then it wraps."""
+    layout = control.layout
+    layout.flex, layout.min_width = f"1 1 {MIN_INPUT_WIDTH}", MIN_INPUT_WIDTH
+    layout.max_width = layout.width
+
+
+def _panel_css() -> widgets.HTML:
+    """The panels' CSS (a hidden ``<style>``): long checkbox descriptions and progress text
+    wrap inside their column instead of being cut."""
+    return widgets.HTML(PANEL_CSS, layout=widgets.Layout(display="none"))
 
 
 def _text(placeholder: str = "") -> widgets.Text:
@@ -422,7 +479,7 @@ class QueryPanel(_Panel):
         rows += [_row(self.LABELS[name], getattr(self, name)) for name in ("filter", "columns")]
         rows += [_row(self.LABELS["limit"], self.limit)]
         rows += [_row("", self.run_button, self.status), analysis_box, self.output]
-        rows += [self.analysis]
+        rows += [self.analysis, _panel_css()]
         self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
         self._tag()
         _classes(self.run_button, "dynamo-run")
@@ -733,8 +790,11 @@ class WidgetProgress:
 
     def __init__(self) -> None:
         self.bar = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="300px"))
-        self.label = widgets.Label("")
-        self.widget = widgets.HBox([self.bar, self.label])
+        _give_way(self.bar)
+        self.label = widgets.Label("", layout=widgets.Layout(min_width="0"))
+        self.widget = widgets.HBox([self.bar, self.label])  # the text under the bar when narrow
+        self.widget.layout.flex_flow, self.widget.layout.flex = "row wrap", "1 1 auto"
+        self.widget.layout.min_width = "0"
         self.widget.add_class("dynamo-progress")
         self.phase = ""
         self.total: int | None = None
@@ -911,9 +971,10 @@ class CopyPanel(_Panel):
         for button in (self.plan_button, self.copy_button, self.cancel_button):
             button.layout.width = ACTION_WIDTH
         self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
+        _give_way(self._progress.bar)
         rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
         rows += [_row("Progress", self._progress.widget)]
-        rows += [_row("", self.restore_button, self.restore_confirm), self.output]
+        rows += [_row("", self.restore_button, self.restore_confirm), self.output, _panel_css()]
         self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
         self._tag()
         for button, name in (

@@ -1,5 +1,8 @@
-"""The look of both panels in JupyterLab: rows that keep their line and widths that do not jump
-between page widths of 1,000 and 1,400 px, and text readable in the light and dark themes.
+"""The look of both panels in JupyterLab and Notebook 7: rows that keep their line and widths
+that do not jump between page widths of 1,000 and 1,400 px; on narrow pages (JupyterLab at 700 px
+with the file browser open and at 560 px, Notebook 7 at 560 px) rows that wrap inside the input
+column instead of squeezing: every button and label shows its whole text, inputs stay aligned,
+checkboxes stay in the column; text readable in the light and dark themes.
 
 One notebook shows a QueryPanel (after a query, so the analysis rows are live) and a CopyPanel
 (after a plan). Positions and sizes are read from the page (bounding boxes), colours from the
@@ -11,7 +14,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .conftest import ARTIFACTS, Notebook
+from .conftest import ARTIFACTS, Lab, Notebook, missing, notebook_ready, write_notebook
 from moto_servers import MotoServer
 from tables import create_orders, orders_items, put_all
 
@@ -52,7 +55,11 @@ def open_panels(notebook: Any, servers: tuple[MotoServer, MotoServer]) -> tuple[
     a, _ = servers
     create_orders(a.client())
     put_all(a.client(), "orders", orders_items(customers=3, per_customer=4))
-    nb = notebook("look", CELLS)
+    return show_panels(notebook("look", CELLS))
+
+
+def show_panels(nb: Notebook) -> tuple[Notebook, Any, Any]:
+    """Both panels of ``nb`` (JupyterLab or Notebook 7), after a query and a plan."""
     nb.run_all()
     nb.assert_no_errors()
     query, copy = nb.page.locator(".dynamo-query-panel"), nb.page.locator(".dynamo-copy-panel")
@@ -178,3 +185,107 @@ def assert_readable(query: Any, copy: Any, theme: str) -> None:
         checked, low = low_contrast(panel)
         assert checked >= 20, f"{name} panel: only {checked} text elements found"
         assert not low, f"{name} panel: text hard to read in the {theme} theme: {low}"
+
+
+# narrow pages: (page width px, JupyterLab's file browser open) - the tester's 700 px Lab with the
+# file browser, and a 560 px page like a narrow Notebook 7 window
+NARROW = ((700, True), (560, False))
+COPY_TIMEOUT_MS = 60_000
+
+
+def test_narrow_pages_keep_buttons_labels_and_the_input_column(
+    notebook: Any, servers: tuple[MotoServer, MotoServer]
+) -> None:
+    """At narrow widths rows wrap inside the input column instead of squeezing: every button
+    and label shows its whole text, the inputs of a panel start at one x with one width, and
+    the checkboxes (with the long texts a copy into a table holding items gives them) stay in
+    the input column, inside the panel."""
+    target_holds_items(servers)
+    nb, query, copy = open_panels(notebook, servers)
+    copy_into_target(copy)
+    for width, browser_open in NARROW:
+        nb.page.set_viewport_size({"width": width, "height": HEIGHT})
+        show_file_browser(nb.page, browser_open)
+        check_narrow_page(nb, query, copy, f"narrow-{width}")
+
+
+def test_notebook7_at_560_px(page: Any, lab: Lab, servers: tuple[MotoServer, MotoServer]) -> None:
+    """The same in Notebook 7 (no side panel: a wider cell than JupyterLab's at 560 px)."""
+    try:
+        __import__("notebook")
+    except ImportError:
+        missing("the Python package notebook (>=7) is not installed (the `test` extra has it)")
+    target_holds_items(servers)
+    a, _ = servers
+    create_orders(a.client())
+    put_all(a.client(), "orders", orders_items(customers=3, per_customer=4))
+    write_notebook(lab.root / "look7.ipynb", CELLS)
+    page.set_viewport_size({"width": 1000, "height": HEIGHT})
+    page.goto(f"{lab.url}/notebooks/look7.ipynb?token={lab.token}")
+    expect(page.locator("#main-panel .jp-NotebookPanel")).to_be_visible()  # Notebook 7's layout
+    nb, query, copy = show_panels(notebook_ready(page, "look7", len(CELLS)))
+    copy_into_target(copy)
+    page.set_viewport_size({"width": 560, "height": HEIGHT})
+    check_narrow_page(nb, query, copy, "notebook7-560")
+
+
+def target_holds_items(servers: tuple[MotoServer, MotoServer]) -> None:
+    """acct-b's orders holds an item: a copy into it needs the confirmation and backs it up."""
+    _, b = servers
+    create_orders(b.client())
+    put_all(b.client(), "orders", orders_items(customers=1, per_customer=1))
+
+
+def copy_into_target(copy: Any) -> None:
+    """Confirm and copy (the plan is made): the restore checkbox then names the backup."""
+    copy.locator(".dynamo-confirm input[type=checkbox]").check()
+    copy.locator("button.dynamo-copy").click()
+    expect(copy.locator(".dynamo-summary")).to_contain_text("written", timeout=COPY_TIMEOUT_MS)
+    expect(copy.locator("button.dynamo-restore")).to_be_enabled()
+    expect(copy.locator(".dynamo-restore-confirm")).to_contain_text("over 'orders' in env")
+
+
+def check_narrow_page(nb: Notebook, query: Any, copy: Any, name: str) -> None:
+    nb.page.wait_for_timeout(500)  # the layout follows the window
+    for which, panel, names in (("query", query, QUERY_INPUTS), ("copy", copy, COPY_INPUTS)):
+        check_narrow(panel, f"{which} panel, {name}", names)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    query.screenshot(path=str(ARTIFACTS / f"look-query-{name}.png"))
+    copy.screenshot(path=str(ARTIFACTS / f"look-copy-{name}.png"))
+    nb.screenshot(f"-{name}")
+
+
+def show_file_browser(page: Any, shown: bool) -> None:
+    """JupyterLab's left area (the file browser) open or collapsed."""
+    if shown:
+        page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:activate')")
+    else:
+        page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+    expect(page.locator(".jp-FileBrowser")).to_be_visible(visible=shown)
+
+
+def check_narrow(panel: Any, where: str, names: tuple[str, ...]) -> None:
+    edge = box(panel)
+    right = edge["x"] + edge["width"] + 1
+    # narrower than the copy panel's rows on one line (label, restore button and its text)
+    assert edge["width"] < 540, f"{where}: the panel is {edge['width']} px wide, not narrow"
+    for button in panel.locator("button").all():  # the whole text, nothing cut ("Re")
+        text, fits = button.evaluate("e => [e.innerText, e.scrollWidth <= e.clientWidth]")
+        assert fits, f"{where}: button {text!r} is cut"
+        found = box(button)
+        assert found["x"] + found["width"] <= right, f"{where}: button {text!r} leaves the panel"
+    for label in panel.locator(".widget-label, .widget-label-basic").all():
+        if label.is_visible():  # ("Environmen", "999 i", "over 'shop' in env 'd")
+            text, fits = label.evaluate("e => [e.innerText, e.scrollWidth <= e.clientWidth]")
+            assert fits, f"{where}: label {text!r} is cut"
+            found = box(label)
+            assert found["x"] + found["width"] <= right, f"{where}: {text!r} leaves the panel"
+    inputs = input_boxes(panel, names)
+    assert len(set(inputs.values())) == 1, f"{where}: inputs not aligned: {inputs}"
+    column = next(iter(inputs.values()))[0]
+    assert column + next(iter(inputs.values()))[1] <= right, f"{where}: inputs leave the panel"
+    for control in panel.locator(".widget-checkbox, .dynamo-progress > *").all():
+        if control.is_visible():
+            found = box(control)
+            assert found["x"] >= column - 1, f"{where}: {found} left of the input column"
+            assert found["x"] + found["width"] <= right, f"{where}: {found} leaves the panel"
