@@ -56,6 +56,7 @@ from .errors import (
 from .item_size import item_size, read_units
 from .plots import (  # matplotlib is imported only when a chart is drawn
     PlottingUnavailable,
+    plot_column,
     plot_histogram,
     plot_item_sizes,
     plot_partitions,
@@ -105,6 +106,7 @@ __all__ = [
     "list_tables",
     "partiql",
     "plan_copy",
+    "plot_column",
     "plot_histogram",
     "plot_item_sizes",
     "plot_partitions",

@@ -183,8 +183,13 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _label(value: Any) -> str:
+    """A bar's label: a long value keeps its start and its end (values that differ only at the
+    end, such as ids, stay apart), with … between."""
     text = text_cell(value, null="null")
-    return text if len(text) <= LABEL_WIDTH else text[: LABEL_WIDTH - 1] + "…"
+    if len(text) <= LABEL_WIDTH:
+        return text
+    head = (LABEL_WIDTH - 1) // 2
+    return text[:head] + "…" + text[-(LABEL_WIDTH - 1 - head) :]
 
 
 def _value_labels(table: pd.DataFrame, shown: int) -> list[str]:
@@ -631,8 +636,8 @@ def plot_exploration(found: Any, what: str | None) -> Axes | None:
 
 def plot_column(frame: pd.DataFrame, column: str, *, ax: Axes | None = None) -> Axes:
     """The chart of one column that ``--plot COLUMN`` and the query panel's Plot draw: a
-    histogram (``plot_histogram``) when the column holds numbers (cells that are not are left
-    out, the title says how many), else bars of its unique values (``plot_unique``).
+    histogram (``plot_histogram``) when most of its values are numbers (cells that are not are
+    left out, the title says how many), else bars of its unique values (``plot_unique``).
 
     Raises
     ------
@@ -641,7 +646,8 @@ def plot_column(frame: pd.DataFrame, column: str, *, ax: Axes | None = None) -> 
     InvalidQuery
         No such column, or nothing to draw.
     """
-    if any(_number(v) is not None for v in _column(frame, column).tolist()):
+    values = [v for v in _column(frame, column).tolist() if not _is_missing(v)]
+    if sum(_number(v) is not None for v in values) * 2 > len(values):
         return plot_histogram(frame, column, ax=ax)
     return plot_unique(frame, column, ax=ax)
 

@@ -168,6 +168,25 @@ def test_values_of_any_type_are_counted_and_many_values_are_cut_to_top():
         dm.plot_unique(df)
 
 
+def test_long_values_keep_their_start_and_end_apart():
+    import pandas as pd
+
+    values = ["v" * 80 + str(i) for i in range(9)]  # differ only in the last character
+    shown = labels(dm.plot_unique(pd.DataFrame({"v": values}), "v"))
+    assert len(set(shown)) == 9 and all("…" in label for label in shown)
+
+
+def test_a_column_is_a_histogram_when_most_values_are_numbers():
+    import pandas as pd
+
+    mostly_text = pd.DataFrame({"note": [f"n{i % 5}" for i in range(20)] + [7]})
+    assert "histogram" not in dm.plot_column(mostly_text, "note").get_title()
+    assert len(dm.plot_column(mostly_text, "note").patches) == 6  # five texts and the 7
+    mostly_numbers = pd.DataFrame({"total": [float(i) for i in range(20)] + ["n/a"]})
+    title = dm.plot_column(mostly_numbers, "total").get_title()
+    assert "1 non-number value(s) left out" in title
+
+
 # -- histograms -----------------------------------------------------------------------------------
 def test_histogram_counts_per_bin(orders):
     df = dm.query("orders", "c1", env="dev")  # total = n * 1.25 for n = 1..10
