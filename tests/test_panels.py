@@ -980,6 +980,8 @@ UI_CHECKED = {
     "between one bound": "events 1 --env dev --sk-op between --sk 1",
     "sort key without pk": "orders --env dev --sk 2024",
     "bad filter": "orders c1 --env dev --filter 'total >'",
+    "missing table": "nosuch c1 --env dev",
+    "unknown environment": "orders c1 --env nope",
 }
 
 
@@ -1024,3 +1026,11 @@ def test_the_workers_input_offers_what_a_copy_allows(orders):
     copier.workers.value = max_workers()
     copier.plan_button.click()
     assert copier.error is None, copier.error
+
+
+def test_copy_ui_of_a_missing_table_is_one_usage_error(orders, shell):
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError, match="'nosuch'") as refused:
+        shell.run_line_magic("dynamo_copy", f"nosuch --source dev --target {B} --ui")
+    assert "\n" not in str(refused.value)

@@ -304,7 +304,9 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         if pk is not None:
             values["pk"] = pk
         _fill(panel, values, "query")
-        if table is not None and panel.schema is not None:  # else the panel's error says why
+        if panel.error:  # an unknown environment, a missing table: as the line without --ui
+            raise UsageError(panel.error)
+        if table is not None and panel.schema is not None:
             try:
                 reading.build(spec, panel.schema)
             except DynamoMagicError as exc:
@@ -329,6 +331,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         values.pop("source", None)
         values.pop("target", None)
         _fill(panel, values, "copy")
+        if panel.error:  # an unknown environment, a missing table: as the line without --ui
+            raise UsageError(panel.error)
         return panel
 
     @line_magic
