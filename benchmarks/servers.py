@@ -18,7 +18,7 @@ import boto3
 import botocore.config
 import botocore.exceptions as bx
 
-from dynamo_magic.demo.profiles import write_profiles
+from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES, write_profiles
 from dynamo_magic.demo.servers import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -27,17 +27,6 @@ START_TIMEOUT = 20.0  # seconds for dynalite to answer
 TABLE_TIMEOUT = 30.0  # seconds for a table to become ACTIVE or disappear
 REGION = "us-east-1"
 FAKE_KEY = "testing"  # dynalite accepts any key; never a real one
-AWS_VARS = (  # variables that could point boto3 at a real account: cleared for the benchmarks
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-)
 
 
 @dataclass
@@ -120,7 +109,7 @@ def use_private_profiles(folder: Path, endpoints: dict[str, str]) -> dict[str, s
     package's ``write_profiles``) and point this process's environment at it; returns the
     variables (children inherit them)."""
     variables = write_profiles(folder, endpoints)  # DYNAMO_MAGIC_CONFIG absent: defaults only
-    for var in AWS_VARS:
+    for var in OVERRIDING_VARIABLES:  # nothing points the benchmarks at a real account
         os.environ.pop(var, None)
     os.environ.update(variables)
     return variables

@@ -20,23 +20,13 @@ import pytest
 from moto import mock_aws
 
 from dynamo_magic import environments
+from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
 from dynamo_magic.demo.profiles import write_profiles as demo_profiles
 from dynamo_magic.settings import set_settings
 
 from moto_servers import MotoServer
 
 FAKE_KEYS = "aws_access_key_id = testing\naws_secret_access_key = testing\n"
-_AWS_VARS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-)
 
 
 def write_profiles(folder: Path, endpoints: dict[str, str | None]) -> dict[str, str]:
@@ -59,7 +49,7 @@ def reset_caches() -> None:
 @pytest.fixture(autouse=True)
 def isolated_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Every test gets its own AWS config (no real profile or key can leak in)."""
-    for var in _AWS_VARS:
+    for var in OVERRIDING_VARIABLES:
         monkeypatch.delenv(var, raising=False)
     aws = tmp_path / "aws"
     aws.mkdir()

@@ -8,6 +8,19 @@ from pathlib import Path
 
 from .servers import FAKE_KEY, REGION
 
+# variables of a shell that boto3 prefers to the profiles written here (another profile,
+# endpoint, key or region): whoever uses these profiles unsets them
+OVERRIDING_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+)
 CONFIG_FILE = "config"
 CREDENTIALS_FILE = "credentials"
 SETTINGS_FILE = "dynamo_magic.toml"  # DYNAMO_MAGIC_CONFIG: absent means defaults only

@@ -24,24 +24,16 @@ import dynamo_magic
 
 from ..errors import DynamoMagicError, UsageProblem
 from . import DEV, PROD, TABLE, Demo, start_demo
+from .profiles import OVERRIDING_VARIABLES
 from .servers import HOST, MAX_PORT, free_port
 
 LAB_START_TIMEOUT = 120.0  # seconds for JupyterLab to answer (a first start builds caches)
 LAB_STOP_TIMEOUT = 20.0  # seconds for JupyterLab to shut its kernels down after SIGTERM
 POLL = 0.5  # seconds between checks that the servers (and JupyterLab) still run
 INSTALL_HINT = "pip install 'dynamo_magic[demo]'"
-# variables of the user's shell that would send the demo's kernels elsewhere (another endpoint,
-# profile or key beats the demo's profiles): a terminal that exports the demo's lines must unset
-# them; JupyterLab gets no AWS_* variable but the demo's
-OVERRIDING_VARS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-)
+# what a terminal that exports the demo's lines must unset (they set the region themselves);
+# JupyterLab and the demo's own processes get no AWS_* variable of the user's at all
+OVERRIDING_VARS = tuple(name for name in OVERRIDING_VARIABLES if "REGION" not in name)
 NOTEBOOKS = "notebooks"
 FIRST_NOTEBOOK = "quickstart.ipynb"  # opened first when it is there
 
