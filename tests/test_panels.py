@@ -27,7 +27,7 @@ from dynamo_magic.notebook.panels import (
 from dynamo_magic.schema import KeyAttribute
 from dynamo_magic.settings import override_settings
 
-from conftest import client_for
+from conftest import client_for, reset_caches
 from tables import (
     blobs_items,
     create_blobs,
@@ -1034,3 +1034,13 @@ def test_copy_ui_of_a_missing_table_is_one_usage_error(orders, shell):
     with pytest.raises(UsageError, match="'nosuch'") as refused:
         shell.run_line_magic("dynamo_copy", f"nosuch --source dev --target {B} --ui")
     assert "\n" not in str(refused.value)
+
+
+def test_a_copy_panel_reads_from_the_default_environment_unless_told(orders, isolated_aws):
+    """Without ``source=``, the source starts where the query panel's environment does: the
+    configured ``default_env`` (the demo's demo-dev), not the first environment listed."""
+    (isolated_aws / "dynamo_magic.toml").write_text(f'default_env = "{B}"\n')
+    reset_caches()
+    assert CopyPanel(table="orders").source.value == B
+    assert QueryPanel().env.value == B
+    assert CopyPanel(source=A).source.value == A

@@ -925,7 +925,8 @@ class CopyPanel(_Panel):
         names = api.list_environments()  # a name given that is none of them: offered, to be refused
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
-        self.source = _dropdown(names, source if source in names else None)
+        start = source or get_settings().default_env or "default"  # as the query panel's env
+        self.source = _dropdown(names, start if start in names else None)
         self.target = _dropdown(names, target if target in names else None)
         if target not in names:  # never a default target: the user picks where to write
             self.target.index = None
