@@ -212,8 +212,18 @@ class _Panel:
     sk_op: widgets.Dropdown
     _sk2_row: widgets.HBox
     schema: TableSchema | None = None
+    result: Any = None  # what the last Run or Copy gave
+    _thread: threading.Thread | None = None  # a Run clicked on the page, or a copy
     _sk_op_chosen = False  # the operator was chosen (a click, or .value set), not defaulted
     _sk_op_defaulting = False
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait for what runs in the background (a Run clicked on the page, a copy); its
+        result (``None`` when it failed)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.result
 
     def _table_env(self) -> str | None:
         value: str | None = getattr(self, self.ENV_FIELD).value
@@ -560,13 +570,6 @@ class QueryPanel(_Panel):
     def running(self) -> bool:
         """Whether a query is running."""
         return self._running
-
-    def wait(self, timeout: float | None = None) -> Any:
-        """Wait for a query running in the background; the result (``None`` if it failed)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return self.result
 
     def _run_to_end(self) -> None:
         try:
@@ -1166,12 +1169,6 @@ class CopyPanel(_Panel):
         self.copy_button.disabled = True
         self.cancel_button.disabled = not copying
         self.restore_button.disabled = copying or not (self.result and self.result.backup)
-
-    def wait(self, timeout: float | None = None) -> CopyResult | None:
-        """Wait for a running copy; its result."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.result
 
     def cancel(self) -> None:
         """The Cancel button: the workers stop between pages; the result says interrupted."""
