@@ -14,6 +14,7 @@ keywords: ``InvalidQuery("{limit} must be positive", parameters=("limit",))`` re
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -251,7 +252,7 @@ def _http_answer(exc: Any, code: str, message: str) -> str:
     status = code if code.isdigit() else status
     found = _TITLE.search(message) or _HEADING.search(message)
     text = found.group(1) if found else _TAG.sub(" ", message) if markup else message
-    text = " ".join(text.split())
+    text = " ".join(html.unescape(text).split())  # a title needs no parser: tags and entities
     if not text or text == status:
         try:
             text = HTTPStatus(int(status)).phrase
