@@ -29,6 +29,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",  # the API reference from our numpydoc docstrings
     "options_reference",  # the CLI and magic references from dynamo_magic.options.OPTIONS
+    "module_map",  # every module of the package on the architecture page
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "images/README*"]
