@@ -827,15 +827,17 @@ class WidgetProgress(PhaseBar):
         self.bar.bar_style = BAR_STYLES[outcome]
         self._label()
 
-    def finish(self, result: CopyResult) -> None:
-        """After a copy: the label gives the copy's own numbers (its items written and items/s,
-        as its result says), not those of the phase that ran last (the verify), and the bar
-        ends as the copy did (``result.outcome``)."""
+    def finish(self, result: CopyResult, total: int | None = None) -> None:
+        """After a copy: the bar and its text give the copy's own numbers (items written of
+        ``total``, the plan's estimate; items/s as the result says), not those of the phase
+        that ran last (the verify), and end as the copy did (``result.outcome``)."""
         with self._lock:
             self.running, self.outcome = False, result.outcome
             self.phase, self.items = result.operation, result.written
-            if self.outcome is Outcome.SUCCESS:
-                self.bar.value = self.bar.max
+            success = self.outcome is Outcome.SUCCESS
+            self.total = self.items if success else max(total or 0, self.items) or None
+            self.bar.max = max(self.total or 0, self.items, 1)
+            self.bar.value = self.bar.max if success else self.items
             self.bar.bar_style = BAR_STYLES[self.outcome]
             self.label.value = (
                 f"{result.operation}: {result.written:,} items written, "
@@ -1138,7 +1140,7 @@ class CopyPanel(_Panel):
                 self.result = exc.result if isinstance(exc.result, CopyResult) else None
                 if self.result is None:
                     raise
-            self._progress.finish(self.result)
+            self._progress.finish(self.result, self.plan.source_items if self.plan else None)
             self._show(self.result)
             line = self.result.summary_line()
             if self.result.outcome is Outcome.FAILED:  # an error, as any failed action's
