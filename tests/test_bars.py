@@ -176,7 +176,8 @@ print(json.dumps({{"error": {name}.error, "copy": {name}.copy_button.model_id,
 ENDED = """
 {name}.wait(120)
 print(json.dumps({{"error": {name}.error, "label": {name}.progress.label.value,
-    "outcome": {name}.result.outcome if {name}.result else None,
+    "ok": {name}.result.ok if {name}.result else None,
+    "interrupted": {name}.result.interrupted if {name}.result else None,
     "written": {name}.result.written if {name}.result else None}}))
 """
 
@@ -209,7 +210,7 @@ def test_a_good_copy_in_the_panel_ends_green_and_full_and_never_red(lab, kernel)
     state = kernel.widget_state[ids["bar"]]
     assert "danger" not in kernel.history(ids["bar"], "bar_style")
     assert state["bar_style"] == "success" and state["value"] == state["max"] == 300
-    assert ended["error"] is None and ended["outcome"] == "success" and ended["written"] == 300
+    assert ended["error"] is None and ended["ok"] and ended["written"] == 300
 
 
 def test_a_cancelled_copy_in_the_panel_ends_neutral(lab, kernel):
@@ -222,7 +223,7 @@ def test_a_cancelled_copy_in_the_panel_ends_neutral(lab, kernel):
     styles = set(kernel.history(ids["bar"], "bar_style"))
     state = kernel.widget_state[ids["bar"]]
     assert styles == {""} and state["value"] < state["max"] == SLOW_ITEMS
-    assert ended["outcome"] == "cancelled" and ended["error"] is None
+    assert ended["interrupted"] and ended["error"] is None
     assert ended["label"].endswith("(cancelled)")
 
 
