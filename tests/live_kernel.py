@@ -32,6 +32,7 @@ class LiveKernel(NotebookClient):  # type: ignore[misc]
             timeout=CELL_TIMEOUT,
             kernel_name="python3",
             allow_errors=True,  # a cell's error is an output to look at, not a test failure
+            shutdown_kernel="immediate",  # at the end: a copy a test stopped may still wind down
             resources={"metadata": {"path": str(folder)}},
         )
         self.updates: list[tuple[str, dict[str, Any]]] = []  # (model id, state sent), in order

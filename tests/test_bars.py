@@ -36,11 +36,12 @@ from tables import create_events, events_items, put_all
 
 DYNAMO = (sys.executable, "-m", "dynamo_magic.cli")  # the `dynamo` command
 SOURCE, TARGET = "acct-a", "acct-b"  # the target is reached through the proxy
-HELD_DEVICE = "1"  # its puts always come back unprocessed: 20 items fail
-DEVICES, PER_DEVICE = 15, 20  # 300 items: a copy in threads
+HELD_DEVICE = "1"  # its puts always come back unprocessed: its 20 items fail
+DEVICES, PER_DEVICE = 5, 20  # 100 items: a copy in threads
+ITEMS, FAILING = DEVICES * PER_DEVICE, PER_DEVICE
 SETTINGS = "max_retries = 2\nbackoff_base = 0.01\nbackoff_cap = 0.05\n"
 SLOW_WRITE = 0.1  # seconds each BatchWriteItem is held: a copy still running when cancelled
-SLOW_ITEMS = 1_000  # items of the cancelled copy (40 batches, one worker)
+SLOW_ITEMS = 400  # items of the cancelled copy (16 batches, one worker)
 
 
 def held(table: str, request: dict[str, Any]) -> bool:
@@ -152,14 +153,14 @@ def test_a_failed_copy_ends_its_terminal_bars_failed_not_full(lab, tmp_path):
     )
     assert result.returncode == 1
     lines = [line for part in result.stderr.splitlines() for line in part.split("\r") if line]
-    assert lines[-1].startswith("Error: copy FAILED:") and "20 failed" in lines[-1]
+    assert lines[-1].startswith("Error: copy FAILED:") and f"{FAILING} failed" in lines[-1]
     finals = {}  # each bar's last state, by phase
     for line in lines[:-1]:
         finals[line.split(":")[0].removesuffix(" FAILED")] = line
     assert set(finals) == {"copy", f"verify {TARGET}"}, lines
-    written = DEVICES * PER_DEVICE - PER_DEVICE
-    assert finals["copy"].startswith("copy FAILED:  93%|")  # 280 of 300: short of full
-    assert f" {written}/{DEVICES * PER_DEVICE} " in finals["copy"]
+    written = ITEMS - FAILING
+    short = f"copy FAILED: {100 * written // ITEMS:3d}%|"  # 80 of 100: short of full
+    assert finals["copy"].startswith(short) and f" {written}/{ITEMS} " in finals["copy"]
     assert finals[f"verify {TARGET}"].startswith(f"verify {TARGET} FAILED:")
     assert all("100%" not in line for line in finals.values())
     assert lab.target_count() == written
@@ -196,10 +197,10 @@ def test_a_failed_copy_in_the_panel_ends_red_short_and_sets_error(lab, kernel):
     styles = kernel.history(ids["bar"], "bar_style")
     state = kernel.widget_state[ids["bar"]]
     assert styles[-1] == "danger" and state["value"] < state["max"], styles
-    assert ended["written"] == state["value"] == lab.target_count() == 280
+    assert ended["written"] == state["value"] == lab.target_count() == ITEMS - FAILING
     assert ended["label"].endswith("FAILED")
     assert ended["error"] is not None and ended["error"].startswith("copy FAILED:")
-    assert "20 failed" in ended["error"]
+    assert f"{FAILING} failed" in ended["error"]
 
 
 def test_a_good_copy_in_the_panel_ends_green_and_full_and_never_red(lab, kernel):
@@ -209,8 +210,8 @@ def test_a_good_copy_in_the_panel_ends_green_and_full_and_never_red(lab, kernel)
     ended = printed(kernel.run(ENDED.format(name="good")))
     state = kernel.widget_state[ids["bar"]]
     assert "danger" not in kernel.history(ids["bar"], "bar_style")
-    assert state["bar_style"] == "success" and state["value"] == state["max"] == 300
-    assert ended["error"] is None and ended["ok"] and ended["written"] == 300
+    assert state["bar_style"] == "success" and state["value"] == state["max"] == ITEMS
+    assert ended["error"] is None and ended["ok"] and ended["written"] == ITEMS
 
 
 def test_a_cancelled_copy_in_the_panel_ends_neutral(lab, kernel):
@@ -255,28 +256,28 @@ def test_a_failed_copy_in_the_magic_ends_its_bars_red_not_full(lab, kernel):
     failing(lab)
     before = set(kernel.widget_state)
     cell = kernel.run(COPY)
-    assert any("copy FAILED" in e and "20 failed" in e for e in errors(cell)), errors(cell)
+    assert any("copy FAILED" in e and f"{FAILING} failed" in e for e in errors(cell))
     bars = tqdm_bars(kernel, before)
     assert len(bars) == 2  # copy, verify
     for bar, text in bars:
         assert kernel.widget_state[bar]["bar_style"] == "danger"
         assert "FAILED" in kernel.widget_state[text]["value"]
     copy_bar = kernel.widget_state[bars[0][0]]
-    assert copy_bar["value"] == 280 < copy_bar["max"] == 300
+    assert copy_bar["value"] == ITEMS - FAILING < copy_bar["max"] == ITEMS
 
 
 def test_a_good_copy_in_the_magic_ends_its_bars_green_and_full(lab, kernel):
     lab.seed(all_items())
     before = set(kernel.widget_state)
     cell = kernel.run(f"result = {COPY}\nprint(json.dumps(result.written))")
-    assert not errors(cell) and printed(cell) == 300
+    assert not errors(cell) and printed(cell) == ITEMS
     bars = tqdm_bars(kernel, before)
     assert len(bars) == 2
     for bar, _ in bars:
         state = kernel.widget_state[bar]
         assert "danger" not in kernel.history(bar, "bar_style")
         assert state["bar_style"] == "success" and state["value"] == state["max"]
-    assert kernel.widget_state[bars[0][0]]["max"] == 300
+    assert kernel.widget_state[bars[0][0]]["max"] == ITEMS
 
 
 def test_an_interrupted_copy_in_the_magic_ends_its_bar_neutral(lab, kernel):
