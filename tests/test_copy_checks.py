@@ -394,7 +394,7 @@ def test_lagging_count_is_replaced_by_a_segment_count(servers, reported):
     result = api.copy("flat", source=A, target=B, backend="threading", progress=progress)
     assert result.ok and result.written == 2000
     assert ("start", ("copy", plan.source_items)) in progress.calls  # the bar's total
-    assert progress.calls[-1] == ("close", True)
+    assert progress.calls[-1] == ("close", Outcome.SUCCESS)
 
 
 def test_small_table_with_a_lagging_count_is_counted_exactly(servers):
