@@ -141,6 +141,29 @@ def test_a_running_bar_grows_its_total_when_the_count_passes_the_estimate():
 
 
 # -- the terminal --------------------------------------------------------------------------------
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("outcome", "colour"),
+    [(Outcome.SUCCESS, "\x1b[32m"), (Outcome.FAILED, "\x1b[31m"), (Outcome.CANCELLED, None)],
+)
+@pytest.mark.parametrize("stream", [Terminal, io.StringIO])
+def test_a_terminal_bar_is_coloured_by_its_outcome_only_on_a_terminal(outcome, colour, stream):
+    out = stream()
+    bars = TqdmProgress()
+    bars._tqdm = lambda **kw: terminal_tqdm(file=out, **kw)
+    bars.start("copy", 10)
+    bars.advance(4)
+    bars.close(outcome)
+    last = out.getvalue().rstrip("\n").split("\r")[-1]
+    assert ("\x1b[" in last) is (colour is not None and stream is Terminal), repr(last)
+    if colour and stream is Terminal:
+        assert colour in last
+
+
 def test_a_failed_copy_ends_its_terminal_bars_failed_not_full(lab, tmp_path):
     failing(lab)
     result = subprocess.run(
