@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from tqdm import tqdm as terminal_tqdm
 
-from dynamo_magic import Outcome
+from dynamo_magic import CopyResult, Outcome
+from dynamo_magic.copying.result import Verification
 from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
 from dynamo_magic.notebook.panels import WidgetProgress
 from dynamo_magic.progress_bars import TqdmProgress
@@ -111,6 +112,25 @@ def slow(lab: Lab) -> None:
     lab.seed(
         events_items(devices=10, per_device=SLOW_ITEMS // 10), lambda op, body: Forward(SLOW_WRITE)
     )
+
+
+# -- one end state ---------------------------------------------------------------------------------
+def test_a_results_outcome_is_failed_whenever_something_failed():
+    def result(**fields: Any) -> CopyResult:
+        return CopyResult("events (a)", "events (b)", "replace", **fields)
+
+    mismatch = Verification("count", 100, 80, False)
+    assert result().outcome is Outcome.SUCCESS and bool(Outcome.SUCCESS)
+    assert result(interrupted=True).outcome is Outcome.CANCELLED
+    for failed in (
+        result(failed=20),
+        result(verification=mismatch),
+        result(error="stopped"),
+        result(interrupted=True, failed=3),  # cancelled, but items were lost before
+    ):
+        assert failed.outcome is Outcome.FAILED and not failed.outcome
+        assert failed.summary_line().startswith("copy FAILED:")
+    assert not Outcome.CANCELLED and Outcome("failed") == "failed"
 
 
 # -- one adapter: a low estimate grows -----------------------------------------------------------

@@ -194,7 +194,9 @@ class CopyResult:
 
     def summary_line(self) -> str:
         """One line: state, counts, speed, verification, backup, and what went wrong."""
-        state = {"success": "OK", "cancelled": "INTERRUPTED", "failed": "FAILED"}[self.outcome]
+        state = {Outcome.SUCCESS: "OK", Outcome.CANCELLED: "INTERRUPTED"}.get(
+            self.outcome, "FAILED"
+        )
         written = "" if self.operation == "truncate" else f"{self.written:,} written, "
         dropped = f"{self.dropped:,} dropped, " if self.dropped else ""
         line = (
