@@ -98,6 +98,7 @@ def kernel(lab: Lab) -> Iterator[LiveKernel]:
     with live_kernel(lab.folder, lab.env) as started:
         started.run("import json\nimport dynamo_magic as dm\n%load_ext dynamo_magic")
         yield started
+        assert started.stray == []  # nothing shown outside a cell: a page would show it nowhere
 
 
 def all_items() -> list[dict[str, Any]]:
