@@ -1065,7 +1065,7 @@ def _check_progress(progress: object) -> None:
     ):
         raise InvalidQuery(
             "{progress} must be None or an object with start(phase, total), advance(items) and "
-            f"close(complete) methods, not {literal(repr(progress))}",
+            f"close(outcome) methods, not {literal(repr(progress))}",
             parameters=("progress",),
         )
 

@@ -93,7 +93,8 @@ PARAMETERS: dict[str, str] = {
     " Cancel button) to stop the copy as Ctrl-C does: the workers stop between pages and"
     " ``CopyFailed`` is raised with the result ``interrupted``.",
     "progress": "progress : Progress, optional\n    Told of each phase (``start(phase, total)``,"
-    " ``advance(items)``, ``close(complete)``); ``None``: no progress.",
+    " ``advance(items)``, ``close(outcome)``: ``Outcome`` success, cancelled or failed);"
+    " ``None``: no progress.",
     "backup_id": "backup : str or Backup, default 'latest'\n    Backup name or ARN to restore,"
     " or a ``Backup`` (``CopyResult.backup``, a row of ``backups``).",
     "into": "into : str, optional\n    Restore into this new table.",

@@ -33,7 +33,7 @@ from .channels import Channel
 from .messages import Checkpoint, Failed, Finished, Message, Progressed, Retried
 from .parallel import NoProgress, Progress
 from .plan import CopyPlan
-from .result import CopyResult, Verification
+from .result import CopyResult, Outcome, Verification
 from .sinks import FailedItemsFile, TableSink
 from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, table_sources
 from .tasks import Task, TaskResult, Transform, run_task
@@ -126,10 +126,16 @@ class _Tally:
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
         self._finished: set[tuple[str, int]] = set()
         self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
+        self._open = False  # a phase was started and not closed yet
+        self._failed_before = 0  # ``failed`` when the open phase started
 
     def start(self, phase: str, total: int | None) -> None:
+        """Begin ``phase``, ending the one before (it ran to its end: ``FAILED`` if items
+        failed in it, else ``SUCCESS``)."""
+        self.close(Outcome.FAILED if self.failed > self._failed_before else Outcome.SUCCESS)
         self.phase = phase
         parallel.check_cancel(self)
+        self._open, self._failed_before = True, self.failed
         self.progress.start(phase, total)
 
     def receive(self, message: Message) -> None:
@@ -156,8 +162,11 @@ class _Tally:
         """Moves the bar only (workers' items arrive as ``Progressed`` messages)."""
         self.progress.advance(count)
 
-    def close(self, complete: bool = True) -> None:
-        self.progress.close(complete)
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
+        """End the phase shown, if one is open, as ``outcome``."""
+        if self._open:
+            self._open = False
+            self.progress.close(outcome)
 
     def interrupted(self, result: CopyResult) -> None:
         """Mark ``result`` interrupted, with the writes reported by unfinished segments."""
@@ -250,7 +259,7 @@ def execute(
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
     started = time.monotonic()
-    finished = False  # the last bar ends complete only when every phase ran to its end
+    finished = False  # the last bar ends as a success only when every phase ran to its end
     try:
         parallel.check_cancel(tally)  # cancelled while planning: nothing is touched
         if plan.create_target:
@@ -262,7 +271,7 @@ def execute(
             _prune(plan, engine, tally, result, failed, keep=None)
         keys, source = _copy(plan, engine, tally, result, failed, transform)
         if plan.source_items_exact and result.items_read < plan.source_items:
-            tally.close(complete=False)  # a short read: the copy's bar must not end full
+            tally.close(Outcome.FAILED)  # a short read: the copy's bar must not end full
         if request.mode == "replace" and not plan.target_empty:
             result.deletes_skipped = _deletes_unsafe(plan, result.items_read)
             if result.deletes_skipped is None:
@@ -284,7 +293,7 @@ def execute(
         result.seconds = time.monotonic() - started
         result.cause = error
     finally:
-        tally.close(complete=finished and result.ok)
+        tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
     if failed_path.exists():
         result.failed_file = str(failed_path)
     return result

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .. import lazy
 from . import channels
 from .messages import Finished, Message, Progressed, Retried
+from .result import Outcome
 
 if TYPE_CHECKING:
     import joblib
@@ -43,17 +44,20 @@ TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (i
 class Progress(Protocol):
     """What front ends implement (a tqdm bar, a widget); the core never imports one.
 
-    ``start`` begins a phase (ending the previous one, which ran to its end); ``total`` is an
-    estimate (``None``: unknown). ``close(complete=True)``: the work ended as it should, so a
-    bar shows it complete whatever the estimate was; ``complete=False``: interrupted or
-    failed, and the bar should say so.
+    ``start`` begins a phase; ``total`` is an estimate (``None``: unknown), and a bar whose
+    count passes it grows its total. ``close(outcome)`` ends the phase (``Outcome``):
+    ``SUCCESS`` (it ran to its end: the bar shows it complete, its total what was done, whatever
+    the estimate was), ``CANCELLED`` (stopped by the user: a neutral bar left where it stopped)
+    or ``FAILED`` (items failed, verification failed, an error stopped it: a red bar that says
+    so). The engine closes every phase it starts; a ``start`` on an open phase ends that one as
+    ``SUCCESS``.
     """
 
     def start(self, phase: str, total: int | None) -> None: ...
 
     def advance(self, count: int) -> None: ...
 
-    def close(self, complete: bool = True) -> None: ...
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None: ...
 
 
 class NoProgress:
@@ -65,7 +69,7 @@ class NoProgress:
     def advance(self, count: int) -> None:
         pass
 
-    def close(self, complete: bool = True) -> None:
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
         pass
 
 
