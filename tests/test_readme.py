@@ -134,3 +134,13 @@ def test_the_examples_run(accounts):
     assert "table 'orders'" in printed.getvalue()
     b = accounts[1].client()
     assert sorted(b.list_tables()["TableNames"]) == ["orders", "orders-restored"]
+
+
+def test_the_api_reference_documents_every_public_name() -> None:
+    """docs/reference/api.md has an autodoc entry for each name ``dynamo_magic`` exports (and
+    the panels), so a new public function or type cannot be left out of the reference."""
+    reference = (PAGE.parent / "reference" / "api.md").read_text()
+    documented = set(
+        re.findall(r"^\.\. auto(?:function|class|exception):: (\w+)$", reference, re.M)
+    )
+    assert sorted(set(dm.__all__) - documented) == []
