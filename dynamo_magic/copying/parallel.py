@@ -35,6 +35,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -166,11 +167,22 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class WorkerTraceback(Exception):
+    """The traceback, as text, of an exception a task raised in a worker process (set as its
+    ``__cause__``: a traceback does not travel between processes)."""
+
+
 @dataclass(frozen=True)
 class _Raised:
-    """What a task raised, carried back as its value (``_guarded``)."""
+    """What a task raised, carried back as its value (``_guarded``), with its traceback."""
 
     error: BaseException
+    trace: str
+
+    def exception(self) -> BaseException:
+        if self.error.__traceback__ is None and self.error.__cause__ is None:  # from a process
+            self.error.__cause__ = WorkerTraceback(self.trace)
+        return self.error
 
 
 def _guarded(function: Callable[[Any, channels.Channel], Any], task: Any, channel: Any) -> Any:
@@ -179,7 +191,7 @@ def _guarded(function: Callable[[Any, channels.Channel], Any], task: Any, channe
     try:
         return function(task, channel)
     except Exception as error:
-        return _Raised(error)
+        return _Raised(error, traceback.format_exc())
 
 
 def _stop(channel: channels.Channel) -> None:
@@ -234,7 +246,7 @@ class _Dispatch:
                 )
                 for output in outputs:
                     if isinstance(output, _Raised):
-                        self._fail(output.error)
+                        self._fail(output.exception())
                         continue
                     self.results.append(output)
                     receive(Finished(output))
