@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from dynamo_magic.settings import get_settings, set_settings
 
 from conftest import server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
-from proxy import Action, FaultProxy, Forward, HoldBack, Rule
+from proxy import Action, Call, FaultProxy, Forward, HoldBack, Rule
 from tables import create_events, events_items, put_all, scan_all
 
 A, B = "acct-a", "acct-b"
@@ -106,8 +107,17 @@ def slow_target(
         proxy.close()
 
 
-def in_target(server: MotoServer) -> int:
-    """Items in B's events table, scanned with plain boto3 (past the proxy)."""
+def _done(call: Call) -> bool:
+    return call.answered is not None or call.forwarded is not None
+
+
+def in_target(server: MotoServer, proxy: FaultProxy | None = None) -> int:
+    """Items in B's events table, scanned with plain boto3 (past the proxy) once every call
+    that reached ``proxy`` is done (a call whose client was interrupted may still land)."""
+    if proxy is not None:
+        deadline = time.monotonic() + TIMEOUT
+        while any(not _done(call) for call in proxy.calls) and time.monotonic() < deadline:
+            time.sleep(0.05)
     return len(scan_all(server.client(), "events"))
 
 
@@ -118,7 +128,7 @@ def test_cancel_stops_every_worker_within_its_request_and_counts_exactly(
 ):
     cancel = threading.Event()
     rule = StopAt(cancel.set)
-    slow_target(rule)
+    proxy = slow_target(rule)
     with pytest.raises(dm.CopyFailed) as caught:
         dm.copy(
             "events",
@@ -133,7 +143,7 @@ def test_cancel_stops_every_worker_within_its_request_and_counts_exactly(
     assert result.interrupted and "copy INTERRUPTED" in result.summary_line()
     # the call that set the flag was in flight; another worker may have sent one as it was set
     assert rule.after <= workers - 1
-    landed = in_target(servers[1])
+    landed = in_target(servers[1], proxy)
     assert result.written == landed  # exactly what BatchWriteItem acknowledged
     assert 0 < landed < ITEMS
 
@@ -142,7 +152,6 @@ def test_a_long_backoff_wakes_at_once_on_cancel(source, servers, slow_target):
     """The second batch comes back unprocessed (as from a throttled partition) and the copy is
     cancelled: the retry's backoff, of up to an hour, ends at once (the worker waits on the
     stop flag, not in time.sleep) and nothing more is sent."""
-    set_settings(get_settings().replace(backoff_base=3600.0, backoff_cap=3600.0))
     cancel = threading.Event()
     writes: list[dict[str, Any]] = []
 
@@ -155,7 +164,8 @@ def test_a_long_backoff_wakes_at_once_on_cancel(source, servers, slow_target):
         cancel.set()
         return HoldBack(lambda table, request: True)  # all of it unprocessed: a retry waits
 
-    slow_target(held_back_then_cancelled)
+    proxy = slow_target(held_back_then_cancelled)  # new profiles: the settings start afresh
+    set_settings(get_settings().replace(backoff_base=3600.0, backoff_cap=3600.0))
     outcome: list[Any] = []
 
     def copy() -> None:
@@ -169,7 +179,7 @@ def test_a_long_backoff_wakes_at_once_on_cancel(source, servers, slow_target):
     worker.join(TIMEOUT)  # a hang guard: the backoff alone would take up to an hour
     assert not worker.is_alive(), "the backoff did not wake on cancel"
     (result,) = outcome
-    assert result.interrupted and result.written == in_target(servers[1]) == 25
+    assert result.interrupted and result.written == in_target(servers[1], proxy) == 25
     assert len(writes) == 2 and result.retried == 0  # no retry sent after the cancel
 
 
@@ -187,7 +197,7 @@ def test_a_kernel_interrupt_stops_within_a_request_and_counts_exactly(
     """SIGINT to this process while ``%dynamo_copy`` runs in its main thread, as a kernel
     interrupt does: one worker, run by joblib in the calling process itself."""
     rule = StopAt(lambda: os.kill(os.getpid(), signal.SIGINT))
-    slow_target(rule)
+    proxy = slow_target(rule)
     line = f"events --source {A} --target {B} --yes --workers 1 --segments 1 --no-progress"
     with pytest.raises(UsageError) as caught:
         shell.run_line_magic("dynamo_copy", line)
@@ -195,7 +205,7 @@ def test_a_kernel_interrupt_stops_within_a_request_and_counts_exactly(
     assert message.startswith("copy INTERRUPTED: ") and "\n" not in message
     reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", message)[1].replace(",", ""))
     assert rule.after == 0
-    assert reported == in_target(servers[1]) > 0
+    assert reported == in_target(servers[1], proxy) > 0
 
 
 def test_ctrl_c_to_a_copy_process_counts_exactly_what_landed(source, servers, slow_target):
@@ -205,7 +215,7 @@ def test_ctrl_c_to_a_copy_process_counts_exactly_what_landed(source, servers, sl
     backend, workers = "loky", 2
     started: list[subprocess.Popen[str]] = []
     rule = StopAt(lambda: os.killpg(started[0].pid, signal.SIGINT))
-    slow_target(rule)
+    proxy = slow_target(rule)
     argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", backend]
     argv += ["--workers", str(workers), "--segments", str(workers), "--yes"]
     copy = subprocess.Popen(
@@ -229,7 +239,22 @@ def test_ctrl_c_to_a_copy_process_counts_exactly_what_landed(source, servers, sl
     assert line.startswith("Error: copy INTERRUPTED: ")
     reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", line)[1].replace(",", ""))
     assert rule.after <= workers - 1
-    assert reported == in_target(servers[1]) > 0
+    assert reported == in_target(servers[1], proxy) > 0
+
+
+def test_an_interrupted_truncate_counts_exactly_what_was_deleted(servers, slow_target):
+    """Deletes stop the same way: Ctrl-C in the calling thread while a truncate deletes one
+    page of keys in batches of 25."""
+    target = servers[1].client()
+    create_events(target)
+    put_all(target, "events", events_items(devices=4, per_device=ITEMS // 4))
+    rule = StopAt(lambda: os.kill(os.getpid(), signal.SIGINT))
+    proxy = slow_target(rule)  # new profiles: the settings start afresh
+    set_settings(get_settings().replace(workers=1, segments=1))
+    result = dm.truncate("events", B, yes=True, backup=False)
+    assert result.interrupted and "truncate INTERRUPTED" in result.summary_line()
+    assert rule.after == 0
+    assert result.deleted == ITEMS - in_target(servers[1], proxy) > 0
 
 
 def _loky_workers() -> set[int]:
