@@ -111,9 +111,10 @@ class _Tally:
     over every phase, the items written and deleted, the retries, the failures, and each
     unfinished segment's last checkpoint.
 
-    On Ctrl-C or a failure the segments still running (or the one that raised) never return
-    their ``TaskResult``; the writes they had confirmed and the retries they had made were
-    reported here as they happened, so such a result still says what was done.
+    On Ctrl-C, Cancel or a failure every running segment stops within its request in flight
+    and returns its ``TaskResult`` (``stopped``: its last checkpoint is kept); a segment that
+    raised never returns one, but the writes it had confirmed and the retries it had made
+    were reported here as they happened, so such a result still says what was done.
     """
 
     def __init__(self, progress: Progress, cancel: threading.Event | None = None):
@@ -153,6 +154,8 @@ class _Tally:
                 if where not in self._finished:  # a checkpoint may arrive after the result
                     self.checkpoints[where] = message.last_key  # type: ignore[assignment]
         elif isinstance(message, Finished) and isinstance(message.result, TaskResult):
+            if message.result.stopped:  # unfinished: its last checkpoint is where to resume
+                return
             with self._lock:
                 where = (message.result.task, message.result.segment)
                 self._finished.add(where)
@@ -215,6 +218,7 @@ def execute(
     progress: Progress | None = None,
     transform: Transform | None = None,
     cancel: threading.Event | None = None,
+    warming: parallel.WarmUp | None = None,
 ) -> CopyResult:
     """Carry out ``plan`` (already confirmed).
 
@@ -232,8 +236,12 @@ def execute(
         differs from the source on purpose, so the copy is not verified. For process backends
         give a picklable callable (a module-level function).
     cancel : threading.Event, optional
-        Set from another thread to stop the copy as Ctrl-C does: the workers stop between
-        pages and the result is ``interrupted``.
+        Set from another thread to stop the copy as Ctrl-C does: every worker stops within the
+        request it has in flight (counted) and the result is ``interrupted``.
+    warming : parallel.WarmUp, optional
+        Worker processes being started for this copy (``parallel.warm_up``): waited for after
+        the target is created and backed up, before the first phase. Ctrl-C or ``cancel``
+        during that wait ends the copy ``interrupted``, as anywhere else.
 
     Returns
     -------
@@ -267,6 +275,8 @@ def execute(
             result.created_target = True
         if plan.backup:
             result.backup = create_backup(plan.target.client(), plan.target.table)
+        if warming is not None:
+            warming.wait(cancel)  # the copy starts on these workers
         if request.mode == "truncate" and not plan.target_empty:
             _prune(plan, engine, tally, result, failed, keep=None)
         keys, source = _copy(plan, engine, tally, result, failed, transform)

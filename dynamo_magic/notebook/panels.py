@@ -1168,7 +1168,8 @@ class CopyPanel(_Panel):
         self.restore_button.disabled = copying or not (self.result and self.result.backup)
 
     def cancel(self) -> None:
-        """The Cancel button: the workers stop between pages; the result says interrupted."""
+        """The Cancel button: every worker stops within its request in flight; the result says
+        interrupted."""
         if not self.running:
             self._refuse("no copy is running")
             return
