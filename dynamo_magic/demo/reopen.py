@@ -15,9 +15,11 @@ measures, both needed:
   before the demo saved state) is removed, as it could only show the error. Everything else in
   the notebook is kept as it is.
 
-Voilà and Binder need neither: Voilà runs every cell afresh and shows only new outputs; Binder
-opens the repository's notebooks, which are committed without outputs
-(tests/test_notebooks.py checks it).
+Binder's JupyterLab gets the same settings default (binder/start): a notebook saved there and
+reopened under a new kernel (a restart, a culled kernel) shows its panels too. Voilà needs
+neither: it runs every cell afresh and shows only new outputs. The notebooks the project ships
+are committed without outputs or widget state (tests/test_notebooks.py checks it), so a first
+opening has nothing stale to show.
 """
 
 from __future__ import annotations
