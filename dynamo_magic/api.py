@@ -975,8 +975,9 @@ def plan_copy(
 @numpy_doc(
     "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
     " Worker processes the copy started are gone when it returns or raises.",
-    "CopyResult\n    Items read, written, deleted, retried and failed (items), seconds,"
-    " items/s, the backup taken, the verification; ``summary_line()``.",
+    "CopyResult\n    Items read, written, deleted and failed, calls retried (botocore's"
+    " retries included), seconds, items/s, the backup taken, the verification;"
+    " ``summary_line()``.",
     COPY_RAISES + "\nConfirmationRequired\n    A non-empty or protected target without"
     " ``yes=True``.\nCopyFailed\n    Items stayed unwritten, verification failed or the copy"
     " was interrupted; ``.result`` is the CopyResult.",

@@ -121,7 +121,7 @@ class _Tally:
         self.cancel = cancel  # set by the caller: workers stop (``parallel.run``)
         self.phase = ""
         self.done: dict[str, int] = {}  # items by kind: written, deleted, read
-        self.retries = 0  # requests retried
+        self.retries = 0  # calls sent again (botocore's retries and ours)
         self.failed = 0  # items saved as unwritten
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
         self._finished: set[tuple[str, int]] = set()

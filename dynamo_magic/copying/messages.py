@@ -6,7 +6,7 @@ What a worker reported stays counted even when its task then fails and never ret
 ``TaskResult``.
 
 - ``Progressed``: items done, by kind (``"written"``, ``"deleted"``, ``"read"``);
-- ``Retried``: requests sent again (pages read again, write requests sent again);
+- ``Retried``: calls sent again (botocore's quick retries and ours, reads and writes);
 - ``Checkpoint``: a task's source segment and the last key fully handled (resume point);
 - ``Failed``: items that could not be written after all retries, saved to a file;
 - ``Finished``: a task's final result: what the worker function returned, carried back by the
@@ -39,8 +39,9 @@ class Progressed:
 
 @dataclass(frozen=True)
 class Retried:
-    """``count`` more requests retried (pages read again, write requests sent again), reported
-    when the retry is made, not when the task ends."""
+    """``count`` more calls sent again (a page read again, a batch sent again, by botocore's
+    quick retries or by ``dynamodb.retry``), reported when the retry is made, not when the
+    task ends."""
 
     count: int
 

@@ -7,10 +7,14 @@ retries the batch — what ``UnprocessedItems`` left, or all of it after a throt
 lost connection — with the shared ``RetryPolicy``, and after ``max_retries`` retries returns
 the items as failed. A target that stays unreachable after all retries ends the write with an
 error (the batch is kept as failed first): waiting out every later batch would only delay that.
+Retries of both layers are counted in calls sent again (``retry.sent``); each retry is logged
+at DEBUG, requests left failed at WARNING.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +34,8 @@ MAX_BATCH_GET = 100  # DynamoDB limit: keys per BatchGetItem
 
 WriteRequest = dict[str, Any]  # {"PutRequest": {"Item": ...}} or {"DeleteRequest": {"Key": ...}}
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class WriteStats:
@@ -37,7 +43,7 @@ class WriteStats:
 
     written: int = 0  # put requests done
     deleted: int = 0  # delete requests done
-    retried: int = 0  # requests sent again after UnprocessedItems or throttling
+    retried: int = 0  # calls sent again (botocore's retries and ours: throttling, unprocessed)
     failed: list[WriteRequest] = field(default_factory=list)  # still unwritten after the limit
 
 
@@ -77,7 +83,7 @@ class BatchWriter:
         self.policy = policy
         self.sleep = sleep or (lambda seconds: retry.sleep(seconds))
         self.on_written = on_written
-        self.on_retried = on_retried  # told of requests sent again, as they are
+        self.on_retried = on_retried  # told of calls sent again, as they are
         self.stats = WriteStats()
 
     def write(self, requests: list[WriteRequest]) -> None:
@@ -90,8 +96,11 @@ class BatchWriter:
         lost: BaseException | None = None  # the connection error of the last attempt
         while pending:
             try:
-                response = wire.call(
-                    self.client, "BatchWriteItem", {"RequestItems": {self.table: pending}}
+                body = {"RequestItems": {self.table: pending}}
+                response = retry.sent(
+                    functools.partial(wire.call, self.client, "BatchWriteItem", body),
+                    f"BatchWriteItem '{self.table}'",
+                    self._retried,
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if error_code(exc) == "ValidationException":
@@ -111,13 +120,33 @@ class BatchWriter:
                 self.stats.failed.extend(unprocessed)
                 if lost is not None:  # the target is gone: stop here, the batch kept as failed
                     raise retry.gave_up(lost, f"write to '{self.table}'", attempt) from lost
+                log.warning(
+                    "BatchWriteItem '%s': %d write request(s) still not done after %d retries: "
+                    "kept as failed",
+                    self.table,
+                    len(unprocessed),
+                    attempt,
+                )
                 return
-            self.sleep(self.policy.delay(attempt))
+            delay = self.policy.delay(attempt)
+            log.debug(
+                "BatchWriteItem '%s': %d of %d write request(s) not done, retry %d of %d in %.3f s",
+                self.table,
+                len(unprocessed),
+                len(pending),
+                attempt + 1,
+                self.policy.max_retries,
+                delay,
+            )
+            self.sleep(delay)
             attempt += 1
-            self.stats.retried += len(unprocessed)
-            if self.on_retried:
-                self.on_retried(len(unprocessed))
+            self._retried(1)
             pending = unprocessed
+
+    def _retried(self, calls: int) -> None:
+        self.stats.retried += calls
+        if self.on_retried:
+            self.on_retried(calls)
 
     def _isolate(self, refused: list[WriteRequest]) -> None:
         """DynamoDB refused a batch for what some request in it holds: send each request alone,
@@ -153,7 +182,8 @@ def batch_get(
 ) -> list[WireItem]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
     via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
-    ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
+    ``on_retried`` is told of every call sent again, botocore's retries included (as
+    ``BatchWriter``'s is)."""
     sleep = sleep or retry.sleep
     projection = reading.key_projection(only) if only else {}
     found: list[WireItem] = []
@@ -162,7 +192,12 @@ def batch_get(
         attempt = 0
         while request:
             try:
-                response = wire.call(client, "BatchGetItem", {"RequestItems": request})
+                body = {"RequestItems": request}
+                response = retry.sent(
+                    functools.partial(wire.call, client, "BatchGetItem", body),
+                    f"BatchGetItem '{table}'",
+                    on_retried,
+                )
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if not is_retryable(exc):
                     raise translate(exc, f"read keys of '{table}'") from exc
@@ -173,12 +208,23 @@ def batch_get(
             request = response.get("UnprocessedKeys") or {}
             if request:
                 if attempt >= policy.max_retries:
-                    raise Throttled(
+                    message = (
                         f"read keys of '{table}': keys stayed unprocessed after "
                         f"{policy.max_retries} retries; retry later or raise max_retries"
                     )
-                sleep(policy.delay(attempt))
+                    log.warning("%s", message)
+                    raise Throttled(message)
+                delay = policy.delay(attempt)
+                log.debug(
+                    "BatchGetItem '%s': %d key(s) not read, retry %d of %d in %.3f s",
+                    table,
+                    len(request[table]["Keys"]),
+                    attempt + 1,
+                    policy.max_retries,
+                    delay,
+                )
+                sleep(delay)
                 attempt += 1
                 if on_retried:
-                    on_retried(len(request[table]["Keys"]))
+                    on_retried(1)
     return found
