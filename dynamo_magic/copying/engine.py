@@ -10,10 +10,15 @@ Every phase is a list of ``tasks.Task``s (a source, a sink, an optional transfor
 ``Engine``'s workers by ``parallel.run``; what the workers report (``messages``) is kept by
 ``_Tally``, so a copy stopped by Ctrl-C or an error still says what it did. The result
 models are in ``result``, verification in ``verify``, emptying a table in ``truncate``.
+
+Logged (``logging.getLogger(__name__)``): a copy's start and its summary line (INFO; WARNING
+when it did not end OK), each phase's start and end with its items and seconds (INFO), the
+failed-items file with its count (WARNING).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -47,6 +52,8 @@ __all__ = [
     "require_confirmation",
     "verify",
 ]
+
+log = logging.getLogger(__name__)
 
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
 WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
@@ -120,6 +127,8 @@ class _Tally:
         self.progress = progress
         self.cancel = cancel  # set by the caller: workers stop (``parallel.run``)
         self.phase = ""
+        self.phase_started = 0.0  # time.monotonic() when the phase began
+        self.phase_items = 0  # items done in the phase (any kind)
         self.done: dict[str, int] = {}  # items by kind: written, deleted, read
         self.retries = 0  # calls sent again (botocore's retries and ours)
         self.failed = 0  # items saved as unwritten
@@ -128,14 +137,27 @@ class _Tally:
         self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
 
     def start(self, phase: str, total: int | None) -> None:
+        self._log_phase_end()
         self.phase = phase
         parallel.check_cancel(self)
+        self.phase_started, self.phase_items = time.monotonic(), 0
+        estimate = f" (about {total:,} items)" if total is not None else ""
+        log.info("phase %s started%s", phase, estimate)
         self.progress.start(phase, total)
+
+    def _log_phase_end(self) -> None:
+        """Log the phase under way as ended, with its items and seconds (how the operation
+        ended is its summary's to say)."""
+        if self.phase_started:
+            seconds = time.monotonic() - self.phase_started
+            log.info("phase %s ended: %d item(s) in %.1f s", self.phase, self.phase_items, seconds)
+            self.phase_started = 0.0
 
     def receive(self, message: Message) -> None:
         """One message of a worker (``parallel.run`` calls this as they arrive)."""
         if isinstance(message, Progressed):
             self.done[message.kind] = self.done.get(message.kind, 0) + message.count
+            self.phase_items += message.count
             self.progress.advance(message.count)
         elif isinstance(message, Retried):
             self.retries += message.count
@@ -157,6 +179,7 @@ class _Tally:
         self.progress.advance(count)
 
     def close(self, complete: bool = True) -> None:
+        self._log_phase_end()
         self.progress.close(complete)
 
     def interrupted(self, result: CopyResult) -> None:
@@ -180,6 +203,21 @@ class _Tally:
         result.failed = max(result.failed, self.failed)
         result.retried = self.retries
         result.checkpoints = dict(self.checkpoints)
+
+
+def log_outcome(result: CopyResult) -> None:
+    """Log how an operation (a copy, a truncate) ended: its summary line, at INFO when it
+    ended OK, else at WARNING; the failed-items file, with its count, at WARNING."""
+    if result.failed_file:
+        what = "undeleted" if result.operation == "truncate" else "unwritten"
+        log.warning(
+            "%s: %d %s item(s) saved to %s",
+            result.operation,
+            result.failed,
+            what,
+            result.failed_file,
+        )
+    log.log(logging.INFO if result.ok else logging.WARNING, "%s", result.summary_line())
 
 
 def _one_line(error: BaseException) -> str:
@@ -249,6 +287,15 @@ def execute(
     )
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
+    log.info(
+        "copy started: %s -> %s, mode %s, %d worker(s) (%s), %d segment(s)",
+        result.source,
+        result.target,
+        request.mode,
+        engine.workers,
+        engine.backend,
+        engine.segments,
+    )
     started = time.monotonic()
     finished = False  # the last bar ends complete only when every phase ran to its end
     try:
@@ -287,6 +334,7 @@ def execute(
         tally.close(complete=finished and result.ok)
     if failed_path.exists():
         result.failed_file = str(failed_path)
+    log_outcome(result)
     return result
 
 

@@ -9,6 +9,7 @@ What a worker reported stays counted even when its task then fails and never ret
 - ``Retried``: calls sent again (botocore's quick retries and ours, reads and writes);
 - ``Checkpoint``: a task's source segment and the last key fully handled (resume point);
 - ``Failed``: items that could not be written after all retries, saved to a file;
+- ``Logged``: a log record of a worker process, re-emitted by the caller's logging (``logs``);
 - ``Finished``: a task's final result: what the worker function returned, carried back by the
   backend and handed to the consumer by ``parallel.run`` as the last message of that task.
 
@@ -68,6 +69,14 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class Logged:
+    """A log record of a worker process: its fields, picklable (``logs.portable``), handed to
+    the caller's logger of the same name by ``parallel.run`` (``logs.emit``)."""
+
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Finished:
     """A task's final result: a ``TaskResult`` (``tasks.run_task``), or what another worker
     function returned."""
@@ -75,4 +84,4 @@ class Finished:
     result: TaskResult | Any
 
 
-Message = Progressed | Retried | Checkpoint | Failed | Finished
+Message = Progressed | Retried | Checkpoint | Failed | Logged | Finished

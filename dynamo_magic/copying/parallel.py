@@ -3,8 +3,9 @@
 Workers (processes with the default ``loky`` backend, threads with ``threading``, or a Dask
 cluster through joblib's ``dask`` backend, which would register its channel in ``channels``)
 get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
-checkpoints, failures) as things happen; a thread in the caller drains them into the
-consumer (``engine._Tally``, or a plain ``Progress``). What a worker reported stays counted
+checkpoints, failures, log records of worker processes) as things happen; a thread in the caller
+drains them into the consumer (``engine._Tally``, or a plain ``Progress``), and log records
+into the caller's logging (``logs``). What a worker reported stays counted
 even when its task then fails and never returns its result. Ctrl-C in the caller stops the
 workers (joblib terminates loky's processes) and re-raises ``KeyboardInterrupt``.
 
@@ -28,8 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import lazy
-from . import channels
-from .messages import Finished, Message, Progressed, Retried
+from . import channels, logs
+from .messages import Finished, Logged, Message, Progressed, Retried
 
 if TYPE_CHECKING:
     import joblib
@@ -110,7 +111,9 @@ def run(
         return []
     check_cancel(progress)
     cancel = getattr(progress, "cancel", None)
-    receive = getattr(progress, "receive", None) or functools.partial(deliver, progress)
+    consume = getattr(progress, "receive", None) or functools.partial(deliver, progress)
+    receive = functools.partial(_receive, consume)
+    worker_logs = logs.for_workers()
     results: list[Any] = []
     with channels.open_channel(backend) as (channel, arrived):
         done = threading.Event()
@@ -123,7 +126,7 @@ def run(
         try:
             with joblib.parallel_config(backend=backend, n_jobs=min(workers, len(tasks))):
                 outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
-                    joblib.delayed(function)(task, channel) for task in tasks
+                    joblib.delayed(_work)(function, task, channel, worker_logs) for task in tasks
                 )
                 for result in outputs:
                     results.append(result)
@@ -141,6 +144,22 @@ def run(
             drainer.join(timeout=5)
             _drain_now(arrived, receive)
     return results
+
+
+def _work(
+    function: Callable[..., Any], task: Any, channel: Any, worker_logs: logs.WorkerLogs | None
+) -> Any:
+    """Runs in a worker: ``function(task, channel)``, its log records sent to the caller."""
+    with logs.forwarded(channel, worker_logs):
+        return function(task, channel)
+
+
+def _receive(consume: Callable[[Message], None], message: Message) -> None:
+    """A worker's message: a log record to the caller's logging, the rest to ``consume``."""
+    if isinstance(message, Logged):
+        logs.emit(message.record)
+    else:
+        consume(message)
 
 
 def _stop_on_cancel(cancel: Any, stop: Any, done: threading.Event) -> None:
