@@ -211,7 +211,9 @@ def test_a_dynamo_copy_that_logs_warnings_prints_no_log_line(proxied: FaultProxy
     assert line.startswith("Error: copy FAILED: 90 written") and "10 failed" in line
 
 
-def test_refusals_and_backups_are_logged(servers: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_refusals_backups_truncates_and_restores_are_logged(
+    servers: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="dynamo_magic")
     create_events(client_for(A))
     put_all(client_for(A), "events", events_items(devices=2, per_device=5))
@@ -232,3 +234,15 @@ def test_refusals_and_backups_are_logged(servers: Any, caplog: pytest.LogCapture
         (level, text.split(" (AVAILABLE")[0]) for level, text in said
     ]
     assert ("INFO", result.summary_line()) in said
+
+    caplog.clear()
+    with pytest.raises(ConfirmationRequired) as truncate:
+        api.truncate("events", env=B)
+    emptied = api.truncate("events", env=B, yes=True, backup=False)
+    restored = api.restore("events", B, backup=result.backup.name, into="events-old")
+
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert ("INFO", f"truncate refused: {truncate.value}") in said
+    assert any(text.startswith("truncate started: events (acct-b)") for _, text in said)
+    assert ("INFO", emptied.summary_line()) in said
+    assert ("INFO", restored.summary_line()) in said
