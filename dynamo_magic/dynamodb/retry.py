@@ -91,7 +91,8 @@ def is_retryable(exc: BaseException, connection: bool = True) -> bool:
 
 
 def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
-    """The one-line error for a call that kept failing after ``retries`` retries."""
+    """The one-line error for a call that kept failing after ``retries`` retries (logged at
+    WARNING: the retry budget ran out)."""
     error = translate(exc, context)
     message = " ".join(str(error).split())
     message += f" (still failing after {retries} {'retry' if retries == 1 else 'retries'})"
@@ -111,7 +112,8 @@ def sent(call: Callable[[], T], context: str, on_retry: OnRetry | None = None) -
     try:
         response = call()
     except (bx.ClientError, bx.BotoCoreError) as exc:
-        _count_botocore_retries(wire.retries_made(exc), context, on_retry, error_code(exc))
+        why = error_code(exc) or type(exc).__name__
+        _count_botocore_retries(wire.retries_made(exc), context, on_retry, why)
         raise
     _count_botocore_retries(wire.retries_made(response), context, on_retry, "")
     return response
