@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import botocore.retries.standard
 import pytest
 
 import dynamo_magic.api as api
@@ -75,6 +76,9 @@ def proxied(servers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> An
     """events (10 devices x 10, each item marked) in A; an empty events in B behind a faulty
     proxy; profiles with distinctive credentials; retries few and quick; failed files in
     tmp_path."""
+    monkeypatch.setattr(  # botocore retries without waiting in this process (not in loky's)
+        botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0
+    )
     a, b = servers
     source = client_for(A)
     create_events(source)

@@ -48,6 +48,13 @@ def throttle_first(counts: dict[str, int]) -> Rule:
     return rule
 
 
+def no_botocore_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore retries as configured, without waiting (in this process only)."""
+    monkeypatch.setattr(
+        botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0
+    )
+
+
 def throttled(*proxies: FaultProxy) -> int:
     return sum(1 for proxy in proxies for call in proxy.calls if call.status == 400)
 
@@ -59,6 +66,7 @@ def test_a_copy_counts_every_throttled_call_botocore_retried(
     """Three writes and two scan pages are throttled once each; botocore retries them all
     within their calls (nothing reaches the retry layer), and the result says 5 retried
     (it said 0)."""
+    no_botocore_waits(monkeypatch)  # in this process (threads); loky's workers really wait
     a, b = servers
     create_events(client_for(A))
     put_all(client_for(A), "events", events_items(devices=20, per_device=10))
@@ -81,9 +89,7 @@ def test_a_query_counts_the_retries_botocore_made(
 ) -> None:
     """Two throttles of one Query call: botocore's third attempt succeeds; the summary says
     2 calls retried (it said none)."""
-    monkeypatch.setattr(
-        botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0
-    )
+    no_botocore_waits(monkeypatch)
     a, _ = servers
     create_events(client_for(A))
     put_all(client_for(A), "events", events_items(devices=2, per_device=5))
