@@ -2,10 +2,16 @@
 
 ``import dynamo_magic`` loads no IPython, ipywidgets or tqdm; ``%load_ext dynamo_magic``
 registers the notebook magics.
+
+Logging follows the standard library's convention for libraries: each module logs to
+``logging.getLogger(__name__)`` (under the ``dynamo_magic`` logger), and the package adds only
+a ``NullHandler``, so nothing is shown until the application configures logging (e.g.
+``logging.basicConfig(level=logging.INFO)``). Copy workers' records reach it too.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .api import (
@@ -65,6 +71,8 @@ from .plots import (  # matplotlib is imported only when a chart is drawn
 )
 from .reading import ReadSpec
 from .settings import Settings, get_settings, set_settings
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())  # nothing shown unless configured
 
 __version__ = "0.1.0"
 

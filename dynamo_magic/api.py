@@ -6,15 +6,18 @@ resolves the settings once (``get_settings()``: per-call argument > ``%config Dy
 config file > default) and passes what lower layers need down explicitly, validates the read
 (``reading.ReadSpec``) against the table's schema before reading, and raises
 ``DynamoMagicError`` subclasses with one-line messages naming parameters by their keywords.
+Actions that write (copy, truncate, restore) log a refusal in one line (``_logs_refusals``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
@@ -34,7 +37,14 @@ from .dynamodb import read
 from .dynamodb.backups import Backup
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
-from .errors import ConfirmationRequired, CopyFailed, InvalidQuery, client_errors, literal
+from .errors import (
+    ConfirmationRequired,
+    CopyFailed,
+    InvalidQuery,
+    UnsafeOperation,
+    client_errors,
+    literal,
+)
 from .expressions import bind_partiql
 from .paths import DocumentPath, format_path, lookup, parse_path
 from .reading import ReadSpec, positive
@@ -62,6 +72,30 @@ DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 # what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
 WORKER_MODULES = ("dynamo_magic.copying.tasks",)
 Columns = str | Sequence[str]  # "a,b" text or a list of document paths
+F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
+
+
+def _logs_refusals(action: str) -> Callable[[F], F]:
+    """Log ``action`` refused (``UnsafeOperation``: nothing written) with its one-line reason:
+    at INFO when it only waits for a confirmation (``ConfirmationRequired``), else WARNING."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def logged(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except UnsafeOperation as refusal:
+                confirm = isinstance(refusal, ConfirmationRequired)
+                log.log(
+                    logging.INFO if confirm else logging.WARNING, "%s refused: %s", action, refusal
+                )
+                raise
+
+        return cast(F, logged)
+
+    return decorate
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -936,6 +970,7 @@ def _copy_request(
     '>>> print(dynamo_magic.plan_copy("orders", source="dev", target="stage"))',
     names={"table": "copy_table", "pk": "copy_pk"},
 )
+@_logs_refusals("copy plan")
 def plan_copy(
     table: str,
     *,
@@ -975,8 +1010,9 @@ def plan_copy(
 @numpy_doc(
     "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
     " Worker processes the copy started are gone when it returns or raises.",
-    "CopyResult\n    Items read, written, deleted, retried and failed (items), seconds,"
-    " items/s, the backup taken, the verification; ``summary_line()``.",
+    "CopyResult\n    Items read, written, deleted and failed, calls retried (botocore's"
+    " retries included), seconds, items/s, the backup taken, the verification;"
+    " ``summary_line()``.",
     COPY_RAISES + "\nConfirmationRequired\n    A non-empty or protected target without"
     " ``yes=True``.\nCopyFailed\n    Items stayed unwritten, verification failed or the copy"
     " was interrupted; ``.result`` is the CopyResult.",
@@ -985,6 +1021,7 @@ def plan_copy(
     " is read. For the plan without writing, use ``plan_copy``.",
     names={"table": "copy_table", "pk": "copy_pk", "segments": "copy_segments"},
 )
+@_logs_refusals("copy")
 def copy(
     table: str,
     *,
@@ -1176,6 +1213,7 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     '>>> dynamo_magic.truncate("scratch", env="dev", yes=True)',
     names={"table": "write_table", "yes": "truncate_yes"},
 )
+@_logs_refusals("truncate")
 def truncate(
     table: str,
     env: str | None = None,
@@ -1217,6 +1255,7 @@ def truncate(
     '>>> dynamo_magic.restore("orders", "dev", into="orders-restored").table\n\'orders-restored\'',
     names={"table": "write_table", "backup": "backup_id", "yes": "restore_yes"},
 )
+@_logs_refusals("restore")
 def restore(
     table: str,
     env: str | None = None,

@@ -69,7 +69,8 @@ class Faults:
         self.held = threading.local()
         self.sends = 0
         self.throttled = 0
-        self.held_back = 0
+        self.held_back = 0  # write requests held back
+        self.held_calls = 0  # calls answered with some UnprocessedItems (each is sent again)
 
     def install(self, client: Any) -> None:
         events = client.meta.events
@@ -109,6 +110,9 @@ class Faults:
                 self.held.requests[table] = hold
                 with self.lock:
                     self.held_back += len(hold)
+        if self.held.requests:
+            with self.lock:
+                self.held_calls += 1
         request.body = json.dumps(body).encode()
         request.headers["Content-Length"] = str(len(request.body))
         return None

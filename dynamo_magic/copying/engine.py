@@ -10,10 +10,15 @@ Every phase is a list of ``tasks.Task``s (a source, a sink, an optional transfor
 ``Engine``'s workers by ``parallel.run``; what the workers report (``messages``) is kept by
 ``_Tally``, so a copy stopped by Ctrl-C or an error still says what it did. The result
 models are in ``result``, verification in ``verify``, emptying a table in ``truncate``.
+
+Logged (``logging.getLogger(__name__)``): a copy's start and its summary line (INFO; WARNING
+when it did not end OK), each phase's start and end with its items and seconds (INFO), the
+failed-items file with its count (WARNING).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -47,6 +52,8 @@ __all__ = [
     "require_confirmation",
     "verify",
 ]
+
+log = logging.getLogger(__name__)
 
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
 WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
@@ -121,8 +128,10 @@ class _Tally:
         self.progress = progress
         self.cancel = cancel  # set by the caller: workers stop (``parallel.run``)
         self.phase = ""
+        self.phase_started = 0.0  # time.monotonic() when the phase began
+        self.phase_items = 0  # items done in the phase (any kind)
         self.done: dict[str, int] = {}  # items by kind: written, deleted, read
-        self.retries = 0  # requests retried
+        self.retries = 0  # calls sent again (botocore's retries and ours)
         self.failed = 0  # items saved as unwritten
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
         self._finished: set[tuple[str, int]] = set()
@@ -137,12 +146,24 @@ class _Tally:
         self.phase = phase
         parallel.check_cancel(self)
         self._open, self._failed_before = True, self.failed
+        self.phase_started, self.phase_items = time.monotonic(), 0
+        estimate = f" (about {total:,} items)" if total is not None else ""
+        log.info("phase %s started%s", phase, estimate)
         self.progress.start(phase, total)
+
+    def _log_phase_end(self) -> None:
+        """Log the phase under way as ended, with its items and seconds (how the operation
+        ended is its summary's to say)."""
+        if self.phase_started:
+            seconds = time.monotonic() - self.phase_started
+            log.info("phase %s ended: %d item(s) in %.1f s", self.phase, self.phase_items, seconds)
+            self.phase_started = 0.0
 
     def receive(self, message: Message) -> None:
         """One message of a worker (``parallel.run`` calls this as they arrive)."""
         if isinstance(message, Progressed):
             self.done[message.kind] = self.done.get(message.kind, 0) + message.count
+            self.phase_items += message.count
             self.progress.advance(message.count)
         elif isinstance(message, Retried):
             self.retries += message.count
@@ -166,7 +187,9 @@ class _Tally:
         self.progress.advance(count)
 
     def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
-        """End the phase shown, if one is open, as ``outcome``."""
+        """End the phase shown, if one is open, as ``outcome`` (logged with its items and
+        seconds)."""
+        self._log_phase_end()
         if self._open:
             self._open = False
             self.progress.close(outcome)
@@ -192,6 +215,21 @@ class _Tally:
         result.failed = max(result.failed, self.failed)
         result.retried = self.retries
         result.checkpoints = dict(self.checkpoints)
+
+
+def log_outcome(result: CopyResult) -> None:
+    """Log how an operation (a copy, a truncate) ended: its summary line, at INFO when it
+    ended OK, else at WARNING; the failed-items file, with its count, at WARNING."""
+    if result.failed_file:
+        what = "undeleted" if result.operation == "truncate" else "unwritten"
+        log.warning(
+            "%s: %d %s item(s) saved to %s",
+            result.operation,
+            result.failed,
+            what,
+            result.failed_file,
+        )
+    log.log(logging.INFO if result.ok else logging.WARNING, "%s", result.summary_line())
 
 
 def _one_line(error: BaseException) -> str:
@@ -266,6 +304,15 @@ def execute(
     )
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
+    log.info(
+        "copy started: %s -> %s, mode %s, %d worker(s) (%s), %d segment(s)",
+        result.source,
+        result.target,
+        request.mode,
+        engine.workers,
+        engine.backend,
+        engine.segments,
+    )
     started = time.monotonic()
     finished = False  # the last bar ends as a success only when every phase ran to its end
     try:
@@ -306,6 +353,7 @@ def execute(
         tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
     if failed_path.exists():
         result.failed_file = str(failed_path)
+    log_outcome(result)
     return result
 
 

@@ -6,9 +6,10 @@ What a worker reported stays counted even when its task then fails and never ret
 ``TaskResult``.
 
 - ``Progressed``: items done, by kind (``"written"``, ``"deleted"``, ``"read"``);
-- ``Retried``: requests sent again (pages read again, write requests sent again);
+- ``Retried``: calls sent again (botocore's quick retries and ours, reads and writes);
 - ``Checkpoint``: a task's source segment and the last key fully handled (resume point);
 - ``Failed``: items that could not be written after all retries, saved to a file;
+- ``Logged``: a log record of a worker process, re-emitted by the caller's logging (``logs``);
 - ``Finished``: a task's final result: what the worker function returned, carried back by the
   backend and handed to the consumer by ``parallel.run`` as the last message of that task.
 
@@ -39,8 +40,9 @@ class Progressed:
 
 @dataclass(frozen=True)
 class Retried:
-    """``count`` more requests retried (pages read again, write requests sent again), reported
-    when the retry is made, not when the task ends."""
+    """``count`` more calls sent again (a page read again, a batch sent again, by botocore's
+    quick retries or by ``dynamodb.retry``), reported when the retry is made, not when the
+    task ends."""
 
     count: int
 
@@ -67,6 +69,14 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class Logged:
+    """A log record of a worker process: its fields, picklable (``logs.portable``), handed to
+    the caller's logger of the same name by ``parallel.run`` (``logs.emit``)."""
+
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Finished:
     """A task's final result: a ``TaskResult`` (``tasks.run_task``), or what another worker
     function returned."""
@@ -74,4 +84,4 @@ class Finished:
     result: TaskResult | Any
 
 
-Message = Progressed | Retried | Checkpoint | Failed | Finished
+Message = Progressed | Retried | Checkpoint | Failed | Logged | Finished

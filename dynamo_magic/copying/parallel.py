@@ -3,9 +3,10 @@
 Workers (processes with the default ``loky`` backend, threads with ``threading``, or a Dask
 cluster through joblib's ``dask`` backend, which would register its channel in ``channels``)
 get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
-checkpoints, failures) as things happen; a thread in the caller drains them into the
-consumer (``engine._Tally``, or a plain ``Progress``). What a worker reported stays counted
-even when its task then fails and never returns its result.
+checkpoints, failures, log records of worker processes) as things happen; a thread in the
+caller drains them into the consumer (``engine._Tally``, or a plain ``Progress``), and log
+records into the caller's logging (``logs``). What a worker reported stays counted even when
+its task then fails and never returns its result.
 
 Stopping (``run``): Ctrl-C (or a kernel interrupt) in the caller, its ``cancel`` flag, or a task
 that raised sets the channel's stop flag; every worker then ends within the request it has in
@@ -41,8 +42,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import lazy
-from . import channels
-from .messages import Finished, Message, Progressed, Retried
+from . import channels, logs
+from .messages import Finished, Logged, Message, Progressed, Retried
 from .result import Outcome
 
 if TYPE_CHECKING:
@@ -131,7 +132,9 @@ def run(
         return []
     check_cancel(progress)
     cancel = getattr(progress, "cancel", None)
-    receive = getattr(progress, "receive", None) or functools.partial(deliver, progress)
+    consume = getattr(progress, "receive", None) or functools.partial(deliver, progress)
+    receive = functools.partial(_receive, consume)
+    worker_logs = logs.for_workers()
     with channels.open_channel(backend) as (channel, arrived):
         done = threading.Event()
         drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
@@ -141,7 +144,7 @@ def run(
                 target=_stop_on_cancel, args=(cancel, channel.stop, done), daemon=True
             ).start()
         jobs = min(workers, len(tasks))
-        work = _Dispatch(function, tasks, jobs, backend, channel, receive, on_result)
+        work = _Dispatch(function, tasks, jobs, backend, channel, worker_logs, receive, on_result)
         try:
             work.join()
         finally:
@@ -189,11 +192,18 @@ class _Raised:
         return self.error
 
 
-def _guarded(function: Callable[[Any, channels.Channel], Any], task: Any, channel: Any) -> Any:
-    """Runs in a worker: ``function(task, channel)``, an exception returned as ``_Raised``
-    rather than raised (on a raised one joblib kills loky's other workers mid-request)."""
+def _guarded(
+    function: Callable[[Any, channels.Channel], Any],
+    task: Any,
+    channel: Any,
+    worker_logs: logs.WorkerLogs | None = None,
+) -> Any:
+    """Runs in a worker: ``function(task, channel)``, its log records sent to the caller
+    (``logs.forwarded``), an exception returned as ``_Raised`` rather than raised (on a raised
+    one joblib kills loky's other workers mid-request)."""
     try:
-        return function(task, channel)
+        with logs.forwarded(channel, worker_logs):
+            return function(task, channel)
     except Exception as error:
         return _Raised(error, traceback.format_exc())
 
@@ -219,12 +229,14 @@ class _Dispatch:
         workers: int,
         backend: str,
         channel: channels.Channel,
+        worker_logs: logs.WorkerLogs | None,
         receive: Callable[[Message], None],
         on_result: Callable[[Any], None] | None,
     ):
         self.results: list[Any] = []
         self.error: BaseException | None = None
         self.channel = channel
+        self.worker_logs = worker_logs  # the caller's logging level, carried to each task
         self._ended = threading.Event()
         self._thread = threading.Thread(
             target=self._loop,
@@ -246,7 +258,8 @@ class _Dispatch:
         try:
             with joblib.parallel_config(**backend_config(backend, workers)):
                 outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
-                    joblib.delayed(_guarded)(function, task, self.channel) for task in tasks
+                    joblib.delayed(_guarded)(function, task, self.channel, self.worker_logs)
+                    for task in tasks
                 )
                 for output in outputs:
                     if isinstance(output, _Raised):
@@ -279,6 +292,14 @@ class _Dispatch:
             _stop(self.channel)
             self._ended.wait()  # each worker ends within the request it has in flight
             raise
+
+
+def _receive(consume: Callable[[Message], None], message: Message) -> None:
+    """A worker's message: a log record to the caller's logging, the rest to ``consume``."""
+    if isinstance(message, Logged):
+        logs.emit(message.record)
+    else:
+        consume(message)
 
 
 def _stop_on_cancel(cancel: Any, stop: Any, done: threading.Event) -> None:

@@ -3,10 +3,12 @@
 DynamoDB restores only into a new table. In place is therefore three steps: restore into a
 temporary table, copy it over the original in replace mode (a backup of the current contents
 first, puts before deletes: no item present in both is ever missing), delete the temporary.
+Logged at INFO: the start of an in-place restore and every restore's summary line.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,8 @@ from typing import Any
 from ..dynamodb import backups, tables
 from ..dynamodb.backups import Backup
 from .engine import CopyResult
+
+log = logging.getLogger(__name__)
 
 MAX_TABLE_NAME = 255  # DynamoDB's limit on a table name's length
 TEMPORARY_SUFFIX = "-restore-"
@@ -78,7 +82,9 @@ def temporary_name(table: str, now: float | None = None) -> str:
 def restore_into(client: Any, backup: Backup, into: str) -> RestoreResult:
     """Restore ``backup`` into the new table ``into`` and wait until it is ACTIVE."""
     backups.restore_to_new_table(client, backup, into)
-    return RestoreResult(backup=backup, table=into, in_place=False)
+    done = RestoreResult(backup=backup, table=into, in_place=False)
+    log.info("%s", done.summary_line())
+    return done
 
 
 def restore_in_place(
@@ -88,9 +94,17 @@ def restore_in_place(
     caller's copy: replace mode, its own backup and confirmation), then delete the temporary
     whatever happened. A failing copy raises (``CopyFailed`` with its result)."""
     temporary = temporary_name(table)
+    log.info(
+        "restore started: backup %s into '%s' in place (through '%s')",
+        backup.name,
+        table,
+        temporary,
+    )
     backups.restore_to_new_table(client, backup, temporary)
     try:
         result = copy_over(temporary)
     finally:
         tables.delete_table(client, temporary)
-    return RestoreResult(backup=backup, table=table, in_place=True, copy=result)
+    done = RestoreResult(backup=backup, table=table, in_place=True, copy=result)
+    log.log(logging.INFO if done.ok else logging.WARNING, "%s", done.summary_line())
+    return done

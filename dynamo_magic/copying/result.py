@@ -82,7 +82,8 @@ class CopyResult:
     dropped : int
         Items a transform dropped (engine API only), in items.
     retried : int
-        Requests sent again after throttling, lost connections or unprocessed items.
+        Calls to DynamoDB sent again after throttling, transient errors, lost connections or
+        unprocessed items, in every phase: botocore's quick retries and dynamo_magic's.
     failed : int
         Items that could not be written after all retries, saved to ``failed_file``.
     failed_file : str or None
@@ -176,7 +177,7 @@ class CopyResult:
             ("items written", self.written),
             ("items deleted", self.deleted),
             *([("items dropped by the transform", self.dropped)] if self.dropped else []),
-            ("requests retried", self.retried),
+            ("calls retried", self.retried),
             ("items failed", self.failed),
             ("failed items saved to", self.failed_file or ""),
             ("seconds", round(self.seconds, 2)),

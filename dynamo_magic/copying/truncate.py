@@ -6,15 +6,18 @@ every segment into a deleting ``sinks.TableSink``) on the ``Engine``'s workers.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from ..dynamodb.backups import create_backup
 from ..schema import TableSchema
-from .engine import Engine, _Tally, prune_tasks, run_deletes
+from .engine import Engine, _Tally, log_outcome, prune_tasks, run_deletes
 from .parallel import NoProgress, Progress
 from .result import CopyResult, Outcome
 from .sinks import FailedItemsFile
 from .sources import Side
+
+log = logging.getLogger(__name__)
 
 
 def truncate(
@@ -56,6 +59,14 @@ def truncate(
         source="", target=f"{side.table} ({side.env.label})", mode="truncate", operation="truncate"
     )
     failed_path = engine.failed_path(side.table)
+    log.info(
+        "truncate started: %s, %d worker(s) (%s), %d segment(s)%s",
+        result.target,
+        engine.workers,
+        engine.backend,
+        engine.segments,
+        ", after a backup" if backup else ", no backup",
+    )
     started = time.monotonic()
     finished = False
     try:
@@ -77,4 +88,5 @@ def truncate(
     result.seconds = time.monotonic() - started
     if failed_path.exists():
         result.failed_file = str(failed_path)
+    log_outcome(result)
     return result

@@ -1,7 +1,11 @@
-"""On-demand backups of a table: take one, list them, find one, restore one into a new table."""
+"""On-demand backups of a table: take one, list them, find one, restore one into a new table.
+
+Logged (``logging.getLogger(__name__)``, INFO): a backup taken, a restore started and done.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +22,8 @@ from ..errors import (
 )
 from ..schema import TableSchema
 from .tables import POLL_INTERVAL, WAIT_TIMEOUT, wait_active
+
+log = logging.getLogger(__name__)
 
 BACKUP_UNSUPPORTED = frozenset(
     {"UnknownOperationException", "ContinuousBackupsUnavailableException", "NotImplemented"}
@@ -79,6 +85,7 @@ def backup_name(table: str) -> str:
 
 def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Backup:
     """Take an on-demand backup and wait until it is AVAILABLE."""
+    started = time.monotonic()
     try:
         details = client.create_backup(TableName=table, BackupName=backup_name(table))[
             "BackupDetails"
@@ -103,6 +110,12 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
         with client_errors(f"wait for the backup of '{table}'"):
             answer = client.describe_backup(BackupArn=arn)
         details = answer["BackupDescription"]["BackupDetails"]
+    log.info(
+        "backup %s of '%s' taken (AVAILABLE after %.1f s)",
+        details.get("BackupName", ""),
+        table,
+        time.monotonic() - started,
+    )
     return Backup(
         arn,
         details.get("BackupName", ""),
@@ -150,6 +163,12 @@ def find_backup(client: Any, table: str, backup: str | None) -> Backup:
 
 def restore_to_new_table(client: Any, backup: Backup, table: str) -> TableSchema:
     """Restore ``backup`` into the new table ``table`` and wait until it is ACTIVE."""
+    log.info("restoring backup %s of '%s' into new table '%s'", backup.name, backup.table, table)
+    started = time.monotonic()
     with client_errors(f"restore backup '{backup.name}' into '{table}'"):
         client.restore_table_from_backup(TargetTableName=table, BackupArn=backup.arn)
-    return wait_active(client, table)
+    schema = wait_active(client, table)
+    log.info(
+        "restored backup %s into '%s' in %.1f s", backup.name, table, time.monotonic() - started
+    )
+    return schema

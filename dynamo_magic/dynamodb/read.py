@@ -38,7 +38,8 @@ class ReadStats:
     ``count`` is what DynamoDB calls ``Count`` (items matched: after the filter, returned or,
     with Select COUNT, counted); ``evaluated`` its ``ScannedCount`` (items read to apply the
     filter, each costing read units); ``pages`` the requests made; ``capacity`` read units
-    consumed where the server reports them; ``retried`` pages asked for again.
+    consumed where the server reports them; ``retried`` calls sent again (botocore's quick
+    retries and ``retry``'s).
     """
 
     count: int = 0  # items matched (DynamoDB's Count: after the filter), returned or counted
@@ -46,7 +47,7 @@ class ReadStats:
     pages: int = 0
     capacity: float | None = None  # read capacity units, where the server reports them
     truncated: bool = False  # stopped at a limit with more items possibly left
-    retried: int = 0  # pages asked for again after throttling or a lost connection (``retry``)
+    retried: int = 0  # calls sent again after throttling, errors, a lost connection (``retry``)
     # DynamoDB's LastEvaluatedKey of the last page read: where a read resumes (None: at its end)
     last_key: Item | None = None
     # told of each retry as it is made (a copy's worker reports it at once: ``ProgressSink``)
@@ -62,10 +63,11 @@ class ReadStats:
         if used is not None:
             self.capacity = (self.capacity or 0.0) + used
 
-    def count_retry(self) -> None:
-        self.retried += 1
+    def count_retry(self, count: int = 1) -> None:
+        """``count`` more calls sent again (botocore's retries or ours)."""
+        self.retried += count
         if self.on_retry is not None:
-            self.on_retry(1)
+            self.on_retry(count)
 
     def merge(self, other: ReadStats) -> None:
         self.count += other.count
@@ -174,7 +176,7 @@ class ReadResult:
         if self.stats.capacity is not None:
             parts.append(f"{self.stats.capacity:g} read units")
         if self.stats.retried:
-            parts.append(f"{self.stats.retried:,} page(s) retried after throttling or errors")
+            parts.append(f"{self.stats.retried:,} call(s) retried after throttling or errors")
         if self.stats.truncated:
             hint = (
                 "give a partition key, or scan the whole table, to read more"
@@ -232,9 +234,10 @@ def iter_pages(
     the limit); the read is then marked truncated.
 
     Each page is retried per ``policy`` (``retry.retrying``; the caller resolves it from its
-    settings) after throttling or a lost connection, and the retries are counted in
-    ``stats.retried``. ``interrupt`` (Ctrl-C, Cancel: unlike ``stop``, the read is abandoned):
-    no page is asked for once it is set, a backoff wait wakes at once, ``retry.Interrupted``.
+    settings) after throttling or a lost connection, and the retries (botocore's included)
+    are counted in ``stats.retried``. ``interrupt`` (Ctrl-C, Cancel: unlike ``stop``, the read
+    is abandoned): no page is asked for once it is set, a backoff wait wakes at once,
+    ``retry.Interrupted``.
     """
     call = getattr(client, operation)
     request = dict(request, ReturnConsumedCapacity="TOTAL")

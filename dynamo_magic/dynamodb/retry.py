@@ -16,19 +16,25 @@ Two layers retry, each for a reason:
 A connection that cannot be made on DescribeTable — the first call to an environment — is
 left to botocore's attempts: a wrong endpoint must fail at once, not after the backoff.
 
-Every retry of this layer is counted (``ReadStats.retried``, ``WriteStats.retried``) so a
-copy's result and a query's summary say how much throttling there was. Batch calls also retry
-the part DynamoDB left undone (``UnprocessedItems``/``UnprocessedKeys``) with the same policy,
-in ``write``; whole-call retries of reads go through ``retrying`` below.
+Every retry of both layers is counted (``ReadStats.retried``, ``WriteStats.retried``), in
+calls sent again, so a copy's result and a query's summary say how much throttling there was:
+every DynamoDB call that reads or writes items is made by ``sent``, which reports the retries
+botocore made inside the call (its ``ResponseMetadata.RetryAttempts``, also on the error of a
+call that failed: ``wire`` notes them on errors raised without a response). Batch calls also
+retry the part DynamoDB left undone (``UnprocessedItems``/``UnprocessedKeys``) with the same
+policy, in ``write``; whole-call retries of reads go through ``retrying`` below.
 
 Loops of many requests (a copy's writes, deletes, key lookups, pages, and their backoff waits)
 take an ``interrupt`` flag (``Interrupt``: a ``threading.Event`` or a manager's event): once it
 is set they send no further request and raise ``Interrupted``, and a backoff wait wakes at
 once. A request already sent is never abandoned, so what it did is counted.
+
+Logged (``logging.getLogger(__name__)``): each retry at DEBUG, a call given up at WARNING.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -38,6 +44,7 @@ from typing import Any, Protocol, TypeVar
 import botocore.exceptions as bx
 
 from ..errors import DynamoMagicError, error_code, translate
+from . import wire
 
 RETRYABLE_CODES = frozenset(
     {
@@ -56,7 +63,10 @@ THROTTLE_CODES = frozenset(
 CONNECTION_ERRORS = (bx.ConnectionError, bx.HTTPClientError)
 
 Sleep = Callable[[float], None]
+OnRetry = Callable[[int], None]  # told of retries as they are made (how many calls sent again)
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 sleep: Sleep = time.sleep  # looked up at call time, so tests can record the delays
 
@@ -115,7 +125,8 @@ def is_retryable(exc: BaseException, connection: bool = True) -> bool:
 
 
 def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
-    """The one-line error for a call that kept failing after ``retries`` retries."""
+    """The one-line error for a call that kept failing after ``retries`` retries (logged at
+    WARNING: the retry budget ran out)."""
     error = translate(exc, context)
     message = " ".join(str(error).split())
     message += f" (still failing after {retries} {'retry' if retries == 1 else 'retries'})"
@@ -123,21 +134,50 @@ def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
         message += ": retry later, or raise max_retries/backoff_cap in the settings"
     elif not isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
         message += ": check the network and the endpoint, then try again"  # translate has none
+    log.warning("%s", message)
     return type(error)(message)
+
+
+def sent(call: Callable[[], T], context: str, on_retry: OnRetry | None = None) -> T:
+    """``call()``: one DynamoDB call, as botocore makes it (with its own quick retries). The
+    retries botocore made inside it, whether the call then succeeded or raised, are told to
+    ``on_retry`` (and logged at DEBUG, ``context`` naming the call). Every call that reads or
+    writes items goes through here, so no retry goes uncounted."""
+    try:
+        response = call()
+    except (bx.ClientError, bx.BotoCoreError) as exc:
+        why = error_code(exc) or type(exc).__name__
+        _count_botocore_retries(wire.retries_made(exc), context, on_retry, why)
+        raise
+    _count_botocore_retries(wire.retries_made(response), context, on_retry, "")
+    return response
+
+
+def _count_botocore_retries(
+    retries: int, context: str, on_retry: OnRetry | None, failed_with: str
+) -> None:
+    if not retries:
+        return
+    ending = f", then failed with {failed_with}" if failed_with else ""
+    log.debug("%s: botocore retried it %d time(s)%s", context, retries, ending)
+    if on_retry is not None:
+        on_retry(retries)
 
 
 def retrying(
     call: Callable[[], T],
     policy: RetryPolicy,
     context: str,
-    on_retry: Callable[[], None] | None = None,
+    on_retry: OnRetry | None = None,
     sleep_for: Sleep | None = None,
     connection: bool = True,
     interrupt: Interrupt | None = None,
 ) -> T:
     """``call()``, retried on retryable errors per ``policy``; other errors and the last
     retryable one are raised translated (``errors.translate``), ``context`` naming the call.
-    ``on_retry`` is called before each retry is sent (to count it). ``connection=False`` leaves lost
+    ``on_retry`` is told of each retry (to count it): botocore's inside each call (``sent``),
+    then this layer's, one at a time, once its backoff wait is over (an interrupted wait
+    retries nothing). ``connection=False`` leaves lost
     connections to botocore's attempts alone: for a first call to an endpoint, where a refused
     connection almost always means a wrong endpoint the user should hear about at once.
     ``interrupt``: checked before each attempt and waited on during the backoff (``pause``);
@@ -146,13 +186,18 @@ def retrying(
     while True:
         check(interrupt)
         try:
-            return call()
+            return sent(call, context, on_retry)
         except (bx.ClientError, bx.BotoCoreError) as exc:
             if not is_retryable(exc, connection):
                 raise translate(exc, context) from exc
             if attempt >= policy.max_retries:
                 raise gave_up(exc, context, attempt) from exc
-        pause(policy.delay(attempt), interrupt, sleep_for)
+            why = error_code(exc) or type(exc).__name__
+        delay = policy.delay(attempt)
+        log.debug(
+            "%s: %s, retry %d of %d in %.3f s", context, why, attempt + 1, policy.max_retries, delay
+        )
+        pause(delay, interrupt, sleep_for)
         if on_retry:  # counted once the wait is over: an interrupted wait retries nothing
-            on_retry()
+            on_retry(1)
         attempt += 1

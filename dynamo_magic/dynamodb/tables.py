@@ -1,7 +1,11 @@
-"""Creating, waiting for and deleting tables (backups and restores: ``backups``)."""
+"""Creating, waiting for and deleting tables (backups and restores: ``backups``).
+
+Logged (``logging.getLogger(__name__)``, INFO): a table created or deleted.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -9,6 +13,8 @@ import botocore.exceptions as bx
 
 from ..errors import UnsafeOperation, client_errors, error_code, translate
 from ..schema import TableSchema
+
+log = logging.getLogger(__name__)
 
 WAIT_TIMEOUT = 600  # seconds for a table to become ACTIVE or a backup AVAILABLE
 POLL_INTERVAL = 0.5  # seconds
@@ -90,7 +96,9 @@ def create_like(client: Any, schema: TableSchema, name: str) -> TableSchema:
                 f"not allowed to create table '{name}': create it first or use a role that may"
             ) from exc
         raise translate(exc, f"create table '{name}'") from exc
-    return wait_active(client, name)
+    created = wait_active(client, name)
+    log.info("created table '%s' (keys, indexes and billing mode of the source)", name)
+    return created
 
 
 def delete_table(client: Any, table: str) -> None:
@@ -100,3 +108,4 @@ def delete_table(client: Any, table: str) -> None:
         client.get_waiter("table_not_exists").wait(
             TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 600}
         )
+    log.info("deleted table '%s'", table)

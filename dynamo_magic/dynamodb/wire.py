@@ -19,10 +19,16 @@ the CRC32 check and error parsing.
 
 Items in wire form must only travel through ``call``: given to a normal botocore call, their
 base64 text would be encoded a second time.
+
+botocore says how often it retried a call in the response (``ResponseMetadata.RetryAttempts``,
+on a ``ClientError``'s response too); an error raised with no response (a lost connection
+after botocore's retries) gets the number noted by an ``after-call-error`` handler, so that
+``retries_made`` answers for every outcome (``retry.sent`` counts them).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from typing import Any
@@ -32,6 +38,7 @@ import botocore.exceptions as bx
 ITEM_OPERATIONS = ("Query", "Scan", "ExecuteStatement")
 RAW_OPERATIONS = {"BatchWriteItem": "batch_write_item", "BatchGetItem": "batch_get_item"}
 HTTP_OK = 200
+RETRIES_NOTED = "dynamo_magic_retries"  # attribute of an error: botocore's retries before it
 
 _pending = threading.local()  # the body of the raw call this thread is making
 
@@ -98,9 +105,31 @@ def _json_body(response_dict: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def retries_made(outcome: Any) -> int:
+    """How many times botocore retried the call that gave ``outcome``: its response, or the
+    error it raised (0 when nothing says)."""
+    noted = getattr(outcome, RETRIES_NOTED, None)
+    if isinstance(noted, int):
+        return noted
+    response = getattr(outcome, "response", outcome)  # a ClientError carries its response
+    if not isinstance(response, dict):
+        return 0
+    retries = (response.get("ResponseMetadata") or {}).get("RetryAttempts", 0)
+    return retries if isinstance(retries, int) else 0
+
+
+def _note_retries(exception: BaseException, context: dict[str, Any], **_: Any) -> None:
+    """A call raised with no response: note botocore's retries before it on the error."""
+    attempt = (context.get("retries") or {}).get("attempt")
+    if isinstance(attempt, int):
+        with contextlib.suppress(AttributeError):  # an exception type without a __dict__
+            setattr(exception, RETRIES_NOTED, attempt - 1)
+
+
 def install(client: Any) -> Any:
     """Register the handlers on ``client`` (made for dynamo_magic only); returns it."""
     events = client.meta.events
+    events.register("after-call-error.dynamodb", _note_retries)
     for operation in ITEM_OPERATIONS:
         events.register(f"before-parse.dynamodb.{operation}", _take_items)
     for operation in RAW_OPERATIONS:

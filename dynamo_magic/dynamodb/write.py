@@ -11,10 +11,15 @@ error (the batch is kept as failed first): waiting out every later batch would o
 An ``interrupt`` flag (``retry.Interrupt``) stops both loops between requests: no request is
 sent once it is set (``retry.Interrupted`` is raised), a backoff wait wakes at once, and every
 request already sent is answered and counted first, so the counts are what DynamoDB did.
+
+Retries of both layers are counted in calls sent again (``retry.sent``); each retry is logged
+at DEBUG, requests left failed at WARNING.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +39,8 @@ MAX_BATCH_GET = 100  # DynamoDB limit: keys per BatchGetItem
 
 WriteRequest = dict[str, Any]  # {"PutRequest": {"Item": ...}} or {"DeleteRequest": {"Key": ...}}
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class WriteStats:
@@ -41,7 +48,7 @@ class WriteStats:
 
     written: int = 0  # put requests done
     deleted: int = 0  # delete requests done
-    retried: int = 0  # requests sent again after UnprocessedItems or throttling
+    retried: int = 0  # calls sent again (botocore's retries and ours: throttling, unprocessed)
     failed: list[WriteRequest] = field(default_factory=list)  # still unwritten after the limit
 
 
@@ -84,7 +91,7 @@ class BatchWriter:
         self.sleep = sleep
         self.interrupt = interrupt
         self.on_written = on_written
-        self.on_retried = on_retried  # told of requests sent again, as they are
+        self.on_retried = on_retried  # told of calls sent again, as they are
         self.stats = WriteStats()
 
     def write(self, requests: list[WriteRequest]) -> None:
@@ -98,8 +105,11 @@ class BatchWriter:
         while pending:
             retry.check(self.interrupt)
             try:
-                response = wire.call(
-                    self.client, "BatchWriteItem", {"RequestItems": {self.table: pending}}
+                body = {"RequestItems": {self.table: pending}}
+                response = retry.sent(
+                    functools.partial(wire.call, self.client, "BatchWriteItem", body),
+                    f"BatchWriteItem '{self.table}'",
+                    self._retried,
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if error_code(exc) == "ValidationException":
@@ -119,13 +129,33 @@ class BatchWriter:
                 self.stats.failed.extend(unprocessed)
                 if lost is not None:  # the target is gone: stop here, the batch kept as failed
                     raise retry.gave_up(lost, f"write to '{self.table}'", attempt) from lost
+                log.warning(
+                    "BatchWriteItem '%s': %d write request(s) still not done after %d retries: "
+                    "kept as failed",
+                    self.table,
+                    len(unprocessed),
+                    attempt,
+                )
                 return
-            retry.pause(self.policy.delay(attempt), self.interrupt, self.sleep)
+            delay = self.policy.delay(attempt)
+            log.debug(
+                "BatchWriteItem '%s': %d of %d write request(s) not done, retry %d of %d in %.3f s",
+                self.table,
+                len(unprocessed),
+                len(pending),
+                attempt + 1,
+                self.policy.max_retries,
+                delay,
+            )
+            retry.pause(delay, self.interrupt, self.sleep)
             attempt += 1
-            self.stats.retried += len(unprocessed)
-            if self.on_retried:
-                self.on_retried(len(unprocessed))
+            self._retried(1)
             pending = unprocessed
+
+    def _retried(self, calls: int) -> None:
+        self.stats.retried += calls
+        if self.on_retried:
+            self.on_retried(calls)
 
     def _isolate(self, refused: list[WriteRequest]) -> None:
         """DynamoDB refused a batch for what some request in it holds: send each request alone,
@@ -162,8 +192,9 @@ def batch_get(
 ) -> list[WireItem]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
     via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
-    ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is).
-    ``interrupt``: no call is made once it is set (``retry.Interrupted``)."""
+    ``on_retried`` is told of every call sent again, botocore's retries included (as
+    ``BatchWriter``'s is). ``interrupt``: no call is made once it is set
+    (``retry.Interrupted``)."""
     projection = reading.key_projection(only) if only else {}
     found: list[WireItem] = []
     for chunk in chunks(keys, MAX_BATCH_GET):
@@ -172,7 +203,12 @@ def batch_get(
         while request:
             retry.check(interrupt)
             try:
-                response = wire.call(client, "BatchGetItem", {"RequestItems": request})
+                body = {"RequestItems": request}
+                response = retry.sent(
+                    functools.partial(wire.call, client, "BatchGetItem", body),
+                    f"BatchGetItem '{table}'",
+                    on_retried,
+                )
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if not is_retryable(exc):
                     raise translate(exc, f"read keys of '{table}'") from exc
@@ -183,12 +219,23 @@ def batch_get(
             request = response.get("UnprocessedKeys") or {}
             if request:
                 if attempt >= policy.max_retries:
-                    raise Throttled(
+                    message = (
                         f"read keys of '{table}': keys stayed unprocessed after "
                         f"{policy.max_retries} retries; retry later or raise max_retries"
                     )
-                retry.pause(policy.delay(attempt), interrupt, sleep)
+                    log.warning("%s", message)
+                    raise Throttled(message)
+                delay = policy.delay(attempt)
+                log.debug(
+                    "BatchGetItem '%s': %d key(s) not read, retry %d of %d in %.3f s",
+                    table,
+                    len(request[table]["Keys"]),
+                    attempt + 1,
+                    policy.max_retries,
+                    delay,
+                )
+                retry.pause(delay, interrupt, sleep)
                 attempt += 1
                 if on_retried:
-                    on_retried(len(request[table]["Keys"]))
+                    on_retried(1)
     return found
