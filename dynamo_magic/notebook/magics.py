@@ -7,6 +7,7 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import keyword
 import shlex
@@ -57,21 +58,58 @@ def options_of(
     return decorate
 
 
+class _InSettings(TraitType[Any, Any]):
+    """A ``%config DynamoMagic`` trait whose value lives in the one settings object: reading
+    it gives the value in effect (``get_settings``: ``set_settings``, the config file and
+    ``%config`` all show), setting it overrides that setting for the session (the magic's
+    ``_sync``). Only while traitlets holds notifications (applying a config: several values
+    checked together) do set values wait in the trait's own storage; they reach the settings
+    together when the hold ends."""
+
+    def get(self, obj: Any, cls: Any = None) -> Any:
+        if obj._cross_validation_lock:  # values waiting while a config is applied
+            return super().get(obj, cls)
+        value = _in_effect(self.name, super().get(obj, cls))
+        obj._trait_values[self.name] = value
+        return value
+
+    def set(self, obj: Any, value: Any) -> None:
+        if not obj._cross_validation_lock:
+            obj.refresh_settings()  # a change is measured from the values in effect
+        super().set(obj, value)
+
+
+def _in_effect(name: str | None, stored: Any) -> Any:
+    """The setting ``name`` in effect; ``stored`` when the config file cannot be read (every
+    call says why: nothing to say while listing the settings)."""
+    try:
+        return getattr(get_settings(), str(name))
+    except DynamoMagicError:
+        return stored
+
+
+# one trait class per kind of setting, each reading from and writing to the settings
+_TRAIT_KINDS: dict[str, type[TraitType[Any, Any]]] = {
+    kind.__name__: type(kind.__name__, (_InSettings, kind), {})
+    for kind in (Enum, Bool, Int, Float, Unicode)
+}
+
+
 def _trait(setting: SettingField) -> TraitType[Any, Any]:
     """The ``%config DynamoMagic`` trait of one setting: its type, choices, default and help
-    as ``Settings`` declares them."""
+    as ``Settings`` declares them, its value the setting in effect."""
     common: dict[str, Any] = {"allow_none": setting.optional, "help": setting.help}
     trait: TraitType[Any, Any]
     if setting.choices:
-        trait = Enum(setting.choices, setting.default, **common)
+        trait = _TRAIT_KINDS["Enum"](setting.choices, setting.default, **common)
     elif setting.types == (bool,):
-        trait = Bool(setting.default, **common)
+        trait = _TRAIT_KINDS["Bool"](setting.default, **common)
     elif setting.types == (int,):
-        trait = Int(setting.default, **common)
+        trait = _TRAIT_KINDS["Int"](setting.default, **common)
     elif float in setting.types:
-        trait = Float(setting.default, **common)
+        trait = _TRAIT_KINDS["Float"](setting.default, **common)
     else:
-        trait = Unicode(setting.default, **common)
+        trait = _TRAIT_KINDS["Unicode"](setting.default, **common)
     return trait.tag(config=True)
 
 
@@ -101,40 +139,59 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     Flags given to a magic override these; these override the config file.
     """
 
-    _showing_file = False  # True while the traits are set from the config file's values
-
     @validate(*SETTING_NAMES)
     def _check(self, proposal: Any) -> Any:
         """A value no read can use is refused before it is set (``%config`` prints the line)."""
         name, value = proposal["trait"].name, proposal["value"]
-        if not self._showing_file:
-            # the config file's rules, with the other traits as they are (or as the same
-            # %config line sets them): backoff_base <= backoff_cap, workers per core...
-            values = {n: getattr(self, n) for n in SETTING_NAMES} | {name: value}
-            try:
-                check_numbers(values)
-                check_choices(values)
-            except DynamoMagicError as exc:
-                raise BadSetting(f"DynamoMagic.{exc}") from None
+        # the config file's rules, with the other settings as they are in effect (or as the
+        # same config sets them): backoff_base <= backoff_cap, workers per core...
+        values = {n: getattr(self, n) for n in SETTING_NAMES} | {name: value}
+        try:
+            check_numbers(values)
+            check_choices(values)
+        except DynamoMagicError as exc:
+            raise BadSetting(f"DynamoMagic.{exc}") from None
         return value
 
     @observe(*SETTING_NAMES)
     def _sync(self, change: dict[str, Any]) -> None:
-        if not self._showing_file:  # a value set in the session: kept over config file reloads
+        """A value set here becomes the session's setting (kept over config file reloads);
+        values a config set together reach the settings together (each checked with the
+        others: base and cap of the backoff, say)."""
+        try:
+            current = get_settings()
+        except DynamoMagicError:  # the config file is unreadable: this value alone
             override_settings(**{change["name"]: change["new"]})
+            return
+        stored = self._trait_values
+        changed = {
+            n: stored[n] for n in SETTING_NAMES if n in stored and stored[n] != getattr(current, n)
+        }
+        if changed:
+            override_settings(**changed)
+
+    def refresh_settings(self) -> None:
+        """The traits' storage set to the settings in effect (``set_settings``, the config
+        file and ``%config`` may have changed them since)."""
+        for name in SETTING_NAMES:
+            self._trait_values[name] = _in_effect(name, self._trait_values.get(name))
+
+    @contextlib.contextmanager
+    def hold_trait_notifications(self) -> Iterator[None]:
+        """traitlets' hold (a config applied: values set, then checked together), starting
+        from the settings in effect."""
+        if not self._cross_validation_lock:
+            self.refresh_settings()
+        with super().hold_trait_notifications():
+            yield
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
         configured = self.config.get(type(self).__name__, {})
-        self._showing_file = True
-        try:
-            for name in SETTING_NAMES:
-                if name in configured:  # ipython_config.py wins over the config file
-                    override_settings(**{name: getattr(self, name)})
-                else:
-                    setattr(self, name, getattr(get_settings(), name))
-        finally:
-            self._showing_file = False
+        # ipython_config.py wins over the config file, also where both say the same now
+        names = [n for n in SETTING_NAMES if n in configured]
+        if names:
+            override_settings(**{n: getattr(self, n) for n in names})
 
     @no_var_expand  # {x} and $x are not pasted into filters: :x binds a variable instead
     @line_cell_magic
