@@ -25,6 +25,7 @@ from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
     RUN_ONLY,
+    GivenOnce,
     api_kwargs,
     command_options,
     flag_namer,
@@ -198,8 +199,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @magic_arguments()
     @argument("table", nargs="?", help="table name (line form)")
     @argument("pk_word", nargs="?", metavar="PK", help="partition key value")
-    @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
-    @argument("-o", "--out", metavar="NAME", help="store the result in this variable")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
+    @argument(
+        "-o", "--out", metavar="NAME", action=GivenOnce, help="store the result in this variable"
+    )
     @argument("--ui", action="store_true", help="open a QueryPanel filled from the line instead")
     @options_of("query", skip=("table",))
     def dynamo_query(self, line: str, cell: str | None = None) -> Any:
@@ -237,8 +240,16 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @line_magic
     @magic_arguments()
     @argument("table", nargs="?", help="source table name")
-    @argument("-t", "--table", dest="table_option", help="source table name (CLI form)")
-    @argument("-o", "--out", metavar="NAME", help="store the result (or plan) in this variable")
+    @argument(
+        "-t", "--table", dest="table_option", action=GivenOnce, help="source table name (CLI form)"
+    )
+    @argument(
+        "-o",
+        "--out",
+        metavar="NAME",
+        action=GivenOnce,
+        help="store the result (or plan) in this variable",
+    )
     @argument("--ui", action="store_true", help="open a CopyPanel filled from the line instead")
     @options_of("copy", skip=("table",))
     def dynamo_copy(self, line: str) -> Any:
@@ -255,7 +266,9 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         try:
             if args.dry_run:
-                check_counts(workers=args.workers, segments=args.segments)  # as a run would
+                api.check_copy_run(  # as a run would
+                    args.pk, workers=args.workers, segments=args.segments, backend=args.backend
+                )
                 plan = api.plan_copy(
                     **api_kwargs("copy", args, without=RUN_ONLY) | {"table": table}
                 )
@@ -274,7 +287,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @line_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name")
-    @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
     @options_of("restore", skip=("table",))
     def dynamo_restore(self, line: str) -> Any:
         """List a table's backups, or restore one: ``--into NEW_TABLE`` or ``--in-place --yes``.
@@ -283,6 +296,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """
         args = _parse(self.dynamo_restore.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
+        if not args.into and not args.in_place and (args.backup != "latest" or args.yes):
+            flag = "--yes" if args.yes else "--backup"
+            raise UsageError(
+                f"{flag} is for a restore: add --into NEW_TABLE or --in-place (without them, "
+                "%dynamo_restore lists the backups)"
+            )
         try:
             if not args.into and not args.in_place:
                 found = api.backups(table, env=args.env)
@@ -412,9 +431,15 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         words = _split(line)
         out = words.pop(0) if words and not words[0].startswith("-") else None
         env = limit = None
+        given: set[str] = set()
         try:
             while words:
                 flag = words.pop(0)
+                if flag in ("-e", "--env", "--limit"):
+                    name = "--limit" if flag == "--limit" else "--env"
+                    if name in given:  # the last one would win silently
+                        raise UsageError(f"%%dynamo_query: {name} is given twice: give it once")
+                    given.add(name)
                 if flag in ("-e", "--env"):
                     env = words.pop(0)
                 elif flag == "--limit":
@@ -676,9 +701,9 @@ def _copy_panel_parser() -> MagicArgumentParser:
     read so that it can be refused with a hint."""
     parser = MagicArgumentParser(prog="%dynamo_panel copy")
     parser.add_argument("table", nargs="?")
-    parser.add_argument("-t", "--table", dest="table_option")
-    parser.add_argument("-o", "--out")
-    parser.add_argument("-e", "--env")
+    parser.add_argument("-t", "--table", dest="table_option", action=GivenOnce)
+    parser.add_argument("-o", "--out", action=GivenOnce)
+    parser.add_argument("-e", "--env", action=GivenOnce)
     parser.add_argument("--ui", action="store_true")  # %dynamo_panel opens one anyway
     for option in command_options("copy", "magic"):
         if option.keyword != "table":
