@@ -185,3 +185,17 @@ def test_values_configured_together_are_checked_and_set_together(shell, magic):
     with pytest.raises(UsageError, match=r"backoff_cap \(1\.0 s\) must be at least backoff_b"):
         magic.update_config(Config({"DynamoMagic": {"backoff_base": 2.0, "backoff_cap": 1.0}}))
     assert (get_settings().backoff_base, get_settings().backoff_cap) == (10.0, 20.0)
+
+
+def test_an_unreadable_config_file_leaves_config_usable(shell, magic, tmp_path, monkeypatch):
+    """The traits show their last values while the config file cannot be read; ``%config``
+    still sets one, and the calls say what is wrong with the file."""
+    config = tmp_path / "config.toml"
+    config.write_text('max_retries = "x"\n')
+    monkeypatch.setenv("DYNAMO_MAGIC_CONFIG", str(config))
+    reset_caches()
+    assert magic.max_retries == 8
+    shell.run_line_magic("config", "DynamoMagic.max_retries = 2")
+    assert magic.max_retries == 2
+    with pytest.raises(UsageError, match=r"max_retries = 'x' should be a whole number"):
+        shell.run_line_magic("dynamo_query", "orders")

@@ -175,7 +175,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """The traits' storage set to the settings in effect (``set_settings``, the config
         file and ``%config`` may have changed them since)."""
         for name in SETTING_NAMES:
-            self._trait_values[name] = _in_effect(name, self._trait_values.get(name))
+            stored = self._trait_values.get(name, self.trait_defaults(name))
+            self._trait_values[name] = _in_effect(name, stored)
 
     @contextlib.contextmanager
     def hold_trait_notifications(self) -> Iterator[None]:
