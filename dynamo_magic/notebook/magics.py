@@ -218,11 +218,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """
         if cell is not None:
             return self._partiql(line, cell)
+        # before parsing: argparse would refuse two different charts, with a less useful hint
+        _refuse_twice(_split(line), "--plot", "one chart per line: run the line again for another")
         args, given = _parse_given(self.dynamo_query.parser, line, "query")  # type: ignore[union-attr]
         if args.ui:
             return self._query_panel(args, given, line)
         table = _query_table(args)
-        _refuse_twice(_split(line), "--plot", "one chart per line: run the line again for another")
         try:
             kwargs = api_kwargs("query", args) | {"table": table}
             kwargs["pk"] = partition_key(args.pk_word, args.pk)
