@@ -11,7 +11,7 @@ ANCESTOR := benchmarks/.ancestor-venv/.installed
 # the browser tests (tests/browser) drive JupyterLab with this Chromium (Debian's package)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo chromium test lint format bench-query bench-copy bench-copy-cli bench-front-ends clean
+.PHONY: install demo chromium test lint format docs docs-check bench-query bench-copy bench-copy-cli bench-front-ends clean
 
 # .venv with the package and one extra (test, demo), installed again when pyproject.toml changes
 $(VENV)/.installed-%: pyproject.toml
@@ -50,8 +50,20 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint chromium
+test: lint chromium docs-check
 	$(PY) -m pytest
+
+# the documentation site, warnings as errors (a broken reference fails), notebooks executed
+# against a demo started for the build: open docs/_build/html/index.html
+DOCS_STAMP := $(VENV)/.installed-docs
+SPHINX := $(PY) -m sphinx -W -n --keep-going -b html
+docs: $(DOCS_STAMP)
+	$(SPHINX) docs docs/_build/html
+
+# what `make test` builds: the same pages and references without running the notebooks again
+# (tests/test_notebooks.py runs them in a real kernel against fresh servers)
+docs-check: $(DOCS_STAMP)
+	DYNAMO_MAGIC_DOCS_EXECUTE=0 $(SPHINX) -q -E docs docs/_build/check
 
 $(BENCH): $(STAMP)
 	$(PY) -m pip install -q -e '.[test,bench]'
@@ -79,4 +91,4 @@ bench-front-ends: $(BENCH)
 	$(PY) benchmarks/front_ends.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache docs/_build

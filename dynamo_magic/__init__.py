@@ -34,6 +34,7 @@ from .api import (
 from .copying.engine import CopyResult
 from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
+from .copying.result import Outcome
 from .dynamodb.read import ReadResult
 from .errors import (
     AccessDenied,
@@ -82,6 +83,7 @@ __all__ = [
     "Exploration",
     "IndexNotFound",
     "InvalidQuery",
+    "Outcome",
     "PlottingUnavailable",
     "ReadResult",
     "ReadSpec",

@@ -1085,13 +1085,15 @@ def copy(
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
                 warming.cancel()  # a small copy runs in threads, a slice in one task
                 warming = None
-            elif warming:
-                warming.wait()  # the copy starts on these workers
         except BaseException:  # refused, failed or interrupted: leave no worker behind
             if warming:
                 warming.cancel()
             raise
-        result = copy_engine.execute(plan, engine, progress, cancel=cancel)
+        try:  # waits for the warm-up after the backup: Ctrl-C there ends it interrupted
+            result = copy_engine.execute(plan, engine, progress, cancel=cancel, warming=warming)
+        finally:
+            if warming:
+                warming.wait()  # an interrupted wait: the warm-up ends before workers are released
         if not result.ok:
             raise CopyFailed(result.summary_line(), result) from result.cause
         return result
@@ -1105,7 +1107,7 @@ def _check_progress(progress: object) -> None:
     ):
         raise InvalidQuery(
             "{progress} must be None or an object with start(phase, total), advance(items) and "
-            f"close(complete) methods, not {literal(repr(progress))}",
+            f"close(outcome) methods, not {literal(repr(progress))}",
             parameters=("progress",),
         )
 

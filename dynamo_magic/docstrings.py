@@ -90,10 +90,12 @@ PARAMETERS: dict[str, str] = {
     "backend": "backend : {'auto', 'loky', 'threading'}, optional\n    joblib backend (auto:"
     " threads for small copies).",
     "cancel": "cancel : threading.Event, optional\n    Set it from another thread (a panel's"
-    " Cancel button) to stop the copy as Ctrl-C does: the workers stop between pages and"
-    " ``CopyFailed`` is raised with the result ``interrupted``.",
+    " Cancel button) to stop the copy as Ctrl-C does: every worker stops within the request"
+    " it has in flight and ``CopyFailed`` is raised with the result ``interrupted``, its"
+    " counts exactly what the target acknowledged.",
     "progress": "progress : Progress, optional\n    Told of each phase (``start(phase, total)``,"
-    " ``advance(items)``, ``close(complete)``); ``None``: no progress.",
+    " ``advance(items)``, ``close(outcome)``: ``Outcome`` success, cancelled or failed);"
+    " ``None``: no progress.",
     "backup_id": "backup : str or Backup, default 'latest'\n    Backup name or ARN to restore,"
     " or a ``Backup`` (``CopyResult.backup``, a row of ``backups``).",
     "into": "into : str, optional\n    Restore into this new table.",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +24,20 @@ import botocore.loaders
 import botocore.session
 
 from .dynamodb import wire
-from .errors import CredentialsMissing, EnvironmentNotFound, UsageProblem, client_errors, translate
+from .errors import (
+    CredentialsMissing,
+    EnvironmentNotFound,
+    UsageProblem,
+    client_errors,
+    explain_unreachable,
+    translate,
+)
 from .settings import MAX_POOL_CONNECTIONS, Settings, check_endpoint_url, get_settings
 from .watch import Watch
 
 DEMO_PREFIX = "demo-"  # the demo's environments (demo-prod, demo-dev) exist while it runs
+# a key the demo writes into its profiles (its folder): `dynamo demo --folder` starts it again
+DEMO_MARKER = "dynamo_magic_demo"
 PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
 CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
 READ_TIMEOUT = 60  # seconds
@@ -52,6 +62,9 @@ class Environment:
     # credential provider only for a profile passed explicitly: credentials.py,
     # create_credential_resolver). The name still labels and protects the environment.
     profile_from_variable: bool = False
+    # The demo's folder when the profile is the demo's (``DEMO_MARKER``): its servers live only
+    # as long as the demo, and an unreachable endpoint says how to start it again.
+    demo_folder: str | None = None
 
     @property
     def label(self) -> str:
@@ -161,7 +174,35 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
     protected = bool(name and PROTECTED_MARKER in name.lower())
     if configured and configured.protected is not None:
         protected = configured.protected
-    return Environment(name, profile, region, endpoint, protected, from_variable)
+    demo_folder = None if configured and configured.endpoint_url else _demo_folder(session)
+    return Environment(name, profile, region, endpoint, protected, from_variable, demo_folder)
+
+
+def _demo_folder(session: boto3.Session) -> str | None:
+    """The folder of the demo whose profile ``session`` uses (its ``DEMO_MARKER``), else None."""
+    folder = session._session.get_scoped_config().get(DEMO_MARKER)
+    return folder if isinstance(folder, str) and folder else None
+
+
+def demo_unreachable(env: Environment) -> str:
+    """What to say when the demo's server of ``env`` does not answer: the demo stopped (or
+    its server died); started again on its folder, it rewrites the profiles there, which
+    every process using them follows (see ``watch``)."""
+    folder = shlex.quote(env.demo_folder or "FOLDER")
+    return (
+        f"cannot reach environment '{env.label}': the demo's DynamoDB server at "
+        f"{env.endpoint_url} is not running; start the demo again with `dynamo demo --folder "
+        f'{folder}` (in a checkout: make demo DEMO_ARGS="--folder {folder}"): '
+        f"'{env.label}' then answers again, freshly seeded"
+    )
+
+
+def _explain_demo_unreachable(
+    env: Environment, exception: BaseException | None = None, **_: Any
+) -> None:
+    """botocore's ``after-call-error`` hook of a demo environment's clients."""
+    if isinstance(exception, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        explain_unreachable(exception, demo_unreachable(env))
 
 
 def _profile_endpoint(session: boto3.Session, region: str, where: str) -> str | None:
@@ -266,6 +307,10 @@ def _client(env: Environment, service: str, pid: int, attempts: int) -> Any:
             f"{env.describe()}: cannot make a {service} client ({exc}); check its endpoint_url "
             "(http(s)://host[:port]) and region"
         ) from exc
+    if env.demo_folder is not None:
+        made.meta.events.register(
+            "after-call-error", functools.partial(_explain_demo_unreachable, env)
+        )
     return wire.install(made) if service == "dynamodb" else made
 
 

@@ -211,6 +211,9 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
             f"{prefix}{exc}; list profiles with: aws configure list-profiles"
         )
     if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        explained = getattr(exc, _UNREACHABLE, None)
+        if isinstance(explained, str):  # the client's environment knows better (explain_...)
+            return EndpointUnreachable(f"{prefix}{explained}")
         return EndpointUnreachable(
             f"{prefix}cannot reach the DynamoDB endpoint ({exc}); check endpoint_url and network"
         )
@@ -219,6 +222,17 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
     if isinstance(exc, bx.BotoCoreError):
         return ServiceError(f"{prefix}{_one_line(exc)}")
     return DynamoMagicError(f"{prefix}{type(exc).__name__}: {exc}")
+
+
+_UNREACHABLE = "_dynamo_magic_unreachable"  # the attribute explain_unreachable sets
+
+
+def explain_unreachable(exc: BaseException, message: str) -> None:
+    """Have ``translate`` say ``message`` (one line, no context) for the connection error
+    ``exc`` instead of the generic "check endpoint_url and network". The environments layer
+    calls it from a client's hook: it knows which environment the client serves (the demo's,
+    whose server may have stopped); this module knows no environment."""
+    setattr(exc, _UNREACHABLE, message)
 
 
 # moto: "Invalid index: NAME for table: T. ..."; DynamoDB: "The table does not have the

@@ -1,25 +1,114 @@
-"""tqdm progress bars for the front ends (a terminal bar in the CLI, a widget in Jupyter).
+"""Progress bars for the front ends: one adapter of the core's ``Progress`` protocol.
 
-Implements the core's ``Progress`` protocol; the core itself never imports tqdm.
+``PhaseBar`` keeps what every bar shows (the phase, items done, the total, how it ended) and
+decides it once; ``TqdmProgress`` draws it with tqdm (the CLI's terminal bar, the magics'
+notebook widget), the copy panel's ``WidgetProgress`` (``notebook.panels``) with its own
+widget. The core itself never imports tqdm.
+
+How a phase ends (``Outcome``) looks the same everywhere:
+
+- success: green and full, its total what was done ("300/300"), whatever the estimate was;
+- cancelled (Cancel, Ctrl-C, a kernel interrupt): neutral (no colour), left where it
+  stopped, the text says ``cancelled``;
+- failed (items failed, verification failed, stopped by an error): red (``danger``), left
+  where it stopped, the text says ``FAILED``.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-STOPPED = "stopped"  # appended to a bar's description when its work did not end
+from .copying.result import Outcome
+
+# the words after a phase's name, in the terminal and in a widget's text ("copy FAILED")
+ENDINGS = {Outcome.SUCCESS: "done", Outcome.CANCELLED: "(cancelled)", Outcome.FAILED: "FAILED"}
+# ipywidgets' bar_style of an ended bar ('': the neutral default)
+BAR_STYLES = {Outcome.SUCCESS: "success", Outcome.CANCELLED: "", Outcome.FAILED: "danger"}
+# a terminal bar's colour (tqdm's ``colour``; only where the stream is a terminal)
+COLOURS = {Outcome.SUCCESS: "green", Outcome.CANCELLED: None, Outcome.FAILED: "red"}
 
 
-class TqdmProgress:
-    """One bar per phase (copy, delete, verify): items done of the approximate total, items/s.
+class PhaseBar:
+    """The state of one phase's bar (copy, delete, verify), drawn by a subclass.
 
-    Totals are estimates (DescribeTable's count lags, a segment count is extrapolated), and
-    tqdm's notebook bar turns red when closed below its total: a phase that ended as it
-    should gets its total set to what was done before closing, so it ends complete; one that
-    was interrupted or failed keeps its total and says "stopped".
+    Totals are estimates (DescribeTable's count lags, a segment count is extrapolated): a
+    count that passes its total grows the total with it, so a bar never reads ``300/150``;
+    a phase that ends as a success gets its total set to what was done, so it ends full.
+    Subclasses draw in ``_begin``, ``_draw`` and ``_end``, called under the lock (the
+    workers' progress arrives on another thread than the caller's).
+    """
+
+    def __init__(self) -> None:
+        self.phase = ""
+        self.items = 0  # done in this phase
+        self.total: int | None = None  # the estimate, grown when passed (None: unknown)
+        self.outcome: Outcome | None = None  # how the phase ended (None: running, or none yet)
+        self.running = False
+        self._started = time.monotonic()
+        self._lock = threading.RLock()
+
+    def start(self, phase: str, total: int | None) -> None:
+        """Begin ``phase`` with an estimated ``total`` (``None``: unknown); a phase still open
+        ends as a success."""
+        with self._lock:
+            self._close(Outcome.SUCCESS)
+            self.phase, self.items = phase, 0
+            self.total = total or None  # 0 is what a table's count says for hours: unknown
+            self.outcome, self.running = None, True
+            self._started = time.monotonic()
+            self._begin()
+
+    def advance(self, count: int) -> None:
+        """``count`` more items done."""
+        with self._lock:
+            if not self.running:
+                return
+            self.items += count
+            if self.total is not None and self.items > self.total:
+                self.total = self.items  # an estimate that was low grows with the count
+            self._draw(count)
+
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
+        """End the running phase as ``outcome`` (nothing if none runs)."""
+        with self._lock:
+            self._close(Outcome(outcome))
+
+    @property
+    def items_per_second(self) -> float:
+        seconds = time.monotonic() - self._started
+        return self.items / seconds if seconds > 0 else 0.0
+
+    def _close(self, outcome: Outcome) -> None:
+        if not self.running:
+            return
+        self.running, self.outcome = False, outcome
+        if outcome is Outcome.SUCCESS:
+            self.total = self.items  # done is all there was: a full bar with the true count
+        self._end(outcome)
+
+    def _begin(self) -> None:
+        """Show a new phase (``phase``, ``total``)."""
+
+    def _draw(self, count: int) -> None:
+        """Show ``count`` more items (``items``, ``total`` already updated)."""
+
+    def _end(self, outcome: Outcome) -> None:
+        """Show the phase ended as ``outcome``."""
+
+
+class TqdmProgress(PhaseBar):
+    """One tqdm bar per phase: items done of the total, items/s; in a notebook tqdm's widget.
+
+    tqdm's notebook bar picks its own end style when closed (``danger`` below its total,
+    ``success`` otherwise); here the outcome picks it (``BAR_STYLES``). A terminal bar that did
+    not succeed says so after the phase's name (``copy FAILED``, ``copy (cancelled)``) and
+    keeps its total; on a terminal it is coloured as well (``COLOURS``).
     """
 
     def __init__(self, notebook: bool = False, enabled: bool = True):
+        super().__init__()
         if notebook:
             from tqdm.auto import tqdm
         else:
@@ -28,25 +117,56 @@ class TqdmProgress:
         self.enabled = enabled
         self.bar: Any = None
 
-    def start(self, phase: str, total: int | None) -> None:
-        self.close()  # a new phase starts only when the previous one ran to its end
+    def _begin(self) -> None:
         if self.enabled:
-            self.bar = self._tqdm(total=total or None, desc=phase, unit=" items", leave=True)
+            self.bar = self._tqdm(total=self.total, desc=self.phase, unit=" items", leave=True)
 
-    def advance(self, count: int) -> None:
-        if self.bar is not None:
-            self.bar.update(count)
+    def _draw(self, count: int) -> None:
+        if self.bar is None:
+            return
+        if self.total and self.total != self.bar.total:
+            _set_total(self.bar, self.total)
+        self.bar.update(count)
 
-    def close(self, complete: bool = True) -> None:
+    def _end(self, outcome: Outcome) -> None:
         bar, self.bar = self.bar, None
         if bar is None:
             return
-        if complete:
-            bar.total = bar.n  # done is all there was: a full bar, never a red one
-            container = getattr(bar, "container", None)  # the notebook widget keeps its own max
-            if container is not None:
-                container.children[1].max = bar.n
+        if outcome is Outcome.SUCCESS:
+            _set_total(bar, self.items)
         else:
-            bar.set_description_str(f"{bar.desc} ({STOPPED})", refresh=False)
-        bar.refresh()
-        bar.close()
+            bar.set_description_str(f"{self.phase} {ENDINGS[outcome]}", refresh=False)
+        widget = _widget(bar)
+        if widget is None:  # a terminal bar: its last line is drawn by close
+            if COLOURS[outcome] and _is_terminal(bar.fp):
+                bar.colour = COLOURS[outcome]
+            bar.close()
+            return
+        # tqdm's notebook close would choose the style from n < total: its bookkeeping only
+        # (the base class's close), then the last text and the outcome's style, once each
+        from tqdm.std import tqdm as std_tqdm
+
+        std_tqdm.close(bar)
+        bar.disp(check_delay=False)
+        widget.bar_style = BAR_STYLES[outcome]
+
+
+def _widget(bar: Any) -> Any:
+    """The ``IntProgress`` of a tqdm notebook bar (``None`` for a terminal bar)."""
+    container = getattr(bar, "container", None)
+    return container.children[1] if container is not None else None
+
+
+def _set_total(bar: Any, total: int) -> None:
+    """Set a tqdm bar's total, and its widget's maximum in a notebook (tqdm keeps its own)."""
+    bar.total = total
+    widget = _widget(bar)
+    if widget is not None:
+        widget.max = total
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed file
+        return False

@@ -40,6 +40,7 @@ class Call:
     answered: float | None = None  # when the answer left (None while in flight)
     status: int | None = None
     held: int = 0  # items of a BatchWriteItem returned as UnprocessedItems
+    forwarded: float | None = None  # when the server's answer came back (None: not forwarded)
 
 
 @dataclass
@@ -154,6 +155,7 @@ class FaultProxy:
             status, data, headers = 200, b"{}", {}
         else:
             status, data, headers = self._forward(handler, raw)
+            call.forwarded = time.monotonic()  # done at the server, even if the client left
         if held and status == 200:
             answer = json.loads(data)
             unprocessed = answer.setdefault("UnprocessedItems", {})

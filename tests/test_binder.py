@@ -105,6 +105,10 @@ KERNEL_CHECK = (
         answer["notebook_cells"] = len(book.cells)
         answer["outputs"] = json.dumps([c.get("outputs", []) for c in book.cells])
     answer["variables"] = {k: os.environ.get(k) for k in ("AWS_CONFIG_FILE", "DYNAMO_MAGIC_CONFIG")}
+    # the settings defaults JupyterLab (started by the same `start`) reads
+    from jupyter_server.services.config.manager import ConfigManager
+    labconfig = ConfigManager(config_dir_name="labconfig")
+    answer["lab_defaults"] = labconfig.get("default_setting_overrides")
     answer["children"] = [p.pid for p in psutil.Process().children(recursive=True)]
     print("ANSWER " + json.dumps(answer))
     """
@@ -164,6 +168,9 @@ def test_postbuild_then_start_give_kernels_the_demo(tmp_path):
     assert not answer["magic"], "the extension is preloaded: %load_ext would say so"
     assert answer["module"].startswith(str(REPO))  # postBuild installed this checkout
     assert answer["variables"]["AWS_CONFIG_FILE"] == str(tmp_path / "demo" / "config")
+    # JupyterLab saves widget state: a notebook reopened under a new kernel shows its panels
+    widgets = answer["lab_defaults"]["@jupyter-widgets/jupyterlab-manager:plugin"]
+    assert widgets == {"saveState": True}
     if QUICKSTART.exists():
         assert answer["notebook_cells"] > 0
         assert "already loaded" not in answer["outputs"]

@@ -21,6 +21,7 @@ from dynamo_magic import environments
 from dynamo_magic.copying import engine as copying
 from dynamo_magic.copying import verify as verification
 from dynamo_magic.copying.plan import MIN_SEGMENT_COUNT, same_table
+from dynamo_magic.copying.result import Outcome
 from dynamo_magic.errors import CopyFailed, UnsafeOperation
 from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema
@@ -163,8 +164,8 @@ class Recorder:
     def advance(self, count: int) -> None:
         pass
 
-    def close(self, complete: bool = True) -> None:
-        self.calls.append(("close", complete))
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
+        self.calls.append(("close", outcome))
 
 
 def read_short(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,11 +216,11 @@ def test_a_copy_that_reads_short_fails_verification(servers, monkeypatch, per_de
         f"count: MISMATCH: the copy read {copied:,} of {total:,} source items "
         f"(source {total:,}, target {copied:,})"
     )
-    assert progress.calls[-1] == ("close", False)  # the last bar says it did not end well
-    if exact:  # the copy's bar ends stopped before the next phase: it read less than counted
-        calls = [c for c in progress.calls if c != ("close", True)]
-        copy_at = calls.index(("start", ("copy", total)))
-        assert calls[copy_at + 1] == ("close", False)
+    assert progress.calls[-1] == ("close", Outcome.FAILED)  # the last bar says it failed
+    copy_at = progress.calls.index(("start", ("copy", total)))
+    # the copy's bar ends failed before the next phase when it read less than counted
+    ended = Outcome.FAILED if exact else Outcome.SUCCESS
+    assert progress.calls[copy_at + 1] == ("close", ended)
     if not exact:  # the source was counted again by its own scans, alongside the copy
         phases = [c[1][0] for c in progress.calls if c[0] == "start"]
         assert phases == ["copy", "verify acct-b"]
@@ -393,7 +394,7 @@ def test_lagging_count_is_replaced_by_a_segment_count(servers, reported):
     result = api.copy("flat", source=A, target=B, backend="threading", progress=progress)
     assert result.ok and result.written == 2000
     assert ("start", ("copy", plan.source_items)) in progress.calls  # the bar's total
-    assert progress.calls[-1] == ("close", True)
+    assert progress.calls[-1] == ("close", Outcome.SUCCESS)
 
 
 def test_small_table_with_a_lagging_count_is_counted_exactly(servers):
@@ -438,44 +439,51 @@ def test_a_bar_that_ran_to_its_end_is_complete_whatever_the_estimate():
     bars.close()
 
 
-def test_a_stopped_bar_keeps_its_total_and_says_so():
+@pytest.mark.parametrize(
+    ("outcome", "words"), [(Outcome.FAILED, "copy FAILED"), (Outcome.CANCELLED, "copy (cancelled)")]
+)
+def test_a_bar_that_did_not_succeed_keeps_its_total_and_says_so(outcome, words):
     bars = FileBars()
     bars.start("copy", 100)
     bars.advance(60)
     bar = bars.bar
-    bars.close(complete=False)
+    bars.close(outcome)
     assert (bar.n, bar.total) == (60, 100)
-    assert "copy (stopped)" in bars.out.getvalue().splitlines()[-1]
+    assert bars.out.getvalue().splitlines()[-1].startswith(f"{words}:  60%")
 
 
-def test_notebook_bar_ends_green_when_complete_and_red_when_stopped():
+def test_notebook_bar_ends_green_neutral_or_red_as_its_outcome_says():
     from tqdm.notebook import tqdm as notebook_tqdm
 
     styles = {}
-    for complete in (True, False):
+    for outcome in Outcome:
         bars = FileBars(notebook_tqdm)
         bars.start("copy", 600)
         bars.advance(400)
         widget = bars.bar.container.children[1]
-        bars.close(complete=complete)
-        styles[complete] = (widget.bar_style, widget.value, widget.max)
-    assert styles == {True: ("success", 400, 400), False: ("danger", 400, 600)}
+        bars.close(outcome)
+        styles[outcome] = (widget.bar_style, widget.value, widget.max)
+    assert styles == {
+        Outcome.SUCCESS: ("success", 400, 400),
+        Outcome.CANCELLED: ("", 400, 600),
+        Outcome.FAILED: ("danger", 400, 600),
+    }
 
 
-def test_engine_closes_bars_complete_on_success_and_stopped_on_interrupt(servers):
+def test_engine_closes_bars_success_on_success_and_cancelled_on_interrupt(servers):
     source = client_for(A)
     create_events(source)
     put_all(source, "events", events_items(devices=2, per_device=10))
     progress = Recorder()
     api.copy("events", source=A, target=B, backend="threading", progress=progress)
-    assert progress.calls[-1] == ("close", True)
+    assert progress.calls[-1] == ("close", Outcome.SUCCESS)
     assert next(c[1][0] for c in progress.calls if c[0] == "start") == "copy"
 
     progress = Recorder(interrupt_at="copy")
     with pytest.raises(CopyFailed) as failure:
         api.copy("events", source=A, target=B, target_table="other", progress=progress)
     assert failure.value.result.interrupted
-    assert progress.calls[-1] == ("close", False)
+    assert progress.calls[-1] == ("close", Outcome.CANCELLED)
 
 
 # -- 5. settings a created target does not get ----------------------------------------------------

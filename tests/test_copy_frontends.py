@@ -306,7 +306,7 @@ def test_ctrl_c_stops_every_worker_and_reports_what_was_done(servers):
     (line,) = [line for line in err.splitlines() if "Error: " in line]  # after the bar
     assert line.startswith("Error: copy INTERRUPTED: ")
     reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", line).group(1).replace(",", ""))
-    assert 0 < reported <= written_at_exit < 5000  # confirmed writes; stopped mid-copy
+    assert 0 < reported == written_at_exit < 5000  # exactly what landed; stopped mid-copy
     time.sleep(1)
     assert target_count(target) == written_at_exit  # nothing kept writing after the exit
 

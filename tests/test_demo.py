@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import zipfile
@@ -22,19 +20,37 @@ from pathlib import Path
 
 import psutil
 import pytest
+from demo_process import (
+    EXIT_TIMEOUT,
+    LAB_TIMEOUT,
+    REPO,
+    START_TIMEOUT,
+    DemoProcess,
+    assert_gone,
+    command,
+    isolated_env,
+)
 
 import dynamo_magic as dm
 from dynamo_magic import cli, environments
-from dynamo_magic.demo import ACCOUNTS, DEV, PROD, TABLE, PortInUse, data, run, start_demo
+from dynamo_magic.demo import (
+    ACCOUNTS,
+    DEV,
+    PROD,
+    TABLE,
+    FolderInUse,
+    PortInUse,
+    data,
+    reopen,
+    run,
+    start_demo,
+)
+from dynamo_magic.demo.lock import FolderLock
 from dynamo_magic.demo.servers import MotoServer
 
 from conftest import reset_caches, scratch_venv, subprocess_env
 from moto_servers import port_pair
 
-START_TIMEOUT = 240.0  # seconds for `dynamo demo` to print its variables (2 loaded cores)
-LAB_TIMEOUT = 300.0  # seconds until JupyterLab answers too
-EXIT_TIMEOUT = 60.0
-REPO = Path(__file__).resolve().parent.parent
 TYPES = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS"}
 
 
@@ -203,79 +219,6 @@ def test_moto_server_start_stop_reset(tmp_path):
 
 
 # -- `dynamo demo` as a process ----------------------------------------------------------------
-class DemoProcess:
-    """``dynamo demo`` in its own process; its stdout lines are collected as they come."""
-
-    def __init__(self, args: list[str], env: dict[str, str], module: str = "dynamo_magic.demo"):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", module, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        self.errors: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_errors, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def _read_errors(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.errors.append(line)
-
-    def stderr(self) -> str:
-        """What the process wrote to stderr (complete once it has exited)."""
-        if self.process.poll() is not None:
-            time.sleep(0.2)  # the reader thread drains the closed pipe
-        return "".join(self.errors)
-
-    def wait_for(self, marker: str, timeout: float) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while not any(marker in line for line in self.seen):
-            if self.process.poll() is not None and self.lines.empty():
-                raise AssertionError(f"demo exited {self.process.returncode}: {self.stderr()}")
-            try:
-                self.seen.append(self.lines.get(timeout=1))
-            except queue.Empty:
-                if time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"no {marker!r} in {self.seen}; stderr: {self.stderr()}"
-                    ) from None
-        return self.seen
-
-    def variables(self) -> dict[str, str]:
-        return dict(line.split("=", 1) for line in self.seen if line and not line.startswith("#"))
-
-    def tree(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
-
-    def stop(self, sig: int) -> tuple[int, str]:
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=EXIT_TIMEOUT)
-        return code, self.stderr()
-
-    def kill(self) -> None:
-        for child in [*self.tree(), psutil.Process(self.process.pid)]:
-            child.kill()
-
-
-def _isolated_env(tmp_path: Path) -> dict[str, str]:
-    env = subprocess_env()
-    env["HOME"] = str(tmp_path / "home")  # the demo must leave ~/.aws alone
-    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    env["BROWSER"] = "true"  # JupyterLab opens no browser here
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    (tmp_path / "home").mkdir()
-    return env
-
-
 @pytest.fixture
 def demo_process(tmp_path: Path) -> Iterator[list[DemoProcess]]:
     started: list[DemoProcess] = []
@@ -286,25 +229,12 @@ def demo_process(tmp_path: Path) -> Iterator[list[DemoProcess]]:
             process.process.wait()
 
 
-def _command(process: psutil.Process) -> str:
-    """A process's command line ("" once it is gone)."""
-    try:
-        return " ".join(process.cmdline())
-    except psutil.Error:
-        return ""
-
-
-def _assert_gone(processes: list[psutil.Process]) -> None:
-    _gone, alive = psutil.wait_procs(processes, timeout=EXIT_TIMEOUT)
-    assert not alive, f"left running: {[p.cmdline() for p in alive]}"
-
-
 @pytest.mark.parametrize(
     ("sig", "module"),
     [(signal.SIGINT, "dynamo_magic.demo"), (signal.SIGTERM, "dynamo_magic.cli")],
 )
 def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_process, sig, module):
-    env = _isolated_env(tmp_path)
+    env = isolated_env(tmp_path)
     env |= {"AWS_PROFILE": "mine", "AWS_DEFAULT_REGION": "eu-west-1"}  # the user's shell
     port = port_pair()
     args = ["demo", "--no-lab", "--port", str(port)] if module.endswith("cli") else ["--no-lab"]
@@ -347,26 +277,26 @@ def test_no_lab_prints_variables_serves_and_stops_on_a_signal(tmp_path, demo_pro
     assert check.returncode == 0, check.stderr
     assert int(check.stdout.strip()) == len(data.build().prod)
     servers = demo.tree()
-    assert len([p for p in servers if "moto.server" in _command(p)]) == 2
+    assert len([p for p in servers if "moto.server" in command(p)]) == 2
     code, stderr = demo.stop(sig)
     assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
-    _assert_gone(servers)
+    assert_gone(servers)
     assert not (tmp_path / "home" / ".aws").exists()
 
 
 def test_ctrl_c_while_starting_leaves_nothing(tmp_path, demo_process):
-    demo = DemoProcess(["--no-lab"], _isolated_env(tmp_path))
+    demo = DemoProcess(["--no-lab"], isolated_env(tmp_path))
     demo_process.append(demo)
     deadline = time.monotonic() + START_TIMEOUT
     servers: list[psutil.Process] = []
     while not servers and time.monotonic() < deadline:  # the first server is starting
-        servers = [p for p in demo.tree() if "moto.server" in _command(p)]
+        servers = [p for p in demo.tree() if "moto.server" in command(p)]
         time.sleep(0.05)
     assert servers, demo.stderr()
     tree = demo.tree()
     code, stderr = demo.stop(signal.SIGINT)
     assert code == 0 and "Stopping the demo." in stderr and "Traceback" not in stderr
-    _assert_gone(tree)
+    assert_gone(tree)
 
 
 def test_cli_port_in_use_exits_2_with_one_line(tmp_path, demo_process):
@@ -374,7 +304,7 @@ def test_cli_port_in_use_exits_2_with_one_line(tmp_path, demo_process):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        demo = DemoProcess(["--no-lab", "--port", str(port)], _isolated_env(tmp_path))
+        demo = DemoProcess(["--no-lab", "--port", str(port)], isolated_env(tmp_path))
         demo_process.append(demo)
         code = demo.process.wait(timeout=START_TIMEOUT)
     stderr = demo.stderr()
@@ -413,7 +343,7 @@ def test_folder_that_is_a_file_is_refused(tmp_path, capsys):
 
 
 def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, demo_process):
-    env = _isolated_env(tmp_path)
+    env = isolated_env(tmp_path)
     # a user's shell with AWS settings of its own: none may reach the demo's kernels
     env |= {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
     env |= {"AWS_PROFILE": "mine", "AWS_ACCESS_KEY_ID": "AKIAUSER", "AWS_SESSION_TOKEN": "t"}
@@ -457,7 +387,7 @@ def test_lab_runs_with_the_demo_variables_and_stops_with_everything(tmp_path, de
     assert lab_env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     code, stderr = demo.stop(signal.SIGINT)
     assert code == 0 and "Traceback" not in stderr, (code, stderr)
-    _assert_gone(tree)
+    assert_gone(tree)
 
 
 def test_installed_notebooks_are_copied_and_user_edits_kept(tmp_path, monkeypatch):
@@ -505,7 +435,7 @@ def test_make_demo_creates_the_venv_installs_and_runs(tmp_path):
         pytest.skip("make is not installed")
     scratch = tmp_path / "venv"
     scratch_venv(scratch)  # with this venv's packages: pip downloads only build tools
-    env = _isolated_env(tmp_path)
+    env = isolated_env(tmp_path)
     env = {k: v for k, v in env.items() if not k.startswith(("AWS_", "PYTHONPATH", "VIRTUAL_"))}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     port = port_pair()
@@ -545,7 +475,7 @@ def test_make_demo_creates_the_venv_installs_and_runs(tmp_path):
         assert f"127.0.0.1:{port}" in "\n".join(lines)
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
         make.wait(timeout=EXIT_TIMEOUT)
-        _assert_gone(tree)
+        assert_gone(tree)
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
@@ -590,3 +520,197 @@ def test_the_wheel_ships_the_notebooks(tmp_path):
             if name.startswith("dynamo_magic/demo/notebooks/")
         )
     assert shipped == notebooks
+
+
+# -- a folder belongs to one running demo; a dead server says how to start the demo again -------
+COUNT_PROD = ("--count", "-e", PROD)
+
+
+def _count_query(variables: dict[str, str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``dynamo query -t shop --scan --count -e demo-prod`` in a fresh process that exported
+    ``variables`` (a kernel or terminal using a demo's printed lines)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dynamo_magic.cli", "query", "-t", TABLE, "--scan", *COUNT_PROD],
+        env=env | variables,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _processes_marked(mark: str) -> list[psutil.Process]:
+    """Every process whose environment holds ``DYNAMO_TEST_MARK=mark`` (what a process and its
+    descendants started, wherever they were reparented)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("DYNAMO_TEST_MARK") == mark:
+                found.append(process)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_a_folder_belongs_to_one_demo_and_a_dead_server_says_how_to_restart(tmp_path, demo_process):
+    env = isolated_env(tmp_path)
+    folder = tmp_path / "demo"
+    port = port_pair()
+    first = DemoProcess(["--no-lab", "--port", str(port), "--folder", str(folder)], env)
+    demo_process.append(first)
+    first.wait_for("Ctrl-C stops the demo", START_TIMEOUT)
+    variables = first.variables()
+    files = {name: (folder / name).read_bytes() for name in ("config", "dynamo_magic.toml")}
+    files["credentials"] = (folder / "credentials").read_bytes()
+
+    # a second demo on the same folder: refused in one line, nothing started, nothing written
+    mark = f"second-demo-{os.getpid()}-{port}"
+    second = DemoProcess(["--no-lab", "--folder", str(folder)], env | {"DYNAMO_TEST_MARK": mark})
+    demo_process.append(second)
+    assert second.process.wait(timeout=START_TIMEOUT) == 2
+    assert second.stderr().splitlines() == [
+        f"Error: folder {folder} is in use by another running demo (pid {first.process.pid}): "
+        "stop that demo (Ctrl-C in its terminal) or use another folder"
+    ]
+    assert second.seen == [] and second.lines.empty()  # no variables printed
+    assert_gone(_processes_marked(mark))
+    assert {name: (folder / name).read_bytes() for name in files} == files
+    # the first demo's variables still reach the first demo's servers
+    counted = _count_query(variables, env)
+    assert counted.returncode == 0, counted.stderr
+    assert int(counted.stdout) == len(data.build().prod)
+
+    # demo-prod's server dies (as under the out-of-memory killer): the demo stops the rest
+    (prod,) = [p for p in first.tree() if f"-p {port}" in command(p)]
+    tree = first.tree()
+    prod.kill()
+    assert first.process.wait(timeout=EXIT_TIMEOUT) == 1
+    assert f"Error: {PROD}'s DynamoDB server exited" in first.stderr()
+    assert_gone(tree)
+    # a process that outlived it, using its variables, is told which environment and what to do
+    dead = _count_query(variables, env)
+    assert dead.returncode == 2 and dead.stdout == ""
+    (line,) = dead.stderr.splitlines()
+    assert line.startswith("Error: ") and "Traceback" not in line
+    assert f"cannot reach environment '{PROD}': the demo's DynamoDB server at" in line
+    assert f"127.0.0.1:{port} is not running" in line
+    assert f"dynamo demo --folder {folder}" in line
+
+    # doing what it says: the same variables reach the demo started again on the folder
+    third = DemoProcess(["--no-lab", "--folder", str(folder)], env)
+    demo_process.append(third)
+    third.wait_for("Ctrl-C stops the demo", START_TIMEOUT)
+    again = _count_query(variables, env)
+    assert again.returncode == 0, again.stderr
+    assert int(again.stdout) == len(data.build().prod)
+    tree = third.tree()
+    assert third.stop(signal.SIGINT)[0] == 0
+    assert_gone(tree)
+
+
+def test_a_locked_folder_starts_nothing_and_the_lock_dies_with_its_process(tmp_path):
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from dynamo_magic.demo.lock import "
+            "FolderLock; FolderLock.acquire(Path(sys.argv[1])); print('locked', flush=True); "
+            "time.sleep(600)",
+            str(folder),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=subprocess_env() | {"PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        before = {child.pid for child in psutil.Process().children(recursive=True)}
+        with pytest.raises(FolderInUse, match=rf"\(pid {holder.pid}\)"):
+            start_demo(folder, seed=False)
+        assert sorted(p.name for p in folder.iterdir()) == ["demo.lock"]  # nothing written
+        after = {child.pid for child in psutil.Process().children(recursive=True)}
+        assert after <= before  # no server started
+        holder.kill()  # SIGKILL: no cleanup runs, the operating system drops the lock
+        holder.wait()
+        lock = FolderLock.acquire(folder)
+        try:
+            assert (folder / "demo.lock").read_text() == f"{os.getpid()}\n"
+        finally:
+            lock.release()
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+
+
+# -- notebooks reopened under a new kernel -----------------------------------------------------
+def _view(model_id: str) -> dict:
+    return {
+        "output_type": "display_data",
+        "data": {
+            reopen.WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": model_id},
+            "text/plain": "QueryPanel(...)",
+        },
+        "metadata": {},
+    }
+
+
+def _saved_notebook(state: dict | None) -> dict:
+    """A notebook whose cells show a saved panel ("saved"), a panel of a kernel gone
+    ("gone"), a stream and a DataFrame; ``state``: its metadata.widgets, if any."""
+    stream = {"output_type": "stream", "name": "stdout", "text": "hello\n"}
+    html = {"output_type": "display_data", "data": {"text/html": "<table/>"}, "metadata": {}}
+    cells = [
+        {"cell_type": "code", "execution_count": 1, "metadata": {}, "source": "p", "outputs": []},
+        {"cell_type": "markdown", "metadata": {}, "source": "# text"},
+    ]
+    cells[0]["outputs"] = [_view("saved"), stream, _view("gone"), html]
+    metadata: dict = {"kernelspec": {"name": "python3"}}
+    if state is not None:
+        metadata["widgets"] = {reopen.WIDGET_STATE: {"version_major": 2, "state": state}}
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_widget_views_a_new_kernel_cannot_show_are_dropped_and_nothing_else(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    with_state = folder / "with_state.ipynb"
+    with_state.write_text(json.dumps(_saved_notebook({"saved": {"model_name": "VBoxModel"}})))
+    without_state = folder / "without_state.ipynb"
+    without_state.write_text(json.dumps(_saved_notebook(None)))
+    broken = folder / "broken.ipynb"
+    broken.write_text("{ not json")
+    clean = folder / "clean.ipynb"
+    clean.write_text(json.dumps(_saved_notebook({"saved": {}, "gone": {}})))
+    clean_text = clean.read_text()
+
+    assert reopen.drop_stale_widget_views(folder) == [with_state, without_state]
+    kept = json.loads(with_state.read_text())
+    assert [
+        o.get("data", {}).get(reopen.WIDGET_VIEW, o.get("text"))
+        for o in kept["cells"][0]["outputs"]
+    ] == [_view("saved")["data"][reopen.WIDGET_VIEW], "hello\n", None]
+    assert kept["cells"][0]["outputs"][2]["data"] == {"text/html": "<table/>"}
+    assert kept["cells"][1] == _saved_notebook(None)["cells"][1]
+    assert kept["metadata"] == _saved_notebook({"saved": {"model_name": "VBoxModel"}})["metadata"]
+    no_views = json.loads(without_state.read_text())["cells"][0]["outputs"]
+    assert [o["output_type"] for o in no_views] == ["stream", "display_data"]
+    assert broken.read_text() == "{ not json" and clean.read_text() == clean_text
+    assert reopen.drop_stale_widget_views(folder) == []  # once is enough
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_the_demo_drops_stale_widget_views_of_its_folder_and_saves_widget_state(tmp_path):
+    folder = tmp_path / "demo"
+    (folder / "notebooks").mkdir(parents=True)
+    saved = folder / "notebooks" / "quickstart.ipynb"
+    saved.write_text(json.dumps(_saved_notebook(None)))  # a user's copy, saved without state
+    assert run.notebook_dir(folder) == folder / "notebooks"
+    outputs = json.loads(saved.read_text())["cells"][0]["outputs"]
+    assert [o["output_type"] for o in outputs] == ["stream", "display_data"]
+    reopen.write_lab_settings(folder / "jupyter")
+    overrides = folder / "jupyter" / "labconfig" / "default_setting_overrides.json"
+    assert json.loads(overrides.read_text()) == {
+        "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}
+    }

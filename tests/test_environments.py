@@ -304,6 +304,7 @@ def test_describe_never_shows_keys(isolated_aws, mock_dynamo):
         "endpoint_url",
         "protected",
         "profile_from_variable",  # a flag: where the profile name came from, no credential
+        "demo_folder",  # the demo's folder (a path) for the demo's own profiles
     }
     local = Environment("x", "x", "eu-west-1", "http://127.0.0.1:1", False)
     assert local.describe() == "env 'x' (profile x, eu-west-1, endpoint http://127.0.0.1:1)"

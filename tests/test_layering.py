@@ -145,3 +145,17 @@ def test_modules_import_each_other_without_cycles():
     for name in graph:
         visit(name, [])
     assert "dynamo_magic.dynamodb.read" in graph["dynamo_magic.copying.sources"]
+
+
+def test_the_architecture_page_places_every_module_in_a_layer() -> None:
+    """docs/architecture.md's layers table names every top-level module and every folder of
+    the package (the module list under it is generated; this table is written by hand)."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text()
+    table = page[page.index("## Layers") : page.index("## Every module")]
+    parts = {
+        f"`{p.name}`" if p.is_file() else f"`{p.name}/`"
+        for p in PACKAGE.iterdir()
+        if (p.suffix == ".py" and p.stem not in ("__init__", "__main__"))
+        or (p.is_dir() and (p / "__init__.py").exists())
+    }
+    assert sorted(p for p in parts if p not in table) == []

@@ -356,15 +356,16 @@ def test_api_notebook_runs_the_python_api_and_the_cli(run: Any, demo: Any) -> No
 # ---- the README's newcomer path -------------------------------------------------------------
 
 README = NOTEBOOKS.parent / "README.md"
+DOCS = NOTEBOOKS.parent / "docs"
 BINDER = (
     "https://mybinder.org/v2/gh/dynamo-magic/dynamo_magic/HEAD"
     "?urlpath=lab/tree/notebooks/quickstart.ipynb"
 )
 
 
-def readme_section(heading: str) -> str:
+def readme_section(heading: str, page: Path = README) -> str:
     """The text under ``heading`` (a whole line) up to the next heading of any level."""
-    text_ = README.read_text()
+    text_ = page.read_text()
     start = text_.index(f"\n{heading}\n") + len(heading) + 2
     end = re.search(r"\n#{1,6} ", text_[start:])
     return text_[start : start + end.start()] if end else text_[start:]
@@ -388,9 +389,10 @@ def test_readme_links_binder_the_repository_and_the_notebooks() -> None:
     assert (NOTEBOOKS.parent / BINDER.split("lab/tree/")[1]).is_file()
 
 
-def test_readme_iam_section_names_every_dynamodb_call_the_package_makes() -> None:
+def test_docs_iam_section_names_every_dynamodb_call_the_package_makes() -> None:
     """Every DynamoDB operation the package calls (but the demo's seeding) is in the IAM
-    permissions section, by its IAM action name: a new call without its permission fails."""
+    permissions section (docs/environments.md), by its IAM action name: a new call without its
+    permission fails."""
     package = NOTEBOOKS.parent / "dynamo_magic"
     source = "\n".join(
         p.read_text() for p in package.rglob("*.py") if "demo" not in p.relative_to(package).parts
@@ -403,7 +405,7 @@ def test_readme_iam_section_names_every_dynamodb_call_the_package_makes() -> Non
     assert {"query", "scan", "batch_write_item", "create_backup"} <= methods
     actions = {"".join(w.capitalize() for w in m.split("_")) for m in methods}
     actions = {"PartiQLSelect" if a == "ExecuteStatement" else a for a in actions}
-    section = readme_section("### IAM permissions")
+    section = readme_section("## IAM permissions", DOCS / "environments.md")
     assert sorted(a for a in actions if f"`{a}`" not in section) == []
     read_only = json.loads(re.findall(r"```json\n(.*?)```", section, re.DOTALL)[0])
     allowed: set[str] = set()
@@ -472,13 +474,12 @@ def test_readme_tour_terminal_commands_run_against_the_demo(demo: Any, tmp_path:
     assert scan_items(demo.dev.client()) == prod_items
 
 
-def test_readme_anchor_links_name_headings() -> None:
-    """Every ``(#anchor)`` link of the README goes to a heading (GitHub's slugs)."""
+def test_readme_is_short_and_links_into_every_docs_page() -> None:
+    """The README is what a visitor needs first; each page of the manual is linked from it and
+    each relative link goes to a file that exists (the docs build checks links inside docs/)."""
     text_ = README.read_text()
-    text_ = re.sub(r"```.*?```", "", text_, flags=re.DOTALL)  # no headings inside code blocks
-    slugs = set()
-    for heading in re.findall(r"^#{1,6} (.+)$", text_, re.MULTILINE):
-        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-        slugs.add(slug)
-    links = set(re.findall(r"\]\(#([^)]+)\)", text_))
-    assert links and sorted(links - slugs) == []
+    assert len(text_.splitlines()) <= 200
+    linked = set(re.findall(r"\]\(((?:docs|notebooks)/[^)#]*)", text_))
+    assert all((NOTEBOOKS.parent / link).exists() for link in linked), linked
+    pages = {f"docs/{p.name}" for p in DOCS.glob("*.md") if p.name != "index.md"}
+    assert pages <= linked, pages - linked

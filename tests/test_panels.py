@@ -13,7 +13,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
-from dynamo_magic import environments, plots
+from dynamo_magic import Outcome, environments, plots
 from dynamo_magic.notebook.panels import (
     ANALYSIS_CONTROLS,
     COPY_INPUTS,
@@ -376,7 +376,7 @@ def test_cancel_stops_a_running_copy(servers):
     assert result is not None and result.interrupted and not result.ok
     assert "INTERRUPTED" in result.summary_line() and "INTERRUPTED" in html_of(panel.output)
     written = len(scan_all(client_for(B), "events"))
-    assert 0 < written < len(items) and result.written <= written
+    assert 0 < written < len(items) and result.written == written  # exact: no batch missed
     assert panel.progress.complete is False and panel.cancel_button.disabled
 
 
@@ -398,10 +398,11 @@ def test_widget_progress_counts_items():
     bar.start("copy", 10)
     bar.advance(4)
     assert bar.bar.value == 4 and "4/10 items" in bar.label.value
-    bar.advance(10)  # more than estimated: the bar grows
-    assert bar.bar.max == 14
-    bar.close(False)
-    assert bar.complete is False and "stopped" in bar.label.value
+    bar.advance(10)  # more than estimated: the bar grows, and its total with it
+    assert bar.bar.max == 14 and "14/14 items" in bar.label.value
+    bar.close(Outcome.FAILED)
+    assert bar.complete is False and bar.label.value.endswith("FAILED")
+    assert (bar.bar.bar_style, bar.bar.value, bar.bar.max) == ("danger", 14, 14)
 
 
 # -- exports and magics --------------------------------------------------------------------------

@@ -393,13 +393,14 @@ def test_the_readme_plots_examples_run(orders, shell, capsys):
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    text = (Path(__file__).resolve().parent.parent / "docs" / "exploring.md").read_text()
     start = text.index("\n## Plots\n")
-    section = text[start : text.index("\n## ", start + 1)]
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end != -1 else len(text)]
     python, magics = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     namespace: dict[str, Any] = {}
     before = len(plt.get_fignums())
-    exec(compile(python, "README.md", "exec"), namespace)
+    exec(compile(python, "docs/exploring.md", "exec"), namespace)
     assert len(plt.get_fignums()) == before + 5
     for line in magics.splitlines():
         words = line.split("#")[0].strip().removeprefix("%dynamo_query ")

@@ -1,6 +1,6 @@
-"""The README's "Python API" section: its examples run as written against moto servers (``dev``
-and ``stage`` two accounts, the ``orders`` table of ``tables.py`` in ``dev``), and every
-function and keyword it names exists with that name."""
+"""The docs' "From Python" page (docs/python.md): its examples run as written against moto
+servers (``dev`` and ``stage`` two accounts, the ``orders`` table of ``tables.py`` in ``dev``),
+and every function and keyword it names exists with that name."""
 
 from __future__ import annotations
 
@@ -19,15 +19,13 @@ import dynamo_magic as dm
 from conftest import use_profiles
 from tables import create_orders, orders_items, put_all
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-SECTION = "## Python API"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "python.md"
+SECTION = "# From Python"
 
 
 def api_section(text: str) -> str:
-    """The text of the Python API section (to the next second-level heading)."""
-    start = text.index(f"{SECTION}\n")
-    end = text.find("\n## ", start + len(SECTION))
-    return text[start : end if end != -1 else len(text)]
+    """The page's text, from its title."""
+    return text[text.index(f"{SECTION}\n") :]
 
 
 def python_blocks(section: str) -> list[str]:
@@ -86,7 +84,7 @@ def problems(section: str) -> list[str]:
 
 
 def test_every_function_and_keyword_the_section_names_exists():
-    section = api_section(README.read_text())
+    section = api_section(PAGE.read_text())
     assert len(python_blocks(section)) >= 4
     assert sum(signature for *_, signature in code_spans(section)) >= 15
     assert problems(section) == []
@@ -126,8 +124,8 @@ def accounts(servers, isolated_aws: Path, monkeypatch: pytest.MonkeyPatch) -> An
 def test_the_examples_run(accounts):
     namespace: dict[str, Any] = {}
     with contextlib.redirect_stdout(io.StringIO()) as printed:
-        for block in python_blocks(api_section(README.read_text())):
-            exec(compile(block, str(README), "exec"), namespace)
+        for block in python_blocks(api_section(PAGE.read_text())):
+            exec(compile(block, str(PAGE), "exec"), namespace)
     # what the examples computed is what the tables hold
     assert namespace["n"] == 10 and namespace["total"] == 3 * sum(range(1, 11))
     assert namespace["found"].kind == "unique" and namespace["found"].count is None
@@ -136,3 +134,13 @@ def test_the_examples_run(accounts):
     assert "table 'orders'" in printed.getvalue()
     b = accounts[1].client()
     assert sorted(b.list_tables()["TableNames"]) == ["orders", "orders-restored"]
+
+
+def test_the_api_reference_documents_every_public_name() -> None:
+    """docs/reference/api.md has an autodoc entry for each name ``dynamo_magic`` exports (and
+    the panels), so a new public function or type cannot be left out of the reference."""
+    reference = (PAGE.parent / "reference" / "api.md").read_text()
+    documented = set(
+        re.findall(r"^\.\. auto(?:function|class|exception):: (\w+)$", reference, re.M)
+    )
+    assert sorted(set(dm.__all__) - documented) == []

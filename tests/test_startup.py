@@ -42,7 +42,7 @@ def loaded():
     return os.getpid(), sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r}), (
         "dynamo_magic.copying.tasks" in sys.modules)
 
-with joblib.parallel_config(backend="loky", n_jobs=2):
+with joblib.parallel_config(**parallel.backend_config("loky", 2)):  # the copy's executor
     workers = joblib.Parallel()(joblib.delayed(loaded)() for _ in range(2))
 parent = sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r})
 print(json.dumps({{"code": code, "parent": parent, "workers": workers}}))

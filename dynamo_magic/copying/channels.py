@@ -1,7 +1,8 @@
 """The channel that carries worker messages back to the caller, chosen by backend.
 
 A worker holds a ``Channel`` (picklable): ``send(message)`` reports, ``stopped()`` says the
-caller was interrupted (threads cannot be killed: they stop between pages). Underneath, a
+caller was interrupted (threads cannot be killed: they stop between requests, each worker's
+reads and writes waiting on ``stop`` as their ``retry.Interrupt`` flag). Underneath, a
 channel is a queue and a stop flag that both ends can reach:
 
 - ``threading``: a ``queue.Queue`` and a ``threading.Event`` (the workers share the process);
@@ -37,11 +38,14 @@ class Queue(Protocol):
 
 
 class Flag(Protocol):
-    """What a channel needs of a stop flag (``threading.Event`` and a manager's event)."""
+    """What a channel needs of a stop flag (``threading.Event`` and a manager's event); workers
+    ``wait`` on it during backoff waits, so a stop wakes them at once."""
 
     def set(self) -> None: ...
 
     def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class Channel:

@@ -33,7 +33,7 @@ from .channels import Channel
 from .messages import Checkpoint, Failed, Finished, Message, Progressed, Retried
 from .parallel import NoProgress, Progress
 from .plan import CopyPlan
-from .result import CopyResult, Verification
+from .result import CopyResult, Outcome, Verification
 from .sinks import FailedItemsFile, TableSink
 from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, table_sources
 from .tasks import Task, TaskResult, Transform, run_task
@@ -111,9 +111,10 @@ class _Tally:
     over every phase, the items written and deleted, the retries, the failures, and each
     unfinished segment's last checkpoint.
 
-    On Ctrl-C or a failure the segments still running (or the one that raised) never return
-    their ``TaskResult``; the writes they had confirmed and the retries they had made were
-    reported here as they happened, so such a result still says what was done.
+    On Ctrl-C, Cancel or a failure every running segment stops within its request in flight
+    and returns its ``TaskResult`` (``stopped``: its last checkpoint is kept); a segment that
+    raised never returns one, but the writes it had confirmed and the retries it had made
+    were reported here as they happened, so such a result still says what was done.
     """
 
     def __init__(self, progress: Progress, cancel: threading.Event | None = None):
@@ -126,10 +127,16 @@ class _Tally:
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
         self._finished: set[tuple[str, int]] = set()
         self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
+        self._open = False  # a phase was started and not closed yet
+        self._failed_before = 0  # ``failed`` when the open phase started
 
     def start(self, phase: str, total: int | None) -> None:
+        """Begin ``phase``, ending the one before (it ran to its end: ``FAILED`` if items
+        failed in it, else ``SUCCESS``)."""
+        self.close(Outcome.FAILED if self.failed > self._failed_before else Outcome.SUCCESS)
         self.phase = phase
         parallel.check_cancel(self)
+        self._open, self._failed_before = True, self.failed
         self.progress.start(phase, total)
 
     def receive(self, message: Message) -> None:
@@ -147,6 +154,8 @@ class _Tally:
                 if where not in self._finished:  # a checkpoint may arrive after the result
                     self.checkpoints[where] = message.last_key  # type: ignore[assignment]
         elif isinstance(message, Finished) and isinstance(message.result, TaskResult):
+            if message.result.stopped:  # unfinished: its last checkpoint is where to resume
+                return
             with self._lock:
                 where = (message.result.task, message.result.segment)
                 self._finished.add(where)
@@ -156,8 +165,11 @@ class _Tally:
         """Moves the bar only (workers' items arrive as ``Progressed`` messages)."""
         self.progress.advance(count)
 
-    def close(self, complete: bool = True) -> None:
-        self.progress.close(complete)
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
+        """End the phase shown, if one is open, as ``outcome``."""
+        if self._open:
+            self._open = False
+            self.progress.close(outcome)
 
     def interrupted(self, result: CopyResult) -> None:
         """Mark ``result`` interrupted, with the writes reported by unfinished segments."""
@@ -206,6 +218,7 @@ def execute(
     progress: Progress | None = None,
     transform: Transform | None = None,
     cancel: threading.Event | None = None,
+    warming: parallel.WarmUp | None = None,
 ) -> CopyResult:
     """Carry out ``plan`` (already confirmed).
 
@@ -223,8 +236,12 @@ def execute(
         differs from the source on purpose, so the copy is not verified. For process backends
         give a picklable callable (a module-level function).
     cancel : threading.Event, optional
-        Set from another thread to stop the copy as Ctrl-C does: the workers stop between
-        pages and the result is ``interrupted``.
+        Set from another thread to stop the copy as Ctrl-C does: every worker stops within the
+        request it has in flight (counted) and the result is ``interrupted``.
+    warming : parallel.WarmUp, optional
+        Worker processes being started for this copy (``parallel.warm_up``): waited for after
+        the target is created and backed up, before the first phase. Ctrl-C or ``cancel``
+        during that wait ends the copy ``interrupted``, as anywhere else.
 
     Returns
     -------
@@ -250,7 +267,7 @@ def execute(
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
     started = time.monotonic()
-    finished = False  # the last bar ends complete only when every phase ran to its end
+    finished = False  # the last bar ends as a success only when every phase ran to its end
     try:
         parallel.check_cancel(tally)  # cancelled while planning: nothing is touched
         if plan.create_target:
@@ -258,11 +275,13 @@ def execute(
             result.created_target = True
         if plan.backup:
             result.backup = create_backup(plan.target.client(), plan.target.table)
+        if warming is not None:
+            warming.wait(cancel)  # the copy starts on these workers
         if request.mode == "truncate" and not plan.target_empty:
             _prune(plan, engine, tally, result, failed, keep=None)
         keys, source = _copy(plan, engine, tally, result, failed, transform)
         if plan.source_items_exact and result.items_read < plan.source_items:
-            tally.close(complete=False)  # a short read: the copy's bar must not end full
+            tally.close(Outcome.FAILED)  # a short read: the copy's bar must not end full
         if request.mode == "replace" and not plan.target_empty:
             result.deletes_skipped = _deletes_unsafe(plan, result.items_read)
             if result.deletes_skipped is None:
@@ -284,7 +303,7 @@ def execute(
         result.seconds = time.monotonic() - started
         result.cause = error
     finally:
-        tally.close(complete=finished and result.ok)
+        tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
     if failed_path.exists():
         result.failed_file = str(failed_path)
     return result

@@ -5,8 +5,18 @@ cluster through joblib's ``dask`` backend, which would register its channel in `
 get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
 checkpoints, failures) as things happen; a thread in the caller drains them into the
 consumer (``engine._Tally``, or a plain ``Progress``). What a worker reported stays counted
-even when its task then fails and never returns its result. Ctrl-C in the caller stops the
-workers (joblib terminates loky's processes) and re-raises ``KeyboardInterrupt``.
+even when its task then fails and never returns its result.
+
+Stopping (``run``): Ctrl-C (or a kernel interrupt) in the caller, its ``cancel`` flag, or a task
+that raised sets the channel's stop flag; every worker then ends within the request it has in
+flight (its reads, writes and backoff waits watch the flag), which is answered and counted, and
+``run`` waits for them before it raises ``KeyboardInterrupt``, ``Cancelled`` or the task's
+error: the counts are what the target acknowledged. For that, joblib runs in a thread of its
+own (a Ctrl-C never lands in joblib, which would kill loky's workers mid-request, or in a task
+that joblib runs in the caller's thread), loky's workers ignore SIGINT (a terminal or a kernel
+sends it to the whole process group: the caller stops them instead), and a task's exception
+is carried back as a value (joblib would kill the other workers on it). A second Ctrl-C while
+``run`` waits stops waiting.
 
 Within one operation (``workers_released``: a copy's copy, delete and verify phases) loky's
 worker processes stay warm between ``run`` calls; when the operation ends, however it ends,
@@ -21,15 +31,19 @@ import contextlib
 import functools
 import os
 import queue
+import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import lazy
 from . import channels
 from .messages import Finished, Message, Progressed, Retried
+from .result import Outcome
 
 if TYPE_CHECKING:
     import joblib
@@ -43,17 +57,20 @@ TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (i
 class Progress(Protocol):
     """What front ends implement (a tqdm bar, a widget); the core never imports one.
 
-    ``start`` begins a phase (ending the previous one, which ran to its end); ``total`` is an
-    estimate (``None``: unknown). ``close(complete=True)``: the work ended as it should, so a
-    bar shows it complete whatever the estimate was; ``complete=False``: interrupted or
-    failed, and the bar should say so.
+    ``start`` begins a phase; ``total`` is an estimate (``None``: unknown), and a bar whose
+    count passes it grows its total. ``close(outcome)`` ends the phase (``Outcome``):
+    ``SUCCESS`` (it ran to its end: the bar shows it complete, its total what was done, whatever
+    the estimate was), ``CANCELLED`` (stopped by the user: a neutral bar left where it stopped)
+    or ``FAILED`` (items failed, verification failed, an error stopped it: a red bar that says
+    so). The engine closes every phase it starts; a ``start`` on an open phase ends that one as
+    ``SUCCESS``.
     """
 
     def start(self, phase: str, total: int | None) -> None: ...
 
     def advance(self, count: int) -> None: ...
 
-    def close(self, complete: bool = True) -> None: ...
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None: ...
 
 
 class NoProgress:
@@ -65,7 +82,7 @@ class NoProgress:
     def advance(self, count: int) -> None:
         pass
 
-    def close(self, complete: bool = True) -> None:
+    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
         pass
 
 
@@ -102,16 +119,19 @@ def run(
     """``function(task, channel)`` for every task on ``workers`` workers of ``backend``; results
     as they finish. Workers' messages (``messages``) reach ``progress`` as they are sent: whole,
     through its ``receive(message)`` if it has one (``engine._Tally``), else progress to
-    ``advance`` and retries to ``retried(count)`` if it has one (``deliver``). A ``cancel``
-    flag on ``progress`` (``engine._Tally``), once set, tells the workers to stop (the channel's
-    stop flag, as Ctrl-C does) and ``Cancelled`` is raised when they have."""
+    ``advance`` and retries to ``retried(count)`` if it has one (``deliver``).
+
+    A ``cancel`` flag on ``progress`` (``engine._Tally``), Ctrl-C in the calling thread, or a
+    task that raises tells the workers to stop (the channel's stop flag); once every worker has
+    ended (within the request it had in flight) and its messages are delivered, ``Cancelled``,
+    ``KeyboardInterrupt`` or the task's exception is raised. ``function`` must return soon
+    once ``channel.stopped()`` (``tasks.run_task`` does, between requests)."""
     tasks = list(tasks)
     if not tasks:
         return []
     check_cancel(progress)
     cancel = getattr(progress, "cancel", None)
     receive = getattr(progress, "receive", None) or functools.partial(deliver, progress)
-    results: list[Any] = []
     with channels.open_channel(backend) as (channel, arrived):
         done = threading.Event()
         drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
@@ -120,27 +140,145 @@ def run(
             threading.Thread(
                 target=_stop_on_cancel, args=(cancel, channel.stop, done), daemon=True
             ).start()
+        jobs = min(workers, len(tasks))
+        work = _Dispatch(function, tasks, jobs, backend, channel, receive, on_result)
         try:
-            with joblib.parallel_config(backend=backend, n_jobs=min(workers, len(tasks))):
-                outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
-                    joblib.delayed(function)(task, channel) for task in tasks
-                )
-                for result in outputs:
-                    results.append(result)
-                    receive(Finished(result))
-                    if on_result:
-                        on_result(result)
-            check_cancel(progress)
-        except BaseException:  # KeyboardInterrupt included: tell workers still running to stop
-            with contextlib.suppress(OSError, EOFError):
-                if channel.stop is not None:
-                    channel.stop.set()
-            raise
+            work.join()
         finally:
             done.set()
             drainer.join(timeout=5)
             _drain_now(arrived, receive)
-    return results
+    if work.error is not None:
+        raise work.error
+    check_cancel(progress)
+    return work.results
+
+
+def backend_config(backend: str, workers: int) -> dict[str, Any]:
+    """``joblib.parallel_config``'s arguments for ``workers`` workers of ``backend``. loky's
+    worker processes ignore SIGINT (``_ignore_interrupts``): a terminal's Ctrl-C and a kernel
+    interrupt reach the whole process group, and a worker must not die mid-request; the caller
+    stops them through the channel. ``run`` and ``WarmUp`` pass the same, so joblib reuses the
+    warm executor."""
+    config: dict[str, Any] = {"backend": backend, "n_jobs": workers}
+    if backend == "loky":
+        config["initializer"] = _ignore_interrupts
+    return config
+
+
+def _ignore_interrupts() -> None:
+    """Runs in each new loky worker process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class WorkerTraceback(Exception):
+    """The traceback, as text, of an exception a task raised in a worker process (set as its
+    ``__cause__``: a traceback does not travel between processes)."""
+
+
+@dataclass(frozen=True)
+class _Raised:
+    """What a task raised, carried back as its value (``_guarded``), with its traceback."""
+
+    error: BaseException
+    trace: str
+
+    def exception(self) -> BaseException:
+        if self.error.__traceback__ is None and self.error.__cause__ is None:  # from a process
+            self.error.__cause__ = WorkerTraceback(self.trace)
+        return self.error
+
+
+def _guarded(function: Callable[[Any, channels.Channel], Any], task: Any, channel: Any) -> Any:
+    """Runs in a worker: ``function(task, channel)``, an exception returned as ``_Raised``
+    rather than raised (on a raised one joblib kills loky's other workers mid-request)."""
+    try:
+        return function(task, channel)
+    except Exception as error:
+        return _Raised(error, traceback.format_exc())
+
+
+def _stop(channel: channels.Channel) -> None:
+    """Set the workers' stop flag (the manager may already be gone)."""
+    with contextlib.suppress(OSError, EOFError):
+        if channel.stop is not None:
+            channel.stop.set()
+
+
+class _Dispatch:
+    """The joblib loop of one ``run``, in a thread of its own, so that the caller's thread (the
+    only one Ctrl-C interrupts) just waits (``join``). ``results``: the tasks' values as they
+    finished, each handed to ``receive`` (as ``Finished``) and ``on_result`` in this thread;
+    ``error``: the first exception of a task (or of joblib), after which the workers were told
+    to stop and the loop went on until each had ended."""
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        tasks: list[Any],
+        workers: int,
+        backend: str,
+        channel: channels.Channel,
+        receive: Callable[[Message], None],
+        on_result: Callable[[Any], None] | None,
+    ):
+        self.results: list[Any] = []
+        self.error: BaseException | None = None
+        self.channel = channel
+        self._ended = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop,
+            args=(function, tasks, workers, backend, receive, on_result),
+            name="dynamo-run",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _loop(
+        self,
+        function: Callable[..., Any],
+        tasks: list[Any],
+        workers: int,
+        backend: str,
+        receive: Callable[[Message], None],
+        on_result: Callable[[Any], None] | None,
+    ) -> None:
+        try:
+            with joblib.parallel_config(**backend_config(backend, workers)):
+                outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
+                    joblib.delayed(_guarded)(function, task, self.channel) for task in tasks
+                )
+                for output in outputs:
+                    if isinstance(output, _Raised):
+                        self._fail(output.exception())
+                        continue
+                    self.results.append(output)
+                    receive(Finished(output))
+                    if on_result:
+                        on_result(output)
+        except BaseException as error:  # joblib's own (a worker process died), or on_result's
+            self._fail(error)
+        finally:
+            self._ended.set()
+
+    def _fail(self, error: BaseException) -> None:
+        if self.error is None:
+            self.error = error
+        _stop(self.channel)
+
+    def join(self) -> None:
+        """Wait for every task. On Ctrl-C: tell the workers to stop, wait for them to end, raise
+        ``KeyboardInterrupt``; a second Ctrl-C raises at once, without waiting.
+
+        Waits on an event, not ``Thread.join``: Python 3.11's join, interrupted, can mark the
+        thread stopped while it runs (bpo-45274's clean-up), and a second join returns at once.
+        """
+        try:
+            self._ended.wait()
+        except KeyboardInterrupt:
+            _stop(self.channel)
+            self._ended.wait()  # each worker ends within the request it has in flight
+            raise
 
 
 def _stop_on_cancel(cancel: Any, stop: Any, done: threading.Event) -> None:
@@ -299,6 +437,7 @@ def _reap(timeout: float = 0.0) -> None:
 # -- starting loky workers while a copy is planned ------------------------------------------------
 WARM_UP_ROUNDS = 3  # rounds of one tiny task per worker, until every worker has answered
 WARM_UP_TASK_SECONDS = 0.05  # each task holds its worker this long, so the others take the rest
+WARM_UP_CANCEL_CHECK = 0.05  # seconds between looks at a cancel flag while waiting for workers
 
 
 class WarmUp:
@@ -323,6 +462,7 @@ class WarmUp:
         self.started = False  # workers were asked for (``wanted`` said yes)
         self.pids: set[int] = set()
         self.error: BaseException | None = None
+        self._ended = threading.Event()  # waited on, not joined (see ``_Dispatch.join``)
         self._thread = threading.Thread(target=self._start, name="dynamo-warm-up", daemon=True)
         self._thread.start()
 
@@ -331,7 +471,7 @@ class WarmUp:
             if self.wanted is not None and not self.wanted():
                 return
             self.started = True
-            with joblib.parallel_config(backend="loky", n_jobs=self.workers):
+            with joblib.parallel_config(**backend_config("loky", self.workers)):
                 for _ in range(WARM_UP_ROUNDS):
                     self.pids.update(
                         joblib.Parallel()(
@@ -343,10 +483,19 @@ class WarmUp:
                         return
         except BaseException as exc:  # the copy starts its own workers anyway
             self.error = exc
+        finally:
+            self._ended.set()
 
-    def wait(self) -> None:
-        """Block until the workers are up (a failure is only kept: the copy spawns anew)."""
-        self._thread.join()
+    def wait(self, cancel: threading.Event | None = None) -> None:
+        """Block until the workers are up (a failure is only kept: the copy spawns anew), or
+        ``cancel`` is set. Ctrl-C interrupts it (the warm-up goes on: ``cancel()`` ends it)."""
+        while not self._ended.is_set() and not (cancel is not None and cancel.is_set()):
+            self._ended.wait(None if cancel is None else WARM_UP_CANCEL_CHECK)
+
+    @property
+    def running(self) -> bool:
+        """The warm-up thread has not ended yet."""
+        return not self._ended.is_set()
 
     def cancel(self) -> None:
         """The workers will not be used (planning failed, was refused, or chose threads):

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from ..codec import Item
 from ..dynamodb.backups import Backup
+
+
+class Outcome(StrEnum):
+    """How an operation, or one phase of it, ended: what every progress bar shows at its end
+    (``Progress.close(outcome)``) and what ``CopyResult.outcome`` says.
+
+    Truthy only for ``SUCCESS``, so a ``close(complete)`` written for the earlier boolean
+    (``True``: ended as it should) still reads it right.
+    """
+
+    SUCCESS = "success"  # ran to its end, nothing failed: green and full
+    CANCELLED = "cancelled"  # stopped by the user (Cancel, Ctrl-C, a kernel interrupt): neutral
+    FAILED = "failed"  # items failed, verification failed or an error stopped it: red
+
+    def __bool__(self) -> bool:
+        return self is Outcome.SUCCESS
 
 
 @dataclass
@@ -139,6 +156,16 @@ class CopyResult:
             and self.verification.ok is not False
         )
 
+    @property
+    def outcome(self) -> Outcome:
+        """``SUCCESS`` when ``ok``; ``CANCELLED`` when stopped by the user with nothing failed;
+        ``FAILED`` otherwise (items unwritten, verification failed, stopped by an error)."""
+        if self.ok:
+            return Outcome.SUCCESS
+        if self.interrupted and not self.failed and self.error is None:
+            return Outcome.CANCELLED
+        return Outcome.FAILED
+
     def rows(self) -> list[tuple[str, Any]]:
         """(name, value) rows of the result, as ``to_frame`` shows them."""
         rows = [
@@ -167,7 +194,9 @@ class CopyResult:
 
     def summary_line(self) -> str:
         """One line: state, counts, speed, verification, backup, and what went wrong."""
-        state = "OK" if self.ok else ("INTERRUPTED" if self.interrupted else "FAILED")
+        state = {Outcome.SUCCESS: "OK", Outcome.CANCELLED: "INTERRUPTED"}.get(
+            self.outcome, "FAILED"
+        )
         written = "" if self.operation == "truncate" else f"{self.written:,} written, "
         dropped = f"{self.dropped:,} dropped, " if self.dropped else ""
         line = (

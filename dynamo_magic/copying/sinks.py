@@ -87,7 +87,12 @@ class TableWriter:
         self.requests = deletes if sink.delete else puts
         done = functools.partial(channel.progressed, kind="deleted" if sink.delete else "written")
         self.writer = BatchWriter(
-            sink.side.client(), sink.side.table, policy, on_written=done, on_retried=channel.retried
+            sink.side.client(),
+            sink.side.table,
+            policy,
+            on_written=done,
+            on_retried=channel.retried,
+            interrupt=channel.stop,
         )
         self.failed = 0
         self.keys: list[str] = []
@@ -176,6 +181,7 @@ class _Contains:
             keys,
             self.policy,
             on_retried=self.channel.retried,
+            interrupt=self.channel.stop,
         )
         have = {key_text(i, names): item_digest(i) for i in found}
         self.missing += sum(

@@ -106,7 +106,12 @@ class TableSource:
         stats = read.ReadStats(on_retry=channel.retried)
         counted = 0
         for items in read.iter_pages(
-            self.side.client(), self.operation, self.read_request(), stats, policy=policy
+            self.side.client(),
+            self.operation,
+            self.read_request(),
+            stats,
+            policy=policy,
+            interrupt=channel.stop,
         ):  # stats.last_key: the key after this page, where a resumed read starts
             yield Page(items, stats.count - counted, stats.last_key)
             counted = stats.count
@@ -131,7 +136,12 @@ class FullItems:
             if page.items:
                 keys = [{k: item[k] for k in self.key_names} for item in page.items]
                 found = batch_get(
-                    client, self.table.table, keys, policy, on_retried=channel.retried
+                    client,
+                    self.table.table,
+                    keys,
+                    policy,
+                    on_retried=channel.retried,
+                    interrupt=channel.stop,
                 )
                 page = Page(found, page.count, page.last_key)
             yield page
@@ -167,7 +177,13 @@ class KeysToPrune:
                 keys = [k for k in keys if key_text(k, names) not in self.keep_keys]
             if self.keep_if_in is not None and keys:  # deleted only if the source lacks it
                 present = batch_get(
-                    source, self.keep_if_in.table, keys, policy, names, on_retried=channel.retried
+                    source,
+                    self.keep_if_in.table,
+                    keys,
+                    policy,
+                    names,
+                    on_retried=channel.retried,
+                    interrupt=channel.stop,
                 )
                 kept = {key_text(k, names) for k in present}
                 keys = [k for k in keys if key_text(k, names) not in kept]
@@ -199,7 +215,14 @@ class LeftTheSlice:
             keys = [{k: item[k] for k in names} for item in page.items]
             keys = [k for k in keys if key_text(k, names) not in self.written]
             items = (
-                batch_get(client, self.source.table, keys, policy, on_retried=channel.retried)
+                batch_get(
+                    client,
+                    self.source.table,
+                    keys,
+                    policy,
+                    on_retried=channel.retried,
+                    interrupt=channel.stop,
+                )
                 if keys
                 else []
             )

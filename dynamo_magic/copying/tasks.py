@@ -5,8 +5,11 @@ A ``Task`` is small and picklable: its source and sink are descriptions holding 
 caller's, so a worker — a thread, a loky process, one day a remote machine — builds its
 clients from the task alone and reads no state of the caller's process. ``run_task`` is the
 one worker loop: page by page (memory does not grow with the table) it reads the source,
-maps the items through the transform, hands them to the sink, reports a ``Checkpoint`` and
-stops between pages when the caller was interrupted. Items stay ``WireItem``s all the way.
+maps the items through the transform, hands them to the sink and reports a ``Checkpoint``.
+When the caller is interrupted (the channel's stop flag) the worker stops between requests:
+its source and sink send nothing more (``retry.Interrupted``), the request in flight is
+answered and counted, and the task returns what it did, ``stopped``; the page it was on gets
+no checkpoint, so a resume starts at that page again. Items stay ``WireItem``s all the way.
 
 Where the next features go, each in one place:
 - resume: a ``sources.TableSource`` made with a checkpoint's ``start_key``;
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..codec import WireItem
-from ..dynamodb.retry import RetryPolicy
+from ..dynamodb.retry import Interrupted, RetryPolicy
 from .channels import Channel
 from .messages import Checkpoint
 from .sinks import Sink
@@ -64,16 +67,19 @@ class TaskResult:
     missing: int = 0  # verification of a merge: source items the target lacks or holds changed
     digest: int = 0  # verification: sum of the items' content hashes (``digest.DIGEST_MODULUS``)
     keys: list[str] = field(default_factory=list)  # keys written (``TableSink.collect_keys``)
+    stopped: bool = False  # the caller's stop flag ended the task before its source did
 
 
 def run_task(task: Task, channel: Channel) -> TaskResult:
     """Run ``task`` in a worker: source -> transform -> sink, page by page, reporting on
-    ``channel``; returns its result. The sink is closed (unwritten items saved, counts added)
-    however the loop ends, so nothing is lost with an exception."""
+    ``channel``; returns its result (``stopped`` when the channel's stop flag ended it: between
+    requests, everything sent counted). The sink is closed (unwritten items saved, counts
+    added) however the loop ends, so nothing is lost with an exception."""
     result = TaskResult(task.name, task.source.segment)
     sink = task.sink.open(task.policy, channel)
     try:
         if channel.stopped():  # stopped (Ctrl-C, Cancel) before this task began: read nothing
+            result.stopped = True
             return result
         for page in task.source.pages(task.policy, channel):
             result.items_read += page.count
@@ -82,8 +88,11 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
             sink.write(page)
             if task.checkpoints and page.last_key is not None:
                 channel.send(Checkpoint(task.name, result.segment, page.last_key))
-            if channel.stopped():
+            if channel.stopped():  # a source that does not watch the flag itself
+                result.stopped = True
                 break
+    except Interrupted:  # the source or the sink saw the stop flag before its next request
+        result.stopped = True
     finally:
         sink.close(result)
     return result

@@ -12,7 +12,7 @@ from ..dynamodb.backups import create_backup
 from ..schema import TableSchema
 from .engine import Engine, _Tally, prune_tasks, run_deletes
 from .parallel import NoProgress, Progress
-from .result import CopyResult
+from .result import CopyResult, Outcome
 from .sinks import FailedItemsFile
 from .sources import Side
 
@@ -73,7 +73,7 @@ def truncate(
         tally.failed_by(result, error, failed_path)
         result.cause = error
     finally:
-        tally.close(complete=finished and result.ok)
+        tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
     result.seconds = time.monotonic() - started
     if failed_path.exists():
         result.failed_file = str(failed_path)

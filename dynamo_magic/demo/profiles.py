@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..environments import DEMO_MARKER
 from .servers import FAKE_KEY, REGION
 
 # variables of a shell that boto3 prefers to the profiles written here (another profile,
@@ -26,10 +27,14 @@ CREDENTIALS_FILE = "credentials"
 SETTINGS_FILE = "dynamo_magic.toml"  # DYNAMO_MAGIC_CONFIG: absent means defaults only
 
 
-def write_profiles(folder: Path, endpoints: Mapping[str, str | None]) -> dict[str, str]:
+def write_profiles(
+    folder: Path, endpoints: Mapping[str, str | None], demo: bool = False
+) -> dict[str, str]:
     """Write ``folder/config`` and ``folder/credentials``: one profile per name (region
     us-east-1, fake keys ``testing``, ``endpoint_url`` when the endpoint is not None; the name
-    ``default`` is the default profile).
+    ``default`` is the default profile). With ``demo``, each profile is marked as the demo's
+    (``dynamo_magic_demo = FOLDER``): an unreachable server then says how to start the demo
+    again on that folder.
 
     Returns the environment variables that point boto3 and dynamo_magic at them:
     ``AWS_CONFIG_FILE``, ``AWS_SHARED_CREDENTIALS_FILE``, ``DYNAMO_MAGIC_CONFIG`` (the file
@@ -43,6 +48,8 @@ def write_profiles(folder: Path, endpoints: Mapping[str, str | None]) -> dict[st
         lines = [header, f"region = {REGION}"]
         if endpoint:
             lines.append(f"endpoint_url = {endpoint}")
+        if demo:
+            lines.append(f"{DEMO_MARKER} = {folder}")
         config.append("\n".join(lines) + "\n")
         credentials.append(
             f"[{name}]\naws_access_key_id = {FAKE_KEY}\naws_secret_access_key = {FAKE_KEY}\n"

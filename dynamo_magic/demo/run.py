@@ -25,6 +25,7 @@ import dynamo_magic
 from ..errors import DynamoMagicError, UsageProblem
 from . import DEV, PROD, TABLE, Demo, start_demo
 from .profiles import OVERRIDING_VARIABLES
+from .reopen import drop_stale_widget_views, write_lab_settings
 from .servers import HOST, MAX_PORT, free_port
 
 LAB_START_TIMEOUT = 120.0  # seconds for JupyterLab to answer (a first start builds caches)
@@ -36,6 +37,7 @@ INSTALL_HINT = "pip install 'dynamo_magic[demo]'"
 OVERRIDING_VARS = tuple(name for name in OVERRIDING_VARIABLES if "REGION" not in name)
 NOTEBOOKS = "notebooks"
 FIRST_NOTEBOOK = "quickstart.ipynb"  # opened first when it is there
+LAB_SETTINGS_DIR = "jupyter"  # on JupyterLab's JUPYTER_CONFIG_PATH: its settings defaults
 
 
 class DemoFailed(DynamoMagicError):
@@ -81,15 +83,18 @@ def notebook_dir(folder: Path) -> Path:
     """Where JupyterLab opens: the notebooks (a checkout's or the package's) copied into
     ``folder/notebooks``, the user's own copy (existing files are kept), so that running and
     saving them never changes a checkout or the installed package; ``folder`` when there are
-    none."""
+    none. Widget outputs that a new kernel could only show as errors are dropped from the
+    notebooks there (see ``reopen``)."""
     source = notebooks_source()
     if source is None:
-        return folder
-    target = folder / NOTEBOOKS
-    target.mkdir(exist_ok=True)
-    for notebook in sorted(source.glob("*.ipynb")):
-        if not (target / notebook.name).exists():
-            shutil.copyfile(notebook, target / notebook.name)
+        target = folder
+    else:
+        target = folder / NOTEBOOKS
+        target.mkdir(exist_ok=True)
+        for notebook in sorted(source.glob("*.ipynb")):
+            if not (target / notebook.name).exists():
+                shutil.copyfile(notebook, target / notebook.name)
+    drop_stale_widget_views(target)
     return target
 
 
@@ -180,6 +185,11 @@ def _jupyterlab(demo: Demo) -> Iterator[subprocess.Popen[bytes]]:
     # this Python's scripts first: `!dynamo ...` and JupyterLab's terminals find the CLI even
     # when the virtual environment was never activated (`make demo`)
     env["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), env.get("PATH")]))
+    # JupyterLab settings of the demo's (reopen.LAB_SETTINGS): defaults that ~/.jupyter beats
+    write_lab_settings(demo.folder / LAB_SETTINGS_DIR)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        filter(None, [str(demo.folder / LAB_SETTINGS_DIR), env.get("JUPYTER_CONFIG_PATH")])
+    )
     log = demo.folder / "jupyterlab.log"
     page = f"/lab/tree/{FIRST_NOTEBOOK}" if (root / FIRST_NOTEBOOK).is_file() else "/lab"
     command = [

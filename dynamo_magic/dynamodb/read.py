@@ -21,7 +21,7 @@ from ..codec import Item, WireItem, decode_binaries, items_to_frame
 from ..errors import TableNotFound, error_code
 from ..schema import TableSchema
 from ..settings import MAX_POOL_CONNECTIONS
-from .retry import RetryPolicy, retrying
+from .retry import Interrupt, RetryPolicy, retrying
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,6 +216,7 @@ def iter_pages(
     stop: threading.Event | None = None,
     *,
     policy: RetryPolicy,
+    interrupt: Interrupt | None = None,
 ) -> Iterator[list[WireItem]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
@@ -232,7 +233,8 @@ def iter_pages(
 
     Each page is retried per ``policy`` (``retry.retrying``; the caller resolves it from its
     settings) after throttling or a lost connection, and the retries are counted in
-    ``stats.retried``.
+    ``stats.retried``. ``interrupt`` (Ctrl-C, Cancel: unlike ``stop``, the read is abandoned):
+    no page is asked for once it is set, a backoff wait wakes at once, ``retry.Interrupted``.
     """
     call = getattr(client, operation)
     request = dict(request, ReturnConsumedCapacity="TOTAL")
@@ -246,6 +248,7 @@ def iter_pages(
             policy,
             f"{operation} '{request['TableName']}'",
             on_retry=stats.count_retry,
+            interrupt=interrupt,
         )
         items = page.get("Items", [])
         # Select COUNT pages carry only Count; other pages are counted by what they hold

@@ -20,6 +20,11 @@ Every retry of this layer is counted (``ReadStats.retried``, ``WriteStats.retrie
 copy's result and a query's summary say how much throttling there was. Batch calls also retry
 the part DynamoDB left undone (``UnprocessedItems``/``UnprocessedKeys``) with the same policy,
 in ``write``; whole-call retries of reads go through ``retrying`` below.
+
+Loops of many requests (a copy's writes, deletes, key lookups, pages, and their backoff waits)
+take an ``interrupt`` flag (``Interrupt``: a ``threading.Event`` or a manager's event): once it
+is set they send no further request and raise ``Interrupted``, and a backoff wait wakes at
+once. A request already sent is never abandoned, so what it did is counted.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import botocore.exceptions as bx
 
@@ -54,6 +59,35 @@ Sleep = Callable[[float], None]
 T = TypeVar("T")
 
 sleep: Sleep = time.sleep  # looked up at call time, so tests can record the delays
+
+
+class Interrupt(Protocol):
+    """A flag the caller sets to stop work between requests (Ctrl-C, Cancel):
+    ``threading.Event``, a ``multiprocessing`` manager's event, ``distributed.Event``."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class Interrupted(Exception):
+    """The ``interrupt`` flag was set: raised between requests (never while one is in flight),
+    so everything sent before was answered and counted."""
+
+
+def check(interrupt: Interrupt | None) -> None:
+    """Raise ``Interrupted`` if ``interrupt`` is set (call it before each request)."""
+    if interrupt is not None and interrupt.is_set():
+        raise Interrupted("stopped")
+
+
+def pause(seconds: float, interrupt: Interrupt | None, sleep_for: Sleep | None = None) -> None:
+    """A backoff wait of ``seconds``: on ``interrupt`` (waking the moment it is set, then
+    raising ``Interrupted``), else ``sleep_for`` (default: this module's ``sleep``)."""
+    if interrupt is None:
+        (sleep_for or sleep)(seconds)
+    elif interrupt.wait(seconds):
+        raise Interrupted("stopped")
 
 
 @dataclass(frozen=True)
@@ -99,14 +133,18 @@ def retrying(
     on_retry: Callable[[], None] | None = None,
     sleep_for: Sleep | None = None,
     connection: bool = True,
+    interrupt: Interrupt | None = None,
 ) -> T:
     """``call()``, retried on retryable errors per ``policy``; other errors and the last
     retryable one are raised translated (``errors.translate``), ``context`` naming the call.
-    ``on_retry`` is called before each retry (to count it). ``connection=False`` leaves lost
+    ``on_retry`` is called before each retry is sent (to count it). ``connection=False`` leaves lost
     connections to botocore's attempts alone: for a first call to an endpoint, where a refused
-    connection almost always means a wrong endpoint the user should hear about at once."""
+    connection almost always means a wrong endpoint the user should hear about at once.
+    ``interrupt``: checked before each attempt and waited on during the backoff (``pause``);
+    ``Interrupted`` once it is set."""
     attempt = 0
     while True:
+        check(interrupt)
         try:
             return call()
         except (bx.ClientError, bx.BotoCoreError) as exc:
@@ -114,7 +152,7 @@ def retrying(
                 raise translate(exc, context) from exc
             if attempt >= policy.max_retries:
                 raise gave_up(exc, context, attempt) from exc
-        if on_retry:
+        pause(policy.delay(attempt), interrupt, sleep_for)
+        if on_retry:  # counted once the wait is over: an interrupted wait retries nothing
             on_retry()
-        (sleep_for or sleep)(policy.delay(attempt))
         attempt += 1

@@ -7,6 +7,10 @@ retries the batch — what ``UnprocessedItems`` left, or all of it after a throt
 lost connection — with the shared ``RetryPolicy``, and after ``max_retries`` retries returns
 the items as failed. A target that stays unreachable after all retries ends the write with an
 error (the batch is kept as failed first): waiting out every later batch would only delay that.
+
+An ``interrupt`` flag (``retry.Interrupt``) stops both loops between requests: no request is
+sent once it is set (``retry.Interrupted`` is raised), a backoff wait wakes at once, and every
+request already sent is answered and counted first, so the counts are what DynamoDB did.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from .. import reading
 from ..codec import WireItem
 from ..errors import Throttled, error_code, translate
 from . import retry, wire
-from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, RetryPolicy, Sleep, is_retryable
+from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, Interrupt, RetryPolicy, Sleep, is_retryable
 
 __all__ = ["RETRYABLE_CODES", "BatchWriter", "RetryPolicy", "WriteStats", "batch_get"]
 
@@ -61,7 +65,8 @@ class BatchWriter:
     """Writes lists of requests to one table in batches of 25, counting everything.
 
     ``policy`` is given by the caller (a copy's task carries its caller's), never read from
-    the settings here: this runs in workers whose settings may differ.
+    the settings here: this runs in workers whose settings may differ. ``interrupt``: stop
+    between requests once it is set (``retry.Interrupted``), the batch in flight counted.
     """
 
     def __init__(
@@ -72,10 +77,12 @@ class BatchWriter:
         sleep: Sleep | None = None,
         on_written: Callable[[int], None] | None = None,
         on_retried: Callable[[int], None] | None = None,
+        interrupt: Interrupt | None = None,
     ):
         self.client, self.table = client, table
         self.policy = policy
-        self.sleep = sleep or (lambda seconds: retry.sleep(seconds))
+        self.sleep = sleep
+        self.interrupt = interrupt
         self.on_written = on_written
         self.on_retried = on_retried  # told of requests sent again, as they are
         self.stats = WriteStats()
@@ -89,6 +96,7 @@ class BatchWriter:
         attempt = 0
         lost: BaseException | None = None  # the connection error of the last attempt
         while pending:
+            retry.check(self.interrupt)
             try:
                 response = wire.call(
                     self.client, "BatchWriteItem", {"RequestItems": {self.table: pending}}
@@ -112,7 +120,7 @@ class BatchWriter:
                 if lost is not None:  # the target is gone: stop here, the batch kept as failed
                     raise retry.gave_up(lost, f"write to '{self.table}'", attempt) from lost
                 return
-            self.sleep(self.policy.delay(attempt))
+            retry.pause(self.policy.delay(attempt), self.interrupt, self.sleep)
             attempt += 1
             self.stats.retried += len(unprocessed)
             if self.on_retried:
@@ -150,17 +158,19 @@ def batch_get(
     only: tuple[str, ...] = (),
     sleep: Sleep | None = None,
     on_retried: Callable[[int], None] | None = None,
+    interrupt: Interrupt | None = None,
 ) -> list[WireItem]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
     via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
-    ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is)."""
-    sleep = sleep or retry.sleep
+    ``on_retried`` is told how many keys each retry asks for again (as ``BatchWriter``'s is).
+    ``interrupt``: no call is made once it is set (``retry.Interrupted``)."""
     projection = reading.key_projection(only) if only else {}
     found: list[WireItem] = []
     for chunk in chunks(keys, MAX_BATCH_GET):
         request: dict[str, Any] = {table: {"Keys": chunk, "ConsistentRead": True, **projection}}
         attempt = 0
         while request:
+            retry.check(interrupt)
             try:
                 response = wire.call(client, "BatchGetItem", {"RequestItems": request})
             except (bx.ClientError, bx.BotoCoreError) as exc:
@@ -177,7 +187,7 @@ def batch_get(
                         f"read keys of '{table}': keys stayed unprocessed after "
                         f"{policy.max_retries} retries; retry later or raise max_retries"
                     )
-                sleep(policy.delay(attempt))
+                retry.pause(policy.delay(attempt), interrupt, sleep)
                 attempt += 1
                 if on_retried:
                     on_retried(len(request[table]["Keys"]))

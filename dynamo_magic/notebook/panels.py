@@ -23,7 +23,6 @@ import html
 import io
 import keyword
 import threading
-import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -35,8 +34,10 @@ from IPython.display import HTML, Image
 from .. import analysis, api, plots
 from ..copying.engine import CopyResult
 from ..copying.plan import CopyPlan
+from ..copying.result import Outcome
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import default_operator
+from ..progress_bars import BAR_STYLES, ENDINGS, PhaseBar
 from ..schema import KeyAttribute, KeySchema, TableSchema
 from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings, max_workers
 
@@ -792,10 +793,13 @@ class QueryPanel(_Panel):
 
 
 # -- progress ------------------------------------------------------------------------------------
-class WidgetProgress:
-    """A ``Progress`` (start/advance/close) shown as a progress bar with items and items/s."""
+class WidgetProgress(PhaseBar):
+    """A ``Progress`` (start/advance/close) shown as an ``IntProgress`` bar and a line of text
+    (phase, items of the total, items/s), ended as every bar ends (``progress_bars``): green
+    and full, neutral and "cancelled", or red and "FAILED"."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.bar = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="300px"))
         _give_way(self.bar)
         self.label = widgets.Label("", layout=widgets.Layout(min_width="0"))
@@ -803,65 +807,53 @@ class WidgetProgress:
         self.widget.layout.flex_flow, self.widget.layout.flex = "row wrap", "1 1 auto"
         self.widget.layout.min_width = "0"
         self.widget.add_class("dynamo-progress")
-        self.phase = ""
-        self.total: int | None = None
-        self.items = 0
-        self.complete: bool | None = None
-        self._started = time.monotonic()
-        self._lock = threading.Lock()
-
-    def start(self, phase: str, total: int | None) -> None:
-        with self._lock:
-            self.phase, self.total, self.items = phase, total, 0
-            self.complete = None
-            self._started = time.monotonic()
-            self.bar.max = max(total or 0, 1)
-            self.bar.value = 0
-            self.bar.bar_style = ""
-            self._label()
-
-    def advance(self, count: int) -> None:
-        with self._lock:
-            self.items += count
-            if self.total is None or self.items > self.bar.max:
-                self.bar.max = max(self.items, 1)
-            self.bar.value = min(self.items, self.bar.max)
-            self._label()
-
-    def close(self, complete: bool = True) -> None:
-        with self._lock:
-            self.complete = complete
-            if complete:
-                self.bar.value = self.bar.max
-            self.bar.bar_style = "success" if complete else "warning"
-            self._label()
-
-    def finish(self, result: CopyResult) -> None:
-        """After a copy: the label gives the copy's own numbers (its items written and items/s,
-        as its result says), not those of the phase that ran last (the verify)."""
-        with self._lock:
-            self.complete = result.ok
-            self.phase, self.items = result.operation, result.written
-            if result.ok:
-                self.bar.value = self.bar.max
-            self.bar.bar_style = "success" if result.ok else "warning"
-            state = "done" if result.ok else ("stopped" if result.interrupted else "FAILED")
-            self.label.value = (
-                f"{result.operation}: {result.written:,} items written, "
-                f"{result.items_per_second:,.0f} items/s {state}"
-            )
 
     @property
-    def items_per_second(self) -> float:
-        seconds = time.monotonic() - self._started
-        return self.items / seconds if seconds > 0 else 0.0
+    def complete(self) -> bool | None:
+        """Whether the last phase (or, after ``finish``, the copy) ended as a success
+        (``None`` while it runs)."""
+        return None if self.outcome is None else self.outcome is Outcome.SUCCESS
+
+    def _begin(self) -> None:
+        self.bar.max = max(self.total or 0, 1)
+        self.bar.value = 0
+        self.bar.bar_style = ""
+        self._label()
+
+    def _draw(self, count: int) -> None:
+        self.bar.max = max(self.total or self.items, 1)  # unknown total: full while it counts
+        self.bar.value = min(self.items, self.bar.max)
+        self._label()
+
+    def _end(self, outcome: Outcome) -> None:
+        self.bar.max = max(self.total or self.items, 1)
+        self.bar.value = self.bar.max if outcome is Outcome.SUCCESS else self.items
+        self.bar.bar_style = BAR_STYLES[outcome]
+        self._label()
+
+    def finish(self, result: CopyResult, total: int | None = None) -> None:
+        """After a copy: the bar and its text give the copy's own numbers (items written of
+        ``total``, the plan's estimate; items/s as the result says), not those of the phase
+        that ran last (the verify), and end as the copy did (``result.outcome``)."""
+        with self._lock:
+            self.running, self.outcome = False, result.outcome
+            self.phase, self.items = result.operation, result.written
+            success = self.outcome is Outcome.SUCCESS
+            self.total = self.items if success else max(total or 0, self.items) or None
+            self.bar.max = max(self.total or 0, self.items, 1)
+            self.bar.value = self.bar.max if success else self.items
+            self.bar.bar_style = BAR_STYLES[self.outcome]
+            self.label.value = (
+                f"{result.operation}: {result.written:,} items written, "
+                f"{result.items_per_second:,.0f} items/s {ENDINGS[self.outcome]}"
+            )
 
     def _label(self) -> None:
         total = f"/{self.total:,}" if self.total else ""
-        state = "" if self.complete is None else (" done" if self.complete else " stopped")
+        ending = "" if self.outcome is None else f" {ENDINGS[self.outcome]}"
         self.label.value = (
             f"{self.phase}: {self.items:,}{total} items, {self.items_per_second:,.0f} items/s"
-            f"{state}"
+            f"{ending}"
         )
 
 
@@ -1157,9 +1149,14 @@ class CopyPanel(_Panel):
                 self.result = exc.result if isinstance(exc.result, CopyResult) else None
                 if self.result is None:
                     raise
-            self._progress.finish(self.result)
+            self._progress.finish(self.result, self.plan.source_items if self.plan else None)
             self._show(self.result)
-            self._line(self.result.summary_line(), "dynamo-summary", clear=False)
+            line = self.result.summary_line()
+            if self.result.outcome is Outcome.FAILED:  # an error, as any failed action's
+                self._line(line, "dynamo-summary dynamo-error", clear=False)
+                self.error, self._error_area = line, self.output
+            else:  # done, or cancelled by the user: no error
+                self._line(line, "dynamo-summary", clear=False)
         except Exception as exc:
             self._error(exc)
         finally:
@@ -1180,7 +1177,8 @@ class CopyPanel(_Panel):
         self.restore_button.disabled = copying or not (self.result and self.result.backup)
 
     def cancel(self) -> None:
-        """The Cancel button: the workers stop between pages; the result says interrupted."""
+        """The Cancel button: every worker stops within its request in flight; the result says
+        interrupted."""
         if not self.running:
             self._refuse("no copy is running")
             return
