@@ -158,6 +158,19 @@ def _spec(
     return spec
 
 
+def _refuse_with_count(count: bool, **shaping: Any) -> None:
+    """Refuse an option that shapes returned items (``head``, ``flatten``, ``numbers``) given
+    with ``count``: a count returns a number, no items, so the option would do nothing."""
+    given = [name for name, value in shaping.items() if value not in (None, False)]
+    if count and given:
+        hint = " (to count at most N items, use {limit})" if given[0] == "head" else ""
+        raise InvalidQuery(
+            f"{{count}} returns a number, no items, so {{{given[0]}}} has nothing to shape: "
+            f"drop one of them{hint}",
+            parameters=("count", given[0], "limit"),
+        )
+
+
 @dataclasses.dataclass(frozen=True)
 class _Prepared:
     """A read ready to run: its spec, request, client and the settings' values it uses."""
@@ -277,6 +290,7 @@ def fetch(
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> ReadResult:
+    _refuse_with_count(count, flatten=flatten, numbers=numbers)
     settings = get_settings()
     spec = _spec(
         table,
@@ -319,7 +333,6 @@ def query(
     limit: int | None = None,
     consistent: bool = False,
     reverse: bool = False,
-    segments: int | None = None,
     params: Mapping[str, Any] | None = None,
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
@@ -337,7 +350,6 @@ def query(
         limit=limit,
         consistent=consistent,
         reverse=reverse,
-        segments=segments,
         params=params,
     )
     return _read(spec, settings, env, numbers, flatten).to_frame()
@@ -865,6 +877,7 @@ def explore(
             "choose one of {unique}, {summary} and {count}",
             parameters=("unique", "summary", "count"),
         )
+    _refuse_with_count(count, head=head, flatten=flatten, numbers=numbers)
     analysed = bool(unique or summary)
     # before the read: head N alone reads N items, so a bad N would be reported as the limit
     positive(head, "head", "rows" if analysed else "items")
@@ -944,7 +957,7 @@ def _copy_request(
     check_table_name(table, "table")
     if target_table is not None:
         check_table_name(target_table, "target_table")
-    return CopyRequest(
+    request = CopyRequest(
         table=table,
         source=source,
         target=target,
@@ -959,6 +972,36 @@ def _copy_request(
         backup=backup,
         verify=verify or settings.verify,
     )
+    copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
+    return request
+
+
+def check_copy_run(
+    pk: Any = None,
+    *,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: str | None = None,
+) -> None:
+    """Refuse run options (``workers``, ``segments``, ``backend``) no copy can use, before
+    anything is read: what ``copy`` checks and what a dry run (``plan_copy``, which takes no
+    run options) checks of the same options in the front ends.
+
+    Raises
+    ------
+    UsageProblem
+        ``workers`` or ``segments`` outside their bounds, an unknown ``backend``.
+    InvalidQuery
+        ``segments`` with a slice (``pk``): a slice is read by one query, never scanned.
+    """
+    check_counts(workers=workers, segments=segments)
+    check_backend(backend)
+    if pk is not None and segments is not None:
+        raise InvalidQuery(
+            "{segments} splits the scan of a whole-table copy; a slice ({pk}) is read by one "
+            "query: drop {segments}",
+            parameters=("segments", "pk"),
+        )
 
 
 @numpy_doc(
@@ -1063,11 +1106,8 @@ def copy(
         backup=backup,
         verify=verify,
     )  # names checked before workers are warmed for them
-    check_counts(
-        workers=settings.workers if workers is None else workers,
-        segments=settings.segments if segments is None else segments,
-    )
-    check_backend(backend)
+    # the call's run options (the settings' own were checked when the settings were made)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
     with parallel.workers_released():  # phases share warm workers; none outlive the call
         warming = None
         if pk is None:  # a slice is one task: no worker pool

@@ -17,7 +17,7 @@ from .codec import flatten_items, item_json, json_text, text_cell
 from .errors import CopyFailed, DynamoMagicError
 from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, partition_key
 from .progress_bars import TqdmProgress
-from .settings import check_counts, get_settings
+from .settings import get_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,7 +225,9 @@ def _bars(args: argparse.Namespace) -> TqdmProgress | None:
 
 def _copy(args: argparse.Namespace) -> None:
     if args.dry_run:
-        check_counts(workers=args.workers, segments=args.segments)  # refused as a run would
+        api.check_copy_run(  # refused as a run would
+            args.pk, workers=args.workers, segments=args.segments, backend=args.backend
+        )
         print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
         return
     result = api.copy(**api_kwargs("copy", args), progress=_bars(args))

@@ -95,8 +95,12 @@ def to_attribute(value: Any) -> AttributeValue:
 def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeValue:
     """A user-given key value typed as the table declares it (S, N or B).
 
-    Text from a command line is accepted for every type: digits for N, base64 for B.
+    Text from a command line is accepted for every type: digits for N, base64 for B. An empty
+    value (``""``, ``b""``, base64 text of no bytes) is refused naming the key: DynamoDB
+    refuses empty key values in its own words.
     """
+    if isinstance(value, str | bytes | bytearray) and len(value) == 0:
+        raise _empty_key(attr, role)
     if attr.type == "S":
         if isinstance(value, bytes | bool) or value is None:
             raise InvalidQuery(f"{role} '{attr.name}' is a string (S); got {value!r}")
@@ -117,12 +121,21 @@ def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeVal
         return {"B": bytes(value)}
     if isinstance(value, str):
         try:
-            return {"B": base64.b64decode(value, validate=True)}
+            decoded = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidQuery(
                 f"{role} '{attr.name}' is binary (B); give bytes or base64 text"
             ) from None
+        if not decoded:
+            raise _empty_key(attr, role)
+        return {"B": decoded}
     raise InvalidQuery(f"{role} '{attr.name}' is binary (B); got {value!r}")
+
+
+def _empty_key(attr: KeyAttribute, role: str) -> InvalidQuery:
+    return InvalidQuery(
+        f"the {role} '{attr.name}' cannot be empty: DynamoDB requires a non-empty key value"
+    )
 
 
 # -- DynamoDB -> Python ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ keyword arguments (``api_kwargs``) and the flag that names a keyword in an error
 from __future__ import annotations
 
 import argparse
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,7 @@ class Option:
         if self.type is bool:
             kwargs["action"] = "store_false" if self.negated else "store_true"
             return kwargs
+        kwargs["action"] = GivenOnce
         if self.type is not str:
             kwargs["type"] = self.type
         if self.const is not None:
@@ -109,6 +111,34 @@ class Option:
             kwargs["required"] = True
         kwargs["default"] = self.default
         return kwargs
+
+
+_GIVEN = "_dynamo_magic_given"  # the namespace attribute holding what GivenOnce has stored
+
+
+class GivenOnce(argparse.Action):
+    """argparse's ``store``, refusing a second, different value for the same keyword, by any of
+    its flags (``--select a --columns b``, ``--pk a --pk b``): argparse would keep the last one
+    silently. The same value twice is one request and is accepted."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: dict[str, tuple[str | None, Any]] = vars(namespace).setdefault(_GIVEN, {})
+        if self.dest in given and given[self.dest][1] != values:
+            flag, value = given[self.dest]
+            raise argparse.ArgumentError(
+                self,
+                f"given twice, as {flag} {shlex.quote(str(value))} and as {option_string} "
+                f"{shlex.quote(str(values))}: give it once"
+                + (" (several attributes in one: A,B)" if self.dest == "columns" else ""),
+            )
+        given[self.dest] = (option_string, values)
+        setattr(namespace, self.dest, values)
 
 
 def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: Any) -> Option:

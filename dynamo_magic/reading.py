@@ -17,6 +17,7 @@ from .errors import InvalidQuery, literal
 from .expressions import (
     Placeholders,
     key_condition,
+    normalize_operator,
     parse_filter,
     projection,
     split_names,
@@ -139,7 +140,9 @@ def check(spec: ReadSpec) -> None:
     ------
     InvalidQuery
         A limit below 1, a partition key with ``scan``, a sort-key condition or ``reverse``
-        without a partition key.
+        without a partition key, an empty key value, ``sk_op`` without ``sk``, ``segments``
+        without ``scan``, ``count`` with ``columns``: options that contradict each other or
+        that nothing would use are refused, never silently dropped.
     """
     positive(spec.limit, "limit")
     check_counts(segments=spec.segments)  # DynamoDB's TotalSegments: 1 to 1,000,000
@@ -163,6 +166,56 @@ def check(spec: ReadSpec) -> None:
             "{reverse} orders a query's sort key; give a partition key ({pk})",
             parameters=("reverse", "pk"),
         )
+    check_key_values(spec.pk, spec.sk, spec.sk2)
+    operator = normalize_operator(spec.sk_op) if spec.sk_op is not None else None
+    if operator is not None and spec.sk is None:
+        raise InvalidQuery(
+            "{sk_op} compares the sort key with {sk}: give {sk} too, or drop {sk_op}",
+            parameters=("sk_op", "sk"),
+        )
+    if spec.sk2 is not None and operator != "between":
+        raise InvalidQuery(
+            "{sk2} is only for {sk_op} between (its upper bound): add {sk_op} between, or "
+            "drop {sk2}",
+            parameters=("sk2", "sk_op"),
+        )
+    if spec.segments is not None and not spec.scan:
+        raise InvalidQuery(
+            "{segments} splits a parallel scan; a query reads its partition in one sequence: "
+            "drop {segments}"
+            if spec.pk is not None
+            else "{segments} splits a parallel scan: add {scan}, or drop {segments}",
+            parameters=("segments", "scan"),
+        )
+    if spec.count and spec.columns:
+        raise InvalidQuery(
+            "{count} returns a number, no items, so {columns} has nothing to select: "
+            "drop one of them",
+            parameters=("count", "columns"),
+        )
+
+
+# what DynamoDB calls each key value of a read, by the parameter that gives it
+_KEY_VALUES = (("pk", "partition key"), ("sk", "sort key"), ("sk2", "sort key"))
+
+
+def check_key_values(pk: Any = None, sk: Any = None, sk2: Any = None) -> None:
+    """Refuse an empty key value (``""`` or ``b""``) before any call: DynamoDB refuses an empty
+    string or binary as a key attribute's value ("cannot contain an empty string value"), and
+    an empty number is no number. ``None`` is "not given".
+
+    Raises
+    ------
+    InvalidQuery
+        Naming the parameter (``pk``, ``sk`` or ``sk2``) that holds the empty value.
+    """
+    for (parameter, role), value in zip(_KEY_VALUES, (pk, sk, sk2), strict=True):
+        if isinstance(value, str | bytes | bytearray) and len(value) == 0:
+            raise InvalidQuery(
+                f"the {role} value ({{{parameter}}}) cannot be empty: DynamoDB requires a "
+                f"non-empty key value; give one, or leave {{{parameter}}} out",
+                parameters=(parameter,),
+            )
 
 
 def validate(spec: ReadSpec, schema: TableSchema) -> None:

@@ -47,7 +47,7 @@ CONTRACT: dict[str, list[str]] = {
     "list_environments": [],
     "list_tables": ["env"],
     "fetch": FETCH,
-    "query": [p for p in NO_COUNT if p != "scan"],
+    "query": [p for p in NO_COUNT if p not in ("scan", "segments")],  # no scan: no segments
     "scan": names(
         "table env index filter columns limit consistent segments params numbers flatten"
     ),
@@ -206,11 +206,15 @@ def test_a_read_spec_is_validated_against_the_schema(orders):
         (ReadSpec("orders", pk="c1", scan=True), "scan"),
         (ReadSpec("orders", sk="x"), "pk"),
         (ReadSpec("orders", reverse=True, scan=True), "reverse"),
+        (ReadSpec("orders", scan=True, count=True, columns=("qty",)), "columns"),  # no items
+        (ReadSpec("orders", pk="c1", segments=2), "segments"),  # a query is not scanned
+        (ReadSpec("orders", pk="c1", sk_op="<"), "sk_op"),  # compares nothing
+        (ReadSpec("orders", pk=""), "pk"),  # DynamoDB refuses empty key values
     ):
         with pytest.raises(dm.InvalidQuery) as refused:
             reading.check(spec)
         assert parameter in refused.value.parameters
-    count = reading.build(ReadSpec("orders", scan=True, count=True, columns=("qty",)), schema)
+    count = reading.build(ReadSpec("orders", scan=True, count=True), schema)
     assert count.operation == "scan" and count.parameters["Select"] == "COUNT"
     assert "ProjectionExpression" not in count.parameters
     assert ReadSpec("orders").mode == "preview" and ReadSpec("orders", scan=True).mode == "scan"

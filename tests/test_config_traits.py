@@ -4,6 +4,7 @@ set there reaches the calls (per-call argument > ``%config`` > config file > def
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import joblib
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
 
 from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.notebook.magics import DynamoMagic
@@ -117,3 +119,84 @@ def test_the_docs_list_every_setting_with_its_default():
     assert set(rows) == {f.name for f in setting_fields()}
     for field in setting_fields():
         assert rows[field.name] == repr(field.default), field.name
+
+
+def config_listing(shell, capsys) -> dict[str, str]:
+    """``%config DynamoMagic`` as a user reads it: each setting's ``Current:`` value."""
+    capsys.readouterr()
+    shell.run_line_magic("config", "DynamoMagic")
+    text = capsys.readouterr().out
+    setting = r"^DynamoMagic\.(\w+)=.*?\n(?:    .*\n)*?    Current: (.*)$"
+    return dict(re.findall(setting, text, re.MULTILINE))
+
+
+def test_config_lists_what_set_settings_put_in_effect(shell, magic, capsys):
+    """One source of truth: after ``dynamo_magic.set_settings`` the listing and the traits
+    show the settings the calls use, never the values the traits held before."""
+    import dynamo_magic as dm
+
+    shell.run_line_magic("config", "DynamoMagic.preview_items = 4")
+    dm.set_settings(dm.Settings(max_retries=5, numbers="decimal", workers=2))
+    listing = config_listing(shell, capsys)
+    assert listing["max_retries"] == "5" and listing["numbers"] == "'decimal'"
+    assert listing["workers"] == "2" and listing["preview_items"] == "20"  # given whole
+    assert (magic.max_retries, magic.numbers, magic.preview_items) == (5, "decimal", 20)
+    dm.set_settings(None)  # back to the config file (none here): the defaults
+    assert config_listing(shell, capsys)["max_retries"] == "8" and magic.workers is None
+
+
+def test_config_sets_what_the_calls_use_after_set_settings(shell, magic, capsys):
+    """``%config DynamoMagic.x = v`` after ``set_settings`` is what the API uses, also when
+    v is the value the trait held before (the trait's own default, here)."""
+    import dynamo_magic as dm
+
+    dm.set_settings(dm.Settings(max_retries=5, verify="none"))
+    shell.run_line_magic("config", "DynamoMagic.max_retries = 8")  # the default: 8
+    shell.run_line_magic("config", "DynamoMagic.verify = 'count'")
+    assert (get_settings().max_retries, get_settings().verify) == (8, "count")
+    assert get_settings().numbers == "auto"  # the rest as set_settings gave it
+    listing = config_listing(shell, capsys)
+    assert listing["max_retries"] == "8" and listing["verify"] == "'count'"
+
+
+def test_config_follows_the_config_file(shell, magic, capsys, tmp_path, monkeypatch):
+    """An edited config file shows in ``%config DynamoMagic`` as in the calls; a value set
+    with ``%config`` stays over it."""
+    config = tmp_path / "config.toml"
+    config.write_text("preview_items = 7\nmax_retries = 3\n")
+    monkeypatch.setenv("DYNAMO_MAGIC_CONFIG", str(config))
+    reset_caches()
+    assert (magic.preview_items, magic.max_retries) == (7, 3)
+    shell.run_line_magic("config", "DynamoMagic.max_retries = 1")
+    config.write_text("preview_items = 9\nmax_retries = 4\n")
+    bump = config.stat().st_mtime_ns + 10_000_000  # a change the next call's stat sees
+    os.utime(config, ns=(bump, bump))
+    listing = config_listing(shell, capsys)
+    assert listing["preview_items"] == "9" and listing["max_retries"] == "1"
+    assert (get_settings().preview_items, get_settings().max_retries) == (9, 1)
+
+
+def test_values_configured_together_are_checked_and_set_together(shell, magic):
+    """A config setting several values at once (``ipython_config.py``, ``update_config``) is
+    checked as a whole: a backoff base above the current cap, with a cap above it, is fine;
+    the settings get both."""
+    magic.update_config(Config({"DynamoMagic": {"backoff_base": 10.0, "backoff_cap": 20.0}}))
+    assert (get_settings().backoff_base, get_settings().backoff_cap) == (10.0, 20.0)
+    assert (magic.backoff_base, magic.backoff_cap) == (10.0, 20.0)
+    with pytest.raises(UsageError, match=r"backoff_cap \(1\.0 s\) must be at least backoff_b"):
+        magic.update_config(Config({"DynamoMagic": {"backoff_base": 2.0, "backoff_cap": 1.0}}))
+    assert (get_settings().backoff_base, get_settings().backoff_cap) == (10.0, 20.0)
+
+
+def test_an_unreadable_config_file_leaves_config_usable(shell, magic, tmp_path, monkeypatch):
+    """The traits show their last values while the config file cannot be read; ``%config``
+    still sets one, and the calls say what is wrong with the file."""
+    config = tmp_path / "config.toml"
+    config.write_text('max_retries = "x"\n')
+    monkeypatch.setenv("DYNAMO_MAGIC_CONFIG", str(config))
+    reset_caches()
+    assert magic.max_retries == 8
+    shell.run_line_magic("config", "DynamoMagic.max_retries = 2")
+    assert magic.max_retries == 2
+    with pytest.raises(UsageError, match=r"max_retries = 'x' should be a whole number"):
+        shell.run_line_magic("dynamo_query", "orders")

@@ -107,7 +107,10 @@ def test_cli_copy_confirmation_dry_run_refusals_and_slice(orders_a):
             "copy": copy,
             "dry run": [*copy, "--target-table", "fresh", "--dry-run"],
             "same table": ["copy", "-t", "orders", "-src", A, "-tgt", A, "--yes"],
-            "unknown env": [*copy, "-src", "nope", "--target-table", "nowhere", "--yes"],
+            "unknown env": [
+                *("copy", "-t", "orders", "-src", "nope", "-tgt", B, "--no-progress"),
+                *("--target-table", "nowhere", "--yes"),
+            ],
         }
     )
     (line,) = ok(runs["copy"]).splitlines()  # the one-line summary

@@ -569,9 +569,10 @@ def test_query_ui_puts_every_option_into_the_panel(shell):
     }
     assert panel.limit.value == "3"
     # the CLI form (-t T PK, --pk, --select) fills the same inputs
-    panel = ui(shell, "dynamo_query", "-t orders c1 --env dev --select status --sk-op '>=' --ui")
+    line = "-t orders c1 --env dev --select status --sk-op '>=' -sk 2024-01-05 --ui"
+    panel = ui(shell, "dynamo_query", line)
     assert (panel.table.value, panel.pk.value, panel.columns.value) == ("orders", "c1", "status")
-    assert panel.sk_op.value == ">="
+    assert (panel.sk_op.value, panel.sk.value) == (">=", "2024-01-05")
     panel = ui(shell, "dynamo_panel", "query orders --pk c2 --env dev --sk 2024 --sk-op =")
     assert (panel.pk.value, panel.sk.value, panel.sk_op.value) == ("c2", "2024", "=")
 

@@ -309,14 +309,19 @@ def _refuse_same_table(source: Side, target: Side) -> None:
 
 def slice_spec(request: CopyRequest) -> ReadSpec | None:
     """The read selecting the copy's slice (``pk``, sort-key condition, ``index``), or
-    ``None`` for the whole table."""
+    ``None`` for the whole table; checked as every read is (``reading.check``: an empty key
+    value, ``sk_op`` without ``sk``...), without a call to DynamoDB."""
     if request.pk is None:
-        if request.sk is not None or request.index:
+        if request.sk is not None or request.sk_op is not None or request.sk2 is not None:
             raise InvalidQuery(
-                "{sk} and {index} select a slice: give {pk} too", parameters=("sk", "index", "pk")
+                "a sort-key condition selects a slice: give {pk} too", parameters=("pk",)
+            )
+        if request.index:
+            raise InvalidQuery(
+                "{index} selects a slice of an index: give {pk} too", parameters=("index", "pk")
             )
         return None
-    return ReadSpec(
+    spec = ReadSpec(
         table=request.table,
         pk=request.pk,
         sk=request.sk,
@@ -324,6 +329,8 @@ def slice_spec(request: CopyRequest) -> ReadSpec | None:
         sk2=request.sk2,
         index=request.index,
     )
+    reading.check(spec)
+    return spec
 
 
 def slice_request(schema: TableSchema, request: CopyRequest) -> dict[str, Any] | None:

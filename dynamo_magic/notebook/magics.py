@@ -7,6 +7,7 @@ that ``df = %dynamo_query ...`` captures, or that ``--out NAME`` stores in the n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import keyword
 import shlex
@@ -24,6 +25,7 @@ from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
     RUN_ONLY,
+    GivenOnce,
     api_kwargs,
     command_options,
     flag_namer,
@@ -57,21 +59,58 @@ def options_of(
     return decorate
 
 
+class _InSettings(TraitType[Any, Any]):
+    """A ``%config DynamoMagic`` trait whose value lives in the one settings object: reading
+    it gives the value in effect (``get_settings``: ``set_settings``, the config file and
+    ``%config`` all show), setting it overrides that setting for the session (the magic's
+    ``_sync``). Only while traitlets holds notifications (applying a config: several values
+    checked together) do set values wait in the trait's own storage; they reach the settings
+    together when the hold ends."""
+
+    def get(self, obj: Any, cls: Any = None) -> Any:
+        if obj._cross_validation_lock:  # values waiting while a config is applied
+            return super().get(obj, cls)
+        value = _in_effect(self.name, super().get(obj, cls))
+        obj._trait_values[self.name] = value
+        return value
+
+    def set(self, obj: Any, value: Any) -> None:
+        if not obj._cross_validation_lock:
+            obj.refresh_settings()  # a change is measured from the values in effect
+        super().set(obj, value)
+
+
+def _in_effect(name: str | None, stored: Any) -> Any:
+    """The setting ``name`` in effect; ``stored`` when the config file cannot be read (every
+    call says why: nothing to say while listing the settings)."""
+    try:
+        return getattr(get_settings(), str(name))
+    except DynamoMagicError:
+        return stored
+
+
+# one trait class per kind of setting, each reading from and writing to the settings
+_TRAIT_KINDS: dict[str, type[TraitType[Any, Any]]] = {
+    kind.__name__: type(kind.__name__, (_InSettings, kind), {})
+    for kind in (Enum, Bool, Int, Float, Unicode)
+}
+
+
 def _trait(setting: SettingField) -> TraitType[Any, Any]:
     """The ``%config DynamoMagic`` trait of one setting: its type, choices, default and help
-    as ``Settings`` declares them."""
+    as ``Settings`` declares them, its value the setting in effect."""
     common: dict[str, Any] = {"allow_none": setting.optional, "help": setting.help}
     trait: TraitType[Any, Any]
     if setting.choices:
-        trait = Enum(setting.choices, setting.default, **common)
+        trait = _TRAIT_KINDS["Enum"](setting.choices, setting.default, **common)
     elif setting.types == (bool,):
-        trait = Bool(setting.default, **common)
+        trait = _TRAIT_KINDS["Bool"](setting.default, **common)
     elif setting.types == (int,):
-        trait = Int(setting.default, **common)
+        trait = _TRAIT_KINDS["Int"](setting.default, **common)
     elif float in setting.types:
-        trait = Float(setting.default, **common)
+        trait = _TRAIT_KINDS["Float"](setting.default, **common)
     else:
-        trait = Unicode(setting.default, **common)
+        trait = _TRAIT_KINDS["Unicode"](setting.default, **common)
     return trait.tag(config=True)
 
 
@@ -101,48 +140,70 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     Flags given to a magic override these; these override the config file.
     """
 
-    _showing_file = False  # True while the traits are set from the config file's values
-
     @validate(*SETTING_NAMES)
     def _check(self, proposal: Any) -> Any:
         """A value no read can use is refused before it is set (``%config`` prints the line)."""
         name, value = proposal["trait"].name, proposal["value"]
-        if not self._showing_file:
-            # the config file's rules, with the other traits as they are (or as the same
-            # %config line sets them): backoff_base <= backoff_cap, workers per core...
-            values = {n: getattr(self, n) for n in SETTING_NAMES} | {name: value}
-            try:
-                check_numbers(values)
-                check_choices(values)
-            except DynamoMagicError as exc:
-                raise BadSetting(f"DynamoMagic.{exc}") from None
+        # the config file's rules, with the other settings as they are in effect (or as the
+        # same config sets them): backoff_base <= backoff_cap, workers per core...
+        values = {n: getattr(self, n) for n in SETTING_NAMES} | {name: value}
+        try:
+            check_numbers(values)
+            check_choices(values)
+        except DynamoMagicError as exc:
+            raise BadSetting(f"DynamoMagic.{exc}") from None
         return value
 
     @observe(*SETTING_NAMES)
     def _sync(self, change: dict[str, Any]) -> None:
-        if not self._showing_file:  # a value set in the session: kept over config file reloads
+        """A value set here becomes the session's setting (kept over config file reloads);
+        values a config set together reach the settings together (each checked with the
+        others: base and cap of the backoff, say)."""
+        try:
+            current = get_settings()
+        except DynamoMagicError:  # the config file is unreadable: this value alone
             override_settings(**{change["name"]: change["new"]})
+            return
+        stored = self._trait_values
+        changed = {
+            n: stored[n] for n in SETTING_NAMES if n in stored and stored[n] != getattr(current, n)
+        }
+        if changed:
+            override_settings(**changed)
+
+    def refresh_settings(self) -> None:
+        """The traits' storage set to the settings in effect (``set_settings``, the config
+        file and ``%config`` may have changed them since)."""
+        for name in SETTING_NAMES:
+            stored = self._trait_values.get(name, self.trait_defaults(name))
+            self._trait_values[name] = _in_effect(name, stored)
+
+    @contextlib.contextmanager
+    def hold_trait_notifications(self) -> Iterator[None]:
+        """traitlets' hold (a config applied: values set, then checked together), starting
+        from the settings in effect."""
+        if not self._cross_validation_lock:
+            self.refresh_settings()
+        with super().hold_trait_notifications():
+            yield
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
         configured = self.config.get(type(self).__name__, {})
-        self._showing_file = True
-        try:
-            for name in SETTING_NAMES:
-                if name in configured:  # ipython_config.py wins over the config file
-                    override_settings(**{name: getattr(self, name)})
-                else:
-                    setattr(self, name, getattr(get_settings(), name))
-        finally:
-            self._showing_file = False
+        # ipython_config.py wins over the config file, also where both say the same now
+        names = [n for n in SETTING_NAMES if n in configured]
+        if names:
+            override_settings(**{n: getattr(self, n) for n in names})
 
     @no_var_expand  # {x} and $x are not pasted into filters: :x binds a variable instead
     @line_cell_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name (line form)")
     @argument("pk_word", nargs="?", metavar="PK", help="partition key value")
-    @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
-    @argument("-o", "--out", metavar="NAME", help="store the result in this variable")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
+    @argument(
+        "-o", "--out", metavar="NAME", action=GivenOnce, help="store the result in this variable"
+    )
     @argument("--ui", action="store_true", help="open a QueryPanel filled from the line instead")
     @options_of("query", skip=("table",))
     def dynamo_query(self, line: str, cell: str | None = None) -> Any:
@@ -157,11 +218,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """
         if cell is not None:
             return self._partiql(line, cell)
+        # before parsing: argparse would refuse two different charts, with a less useful hint
+        _refuse_twice(_split(line), "--plot", "one chart per line: run the line again for another")
         args, given = _parse_given(self.dynamo_query.parser, line, "query")  # type: ignore[union-attr]
         if args.ui:
             return self._query_panel(args, given, line)
         table = _query_table(args)
-        _refuse_twice(_split(line), "--plot", "one chart per line: run the line again for another")
         try:
             kwargs = api_kwargs("query", args) | {"table": table}
             kwargs["pk"] = partition_key(args.pk_word, args.pk)
@@ -180,8 +242,16 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @line_magic
     @magic_arguments()
     @argument("table", nargs="?", help="source table name")
-    @argument("-t", "--table", dest="table_option", help="source table name (CLI form)")
-    @argument("-o", "--out", metavar="NAME", help="store the result (or plan) in this variable")
+    @argument(
+        "-t", "--table", dest="table_option", action=GivenOnce, help="source table name (CLI form)"
+    )
+    @argument(
+        "-o",
+        "--out",
+        metavar="NAME",
+        action=GivenOnce,
+        help="store the result (or plan) in this variable",
+    )
     @argument("--ui", action="store_true", help="open a CopyPanel filled from the line instead")
     @options_of("copy", skip=("table",))
     def dynamo_copy(self, line: str) -> Any:
@@ -198,7 +268,9 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
         try:
             if args.dry_run:
-                check_counts(workers=args.workers, segments=args.segments)  # as a run would
+                api.check_copy_run(  # as a run would
+                    args.pk, workers=args.workers, segments=args.segments, backend=args.backend
+                )
                 plan = api.plan_copy(
                     **api_kwargs("copy", args, without=RUN_ONLY) | {"table": table}
                 )
@@ -217,7 +289,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @line_magic
     @magic_arguments()
     @argument("table", nargs="?", help="table name")
-    @argument("-t", "--table", dest="table_option", help="table name (CLI form)")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
     @options_of("restore", skip=("table",))
     def dynamo_restore(self, line: str) -> Any:
         """List a table's backups, or restore one: ``--into NEW_TABLE`` or ``--in-place --yes``.
@@ -226,6 +298,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """
         args = _parse(self.dynamo_restore.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_restore TABLE --env E [--into NEW | --in-place]")
+        if not args.into and not args.in_place and (args.backup != "latest" or args.yes):
+            flag = "--yes" if args.yes else "--backup"
+            raise UsageError(
+                f"{flag} is for a restore: add --into NEW_TABLE or --in-place (without them, "
+                "%dynamo_restore lists the backups)"
+            )
         try:
             if not args.into and not args.in_place:
                 found = api.backups(table, env=args.env)
@@ -355,9 +433,15 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         words = _split(line)
         out = words.pop(0) if words and not words[0].startswith("-") else None
         env = limit = None
+        given: set[str] = set()
         try:
             while words:
                 flag = words.pop(0)
+                if flag in ("-e", "--env", "--limit"):
+                    name = "--limit" if flag == "--limit" else "--env"
+                    if name in given:  # the last one would win silently
+                        raise UsageError(f"%%dynamo_query: {name} is given twice: give it once")
+                    given.add(name)
                 if flag in ("-e", "--env"):
                     env = words.pop(0)
                 elif flag == "--limit":
@@ -619,9 +703,9 @@ def _copy_panel_parser() -> MagicArgumentParser:
     read so that it can be refused with a hint."""
     parser = MagicArgumentParser(prog="%dynamo_panel copy")
     parser.add_argument("table", nargs="?")
-    parser.add_argument("-t", "--table", dest="table_option")
-    parser.add_argument("-o", "--out")
-    parser.add_argument("-e", "--env")
+    parser.add_argument("-t", "--table", dest="table_option", action=GivenOnce)
+    parser.add_argument("-o", "--out", action=GivenOnce)
+    parser.add_argument("-e", "--env", action=GivenOnce)
     parser.add_argument("--ui", action="store_true")  # %dynamo_panel opens one anyway
     for option in command_options("copy", "magic"):
         if option.keyword != "table":

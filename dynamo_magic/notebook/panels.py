@@ -524,13 +524,17 @@ class QueryPanel(_Panel):
         if limit_text:
             limit = int(limit_text) if limit_text.lstrip("-").isdigit() else limit_text
         between = self.sk_op.value == "between"
+        sk, sk2 = typed(self.sk.value, range_key), None
+        if between:
+            sk2 = typed(self.sk2.value, range_key)
         return {
             "table": self.table.value,
             "pk": typed(self.pk.value, hash_key),
             "env": self.env.value,
-            "sk": typed(self.sk.value, range_key),
-            "sk_op": self.sk_op.value,
-            "sk2": typed(self.sk2.value, range_key) if between else None,
+            "sk": sk,
+            # the operator compares the sort key with a value: with none, no operator is sent
+            "sk_op": self.sk_op.value if sk is not None or sk2 is not None else None,
+            "sk2": sk2,
             "index": self.index.value,
             "filter": self.filter.value.strip() or None,
             "columns": self.columns.value.strip() or None,
@@ -1046,15 +1050,20 @@ class CopyPanel(_Panel):
         """The keywords ``api.plan_copy`` gets from the inputs."""
         key = self._key()
         between = self.sk_op.value == "between"
+        range_key = key.range if key else None
+        sk, sk2 = typed(self.sk.value, range_key), None
+        if between:
+            sk2 = typed(self.sk2.value, range_key)
         return {
             "table": self.table.value,
             "source": self.source.value,
             "target": self.target.value,
             "target_table": self.target_table.value.strip() or None,
             "pk": typed(self.pk.value, key.hash if key else None),
-            "sk": typed(self.sk.value, key.range if key else None),
-            "sk_op": self.sk_op.value,
-            "sk2": typed(self.sk2.value, key.range if key else None) if between else None,
+            "sk": sk,
+            # the operator compares the sort key with a value: with none, no operator is sent
+            "sk_op": self.sk_op.value if sk is not None or sk2 is not None else None,
+            "sk2": sk2,
             "index": self.index.value,
             "mode": self.mode.value,
             "backup": self.backup.value,
