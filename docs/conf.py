@@ -11,6 +11,7 @@ import atexit
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +51,9 @@ autodoc_typehints = "none"  # numpydoc renders the types the docstrings give
 autosummary_generate = False
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
+# numpydoc reports a malformed docstring (an unknown section) as a Python warning, not a Sphinx
+# one: make it fail the build as -W does for Sphinx's
+warnings.filterwarnings("error", category=UserWarning, module="numpydoc")
 nitpicky = False
 
 # notebooks: run every time against the demo's servers, fail the build on any error;

@@ -817,8 +817,8 @@ class Exploration:
     title : str
         What the view shows ("items", "unique values of status", ...).
 
-    Example
-    -------
+    Examples
+    --------
     >>> found = dynamo_magic.explore("orders", "c1", env="dev", unique="status")
     >>> found.kind, found.frame.shape[1]
     ('unique', 3)
@@ -1349,8 +1349,8 @@ def reset() -> None:
     -------
     None
 
-    Example
-    -------
+    Examples
+    --------
     >>> dynamo_magic.reset()
     """
     environments.clear_caches()

@@ -2,7 +2,7 @@
 
 ``api`` has some twenty functions sharing their parameters (``table``, ``pk``, ``env``,
 ``columns`` ...): each is described once in ``PARAMETERS`` and ``numpy_doc`` writes a
-function's docstring (summary, Parameters, Returns, Raises, Example) from the names it lists,
+function's docstring (summary, Parameters, Returns, Raises, Examples) from the names it lists,
 so ``help()``, IDEs and ``inspect.getdoc`` all see the full text.
 """
 
@@ -160,7 +160,7 @@ def numpy_doc(
             sections += ["Parameters", "----------", *entries, ""]
         sections += ["Returns", "-------", _wrapped(returns), ""]
         sections += ["Raises", "------", _wrapped(raises), ""]
-        sections += ["Example", "-------", example.strip()]
+        sections += ["Examples", "--------", example.strip()]
         function.__doc__ = "\n".join(sections)
         return function
 

@@ -62,8 +62,8 @@ class ReadSpec:
     segments : int, optional
         Parallel scan segments (DynamoDB's TotalSegments), 1 to 1,000,000.
 
-    Example
-    -------
+    Examples
+    --------
     >>> spec = ReadSpec("orders", pk="c1", sk="2024-01", columns=("total",), limit=10)
     >>> spec.mode
     'query'

@@ -105,8 +105,8 @@ class TableSchema:
     raw : dict
         The whole DescribeTable answer.
 
-    Example
-    -------
+    Examples
+    --------
     >>> schema = dynamo_magic.describe("orders", env="dev")  # doctest: +SKIP
     >>> schema.key.names, list(schema.indexes)  # doctest: +SKIP
     (('customer', 'order-date'), ['status-total', 'by-total'])

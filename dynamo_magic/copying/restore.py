@@ -39,8 +39,8 @@ class RestoreResult:
     copy : CopyResult or None
         The copy from the temporary table over the original (in place), else ``None``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> done = dynamo_magic.restore("orders", "dev", into="orders-old")  # doctest: +SKIP
     >>> done.summary_line()  # doctest: +SKIP
     "restore OK: backup 'orders-...' into new table 'orders-old'"

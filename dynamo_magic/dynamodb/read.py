@@ -114,8 +114,8 @@ class ReadResult:
         projects only some; their sizes are not those of the whole items read units are
         charged on.
 
-    Example
-    -------
+    Examples
+    --------
     >>> result = dynamo_magic.fetch("orders", "c1", env="dev")  # doctest: +SKIP
     >>> result.stats.count, result.to_frame().shape  # doctest: +SKIP
     (10, (10, 8))

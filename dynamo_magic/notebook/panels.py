@@ -395,8 +395,8 @@ class QueryPanel(_Panel):
     namespace : dict, optional
         Where "store as" puts the result (default: the IPython user namespace).
 
-    Example
-    -------
+    Examples
+    --------
     >>> panel = dynamo_magic.QueryPanel(env="dev", table="orders")  # doctest: +SKIP
     >>> panel.pk.value = "c1"; panel.run_button.click(); panel.result  # doctest: +SKIP
     """
@@ -883,8 +883,8 @@ class CopyPanel(_Panel):
     table : str, optional
         The source table chosen first.
 
-    Example
-    -------
+    Examples
+    --------
     >>> panel = dynamo_magic.CopyPanel("dev", "stage", "orders")  # doctest: +SKIP
     >>> panel.plan_button.click(); panel.copy_button.click(); panel.wait()  # doctest: +SKIP
     """
