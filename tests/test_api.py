@@ -115,7 +115,7 @@ def test_signatures_list_every_keyword(name):
 @pytest.mark.parametrize("name", sorted(CONTRACT))
 def test_docstrings_are_numpy_style_and_name_every_parameter(name):
     doc = inspect.getdoc(getattr(dm, name)) or ""
-    for section in ("Returns\n-------", "Example\n-------"):
+    for section in ("Returns\n-------", "Examples\n--------"):
         assert section in doc, (name, section)
     if CONTRACT[name]:
         assert "Parameters\n----------" in doc and "Raises\n------" in doc
@@ -129,7 +129,7 @@ def test_public_classes_are_exported_and_documented():
         assert name in dm.__all__ and hasattr(dm, name)
     for cls in (dm.ReadResult, dm.ReadSpec, dm.RestoreResult, dm.Exploration):
         doc = inspect.getdoc(cls) or ""
-        assert "Example\n-------" in doc and ("Attributes" in doc or "Parameters" in doc)
+        assert "Examples\n--------" in doc and ("Attributes" in doc or "Parameters" in doc)
 
 
 # -- against moto servers ------------------------------------------------------------------------
