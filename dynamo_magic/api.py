@@ -33,7 +33,7 @@ from .copying.restore import RestoreResult
 from .copying.sources import Side
 from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
-from .dynamodb import read
+from .dynamodb import clients, read
 from .dynamodb.backups import Backup
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
@@ -103,7 +103,7 @@ def _connect(env: str | None, settings: Settings) -> tuple[environments.Environm
     """The environment (resolved with the call's settings) and its client (Query/Scan items
     arrive in wire form: see ``wire``)."""
     resolved = environments.resolve(env, settings)
-    return resolved, environments.client(resolved)
+    return resolved, clients.client(resolved)
 
 
 def _number_policy(numbers: str | None, settings: Settings) -> str:
@@ -1174,7 +1174,7 @@ def _warm_up(
     with a client made here (boto3 sessions must not create clients in two threads at once)
     and one attempt; any error there only means no warm-up: planning reports it."""
     try:
-        probe = environments.client(environments.resolve(source, settings), attempts=1)
+        probe = clients.client(environments.resolve(source, settings), attempts=1)
     except Exception:  # planning reports bad environments properly
         return None
 

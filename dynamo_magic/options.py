@@ -2,10 +2,11 @@
 
 Each ``Option`` names its API keyword, its flags and aliases, type, choices, default, help and
 the commands it belongs to. From this one table come the CLI's argparse parsers
-(``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the records a
-panel builds its controls from (``command_options``), the mapping of parsed arguments to API
-keyword arguments (``api_kwargs``) and the flag that names a keyword in an error message
-(``flag_of``). The lists of choices come from ``settings``, where each is declared once.
+(``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the options a
+front end offers for a command (``command_options``: the magics' ``--ui`` filling uses them), the
+mapping of parsed arguments to API keyword arguments (``api_kwargs``) and the flag that names a
+keyword in an error message (``flag_of``). The lists of choices come from ``settings``, where each
+is declared once. The panels do not read this table: they declare their own fields.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.copying.restore import RestoreResult
 from dynamo_magic.dynamodb import backups as backup_admin
-from dynamo_magic.dynamodb import read
+from dynamo_magic.dynamodb import clients, read
 from dynamo_magic.reading import ReadSpec
 
 from conftest import client_for
@@ -148,7 +148,7 @@ def request_log(event: str) -> list[dict[str, Any]]:
     """Parameters of every ``event`` request (``Query``, ``Scan``) dynamo_magic's dev client
     sends, in order."""
     calls: list[dict[str, Any]] = []
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
     client.meta.events.register(
         f"provide-client-params.dynamodb.{event}", lambda params, **_: calls.append(dict(params))
     )

@@ -12,6 +12,7 @@ import pytest
 
 import dynamo_magic.api as api
 from dynamo_magic import cli, environments
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.errors import IndexNotFound, ServiceError, translate
 from dynamo_magic.settings import get_settings, set_settings
 
@@ -46,7 +47,7 @@ def answer_with(operation: str, respond: Any) -> list[int]:
         attempts.append(1)
         return respond(request.url)
 
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
     client.meta.events.register(f"before-send.dynamodb.{operation}", on_send)
     return attempts
 

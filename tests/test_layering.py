@@ -19,12 +19,14 @@ PACKAGE = Path(dynamo_magic.__file__).parent
 FRONT_ENDS = {"cli", "options", "progress_bars", "notebook", "demo", "__main__"}
 NOTEBOOK_PACKAGES = ("IPython", "ipywidgets", "traitlets", "ipykernel")  # notebook/ only
 UI_PACKAGES = (*NOTEBOOK_PACKAGES, "tqdm")  # front ends only
-# what each folder of the core may not import: DynamoDB's layer knows no copies, the copy
-# engine knows no façade, and no core part knows a front end
+# what each part of the core may not import: the core's top-level modules (settings, codec,
+# environments, reading, ...) sit below DynamoDB's layer, DynamoDB's layer knows no copies, the
+# copy engine knows no façade, and no core part knows a front end
 FORBIDDEN = {
+    "": {"dynamodb", "copying", "api", *FRONT_ENDS},  # the core's top-level modules
     "dynamodb": {"copying", "api", *FRONT_ENDS},
     "copying": {"api", *FRONT_ENDS},
-    "": {"api", *FRONT_ENDS},  # the core's top-level modules
+    "api": set(FRONT_ENDS),  # the façade: over dynamodb/ and copying/
     "__init__": set(FRONT_ENDS),  # the package's face re-exports the api
 }
 

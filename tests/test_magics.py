@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from dynamo_magic import environments
 from dynamo_magic.copying.plan import CopyPlan
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.notebook.magics import _words
 from dynamo_magic.settings import get_settings, max_workers
 
@@ -389,11 +390,11 @@ def test_config_values_survive_config_file_edits(shell, isolated_aws):
 
 def test_dynamo_reset(shell, capsys):
     env = environments.resolve("dev")
-    first = environments.client(env)
+    first = clients.client(env)
     result, output = run(shell, capsys, "%dynamo_reset  # after an SSO login")
     assert result.success, output
     assert "rebuilt" in output
-    assert environments.client(env) is not first
+    assert clients.client(env) is not first
     assert len(q(shell, "orders c1 --env dev")) == 10
 
 

@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from .. import environments, reading
+from .. import reading
 from ..codec import Item, WireItem
-from ..dynamodb import read
+from ..dynamodb import clients, read
 from ..dynamodb.retry import RetryPolicy
 from ..dynamodb.write import batch_get
 from ..environments import Environment
@@ -44,7 +44,7 @@ class Side:
 
     def client(self) -> Any:
         """This process's client of ``env`` (built here from ``env`` alone, then cached)."""
-        return environments.client(self.env)
+        return clients.client(self.env)
 
 
 @dataclass(frozen=True)

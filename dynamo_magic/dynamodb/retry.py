@@ -3,7 +3,7 @@ of the errors worth retrying.
 
 Two layers retry, each for a reason:
 
-- botocore (``standard`` mode, ``environments.HTTP_ATTEMPTS`` attempts per call) retries
+- botocore (``standard`` mode, ``clients.HTTP_ATTEMPTS`` attempts per call) retries
   transient network errors and throttling quickly inside one call — but only while its
   per-client retry budget lasts: after a few dozen throttled calls the budget is dry and
   botocore makes a single attempt per call from then on.
