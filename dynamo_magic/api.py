@@ -193,7 +193,9 @@ def _prepare(spec: ReadSpec, settings: Settings, env: str | None, numbers: str |
         spec = dataclasses.replace(spec, limit=settings.preview_items)
     policy = policy_from(settings)
     resolved, client = _connect(env, settings)
-    schema = read.describe_table(client, spec.table, resolved.describe(), policy=policy)
+    schema = read.describe_table(
+        client, spec.table, resolved.describe(), policy=policy, env=resolved.label
+    )
     request = reading.build(spec, schema)
     return _Prepared(
         spec,
@@ -666,7 +668,9 @@ def summary(
 
 def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
     resolved, client = _connect(env, settings)
-    return read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
+    return read.describe_table(
+        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+    )
 
 
 @numpy_doc(
@@ -1132,7 +1136,10 @@ def copy(
             if warming:
                 warming.wait()  # an interrupted wait: the warm-up ends before workers are released
         if not result.ok:
-            raise CopyFailed(result.summary_line(), result) from result.cause
+            written = plan.target
+            raise CopyFailed(
+                result.summary_line(), result, table=written.table, env=written.env.label
+            ) from result.cause
         return result
 
 
@@ -1229,7 +1236,9 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     resolved, client = _connect(env, settings)
     found = backup_admin.list_backups(client, table)
     if not found:  # a deleted table keeps its backups: only now is its absence worth a call
-        read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
+        read.describe_table(
+            client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+        )
     rows = [
         {
             "name": b.name,
@@ -1266,7 +1275,9 @@ def truncate(
     _check_progress(progress)
     settings = get_settings()  # checked when made (settings.check_numbers)
     resolved, client = _connect(env, settings)
-    schema = read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
+    schema = read.describe_table(
+        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+    )
     if not yes:
         raise ConfirmationRequired(
             f"truncate deletes every item of '{table}' in {literal(resolved.describe())}: "
@@ -1277,7 +1288,9 @@ def truncate(
     with parallel.workers_released():
         result = truncating.truncate(Side(resolved, table), schema, engine, backup, progress)
     if result.error:
-        raise CopyFailed(result.summary_line(), result) from result.cause
+        raise CopyFailed(
+            result.summary_line(), result, table=table, env=resolved.label
+        ) from result.cause
     return result
 
 

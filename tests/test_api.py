@@ -132,6 +132,25 @@ def test_public_classes_are_exported_and_documented():
         assert "Examples\n--------" in doc and ("Attributes" in doc or "Parameters" in doc)
 
 
+def test_every_type_a_public_function_takes_or_returns_is_exported():
+    """A user can name (and annotate with) whatever a public function accepts or returns."""
+    missing = set()
+    for name in dm.__all__:
+        function = getattr(dm, name)
+        if not inspect.isfunction(function):
+            continue
+        for annotation in function.__annotations__.values():
+            for word in re.findall(r"\b[A-Z]\w+", str(annotation)):
+                found = function.__globals__.get(word)
+                made_here = inspect.isclass(found) and found.__module__.startswith("dynamo_magic")
+                if made_here and word not in dm.__all__:
+                    missing.add(f"{word} ({name})")
+    assert sorted(missing) == []
+    # and what the results hold: a copy's verification, a read's statistics, a schema's parts
+    for name in ("Verification", "ReadStats", "Index", "KeySchema", "KeyAttribute"):
+        assert name in dm.__all__ and hasattr(dm, name)
+
+
 # -- against moto servers ------------------------------------------------------------------------
 ORDERS = orders_items()
 

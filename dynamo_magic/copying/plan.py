@@ -509,7 +509,7 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
     target = Side(target_env, request.target_table or request.table)
     source_client, target_client = source.client(), target.client()
     source_schema = read.describe_table(
-        source_client, source.table, source_env.describe(), policy=policy
+        source_client, source.table, source_env.describe(), policy=policy, env=source_env.label
     )
     query = slice_request(source_schema, request)
     target_schema = _describe_or_none(target_client, target.table, policy)
