@@ -47,7 +47,7 @@ from .errors import (
 )
 from .expressions import bind_partiql
 from .paths import DocumentPath, format_path, lookup, parse_path
-from .reading import ReadSpec, positive
+from .reading import DEFAULT_HEAD, ReadSpec, positive
 from .schema import TableSchema, check_table_name
 from .settings import (
     NUMBER_POLICIES,
@@ -521,7 +521,7 @@ def count(
 def head(
     table: str,
     pk: Any = None,
-    n: int = 5,
+    n: int = DEFAULT_HEAD,
     *,
     env: str | None = None,
     sk: Any = None,

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidQuery
+from .reading import DEFAULT_HEAD as DEFAULT_HEAD  # rows ``--head`` shows without a number
 from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS, VERIFY_METHODS
 
 COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
-DEFAULT_HEAD = 5  # rows ``--head`` shows without a number
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
 

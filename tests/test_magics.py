@@ -264,6 +264,16 @@ def test_cell_form_partiql_binds_variables(shell, capsys):
     assert result.success and result.result["text"].tolist() == ["plain"]
 
 
+def test_cell_form_takes_the_option_tables_spellings(shell, capsys):
+    """The cell's line is parsed by the partiql options of the one table: ``--env=dev``, the
+    options before the variable, and ``--limit`` as the CLI spells them."""
+    result, output = run(
+        shell, capsys, "%%dynamo_query --env=dev --limit 1 res\nSELECT * FROM notes"
+    )
+    assert result.success, output
+    assert len(shell.user_ns["res"]) == 1
+
+
 def test_config_default_env_and_per_call_override(shell, capsys):
     shell.run_line_magic("config", "DynamoMagic.default_env = 'stage'")
     with pytest.raises(UsageError, match="env 'stage'"):
