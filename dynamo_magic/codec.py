@@ -42,7 +42,6 @@ Item = dict[str, AttributeValue]
 WireItem = NewType("WireItem", Item)
 
 MAX_NUMBER_DIGITS = 38  # DynamoDB's precision limit
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 # -- Python -> DynamoDB ------------------------------------------------------------------------

@@ -80,15 +80,11 @@ def _png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _key_text(key: KeySchema) -> str:
-    return str(key)
-
-
 def index_options(schema: TableSchema) -> list[tuple[str, str | None]]:
     """The table (``None``), then every GSI and LSI, labelled with their key names and types."""
-    options: list[tuple[str, str | None]] = [(f"(table) {_key_text(schema.key)}", None)]
+    options: list[tuple[str, str | None]] = [(f"(table) {schema.key}", None)]
     for name, index in schema.indexes.items():
-        options.append((f"{index.kind} {name}: {_key_text(index.key)}", name))
+        options.append((f"{index.kind} {name}: {index.key}", name))
     return options
 
 
