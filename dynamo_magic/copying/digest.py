@@ -35,8 +35,8 @@ def key_text(item: WireItem, key_names: tuple[str, ...]) -> str:
 
 def item_digest(item: WireItem) -> int:
     """A 128-bit hash of an item's full content, independent of set order."""
-    canonical = {name: canonical(av) for name, av in item.items()}
-    digest = hashlib.blake2b(typed_json(canonical).encode(), digest_size=DIGEST_BYTES)
+    content = {name: canonical(av) for name, av in item.items()}
+    digest = hashlib.blake2b(typed_json(content).encode(), digest_size=DIGEST_BYTES)
     return int.from_bytes(digest.digest())
 
 
