@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from dynamo_magic.copying.digest import canonical
+
 MAX_BATCH_WRITE = 25  # DynamoDB limit per BatchWriteItem
 LOAD_THREADS = 4  # concurrent batch writes while loading (dynalite is one node process)
 SCAN_SEGMENTS = 4  # parallel scan segments when reading a table back for verification
@@ -162,20 +164,6 @@ def scan_all(client: Any, table: str) -> list[Item]:
         return [item for part in parts for item in part]
 
 
-def _canonical(av: Any) -> Any:
-    """An attribute value with set members sorted (sets have no order)."""
-    if not isinstance(av, dict):
-        return av
-    ((tag, value),) = av.items()
-    if tag in ("SS", "NS", "BS"):
-        return {tag: sorted(value)}
-    if tag == "M":
-        return {tag: {k: _canonical(v) for k, v in value.items()}}
-    if tag == "L":
-        return {tag: [_canonical(v) for v in value]}
-    return av
-
-
 def _key(item: Item) -> tuple[str, str]:
     return repr(item["pk"]), repr(item["sk"])
 
@@ -194,8 +182,8 @@ def compare_tables(source: list[Item], target: list[Item]) -> list[str]:
     differ = sum(
         1
         for k in want.keys() & got.keys()
-        if {n: _canonical(v) for n, v in want[k].items()}
-        != {n: _canonical(v) for n, v in got[k].items()}
+        if {n: canonical(v) for n, v in want[k].items()}
+        != {n: canonical(v) for n, v in got[k].items()}
     )
     if differ:
         problems.append(f"{differ} item(s) differ")

@@ -38,10 +38,12 @@ from .api import (
     unique,
 )
 from .copying.engine import CopyResult
+from .copying.parallel import Progress
 from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
-from .copying.result import Outcome
-from .dynamodb.read import ReadResult
+from .copying.result import Outcome, Verification
+from .dynamodb.backups import Backup
+from .dynamodb.read import ReadResult, ReadStats
 from .errors import (
     AccessDenied,
     BackupFailed,
@@ -70,7 +72,8 @@ from .plots import (  # matplotlib is imported only when a chart is drawn
     plot_unique,
 )
 from .reading import ReadSpec
-from .settings import Settings, get_settings, set_settings
+from .schema import Index, KeyAttribute, KeySchema, TableSchema
+from .settings import EnvironmentConfig, Settings, get_settings, set_settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())  # nothing shown unless configured
 
@@ -78,6 +81,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessDenied",
+    "Backup",
     "BackupFailed",
     "BackupNotFound",
     "ConfirmationRequired",
@@ -87,21 +91,29 @@ __all__ = [
     "CredentialsMissing",
     "DynamoMagicError",
     "EndpointUnreachable",
+    "EnvironmentConfig",
     "EnvironmentNotFound",
     "Exploration",
+    "Index",
     "IndexNotFound",
     "InvalidQuery",
+    "KeyAttribute",
+    "KeySchema",
     "Outcome",
     "PlottingUnavailable",
+    "Progress",
     "ReadResult",
     "ReadSpec",
+    "ReadStats",
     "RestoreResult",
     "ServiceError",
     "Settings",
     "TableNotFound",
+    "TableSchema",
     "Throttled",
     "UnsafeOperation",
     "UsageProblem",
+    "Verification",
     "backups",
     "copy",
     "count",

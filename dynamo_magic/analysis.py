@@ -16,6 +16,7 @@ from . import lazy
 from .codec import (
     AttributeValue,
     Item,
+    WireItem,
     flatten_items,
     from_attribute,
     json_text,
@@ -131,7 +132,10 @@ PRESENT_PLACES = 4  # the share of items having an attribute: 2 of 3 is 0.6667
 
 
 def summary(
-    items: list[Item], numbers: str = "auto", flatten: bool = False, key_names: Iterable[str] = ()
+    items: list[WireItem],
+    numbers: str = "auto",
+    flatten: bool = False,
+    key_names: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Per attribute: share of items having it, its types, distinct values, top values.
 

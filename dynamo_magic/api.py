@@ -33,7 +33,7 @@ from .copying.restore import RestoreResult
 from .copying.sources import Side
 from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
-from .dynamodb import read
+from .dynamodb import clients, read
 from .dynamodb.backups import Backup
 from .dynamodb.read import PageCallback, ReadResult
 from .dynamodb.retry import RetryPolicy, policy_from
@@ -47,7 +47,7 @@ from .errors import (
 )
 from .expressions import bind_partiql
 from .paths import DocumentPath, format_path, lookup, parse_path
-from .reading import ReadSpec, positive
+from .reading import DEFAULT_HEAD, ReadSpec, positive
 from .schema import TableSchema, check_table_name
 from .settings import (
     NUMBER_POLICIES,
@@ -103,7 +103,7 @@ def _connect(env: str | None, settings: Settings) -> tuple[environments.Environm
     """The environment (resolved with the call's settings) and its client (Query/Scan items
     arrive in wire form: see ``wire``)."""
     resolved = environments.resolve(env, settings)
-    return resolved, environments.client(resolved)
+    return resolved, clients.client(resolved)
 
 
 def _number_policy(numbers: str | None, settings: Settings) -> str:
@@ -193,7 +193,9 @@ def _prepare(spec: ReadSpec, settings: Settings, env: str | None, numbers: str |
         spec = dataclasses.replace(spec, limit=settings.preview_items)
     policy = policy_from(settings)
     resolved, client = _connect(env, settings)
-    schema = read.describe_table(client, spec.table, resolved.describe(), policy=policy)
+    schema = read.describe_table(
+        client, spec.table, resolved.describe(), policy=policy, env=resolved.label
+    )
     request = reading.build(spec, schema)
     return _Prepared(
         spec,
@@ -519,7 +521,7 @@ def count(
 def head(
     table: str,
     pk: Any = None,
-    n: int = 5,
+    n: int = DEFAULT_HEAD,
     *,
     env: str | None = None,
     sk: Any = None,
@@ -666,7 +668,9 @@ def summary(
 
 def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
     resolved, client = _connect(env, settings)
-    return read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
+    return read.describe_table(
+        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+    )
 
 
 @numpy_doc(
@@ -1132,7 +1136,10 @@ def copy(
             if warming:
                 warming.wait()  # an interrupted wait: the warm-up ends before workers are released
         if not result.ok:
-            raise CopyFailed(result.summary_line(), result) from result.cause
+            written = plan.target
+            raise CopyFailed(
+                result.summary_line(), result, table=written.table, env=written.env.label
+            ) from result.cause
         return result
 
 
@@ -1174,7 +1181,7 @@ def _warm_up(
     with a client made here (boto3 sessions must not create clients in two threads at once)
     and one attempt; any error there only means no warm-up: planning reports it."""
     try:
-        probe = environments.client(environments.resolve(source, settings), attempts=1)
+        probe = clients.client(environments.resolve(source, settings), attempts=1)
     except Exception:  # planning reports bad environments properly
         return None
 
@@ -1229,7 +1236,9 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     resolved, client = _connect(env, settings)
     found = backup_admin.list_backups(client, table)
     if not found:  # a deleted table keeps its backups: only now is its absence worth a call
-        read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
+        read.describe_table(
+            client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+        )
     rows = [
         {
             "name": b.name,
@@ -1266,7 +1275,9 @@ def truncate(
     _check_progress(progress)
     settings = get_settings()  # checked when made (settings.check_numbers)
     resolved, client = _connect(env, settings)
-    schema = read.describe_table(client, table, resolved.describe(), policy=policy_from(settings))
+    schema = read.describe_table(
+        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+    )
     if not yes:
         raise ConfirmationRequired(
             f"truncate deletes every item of '{table}' in {literal(resolved.describe())}: "
@@ -1277,7 +1288,9 @@ def truncate(
     with parallel.workers_released():
         result = truncating.truncate(Side(resolved, table), schema, engine, backup, progress)
     if result.error:
-        raise CopyFailed(result.summary_line(), result) from result.cause
+        raise CopyFailed(
+            result.summary_line(), result, table=table, env=resolved.label
+        ) from result.cause
     return result
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE = 0, 2  # a failure while working exits with its error's exit_code (1)
 
 
 class _Parser(argparse.ArgumentParser):

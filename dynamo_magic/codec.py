@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NewType, cast
 
 from . import lazy
 from .errors import InvalidQuery
@@ -35,11 +35,13 @@ AttributeValue = dict[str, Any]  # one typed value: {"S": "x"}, {"N": "1.5"}, {"
 # - ``WireItem``: the JSON wire form, binaries as base64 text. Query, Scan, ExecuteStatement and
 #   the copy's reads arrive in it (``dynamodb.wire``'s fast path) and a copy writes it back
 #   unchanged; ``decode_binaries`` turns one into an ``Item``.
+# ``WireItem`` is a ``NewType``: for mypy a ``WireItem`` is an ``Item`` (a function taking either
+# form takes ``Item``), but an ``Item`` is no ``WireItem``. Where a wire-form item is made (from
+# DynamoDB's JSON answers, a key cut from a wire item) ``WireItem(...)`` says so; it costs nothing.
 Item = dict[str, AttributeValue]
-WireItem = dict[str, AttributeValue]
+WireItem = NewType("WireItem", Item)
 
 MAX_NUMBER_DIGITS = 38  # DynamoDB's precision limit
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 # -- Python -> DynamoDB ------------------------------------------------------------------------
@@ -193,12 +195,12 @@ def from_attribute(av: AttributeValue, numbers: str = "auto") -> Any:
     raise ValueError(f"unknown DynamoDB type {tag!r}")
 
 
-def decode_binaries(item: WireItem) -> Item:
-    """A wire-form item (binaries as base64 text, as ``ReadResult.items`` hold them) in the form
-    boto3's low-level client returns and accepts: ``B`` and ``BS`` values as ``bytes``, at any
-    depth inside maps and lists. Give an item to ``client.put_item`` in this form only: botocore
-    base64-encodes bytes itself, so wire-form text would be encoded twice. Items already holding
-    bytes pass through unchanged."""
+def decode_binaries(item: Item) -> Item:
+    """A wire-form item (a ``WireItem``: binaries as base64 text, as ``ReadResult.items`` hold
+    them) in the form boto3's low-level client returns and accepts: ``B`` and ``BS`` values as
+    ``bytes``, at any depth inside maps and lists. Give an item to ``client.put_item`` in this
+    form only: botocore base64-encodes bytes itself, so wire-form text would be encoded twice.
+    Items already holding bytes (either form is taken) pass through unchanged."""
     return {name: _decode_binary(av) for name, av in item.items()}
 
 
@@ -213,6 +215,11 @@ def _decode_binary(av: AttributeValue) -> AttributeValue:
     if tag == "L":
         return {"L": [_decode_binary(v) for v in value]}
     return av
+
+
+def key_of(item: WireItem, key_names: Iterable[str]) -> WireItem:
+    """The key of a wire-form item: its ``key_names`` attributes (each must be present)."""
+    return WireItem({name: item[name] for name in key_names})
 
 
 def type_of(av: AttributeValue) -> str:
@@ -366,7 +373,7 @@ def flatten_items(items: Iterable[WireItem], key_names: Iterable[str] = ()) -> l
         for name, av in item.items():
             columns.setdefault((name,), []).append((row, av))
     keys = tuple(key_names)
-    flat: list[WireItem] = [{} for _ in items]
+    flat = [WireItem({}) for _ in items]
     for path, cells in _flatten_maps(columns).items():
         name = format_path(path, keys)
         for row, av in cells:

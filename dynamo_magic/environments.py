@@ -1,12 +1,14 @@
-"""Environment names -> boto3 sessions and clients.
+"""Environment names -> resolved environments and their boto3 sessions.
 
 An environment is an AWS profile (region, ``endpoint_url`` and role assumption come from the
-profile, as boto3 reads them) optionally refined by the config file. Clients are made once per
-process and reused; copy workers rebuild them from the small, picklable ``Environment``.
+profile, as boto3 reads them) optionally refined by the config file. Its clients are made by
+``dynamodb.clients``, once per process; copy workers rebuild them from the small, picklable
+``Environment``.
 
-Sessions, clients, account ids and the list of profiles are rebuilt when the AWS config or
-credentials file or an ``AWS_*`` variable changes (a ``stat`` per call, see ``watch``), so a
-long-lived kernel follows ``~/.aws/config`` as a fresh ``boto3.Session`` would.
+Sessions and the list of profiles are rebuilt when the AWS config or credentials file or an
+``AWS_*`` variable changes (a ``stat`` per call, see ``watch``), so a long-lived kernel follows
+``~/.aws/config`` as a fresh ``boto3.Session`` would; ``generation()`` tells ``dynamodb.clients``
+when to forget its clients too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import functools
 import os
 import shlex
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import botocore.config
@@ -23,25 +24,19 @@ import botocore.exceptions as bx
 import botocore.loaders
 import botocore.session
 
-from .dynamodb import wire
 from .errors import (
-    CredentialsMissing,
     EnvironmentNotFound,
     UsageProblem,
     client_errors,
-    explain_unreachable,
     translate,
 )
-from .settings import MAX_POOL_CONNECTIONS, Settings, check_endpoint_url, get_settings
+from .settings import Settings, check_endpoint_url, get_settings
 from .watch import Watch
 
 DEMO_PREFIX = "demo-"  # the demo's environments (demo-prod, demo-dev) exist while it runs
 # a key the demo writes into its profiles (its folder): `dynamo demo --folder` starts it again
 DEMO_MARKER = "dynamo_magic_demo"
 PROTECTED_MARKER = "prod"  # environment names containing it need confirmation for writes
-CONNECT_TIMEOUT = 5  # seconds: an unreachable endpoint fails fast
-READ_TIMEOUT = 60  # seconds
-HTTP_ATTEMPTS = 4  # botocore's own attempts per call (standard mode)
 # The variables naming the profile when none is given, in botocore's order of precedence
 # (botocore.configprovider: AWS_DEFAULT_PROFILE, then AWS_PROFILE).
 PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
@@ -85,9 +80,10 @@ def _aws_files() -> list[str]:
 
 
 _watch = Watch(_aws_files, prefixes=("AWS_",))
+_generation = [0]  # bumped by clear_caches: see generation()
 
 
-def _follow_changes() -> None:
+def follow_changes() -> None:
     """Forget everything made from AWS files or variables that changed since the last call."""
     if _watch.changed():
         clear_caches()
@@ -101,7 +97,7 @@ def _known_profiles() -> frozenset[str]:
 def names(settings: Settings) -> list[str]:
     """Every environment a name can resolve to: the configured ones, then the AWS profiles of
     the config file in use (each once, in that order)."""
-    _follow_changes()
+    follow_changes()
     return list(dict.fromkeys([*settings.environments, *sorted(_known_profiles())]))
 
 
@@ -122,7 +118,7 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
     ``Environment.profile_from_variable``). Raises ``EnvironmentNotFound`` for an unknown name,
     ``UsageProblem`` without a region or with an endpoint_url that is not a URL.
     """
-    _follow_changes()
+    follow_changes()
     settings = settings or get_settings()
     name = name or settings.default_env
     via = ""
@@ -197,14 +193,6 @@ def demo_unreachable(env: Environment) -> str:
     )
 
 
-def _explain_demo_unreachable(
-    env: Environment, exception: BaseException | None = None, **_: Any
-) -> None:
-    """botocore's ``after-call-error`` hook of a demo environment's clients."""
-    if isinstance(exception, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-        explain_unreachable(exception, demo_unreachable(env))
-
-
 def _profile_endpoint(session: boto3.Session, region: str, where: str) -> str | None:
     """The endpoint_url boto3 would use for DynamoDB (variable, profile or services section),
     checked: one that is not a URL is a ``UsageProblem`` naming where it was set."""
@@ -266,7 +254,7 @@ def _data_loader(data_path: str | None, pid: int) -> botocore.loaders.Loader:
     return botocore.loaders.create_loader(data_path)
 
 
-def _session_profile(env: Environment) -> str | None:
+def session_profile(env: Environment) -> str | None:
     """The profile to pass to botocore for ``env``: ``None`` for a profile that AWS_PROFILE/
     AWS_DEFAULT_PROFILE names (botocore then reads the variable itself and keeps the
     AWS_ACCESS_KEY_ID/... credentials, as ``boto3.Session()`` does). A copy worker inherits
@@ -278,79 +266,18 @@ def _session_profile(env: Environment) -> str | None:
     return env.profile
 
 
-def client_config(**retries: Any) -> botocore.config.Config:
-    return botocore.config.Config(
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-        retries=retries or {"mode": "standard", "total_max_attempts": HTTP_ATTEMPTS},
-        max_pool_connections=MAX_POOL_CONNECTIONS,
-    )
+def session(env: Environment) -> boto3.Session:
+    """The boto3 session of ``env`` in this process (cached; rebuilt when the AWS files or
+    variables change): ``dynamodb.clients`` makes its clients from it."""
+    follow_changes()
+    return _session(session_profile(env), os.getpid())
 
 
-@functools.lru_cache(maxsize=64)
-def _client(env: Environment, service: str, pid: int, attempts: int) -> Any:
-    profile = _session_profile(env)
-    sess = _session(profile, pid)
-    if sess.get_credentials() is None:
-        raise CredentialsMissing(_no_credentials(env, explicit=profile is not None))
-    if env.endpoint_url:
-        check_endpoint_url(env.endpoint_url, env.describe())
-    try:
-        made = sess.client(
-            service,
-            region_name=env.region,
-            endpoint_url=env.endpoint_url,
-            config=client_config(mode="standard", total_max_attempts=attempts),
-        )
-    except ValueError as exc:  # botocore refuses an endpoint or region it cannot use
-        raise UsageProblem(
-            f"{env.describe()}: cannot make a {service} client ({exc}); check its endpoint_url "
-            "(http(s)://host[:port]) and region"
-        ) from exc
-    if env.demo_folder is not None:
-        made.meta.events.register(
-            "after-call-error", functools.partial(_explain_demo_unreachable, env)
-        )
-    return wire.install(made) if service == "dynamodb" else made
-
-
-def _no_credentials(env: Environment, explicit: bool) -> str:
-    """What to do when ``env`` has no credentials. For a profile passed to botocore explicitly,
-    AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not consulted, so only the profile can help."""
-    start = f"no AWS credentials for {env.describe()}"
-    if explicit:
-        return (
-            f"{start}: add them to profile '{env.profile}' (aws configure --profile "
-            f"{env.profile}); AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not used for a "
-            "profile named explicitly"
-        )
-    configure = f"aws configure --profile {env.profile}" if env.profile else "aws configure"
-    return f"{start}: configure them ({configure}) or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-
-
-def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATTEMPTS) -> Any:
-    """A low-level client for ``env``, made once per process and reused (thread-safe).
-
-    Query/Scan items arrive as DynamoDB JSON in wire form (binaries as base64 text), and batch
-    calls go through ``wire.call``: see ``wire``. Rebuilt when the AWS files or variables change.
-    """
-    _follow_changes()
-    return _client(env, service, os.getpid(), attempts)
-
-
-@functools.lru_cache(maxsize=64)
-def _account_id(env: Environment) -> str | None:
-    try:
-        account: str | None = client(env, "sts").get_caller_identity()["Account"]
-        return account
-    except (bx.BotoCoreError, bx.ClientError):
-        return None
-
-
-def account_id(env: Environment) -> str | None:
-    """The AWS account id behind ``env`` via STS, or ``None`` where STS is unavailable."""
-    _follow_changes()
-    return _account_id(env)
+def generation() -> int:
+    """How many times the caches were cleared (after following any change of the AWS files or
+    variables): what is made from a session of an older generation is stale."""
+    follow_changes()
+    return _generation[0]
 
 
 def clear_caches() -> None:
@@ -361,5 +288,4 @@ def clear_caches() -> None:
     """
     _known_profiles.cache_clear()
     _session.cache_clear()
-    _client.cache_clear()
-    _account_id.cache_clear()
+    _generation[0] += 1  # dynamodb.clients forgets its clients and account ids

@@ -17,7 +17,10 @@ import contextlib
 import html
 import re
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for the annotation only: the copy layer imports this module
+    from .copying.result import CopyResult
 
 _FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")  # a doubled brace, or a {parameter} field
 
@@ -32,12 +35,17 @@ class DynamoMagicError(Exception):
         then doubled, as in ``str.format``).
     parameters : sequence of str
         The API keywords (``"limit"``, ``"sk2"``, ``"yes"``) the message's fields name.
+    table, env : str, optional
+        The table and the environment (its name, ``"default"`` for the default profile) the
+        error is about, where the raising code knows them.
 
     Attributes
     ----------
     exit_code : int
         The ``dynamo`` command's exit code: 2 for ``UsageProblem`` (nothing was read or
         written), 1 for failures while working.
+    table, env : str or None
+        As given, or filled in by ``concerning`` on the way out; ``None`` when not known.
 
     Examples
     --------
@@ -48,9 +56,17 @@ class DynamoMagicError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, parameters: Sequence[str] = ()):
+    def __init__(
+        self,
+        message: str,
+        *,
+        parameters: Sequence[str] = (),
+        table: str | None = None,
+        env: str | None = None,
+    ):
         self.template = message
         self.parameters = tuple(parameters)
+        self.table, self.env = table, env
         super().__init__(self.render())
 
     def render(self, name_of: Callable[[str], str] = str) -> str:
@@ -123,12 +139,19 @@ class Throttled(DynamoMagicError):
 
 
 class CopyFailed(DynamoMagicError):
-    """A copy finished with items unwritten or verification failing; ``result`` has details."""
+    """A copy (or truncate) finished with items unwritten or verification failing; ``result``
+    has the details, ``table`` and ``env`` name the table written."""
 
     def __init__(
-        self, message: str, result: object | None = None, *, parameters: Sequence[str] = ()
+        self,
+        message: str,
+        result: CopyResult | None = None,
+        *,
+        parameters: Sequence[str] = (),
+        table: str | None = None,
+        env: str | None = None,
     ):
-        super().__init__(message, parameters=parameters)
+        super().__init__(message, parameters=parameters, table=table, env=env)
         self.result = result
 
 
@@ -158,7 +181,9 @@ _CODE_TO_ERROR: dict[str, type[DynamoMagicError]] = {
 }
 
 
-def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
+def translate(
+    exc: BaseException, context: str = "", *, table: str | None = None, env: str | None = None
+) -> DynamoMagicError:
     """Map a botocore/boto3 exception to a ``DynamoMagicError`` with a one-line message.
 
     Parameters
@@ -168,6 +193,8 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
         unknown profile, unreachable endpoint, refused parameter, any other), or anything else.
     context : str
         What was being done (``"query table 'users' in env 'dev'"``), put first.
+    table, env : str, optional
+        The table and environment of the call, given to the error (see ``concerning``).
 
     Returns
     -------
@@ -176,6 +203,13 @@ def translate(exc: BaseException, context: str = "") -> DynamoMagicError:
         ``EndpointUnreachable``, ``Throttled``, ``ServiceError``...); ``exc`` itself when it is
         one already.
     """
+    error = _translated(exc, context)
+    error.table = error.table or table
+    error.env = error.env or env
+    return error
+
+
+def _translated(exc: BaseException, context: str) -> DynamoMagicError:
     from botocore import exceptions as bx  # botocore is a hard dependency; local for clarity
 
     prefix = f"{context}: " if context else ""
@@ -300,7 +334,21 @@ def error_code(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def client_errors(context: str = "") -> Iterator[None]:
+def concerning(*, table: str | None = None, env: str | None = None) -> Iterator[None]:
+    """Give a ``DynamoMagicError`` raised inside the block the ``table`` and ``env`` it does not
+    name yet (what it names already stays); other exceptions pass through untouched."""
+    try:
+        yield
+    except DynamoMagicError as error:
+        error.table = error.table or table
+        error.env = error.env or env
+        raise
+
+
+@contextlib.contextmanager
+def client_errors(
+    context: str = "", *, table: str | None = None, env: str | None = None
+) -> Iterator[None]:
     """Raise botocore's errors (``ClientError`` and every ``BotoCoreError``) inside the block as
     the package's, translated by ``translate`` with ``context``; the original is the cause.
 
@@ -319,4 +367,4 @@ def client_errors(context: str = "") -> Iterator[None]:
     try:
         yield
     except (bx.ClientError, bx.BotoCoreError) as exc:
-        raise translate(exc, context) from exc
+        raise translate(exc, context, table=table, env=env) from exc

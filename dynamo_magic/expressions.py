@@ -412,23 +412,14 @@ class _FilterParser:
         return self.fail(f"expected a value at position {tok.pos}, got '{tok.text}'")
 
 
-def filter_expression(
-    text: str,
-    ph: Placeholders,
-    params: Mapping[str, Any] | None = None,
-    keys: tuple[str, ...] = (),
-) -> str:
-    """Translate a filter in the language above into a FilterExpression with placeholders."""
-    return parse_filter(text, ph, params, keys)[0]
-
-
 def parse_filter(
     text: str,
     ph: Placeholders,
     params: Mapping[str, Any] | None = None,
     keys: tuple[str, ...] = (),
 ) -> tuple[str, list[DocumentPath]]:
-    """The FilterExpression and the attribute paths it names (``keys`` are taken whole)."""
+    """A filter in the language above as a FilterExpression with placeholders, and the
+    attribute paths it names (``keys`` are taken whole)."""
     parser = _FilterParser(text, ph, params or {}, keys)
     try:
         return parser.parse(), parser.paths

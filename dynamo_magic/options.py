@@ -2,10 +2,11 @@
 
 Each ``Option`` names its API keyword, its flags and aliases, type, choices, default, help and
 the commands it belongs to. From this one table come the CLI's argparse parsers
-(``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the records a
-panel builds its controls from (``command_options``), the mapping of parsed arguments to API
-keyword arguments (``api_kwargs``) and the flag that names a keyword in an error message
-(``flag_of``). The lists of choices come from ``settings``, where each is declared once.
+(``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the options a
+front end offers for a command (``command_options``: the magics' ``--ui`` filling uses them), the
+mapping of parsed arguments to API keyword arguments (``api_kwargs``) and the flag that names a
+keyword in an error message (``flag_of``). The lists of choices come from ``settings``, where each
+is declared once. The panels do not read this table: they declare their own fields.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidQuery
+from .reading import DEFAULT_HEAD as DEFAULT_HEAD  # rows ``--head`` shows without a number
 from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS, VERIFY_METHODS
 
 COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
-DEFAULT_HEAD = 5  # rows ``--head`` shows without a number
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
 

@@ -196,6 +196,7 @@ def check(spec: ReadSpec) -> None:
 
 
 # what DynamoDB calls each key value of a read, by the parameter that gives it
+DEFAULT_HEAD = 5  # items a head shows without a number (api.head, --head, the panel)
 _KEY_VALUES = (("pk", "partition key"), ("sk", "sort key"), ("sk2", "sort key"))
 
 

@@ -51,6 +51,16 @@ def check_table_name(name: Any, parameter: str, arn: bool = False) -> str:
 
 @dataclass(frozen=True)
 class KeyAttribute:
+    """One key attribute of a table or index.
+
+    Attributes
+    ----------
+    name : str
+        The attribute's name.
+    type : str
+        Its DynamoDB type: ``"S"``, ``"N"`` or ``"B"``.
+    """
+
     name: str
     type: str  # S, N or B
 
@@ -75,6 +85,22 @@ class KeySchema:
 
 @dataclass(frozen=True)
 class Index:
+    """A secondary index of a table, as DescribeTable reports it.
+
+    Attributes
+    ----------
+    name : str
+        The index's name.
+    kind : str
+        ``"GSI"`` (global) or ``"LSI"`` (local).
+    key : KeySchema
+        Its partition key and optional sort key.
+    projection : str
+        ``"ALL"``, ``"KEYS_ONLY"`` or ``"INCLUDE"``: what its items carry.
+    included : tuple of str
+        With ``INCLUDE``, the non-key attributes projected.
+    """
+
     name: str
     kind: str  # "GSI" or "LSI"
     key: KeySchema
@@ -168,7 +194,7 @@ class TableSchema:
         except KeyError:
             have = ", ".join(self.indexes) or "none"
             raise IndexNotFound(
-                f"table '{self.name}' has no index '{name}' (indexes: {have})"
+                f"table '{self.name}' has no index '{name}' (indexes: {have})", table=self.name
             ) from None
 
     def key_for(self, index: str | None) -> KeySchema:

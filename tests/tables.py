@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dynamo_magic.copying.digest import canonical
+
 BIG = "12345678901234567890123456789012345678"  # 38 digits: DynamoDB's maximum precision
 
 
@@ -172,17 +174,6 @@ def scan_all(client: Any, table: str) -> list[dict[str, Any]]:
 ORDER_KEY = ("customer", "order-date")
 
 
-def _canonical(av: dict[str, Any]) -> Any:
-    ((tag, value),) = av.items()
-    if tag in ("SS", "NS", "BS"):
-        return {tag: sorted(value)}
-    if tag == "M":
-        return {tag: {k: _canonical(v) for k, v in value.items()}}
-    if tag == "L":
-        return {tag: [_canonical(v) for v in value]}
-    return av
-
-
 def keyed(items: list[dict[str, Any]], key_names: tuple[str, ...] = ORDER_KEY) -> dict[str, Any]:
     """Items by a canonical key text, sets order-free: for exact item-by-item comparisons."""
 
@@ -190,6 +181,6 @@ def keyed(items: list[dict[str, Any]], key_names: tuple[str, ...] = ORDER_KEY) -
         return json.dumps(obj, sort_keys=True, default=lambda b: b.hex())
 
     return {
-        text({k: item[k] for k in key_names}): {n: _canonical(v) for n, v in item.items()}
+        text({k: item[k] for k in key_names}): {n: canonical(v) for n, v in item.items()}
         for item in items
     }

@@ -10,6 +10,7 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import analysis, api, environments
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.errors import InvalidQuery
 
 from tables import BIG, create_orders, orders_items, put_all
@@ -19,7 +20,7 @@ C1 = range(1, 11)  # order numbers of customer c1
 
 @pytest.fixture
 def orders(mock_dynamo: None) -> str:
-    put = environments.client(environments.resolve("dev"))
+    put = clients.client(environments.resolve("dev"))
     create_orders(put)
     put_all(put, "orders", orders_items())
     return "orders"

@@ -20,7 +20,7 @@ from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.copying.restore import RestoreResult
 from dynamo_magic.dynamodb import backups as backup_admin
-from dynamo_magic.dynamodb import read
+from dynamo_magic.dynamodb import clients, read
 from dynamo_magic.reading import ReadSpec
 
 from conftest import client_for
@@ -132,6 +132,25 @@ def test_public_classes_are_exported_and_documented():
         assert "Examples\n--------" in doc and ("Attributes" in doc or "Parameters" in doc)
 
 
+def test_every_type_a_public_function_takes_or_returns_is_exported():
+    """A user can name (and annotate with) whatever a public function accepts or returns."""
+    missing = set()
+    for name in dm.__all__:
+        function = getattr(dm, name)
+        if not inspect.isfunction(function):
+            continue
+        for annotation in function.__annotations__.values():
+            for word in re.findall(r"\b[A-Z]\w+", str(annotation)):
+                found = function.__globals__.get(word)
+                made_here = inspect.isclass(found) and found.__module__.startswith("dynamo_magic")
+                if made_here and word not in dm.__all__:
+                    missing.add(f"{word} ({name})")
+    assert sorted(missing) == []
+    # and what the results hold: a copy's verification, a read's statistics, a schema's parts
+    for name in ("Verification", "ReadStats", "Index", "KeySchema", "KeyAttribute"):
+        assert name in dm.__all__ and hasattr(dm, name)
+
+
 # -- against moto servers ------------------------------------------------------------------------
 ORDERS = orders_items()
 
@@ -148,7 +167,7 @@ def request_log(event: str) -> list[dict[str, Any]]:
     """Parameters of every ``event`` request (``Query``, ``Scan``) dynamo_magic's dev client
     sends, in order."""
     calls: list[dict[str, Any]] = []
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
     client.meta.events.register(
         f"provide-client-params.dynamodb.{event}", lambda params, **_: calls.append(dict(params))
     )

@@ -18,6 +18,7 @@ from dynamo_magic.copying import engine as copying
 from dynamo_magic.copying import parallel
 from dynamo_magic.copying import verify as verification
 from dynamo_magic.dynamodb import backups as backup_admin
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.dynamodb import tables as table_admin
 from dynamo_magic.errors import (
     BackupFailed,
@@ -280,7 +281,7 @@ def test_merge_of_an_index_slice_finds_a_changed_item_in_a_target_without_the_in
 # -- faults: throttling and UnprocessedItems -----------------------------------------------------
 def faulty_target(faults: Faults) -> None:
     """Install faults on the target client the (threading) workers will use."""
-    faults.install(environments.client(environments.resolve(B)))
+    faults.install(clients.client(environments.resolve(B)))
 
 
 def test_copy_is_exact_despite_throttling_and_unprocessed_items(servers):
@@ -424,7 +425,7 @@ def test_backup_unsupported_refuses_unless_opted_out(orders_source):
     def refuse_backup(request, **_):  # as dynalite and other local servers answer
         return error_response(request.url, "UnknownOperationException", "not supported")
 
-    environments.client(environments.resolve(B)).meta.events.register(
+    clients.client(environments.resolve(B)).meta.events.register(
         "before-send.dynamodb.CreateBackup", refuse_backup
     )
     with pytest.raises(BackupFailed, match="turn the backup off"):
@@ -579,7 +580,7 @@ def test_an_item_the_target_refuses_is_saved_and_the_rest_copied(servers, tmp_pa
             return error_response(request.url, "ValidationException", "Item size too large")
         return None
 
-    environments.client(environments.resolve(B)).meta.events.register(
+    clients.client(environments.resolve(B)).meta.events.register(
         "before-send.dynamodb.BatchWriteItem", refuse_poison
     )
     with pytest.raises(CopyFailed) as failure:

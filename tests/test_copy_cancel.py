@@ -35,7 +35,7 @@ from dynamo_magic.copying.engine import _Tally
 from dynamo_magic.copying.messages import Checkpoint, Finished
 from dynamo_magic.copying.parallel import NoProgress
 from dynamo_magic.copying.tasks import TaskResult
-from dynamo_magic.dynamodb import read, retry
+from dynamo_magic.dynamodb import clients, read, retry
 from dynamo_magic.dynamodb.retry import Interrupted, RetryPolicy
 from dynamo_magic.dynamodb.write import BatchWriter, batch_get, deletes, puts
 from dynamo_magic.settings import get_settings, set_settings
@@ -335,7 +335,7 @@ class SetAfter(RecordingFlag):
 
 
 def _table_with(servers: tuple[MotoServer, MotoServer], count: int) -> Any:
-    client = environments.client(environments.resolve(A))
+    client = clients.client(environments.resolve(A))
     create_events(client)
     put_all(client, "events", events_items(devices=1, per_device=count))
     return client

@@ -22,6 +22,7 @@ from dynamo_magic.copying import engine as copying
 from dynamo_magic.copying import verify as verification
 from dynamo_magic.copying.plan import MIN_SEGMENT_COUNT, same_table
 from dynamo_magic.copying.result import Outcome
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.errors import CopyFailed, UnsafeOperation
 from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema
@@ -314,7 +315,7 @@ def test_replace_after_a_short_read_deletes_nothing_the_source_has(
     in_scope = [i for i in items if not sliced or i["device"]["N"] == "1"]
     extras_in_scope = [i for i in extras if not sliced or i["device"]["N"] == "1"]
     drops = DropItems("Query" if sliced else "Scan", 3).install(
-        environments.client(environments.resolve(A))
+        clients.client(environments.resolve(A))
     )
     if defence == "source-check-only":
         monkeypatch.setattr(copying, "_deletes_unsafe", lambda plan, copied: None)
@@ -376,7 +377,7 @@ def lagging_item_count(profile: str, count: int = 0) -> None:
         if "Table" in parsed:
             parsed["Table"]["ItemCount"] = count
 
-    client = environments.client(environments.resolve(profile))
+    client = clients.client(environments.resolve(profile))
     client.meta.events.register("after-call.dynamodb.DescribeTable", stale)
 
 
@@ -538,7 +539,7 @@ def test_settings_that_cannot_be_read_are_unknown_not_fatal(servers):
     def unsupported(request, **_):
         return error_response(request.url, "UnknownOperationException", "not supported")
 
-    events = environments.client(environments.resolve(A)).meta.events
+    events = clients.client(environments.resolve(A)).meta.events
     events.register("before-send.dynamodb.DescribeTimeToLive", deny)
     events.register("before-send.dynamodb.DescribeContinuousBackups", unsupported)
     events.register("before-send.dynamodb.ListTagsOfResource", deny)

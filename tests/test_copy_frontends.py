@@ -24,6 +24,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from dynamo_magic import cli, environments
 from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.copying.plan import CopyPlan
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.settings import set_settings
 
 from conftest import client_for, reset_caches, subprocess_env
@@ -226,7 +227,7 @@ def test_cli_exit_1_names_the_file_of_unwritten_items(
     put_all(source, "events", events_items(devices=2, per_device=100))
     create_events(client_for(B))
     faults = Faults(unprocessed=0.3)
-    faults.install(environments.client(environments.resolve(B)))
+    faults.install(clients.client(environments.resolve(B)))
 
     code = cli.main(
         ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "threading", "--no-progress"]

@@ -13,6 +13,7 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import environments
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.environments import Environment, resolve
 from dynamo_magic.errors import (
     CredentialsMissing,
@@ -169,7 +170,7 @@ def test_remaining_botocore_value_errors_at_client_creation_are_one_line(isolate
         (Environment("h", "dev", "no region!", None, False), "cannot make a dynamodb client"),
     ):
         with pytest.raises(UsageProblem, match=re.escape(message)) as exc:
-            environments.client(env)
+            clients.client(env)
         assert "\n" not in str(exc.value) and str(exc.value).startswith("env 'h' (profile dev")
 
 
@@ -191,7 +192,7 @@ def test_profile_from_aws_profile_keeps_keys_from_the_environment(
         env = resolve(None)
         assert (env.name, env.profile, env.protected) == (profile, profile, protected)
         assert env.profile_from_variable
-        client = environments.client(env)
+        client = clients.client(env)
         assert client.list_tables()["TableNames"] == []
         assert SECRET not in env.describe() and SECRET not in repr(env)
     monkeypatch.setenv("AWS_PROFILE", "nocreds")
@@ -232,8 +233,8 @@ def test_role_assumption_through_the_profile(isolated_aws, mock_dynamo):
     reset_caches()
     env = resolve("ops")
     assert (env.profile, env.region) == ("ops", "eu-west-1")
-    assert environments.account_id(env) == "111122223333"
-    assert environments.account_id(resolve("dev")) == "123456789012"
+    assert clients.account_id(env) == "111122223333"
+    assert clients.account_id(resolve("dev")) == "123456789012"
 
 
 # -- config file --------------------------------------------------------------------------------
@@ -312,8 +313,8 @@ def test_describe_never_shows_keys(isolated_aws, mock_dynamo):
 
 def test_clients_are_made_once_per_process(mock_dynamo):
     env = resolve("dev")
-    first = environments.client(env)
-    assert environments.client(env) is first
-    assert environments.client(resolve("dev")) is first  # equal environments share clients
+    first = clients.client(env)
+    assert clients.client(env) is first
+    assert clients.client(resolve("dev")) is first  # equal environments share clients
     environments.clear_caches()
-    assert environments.client(env) is not first
+    assert clients.client(env) is not first

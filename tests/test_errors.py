@@ -12,7 +12,15 @@ import pytest
 
 import dynamo_magic.api as api
 from dynamo_magic import cli, environments
-from dynamo_magic.errors import IndexNotFound, ServiceError, translate
+from dynamo_magic.dynamodb import clients
+from dynamo_magic.errors import (
+    CopyFailed,
+    IndexNotFound,
+    ServiceError,
+    TableNotFound,
+    concerning,
+    translate,
+)
 from dynamo_magic.settings import get_settings, set_settings
 
 from conftest import client_for
@@ -46,7 +54,7 @@ def answer_with(operation: str, respond: Any) -> list[int]:
         attempts.append(1)
         return respond(request.url)
 
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
     client.meta.events.register(f"before-send.dynamodb.{operation}", on_send)
     return attempts
 
@@ -114,3 +122,23 @@ def test_a_missing_index_is_named_not_the_table(orders):
         api.query("orders", "open", env="dev", index="status-total")
     assert "has no index 'by_status'" in str(caught.value)
     assert "check the table name" not in str(caught.value)
+
+
+def test_errors_name_their_table_and_environment(orders, monkeypatch):
+    """An error says which table and environment it is about (``table``/``env``), where the
+    raising code knows them: a table or index missing, a call the service refused, a copy."""
+    with pytest.raises(TableNotFound) as missing:
+        api.describe("nope", env="dev")
+    assert (missing.value.table, missing.value.env) == ("nope", "dev")
+    with pytest.raises(IndexNotFound) as no_index:
+        api.query("orders", "c1", env="dev", index="nope")
+    assert no_index.value.table == "orders"
+    answer_with("Query", html_response)
+    with pytest.raises(ServiceError) as refused:
+        api.query("orders", "c1", env="dev")
+    assert refused.value.table == "orders"
+    error = CopyFailed("copy failed", table="orders", env="dev")
+    assert (error.table, error.env, error.result) == ("orders", "dev", None)
+    with pytest.raises(ServiceError) as named, concerning(table="orders", env="dev"):
+        raise ServiceError("x", table="other")
+    assert (named.value.table, named.value.env) == ("other", "dev")  # what it said stays

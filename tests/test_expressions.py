@@ -11,9 +11,9 @@ from dynamo_magic.expressions import (
     SORT_KEY_OPERATORS,
     Placeholders,
     bind_partiql,
-    filter_expression,
     key_condition,
     normalize_operator,
+    parse_filter,
     projection,
     split_names,
 )
@@ -146,7 +146,7 @@ def test_projection_puts_keys_first_once():
 )
 def test_filter_translation(text, params, shape):
     ph = Placeholders()
-    expression = filter_expression(text, ph, params)
+    expression, _ = parse_filter(text, ph, params)
     assert only_placeholders(expression), expression
     if shape is not None:
         assert resolved(expression, ph) == shape
@@ -155,7 +155,7 @@ def test_filter_translation(text, params, shape):
 def test_filter_never_contains_user_names_or_values():
     ph = Placeholders()
     secret = "x' OR 1=1 --"
-    expression = filter_expression("`weird name` = :p AND size(order-id) > 3", ph, {"p": secret})
+    expression, _ = parse_filter("`weird name` = :p AND size(order-id) > 3", ph, {"p": secret})
     assert only_placeholders(expression)
     assert secret not in expression and "weird" not in expression and "order" not in expression
     assert ph.values[":v0"] == {"S": secret}
@@ -164,7 +164,7 @@ def test_filter_never_contains_user_names_or_values():
 def test_names_share_placeholders_across_request_parts():
     ph = Placeholders()
     key_condition(COMPOSITE, "n0", ph)
-    filter_expression("name = 'x' AND other = 1", ph)
+    parse_filter("name = 'x' AND other = 1", ph)
     assert ph.names == {"#n0": "name", "#n1": "other"}
     assert len(ph.values) == 3
 
@@ -190,10 +190,10 @@ def test_names_share_placeholders_across_request_parts():
 )
 def test_filter_errors_are_one_line_with_an_example(text, message):
     if message is None:
-        filter_expression(text, Placeholders())
+        parse_filter(text, Placeholders())
         return
     with pytest.raises(InvalidQuery, match=f"^bad filter: .*{message}") as exc:
-        filter_expression(text, Placeholders())
+        parse_filter(text, Placeholders())
     assert "\n" not in str(exc.value)
     assert str(exc.value).endswith("example: status = 'active' AND age > 30")
 
@@ -242,7 +242,7 @@ def test_key_names_are_never_split():
     assert format_path(("doc", "id"), keys) == "`doc`.`id`"  # the nested path stays apart
     assert parse_path("`doc`.`id`", keys) == ("doc", "id")
     ph = Placeholders()
-    assert filter_expression("doc.id = 'x' AND doc.other = 1", ph, keys=keys) == (
+    assert parse_filter("doc.id = 'x' AND doc.other = 1", ph, keys=keys)[0] == (
         "#n0 = :v0 AND #n1.#n2 = :v1"
     )
     assert ph.names == {"#n0": "doc.id", "#n1": "doc", "#n2": "other"}
@@ -289,13 +289,13 @@ def test_bad_paths_say_what_to_write(text, message):
 )
 def test_bad_paths_in_filters(text, message):
     with pytest.raises(InvalidQuery, match=f"^bad filter: .*{message}") as exc:
-        filter_expression(text, Placeholders())
+        parse_filter(text, Placeholders())
     assert "\n" not in str(exc.value) and "backquotes" in str(exc.value)
 
 
 def test_each_path_element_gets_its_own_placeholder():
     ph = Placeholders()
-    expression = filter_expression(
+    expression, _ = parse_filter(
         "addr.city = 'Paris' AND items[0].sku <> :s AND size(a.b[2][0].c) > 1 "
         "AND `a.b` = 1 AND `and` = 2 AND attribute_exists(addr)",
         ph,

@@ -17,9 +17,9 @@ import pytest
 
 import dynamo_magic as dm
 import dynamo_magic.api as api
-from dynamo_magic import environments
 from dynamo_magic.copying import parallel
 from dynamo_magic.copying.parallel import NoProgress
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.environments import Environment, resolve
 from dynamo_magic.errors import (
     ConfirmationRequired,
@@ -103,7 +103,7 @@ def test_a_changed_aws_variable_is_followed(servers, monkeypatch, tmp_path):
 def test_unchanged_files_reuse_sessions_and_clients(servers, monkeypatch):
     make_marker_tables(servers)
     dm.query("only-a", "k", env=A)
-    first = environments.client(resolve(A))
+    first = clients.client(resolve(A))
     parsed: list[str] = []
     real_parse = botocore.configloader.raw_config_parse
 
@@ -114,11 +114,11 @@ def test_unchanged_files_reuse_sessions_and_clients(servers, monkeypatch):
     monkeypatch.setattr(botocore.configloader, "raw_config_parse", counting_parse)
     for _ in range(3):
         assert dm.query("only-a", "k", env=A)["where"].tolist() == ["only-a"]
-        assert environments.client(resolve(A)) is first  # a cache hit, no rebuild
+        assert clients.client(resolve(A)) is first  # a cache hit, no rebuild
     assert parsed == []  # no AWS file read again while unchanged
 
     dm.reset()  # the documented reset: rebuilt on next use
-    assert environments.client(resolve(A)) is not first
+    assert clients.client(resolve(A)) is not first
     assert parsed  # the files were read again
 
 

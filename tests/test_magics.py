@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from dynamo_magic import environments
 from dynamo_magic.copying.plan import CopyPlan
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.notebook.magics import _words
 from dynamo_magic.settings import get_settings, max_workers
 
@@ -263,6 +264,16 @@ def test_cell_form_partiql_binds_variables(shell, capsys):
     assert result.success and result.result["text"].tolist() == ["plain"]
 
 
+def test_cell_form_takes_the_option_tables_spellings(shell, capsys):
+    """The cell's line is parsed by the partiql options of the one table: ``--env=dev``, the
+    options before the variable, and ``--limit`` as the CLI spells them."""
+    result, output = run(
+        shell, capsys, "%%dynamo_query --env=dev --limit 1 res\nSELECT * FROM notes"
+    )
+    assert result.success, output
+    assert len(shell.user_ns["res"]) == 1
+
+
 def test_config_default_env_and_per_call_override(shell, capsys):
     shell.run_line_magic("config", "DynamoMagic.default_env = 'stage'")
     with pytest.raises(UsageError, match="env 'stage'"):
@@ -389,11 +400,11 @@ def test_config_values_survive_config_file_edits(shell, isolated_aws):
 
 def test_dynamo_reset(shell, capsys):
     env = environments.resolve("dev")
-    first = environments.client(env)
+    first = clients.client(env)
     result, output = run(shell, capsys, "%dynamo_reset  # after an SSO login")
     assert result.success, output
     assert "rebuilt" in output
-    assert environments.client(env) is not first
+    assert clients.client(env) is not first
     assert len(q(shell, "orders c1 --env dev")) == 10
 
 

@@ -14,6 +14,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
 from dynamo_magic import Outcome, environments, plots
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.notebook.panels import (
     ANALYSIS_CONTROLS,
     COPY_INPUTS,
@@ -135,7 +136,7 @@ def test_query_panel_analysis_without_requerying(orders):
     panel.pk.value = "c1"
     panel.run()
     calls: list[dict] = []
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
     client.meta.events.register(
         "provide-client-params.dynamodb.*", lambda params, **_: calls.append(params)
     )
@@ -341,7 +342,7 @@ def test_cancel_stops_a_running_copy(servers):
     create_events(client)
     items = events_items(devices=3, per_device=500)  # 1,500 items: a threaded copy
     put_all(client, "events", items)
-    target = environments.client(environments.resolve(B))
+    target = clients.client(environments.resolve(B))
     target.meta.events.register(
         "before-send.dynamodb.BatchWriteItem", lambda **_: time.sleep(0.05)
     )  # slow writes: the copy is still running when Cancel is clicked
@@ -754,7 +755,7 @@ def test_a_run_clicked_on_the_page_leaves_the_kernel_free(orders):
     panel = QueryPanel(env="dev", table="orders")
     panel.pk.value = "c1"
     release = threading.Event()
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
 
     def hold(**_: Any) -> None:  # the query waits for the test: no timing guesses
         assert release.wait(30), "never released"
@@ -805,7 +806,7 @@ class _Held:
     def __init__(self, operation: str = "Query"):
         self.event = f"before-send.dynamodb.{operation}"
         self.released = threading.Event()
-        self.client = environments.client(environments.resolve("dev"))
+        self.client = clients.client(environments.resolve("dev"))
 
     def _hold(self, **_: Any) -> None:
         assert self.released.wait(30), "never released"
@@ -1000,7 +1001,7 @@ def test_ui_checks_what_the_line_without_ui_checks(orders, shell, line):
 def test_ui_checks_needing_no_table_read_none(orders, shell):
     from IPython.core.error import UsageError
 
-    client = environments.client(environments.resolve("dev"))
+    client = clients.client(environments.resolve("dev"))
     calls: list[str] = []
 
     def count(**kwargs: Any) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import api, environments
+from dynamo_magic.dynamodb import clients
 from dynamo_magic.errors import InvalidQuery
 
 from conftest import client_for, subprocess_env
@@ -79,7 +80,7 @@ def create_docs(client: Any) -> None:
 
 @pytest.fixture
 def docs(mock_dynamo: None) -> None:
-    create_docs(environments.client(environments.resolve("dev")))
+    create_docs(clients.client(environments.resolve("dev")))
 
 
 def scan(**options: Any) -> pd.DataFrame:
@@ -89,7 +90,7 @@ def scan(**options: Any) -> pd.DataFrame:
 
 def scan_calls() -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
-    reader = environments.client(environments.resolve("dev"))
+    reader = clients.client(environments.resolve("dev"))
     reader.meta.events.register(
         "provide-client-params.dynamodb.Scan", lambda params, **_: calls.append(dict(params))
     )

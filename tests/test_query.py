@@ -18,7 +18,7 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import api, environments
-from dynamo_magic.dynamodb import read
+from dynamo_magic.dynamodb import clients, read
 from dynamo_magic.dynamodb.retry import RetryPolicy
 from dynamo_magic.errors import IndexNotFound, InvalidQuery, TableNotFound, UsageProblem
 from dynamo_magic.settings import Settings, set_settings
@@ -57,7 +57,7 @@ def load(client: Any) -> None:
 
 def dev_client() -> Any:
     """dynamo_magic's own (cached) client of env ``dev``: one session per test keeps tests fast."""
-    return environments.client(environments.resolve("dev"))
+    return clients.client(environments.resolve("dev"))
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def one_line(exc: pytest.ExceptionInfo[BaseException]) -> str:
 def request_log(event: str) -> list[dict[str, Any]]:
     """Parameters of every ``event`` call (e.g. ``Scan``) made by dynamo_magic's dev client."""
     calls: list[dict[str, Any]] = []
-    reader = environments.client(environments.resolve("dev"))
+    reader = clients.client(environments.resolve("dev"))
     reader.meta.events.register(
         f"provide-client-params.dynamodb.{event}", lambda params, **_: calls.append(dict(params))
     )

@@ -27,7 +27,7 @@ from dynamo_magic.copying import engine as copying
 from dynamo_magic.copying import verify
 from dynamo_magic.copying.sinks import FailedItemsFile
 from dynamo_magic.copying.sources import Side
-from dynamo_magic.dynamodb import retry
+from dynamo_magic.dynamodb import clients, retry
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
 from dynamo_magic.settings import get_settings, set_settings
 
@@ -37,7 +37,7 @@ from moto_servers import MotoServer
 from tables import create_events, events_items, put_all, scan_all
 
 A, B = "acct-a", "acct-b"
-HTTP_ATTEMPTS = environments.HTTP_ATTEMPTS  # botocore's attempts per call (standard mode)
+HTTP_ATTEMPTS = clients.HTTP_ATTEMPTS  # botocore's attempts per call (standard mode)
 MAX_RETRIES = 3
 
 
@@ -69,7 +69,7 @@ def events(servers, small_backoff):
 
 def faults_on(profile: str, faults: FailSends) -> FailSends:
     """Install on the client the copy (and its threads) will use in this process."""
-    return faults.install(environments.client(environments.resolve(profile)))
+    return faults.install(clients.client(environments.resolve(profile)))
 
 
 def target_keys() -> set[tuple[str, str]]:

@@ -35,8 +35,8 @@ def key_text(item: WireItem, key_names: tuple[str, ...]) -> str:
 
 def item_digest(item: WireItem) -> int:
     """A 128-bit hash of an item's full content, independent of set order."""
-    canonical = {name: _canonical(av) for name, av in item.items()}
-    digest = hashlib.blake2b(typed_json(canonical).encode(), digest_size=DIGEST_BYTES)
+    content = {name: canonical(av) for name, av in item.items()}
+    digest = hashlib.blake2b(typed_json(content).encode(), digest_size=DIGEST_BYTES)
     return int.from_bytes(digest.digest())
 
 
@@ -45,12 +45,14 @@ def add_digests(total: int, items: list[WireItem]) -> int:
     return (total + sum(map(item_digest, items))) % DIGEST_MODULUS
 
 
-def _canonical(av: AttributeValue) -> Any:
+def canonical(av: AttributeValue) -> Any:
+    """An attribute value with the members of its sets sorted, at any depth (a set has no
+    order): equal values give equal results, for digests and item-by-item comparisons."""
     ((tag, value),) = av.items()
     if tag in ("SS", "NS", "BS"):
         return {tag: sorted(value)}
     if tag == "M":
-        return {tag: {k: _canonical(v) for k, v in value.items()}}
+        return {tag: {k: canonical(v) for k, v in value.items()}}
     if tag == "L":
-        return {tag: [_canonical(v) for v in value]}
+        return {tag: [canonical(v) for v in value]}
     return av

@@ -17,7 +17,7 @@ import botocore.exceptions as bx
 
 from .. import environments, reading
 from ..codec import WireItem
-from ..dynamodb import read
+from ..dynamodb import clients, read
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..environments import Environment
 from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code, literal
@@ -509,13 +509,13 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
     target = Side(target_env, request.target_table or request.table)
     source_client, target_client = source.client(), target.client()
     source_schema = read.describe_table(
-        source_client, source.table, source_env.describe(), policy=policy
+        source_client, source.table, source_env.describe(), policy=policy, env=source_env.label
     )
     query = slice_request(source_schema, request)
     target_schema = _describe_or_none(target_client, target.table, policy)
 
     def accounts() -> tuple[str | None, str | None]:
-        return environments.account_id(source_env), environments.account_id(target_env)
+        return clients.account_id(source_env), clients.account_id(target_env)
 
     if same_table(source_schema, target_schema, accounts):
         _refuse_same_table(source, target)

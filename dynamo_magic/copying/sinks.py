@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..codec import WireItem
+from ..codec import key_of
 from ..dynamodb.retry import RetryPolicy
 from ..dynamodb.write import BatchWriter, WriteRequest, batch_get, deletes, puts
 from .channels import Channel
@@ -174,7 +174,7 @@ class _Contains:
 
     def write(self, page: Page) -> None:
         names = self.sink.key_names
-        keys: list[WireItem] = [{k: item[k] for k in names} for item in page.items]
+        keys = [key_of(item, names) for item in page.items]
         found = batch_get(
             self.client,
             self.sink.target.table,

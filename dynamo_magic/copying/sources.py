@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from .. import environments, reading
-from ..codec import Item, WireItem
-from ..dynamodb import read
+from .. import reading
+from ..codec import Item, WireItem, key_of
+from ..dynamodb import clients, read
 from ..dynamodb.retry import RetryPolicy
 from ..dynamodb.write import batch_get
 from ..environments import Environment
@@ -44,7 +44,7 @@ class Side:
 
     def client(self) -> Any:
         """This process's client of ``env`` (built here from ``env`` alone, then cached)."""
-        return environments.client(self.env)
+        return clients.client(self.env)
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ class FullItems:
         client = self.table.client()
         for page in self.source.pages(policy, channel):
             if page.items:
-                keys = [{k: item[k] for k in self.key_names} for item in page.items]
+                keys = [key_of(item, self.key_names) for item in page.items]
                 found = batch_get(
                     client,
                     self.table.table,
@@ -172,7 +172,7 @@ class KeysToPrune:
         names = self.key_names
         keys_only = dataclasses.replace(self.target, projection=names)  # less to read
         for page in keys_only.pages(policy, channel):
-            keys = [{k: item[k] for k in names} for item in page.items]
+            keys = [key_of(item, names) for item in page.items]
             if self.keep_keys is not None:
                 keys = [k for k in keys if key_text(k, names) not in self.keep_keys]
             if self.keep_if_in is not None and keys:  # deleted only if the source lacks it
@@ -212,7 +212,7 @@ class LeftTheSlice:
         names = self.key_names
         keys_only = dataclasses.replace(self.target, projection=names)
         for page in keys_only.pages(policy, channel):
-            keys = [{k: item[k] for k in names} for item in page.items]
+            keys = [key_of(item, names) for item in page.items]
             keys = [k for k in keys if key_text(k, names) not in self.written]
             items = (
                 batch_get(

@@ -1,7 +1,7 @@
 """The demo: two local DynamoDB "accounts" (moto servers), profiles ``demo-prod`` and
 ``demo-dev`` pointing at them, and a seeded shop table in each.
 
-A front end (see DESIGN.md): ``import dynamo_magic`` never imports it. From Python::
+A front end (see docs/architecture.md): ``import dynamo_magic`` never imports it. From Python::
 
     from pathlib import Path
     from dynamo_magic.demo import start_demo
@@ -43,7 +43,7 @@ DEV = "demo-dev"  # the profile of the "development" account: an older, smaller 
 ACCOUNTS = {PROD: "111111111111", DEV: "222222222222"}
 
 SETTINGS_TEXT = f"""\
-# dynamo_magic settings for the demo (DYNAMO_MAGIC_CONFIG points here; see the README)
+# dynamo_magic settings for the demo (DYNAMO_MAGIC_CONFIG points here; see docs/getting-started.md)
 # Without --env, commands use demo-dev.
 default_env = "{DEV}"
 

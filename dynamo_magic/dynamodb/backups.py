@@ -91,7 +91,7 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
             "BackupDetails"
         ]
     except bx.BotoCoreError as exc:
-        raise translate(exc, f"back up '{table}'") from exc
+        raise translate(exc, f"back up '{table}'", table=table) from exc
     except bx.ClientError as exc:
         code = error_code(exc)
         if code in BACKUP_UNSUPPORTED or "not supported" in str(exc).lower():
@@ -107,7 +107,7 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
         if details.get("BackupStatus") == "DELETED" or time.monotonic() > deadline:
             raise BackupFailed(f"backup of '{table}' did not become AVAILABLE")
         time.sleep(POLL_INTERVAL)
-        with client_errors(f"wait for the backup of '{table}'"):
+        with client_errors(f"wait for the backup of '{table}'", table=table):
             answer = client.describe_backup(BackupArn=arn)
         details = answer["BackupDescription"]["BackupDetails"]
     log.info(
@@ -130,7 +130,7 @@ def list_backups(client: Any, table: str) -> list[Backup]:
     """The table's on-demand backups, newest first."""
     backups: list[Backup] = []
     request: dict[str, Any] = {"TableName": table}
-    with client_errors(f"list backups of '{table}'"):
+    with client_errors(f"list backups of '{table}'", table=table):
         while True:
             page = client.list_backups(**request)
             backups += [Backup.from_summary(s) for s in page.get("BackupSummaries", [])]
@@ -165,7 +165,7 @@ def restore_to_new_table(client: Any, backup: Backup, table: str) -> TableSchema
     """Restore ``backup`` into the new table ``table`` and wait until it is ACTIVE."""
     log.info("restoring backup %s of '%s' into new table '%s'", backup.name, backup.table, table)
     started = time.monotonic()
-    with client_errors(f"restore backup '{backup.name}' into '{table}'"):
+    with client_errors(f"restore backup '{backup.name}' into '{table}'", table=table):
         client.restore_table_from_backup(TargetTableName=table, BackupArn=backup.arn)
     schema = wait_active(client, table)
     log.info(

@@ -18,7 +18,7 @@ import botocore.exceptions as bx
 
 from .. import lazy, reading
 from ..codec import Item, WireItem, decode_binaries, items_to_frame
-from ..errors import TableNotFound, error_code
+from ..errors import TableNotFound, concerning, error_code
 from ..schema import TableSchema
 from ..settings import MAX_POOL_CONNECTIONS
 from .retry import Interrupt, RetryPolicy, retrying
@@ -187,8 +187,11 @@ class ReadResult:
         return "; ".join(parts + self.notes)
 
 
-def describe_table(client: Any, table: str, where: str = "", *, policy: RetryPolicy) -> TableSchema:
-    """The schema of ``table``; ``TableNotFound`` says which environment was asked.
+def describe_table(
+    client: Any, table: str, where: str = "", *, policy: RetryPolicy, env: str | None = None
+) -> TableSchema:
+    """The schema of ``table``; ``TableNotFound`` says which environment was asked (``where``:
+    its description; every error raised carries ``table`` and ``env``, its name).
     Throttling is retried per ``policy`` (the caller's, from its settings); a connection that
     cannot be made is not retried beyond botocore's attempts: this is usually the first call to an
     environment, and a wrong endpoint should fail at once (EndpointUnreachable)."""
@@ -201,11 +204,13 @@ def describe_table(client: Any, table: str, where: str = "", *, policy: RetryPol
             if error_code(exc) == "ResourceNotFoundException":
                 raise TableNotFound(
                     f"table '{table}' not found{' in ' + where if where else ''}; "
-                    "check the name and the environment"
+                    "check the name and the environment",
+                    table=table,
                 ) from None
             raise
 
-    description = retrying(describe, policy, f"describe table '{table}'", connection=False)
+    with concerning(table=table, env=env):
+        description = retrying(describe, policy, f"describe table '{table}'", connection=False)
     return TableSchema.from_description(description["Table"])
 
 
@@ -252,6 +257,7 @@ def iter_pages(
             f"{operation} '{request['TableName']}'",
             on_retry=stats.count_retry,
             interrupt=interrupt,
+            table=request["TableName"],
         )
         items = page.get("Items", [])
         # Select COUNT pages carry only Count; other pages are counted by what they hold

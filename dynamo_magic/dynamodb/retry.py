@@ -3,7 +3,7 @@ of the errors worth retrying.
 
 Two layers retry, each for a reason:
 
-- botocore (``standard`` mode, ``environments.HTTP_ATTEMPTS`` attempts per call) retries
+- botocore (``standard`` mode, ``clients.HTTP_ATTEMPTS`` attempts per call) retries
   transient network errors and throttling quickly inside one call — but only while its
   per-client retry budget lasts: after a few dozen throttled calls the budget is dry and
   botocore makes a single attempt per call from then on.
@@ -124,10 +124,12 @@ def is_retryable(exc: BaseException, connection: bool = True) -> bool:
     return error_code(exc) in RETRYABLE_CODES or (connection and isinstance(exc, CONNECTION_ERRORS))
 
 
-def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
+def gave_up(
+    exc: BaseException, context: str, retries: int, table: str | None = None
+) -> DynamoMagicError:
     """The one-line error for a call that kept failing after ``retries`` retries (logged at
-    WARNING: the retry budget ran out)."""
-    error = translate(exc, context)
+    WARNING: the retry budget ran out); ``table``: the table of the call, when it has one."""
+    error = translate(exc, context, table=table)
     message = " ".join(str(error).split())
     message += f" (still failing after {retries} {'retry' if retries == 1 else 'retries'})"
     if error_code(exc) in THROTTLE_CODES:
@@ -135,7 +137,7 @@ def gave_up(exc: BaseException, context: str, retries: int) -> DynamoMagicError:
     elif not isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
         message += ": check the network and the endpoint, then try again"  # translate has none
     log.warning("%s", message)
-    return type(error)(message)
+    return type(error)(message, table=error.table, env=error.env)
 
 
 def sent(call: Callable[[], T], context: str, on_retry: OnRetry | None = None) -> T:
@@ -172,6 +174,7 @@ def retrying(
     sleep_for: Sleep | None = None,
     connection: bool = True,
     interrupt: Interrupt | None = None,
+    table: str | None = None,
 ) -> T:
     """``call()``, retried on retryable errors per ``policy``; other errors and the last
     retryable one are raised translated (``errors.translate``), ``context`` naming the call.
@@ -189,9 +192,9 @@ def retrying(
             return sent(call, context, on_retry)
         except (bx.ClientError, bx.BotoCoreError) as exc:
             if not is_retryable(exc, connection):
-                raise translate(exc, context) from exc
+                raise translate(exc, context, table=table) from exc
             if attempt >= policy.max_retries:
-                raise gave_up(exc, context, attempt) from exc
+                raise gave_up(exc, context, attempt, table=table) from exc
             why = error_code(exc) or type(exc).__name__
         delay = policy.delay(attempt)
         log.debug(

@@ -74,7 +74,7 @@ def wait_active(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Table
             raw = client.describe_table(TableName=table)["Table"]
         except (bx.ClientError, bx.BotoCoreError) as exc:
             if error_code(exc) != "ResourceNotFoundException" or time.monotonic() > deadline:
-                raise translate(exc, f"wait for table '{table}'") from exc
+                raise translate(exc, f"wait for table '{table}'", table=table) from exc
         else:
             indexes = raw.get("GlobalSecondaryIndexes", [])
             if raw["TableStatus"] == "ACTIVE" and all(
@@ -95,7 +95,7 @@ def create_like(client: Any, schema: TableSchema, name: str) -> TableSchema:
             raise UnsafeOperation(
                 f"not allowed to create table '{name}': create it first or use a role that may"
             ) from exc
-        raise translate(exc, f"create table '{name}'") from exc
+        raise translate(exc, f"create table '{name}'", table=name) from exc
     created = wait_active(client, name)
     log.info("created table '%s' (keys, indexes and billing mode of the source)", name)
     return created
@@ -103,7 +103,7 @@ def create_like(client: Any, schema: TableSchema, name: str) -> TableSchema:
 
 def delete_table(client: Any, table: str) -> None:
     """Delete ``table`` and wait until it is gone (a ``WaiterError`` is translated too)."""
-    with client_errors(f"delete table '{table}'"):
+    with client_errors(f"delete table '{table}'", table=table):
         client.delete_table(TableName=table)
         client.get_waiter("table_not_exists").wait(
             TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 600}

@@ -116,7 +116,7 @@ class BatchWriter:
                     self._isolate(pending)  # e.g. one item too large: the others still go
                     return
                 if not is_retryable(exc):
-                    raise translate(exc, f"write to '{self.table}'") from exc
+                    raise translate(exc, f"write to '{self.table}'", table=self.table) from exc
                 unprocessed = pending  # the whole batch was refused: all of it is pending
                 lost = exc if isinstance(exc, CONNECTION_ERRORS) else None
             else:
@@ -211,7 +211,7 @@ def batch_get(
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
                 if not is_retryable(exc):
-                    raise translate(exc, f"read keys of '{table}'") from exc
+                    raise translate(exc, f"read keys of '{table}'", table=table) from exc
                 if attempt >= policy.max_retries:
                     raise retry.gave_up(exc, f"read keys of '{table}'", attempt) from exc
                 response = {"Responses": {}, "UnprocessedKeys": request}

@@ -1,2 +1,2 @@
-"""The Jupyter front end: magics (later panels). The only modules importing IPython or
+"""The Jupyter front end: magics and panels. The only modules importing IPython or
 ipywidgets; ``%load_ext dynamo_magic`` loads them."""

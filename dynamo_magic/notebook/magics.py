@@ -59,6 +59,19 @@ def options_of(
     return decorate
 
 
+def _cell_parser() -> MagicArgumentParser:
+    """The line of ``%%dynamo_query`` (PartiQL in the cell): ``[VAR]``, then the ``partiql``
+    command's options from the one option table (``--env``, ``--limit``), each given once."""
+    parser = MagicArgumentParser(prog="%%dynamo_query", add_help=False)
+    parser.add_argument("out", nargs="?", metavar="VAR", help="store the result in this variable")
+    for option in command_options("partiql", "magic"):
+        parser.add_argument(*option.flags, **option.argparse_kwargs("partiql"))
+    return parser
+
+
+_CELL_PARSER = _cell_parser()
+
+
 class _InSettings(TraitType[Any, Any]):
     """A ``%config DynamoMagic`` trait whose value lives in the one settings object: reading
     it gives the value in effect (``get_settings``: ``set_settings``, the config file and
@@ -210,11 +223,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """Query a DynamoDB table or index into a pandas DataFrame.
 
         Line: ``%dynamo_query TABLE [PK] [--sk V] [--index I] [--env E] ...`` (or ``-t TABLE
-        [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E]`` with a PartiQL
-        SELECT as the body; ``:name`` markers bind notebook variables. In every magic line a
-        word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` whose inputs
-        hold every option of the line (one the panel has no input for is a ``UsageError``), the
-        line checked first as without ``--ui`` (a bad value is the same ``UsageError``).
+        [PK]``, as the CLI spells it). Cell: ``%%dynamo_query [VAR] [--env E] [--limit N]`` with
+        a PartiQL SELECT as the body; ``:name`` markers bind notebook variables. In every magic
+        line a word starting with ``#`` begins a comment. With ``--ui``, a ``QueryPanel`` whose
+        inputs hold every option of the line (one the panel has no input for is a
+        ``UsageError``), the line checked first as without ``--ui`` (a bad value is the same
+        ``UsageError``).
         """
         if cell is not None:
             return self._partiql(line, cell)
@@ -430,29 +444,14 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         return TqdmProgress(notebook=True, enabled=get_settings().progress)
 
     def _partiql(self, line: str, cell: str) -> Any:
-        words = _split(line)
-        out = words.pop(0) if words and not words[0].startswith("-") else None
-        env = limit = None
-        given: set[str] = set()
+        words, commented = _words(line)
         try:
-            while words:
-                flag = words.pop(0)
-                if flag in ("-e", "--env", "--limit"):
-                    name = "--limit" if flag == "--limit" else "--env"
-                    if name in given:  # the last one would win silently
-                        raise UsageError(f"%%dynamo_query: {name} is given twice: give it once")
-                    given.add(name)
-                if flag in ("-e", "--env"):
-                    env = words.pop(0)
-                elif flag == "--limit":
-                    limit = int(words.pop(0))
-                else:
-                    raise UsageError(f"%%dynamo_query: unknown option {flag}; use [VAR] [--env E]")
-        except (IndexError, ValueError):
-            raise UsageError("%%dynamo_query [VAR] [--env ENV] [--limit N]") from None
-        _check_out(out)
+            args = _parse_words(_CELL_PARSER, words, commented, argparse.Namespace())
+        except UsageError as exc:
+            raise UsageError(f"%%dynamo_query: {exc}") from None
+        out = args.out
         try:
-            result = api.run_partiql(cell, env=env, limit=limit, lookup=self._lookup)
+            result = api.run_partiql(cell, **api_kwargs("partiql", args), lookup=self._lookup)
         except DynamoMagicError as exc:
             raise _usage_error(exc, "partiql", line) from None
         return self._deliver(result.to_frame(), result.summary_line(), out)

@@ -37,6 +37,7 @@ from ..copying.plan import CopyPlan
 from ..copying.result import Outcome
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import default_operator
+from ..options import DEFAULT_HEAD
 from ..progress_bars import BAR_STYLES, ENDINGS, PhaseBar
 from ..schema import KeyAttribute, KeySchema, TableSchema
 from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings, max_workers
@@ -47,7 +48,6 @@ CHOICE_WIDTH = "200px"  # a dropdown or name beside a button (analysis rows)
 BUTTON_WIDTH = "136px"  # analysis buttons: a choice and a button end where the inputs end
 ACTION_WIDTH = "110px"  # Plan, Copy, Cancel: the three end where the inputs end
 HEAD_WIDTH = "60px"  # the number of rows for Head: it and two buttons end there too
-DEFAULT_HEAD = 5
 MIN_INPUT_WIDTH = "120px"  # on a narrow page inputs shrink to this, then a row wraps
 PANEL_CSS = """<style>
 .dynamo-copy-panel .widget-checkbox .widget-label-basic,
@@ -80,15 +80,11 @@ def _png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _key_text(key: KeySchema) -> str:
-    return str(key)
-
-
 def index_options(schema: TableSchema) -> list[tuple[str, str | None]]:
     """The table (``None``), then every GSI and LSI, labelled with their key names and types."""
-    options: list[tuple[str, str | None]] = [(f"(table) {_key_text(schema.key)}", None)]
+    options: list[tuple[str, str | None]] = [(f"(table) {schema.key}", None)]
     for name, index in schema.indexes.items():
-        options.append((f"{index.kind} {name}: {_key_text(index.key)}", name))
+        options.append((f"{index.kind} {name}: {index.key}", name))
     return options
 
 
