@@ -41,7 +41,6 @@ from .copying.engine import CopyResult
 from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
 from .copying.result import Outcome
-from .dynamodb.read import ReadResult
 from .errors import (
     AccessDenied,
     BackupFailed,
@@ -69,7 +68,7 @@ from .plots import (  # matplotlib is imported only when a chart is drawn
     plot_partitions,
     plot_unique,
 )
-from .reading import ReadSpec
+from .reading import ReadResult, ReadSpec
 from .settings import Settings, get_settings, set_settings
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())  # nothing shown unless configured

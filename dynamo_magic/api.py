@@ -32,7 +32,7 @@ from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
 from .dynamodb import read
 from .dynamodb.backups import Backup
-from .dynamodb.read import PageCallback, ReadResult
+from .dynamodb.read import PageCallback
 from .dynamodb.retry import RetryPolicy, policy_from
 from .errors import (
     InvalidQuery,
@@ -40,8 +40,8 @@ from .errors import (
     literal,
 )
 from .expressions import bind_partiql
-from .paths import DocumentPath, format_path, lookup, parse_path
-from .reading import ReadSpec, positive
+from .paths import parse_path
+from .reading import ReadResult, ReadSpec, positive
 from .schema import TableSchema, check_table_name
 from .settings import (
     NUMBER_POLICIES,
@@ -222,14 +222,7 @@ def _read(
         projected=bool(spec.columns)
         or (spec.index is not None and ready.schema.index(spec.index).projection != "ALL"),
     )
-    filter_paths = list(ready.request.filter_paths)
-    if spec.filter and stats.count == 0 and stats.evaluated > 0:
-        result.notes.append(_no_match_note(stats.evaluated, filter_paths, keys))
-    selected = ready.request.column_paths
-    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
-    missing = [p for p in missing if not _any_has(items, p)]
-    if missing:
-        result.notes.append(_missing_note(missing, keys))
+    result.notes.extend(reading.notes(ready.request, items, stats, keys))
     return result
 
 
@@ -584,7 +577,7 @@ def unique(
     )
     _check_path(attribute, table, env, index, settings)
     result = _read(spec, settings, env, numbers, False)
-    return analysis.unique(result.items, attribute, result.numbers, result.key_names)
+    return result.unique(attribute)
 
 
 SUMMARY_RETURNS = (
@@ -638,7 +631,7 @@ def summary(
         params=params,
     )
     result = _read(spec, settings, env, numbers, flatten)
-    return analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
+    return result.summary()
 
 
 def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
@@ -670,38 +663,6 @@ def _check_path(
     except InvalidQuery:
         if text.strip() not in _describe(table, env, settings).item_key_names(index):
             raise
-
-
-def _no_match_note(evaluated: int, paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
-    """Says a filter, not an empty partition, made the result empty; names the first dotted
-    path, which may have been meant as one attribute with a dot in its name."""
-    return f"0 of {evaluated:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
-
-
-def _dotted_hint(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
-    """For the first path of map keys only (``a.b``): how to name one attribute called so,
-    what ``a.b`` meant before document paths."""
-    dotted = next((p for p in paths if len(p) > 1 and all(isinstance(e, str) for e in p)), None)
-    if dotted is None:
-        return ""
-    text, whole = format_path(dotted, keys), ".".join(str(e) for e in dotted)
-    return (
-        f" ({text} is key '{dotted[-1]}' of map '{format_path(dotted[:-1], keys)}'; "
-        f"an attribute named '{whole}' is written `{whole}`)"
-    )
-
-
-def _any_has(items: list[Any], path: DocumentPath) -> bool:
-    """Whether any projected item has ``path``. DynamoDB returns a selected list element in a
-    shorter list (only the selected elements, in order), so only the part of the path before
-    its first list index can be looked up as it is."""
-    first_index = next((i for i, e in enumerate(path) if isinstance(e, int)), len(path))
-    return any(lookup(item, path[:first_index]) is not None for item in items)
-
-
-def _missing_note(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
-    names = ", ".join(f"'{format_path(p, keys)}'" for p in paths)
-    return f"no item had attribute {names}" + _dotted_hint(paths, keys)
 
 
 # -- PartiQL -----------------------------------------------------------------------------------
@@ -887,15 +848,15 @@ def explore(
     if result.mode == "count":
         return Exploration(result, "count", None, result.stats.count, "count")
     if unique:
-        view = analysis.unique(result.items, unique, result.numbers, result.key_names)
+        view = result.unique(unique)
         if result.items and analysis.missing_rows(view).all():  # every item lacked it
-            note = _missing_note([parse_path(unique, result.key_names)], result.key_names)
+            note = reading.missing_note([parse_path(unique, result.key_names)], result.key_names)
             if note not in result.notes:
                 result.notes.append(note)
         frame = view.head(head) if head else view
         return Exploration(result, "unique", frame, None, f"unique values of {unique}")
     if summary:
-        view = analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
+        view = result.summary()
         frame = view.head(head) if head else view
         return Exploration(result, "summary", frame, None, "attribute summary")
     frame = result.to_frame()
