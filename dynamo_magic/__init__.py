@@ -43,7 +43,6 @@ from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
 from .copying.result import Outcome, Verification
 from .dynamodb.backups import Backup
-from .dynamodb.read import ReadResult, ReadStats
 from .errors import (
     AccessDenied,
     BackupFailed,
@@ -71,7 +70,7 @@ from .plots import (  # matplotlib is imported only when a chart is drawn
     plot_partitions,
     plot_unique,
 )
-from .reading import ReadSpec
+from .reading import ReadResult, ReadSpec, ReadStats
 from .schema import Index, KeyAttribute, KeySchema, TableSchema
 from .settings import EnvironmentConfig, Settings, get_settings, set_settings
 

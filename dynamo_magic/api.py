@@ -12,42 +12,36 @@ Actions that write (copy, truncate, restore) log a refusal in one line (``_logs_
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
-from .copying import engine as copy_engine
 from .copying import parallel
 from .copying import plan as copy_plan
 from .copying import restore as restoring
-from .copying import truncate as truncating
+from .copying import run as copy_run
 from .copying.engine import CopyResult
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
 from .copying.restore import RestoreResult
-from .copying.sources import Side
 from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
 from .dynamodb import clients, read
 from .dynamodb.backups import Backup
-from .dynamodb.read import PageCallback, ReadResult
+from .dynamodb.read import PageCallback
 from .dynamodb.retry import RetryPolicy, policy_from
 from .errors import (
-    ConfirmationRequired,
-    CopyFailed,
     InvalidQuery,
-    UnsafeOperation,
     client_errors,
     literal,
 )
 from .expressions import bind_partiql
-from .paths import DocumentPath, format_path, lookup, parse_path
-from .reading import DEFAULT_HEAD, ReadSpec, positive
+from .paths import parse_path
+from .reading import DEFAULT_HEAD, ReadResult, ReadSpec, positive
 from .schema import TableSchema, check_table_name
 from .settings import (
     NUMBER_POLICIES,
@@ -69,8 +63,6 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
 
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
-# what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
-WORKER_MODULES = ("dynamo_magic.copying.tasks",)
 Columns = str | Sequence[str]  # "a,b" text or a list of document paths
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,22 +72,7 @@ log = logging.getLogger(__name__)
 def _logs_refusals(action: str) -> Callable[[F], F]:
     """Log ``action`` refused (``UnsafeOperation``: nothing written) with its one-line reason:
     at INFO when it only waits for a confirmation (``ConfirmationRequired``), else WARNING."""
-
-    def decorate(function: F) -> F:
-        @functools.wraps(function)
-        def logged(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return function(*args, **kwargs)
-            except UnsafeOperation as refusal:
-                confirm = isinstance(refusal, ConfirmationRequired)
-                log.log(
-                    logging.INFO if confirm else logging.WARNING, "%s refused: %s", action, refusal
-                )
-                raise
-
-        return cast(F, logged)
-
-    return decorate
+    return copy_run.logs_refusals(action, log)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -247,14 +224,7 @@ def _read(
         projected=bool(spec.columns)
         or (spec.index is not None and ready.schema.index(spec.index).projection != "ALL"),
     )
-    filter_paths = list(ready.request.filter_paths)
-    if spec.filter and stats.count == 0 and stats.evaluated > 0:
-        result.notes.append(_no_match_note(stats.evaluated, filter_paths, keys))
-    selected = ready.request.column_paths
-    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
-    missing = [p for p in missing if not _any_has(items, p)]
-    if missing:
-        result.notes.append(_missing_note(missing, keys))
+    result.notes.extend(reading.notes(ready.request, items, stats, keys))
     return result
 
 
@@ -609,7 +579,7 @@ def unique(
     )
     _check_path(attribute, table, env, index, settings)
     result = _read(spec, settings, env, numbers, False)
-    return analysis.unique(result.items, attribute, result.numbers, result.key_names)
+    return result.unique(attribute)
 
 
 SUMMARY_RETURNS = (
@@ -663,7 +633,7 @@ def summary(
         params=params,
     )
     result = _read(spec, settings, env, numbers, flatten)
-    return analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
+    return result.summary()
 
 
 def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
@@ -697,38 +667,6 @@ def _check_path(
     except InvalidQuery:
         if text.strip() not in _describe(table, env, settings).item_key_names(index):
             raise
-
-
-def _no_match_note(evaluated: int, paths: list[DocumentPath], keys: tuple[str, ...]) -> str:
-    """Says a filter, not an empty partition, made the result empty; names the first dotted
-    path, which may have been meant as one attribute with a dot in its name."""
-    return f"0 of {evaluated:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
-
-
-def _dotted_hint(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
-    """For the first path of map keys only (``a.b``): how to name one attribute called so,
-    what ``a.b`` meant before document paths."""
-    dotted = next((p for p in paths if len(p) > 1 and all(isinstance(e, str) for e in p)), None)
-    if dotted is None:
-        return ""
-    text, whole = format_path(dotted, keys), ".".join(str(e) for e in dotted)
-    return (
-        f" ({text} is key '{dotted[-1]}' of map '{format_path(dotted[:-1], keys)}'; "
-        f"an attribute named '{whole}' is written `{whole}`)"
-    )
-
-
-def _any_has(items: list[Any], path: DocumentPath) -> bool:
-    """Whether any projected item has ``path``. DynamoDB returns a selected list element in a
-    shorter list (only the selected elements, in order), so only the part of the path before
-    its first list index can be looked up as it is."""
-    first_index = next((i for i, e in enumerate(path) if isinstance(e, int)), len(path))
-    return any(lookup(item, path[:first_index]) is not None for item in items)
-
-
-def _missing_note(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
-    names = ", ".join(f"'{format_path(p, keys)}'" for p in paths)
-    return f"no item had attribute {names}" + _dotted_hint(paths, keys)
 
 
 # -- PartiQL -----------------------------------------------------------------------------------
@@ -914,15 +852,15 @@ def explore(
     if result.mode == "count":
         return Exploration(result, "count", None, result.stats.count, "count")
     if unique:
-        view = analysis.unique(result.items, unique, result.numbers, result.key_names)
+        view = result.unique(unique)
         if result.items and analysis.missing_rows(view).all():  # every item lacked it
-            note = _missing_note([parse_path(unique, result.key_names)], result.key_names)
+            note = reading.missing_note([parse_path(unique, result.key_names)], result.key_names)
             if note not in result.notes:
                 result.notes.append(note)
         frame = view.head(head) if head else view
         return Exploration(result, "unique", frame, None, f"unique values of {unique}")
     if summary:
-        view = analysis.summary(result.items, result.numbers, result.flatten, result.key_names)
+        view = result.summary()
         frame = view.head(head) if head else view
         return Exploration(result, "summary", frame, None, "attribute summary")
     frame = result.to_frame()
@@ -1112,35 +1050,16 @@ def copy(
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
-    with parallel.workers_released():  # phases share warm workers; none outlive the call
-        warming = None
-        if pk is None:  # a slice is one task: no worker pool
-            guess = copy_engine.Engine.from_settings(settings, None, workers, segments, backend)
-            warming = _warm_up(table, source, guess, backend, settings)
-        try:
-            plan = copy_plan.plan_copy(request, settings)
-            copy_engine.require_confirmation(plan, yes)
-            engine = copy_engine.Engine.from_settings(
-                settings, plan.source_items, workers, segments, backend
-            )
-            if warming and (engine.backend != guess.backend or plan.slice_request is not None):
-                warming.cancel()  # a small copy runs in threads, a slice in one task
-                warming = None
-        except BaseException:  # refused, failed or interrupted: leave no worker behind
-            if warming:
-                warming.cancel()
-            raise
-        try:  # waits for the warm-up after the backup: Ctrl-C there ends it interrupted
-            result = copy_engine.execute(plan, engine, progress, cancel=cancel, warming=warming)
-        finally:
-            if warming:
-                warming.wait()  # an interrupted wait: the warm-up ends before workers are released
-        if not result.ok:
-            written = plan.target
-            raise CopyFailed(
-                result.summary_line(), result, table=written.table, env=written.env.label
-            ) from result.cause
-        return result
+    return copy_run.copy(
+        request,
+        settings,
+        yes=yes,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        progress=progress,
+        cancel=cancel,
+    )
 
 
 def _check_progress(progress: object) -> None:
@@ -1165,33 +1084,6 @@ def _check_cancel(cancel: object) -> None:
             f"{{cancel}} must be None or a threading.Event, not {literal(repr(cancel))}",
             parameters=("cancel",),
         )
-
-
-def _warm_up(
-    table: str,
-    source: str | None,
-    guess: copy_engine.Engine,
-    backend: str | None,
-    settings: Settings,
-) -> parallel.WarmUp | None:
-    """Start the copy's loky workers in the background while the plan is made, if the
-    source's DescribeTable count says the copy will run in processes or is 0 (unknown: see
-    ``copy_plan.estimate_items``); a small table runs in threads: no processes are spawned
-    for it. The count is asked in the background thread,
-    with a client made here (boto3 sessions must not create clients in two threads at once)
-    and one attempt; any error there only means no warm-up: planning reports it."""
-    try:
-        probe = clients.client(environments.resolve(source, settings), attempts=1)
-    except Exception:  # planning reports bad environments properly
-        return None
-
-    def wanted() -> bool:
-        items = probe.describe_table(TableName=table)["Table"].get("ItemCount")
-        # 0 is also what AWS reports for hours after a table is loaded: the plan then counts
-        # a segment, and the warm-up is cancelled if that estimate says threads
-        return not items or parallel.choose_backend(backend, items) == "loky"
-
-    return parallel.warm_up(guess.workers, guess.backend, WORKER_MODULES, wanted)
 
 
 @numpy_doc(
@@ -1274,24 +1166,7 @@ def truncate(
     check_table_name(table, "table")
     _check_progress(progress)
     settings = get_settings()  # checked when made (settings.check_numbers)
-    resolved, client = _connect(env, settings)
-    schema = read.describe_table(
-        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
-    )
-    if not yes:
-        raise ConfirmationRequired(
-            f"truncate deletes every item of '{table}' in {literal(resolved.describe())}: "
-            "confirm with {yes}",
-            parameters=("yes",),
-        )
-    engine = copy_engine.Engine.from_settings(settings, schema.item_count)
-    with parallel.workers_released():
-        result = truncating.truncate(Side(resolved, table), schema, engine, backup, progress)
-    if result.error:
-        raise CopyFailed(
-            result.summary_line(), result, table=table, env=resolved.label
-        ) from result.cause
-    return result
+    return copy_run.truncate(table, env, settings, yes=yes, backup=backup, progress=progress)
 
 
 @numpy_doc(
@@ -1328,25 +1203,15 @@ def restore(
     check_table_name(table, "table")
     if into:
         check_table_name(into, "into")
-    resolved, client = _connect(env, get_settings())
-    chosen = backup_admin.find_backup(
-        client, table, backup.arn if isinstance(backup, Backup) else backup
+    return restoring.restore(
+        table,
+        env,
+        get_settings(),
+        backup=backup.arn if isinstance(backup, Backup) else backup,
+        into=into,
+        yes=yes,
+        progress=progress,
     )
-    if into:
-        return restoring.restore_into(client, chosen, into)
-    if not yes:
-        raise ConfirmationRequired(
-            f"restoring '{literal(chosen.name)}' replaces the contents of '{table}' in "
-            f"{literal(resolved.describe())}: confirm with {{yes}}",
-            parameters=("yes",),
-        )
-
-    def copy_over(temporary: str) -> CopyResult:  # releases its worker processes when it ends
-        return copy(
-            temporary, source=env, target=env, target_table=table, yes=True, progress=progress
-        )
-
-    return restoring.restore_in_place(client, chosen, table, copy_over)
 
 
 def reset() -> None:

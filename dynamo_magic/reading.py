@@ -1,18 +1,22 @@
 """What to read, described once: ``ReadSpec``, checked against a table's schema and turned into
-the one Query or Scan request DynamoDB gets.
+the one Query or Scan request DynamoDB gets; and what a read gave: ``ReadResult`` (its items,
+``ReadStats`` and the notes of its summary line).
 
 Queries, scans, previews, counts and the slice of a copy all describe a read the same way:
 ``check`` refuses what no table could serve (before any call), ``validate`` what this table
 cannot (unknown index, consistent read of a GSI, a sort-key condition without a sort key), and
-``build`` writes the request with every name and value through a placeholder.
+``build`` writes the request with every name and value through a placeholder. The readers
+(``dynamodb.read``) fill a ``ReadStats``; ``notes`` says what an empty or sparse result means.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from . import analysis, lazy
+from .codec import Item, WireItem, decode_binaries, items_to_frame
 from .errors import InvalidQuery, literal
 from .expressions import (
     Placeholders,
@@ -22,9 +26,14 @@ from .expressions import (
     projection,
     split_names,
 )
-from .paths import DocumentPath, parse_path
+from .paths import DocumentPath, format_path, lookup, parse_path
 from .schema import TableSchema
 from .settings import check_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
+    pd = lazy.module("pandas")
 
 Mode = Literal["query", "scan", "preview", "count"]
 
@@ -326,3 +335,219 @@ def starting_after(request: Mapping[str, Any], key: Mapping[str, Any] | None) ->
     """``request`` resuming after ``key`` (DynamoDB's ExclusiveStartKey; ``None``: from the
     start)."""
     return {**request, "ExclusiveStartKey": key} if key else dict(request)
+
+
+@dataclass
+class ReadStats:
+    """What a read cost and whether it stopped early.
+
+    ``count`` is what DynamoDB calls ``Count`` (items matched: after the filter, returned or,
+    with Select COUNT, counted); ``evaluated`` its ``ScannedCount`` (items read to apply the
+    filter, each costing read units); ``pages`` the requests made; ``capacity`` read units
+    consumed where the server reports them; ``retried`` calls sent again (botocore's quick
+    retries and ``retry``'s).
+    """
+
+    count: int = 0  # items matched (DynamoDB's Count: after the filter), returned or counted
+    evaluated: int = 0  # items DynamoDB read to apply the filter (its ScannedCount)
+    pages: int = 0
+    capacity: float | None = None  # read capacity units, where the server reports them
+    truncated: bool = False  # stopped at a limit with more items possibly left
+    retried: int = 0  # calls sent again after throttling, errors, a lost connection (``retry``)
+    # DynamoDB's LastEvaluatedKey of the last page read: where a read resumes (None: at its end)
+    last_key: Item | None = None
+    # told of each retry as it is made (a copy's worker reports it at once: ``ProgressSink``)
+    on_retry: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
+
+    def add_page(self, page: dict[str, Any], returned: int, dropped: int = 0) -> None:
+        """Count one page of which ``returned`` items (or counted items, for Select COUNT) are
+        kept; ``dropped`` more were returned past a limit and are not part of the result."""
+        self.pages += 1
+        self.count += returned
+        self.evaluated += page.get("ScannedCount", returned + dropped) - dropped
+        used = (page.get("ConsumedCapacity") or {}).get("CapacityUnits")
+        if used is not None:
+            self.capacity = (self.capacity or 0.0) + used
+
+    def count_retry(self, count: int = 1) -> None:
+        """``count`` more calls sent again (botocore's retries or ours)."""
+        self.retried += count
+        if self.on_retry is not None:
+            self.on_retry(count)
+
+    def merge(self, other: ReadStats) -> None:
+        self.count += other.count
+        self.evaluated += other.evaluated
+        self.pages += other.pages
+        self.truncated |= other.truncated
+        self.retried += other.retried
+        if other.capacity is not None:
+            self.capacity = (self.capacity or 0.0) + other.capacity
+
+
+@dataclass
+class ReadResult:
+    """The items a read returned, with what produced them; ``to_frame()`` makes the DataFrame.
+
+    Attributes
+    ----------
+    items : list of WireItem
+        DynamoDB JSON in wire form, whatever read made them (Query, Scan, PartiQL): exactly as
+        DynamoDB sent them, numbers as text with every digit, binaries (``B``, ``BS``, at any
+        depth) as base64 text, e.g. ``{"id": {"B": "AAf/"}}``. ``decoded_items()`` gives the
+        form boto3's low-level client returns and accepts (binaries as ``bytes``).
+    stats : ReadStats
+        Items matched (``count``) and evaluated, pages, read units, retries, truncation.
+    table, index : str, str or None
+        What was read.
+    mode : str
+        ``query``, ``scan``, ``preview``, ``count`` or ``partiql``.
+    key_names : tuple of str
+        The key attributes (the index's, then the table's): the frame's first columns.
+    limit : int or None
+        The limit asked for (items).
+    numbers : str
+        Number policy of ``to_frame``: ``auto``, ``decimal`` or ``float``.
+    flatten : bool
+        Whether ``to_frame`` expands maps into columns named by path.
+    notes : list of str
+        Hints added to the summary line (a filter that matched nothing, a projected attribute
+        no item had).
+    preview : bool
+        No key and no scan: only the first ``limit`` items were read (or counted).
+    projected : bool
+        The items hold only some attributes: a projection (``columns``) or an index that
+        projects only some; their sizes are not those of the whole items read units are
+        charged on.
+
+    Examples
+    --------
+    >>> result = dynamo_magic.fetch("orders", "c1", env="dev")  # doctest: +SKIP
+    >>> result.stats.count, result.to_frame().shape  # doctest: +SKIP
+    (10, (10, 8))
+    """
+
+    items: list[WireItem]
+    stats: ReadStats
+    table: str
+    mode: str  # query, scan, preview, partiql, count
+    index: str | None = None
+    key_names: tuple[str, ...] = ()
+    limit: int | None = None
+    numbers: str = "auto"
+    flatten: bool = False
+    notes: list[str] = field(default_factory=list)
+    preview: bool = False  # no key and no --scan: only the first ``limit`` items (or counted)
+    projected: bool = False  # only some attributes read (columns, or a partial index)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The items as a DataFrame: key columns first, then attributes in first-seen order;
+        dtypes per ``numbers`` (Int64, Float64 or Decimal objects), string, boolean, object
+        (maps, lists, sets, bytes). ``attrs["dynamo_magic"]`` holds ``info()``."""
+        frame = items_to_frame(self.items, self.key_names, self.numbers, self.flatten)
+        frame.attrs["dynamo_magic"] = self.info()
+        return frame
+
+    def unique(self, attribute: str) -> pd.DataFrame:
+        """Distinct values of ``attribute`` (a document path) with their DynamoDB types and
+        counts, most frequent first; items without it are one row (``analysis.unique``)."""
+        return analysis.unique(self.items, attribute, self.numbers, self.key_names)
+
+    def summary(self) -> pd.DataFrame:
+        """Per attribute (keys first): share of items having it, DynamoDB types, distinct
+        values, top values (``analysis.summary``)."""
+        return analysis.summary(self.items, self.numbers, self.flatten, self.key_names)
+
+    def decoded_items(self) -> list[Item]:
+        """``items`` with binaries as ``bytes`` (``codec.decode_binaries``): the form boto3's
+        client gives and takes, e.g. to ``put_item`` an item read here."""
+        return [decode_binaries(item) for item in self.items]
+
+    def info(self) -> dict[str, Any]:
+        """Small metadata kept in ``DataFrame.attrs['dynamo_magic']``."""
+        return {
+            "table": self.table,
+            "index": self.index,
+            "mode": self.mode,
+            "count": self.stats.count,
+            "evaluated": self.stats.evaluated,
+            "truncated": self.stats.truncated,
+            "capacity": self.stats.capacity,
+            "retried": self.stats.retried,
+            "summary": self.summary_line(),
+        }
+
+    def summary_line(self) -> str:
+        """One line: items, source, mode, evaluated items, read units, retries, truncation."""
+        source = f"{self.table}" + (f" (index {self.index})" if self.index else "")
+        preview = self.mode == "preview" or self.preview
+        if preview:
+            what = "counted " if self.mode == "count" else ""
+            parts = [f"preview: {what}the first {self.stats.count:,} item(s) of {source}"]
+        else:
+            what = "counted" if self.mode == "count" else self.mode
+            parts = [f"{self.stats.count:,} item(s) from {source}, {what}"]
+        if self.stats.evaluated != self.stats.count and self.mode != "partiql":
+            parts.append(f"{self.stats.evaluated:,} evaluated")
+        if self.stats.capacity is not None:
+            parts.append(f"{self.stats.capacity:g} read units")
+        if self.stats.retried:
+            parts.append(f"{self.stats.retried:,} call(s) retried after throttling or errors")
+        if self.stats.truncated:
+            hint = (
+                "give a partition key, or scan the whole table, to read more"
+                if preview
+                else "raise or drop the limit to get all"
+            )
+            parts.append(f"truncated at {self.limit:,}: {hint}")
+        return "; ".join(parts + self.notes)
+
+
+def notes(
+    request: ReadRequest, items: list[WireItem], stats: ReadStats, keys: tuple[str, ...]
+) -> list[str]:
+    """What the summary line of ``request``'s result should add: a filter that matched none of
+    the items it evaluated, a selected attribute (``columns``) no item had. ``keys`` are the
+    item's key names (the index's, then the table's): always present, never noted."""
+    found = []
+    if "FilterExpression" in request.parameters and stats.count == 0 and stats.evaluated > 0:
+        found.append(no_match_note(stats.evaluated, request.filter_paths, keys))
+    selected = request.column_paths
+    missing = [p for p in selected if items and (len(p) > 1 or p[0] not in keys)]
+    missing = [p for p in missing if not _any_has(items, p)]
+    if missing:
+        found.append(missing_note(missing, keys))
+    return found
+
+
+def no_match_note(evaluated: int, paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
+    """Says a filter, not an empty partition, made the result empty; names the first dotted
+    path, which may have been meant as one attribute with a dot in its name."""
+    return f"0 of {evaluated:,} evaluated items matched the filter" + _dotted_hint(paths, keys)
+
+
+def missing_note(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
+    """Says no item had the attributes at ``paths`` (with the hint for a dotted name)."""
+    names = ", ".join(f"'{format_path(p, keys)}'" for p in paths)
+    return f"no item had attribute {names}" + _dotted_hint(paths, keys)
+
+
+def _dotted_hint(paths: Sequence[DocumentPath], keys: tuple[str, ...]) -> str:
+    """For the first path of map keys only (``a.b``): how to name one attribute called so,
+    what ``a.b`` meant before document paths."""
+    dotted = next((p for p in paths if len(p) > 1 and all(isinstance(e, str) for e in p)), None)
+    if dotted is None:
+        return ""
+    text, whole = format_path(dotted, keys), ".".join(str(e) for e in dotted)
+    return (
+        f" ({text} is key '{dotted[-1]}' of map '{format_path(dotted[:-1], keys)}'; "
+        f"an attribute named '{whole}' is written `{whole}`)"
+    )
+
+
+def _any_has(items: list[Any], path: DocumentPath) -> bool:
+    """Whether any projected item has ``path``. DynamoDB returns a selected list element in a
+    shorter list (only the selected elements, in order), so only the part of the path before
+    its first list index can be looked up as it is."""
+    first_index = next((i for i, e in enumerate(path) if isinstance(e, int)), len(path))
+    return any(lookup(item, path[:first_index]) is not None for item in items)

@@ -31,8 +31,8 @@ from IPython.core.interactiveshell import InteractiveShell
 import dynamo_magic as dm
 from dynamo_magic import environments
 from dynamo_magic.copying import parallel
-from dynamo_magic.copying.engine import _Tally
 from dynamo_magic.copying.messages import Checkpoint, Finished
+from dynamo_magic.copying.operation import Tally
 from dynamo_magic.copying.parallel import NoProgress
 from dynamo_magic.copying.tasks import TaskResult
 from dynamo_magic.dynamodb import clients, read, retry
@@ -405,7 +405,7 @@ def test_a_backoff_waits_on_the_flag(monkeypatch):
 def test_a_stopped_segment_keeps_its_checkpoint():
     """A segment a stop ended (``stopped``) is unfinished: its last checkpoint stays, where a
     resume starts; a finished one's is dropped."""
-    tally = _Tally(NoProgress())
+    tally = Tally(NoProgress())
     for segment in (0, 1):
         tally.receive(Checkpoint("copy", segment, {"device": segment}))
     tally.receive(Finished(TaskResult("copy", 0, written=25, stopped=True)))

@@ -21,7 +21,7 @@ import pytest
 
 import dynamo_magic.api as api
 from dynamo_magic.codec import WireItem
-from dynamo_magic.copying import channels, engine, parallel
+from dynamo_magic.copying import channels, engine, operation, parallel
 from dynamo_magic.copying.channels import Channel, open_channel
 from dynamo_magic.copying.messages import Checkpoint, Failed, Finished, Progressed, Retried
 from dynamo_magic.copying.sinks import FailedItemsFile, TableSink
@@ -225,7 +225,7 @@ def test_a_task_pickled_and_run_by_loky_workers_builds_its_clients_from_its_envi
     ]
     collect = Collect()
     with parallel.workers_released():
-        results = parallel.run(run_task, tasks, 2, "loky", collect)
+        results = parallel.run(run_task, tasks, 2, "loky", on_message=collect.receive)
 
     assert sorted(r.segment for r in results) == [0, 1, 2]
     assert sum(r.written for r in results) == 40
@@ -323,7 +323,7 @@ def test_a_copy_stopped_by_an_error_keeps_checkpoints_a_resume_starts_from(
 
 # -- the consumer of messages, and the seam for another backend's channel -----------------------
 def test_the_tally_keeps_what_workers_report_and_forgets_finished_segments():
-    tally = engine._Tally(parallel.NoProgress())
+    tally = operation.Tally(parallel.NoProgress())
     for message in [
         Progressed(25),
         Progressed(7, "deleted"),

@@ -4,9 +4,12 @@
 - ``sources`` -> (a transform) -> ``sinks``: what a worker reads and where it writes, page by
   page; ``tasks``: the task and the one worker loop (``run_task``);
 - ``messages``, ``channels``: what workers report, and how it reaches the caller per backend;
-- ``parallel``: running tasks on joblib's workers; ``engine``: carrying out a plan, phase by
+- ``parallel``: running tasks on joblib's workers; ``operation``: one copy or truncate under
+  way (its tally, clock, interruption and failure); ``engine``: carrying out a plan, phase by
   phase; ``verify``: comparing the sides; ``truncate``: emptying a table; ``result``: what a
-  copy returns; ``digest``: items as canonical text and content hashes.
+  copy returns; ``digest``: items as canonical text and content hashes;
+- ``run``: a copy or a truncate from start to end, as the façade asks for it (workers warmed
+  while the plan is made); ``restore``: a backup restored, in place through a copy.
 
 Nothing is imported here: ``import dynamo_magic.copying.tasks`` loads what a task needs and
 the package's own ``__init__`` (``dynamo_magic``'s public face), nothing of the notebook.

@@ -7,13 +7,13 @@ Order of writes per mode:
 - merge: put only.
 
 Every phase is a list of ``tasks.Task``s (a source, a sink, an optional transform) run on the
-``Engine``'s workers by ``parallel.run``; what the workers report (``messages``) is kept by
-``_Tally``, so a copy stopped by Ctrl-C or an error still says what it did. The result
+``Engine``'s workers by ``parallel.run``, inside one ``operation.Operation``: its ``Tally``
+keeps what the workers report (``messages``), so a copy stopped by Ctrl-C or an error still
+says what it did. The result
 models are in ``result``, verification in ``verify``, emptying a table in ``truncate``.
 
-Logged (``logging.getLogger(__name__)``): a copy's start and its summary line (INFO; WARNING
-when it did not end OK), each phase's start and end with its items and seconds (INFO), the
-failed-items file with its count (WARNING).
+Logged (``logging.getLogger(__name__)``): a copy's start (INFO); its summary line, each phase
+and the failed-items file are logged by ``operation``.
 """
 
 from __future__ import annotations
@@ -21,27 +21,26 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..codec import Item
 from ..dynamodb.backups import create_backup
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
-from ..errors import ConfirmationRequired, DynamoMagicError, literal
+from ..errors import ConfirmationRequired, literal
 from ..settings import Settings
 from . import parallel
 from .channels import Channel
-from .messages import Checkpoint, Failed, Finished, Message, Progressed, Retried
-from .parallel import NoProgress, Progress
+from .messages import TaskResult
+from .operation import Operation, Tally
+from .parallel import Progress
 from .plan import CopyPlan
 from .result import CopyResult, Outcome, Verification
 from .sinks import FailedItemsFile, TableSink
 from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, table_sources
-from .tasks import Task, TaskResult, Transform, run_task
+from .tasks import Task, Transform, run_task
 from .verify import SideCount, VerifyTask, source_verify_tasks, verify, verify_segment
 
 __all__ = [
@@ -113,134 +112,6 @@ class Engine:
         return self.failed_dir / f"dynamo-failed-{table}-{stamp}.jsonl"
 
 
-class _Tally:
-    """The consumer of the workers' messages: passes progress on to ``progress`` and keeps,
-    over every phase, the items written and deleted, the retries, the failures, and each
-    unfinished segment's last checkpoint.
-
-    On Ctrl-C, Cancel or a failure every running segment stops within its request in flight
-    and returns its ``TaskResult`` (``stopped``: its last checkpoint is kept); a segment that
-    raised never returns one, but the writes it had confirmed and the retries it had made
-    were reported here as they happened, so such a result still says what was done.
-    """
-
-    def __init__(self, progress: Progress, cancel: threading.Event | None = None):
-        self.progress = progress
-        self.cancel = cancel  # set by the caller: workers stop (``parallel.run``)
-        self.phase = ""
-        self.phase_started = 0.0  # time.monotonic() when the phase began
-        self.phase_items = 0  # items done in the phase (any kind)
-        self.done: dict[str, int] = {}  # items by kind: written, deleted, read
-        self.retries = 0  # calls sent again (botocore's retries and ours)
-        self.failed = 0  # items saved as unwritten
-        self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
-        self._finished: set[tuple[str, int]] = set()
-        self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
-        self._open = False  # a phase was started and not closed yet
-        self._failed_before = 0  # ``failed`` when the open phase started
-
-    def start(self, phase: str, total: int | None) -> None:
-        """Begin ``phase``, ending the one before (it ran to its end: ``FAILED`` if items
-        failed in it, else ``SUCCESS``)."""
-        self.close(Outcome.FAILED if self.failed > self._failed_before else Outcome.SUCCESS)
-        self.phase = phase
-        parallel.check_cancel(self)
-        self._open, self._failed_before = True, self.failed
-        self.phase_started, self.phase_items = time.monotonic(), 0
-        estimate = f" (about {total:,} items)" if total is not None else ""
-        log.info("phase %s started%s", phase, estimate)
-        self.progress.start(phase, total)
-
-    def _log_phase_end(self) -> None:
-        """Log the phase under way as ended, with its items and seconds (how the operation
-        ended is its summary's to say)."""
-        if self.phase_started:
-            seconds = time.monotonic() - self.phase_started
-            log.info("phase %s ended: %d item(s) in %.1f s", self.phase, self.phase_items, seconds)
-            self.phase_started = 0.0
-
-    def receive(self, message: Message) -> None:
-        """One message of a worker (``parallel.run`` calls this as they arrive)."""
-        if isinstance(message, Progressed):
-            self.done[message.kind] = self.done.get(message.kind, 0) + message.count
-            self.phase_items += message.count
-            self.progress.advance(message.count)
-        elif isinstance(message, Retried):
-            self.retries += message.count
-        elif isinstance(message, Failed):
-            self.failed += message.count
-        elif isinstance(message, Checkpoint):
-            with self._lock:
-                where = (message.task, message.segment)
-                if where not in self._finished:  # a checkpoint may arrive after the result
-                    self.checkpoints[where] = message.last_key  # type: ignore[assignment]
-        elif isinstance(message, Finished) and isinstance(message.result, TaskResult):
-            if message.result.stopped:  # unfinished: its last checkpoint is where to resume
-                return
-            with self._lock:
-                where = (message.result.task, message.result.segment)
-                self._finished.add(where)
-                self.checkpoints.pop(where, None)
-
-    def advance(self, count: int) -> None:
-        """Moves the bar only (workers' items arrive as ``Progressed`` messages)."""
-        self.progress.advance(count)
-
-    def close(self, outcome: Outcome = Outcome.SUCCESS) -> None:
-        """End the phase shown, if one is open, as ``outcome`` (logged with its items and
-        seconds)."""
-        self._log_phase_end()
-        if self._open:
-            self._open = False
-            self.progress.close(outcome)
-
-    def interrupted(self, result: CopyResult) -> None:
-        """Mark ``result`` interrupted, with the writes reported by unfinished segments."""
-        result.interrupted = True
-        self._account(result)
-
-    def failed_by(self, result: CopyResult, error: BaseException, failed_path: Path) -> None:
-        """Mark ``result`` failed by ``error`` (a read that kept failing after all retries, a
-        worker that raised, a lost connection), with the writes reported so far and every
-        item saved as unwritten (the file holds the unfinished segments' ones too)."""
-        self._account(result)
-        result.error = _one_line(error)
-        if failed_path.exists():
-            with failed_path.open(encoding="utf-8") as saved:
-                result.failed = max(result.failed, sum(1 for _ in saved))
-
-    def _account(self, result: CopyResult) -> None:
-        result.written = max(result.written, self.done.get("written", 0))
-        result.deleted = max(result.deleted, self.done.get("deleted", 0))
-        result.failed = max(result.failed, self.failed)
-        result.retried = self.retries
-        result.checkpoints = dict(self.checkpoints)
-
-
-def log_outcome(result: CopyResult) -> None:
-    """Log how an operation (a copy, a truncate) ended: its summary line, at INFO when it
-    ended OK, else at WARNING; the failed-items file, with its count, at WARNING."""
-    if result.failed_file:
-        what = "undeleted" if result.operation == "truncate" else "unwritten"
-        log.warning(
-            "%s: %d %s item(s) saved to %s",
-            result.operation,
-            result.failed,
-            what,
-            result.failed_file,
-        )
-    log.log(logging.INFO if result.ok else logging.WARNING, "%s", result.summary_line())
-
-
-def _one_line(error: BaseException) -> str:
-    """The error as one line that says what to do: a copy can be run again (puts and deletes
-    are idempotent; replace mode makes the target exact)."""
-    text = " ".join(str(error).split()) or type(error).__name__
-    if not isinstance(error, DynamoMagicError):
-        text = f"{type(error).__name__}: {text}"
-    return f"{text}; nothing was rolled back: fix the cause and run it again"
-
-
 def require_confirmation(plan: CopyPlan, yes: bool) -> None:
     """Raise ``ConfirmationRequired`` when ``plan`` needs a confirmation ``yes`` does not give."""
     if plan.confirmations and not yes:
@@ -294,7 +165,6 @@ def execute(
         Only before the first item is touched: creating the target (``UnsafeOperation``,
         ``ServiceError``) or the backup (``BackupFailed``).
     """
-    tally = _Tally(progress or NoProgress(), cancel)
     request = plan.request
     result = CopyResult(
         source=f"{plan.source.table} ({plan.source.env.label})",
@@ -313,10 +183,9 @@ def execute(
         engine.backend,
         engine.segments,
     )
-    started = time.monotonic()
-    finished = False  # the last bar ends as a success only when every phase ran to its end
-    try:
-        parallel.check_cancel(tally)  # cancelled while planning: nothing is touched
+    with Operation(result, failed_path, progress, cancel) as operation:
+        tally = operation.tally
+        parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:
             create_like(plan.target.client(), plan.source_schema, plan.target.table)
             result.created_target = True
@@ -333,34 +202,18 @@ def execute(
             result.deletes_skipped = _deletes_unsafe(plan, result.items_read)
             if result.deletes_skipped is None:
                 _prune(plan, engine, tally, result, failed, keep=keys)
-        result.seconds = time.monotonic() - started
+        operation.stop_clock()  # the copy's seconds: its verification is not counted
         if transform is not None:
             result.verification = Verification(request.verify, detail="a transform changed items")
         else:
             result.verification = verify(plan, engine, tally, result.items_read, source)
-        result.retried = tally.retries
-        finished = True
-    except (KeyboardInterrupt, parallel.Cancelled):
-        tally.interrupted(result)
-        result.seconds = time.monotonic() - started
-    except Exception as error:  # any failure while working ends as a result that says it
-        if not tally.phase:  # creating the target or the backup failed: nothing written
-            raise
-        tally.failed_by(result, error, failed_path)
-        result.seconds = time.monotonic() - started
-        result.cause = error
-    finally:
-        tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
-    if failed_path.exists():
-        result.failed_file = str(failed_path)
-    log_outcome(result)
     return result
 
 
 def _copy(
     plan: CopyPlan,
     engine: Engine,
-    tally: _Tally,
+    tally: Tally,
     result: CopyResult,
     failed: FailedItemsFile,
     transform: Transform | None,
@@ -387,11 +240,11 @@ def _copy(
         result.items_read += outcome.items_read
         result.written += outcome.written
         result.dropped += outcome.dropped
-        result.failed += outcome.failed  # retried: what workers reported as they went (_Tally)
+        result.failed += outcome.failed  # retried: what workers reported as they went (``Tally``)
         keys.update(outcome.keys)
 
     tasks += counts
-    parallel.run(copy_or_count, tasks, engine.workers, engine.backend, tally, collect_result)
+    tally.run(copy_or_count, tasks, engine, collect_result)
     complete = bool(counts) and parts == len(counts)
     return (frozenset(keys) if collect else None), (counted if complete else None)
 
@@ -455,7 +308,7 @@ def _deletes_unsafe(plan: CopyPlan, copied: int) -> str | None:
 def _prune(
     plan: CopyPlan,
     engine: Engine,
-    tally: _Tally,
+    tally: Tally,
     result: CopyResult,
     failed: FailedItemsFile,
     keep: frozenset[str] | None,
@@ -480,7 +333,7 @@ def _prune(
 def _refresh_left_slice(
     plan: CopyPlan,
     engine: Engine,
-    tally: _Tally,
+    tally: Tally,
     result: CopyResult,
     failed: FailedItemsFile,
     written: frozenset[str],
@@ -500,7 +353,7 @@ def _refresh_left_slice(
         for segment in table_sources(plan.target, engine.segments, plan.slice_request)
     ]
     tally.start("refresh", None)
-    for part in parallel.run(run_task, tasks, engine.workers, engine.backend, tally):
+    for part in tally.run(run_task, tasks, engine):
         result.written += part.written
         result.failed += part.failed
 
@@ -529,14 +382,14 @@ def prune_tasks(
 
 
 def run_deletes(
-    tasks: list[Task], total: int | None, engine: Engine, tally: _Tally, result: CopyResult
+    tasks: list[Task], total: int | None, engine: Engine, tally: Tally, result: CopyResult
 ) -> int:
     """Run the prune tasks, adding what they deleted (or failed to) to ``result``; returns
     the items they read."""
     tally.start("delete", total)
     read = 0
-    for part in parallel.run(run_task, tasks, engine.workers, engine.backend, tally):
+    for part in tally.run(run_task, tasks, engine):
         read += part.items_read
         result.deleted += part.deleted
-        result.failed += part.failed  # retried: reported as made (_Tally)
+        result.failed += part.failed  # retried: reported as made (``Tally``)
     return read

@@ -1,6 +1,6 @@
 """What copy workers report while they work: small typed messages, sent as things happen.
 
-A worker sends them through its ``channels.Channel``; in the caller the engine's ``_Tally``
+A worker sends them through its ``channels.Channel``; in the caller ``operation.Tally``
 consumes them (counts per kind, checkpoints, failures) and passes progress on to a bar.
 What a worker reported stays counted even when its task then fails and never returns its
 ``TaskResult``.
@@ -10,8 +10,9 @@ What a worker reported stays counted even when its task then fails and never ret
 - ``Checkpoint``: a task's source segment and the last key fully handled (resume point);
 - ``Failed``: items that could not be written after all retries, saved to a file;
 - ``Logged``: a log record of a worker process, re-emitted by the caller's logging (``logs``);
-- ``Finished``: a task's final result: what the worker function returned, carried back by the
-  backend and handed to the consumer by ``parallel.run`` as the last message of that task.
+- ``Finished``: a task's final result (a ``TaskResult``: what one task did): what the worker
+  function returned, carried back by the backend and handed to the consumer by
+  ``parallel.run`` as the last message of that task.
 
 A resume (next issues) reads the ``Checkpoint``s a stopped copy collected and starts each
 unfinished segment's source from its key (``sources.TableSource.start_key``).
@@ -19,13 +20,10 @@ unfinished segment's source from its key (``sources.TableSource.start_key``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from ..codec import Item
-
-if TYPE_CHECKING:
-    from .tasks import TaskResult
 
 Kind = Literal["written", "deleted", "read"]
 
@@ -74,6 +72,23 @@ class Logged:
     the caller's logger of the same name by ``parallel.run`` (``logs.emit``)."""
 
     record: dict[str, Any]
+
+
+@dataclass
+class TaskResult:
+    """What one task did (one segment or slice); items are counted, not requests."""
+
+    task: str
+    segment: int
+    items_read: int = 0  # from the source (a Select COUNT source: items counted)
+    written: int = 0  # put into the sink's table
+    deleted: int = 0  # deleted from the sink's table
+    dropped: int = 0  # dropped by the transform
+    failed: int = 0  # not written after all retries: saved to the failed-items file
+    missing: int = 0  # verification of a merge: source items the target lacks or holds changed
+    digest: int = 0  # verification: sum of the items' content hashes (``digest.DIGEST_MODULUS``)
+    keys: list[str] = field(default_factory=list)  # keys written (``TableSink.collect_keys``)
+    stopped: bool = False  # the caller's stop flag ended the task before its source did
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Workers (processes with the default ``loky`` backend, threads with ``threading``
 cluster through joblib's ``dask`` backend, which would register its channel in ``channels``)
 get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
 checkpoints, failures, log records of worker processes) as things happen; a thread in the
-caller drains them into the consumer (``engine._Tally``, or a plain ``Progress``), and log
+caller drains them into the caller's ``on_message`` (``operation.Tally.receive``), and log
 records into the caller's logging (``logs``). What a worker reported stays counted even when
 its task then fails and never returns its result.
 
@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import lazy
 from . import channels, logs
-from .messages import Finished, Logged, Message, Progressed, Retried
+from .messages import Finished, Logged, Message
 from .result import Outcome
 
 if TYPE_CHECKING:
@@ -88,13 +88,12 @@ class NoProgress:
 
 
 class Cancelled(Exception):
-    """The caller's cancel flag (``api.copy(cancel=...)``) was set: the workers were told to stop,
-    as on Ctrl-C, and the copy ends ``interrupted``."""
+    """The caller's cancel flag (``dynamo_magic.copy(cancel=...)``) was set: the workers were
+    told to stop, as on Ctrl-C, and the copy ends ``interrupted``."""
 
 
-def check_cancel(progress: object) -> None:
-    """Raise ``Cancelled`` if ``progress`` carries a cancel flag (``cancel``) that is set."""
-    cancel = getattr(progress, "cancel", None)
+def check_cancel(cancel: threading.Event | None) -> None:
+    """Raise ``Cancelled`` if the caller's ``cancel`` flag is set."""
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")
 
@@ -114,26 +113,26 @@ def run(
     tasks: Iterable[Any],
     workers: int,
     backend: str,
-    progress: Progress,
+    *,
+    on_message: Callable[[Message], None] | None = None,
     on_result: Callable[[Any], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[Any]:
     """``function(task, channel)`` for every task on ``workers`` workers of ``backend``; results
-    as they finish. Workers' messages (``messages``) reach ``progress`` as they are sent: whole,
-    through its ``receive(message)`` if it has one (``engine._Tally``), else progress to
-    ``advance`` and retries to ``retried(count)`` if it has one (``deliver``).
+    as they finish. Workers' messages (``messages``) reach ``on_message`` as they are sent
+    (``operation.Tally.receive``), a task's value last (``Finished``), then ``on_result``;
+    their log records go to the caller's logging.
 
-    A ``cancel`` flag on ``progress`` (``engine._Tally``), Ctrl-C in the calling thread, or a
-    task that raises tells the workers to stop (the channel's stop flag); once every worker has
-    ended (within the request it had in flight) and its messages are delivered, ``Cancelled``,
-    ``KeyboardInterrupt`` or the task's exception is raised. ``function`` must return soon
-    once ``channel.stopped()`` (``tasks.run_task`` does, between requests)."""
+    ``cancel`` set, Ctrl-C in the calling thread, or a task that raises tells the workers to
+    stop (the channel's stop flag); once every worker has ended (within the request it had in
+    flight) and its messages are delivered, ``Cancelled``, ``KeyboardInterrupt`` or the task's
+    exception is raised. ``function`` must return soon once ``channel.stopped()``
+    (``tasks.run_task`` does, between requests)."""
     tasks = list(tasks)
     if not tasks:
         return []
-    check_cancel(progress)
-    cancel = getattr(progress, "cancel", None)
-    consume = getattr(progress, "receive", None) or functools.partial(deliver, progress)
-    receive = functools.partial(_receive, consume)
+    check_cancel(cancel)
+    receive = functools.partial(_receive, on_message)
     worker_logs = logs.for_workers()
     with channels.open_channel(backend) as (channel, arrived):
         done = threading.Event()
@@ -153,7 +152,7 @@ def run(
             _drain_now(arrived, receive)
     if work.error is not None:
         raise work.error
-    check_cancel(progress)
+    check_cancel(cancel)
     return work.results
 
 
@@ -294,11 +293,11 @@ class _Dispatch:
             raise
 
 
-def _receive(consume: Callable[[Message], None], message: Message) -> None:
+def _receive(consume: Callable[[Message], None] | None, message: Message) -> None:
     """A worker's message: a log record to the caller's logging, the rest to ``consume``."""
     if isinstance(message, Logged):
         logs.emit(message.record)
-    else:
+    elif consume is not None:
         consume(message)
 
 
@@ -309,17 +308,6 @@ def _stop_on_cancel(cancel: Any, stop: Any, done: threading.Event) -> None:
             with contextlib.suppress(OSError, EOFError):
                 stop.set()
             return
-
-
-def deliver(progress: Progress, message: Message) -> None:
-    """Hand one worker message to a plain ``progress``: items done to ``advance``; retries to
-    its ``retried(count)`` if it has one (a bar is not told); the rest is not its business."""
-    if isinstance(message, Retried):
-        keeper = getattr(progress, "retried", None)
-        if keeper is not None:
-            keeper(message.count)
-    elif isinstance(message, Progressed):
-        progress.advance(message.count)
 
 
 def _drain(arrived: Any, receive: Callable[[Message], None], done: threading.Event) -> None:

@@ -4,6 +4,7 @@ DynamoDB restores only into a new table. In place is therefore three steps: rest
 temporary table, copy it over the original in replace mode (a backup of the current contents
 first, puts before deletes: no item present in both is ever missing), delete the temporary.
 Logged at INFO: the start of an in-place restore and every restore's summary line.
+``restore`` is what ``dynamo_magic.restore`` runs (its keywords already checked).
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..dynamodb import backups, tables
+from .. import environments
+from ..dynamodb import backups, clients, tables
 from ..dynamodb.backups import Backup
+from ..errors import ConfirmationRequired, literal
+from ..settings import Settings
+from . import run
 from .engine import CopyResult
+from .parallel import Progress
+from .plan import CopyRequest
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +115,49 @@ def restore_in_place(
     done = RestoreResult(backup=backup, table=table, in_place=True, copy=result)
     log.log(logging.INFO if done.ok else logging.WARNING, "%s", done.summary_line())
     return done
+
+
+def restore(
+    table: str,
+    env: str | None,
+    settings: Settings,
+    *,
+    backup: str | None = "latest",
+    into: str | None = None,
+    yes: bool = False,
+    progress: Progress | None = None,
+) -> RestoreResult:
+    """Restore ``backup`` (a name, an ARN or ``latest``) of ``table`` in ``env`` into the new
+    table ``into`` or, without ``into``, in place (after ``yes``): through a temporary table
+    copied over ``table`` in replace mode (``run.copy``: its own backup first, ``progress``
+    told of its phases, its workers released when it ends).
+
+    Raises
+    ------
+    BackupNotFound, BackupFailed
+        No such backup; it could not be restored.
+    ConfirmationRequired
+        In place without ``yes`` (after the backup is found).
+    CopyFailed
+        The copy back failed; ``.result`` is its CopyResult.
+    """
+    resolved = environments.resolve(env, settings)
+    client = clients.client(resolved)
+    chosen = backups.find_backup(client, table, backup)
+    if into:
+        return restore_into(client, chosen, into)
+    if not yes:
+        raise ConfirmationRequired(
+            f"restoring '{literal(chosen.name)}' replaces the contents of '{table}' in "
+            f"{literal(resolved.describe())}: confirm with {{yes}}",
+            parameters=("yes",),
+        )
+
+    @run.logs_refusals("copy", log)
+    def copy_over(temporary: str) -> CopyResult:  # releases its worker processes when it ends
+        request = CopyRequest(
+            table=temporary, source=env, target=env, target_table=table, verify=settings.verify
+        )
+        return run.copy(request, settings, yes=True, progress=progress)
+
+    return restore_in_place(client, chosen, table, copy_over)

@@ -32,7 +32,7 @@ from .messages import Failed
 from .sources import Page, Side
 
 if TYPE_CHECKING:
-    from .tasks import TaskResult
+    from .messages import TaskResult
 
 
 class SinkWriter(Protocol):

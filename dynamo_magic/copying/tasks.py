@@ -22,12 +22,12 @@ Where the next features go, each in one place:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..codec import WireItem
 from ..dynamodb.retry import Interrupted, RetryPolicy
 from .channels import Channel
-from .messages import Checkpoint
+from .messages import Checkpoint, TaskResult
 from .sinks import Sink
 from .sources import Page, Source
 
@@ -51,23 +51,6 @@ class Task:
     policy: RetryPolicy
     transform: Transform | None = None
     checkpoints: bool = False
-
-
-@dataclass
-class TaskResult:
-    """What one task did (one segment or slice); items are counted, not requests."""
-
-    task: str
-    segment: int
-    items_read: int = 0  # from the source (a Select COUNT source: items counted)
-    written: int = 0  # put into the sink's table
-    deleted: int = 0  # deleted from the sink's table
-    dropped: int = 0  # dropped by the transform
-    failed: int = 0  # not written after all retries: saved to the failed-items file
-    missing: int = 0  # verification of a merge: source items the target lacks or holds changed
-    digest: int = 0  # verification: sum of the items' content hashes (``digest.DIGEST_MODULUS``)
-    keys: list[str] = field(default_factory=list)  # keys written (``TableSink.collect_keys``)
-    stopped: bool = False  # the caller's stop flag ended the task before its source did
 
 
 def run_task(task: Task, channel: Channel) -> TaskResult:

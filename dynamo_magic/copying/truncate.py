@@ -1,19 +1,20 @@
 """Emptying a table: an on-demand backup first (unless told not to), then parallel deletes.
 
 The same engine as a copy's prune phase: ``engine.prune_tasks`` (``sources.KeysToPrune`` of
-every segment into a deleting ``sinks.TableSink``) on the ``Engine``'s workers.
+every segment into a deleting ``sinks.TableSink``) on the ``Engine``'s workers, inside an
+``operation.Operation`` as a copy is.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 from ..dynamodb.backups import create_backup
 from ..schema import TableSchema
-from .engine import Engine, _Tally, log_outcome, prune_tasks, run_deletes
-from .parallel import NoProgress, Progress
-from .result import CopyResult, Outcome
+from .engine import Engine, prune_tasks, run_deletes
+from .operation import Operation
+from .parallel import Progress
+from .result import CopyResult
 from .sinks import FailedItemsFile
 from .sources import Side
 
@@ -54,7 +55,6 @@ def truncate(
     BackupFailed
         The backup could not be taken (nothing was deleted).
     """
-    tally = _Tally(progress or NoProgress())
     result = CopyResult(
         source="", target=f"{side.table} ({side.env.label})", mode="truncate", operation="truncate"
     )
@@ -67,26 +67,9 @@ def truncate(
         engine.segments,
         ", after a backup" if backup else ", no backup",
     )
-    started = time.monotonic()
-    finished = False
-    try:
+    with Operation(result, failed_path, progress) as operation:
         if backup:
             result.backup = create_backup(side.client(), side.table)
         tasks = prune_tasks(side, schema.key.names, engine, FailedItemsFile(str(failed_path)))
-        result.items_read = run_deletes(tasks, schema.item_count, engine, tally, result)
-        result.retried = tally.retries
-        finished = True
-    except KeyboardInterrupt:
-        tally.interrupted(result)
-    except Exception as error:  # any failure while working ends as a result that says it
-        if not tally.phase:  # the backup failed: nothing deleted
-            raise
-        tally.failed_by(result, error, failed_path)
-        result.cause = error
-    finally:
-        tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
-    result.seconds = time.monotonic() - started
-    if failed_path.exists():
-        result.failed_file = str(failed_path)
-    log_outcome(result)
+        result.items_read = run_deletes(tasks, schema.item_count, engine, operation.tally, result)
     return result

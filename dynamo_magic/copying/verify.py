@@ -13,15 +13,16 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import parallel
 from .channels import Channel
 from .digest import DIGEST_MODULUS
+from .messages import TaskResult
+from .operation import Tally
 from .parallel import Progress
 from .plan import CopyPlan
 from .result import Verification
 from .sinks import ContainsSink, CountSink, DigestSink
 from .sources import FullItems, Side, TableSource, table_sources
-from .tasks import Task, TaskResult, run_task
+from .tasks import Task, run_task
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -92,7 +93,7 @@ def source_verify_tasks(plan: CopyPlan, engine: Engine) -> list[VerifyTask]:
 def verify(
     plan: CopyPlan,
     engine: Engine,
-    progress: Progress,
+    progress: Progress | Tally,
     copied: int | None = None,
     source: SideCount | None = None,
 ) -> Verification:
@@ -106,22 +107,24 @@ def verify(
     whole) the target is compared with it; otherwise the source is read again by its own
     scans: ``source``, counted by the engine alongside the copy (``source_verify_tasks``),
     or, without it, here in the same ``parallel.run`` as the target so both sides' scans
-    overlap. ``copied`` differing from the source count is named in the detail.
+    overlap. ``copied`` differing from the source count is named in the detail. ``progress``
+    is told of the phase: a copy's ``operation.Tally``, or a bar of its own.
     """
+    tally = progress if isinstance(progress, Tally) else Tally(progress)
     method = plan.request.verify
     if method == "none":
         return Verification("none")
     if plan.request.mode == "merge" and (method == "full" or plan.target_lacks_index):
-        return _verify_contains(plan, engine, progress, method)
+        return _verify_contains(plan, engine, tally, method)
     planned = method == "count" and plan.source_items_exact
     tasks = verify_tasks("target", plan.target, method, plan, engine)
     labels = [plan.target.env.label]
     if source is None and not planned:  # counted here, the two sides' scans overlapping
         tasks += source_verify_tasks(plan, engine)
         labels.insert(0, plan.source.env.label)
-    progress.start(f"verify {' and '.join(labels)}", None)
+    tally.start(f"verify {' and '.join(labels)}", None)
     sums = {"source": source if source is not None else SideCount(), "target": SideCount()}
-    for role, part in parallel.run(verify_segment, tasks, engine.workers, engine.backend, progress):
+    for role, part in tally.run(verify_segment, tasks, engine):
         sums[role].add(part)
     source_count = plan.source_items if planned else sums["source"].count
     target_count = sums["target"].count
@@ -141,7 +144,7 @@ def verify(
 
 
 def _verify_contains(
-    plan: CopyPlan, engine: Engine, progress: Progress, method: str = "full"
+    plan: CopyPlan, engine: Engine, tally: Tally, method: str = "full"
 ) -> Verification:
     """Merge: every source item (of the slice; whole items where the index projects only some
     attributes) looked up in the target by its table key, found unchanged. ``method`` names
@@ -158,8 +161,8 @@ def _verify_contains(
         )
         for source in table_sources(plan.source, engine.segments, plan.slice_request)
     ]
-    progress.start("verify", plan.source_items)
-    parts = parallel.run(run_task, tasks, engine.workers, engine.backend, progress)
+    tally.start("verify", plan.source_items)
+    parts = tally.run(run_task, tasks, engine)
     checked, missing = sum(p.items_read for p in parts), sum(p.missing for p in parts)
     detail = f"{missing:,} source item(s) missing or different in the target" if missing else ""
     return Verification(method, checked, checked - missing, not missing, detail)

@@ -2,7 +2,8 @@
 
 Everything here yields DynamoDB typed items in wire form (``codec.WireItem``: binaries as base64
 text, through ``wire``'s fast path) and counts what it read; requests are built from a
-``reading.ReadSpec``, conversion to DataFrames lives in ``codec``, and front ends never call
+``reading.ReadSpec`` and counted in a ``reading.ReadStats`` (``reading.ReadResult`` holds
+both for the caller), conversion to DataFrames lives in ``codec``, and front ends never call
 these directly. Retry policies are given by the caller (resolved from its settings).
 """
 
@@ -11,180 +12,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore.exceptions as bx
 
-from .. import lazy, reading
-from ..codec import Item, WireItem, decode_binaries, items_to_frame
+from .. import reading
+from ..codec import WireItem
 from ..errors import TableNotFound, concerning, error_code
+from ..reading import ReadResult as ReadResult  # what a read returns, defined with ReadSpec
+from ..reading import ReadStats as ReadStats  # counted by every read here
 from ..schema import TableSchema
 from ..settings import MAX_POOL_CONNECTIONS
 from .retry import Interrupt, RetryPolicy, retrying
 
-if TYPE_CHECKING:
-    import pandas as pd
-else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
-    pd = lazy.module("pandas")
-
 PageCallback = Callable[[int], None]  # called with the number of items of each page
-
-
-@dataclass
-class ReadStats:
-    """What a read cost and whether it stopped early.
-
-    ``count`` is what DynamoDB calls ``Count`` (items matched: after the filter, returned or,
-    with Select COUNT, counted); ``evaluated`` its ``ScannedCount`` (items read to apply the
-    filter, each costing read units); ``pages`` the requests made; ``capacity`` read units
-    consumed where the server reports them; ``retried`` calls sent again (botocore's quick
-    retries and ``retry``'s).
-    """
-
-    count: int = 0  # items matched (DynamoDB's Count: after the filter), returned or counted
-    evaluated: int = 0  # items DynamoDB read to apply the filter (its ScannedCount)
-    pages: int = 0
-    capacity: float | None = None  # read capacity units, where the server reports them
-    truncated: bool = False  # stopped at a limit with more items possibly left
-    retried: int = 0  # calls sent again after throttling, errors, a lost connection (``retry``)
-    # DynamoDB's LastEvaluatedKey of the last page read: where a read resumes (None: at its end)
-    last_key: Item | None = None
-    # told of each retry as it is made (a copy's worker reports it at once: ``ProgressSink``)
-    on_retry: Callable[[int], None] | None = field(default=None, repr=False, compare=False)
-
-    def add_page(self, page: dict[str, Any], returned: int, dropped: int = 0) -> None:
-        """Count one page of which ``returned`` items (or counted items, for Select COUNT) are
-        kept; ``dropped`` more were returned past a limit and are not part of the result."""
-        self.pages += 1
-        self.count += returned
-        self.evaluated += page.get("ScannedCount", returned + dropped) - dropped
-        used = (page.get("ConsumedCapacity") or {}).get("CapacityUnits")
-        if used is not None:
-            self.capacity = (self.capacity or 0.0) + used
-
-    def count_retry(self, count: int = 1) -> None:
-        """``count`` more calls sent again (botocore's retries or ours)."""
-        self.retried += count
-        if self.on_retry is not None:
-            self.on_retry(count)
-
-    def merge(self, other: ReadStats) -> None:
-        self.count += other.count
-        self.evaluated += other.evaluated
-        self.pages += other.pages
-        self.truncated |= other.truncated
-        self.retried += other.retried
-        if other.capacity is not None:
-            self.capacity = (self.capacity or 0.0) + other.capacity
-
-
-@dataclass
-class ReadResult:
-    """The items a read returned, with what produced them; ``to_frame()`` makes the DataFrame.
-
-    Attributes
-    ----------
-    items : list of WireItem
-        DynamoDB JSON in wire form, whatever read made them (Query, Scan, PartiQL): exactly as
-        DynamoDB sent them, numbers as text with every digit, binaries (``B``, ``BS``, at any
-        depth) as base64 text, e.g. ``{"id": {"B": "AAf/"}}``. ``decoded_items()`` gives the
-        form boto3's low-level client returns and accepts (binaries as ``bytes``).
-    stats : ReadStats
-        Items matched (``count``) and evaluated, pages, read units, retries, truncation.
-    table, index : str, str or None
-        What was read.
-    mode : str
-        ``query``, ``scan``, ``preview``, ``count`` or ``partiql``.
-    key_names : tuple of str
-        The key attributes (the index's, then the table's): the frame's first columns.
-    limit : int or None
-        The limit asked for (items).
-    numbers : str
-        Number policy of ``to_frame``: ``auto``, ``decimal`` or ``float``.
-    flatten : bool
-        Whether ``to_frame`` expands maps into columns named by path.
-    notes : list of str
-        Hints added to the summary line (a filter that matched nothing, a projected attribute
-        no item had).
-    preview : bool
-        No key and no scan: only the first ``limit`` items were read (or counted).
-    projected : bool
-        The items hold only some attributes: a projection (``columns``) or an index that
-        projects only some; their sizes are not those of the whole items read units are
-        charged on.
-
-    Examples
-    --------
-    >>> result = dynamo_magic.fetch("orders", "c1", env="dev")  # doctest: +SKIP
-    >>> result.stats.count, result.to_frame().shape  # doctest: +SKIP
-    (10, (10, 8))
-    """
-
-    items: list[WireItem]
-    stats: ReadStats
-    table: str
-    mode: str  # query, scan, preview, partiql, count
-    index: str | None = None
-    key_names: tuple[str, ...] = ()
-    limit: int | None = None
-    numbers: str = "auto"
-    flatten: bool = False
-    notes: list[str] = field(default_factory=list)
-    preview: bool = False  # no key and no --scan: only the first ``limit`` items (or counted)
-    projected: bool = False  # only some attributes read (columns, or a partial index)
-
-    def to_frame(self) -> pd.DataFrame:
-        """The items as a DataFrame: key columns first, then attributes in first-seen order;
-        dtypes per ``numbers`` (Int64, Float64 or Decimal objects), string, boolean, object
-        (maps, lists, sets, bytes). ``attrs["dynamo_magic"]`` holds ``info()``."""
-        frame = items_to_frame(self.items, self.key_names, self.numbers, self.flatten)
-        frame.attrs["dynamo_magic"] = self.info()
-        return frame
-
-    def decoded_items(self) -> list[Item]:
-        """``items`` with binaries as ``bytes`` (``codec.decode_binaries``): the form boto3's
-        client gives and takes, e.g. to ``put_item`` an item read here."""
-        return [decode_binaries(item) for item in self.items]
-
-    def info(self) -> dict[str, Any]:
-        """Small metadata kept in ``DataFrame.attrs['dynamo_magic']``."""
-        return {
-            "table": self.table,
-            "index": self.index,
-            "mode": self.mode,
-            "count": self.stats.count,
-            "evaluated": self.stats.evaluated,
-            "truncated": self.stats.truncated,
-            "capacity": self.stats.capacity,
-            "retried": self.stats.retried,
-            "summary": self.summary_line(),
-        }
-
-    def summary_line(self) -> str:
-        """One line: items, source, mode, evaluated items, read units, retries, truncation."""
-        source = f"{self.table}" + (f" (index {self.index})" if self.index else "")
-        preview = self.mode == "preview" or self.preview
-        if preview:
-            what = "counted " if self.mode == "count" else ""
-            parts = [f"preview: {what}the first {self.stats.count:,} item(s) of {source}"]
-        else:
-            what = "counted" if self.mode == "count" else self.mode
-            parts = [f"{self.stats.count:,} item(s) from {source}, {what}"]
-        if self.stats.evaluated != self.stats.count and self.mode != "partiql":
-            parts.append(f"{self.stats.evaluated:,} evaluated")
-        if self.stats.capacity is not None:
-            parts.append(f"{self.stats.capacity:g} read units")
-        if self.stats.retried:
-            parts.append(f"{self.stats.retried:,} call(s) retried after throttling or errors")
-        if self.stats.truncated:
-            hint = (
-                "give a partition key, or scan the whole table, to read more"
-                if preview
-                else "raise or drop the limit to get all"
-            )
-            parts.append(f"truncated at {self.limit:,}: {hint}")
-        return "; ".join(parts + self.notes)
 
 
 def describe_table(

@@ -31,7 +31,7 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML, Image
 
-from .. import analysis, api, plots
+from .. import api, plots
 from ..copying.engine import CopyResult
 from ..copying.plan import CopyPlan
 from ..copying.result import Outcome
@@ -699,7 +699,7 @@ class QueryPanel(_Panel):
             if column is None:
                 return
             read = self.read
-            self.view = analysis.unique(read.items, column, read.numbers, read.key_names)
+            self.view = read.unique(column)
             self._caption(f"unique values of {column}: {len(self.view):,} value(s)")
             self._show(self.view, clear=False, area=self.analysis)
 
@@ -712,7 +712,7 @@ class QueryPanel(_Panel):
             if not self._need_result():
                 return
             read = self.read
-            self.view = analysis.summary(read.items, read.numbers, read.flatten, read.key_names)
+            self.view = read.summary()
             self._caption(f"summary of {len(self.result):,} item(s)")
             self._show(self.view, clear=False, area=self.analysis)
 
