@@ -50,8 +50,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# the suite on PYTEST_WORKERS processes (pytest-xdist); a file's tests stay on one worker, so
+# its module fixtures (servers, kernels, a demo) start once. `make test PYTEST_WORKERS=0`: serial
+PYTEST_WORKERS ?= 2
 test: lint chromium docs-check
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # the documentation site, warnings as errors (a broken reference fails), notebooks executed
 # against a demo started for the build: open docs/_build/html/index.html
