@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from ..dynamodb.backups import create_backup
+from ..dynamodb.backups import back_up
 from ..schema import TableSchema
 from .engine import Engine, _Tally, log_outcome, prune_tasks, run_deletes
 from .parallel import NoProgress, Progress
@@ -71,7 +71,7 @@ def truncate(
     finished = False
     try:
         if backup:
-            result.backup = create_backup(side.client(), side.table)
+            back_up(side.client(), side.table, lambda taken: setattr(result, "backup", taken))
         tasks = prune_tasks(side, schema.key.names, engine, FailedItemsFile(str(failed_path)))
         result.items_read = run_deletes(tasks, schema.item_count, engine, tally, result)
         result.retried = tally.retries
