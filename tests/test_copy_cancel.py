@@ -306,6 +306,34 @@ def test_ctrl_c_while_waiting_for_warm_workers_ends_interrupted_with_the_backup(
         psutil.Process(pid).wait(10)
 
 
+def test_ctrl_c_while_the_backup_is_requested_names_the_backup(source, servers, slow_target):
+    """SIGINT arrives while CreateBackup is in flight: the request is answered, and the
+    interrupted result names the backup that now exists (before, the Ctrl-C landed inside the
+    request and the backup went unreported)."""
+    target = servers[1].client()
+    create_events(target)
+    put_all(target, "events", events_items(devices=1, per_device=5))
+
+    def ctrl_c_during_the_backup(op: str, body: dict[str, Any]) -> Action:
+        if op == "CreateBackup":
+            os.kill(os.getpid(), signal.SIGINT)  # the caller's thread: as a terminal's Ctrl-C
+            return Forward(DELAY)
+        return None
+
+    proxy = slow_target(ctrl_c_during_the_backup)
+    try:
+        with pytest.raises(dm.CopyFailed) as caught:
+            dm.copy("events", source=A, target=B, backend="threading", workers=1, yes=True)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C during the backup escaped as a bare KeyboardInterrupt")
+    result = caught.value.result
+    assert in_target(servers[1], proxy) == 5  # every call answered; nothing written
+    (made,) = target.list_backups(TableName="events")["BackupSummaries"]
+    assert result.interrupted and result.written == 0
+    assert result.backup is not None and result.backup.arn == made["BackupArn"]
+    assert result.backup.name in result.summary_line()
+
+
 # -- every loop of requests watches the flag ------------------------------------------------------
 class RecordingFlag(threading.Event):
     """An interrupt flag that records the backoff waits made on it."""

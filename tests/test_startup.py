@@ -5,9 +5,14 @@ left behind when the plan is refused or fails."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -125,6 +130,117 @@ def test_warm_up_starts_every_worker_and_cancel_leaves_none():
     assert _gone(warming.pids)
     assert parallel.warm_up(2, "threading") is None
     assert parallel.warm_up(1, "loky") is None  # joblib runs one worker in this process
+
+
+# A seam in every loky worker's own start-up, before loky runs its initializer: a
+# sitecustomize (found first through PYTHONPATH, which the workers inherit) that holds a worker
+# process until the gate file exists. The test's own interpreter started before it was set.
+GATE_SITE = """
+import os, sys, time
+gate = os.environ.get("DM_TEST_WORKER_GATE")
+if gate and "--process-name" in sys.argv:  # a loky worker, not its resource tracker
+    deadline = time.monotonic() + 60  # a hang guard
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.02)
+"""
+HANG_GUARD = 30  # seconds: not a measurement; the fixed code returns in well under one
+
+
+@pytest.fixture
+def worker_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The gate file: new loky workers are held in their start-up until it exists."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(GATE_SITE)
+    gate = tmp_path / "gate"
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("DM_TEST_WORKER_GATE", str(gate))
+    yield gate
+    gate.touch()
+
+
+def _held_workers(before: set[int], count: int) -> set[int]:
+    """Wait until ``count`` new loky workers exist (held at the gate); they are returned."""
+    deadline = time.monotonic() + HANG_GUARD
+    while len(_loky_workers() - before) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _loky_workers() - before
+
+
+def test_cancel_does_not_wait_for_workers_still_starting(worker_gate):
+    """A refused or failed plan cancels the warm-up while its workers start: cancel returns
+    without waiting for their start-up (they are held in it), and leaves none behind."""
+    before = _loky_workers()
+    warming = parallel.warm_up(2, "loky", ())
+    assert warming is not None
+    starting = _held_workers(before, 2)
+    assert len(starting) == 2
+    cancelling = threading.Thread(target=warming.cancel)
+    cancelling.start()
+    cancelling.join(HANG_GUARD)
+    returned_while_held = not cancelling.is_alive() and not worker_gate.exists()
+    worker_gate.touch()
+    cancelling.join()
+    assert returned_while_held, "cancel waited for the workers' start-up"
+    assert not warming.running and not warming.pids
+    assert _gone(starting) and _gone(_loky_workers() - before)
+
+
+# Ctrl-C (SIGINT to the process group) while the warm-up's workers are in their start-up: the
+# caller's main thread gets it; the workers, once let through, come up and print nothing.
+CTRL_C_WHILE_STARTING = """
+import os, time, psutil
+from dynamo_magic.copying import parallel
+
+def workers():
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "--process-name" in child.cmdline():
+                found.add(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+warming = parallel.warm_up(2, "loky", ())
+while len(workers()) < 2:
+    time.sleep(0.02)
+print("starting", flush=True)
+try:
+    while True:
+        time.sleep(0.05)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+open(os.environ["DM_TEST_WORKER_GATE"], "w").close()
+warming.wait()
+print("up", len(warming.pids), repr(warming.error), flush=True)
+warming.cancel()
+"""
+
+
+def test_ctrl_c_while_workers_start_prints_no_worker_traceback(worker_gate):
+    """The terminal's Ctrl-C reaches the starting loky workers before their initializer
+    ignores it: they must not die printing a KeyboardInterrupt traceback each."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_WHILE_STARTING],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "starting"
+        os.killpg(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=HANG_GUARD * 2)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)  # only the group this test started
+            child.wait()
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert out.split("\n")[:2] == ["interrupted", "up 2 None"], (out, err)
+    assert child.returncode == 0
 
 
 def _loky_workers() -> set[int]:

@@ -18,6 +18,7 @@ and the failed-items file are logged by ``operation``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..dynamodb.backups import create_backup
+from ..dynamodb.backups import Backup, back_up
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, literal
@@ -190,7 +191,7 @@ def execute(
             create_like(plan.target.client(), plan.source_schema, plan.target.table)
             result.created_target = True
         if plan.backup:
-            result.backup = create_backup(plan.target.client(), plan.target.table)
+            back_up(plan.target.client(), plan.target.table, functools.partial(_keep, result))
         if warming is not None:
             warming.wait(cancel)  # the copy starts on these workers
         if request.mode == "truncate" and not plan.target_empty:
@@ -208,6 +209,11 @@ def execute(
         else:
             result.verification = verify(plan, engine, tally, result.items_read, source)
     return result
+
+
+def _keep(result: CopyResult, backup: Backup) -> None:
+    """Record the backup taken (``back_up``'s ``taken``; Ctrl-C may follow)."""
+    result.backup = backup
 
 
 def _copy(

@@ -169,8 +169,39 @@ def backend_config(backend: str, workers: int) -> dict[str, Any]:
 
 
 def _ignore_interrupts() -> None:
-    """Runs in each new loky worker process."""
+    """Runs in each new loky worker process: ignore SIGINT from now on, then let it in again.
+
+    The worker was started with SIGINT blocked (``_hold_interrupts`` in the thread that spawns
+    workers; a signal mask is inherited through fork and exec), so a Ctrl-C that reached it
+    while it started (importing Python, joblib, loky: about a second) is pending, not raised
+    as a ``KeyboardInterrupt`` traceback. Ignored first, then unblocked: the pending one is
+    discarded."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _hold_interrupts(backend: str) -> None:
+    """Block SIGINT in the calling thread, which must not be the main thread (Python runs its
+    handlers there, and the kernel gives a process's signal to a thread that does not block
+    it: the main thread still gets Ctrl-C). Called first in the threads that start loky's
+    workers (``_Dispatch``, ``WarmUp``): joblib submits from them and loky spawns workers from
+    them and from its manager thread, which they start (a new thread inherits the mask), so
+    every worker process begins with SIGINT blocked until ``_ignore_interrupts`` ignores it.
+    Catching it any other way is too late: a worker imports for about a second before any
+    initializer runs.
+
+    For loky, multiprocessing's resource tracker is launched first: Python's launch of it
+    (3.11: ``resource_tracker.ensure_running``) *unblocks* SIGINT in the launching thread
+    afterwards instead of restoring the mask, which would undo the block before the workers
+    are spawned; once it runs, loky's later ``ensure_running`` calls leave the mask alone."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks (and no killpg)
+        return
+    if backend == "loky":
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
 class WorkerTraceback(Exception):
@@ -255,6 +286,7 @@ class _Dispatch:
         on_result: Callable[[Any], None] | None,
     ) -> None:
         try:
+            _hold_interrupts(backend)
             with joblib.parallel_config(**backend_config(backend, workers)):
                 outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
                     joblib.delayed(_guarded)(function, task, self.channel, self.worker_logs)
@@ -472,6 +504,7 @@ class WarmUp:
         self.pids: set[int] = set()
         self.error: BaseException | None = None
         self._ended = threading.Event()  # waited on, not joined (see ``_Dispatch.join``)
+        self._cancelled = threading.Event()  # no more rounds; the executor is being killed
         self._thread = threading.Thread(target=self._start, name="dynamo-warm-up", daemon=True)
         self._thread.start()
 
@@ -479,9 +512,14 @@ class WarmUp:
         try:
             if self.wanted is not None and not self.wanted():
                 return
+            if self._cancelled.is_set():
+                return
+            _hold_interrupts("loky")
             self.started = True
             with joblib.parallel_config(**backend_config("loky", self.workers)):
                 for _ in range(WARM_UP_ROUNDS):
+                    if self._cancelled.is_set():
+                        return
                     self.pids.update(
                         joblib.Parallel()(
                             joblib.delayed(_worker_ready)(self.modules, WARM_UP_TASK_SECONDS)
@@ -507,16 +545,30 @@ class WarmUp:
         return not self._ended.is_set()
 
     def cancel(self) -> None:
-        """The workers will not be used (planning failed, was refused, or chose threads):
-        wait for the warm-up, then shut joblib's reusable loky executor down, so nothing is
-        left behind. Uses loky's documented ``get_reusable_executor().shutdown``."""
-        self.wait()
-        if not self.started:
-            return
-        from joblib.externals.loky import get_reusable_executor
+        """The workers will not be used (planning failed, was refused or interrupted, chose
+        threads, or the copy ended): stop the warm-up at once, without waiting for the workers
+        to finish starting, and kill joblib's reusable loky executor with the workers it has
+        started or is starting, so no process is left behind. Returns once the warm-up thread
+        has ended (its ``Parallel`` call fails as soon as the executor is killed)."""
+        self._cancelled.set()
+        while not self._ended.is_set():
+            if self.started:
+                _kill_executor(_executor())
+            self._ended.wait(WARM_UP_CANCEL_CHECK)
+        if self.started:
+            _kill_executor(_executor())  # made after the last look, or the workers that are up
 
-        with contextlib.suppress(Exception):
-            get_reusable_executor().shutdown(wait=True)
+
+def _kill_executor(executor: Any) -> None:
+    """Kill ``executor``'s worker processes now (``None``: nothing to do); they hold nothing
+    that needs finishing. joblib's ``MemmappingExecutor`` also removes its temporary folders."""
+    if executor is None:
+        return
+    with contextlib.suppress(Exception):
+        if hasattr(executor, "terminate"):
+            executor.terminate(kill_workers=True)
+        else:
+            executor.shutdown(wait=True, kill_workers=True)
 
 
 def warm_up(

@@ -103,8 +103,8 @@ def copy(
         try:  # waits for the warm-up after the backup: Ctrl-C there ends it interrupted
             result = copy_engine.execute(plan, engine, progress, cancel=cancel, warming=warming)
         finally:
-            if warming:
-                warming.wait()  # an interrupted wait: the warm-up ends before workers are released
+            if warming and warming.running:  # interrupted while they started: stop at once
+                warming.cancel()  # (the warm-up ends before the workers are released)
         if not result.ok:
             written = plan.target
             raise CopyFailed(

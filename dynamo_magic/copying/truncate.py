@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from ..dynamodb.backups import create_backup
+from ..dynamodb.backups import back_up
 from ..schema import TableSchema
 from .engine import Engine, prune_tasks, run_deletes
 from .operation import Operation
@@ -69,7 +69,7 @@ def truncate(
     )
     with Operation(result, failed_path, progress) as operation:
         if backup:
-            result.backup = create_backup(side.client(), side.table)
+            back_up(side.client(), side.table, lambda taken: setattr(result, "backup", taken))
         tasks = prune_tasks(side, schema.key.names, engine, FailedItemsFile(str(failed_path)))
         result.items_read = run_deletes(tasks, schema.item_count, engine, operation.tally, result)
     return result

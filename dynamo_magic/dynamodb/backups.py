@@ -6,7 +6,9 @@ Logged (``logging.getLogger(__name__)``, INFO): a backup taken, a restore starte
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -83,8 +85,14 @@ def backup_name(table: str) -> str:
     return table[: 255 - len(suffix)] + suffix
 
 
-def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Backup:
-    """Take an on-demand backup and wait until it is AVAILABLE."""
+def create_backup(
+    client: Any, table: str, timeout: float = WAIT_TIMEOUT, stop: threading.Event | None = None
+) -> Backup:
+    """Take an on-demand backup and wait (up to ``timeout`` seconds) until it is AVAILABLE;
+    once ``stop`` is set, stop waiting and return it as it is (``status`` CREATING, say).
+
+    Raises ``BackupFailed`` (not supported here, refused, never AVAILABLE) or the translated
+    error of a request that failed."""
     started = time.monotonic()
     try:
         details = client.create_backup(TableName=table, BackupName=backup_name(table))[
@@ -106,14 +114,19 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
     while details.get("BackupStatus") != "AVAILABLE":
         if details.get("BackupStatus") == "DELETED" or time.monotonic() > deadline:
             raise BackupFailed(f"backup of '{table}' did not become AVAILABLE")
-        time.sleep(POLL_INTERVAL)
+        if stop is not None and stop.wait(POLL_INTERVAL):
+            break
+        if stop is None:
+            time.sleep(POLL_INTERVAL)
         with client_errors(f"wait for the backup of '{table}'", table=table):
             answer = client.describe_backup(BackupArn=arn)
         details = answer["BackupDescription"]["BackupDetails"]
+    status = details.get("BackupStatus", "CREATING")
     log.info(
-        "backup %s of '%s' taken (AVAILABLE after %.1f s)",
+        "backup %s of '%s' taken (%s after %.1f s)",
         details.get("BackupName", ""),
         table,
+        status,
         time.monotonic() - started,
     )
     return Backup(
@@ -121,9 +134,40 @@ def create_backup(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Bac
         details.get("BackupName", ""),
         table,
         details.get("BackupCreationDateTime"),
-        "AVAILABLE",
+        status,
         details.get("BackupSizeBytes"),
     )
+
+
+def back_up(client: Any, table: str, taken: Callable[[Backup], None]) -> None:
+    """``create_backup`` so that Ctrl-C cannot lose it: the requests run in a thread of their
+    own while the caller's thread (the one Ctrl-C interrupts) waits. On Ctrl-C the request in
+    flight is answered first and the wait for AVAILABLE stops; a backup that exists is handed
+    to ``taken`` before ``KeyboardInterrupt`` is raised, so the interrupted result names it. A
+    second Ctrl-C raises at once. Raises as ``create_backup`` does otherwise."""
+    stop, done = threading.Event(), threading.Event()
+    outcome: list[Backup | BaseException] = []
+
+    def take() -> None:
+        try:
+            outcome.append(create_backup(client, table, stop=stop))
+        except BaseException as error:
+            outcome.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=take, name="dynamo-backup", daemon=True).start()
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait()  # the request in flight is answered (a second Ctrl-C: raise at once)
+        if outcome and isinstance(outcome[0], Backup):
+            taken(outcome[0])
+        raise
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    taken(outcome[0])
 
 
 def list_backups(client: Any, table: str) -> list[Backup]:
