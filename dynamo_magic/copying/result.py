@@ -223,10 +223,17 @@ class CopyResult:
     def problem_line(self) -> str:
         """One short line for a front end that shows the result itself (its table has every
         count): the operation, its state and what went wrong, e.g. ``copy FAILED: 20 failed;
-        unwritten items saved to FILE``. ``summary_line`` without the counts of what went
-        well."""
+        unwritten items saved to FILE`` or ``copy INTERRUPTED: 300 written before the stop``.
+        ``summary_line`` without the counts of what went well."""
         head, _, _ = self.summary_line().partition(":")
         problems = []
+        if self.interrupted:  # how far it got is what an interruption leaves to know
+            done = (
+                f"{self.deleted:,} deleted"
+                if self.operation == "truncate"
+                else f"{self.written:,} written"
+            )
+            problems.append(f"{done} before the stop")
         if self.failed:
             problems.append(f"{self.failed:,} failed")
         if self.verification.ok is False:
