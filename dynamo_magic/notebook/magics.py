@@ -195,10 +195,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         itself would log any exception on the root logger (``ERROR:root:...``)."""
         try:
             super().update_config(config)
-        except BadSetting as exc:
+        except TraitError as exc:  # ours (BadSetting) or the trait's type ("expected an int")
             if self.shell is None:
                 raise
-            self.shell.show_usage_error(exc)
+            self.shell.show_usage_error(" ".join(str(exc).split()))
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
