@@ -410,7 +410,7 @@ def test_a_failed_magic_copy_shows_its_summary_once(
     put_all(source, "events", events_items(devices=2, per_device=100))
     create_events(client_for(B))
     faults = Faults(unprocessed=0.3)
-    faults.install(environments.client(environments.resolve(B)))
+    faults.install(clients.client(environments.resolve(B)))
 
     result, output = run(
         magics,
