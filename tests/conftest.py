@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+import psutil
 import pytest
 from moto import mock_aws
 
@@ -129,3 +130,15 @@ def scratch_venv(folder: Path) -> Path:
 def subprocess_env() -> dict[str, str]:
     """The current environment (AWS config variables included) for a child process."""
     return dict(os.environ)
+
+
+def loky_workers() -> set[int]:
+    """This process's loky worker processes (not its resource trackers)."""
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "--process-name" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
+                found.add(child.pid)
+        except psutil.NoSuchProcess:
+            continue
+    return found
