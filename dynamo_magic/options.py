@@ -203,8 +203,7 @@ OPTIONS: tuple[Option, ...] = (
         docs={
             "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
             " failed-item files are named after it).",
-            "restore": f"Table name ({_TABLE_NAME}; no ARN).",
-            "truncate": f"Table name ({_TABLE_NAME}; no ARN).",
+            **dict.fromkeys(("restore", "truncate"), f"Table name ({_TABLE_NAME}; no ARN)."),
         },
         label="Table",
     ),
