@@ -23,7 +23,7 @@ from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.notebook.magics import _words
 from dynamo_magic.settings import get_settings, max_workers
 
-from conftest import reset_caches
+from conftest import reset_magic
 from tables import (
     BIG,
     create_events,
@@ -34,13 +34,6 @@ from tables import (
 )
 
 QUOTED = """it's "quoted" {x} $x"""  # would break a filter or statement if pasted into it
-
-
-@pytest.fixture(scope="session")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +71,7 @@ def tables() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def magic(shell, tables, isolated_aws):
     """The registered DynamoMagic with its traits back at their defaults for every test."""
-    instance = shell.magics_manager.registry["DynamoMagic"]
-    for name in instance.trait_names(config=True):
-        instance.set_trait(name, instance.trait_defaults(name))
-    reset_caches()  # settings reload from this test's (empty) config file
+    instance = reset_magic(shell)  # settings reload from this test's (empty) config file
     for name in ("df", "res", "who", "status", "x"):
         shell.user_ns.pop(name, None)
     return instance

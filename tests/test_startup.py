@@ -17,10 +17,9 @@ from dynamo_magic import lazy
 from dynamo_magic.copying import parallel
 from dynamo_magic.errors import ConfirmationRequired, TableNotFound
 
-from conftest import client_for, subprocess_env
+from conftest import A, B, client_for, loky_workers, subprocess_env
 from tables import create_orders, keyed, orders_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", "pyarrow")
 
 # Run in a fresh interpreter: the copy command through the CLI's own entry point (loky workers
@@ -127,18 +126,6 @@ def test_warm_up_starts_every_worker_and_cancel_leaves_none():
     assert parallel.warm_up(1, "loky") is None  # joblib runs one worker in this process
 
 
-def _loky_workers() -> set[int]:
-    """This process's loky worker processes (not its resource trackers)."""
-    found = set()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "--process-name" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
-                found.add(child.pid)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
 @pytest.mark.parametrize("refusal", ["not confirmed", "no such table"])
 def test_a_refused_or_failed_plan_leaves_no_workers_behind(servers, refusal):
     client = client_for(A)
@@ -147,14 +134,14 @@ def test_a_refused_or_failed_plan_leaves_no_workers_behind(servers, refusal):
     target = client_for(B)
     create_orders(target)
     put_all(target, "orders", orders_items(customers=1))  # not empty: needs confirmation
-    before = _loky_workers()
+    before = loky_workers()
     if refusal == "not confirmed":
         with pytest.raises(ConfirmationRequired):
             dynamo_magic.copy("orders", source=A, target=B, backend="loky", workers=2)
     else:
         with pytest.raises(TableNotFound):
             dynamo_magic.copy("missing", source=A, target=B, backend="loky", workers=2, yes=True)
-    assert _gone(_loky_workers() - before), "loky workers left behind"
+    assert _gone(loky_workers() - before), "loky workers left behind"
     assert len(scan_all(target, "orders")) == len(orders_items(customers=1))  # nothing written
 
 
