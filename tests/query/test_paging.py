@@ -154,12 +154,15 @@ def test_scan_segments_from_settings(db):
     assert {c["Segment"] for c in calls} == {0, 1, 2}
 
 
-MANY_SEGMENTS = 2_000  # far above read.MAX_SCAN_THREADS; moto answers ~1,000 empty scans a second
+# ten times read.MAX_SCAN_THREADS (each segment is a Scan call: moto answers ~1,000 empty scans a
+# second, and 2,000 proved nothing more)
+MANY_SEGMENTS = 10 * read.MAX_SCAN_THREADS
 
 
 def test_many_segments_scan_in_few_threads(db):
-    """A thread per segment would start 2,000 threads (1,000,000 are allowed): the threads are
-    capped and take segments in turn, and every segment is still scanned once."""
+    """A thread per segment would start ten times too many threads (1,000,000 segments are
+    allowed): the threads are capped and take segments in turn, and every segment is still
+    scanned once."""
     calls = request_log("Scan")
     threads: set[str] = set()
     result = api.fetch(
