@@ -26,7 +26,6 @@ import psutil
 import pytest
 from botocore.exceptions import ClientError
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
 from dynamo_magic import environments
@@ -40,12 +39,11 @@ from dynamo_magic.dynamodb.retry import Interrupted, RetryPolicy
 from dynamo_magic.dynamodb.write import BatchWriter, batch_get, deletes, puts
 from dynamo_magic.settings import get_settings, set_settings
 
-from conftest import server_profiles, subprocess_env, use_profiles
+from conftest import A, B, loky_workers, server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
 from proxy import Action, Call, FaultProxy, Forward, HoldBack, Rule
 from tables import create_events, events_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 ITEMS = 1_000  # ~40 batches: one scan page (~50 bytes an item) per worker
 DELAY = 0.3  # seconds every BatchWriteItem spends in the proxy: the stop lands mid-call
 STOP_AT = 3  # the BatchWriteItem call whose arrival stops the copy
@@ -184,13 +182,6 @@ def test_a_long_backoff_wakes_at_once_on_cancel(source, servers, slow_target):
 
 
 # -- Ctrl-C ----------------------------------------------------------------------------------------
-@pytest.fixture
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
-
-
 def test_a_kernel_interrupt_stops_within_a_request_and_counts_exactly(
     source, servers, slow_target, shell
 ):
@@ -257,18 +248,6 @@ def test_an_interrupted_truncate_counts_exactly_what_was_deleted(servers, slow_t
     assert result.deleted == ITEMS - in_target(servers[1], proxy) > 0
 
 
-def _loky_workers() -> set[int]:
-    """This process's loky worker processes (not its resource trackers)."""
-    found = set()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "--process-name" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
-                found.add(child.pid)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
 def test_ctrl_c_while_waiting_for_warm_workers_ends_interrupted_with_the_backup(
     source, servers, monkeypatch
 ):
@@ -278,7 +257,7 @@ def test_ctrl_c_while_waiting_for_warm_workers_ends_interrupted_with_the_backup(
     target = servers[1].client()
     create_events(target)
     put_all(target, "events", events_items(devices=1, per_device=5))
-    before = _loky_workers()
+    before = loky_workers()
     real_wait = parallel.WarmUp.wait
     interrupted: list[parallel.WarmUp] = []
 
@@ -301,7 +280,7 @@ def test_ctrl_c_while_waiting_for_warm_workers_ends_interrupted_with_the_backup(
     assert line.startswith("copy INTERRUPTED: 0 written") and result.backup.name in line
     assert in_target(servers[1]) == 5  # nothing written, the backup taken
     assert not interrupted[0].running  # the warm-up ended before the release
-    leftover = _loky_workers() - before
+    leftover = loky_workers() - before
     for pid in leftover:  # released with the call: gone once reaped
         psutil.Process(pid).wait(10)
 

@@ -22,10 +22,9 @@ from dynamo_magic import lazy
 from dynamo_magic.copying import parallel
 from dynamo_magic.errors import ConfirmationRequired, TableNotFound
 
-from conftest import client_for, subprocess_env
+from conftest import A, B, client_for, loky_workers, subprocess_env
 from tables import create_orders, keyed, orders_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", "pyarrow")
 
 # Run in a fresh interpreter: the copy command through the CLI's own entry point (loky workers
@@ -162,15 +161,15 @@ def worker_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 def _held_workers(before: set[int], count: int) -> set[int]:
     """Wait until ``count`` new loky workers exist (held at the gate); they are returned."""
     deadline = time.monotonic() + HANG_GUARD
-    while len(_loky_workers() - before) < count and time.monotonic() < deadline:
+    while len(loky_workers() - before) < count and time.monotonic() < deadline:
         time.sleep(0.02)
-    return _loky_workers() - before
+    return loky_workers() - before
 
 
 def test_cancel_does_not_wait_for_workers_still_starting(worker_gate):
     """A refused or failed plan cancels the warm-up while its workers start: cancel returns
     without waiting for their start-up (they are held in it), and leaves none behind."""
-    before = _loky_workers()
+    before = loky_workers()
     warming = parallel.warm_up(2, "loky", ())
     assert warming is not None
     starting = _held_workers(before, 2)
@@ -183,7 +182,7 @@ def test_cancel_does_not_wait_for_workers_still_starting(worker_gate):
     cancelling.join()
     assert returned_while_held, "cancel waited for the workers' start-up"
     assert not warming.running and not warming.pids
-    assert _gone(starting) and _gone(_loky_workers() - before)
+    assert _gone(starting) and _gone(loky_workers() - before)
 
 
 # Ctrl-C (SIGINT to the process group) while the warm-up's workers are in their start-up: the
@@ -243,18 +242,6 @@ def test_ctrl_c_while_workers_start_prints_no_worker_traceback(worker_gate):
     assert child.returncode == 0
 
 
-def _loky_workers() -> set[int]:
-    """This process's loky worker processes (not its resource trackers)."""
-    found = set()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "--process-name" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
-                found.add(child.pid)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
 @pytest.mark.parametrize("refusal", ["not confirmed", "no such table"])
 def test_a_refused_or_failed_plan_leaves_no_workers_behind(servers, refusal):
     client = client_for(A)
@@ -263,14 +250,14 @@ def test_a_refused_or_failed_plan_leaves_no_workers_behind(servers, refusal):
     target = client_for(B)
     create_orders(target)
     put_all(target, "orders", orders_items(customers=1))  # not empty: needs confirmation
-    before = _loky_workers()
+    before = loky_workers()
     if refusal == "not confirmed":
         with pytest.raises(ConfirmationRequired):
             dynamo_magic.copy("orders", source=A, target=B, backend="loky", workers=2)
     else:
         with pytest.raises(TableNotFound):
             dynamo_magic.copy("missing", source=A, target=B, backend="loky", workers=2, yes=True)
-    assert _gone(_loky_workers() - before), "loky workers left behind"
+    assert _gone(loky_workers() - before), "loky workers left behind"
     assert len(scan_all(target, "orders")) == len(orders_items(customers=1))  # nothing written
 
 
