@@ -12,6 +12,12 @@ How a phase ends (``Outcome``) looks the same everywhere:
   stopped, the text says ``cancelled``;
 - failed (items failed, verification failed, stopped by an error): red (``danger``), left
   where it stopped, the text says ``FAILED``.
+
+Only a success is full or reads 100%. A bar's percentage is rounded down (4,780 of 4,790 is
+99%, never "100%" short of the total). A cancelled or failed phase that stopped short of its
+total keeps it (``4780/4790``); one whose total is unknown (a verification's count) or whose
+estimate it reached or passed (a total grown while it ran) ends with its count alone and an
+empty bar: how much was left is not known, and a full bar would say nothing was.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from .copying.result import Outcome
 ENDINGS = {Outcome.SUCCESS: "done", Outcome.CANCELLED: "(cancelled)", Outcome.FAILED: "FAILED"}
 # ipywidgets' bar_style of an ended bar ('': the neutral default)
 BAR_STYLES = {Outcome.SUCCESS: "success", Outcome.CANCELLED: "", Outcome.FAILED: "danger"}
+# tqdm's default layout right of its percentage (``l_bar`` is "{desc}: {percentage:3.0f}%|")
+BAR_AND_RIGHT = "{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]"
 # a terminal bar's colour (tqdm's ``colour``; only where the stream is a terminal)
 COLOURS = {Outcome.SUCCESS: "green", Outcome.CANCELLED: None, Outcome.FAILED: "red"}
 
@@ -34,10 +42,11 @@ class PhaseBar:
     """The state of one phase's bar (copy, delete, verify), drawn by a subclass.
 
     Totals are estimates (DescribeTable's count lags, a segment count is extrapolated): a
-    count that passes its total grows the total with it, so a bar never reads ``300/150``;
-    a phase that ends as a success gets its total set to what was done, so it ends full.
-    Subclasses draw in ``_begin``, ``_draw`` and ``_end``, called under the lock (the
-    workers' progress arrives on another thread than the caller's).
+    count that passes its total grows the total with it while the phase runs, so a bar never
+    reads ``300/150``; a phase that ends as a success gets its total set to what was done, so
+    it ends full; one that does not ends as ``ended_total`` says, never full. ``percent`` and
+    ``filled`` are what a bar shows. Subclasses draw in ``_begin``, ``_draw`` and ``_end``,
+    called under the lock (the workers' progress arrives on another thread than the caller's).
     """
 
     def __init__(self) -> None:
@@ -75,6 +84,39 @@ class PhaseBar:
         with self._lock:
             self._close(Outcome(outcome))
 
+    @staticmethod
+    def ended_total(outcome: Outcome, items: int, total: int | None) -> int | None:
+        """The total a phase that ended as ``outcome`` after ``items`` shows: for a success
+        ``items`` (full, the true count); otherwise its estimate ``total`` while ``items`` is
+        short of it, else ``None`` (unknown: an estimate reached or passed says nothing of
+        what was left)."""
+        if outcome is Outcome.SUCCESS:
+            return items
+        return total if total is not None and items < total else None
+
+    @property
+    def percent(self) -> int | None:
+        """Items done of the total in whole percent, rounded down: 99 for 4,780 of 4,790, so
+        "100" only when all is done (``None``: the total is unknown)."""
+        if not self.total:
+            return None
+        return min(100, 100 * self.items // self.total)
+
+    @property
+    def filled(self) -> tuple[int, int]:
+        """(value, maximum) of a progress widget: while running, items of the total (full
+        while it counts to an unknown total); ended, full as a success only, and empty for a
+        cancelled or failed phase whose total is unknown (its text gives the count)."""
+        if self.running or self.outcome is None:
+            maximum = max(self.total or self.items, 1)
+            return min(self.items, maximum), maximum
+        if self.outcome is Outcome.SUCCESS:
+            maximum = max(self.items, 1)
+            return maximum, maximum
+        if self.total is None:
+            return 0, max(self.items, 1)
+        return self.items, self.total
+
     @property
     def items_per_second(self) -> float:
         seconds = time.monotonic() - self._started
@@ -84,8 +126,7 @@ class PhaseBar:
         if not self.running:
             return
         self.running, self.outcome = False, outcome
-        if outcome is Outcome.SUCCESS:
-            self.total = self.items  # done is all there was: a full bar with the true count
+        self.total = self.ended_total(outcome, self.items, self.total)
         self._end(outcome)
 
     def _begin(self) -> None:
@@ -120,21 +161,29 @@ class TqdmProgress(PhaseBar):
     def _begin(self) -> None:
         if self.enabled:
             self.bar = self._tqdm(total=self.total, desc=self.phase, unit=" items", leave=True)
+            self._set_format(self.bar)
 
     def _draw(self, count: int) -> None:
         if self.bar is None:
             return
         if self.total and self.total != self.bar.total:
             _set_total(self.bar, self.total)
+        self._set_format(self.bar)
         self.bar.update(count)
+
+    def _set_format(self, bar: Any) -> None:
+        """tqdm's own layout with ``percent`` (rounded down) for tqdm's rounded percentage,
+        which reads "100%" at 99.5%; tqdm's default layout where the total is unknown."""
+        percent = self.percent
+        bar.bar_format = None if percent is None else f"{{desc}}: {percent:3d}%|{BAR_AND_RIGHT}"
 
     def _end(self, outcome: Outcome) -> None:
         bar, self.bar = self.bar, None
         if bar is None:
             return
-        if outcome is Outcome.SUCCESS:
-            _set_total(bar, self.items)
-        else:
+        _set_total(bar, self.total)  # the true count, the estimate, or unknown (no bar)
+        self._set_format(bar)
+        if outcome is not Outcome.SUCCESS:
             bar.set_description_str(f"{self.phase} {ENDINGS[outcome]}", refresh=False)
         widget = _widget(bar)
         if widget is None:  # a terminal bar: its last line is drawn by close
@@ -148,6 +197,7 @@ class TqdmProgress(PhaseBar):
 
         std_tqdm.close(bar)
         bar.disp(check_delay=False)
+        widget.max, widget.value = self.filled[1], self.filled[0]  # disp sets value to n
         widget.bar_style = BAR_STYLES[outcome]
 
 
@@ -157,11 +207,12 @@ def _widget(bar: Any) -> Any:
     return container.children[1] if container is not None else None
 
 
-def _set_total(bar: Any, total: int) -> None:
-    """Set a tqdm bar's total, and its widget's maximum in a notebook (tqdm keeps its own)."""
+def _set_total(bar: Any, total: int | None) -> None:
+    """Set a tqdm bar's total (``None``: unknown), and its widget's maximum in a notebook (tqdm
+    keeps its own)."""
     bar.total = total
     widget = _widget(bar)
-    if widget is not None:
+    if widget is not None and total:
         widget.max = total
 
 

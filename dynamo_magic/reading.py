@@ -175,8 +175,8 @@ def check(spec: ReadSpec) -> None:
             "{reverse} orders a query's sort key; give a partition key ({pk})",
             parameters=("reverse", "pk"),
         )
-    check_key_values(spec.pk, spec.sk, spec.sk2)
     operator = normalize_operator(spec.sk_op) if spec.sk_op is not None else None
+    check_key_values(spec.pk, spec.sk, spec.sk2, operator)
     if operator is not None and spec.sk is None:
         raise InvalidQuery(
             "{sk_op} compares the sort key with {sk}: give {sk} too, or drop {sk_op}",
@@ -209,10 +209,14 @@ DEFAULT_HEAD = 5  # items a head shows without a number (api.head, --head, the p
 _KEY_VALUES = (("pk", "partition key"), ("sk", "sort key"), ("sk2", "sort key"))
 
 
-def check_key_values(pk: Any = None, sk: Any = None, sk2: Any = None) -> None:
+def check_key_values(
+    pk: Any = None, sk: Any = None, sk2: Any = None, sk_op: str | None = None
+) -> None:
     """Refuse an empty key value (``""`` or ``b""``) before any call: DynamoDB refuses an empty
     string or binary as a key attribute's value ("cannot contain an empty string value"), and
-    an empty number is no number. ``None`` is "not given".
+    an empty number is no number. ``None`` is "not given". ``sk_op`` (normalized, ``None``:
+    none) picks the hint: ``between``'s bounds must be given, another operator goes with its
+    value.
 
     Raises
     ------
@@ -223,9 +227,19 @@ def check_key_values(pk: Any = None, sk: Any = None, sk2: Any = None) -> None:
         if isinstance(value, str | bytes | bytearray) and len(value) == 0:
             raise InvalidQuery(
                 f"the {role} value ({{{parameter}}}) cannot be empty: DynamoDB requires a "
-                f"non-empty key value; give one, or leave {{{parameter}}} out",
-                parameters=(parameter,),
+                f"non-empty key value; {_key_value_hint(parameter, sk_op)}",
+                parameters=(parameter,) if parameter == "pk" else (parameter, "sk_op"),
             )
+
+
+def _key_value_hint(parameter: str, sk_op: str | None) -> str:
+    """What to do about an empty ``parameter``, fitting the operator it goes with."""
+    if parameter == "sk2" or (parameter == "sk" and sk_op == "between"):
+        bound = "upper" if parameter == "sk2" else "lower"
+        return f"give the {bound} bound, or drop {{sk_op}} between and its bounds"
+    if parameter == "sk" and sk_op is not None:
+        return "give one, or leave {sk} and {sk_op} out"
+    return f"give one, or leave {{{parameter}}} out"
 
 
 def validate(spec: ReadSpec, schema: TableSchema) -> None:

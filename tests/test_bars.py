@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from dynamo_magic import CopyResult, Outcome
 from dynamo_magic.copying.result import Verification
 from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
 from dynamo_magic.notebook.panels import WidgetProgress
-from dynamo_magic.progress_bars import TqdmProgress
+from dynamo_magic.progress_bars import BAR_STYLES, ENDINGS, TqdmProgress
 
 from conftest import subprocess_env, write_profiles
 from live_kernel import LiveKernel, errors, live_kernel, printed
@@ -159,6 +160,116 @@ def test_a_running_bar_grows_its_total_when_the_count_passes_the_estimate():
     widget.advance(300)
     assert (widget.bar.value, widget.bar.max, widget.total) == (300, 300, 300)
     assert "300/300 items" in widget.label.value
+
+
+# -- one adapter: a bar that did not succeed is never full, never "100%" ---------------------------
+def drawn(make: Any) -> tuple[TqdmProgress, io.StringIO]:
+    out = io.StringIO()
+    bars = TqdmProgress()
+    bars._tqdm = lambda **kw: make(file=out, **kw)
+    return bars, out
+
+
+def last_line(out: io.StringIO) -> str:
+    return out.getvalue().rstrip("\n").split("\r")[-1]
+
+
+@pytest.mark.parametrize("outcome", [Outcome.FAILED, Outcome.CANCELLED])
+def test_a_bar_short_of_its_total_never_reads_100_percent(outcome):
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    bars, out = drawn(terminal_tqdm)
+    bars.start("copy", 4790)
+    bars.advance(4780)  # 99.8%: tqdm's own percentage rounds it to "100%"
+    bars.close(outcome)
+    line = last_line(out)
+    assert line.startswith(f"copy {ENDINGS[outcome]}:  99%|") and " 4780/4790 " in line, line
+    assert "100%" not in out.getvalue()
+
+    bars, _ = drawn(notebook_tqdm)
+    bars.start("copy", 4790)
+    bars.advance(4780)
+    text, widget = bars.bar.container.children[:2]
+    bars.close(outcome)
+    assert (widget.value, widget.max) == (4780, 4790)
+    assert text.value.replace("\u2007", " ").startswith(f"copy {ENDINGS[outcome]}:  99%")
+    assert widget.bar_style == BAR_STYLES[outcome]
+
+
+def test_a_failed_phase_of_unknown_total_shows_its_count_and_failed_not_a_full_bar():
+    """A verification's count has no total: failed, it is red, says FAILED and its count,
+    and its bar is not full (tqdm's notebook bar of an unknown total is a full 1 of 1)."""
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    bars, out = drawn(terminal_tqdm)
+    bars.start("verify acct-b", None)
+    bars.advance(3)
+    bars.close(Outcome.FAILED)
+    assert last_line(out).startswith("verify acct-b FAILED: 3 items [")
+
+    bars, _ = drawn(notebook_tqdm)
+    bars.start("verify acct-b", None)
+    bars.advance(3)
+    container = bars.bar.container
+    bars.close(Outcome.FAILED)
+    widget = container.children[1]
+    assert widget.value < widget.max and widget.bar_style == "danger"
+    shown = " ".join(child.value for child in (container.children[0], container.children[2]))
+    assert re.search(r"verify acct-b FAILED: +3(/\?| items) ", shown.replace("\u2007", " "))
+
+
+def test_a_failed_phase_that_grew_its_total_does_not_end_full():
+    """The grown total is the count while running; failed, how much was left is unknown:
+    its count and FAILED, no full bar (terminal, notebook tqdm and the panel's widget)."""
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    bars, out = drawn(terminal_tqdm)
+    bars.start("copy", 150)
+    bars.advance(100)
+    bars.advance(200)
+    bars.close(Outcome.FAILED)
+    assert last_line(out).startswith("copy FAILED: 300 items [")
+    assert "300/300" not in last_line(out) and "100%" not in last_line(out)
+
+    bars, _ = drawn(notebook_tqdm)
+    bars.start("copy", 150)
+    bars.advance(100)
+    bars.advance(200)
+    widget = bars.bar.container.children[1]
+    bars.close(Outcome.FAILED)
+    assert widget.value < widget.max and widget.bar_style == "danger"
+
+    panel = WidgetProgress()
+    panel.start("copy", 150)
+    panel.advance(100)
+    panel.advance(200)
+    assert (panel.bar.value, panel.bar.max) == (300, 300)  # running: the grown total
+    panel.close(Outcome.FAILED)
+    assert panel.bar.value < panel.bar.max and panel.bar.bar_style == "danger"
+    assert panel.label.value.startswith("copy: 300 items, ")
+    assert panel.label.value.endswith(" FAILED")
+
+
+def test_a_successful_phase_stays_green_and_full_with_the_true_count():
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    bars, out = drawn(terminal_tqdm)
+    bars.start("copy", 150)
+    bars.advance(120)
+    bars.close(Outcome.SUCCESS)
+    assert last_line(out).startswith("copy: 100%|") and " 120/120 " in last_line(out)
+    bars, _ = drawn(notebook_tqdm)
+    bars.start("copy", 150)
+    bars.advance(120)
+    widget = bars.bar.container.children[1]
+    bars.close(Outcome.SUCCESS)
+    assert (widget.value, widget.max, widget.bar_style) == (120, 120, "success")
+    panel = WidgetProgress()
+    panel.start("copy", 150)
+    panel.advance(120)
+    panel.close(Outcome.SUCCESS)
+    assert (panel.bar.value, panel.bar.max, panel.bar.bar_style) == (120, 120, "success")
+    assert panel.label.value.startswith("copy: 120/120 items")
 
 
 # -- the terminal --------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from tables import BIG, put_all
 
 # pytest-timeout counts a test's fixtures: the module's one ``runs`` (some fifty ``dynamo``
 # processes, 2-3 minutes on two idle cores) falls on its first test, and on a loaded machine
-# (``make test``: two xdist workers) it took over the 300 s default, every test then erroring
-# at setup. A hang guard for the fixture, not a measurement.
+# (``make test``: two xdist workers) it can take over the 300 s default, every test then
+# erroring at setup. A hang guard for the fixture, not a measurement.
 pytestmark = pytest.mark.timeout(900)
 
 PI = "3.14159265358979323846264338327950288"  # 36 digits: no float holds it

@@ -355,3 +355,36 @@ def test_magic_copy_dry_run_confirmation_and_out(magics, capsys):
     result, output = run(shell, capsys, "%dynamo_restore orders --env acct-b --in-place")
     assert isinstance(result.error_in_exec, UsageError) and "--yes" in output
     assert "Traceback" not in output
+
+
+def test_a_failed_magic_copy_shows_its_summary_once(
+    magics, isolated_aws, tmp_path, monkeypatch, capsys
+):
+    """The result is displayed (its table, every count) and the error is one short line
+    saying what went wrong: the summary is not shown a second time in the error."""
+    monkeypatch.chdir(tmp_path)
+    (isolated_aws / "dynamo_magic.toml").write_text("max_retries = 0\n")
+    set_settings(None)
+    source = client_for(A)
+    create_events(source)
+    put_all(source, "events", events_items(devices=2, per_device=100))
+    create_events(client_for(B))
+    faults = Faults(unprocessed=0.3)
+    faults.install(clients.client(environments.resolve(B)))
+
+    result, output = run(
+        magics,
+        capsys,
+        f"%dynamo_copy events --source {A} --target {B} --backend threading --no-progress --yes",
+    )
+
+    assert isinstance(result.error_in_exec, UsageError) and faults.held_back > 0, output
+    assert output.count(" retried in ") == 1, output  # the summary's counts, once
+    error = [line for line in output.splitlines() if line.startswith("UsageError: ")]
+    failed = int(re.search(r"([\d,]+) failed", output).group(1).replace(",", ""))
+    saved = next(tmp_path.glob("dynamo-failed-*"))
+    assert len(error) == 1 and " written, " not in error[0], error
+    assert error[0].startswith(f"UsageError: copy FAILED: {failed} failed; verification count: ")
+    assert error[0].endswith(
+        f"; unwritten items saved to {saved} (the result above has every count)"
+    )

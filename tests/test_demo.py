@@ -701,6 +701,24 @@ def test_widget_views_a_new_kernel_cannot_show_are_dropped_and_nothing_else(tmp_
     assert not list(folder.glob(".*.tmp"))
 
 
+def test_stale_widget_views_are_dropped_in_subfolders_too_but_not_in_checkpoints(tmp_path):
+    folder = tmp_path / "notebooks"
+    nested = folder / "mine" / "deeper"
+    nested.mkdir(parents=True)
+    made_in_lab = nested / "Untitled.ipynb"  # a notebook a user made in the file browser
+    made_in_lab.write_text(json.dumps(_saved_notebook(None)))
+    checkpoints = folder / "mine" / ".ipynb_checkpoints"
+    checkpoints.mkdir()
+    checkpoint = checkpoints / "Untitled-checkpoint.ipynb"  # Jupyter's own copy: left alone
+    checkpoint.write_text(json.dumps(_saved_notebook(None)))
+    checkpoint_text = checkpoint.read_text()
+
+    assert reopen.drop_stale_widget_views(folder) == [made_in_lab]
+    outputs = json.loads(made_in_lab.read_text())["cells"][0]["outputs"]
+    assert [o["output_type"] for o in outputs] == ["stream", "display_data"]
+    assert checkpoint.read_text() == checkpoint_text
+
+
 def test_the_demo_drops_stale_widget_views_of_its_folder_and_saves_widget_state(tmp_path):
     folder = tmp_path / "demo"
     (folder / "notebooks").mkdir(parents=True)

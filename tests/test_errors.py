@@ -63,12 +63,12 @@ def test_an_html_error_page_is_one_short_line(orders, capsys):
     attempts = answer_with("Query", html_response)
     with pytest.raises(ServiceError) as caught:
         api.query("orders", "c1", env="dev")
-    assert str(caught.value) == "query 'orders': the service answered 500 Internal Server Error"
+    assert str(caught.value) == "Query 'orders': the service answered 500 Internal Server Error"
     assert attempts  # the page really came from the wire
 
     assert cli.main(["query", "-t", "orders", "-e", "dev", "--pk", "c1"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == "Error: query 'orders': the service answered 500 Internal Server Error"
+    assert err.strip() == "Error: Query 'orders': the service answered 500 Internal Server Error"
     assert "<" not in err and "Traceback" not in err
 
 
@@ -89,7 +89,7 @@ def test_other_pages_keep_the_status_and_a_short_title(orders, status, body, sai
     with pytest.raises(ServiceError) as caught:
         api.query("orders", "c1", env="dev")
     message = str(caught.value)
-    assert message.startswith(f"query 'orders': the service answered {said}")
+    assert message.startswith(f"Query 'orders': the service answered {said}")
     assert "<" not in message and "\n" not in message and len(message) < 160
     assert message.endswith("…") == (status == 403)
 
@@ -105,10 +105,10 @@ def test_a_missing_index_is_named_not_the_table(orders):
             ExpressionAttributeValues={":v": {"S": "open"}},
         )
     assert "Invalid index" in str(moto_said.value)
-    error = translate(moto_said.value, "query 'orders'")
+    error = translate(moto_said.value, "Query 'orders'")
     assert isinstance(error, IndexNotFound)
     assert str(error) == (
-        "query 'orders': the table has no index 'by_status': check the index name, or add the "
+        "Query 'orders': the table has no index 'by_status': check the index name, or add the "
         "index to the table"
     )
     # DynamoDB's own wording is a ValidationException

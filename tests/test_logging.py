@@ -249,3 +249,39 @@ def test_refusals_backups_truncates_and_restores_are_logged(
     assert any(text.startswith("truncate started: events (acct-b)") for _, text in said)
     assert ("INFO", emptied.summary_line()) in said
     assert ("INFO", restored.summary_line()) in said
+
+
+def test_retry_records_name_each_call_by_dynamodbs_operation_name(
+    servers: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every retry record names its call as DynamoDB does (DescribeTable, Query, Scan,
+    BatchWriteItem...), never a Python method's name (``scan``)."""
+    monkeypatch.setattr(
+        botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda self, context: 0
+    )
+    a, _ = servers
+    create_events(client_for(A), "tl1")
+    put_all(client_for(A), "tl1", events_items(devices=2, per_device=3))
+    throttled: set[str] = set()
+
+    def first_call_of_each_operation_throttled(op: str, body: dict[str, Any]) -> Action:
+        if op in throttled:
+            return None
+        throttled.add(op)
+        return Answer.throttled()
+
+    caplog.set_level(logging.DEBUG, logger="dynamo_magic")
+    with FaultProxy(a.url, first_call_of_each_operation_throttled) as proxy:
+        use_profiles({A: proxy.url}, tmp_path / "profiles", monkeypatch)
+        assert len(api.query("tl1", 1, env=A)) == 3
+        assert len(api.scan("tl1", env=A)) == 6
+
+    said = [r.getMessage() for r in caplog.records if "botocore retried it" in r.getMessage()]
+    assert sorted(text.split(":")[0] for text in said) == [
+        "DescribeTable 'tl1'",
+        "Query 'tl1'",
+        "Scan 'tl1'",
+    ]

@@ -98,7 +98,18 @@ def _api_cases() -> dict[str, tuple[Callable[[], Any], str]]:
         "query sk ''": (lambda: dm.query("orders", "c1", sk="", env="dev"), sk_empty("sk")),
         "query sk2 ''": (
             lambda: dm.query("orders", "c1", sk="a", sk_op="between", sk2="", env="dev"),
-            "the sort key value (sk2) cannot be empty",
+            "the sort key value (sk2) cannot be empty: DynamoDB requires a non-empty key value; "
+            "give the upper bound, or drop sk_op between and its bounds",
+        ),
+        "query sk '' between": (
+            lambda: dm.query("orders", "c1", sk="", sk_op="between", sk2="b", env="dev"),
+            "the sort key value (sk) cannot be empty: DynamoDB requires a non-empty key value; "
+            "give the lower bound, or drop sk_op between and its bounds",
+        ),
+        "query sk '' begins_with": (
+            lambda: dm.query("orders", "c1", sk="", sk_op="begins_with", env="dev"),
+            "the sort key value (sk) cannot be empty: DynamoDB requires a non-empty key value; "
+            "give one, or leave sk and sk_op out",
         ),
         "fetch pk ''": (lambda: dm.fetch("orders", "", env="dev"), pk_empty("pk")),
         "count pk ''": (lambda: dm.count("events", "", env="dev"), pk_empty("pk")),
@@ -299,6 +310,10 @@ CLI_CASES = {
     ("query", "-t", "orders", ""): pk_empty("--pk"),
     ("query", "-t", "orders", "--pk", ""): pk_empty("--pk"),
     ("query", "-t", "orders", "c1", "--sk", ""): sk_empty("--sk"),
+    ("query", "-t", "orders", "c1", "--sk-op", "between", "--sk", "a", "--sk2", ""): (
+        "the sort key value (--sk2) cannot be empty: DynamoDB requires a non-empty key value; "
+        "give the upper bound, or drop --sk-op between and its bounds"
+    ),
     ("query", "-t", "blobs", ""): pk_empty("--pk"),
     ("copy", "-t", "orders", "--source", "dev", "--target", "acct-b", "--pk", ""): pk_empty("--pk"),
     ("copy", "-t", "orders", "--source", "dev", "--target", "acct-b", "--sk-op", "="): (

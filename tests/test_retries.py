@@ -213,7 +213,7 @@ def test_cli_prints_the_summary_and_the_error_and_exits_1(events, capsys):
     assert code == 1 and out == ""
     written = len(target_keys())
     assert line.startswith(f"Error: copy FAILED: {written:,} written") and 0 < written < 200
-    assert "stopped by: scan 'events': ProvisionedThroughputExceededException" in line
+    assert "stopped by: Scan 'events': ProvisionedThroughputExceededException" in line
 
 
 def test_magic_shows_the_result_and_a_one_line_usage_error(shell, events, capsys):

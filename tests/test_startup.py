@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -183,63 +182,6 @@ def test_cancel_does_not_wait_for_workers_still_starting(worker_gate):
     assert returned_while_held, "cancel waited for the workers' start-up"
     assert not warming.running and not warming.pids
     assert _gone(starting) and _gone(loky_workers() - before)
-
-
-# Ctrl-C (SIGINT to the process group) while the warm-up's workers are in their start-up: the
-# caller's main thread gets it; the workers, once let through, come up and print nothing.
-CTRL_C_WHILE_STARTING = """
-import os, time, psutil
-from dynamo_magic.copying import parallel
-
-def workers():
-    found = set()
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "--process-name" in child.cmdline():
-                found.add(child.pid)
-        except psutil.NoSuchProcess:
-            pass
-    return found
-
-warming = parallel.warm_up(2, "loky", ())
-while len(workers()) < 2:
-    time.sleep(0.02)
-print("starting", flush=True)
-try:
-    while True:
-        time.sleep(0.05)
-except KeyboardInterrupt:
-    print("interrupted", flush=True)
-open(os.environ["DM_TEST_WORKER_GATE"], "w").close()
-warming.wait()
-print("up", len(warming.pids), repr(warming.error), flush=True)
-warming.cancel()
-"""
-
-
-def test_ctrl_c_while_workers_start_prints_no_worker_traceback(worker_gate):
-    """The terminal's Ctrl-C reaches the starting loky workers before their initializer
-    ignores it: they must not die printing a KeyboardInterrupt traceback each."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_WHILE_STARTING],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=subprocess_env(),
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "starting"
-        os.killpg(child.pid, signal.SIGINT)
-        out, err = child.communicate(timeout=HANG_GUARD * 2)
-    finally:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGKILL)  # only the group this test started
-            child.wait()
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert out.split("\n")[:2] == ["interrupted", "up 2 None"], (out, err)
-    assert child.returncode == 0
 
 
 @pytest.mark.parametrize("refusal", ["not confirmed", "no such table"])

@@ -220,6 +220,31 @@ class CopyResult:
             line += f"; stopped by: {self.error}"
         return line
 
+    def problem_line(self) -> str:
+        """One short line for a front end that shows the result itself (its table has every
+        count): the operation, its state and what went wrong, e.g. ``copy FAILED: 20 failed;
+        unwritten items saved to FILE`` or ``copy INTERRUPTED: 300 written before the stop``.
+        ``summary_line`` without the counts of what went well."""
+        head, _, _ = self.summary_line().partition(":")
+        problems = []
+        if self.interrupted:  # how far it got is what an interruption leaves to know
+            done = (
+                f"{self.deleted:,} deleted"
+                if self.operation == "truncate"
+                else f"{self.written:,} written"
+            )
+            problems.append(f"{done} before the stop")
+        if self.failed:
+            problems.append(f"{self.failed:,} failed")
+        if self.verification.ok is False:
+            problems.append(f"verification {self.verification}")
+        if self.failed_file:
+            what = "undeleted" if self.operation == "truncate" else "unwritten"
+            problems.append(f"{what} items saved to {self.failed_file}")
+        if self.error:
+            problems.append(f"stopped by: {self.error}")
+        return f"{head}: {'; '.join(problems)}" if problems else head
+
     def to_frame(self) -> Any:
         """The rows as a one-column ``pandas.DataFrame`` (index: names; column ``value``)."""
         import pandas as pd

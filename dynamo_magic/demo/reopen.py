@@ -10,10 +10,10 @@ measures, both needed:
   manager's "Save Widget State Automatically", a default the user's own settings still
   override), as JupyterLab users expect of any output: a reopened panel shows what it showed
   when saved (its DataFrame too) until its cell runs again and it is live once more.
-- ``drop_stale_widget_views``: before JupyterLab opens the folder, a widget output whose model
-  is not in the notebook's saved state (saved with that setting off, by another Jupyter, or
-  before the demo saved state) is removed, as it could only show the error. Everything else in
-  the notebook is kept as it is.
+- ``drop_stale_widget_views``: before JupyterLab opens the folder, in every notebook under it
+  (subfolders too), a widget output whose model is not in the notebook's saved state (saved
+  with that setting off, by another Jupyter, or before the demo saved state) is removed, as it
+  could only show the error. Everything else in the notebook is kept as it is.
 
 Binder's JupyterLab gets the same settings default (binder/start): a notebook saved there and
 reopened under a new kernel (a restart, a culled kernel) shows its panels too. Voilà needs
@@ -31,6 +31,7 @@ from typing import Any
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"  # an output showing a widget
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"  # metadata.widgets: saved models
+CHECKPOINTS = ".ipynb_checkpoints"  # Jupyter's saved copies: not opened as notebooks, left as is
 # JupyterLab settings defaults (``labconfig/default_setting_overrides.json`` on the demo's
 # JUPYTER_CONFIG_PATH): below the user's own settings, above the plugins' defaults
 LAB_SETTINGS: dict[str, Any] = {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}
@@ -45,11 +46,14 @@ def write_lab_settings(config_dir: Path) -> None:
 
 
 def drop_stale_widget_views(folder: Path) -> list[Path]:
-    """Remove, from every notebook in ``folder``, the widget outputs whose model is not in the
-    notebook's saved widget state; return the notebooks changed. A notebook that is not valid
-    JSON is left alone (JupyterLab says what is wrong with it)."""
+    """Remove, from every notebook under ``folder`` (its subfolders too, where notebooks made in
+    JupyterLab's file browser live; not Jupyter's ``.ipynb_checkpoints``), the widget outputs
+    whose model is not in the notebook's saved widget state; return the notebooks changed. A
+    notebook that is not valid JSON is left alone (JupyterLab says what is wrong with it)."""
     changed = []
-    for path in sorted(folder.glob("*.ipynb")):
+    for path in sorted(folder.rglob("*.ipynb")):
+        if CHECKPOINTS in path.relative_to(folder).parts or not path.is_file():
+            continue
         try:
             notebook = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

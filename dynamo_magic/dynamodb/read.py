@@ -51,8 +51,14 @@ def describe_table(
             raise
 
     with concerning(table=table, env=env):
-        description = retrying(describe, policy, f"describe table '{table}'", connection=False)
+        description = retrying(describe, policy, f"DescribeTable '{table}'", connection=False)
     return TableSchema.from_description(description["Table"])
+
+
+def api_name(operation: str) -> str:
+    """DynamoDB's name of a client method's operation (``"scan"`` -> ``"Scan"``,
+    ``"batch_write_item"`` -> ``"BatchWriteItem"``): what records and errors call it."""
+    return "".join(word.capitalize() for word in operation.split("_"))
 
 
 def iter_pages(
@@ -95,7 +101,7 @@ def iter_pages(
         page = retrying(
             lambda: call(**request),
             policy,
-            f"{operation} '{request['TableName']}'",
+            f"{api_name(operation)} '{request['TableName']}'",
             on_retry=stats.count_retry,
             interrupt=interrupt,
             table=request["TableName"],
@@ -268,7 +274,7 @@ def partiql(
         page = retrying(
             lambda: client.execute_statement(**request),
             policy,
-            "PartiQL",
+            "ExecuteStatement (PartiQL)",
             on_retry=stats.count_retry,
         )
         page_items = page.get("Items", [])

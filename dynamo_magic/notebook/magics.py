@@ -21,6 +21,7 @@ from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
 from .. import api, plots, reading
+from ..copying.result import CopyResult
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
@@ -155,7 +156,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
 
     @validate(*SETTING_NAMES)
     def _check(self, proposal: Any) -> Any:
-        """A value no read can use is refused before it is set (``%config`` prints the line)."""
+        """A value no read can use is refused before it is set (``%config`` shows the line, see
+        ``update_config``)."""
         name, value = proposal["trait"].name, proposal["value"]
         # the config file's rules, with the other settings as they are in effect (or as the
         # same config sets them): backoff_base <= backoff_cap, workers per core...
@@ -199,6 +201,17 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             self.refresh_settings()
         with super().hold_trait_notifications():
             yield
+
+    def update_config(self, config: Any) -> None:
+        """Apply ``config`` (what ``%config DynamoMagic.x = v`` does). A refused value is shown
+        as every refusal is, one ``UsageError:`` line, and the old value kept: ``%config``
+        itself would log any exception on the root logger (``ERROR:root:...``)."""
+        try:
+            super().update_config(config)
+        except TraitError as exc:  # ours (BadSetting) or the trait's type ("expected an int")
+            if self.shell is None:
+                raise
+            self.shell.show_usage_error(" ".join(str(exc).split()))
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
@@ -292,8 +305,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             progress = self._progress() if args.progress else None
             result = api.copy(**api_kwargs("copy", args) | {"table": table}, progress=progress)
         except CopyFailed as exc:
-            if exc.result is not None:
-                display(exc.result)
+            if isinstance(exc.result, CopyResult):  # its table, then one short line: the
+                display(exc.result)  # summary is shown once, not again in the error
+                counts = "the result above has every count"
+                raise UsageError(f"{exc.result.problem_line()} ({counts})") from None
             raise _usage_error(exc, "copy", line) from None
         except DynamoMagicError as exc:
             raise _usage_error(exc, "copy", line) from None

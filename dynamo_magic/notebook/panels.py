@@ -817,15 +817,18 @@ class WidgetProgress(PhaseBar):
         self._label()
 
     def _draw(self, count: int) -> None:
-        self.bar.max = max(self.total or self.items, 1)  # unknown total: full while it counts
-        self.bar.value = min(self.items, self.bar.max)
+        self._fill()
         self._label()
 
     def _end(self, outcome: Outcome) -> None:
-        self.bar.max = max(self.total or self.items, 1)
-        self.bar.value = self.bar.max if outcome is Outcome.SUCCESS else self.items
+        self._fill()
         self.bar.bar_style = BAR_STYLES[outcome]
         self._label()
+
+    def _fill(self) -> None:
+        """The bar as ``PhaseBar.filled`` says (the maximum first: it clips the value)."""
+        value, self.bar.max = self.filled
+        self.bar.value = value
 
     def finish(self, result: CopyResult, total: int | None = None) -> None:
         """After a copy: the bar and its text give the copy's own numbers (items written of
@@ -834,10 +837,8 @@ class WidgetProgress(PhaseBar):
         with self._lock:
             self.running, self.outcome = False, result.outcome
             self.phase, self.items = result.operation, result.written
-            success = self.outcome is Outcome.SUCCESS
-            self.total = self.items if success else max(total or 0, self.items) or None
-            self.bar.max = max(self.total or 0, self.items, 1)
-            self.bar.value = self.bar.max if success else self.items
+            self.total = self.ended_total(self.outcome, self.items, total or None)
+            self._fill()
             self.bar.bar_style = BAR_STYLES[self.outcome]
             self.label.value = (
                 f"{result.operation}: {result.written:,} items written, "

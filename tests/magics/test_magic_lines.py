@@ -254,15 +254,18 @@ def test_malformed_endpoint_is_a_one_line_usage_error(
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "2.5", "True"])
-def test_config_refuses_a_bad_preview_items_and_keeps_the_old(shell, magic, caplog, value):
-    """``%config`` prints the one line (IPython logs what a trait refuses); nothing changes."""
+def test_config_refuses_a_bad_preview_items_and_keeps_the_old(shell, magic, caplog, capsys, value):
+    """``%config`` shows one ``UsageError`` line (not IPython's root-logger record of what a
+    trait refuses); nothing changes."""
     shell.run_line_magic("config", "DynamoMagic.preview_items = 3")
+    capsys.readouterr()
     shell.run_line_magic("config", f"DynamoMagic.preview_items = {value}")
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("UsageError: ") and "preview_items" in line
+    assert not [r for r in caplog.records if "preview_items" in r.getMessage()]
     assert magic.preview_items == 3 and get_settings().preview_items == 3
     assert len(q(shell, "orders --env dev")) == 3
-    [record] = [r for r in caplog.records if "preview_items" in r.getMessage()]
-    assert "\n" not in record.getMessage()
     if value in ("0", "-1"):  # a whole number below 1; the others are refused by the Int trait
-        assert f"preview_items must be a whole number >= 1, not {value}" in record.getMessage()
+        assert f"preview_items must be a whole number >= 1, not {value}" in line
         with pytest.raises(UsageError, match="preview_items must be a whole number >= 1"):
             magic.preview_items = int(value)  # set from Python: the same rule, raised

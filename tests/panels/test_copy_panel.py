@@ -225,4 +225,6 @@ def test_widget_progress_counts_items():
     assert bar.bar.max == 14 and "14/14 items" in bar.label.value
     bar.close(Outcome.FAILED)
     assert bar.complete is False and bar.label.value.endswith("FAILED")
-    assert (bar.bar.bar_style, bar.bar.value, bar.bar.max) == ("danger", 14, 14)
+    # failed past its estimate: how much was left is unknown, so its count and no full bar
+    assert (bar.bar.bar_style, bar.bar.value, bar.bar.max) == ("danger", 0, 14)
+    assert bar.label.value.startswith("copy: 14 items, ")
