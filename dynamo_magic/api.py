@@ -24,9 +24,8 @@ from .copying import parallel
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
-from .copying.engine import CopyResult
 from .copying.parallel import Progress
-from .copying.plan import CopyPlan, CopyRequest
+from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
 from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
@@ -41,8 +40,8 @@ from .errors import (
 )
 from .expressions import bind_partiql
 from .paths import parse_path
-from .reading import DEFAULT_HEAD, ReadResult, ReadSpec, positive
-from .schema import TableSchema, check_table_name
+from .reading import ReadResult, ReadSpec, positive
+from .schema import check_table_name
 from .settings import (
     NUMBER_POLICIES,
     Backend,
@@ -53,7 +52,6 @@ from .settings import (
     VerifyMethod,
     check_backend,
     check_counts,
-    get_settings,
     reload_settings,
 )
 
@@ -61,6 +59,21 @@ if TYPE_CHECKING:
     import pandas as pd
 else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
+
+# what front ends need beside the functions (the types they show, the choices they offer), named
+# here so that they import the façade only (tests/test_layering.py)
+from .copying.engine import CopyResult as CopyResult
+from .copying.plan import CopyPlan as CopyPlan
+from .copying.result import Outcome as Outcome
+from .expressions import default_operator as default_operator
+from .reading import DEFAULT_HEAD as DEFAULT_HEAD
+from .schema import KeyAttribute as KeyAttribute
+from .schema import KeySchema as KeySchema
+from .schema import TableSchema as TableSchema
+from .settings import COPY_MODES as COPY_MODES
+from .settings import SORT_KEY_OPERATORS as SORT_KEY_OPERATORS
+from .settings import get_settings as get_settings
+from .settings import max_workers as max_workers
 
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 Columns = str | Sequence[str]  # "a,b" text or a list of document paths

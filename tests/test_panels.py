@@ -86,8 +86,8 @@ def test_query_panel_lists_environments_tables_and_indexes(orders):
 
 def test_query_panel_runs_a_query_and_shows_the_frame(orders):
     panel = QueryPanel(env="dev", table="orders")
-    assert panel.widget._dom_classes[-1] == "dynamo-query-panel" or (
-        "dynamo-query-panel" in panel.widget._dom_classes
+    assert panel._dom_classes[-1] == "dynamo-query-panel" or (
+        "dynamo-query-panel" in panel._dom_classes
     )
     for name in ("pk", "sk_op", "run_button"):
         assert f"dynamo-{name.replace('_', '-')}" in getattr(panel, name)._dom_classes
@@ -208,7 +208,7 @@ def test_query_panel_shows_a_progress_status_while_reading(orders):
 # -- CopyPanel -----------------------------------------------------------------------------------
 def test_copy_panel_plan_then_copy_into_another_account(orders):
     panel = CopyPanel(source=A, target=B, table="orders")
-    assert "dynamo-copy-panel" in panel.widget._dom_classes
+    assert "dynamo-copy-panel" in panel._dom_classes
     for cls, button in (("dynamo-plan", panel.plan_button), ("dynamo-copy", panel.copy_button)):
         assert cls in button._dom_classes
     assert "dynamo-cancel" in panel.cancel_button._dom_classes

@@ -23,7 +23,8 @@ import html
 import io
 import keyword
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -32,15 +33,22 @@ import pandas as pd
 from IPython.display import HTML, Image
 
 from .. import api, plots
-from ..copying.engine import CopyResult
-from ..copying.plan import CopyPlan
-from ..copying.result import Outcome
-from ..errors import CopyFailed, DynamoMagicError
-from ..expressions import default_operator
-from ..options import DEFAULT_HEAD
+from ..api import (
+    COPY_MODES,
+    DEFAULT_HEAD,
+    SORT_KEY_OPERATORS,
+    CopyPlan,
+    CopyResult,
+    KeyAttribute,
+    KeySchema,
+    Outcome,
+    TableSchema,
+    default_operator,
+    get_settings,
+    max_workers,
+)
+from ..errors import CopyFailed, DynamoMagicError, UsageProblem, literal
 from ..progress_bars import BAR_STYLES, ENDINGS, PhaseBar
-from ..schema import KeyAttribute, KeySchema, TableSchema
-from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings, max_workers
 
 LABEL_WIDTH = "110px"  # every label the same width: the inputs line up
 INPUT_WIDTH = "340px"
@@ -176,6 +184,121 @@ def _dropdown(options: Any = (), value: Any = None) -> widgets.Dropdown:
     return box
 
 
+# -- fields: each input of a panel declared once ---------------------------------------------------
+@dataclass(frozen=True)
+class Field:
+    """One input of a panel: the panel attribute holding it is the API keyword it gives.
+
+    From a panel's ``FIELDS`` come its labels (``LABELS``: errors name a keyword by them), its
+    input rows (in this order), ``kwargs()``, and what the magics' ``--ui`` may fill (``fill``).
+    """
+
+    keyword: str  # the API's keyword (``api.fetch`` / ``api.copy``), and the panel attribute
+    label: str  # the row's label; a checkbox's row has none (its description says it)
+    make: Callable[[], widgets.ValueWidget]  # the input, as a new panel shows it
+    # the input's value as the API's keyword takes it, given the panel (a key value is typed
+    # by the chosen index's key)
+    to_api: Callable[[Any, Any], Any] = lambda panel, value: value
+    ui: bool = True  # the magics' --ui fills it (the table is the line's TABLE word instead)
+    plan: bool = True  # the copy panel's plan depends on it (``api.plan_copy`` takes it)
+
+
+def _text_or_none(panel: Any, text: str) -> str | None:
+    return text.strip() or None
+
+
+def _hash_key_value(panel: Any, text: str) -> Any:
+    key = panel._key()
+    return typed(text, key.hash if key else None)
+
+
+def _sort_key_value(panel: Any, text: str) -> Any:
+    key = panel._key()
+    return typed(text, key.range if key else None)
+
+
+def _upper_bound(panel: Any, text: str) -> Any:
+    """The second value of ``between`` (none for any other operator)."""
+    return _sort_key_value(panel, text) if panel.sk_op.value == "between" else None
+
+
+def _operator(panel: Any, operator: str) -> str | None:
+    """The operator compares the sort key with a value: with none, no operator is sent."""
+    given = _sort_key_value(panel, panel.sk.value), _upper_bound(panel, panel.sk2.value)
+    return operator if given != (None, None) else None
+
+
+def _limit(panel: Any, text: str) -> Any:
+    """A whole number, else the text (refused by Run, naming the field)."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _workers() -> widgets.BoundedIntText:
+    return widgets.BoundedIntText(
+        value=min(get_settings().workers or 4, max_workers()),
+        min=1,
+        max=max_workers(),  # what a copy allows (8 per CPU core, settings.max_workers)
+        layout=widgets.Layout(width="80px"),
+    )
+
+
+# the fields both panels have (a key condition on the table or one of its indexes)
+TABLE = Field("table", "Table", _dropdown, ui=False)
+INDEX = Field("index", "Index", lambda: _dropdown([("(table)", None)]))
+SK_OP = Field("sk_op", "Sort key op", lambda: _dropdown(SORT_KEY_OPERATORS, "="), _operator)
+SK2 = Field("sk2", "Sort key (to)", lambda: _text("upper bound of between"), _upper_bound)
+
+QUERY_FIELDS: tuple[Field, ...] = (
+    Field("env", "Environment", _dropdown),
+    TABLE,
+    INDEX,
+    Field("pk", "Partition key", lambda: _text("partition key value"), _hash_key_value),
+    SK_OP,
+    Field("sk", "Sort key", lambda: _text("sort key value (optional)"), _sort_key_value),
+    SK2,
+    Field("filter", "Filter", lambda: _text("e.g. status = 'open'"), _text_or_none),
+    Field("columns", "Columns", lambda: _text("a,b,addr.city (empty: all)"), _text_or_none),
+    Field("limit", "Limit", lambda: _text("items at most (empty: all)"), _limit),
+)
+COPY_FIELDS: tuple[Field, ...] = (
+    Field("source", "Source", _dropdown),
+    Field("target", "Target", _dropdown),
+    TABLE,
+    Field("target_table", "Target table", lambda: _text("same as the source table"), _text_or_none),
+    Field("mode", "Mode", lambda: _dropdown(COPY_MODES, "replace")),
+    INDEX,
+    Field(
+        "pk",
+        "Partition key",
+        lambda: _text("slice: partition key (empty: whole table)"),
+        _hash_key_value,
+    ),
+    SK_OP,
+    Field("sk", "Sort key", lambda: _text("slice: sort key (optional)"), _sort_key_value),
+    SK2,
+    Field("workers", "Workers", _workers, plan=False),
+    Field(
+        "backup",
+        "Back up target",
+        lambda: widgets.Checkbox(value=True, description="back up the target first", indent=False),
+    ),
+)
+# what to do in a panel instead of an option of the magic line that it has no input for
+INSTEAD = {
+    "yes": "tick the confirmation in the panel",
+    "dry_run": "click Plan in the panel",
+    "head": "use the panel's Head button",
+    "unique": "use the panel's Unique values button",
+    "summary": "use the panel's Summary button",
+    "plot": "use the panel's Plot button",
+    "progress": "the panel always shows its progress bar",
+}
+NO_INPUT = "the panel has no input for it; run the line without --ui"
+
+
 class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no types
     """A ``Button`` whose clicks on the page call ``on_page_click`` (when set) instead of the
     click handlers: the page's Run starts the query in the background, while ``click()`` from
@@ -190,14 +313,16 @@ class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no typ
             super()._handle_button_msg(_, content, buffers)
 
 
-class _Panel:
-    """What both panels share: labels, the output area, one-line errors."""
+class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
+    """What both panels share: a ``VBox`` (displaying the panel shows it, as
+    ``ipywidgets.interactive`` does) of input rows built from ``FIELDS``, the output area,
+    one-line errors."""
 
-    LABELS: ClassVar[dict[str, str]] = {}
+    FIELDS: ClassVar[tuple[Field, ...]] = ()
+    LABELS: ClassVar[dict[str, str]] = {}  # keyword -> label, from FIELDS
     PANEL_CLASS = ""
 
     output: widgets.Output
-    widget: widgets.VBox
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
     _error_area: widgets.Output | None = None  # where it is shown
     message = ""  # the last line the last action showed
@@ -213,6 +338,85 @@ class _Panel:
     _thread: threading.Thread | None = None  # a Run clicked on the page, or a copy
     _sk_op_chosen = False  # the operator was chosen (a click, or .value set), not defaulted
     _sk_op_defaulting = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.LABELS = {field.keyword: field.label for field in cls.FIELDS}
+
+    def _make_inputs(self) -> None:
+        """Each field's input, as the attribute named by its keyword."""
+        for field in self.FIELDS:
+            setattr(self, field.keyword, field.make())
+
+    def _field_rows(self) -> list[widgets.Widget]:
+        """One labelled row per field, in ``FIELDS`` order (``sk2``'s shown for ``between``
+        only)."""
+        rows = []
+        for field in self.FIELDS:
+            control = getattr(self, field.keyword)
+            label = "" if isinstance(control, widgets.Checkbox) else field.label
+            row = _row(label, control)
+            if field.keyword == "sk2":
+                self._sk2_row = row
+            rows.append(row)
+        return rows
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keywords the API gets from the inputs (empty text: not given)."""
+        return {
+            field.keyword: field.to_api(self, getattr(self, field.keyword).value)
+            for field in self.FIELDS
+        }
+
+    # the magics' --ui: a panel opened from a magic line, filled with its options
+    @classmethod
+    def ui_options(cls) -> tuple[str, ...]:
+        """The API keywords a magic line opening this panel may give (one input each)."""
+        return tuple(field.keyword for field in cls.FIELDS if field.ui)
+
+    @classmethod
+    def check_ui_options(cls, given: Iterable[str]) -> None:
+        """``UsageProblem`` naming (as ``{keyword}``) the first option given that the panel
+        has no input for: it would be dropped."""
+        refused = sorted(k for k in given if k not in cls.ui_options())
+        if refused:
+            keyword = refused[0]
+            instead = INSTEAD.get(keyword, NO_INPUT)
+            raise UsageProblem(
+                f"{{{keyword}}} cannot be used with --ui: {instead}", parameters=(keyword,)
+            )
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        """Put each value into the input of its keyword, in ``FIELDS`` order (the index before
+        the operator: the panel adapts the operator to the index's key). A value the input
+        cannot hold (an index the table lacks, a number beyond a bounded input) is a
+        ``UsageProblem`` naming the keyword as ``{keyword}``; an index is skipped when the
+        table did not load (the panel's error says why)."""
+        for field in self.FIELDS:
+            name = field.keyword
+            if name not in values or not field.ui:
+                continue
+            value = values[name]
+            control = getattr(self, name)
+            if name == "index":
+                if self.schema is None:
+                    continue
+                names = [v for _, v in control.options if v is not None]
+                if value not in names:
+                    have = ", ".join(map(str, names)) or "none"
+                    raise UsageProblem(
+                        f"{{index}}: table {literal(repr(self.table.value))} has no index "
+                        f"{literal(repr(value))}; its indexes: {literal(have)}",
+                        parameters=("index",),
+                    )
+            elif isinstance(control.value, str) and not isinstance(value, str):
+                value = str(value)  # a text input: --limit 3 is "3"
+            control.value = value
+            if control.value != value:  # clipped by a bounded input, say
+                raise UsageProblem(
+                    f"{{{name}}} {literal(repr(value))}: the panel cannot take it",
+                    parameters=(name,),
+                )
 
     def wait(self, timeout: float | None = None) -> Any:
         """Wait for what runs in the background (a Run clicked on the page, a copy); its
@@ -276,7 +480,7 @@ class _Panel:
             if isinstance(value, widgets.DOMWidget) and not name.startswith("_"):
                 value.add_class("dynamo-" + name.replace("_", "-"))
         self.output.add_class("dynamo-output")
-        self.widget.add_class(self.PANEL_CLASS)
+        self.add_class(self.PANEL_CLASS)
 
     def _show(self, *objects: Any, clear: bool = True, area: widgets.Output | None = None) -> None:
         """Display ``objects`` in ``area`` (the output area unless given), replacing what it
@@ -358,17 +562,10 @@ class _Panel:
 
         self.sk_op.observe(changed, "value")
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
 
 # -- the query panel -----------------------------------------------------------------------------
 # the query's inputs: disabled while a Run runs
-QUERY_INPUTS: tuple[str, ...] = (
-    *("env", "table", "index", "pk", "sk_op", "sk", "sk2", "filter", "columns", "limit"),
-)
+QUERY_INPUTS: tuple[str, ...] = tuple(field.keyword for field in QUERY_FIELDS)
 # what the result is read from: a change of one clears the result (it would sit under inputs
 # that name another table)
 RESULT_SCOPE: tuple[str, ...] = ("env", "table", "index")
@@ -397,19 +594,7 @@ class QueryPanel(_Panel):
     >>> panel.pk.value = "c1"; panel.run_button.click(); panel.result  # doctest: +SKIP
     """
 
-    LABELS: ClassVar[dict[str, str]] = {
-        "env": "Environment",
-        "table": "Table",
-        "index": "Index",
-        "pk": "Partition key",
-        "sk_op": "Sort key op",
-        "sk": "Sort key",
-        "sk2": "Sort key (to)",
-        "filter": "Filter",
-        "columns": "Columns",
-        "limit": "Limit",
-        "params": "Filter values",
-    }
+    FIELDS = QUERY_FIELDS
     PANEL_CLASS = "dynamo-query-panel"
 
     def __init__(
@@ -419,6 +604,7 @@ class QueryPanel(_Panel):
         *,
         namespace: dict[str, Any] | None = None,
     ):
+        super().__init__(layout=widgets.Layout(width="100%"))
         self._namespace = namespace
         self.schema: TableSchema | None = None
         self.read: Any = None  # the ReadResult of the last run
@@ -435,16 +621,10 @@ class QueryPanel(_Panel):
         known = api.list_environments()
         names = known + [e for e in (env,) if e and e not in known]
         start = env or get_settings().default_env or "default"
-        self.env = _dropdown(names, start if start in names else None)
-        self.table = _dropdown()
-        self.index = _dropdown([("(table)", None)])
-        self.pk = _text("partition key value")
-        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "=")
-        self.sk = _text("sort key value (optional)")
-        self.sk2 = _text("upper bound of between")
-        self.filter = _text("e.g. status = 'open'")
-        self.columns = _text("a,b,addr.city (empty: all)")
-        self.limit = _text("items at most (empty: all)")
+        self._make_inputs()
+        self.env.options = names  # the first chosen, unless the one to start with is there
+        if start in names:
+            self.env.value = start
         self.run_button = PageButton(description="Run", button_style="primary", icon="play")
         self.status = widgets.Label("")
         self.head_n = widgets.BoundedIntText(
@@ -460,7 +640,6 @@ class QueryPanel(_Panel):
         self.plot_button = widgets.Button(description="Plot")
         self.store_name = widgets.Text(placeholder="variable", layout=widgets.Layout(width="160px"))
         self.store_button = widgets.Button(description="Store as")
-        self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
         # the analysis: one labelled row per action, each as wide as the form above
         self.head_n.layout.width = HEAD_WIDTH
         for choice in (self.unique_column, self.plot_what, self.store_name):
@@ -478,16 +657,10 @@ class QueryPanel(_Panel):
                 _row("Variable", self.store_name, self.store_button),
             ]
         )
-        rows = [
-            _row(self.LABELS[name], getattr(self, name))
-            for name in ("env", "table", "index", "pk", "sk_op", "sk")
-        ]
-        rows += [self._sk2_row]
-        rows += [_row(self.LABELS[name], getattr(self, name)) for name in ("filter", "columns")]
-        rows += [_row(self.LABELS["limit"], self.limit)]
+        rows = self._field_rows()
         rows += [_row("", self.run_button, self.status), analysis_box, self.output]
         rows += [self.analysis, _panel_css()]
-        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
+        self.children = rows
         self._tag()
         _classes(self.run_button, "dynamo-run")
         self._sync_sk2()
@@ -508,34 +681,6 @@ class QueryPanel(_Panel):
         self._guarded(self._load_tables)
         if table is not None:
             self._guarded(lambda: self._choose_table(table))
-
-    # loading choices
-    def kwargs(self) -> dict[str, Any]:
-        """The keywords ``api.fetch`` gets from the inputs (empty text: not given)."""
-        key = self._key()
-        hash_key = key.hash if key else None
-        range_key = key.range if key else None
-        limit_text = self.limit.value.strip()
-        limit: Any = None
-        if limit_text:
-            limit = int(limit_text) if limit_text.lstrip("-").isdigit() else limit_text
-        between = self.sk_op.value == "between"
-        sk, sk2 = typed(self.sk.value, range_key), None
-        if between:
-            sk2 = typed(self.sk2.value, range_key)
-        return {
-            "table": self.table.value,
-            "pk": typed(self.pk.value, hash_key),
-            "env": self.env.value,
-            "sk": sk,
-            # the operator compares the sort key with a value: with none, no operator is sent
-            "sk_op": self.sk_op.value if sk is not None or sk2 is not None else None,
-            "sk2": sk2,
-            "index": self.index.value,
-            "filter": self.filter.value.strip() or None,
-            "columns": self.columns.value.strip() or None,
-            "limit": limit,
-        }
 
     # running
     def run(self, background: bool = False) -> None:
@@ -856,17 +1001,17 @@ class WidgetProgress(PhaseBar):
 
 # -- the copy panel ------------------------------------------------------------------------------
 # the inputs a plan depends on: changing one disables Copy until the next plan
-PLAN_INPUTS: tuple[str, ...] = (
-    *("source", "target", "table", "target_table", "mode"),
-    *("pk", "sk_op", "sk", "sk2", "index", "backup"),
-)
+PLAN_INPUTS: tuple[str, ...] = tuple(field.keyword for field in COPY_FIELDS if field.plan)
 # the plan keeps its lines, and wraps a long one between words (a word longer than the line:
 # anywhere), never a lone letter of a word on its own line
 PLAN_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
 # what the output says when an input changed after a Plan (the plan shown went)
 OUTDATED_PLAN = "the inputs changed: click Plan again"
 # what cannot change while a copy runs (disabled until it ends)
-COPY_INPUTS: tuple[str, ...] = (*PLAN_INPUTS, "workers", "confirm", "restore_confirm")
+COPY_INPUTS: tuple[str, ...] = (
+    *(field.keyword for field in COPY_FIELDS),
+    *("confirm", "restore_confirm"),
+)
 
 
 class CopyPanel(_Panel):
@@ -886,27 +1031,14 @@ class CopyPanel(_Panel):
     >>> panel.plan_button.click(); panel.copy_button.click(); panel.wait()  # doctest: +SKIP
     """
 
-    LABELS: ClassVar[dict[str, str]] = {
-        "source": "Source",
-        "target": "Target",
-        "table": "Table",
-        "target_table": "Target table",
-        "mode": "Mode",
-        "pk": "Partition key",
-        "sk_op": "Sort key op",
-        "sk": "Sort key",
-        "sk2": "Sort key (to)",
-        "index": "Index",
-        "workers": "Workers",
-        "backup": "Back up target",
-        "segments": "Segments",
-    }
+    FIELDS = COPY_FIELDS
     PANEL_CLASS = "dynamo-copy-panel"
     ENV_FIELD = "source"
 
     def __init__(
         self, source: str | None = None, target: str | None = None, table: str | None = None
     ):
+        super().__init__(layout=widgets.Layout(width="100%"))
         self.schema: TableSchema | None = None
         self.plan: CopyPlan | None = None
         self.result: CopyResult | None = None
@@ -922,27 +1054,15 @@ class CopyPanel(_Panel):
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
         start = source or get_settings().default_env or "default"  # as the query panel's env
-        self.source = _dropdown(names, start if start in names else None)
-        self.target = _dropdown(names, target if target in names else None)
-        if target not in names:  # never a default target: the user picks where to write
+        self._make_inputs()
+        self.source.options = names  # the first chosen, unless the one to start with is there
+        if start in names:
+            self.source.value = start
+        self.target.options = names
+        if target in names:
+            self.target.value = target
+        else:  # never a default target: the user picks where to write
             self.target.index = None
-        self.table = _dropdown()
-        self.target_table = _text("same as the source table")
-        self.mode = _dropdown(COPY_MODES, "replace")
-        self.pk = _text("slice: partition key (empty: whole table)")
-        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "=")
-        self.sk = _text("slice: sort key (optional)")
-        self.sk2 = _text("upper bound of between")
-        self.index = _dropdown([("(table)", None)])
-        self.workers = widgets.BoundedIntText(
-            value=min(get_settings().workers or 4, max_workers()),
-            min=1,
-            max=max_workers(),  # what a copy allows (8 per CPU core, settings.max_workers)
-            layout=widgets.Layout(width="80px"),
-        )
-        self.backup = widgets.Checkbox(
-            value=True, description="back up the target first", indent=False
-        )
         self.confirm = widgets.Checkbox(
             value=False, indent=False, layout=widgets.Layout(width="auto")
         )
@@ -957,14 +1077,7 @@ class CopyPanel(_Panel):
         )
         self._progress = WidgetProgress()
         self.progress = self._progress
-        self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
-        rows = [
-            _row(self.LABELS[name], getattr(self, name))
-            for name in ("source", "target", "table", "target_table", "mode", "index", "pk")
-        ]
-        rows += [_row(self.LABELS["sk_op"], self.sk_op), _row(self.LABELS["sk"], self.sk)]
-        rows += [self._sk2_row, _row(self.LABELS["workers"], self.workers)]
-        rows += [_row("", self.backup), _row("", self.confirm)]
+        rows = [*self._field_rows(), _row("", self.confirm)]
         for button in (self.plan_button, self.copy_button, self.cancel_button):
             button.layout.width = ACTION_WIDTH
         self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
@@ -972,7 +1085,7 @@ class CopyPanel(_Panel):
         rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
         rows += [_row("Progress", self._progress.widget)]
         rows += [_row("", self.restore_button, self.restore_confirm), self.output, _panel_css()]
-        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
+        self.children = rows
         self._tag()
         for button, name in (
             (self.plan_button, "dynamo-plan"),
@@ -1044,27 +1157,9 @@ class CopyPanel(_Panel):
         return super()._render(exc).replace(f"confirm with {box}", f"tick {box} to copy")
 
     def plan_kwargs(self) -> dict[str, Any]:
-        """The keywords ``api.plan_copy`` gets from the inputs."""
-        key = self._key()
-        between = self.sk_op.value == "between"
-        range_key = key.range if key else None
-        sk, sk2 = typed(self.sk.value, range_key), None
-        if between:
-            sk2 = typed(self.sk2.value, range_key)
-        return {
-            "table": self.table.value,
-            "source": self.source.value,
-            "target": self.target.value,
-            "target_table": self.target_table.value.strip() or None,
-            "pk": typed(self.pk.value, key.hash if key else None),
-            "sk": sk,
-            # the operator compares the sort key with a value: with none, no operator is sent
-            "sk_op": self.sk_op.value if sk is not None or sk2 is not None else None,
-            "sk2": sk2,
-            "index": self.index.value,
-            "mode": self.mode.value,
-            "backup": self.backup.value,
-        }
+        """The keywords ``api.plan_copy`` gets from the inputs (``kwargs()``, which
+        ``api.copy`` gets, without those the plan does not depend on)."""
+        return {k: v for k, v in self.kwargs().items() if k in PLAN_INPUTS}
 
     @property
     def running(self) -> bool:
@@ -1123,11 +1218,7 @@ class CopyPanel(_Panel):
         if reason:
             self._refuse(f"copy refused: {reason}")
             return
-        kwargs = self.plan_kwargs() | {
-            "yes": self.confirm.value,
-            "workers": self.workers.value,
-            "progress": self.progress,
-        }
+        kwargs = self.kwargs() | {"yes": self.confirm.value, "progress": self.progress}
         self._cancel = threading.Event()
         kwargs["cancel"] = self._cancel
         self.result = None
