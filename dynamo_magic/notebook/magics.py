@@ -21,7 +21,7 @@ from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
 from .. import api, plots, reading
-from ..copying.result import CopyResult
+from ..api import CopyResult
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
