@@ -50,13 +50,22 @@ from ..api import (
 from ..errors import CopyFailed, DynamoMagicError, UsageProblem, literal
 from ..progress_bars import BAR_STYLES, ENDINGS, PhaseBar
 
-LABEL_WIDTH = "110px"  # every label the same width: the inputs line up
-INPUT_WIDTH = "340px"
+# the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
+# least LABEL_WIDTH), and the inputs, INPUT_WIDTH where the page has room and narrower on a
+# narrow one; what runs on past the inputs (a checkbox's text, the run status, the progress
+# text) takes the rest of the line
+LABEL_WIDTH = "110px"
+COLUMNS = f"minmax({LABEL_WIDTH}, max-content) minmax(0, 1fr)"
+INPUT_WIDTH = "340px"  # an input (and the progress bar, which ends where the inputs end)
+INPUT_COLUMN = "344px"  # an input and its margins (2 px each side): where a line of controls ends
+MIN_INPUT_WIDTH = "120px"  # on a narrow page a choice beside a button shrinks to this, then wraps
 CHOICE_WIDTH = "200px"  # a dropdown or name beside a button (analysis rows)
 BUTTON_WIDTH = "136px"  # analysis buttons: a choice and a button end where the inputs end
 ACTION_WIDTH = "110px"  # Plan, Copy, Cancel: the three end where the inputs end
 HEAD_WIDTH = "60px"  # the number of rows for Head: it and two buttons end there too
-MIN_INPUT_WIDTH = "120px"  # on a narrow page inputs shrink to this, then a row wraps
+SMALL_WIDTH = "80px"  # a number input (workers)
+# ipywidgets keeps a label or checkbox text on one line, cut with "…" where it does not fit:
+# these texts (long checkbox descriptions, the progress and run status) wrap in their column
 PANEL_CSS = """<style>
 .dynamo-copy-panel .widget-checkbox .widget-label-basic,
 .dynamo-copy-panel .dynamo-progress .widget-label, .dynamo-query-panel .dynamo-status {
@@ -118,50 +127,53 @@ def _classes(widget: widgets.DOMWidget, *names: str) -> None:
         widget.add_class(name)
 
 
-def _row(label: str, *controls: widgets.Widget) -> widgets.HBox:
-    """A label (never narrower than ``LABEL_WIDTH``: its text stays whole) and its controls,
-    which start at one x in every row. The controls share one line while it fits; on a narrow
-    page inputs give way down to ``MIN_INPUT_WIDTH``, then the controls wrap onto further lines
-    of the same column: a button never shrinks below its text."""
-    for control in controls:
-        _fit(control)
-    label_layout = widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH, flex="0 0 auto")
-    column = widgets.HBox(
-        list(controls),
-        layout=widgets.Layout(
-            flex_flow="row wrap", align_items="center", flex="1 1 0%", min_width="0"
-        ),
-    )
-    return widgets.HBox(
-        [widgets.Label(label, layout=label_layout), column],
-        layout=widgets.Layout(align_items="center", flex_flow="row nowrap"),
-    )
+Row = tuple[str, widgets.Widget, bool]  # a label, its control, whether it runs past the inputs
 
 
-def _fit(control: widgets.Widget) -> None:
-    """How a control of a row gives way on a narrow page (a flex set before is kept)."""
-    layout = control.layout
-    if layout.flex is not None:
-        return
-    if isinstance(control, widgets.Checkbox | widgets.Label):  # its text wraps (PANEL_CSS)
-        layout.flex, layout.min_width = "0 1 auto", "0"
-        if isinstance(control, widgets.Checkbox):
-            layout.height = "auto"
-    elif layout.width in (INPUT_WIDTH, CHOICE_WIDTH):  # an input gives way, to a point
-        _give_way(control)
-    elif isinstance(control, widgets.Button):  # gives way down to its text, never below it
-        layout.min_width = "max-content"
+def _form(rows: list[Row]) -> widgets.GridBox:
+    """The rows in a grid (``COLUMNS``): each label, then its control, which fills the input
+    column up to ``INPUT_WIDTH`` (a line of controls: up to where the inputs end; ``wide``:
+    to the end of the line); a control with a width of its own keeps it."""
+    cells = []
+    for label, control, wide in rows:
+        layout = control.layout
         if layout.width is None:
-            layout.flex = "0 1 auto"
-        else:  # its width where the line has room
-            layout.flex, layout.max_width = "1 1 max-content", layout.width
-    else:  # small inputs keep their width
-        layout.flex = "0 0 auto"
+            layout.width = "auto"
+            if not wide:
+                box = isinstance(control, widgets.Box)
+                layout.max_width = INPUT_COLUMN if box else INPUT_WIDTH
+        layout.min_width = "0"
+        cells += [widgets.Label(label), control]
+    layout = widgets.Layout(
+        grid_template_columns=COLUMNS, align_items="center", width="100%", overflow="visible"
+    )
+    return widgets.GridBox(cells, layout=layout)
+
+
+def _line_of(*controls: widgets.Widget) -> widgets.HBox:
+    """Controls sharing one row of the input column while it fits: a choice gives way down to
+    ``MIN_INPUT_WIDTH`` and a button down to its text, then they wrap onto further lines."""
+    for control in controls:
+        layout = control.layout
+        if isinstance(control, widgets.Button):  # its width where the line has room
+            layout.flex, layout.min_width, layout.max_width = (
+                ("1 1 max-content", "max-content", layout.width)
+                if layout.width
+                else ("0 1 auto", "max-content", None)
+            )
+        elif isinstance(control, widgets.Label | widgets.Checkbox):  # its text wraps
+            layout.flex, layout.min_width = "0 1 auto", "0"
+        elif layout.width in (CHOICE_WIDTH, INPUT_WIDTH):
+            _give_way(control)
+        else:  # a small input keeps its width
+            layout.flex = "0 0 auto"
+    return widgets.HBox(
+        list(controls), layout=widgets.Layout(flex_flow="row wrap", align_items="center")
+    )
 
 
 def _give_way(control: widgets.Widget) -> None:
-    """As wide as its width where the line has room, down to ``MIN_INPUT_WIDTH`` (one line
-    holds it and a button longer that way), then it wraps."""
+    """As wide as its width where the line has room, down to ``MIN_INPUT_WIDTH``."""
     layout = control.layout
     layout.flex, layout.min_width = f"1 1 {MIN_INPUT_WIDTH}", MIN_INPUT_WIDTH
     layout.max_width = layout.width
@@ -174,11 +186,11 @@ def _panel_css() -> widgets.HTML:
 
 
 def _text(placeholder: str = "") -> widgets.Text:
-    return widgets.Text(placeholder=placeholder, layout=widgets.Layout(width=INPUT_WIDTH))
+    return widgets.Text(placeholder=placeholder)
 
 
 def _dropdown(options: Any = (), value: Any = None) -> widgets.Dropdown:
-    box = widgets.Dropdown(options=list(options), layout=widgets.Layout(width=INPUT_WIDTH))
+    box = widgets.Dropdown(options=list(options))
     if value is not None:
         box.value = value
     return box
@@ -241,7 +253,7 @@ def _workers() -> widgets.BoundedIntText:
         value=min(get_settings().workers or 4, max_workers()),
         min=1,
         max=max_workers(),  # what a copy allows (8 per CPU core, settings.max_workers)
-        layout=widgets.Layout(width="80px"),
+        layout=widgets.Layout(width=SMALL_WIDTH),
     )
 
 
@@ -332,7 +344,7 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
     table: widgets.Dropdown
     index: widgets.Dropdown
     sk_op: widgets.Dropdown
-    _sk2_row: widgets.HBox
+    _sk2_row: tuple[widgets.Widget, ...]  # the label and input of the upper bound
     schema: TableSchema | None = None
     result: Any = None  # what the last Run or Copy gave
     _thread: threading.Thread | None = None  # a Run clicked on the page, or a copy
@@ -348,18 +360,23 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         for field in self.FIELDS:
             setattr(self, field.keyword, field.make())
 
-    def _field_rows(self) -> list[widgets.Widget]:
-        """One labelled row per field, in ``FIELDS`` order (``sk2``'s shown for ``between``
-        only)."""
+    def _field_rows(self) -> list[Row]:
+        """One labelled row per field, in ``FIELDS`` order; a checkbox's text runs on past
+        the inputs (its description is its label)."""
         rows = []
         for field in self.FIELDS:
             control = getattr(self, field.keyword)
-            label = "" if isinstance(control, widgets.Checkbox) else field.label
-            row = _row(label, control)
-            if field.keyword == "sk2":
-                self._sk2_row = row
-            rows.append(row)
+            box = isinstance(control, widgets.Checkbox)
+            rows.append(("" if box else field.label, control, box))
         return rows
+
+    def _form(self, rows: list[Row]) -> widgets.GridBox:
+        """The grid of rows; ``sk2``'s (label and input) is shown for ``between`` only."""
+        form = _form(rows)
+        cells = list(form.children)
+        at = cells.index(self.sk2)
+        self._sk2_row = (cells[at - 1], self.sk2)
+        return form
 
     def kwargs(self) -> dict[str, Any]:
         """The keywords the API gets from the inputs (empty text: not given)."""
@@ -460,7 +477,8 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         self._fit_sk_op()
 
     def _sync_sk2(self) -> None:
-        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
+        for cell in self._sk2_row:
+            cell.layout.display = "" if self.sk_op.value == "between" else "none"
 
     def _key(self) -> KeySchema | None:
         """The key of the chosen index (or table), once the table is described."""
@@ -628,20 +646,17 @@ class QueryPanel(_Panel):
         self.run_button = PageButton(description="Run", button_style="primary", icon="play")
         self.status = widgets.Label("")
         self.head_n = widgets.BoundedIntText(
-            value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width="80px")
+            value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width=HEAD_WIDTH)
         )
         self.head_button = widgets.Button(description="Head")
         self.unique_column = _dropdown()
-        self.unique_column.layout.width = "200px"
         self.unique_button = widgets.Button(description="Unique values")
         self.summary_button = widgets.Button(description="Summary")
         self.plot_what = _dropdown(list(PLOTS.items()), "column")
-        self.plot_what.layout.width = "200px"
         self.plot_button = widgets.Button(description="Plot")
-        self.store_name = widgets.Text(placeholder="variable", layout=widgets.Layout(width="160px"))
+        self.store_name = widgets.Text(placeholder="variable")
         self.store_button = widgets.Button(description="Store as")
-        # the analysis: one labelled row per action, each as wide as the form above
-        self.head_n.layout.width = HEAD_WIDTH
+        # the analysis: one labelled row per action, each as wide as the inputs above
         for choice in (self.unique_column, self.plot_what, self.store_name):
             choice.layout.width = CHOICE_WIDTH
         for button in (
@@ -649,17 +664,15 @@ class QueryPanel(_Panel):
             *(self.plot_button, self.store_button),
         ):
             button.layout.width = BUTTON_WIDTH
-        analysis_box = widgets.VBox(
-            [
-                _row("Result", self.head_n, self.head_button, self.summary_button),
-                _row("Column", self.unique_column, self.unique_button),
-                _row("Plot", self.plot_what, self.plot_button),
-                _row("Variable", self.store_name, self.store_button),
-            ]
-        )
-        rows = self._field_rows()
-        rows += [_row("", self.run_button, self.status), analysis_box, self.output]
-        rows += [self.analysis, _panel_css()]
+        rows = [
+            *self._field_rows(),
+            ("", _line_of(self.run_button, self.status), True),
+            ("Result", _line_of(self.head_n, self.head_button, self.summary_button), False),
+            ("Column", _line_of(self.unique_column, self.unique_button), False),
+            ("Plot", _line_of(self.plot_what, self.plot_button), False),
+            ("Variable", _line_of(self.store_name, self.store_button), False),
+        ]
+        rows = [self._form(rows), self.output, self.analysis, _panel_css()]
         self.children = rows
         self._tag()
         _classes(self.run_button, "dynamo-run")
@@ -1077,14 +1090,18 @@ class CopyPanel(_Panel):
         )
         self._progress = WidgetProgress()
         self.progress = self._progress
-        rows = [*self._field_rows(), _row("", self.confirm)]
         for button in (self.plan_button, self.copy_button, self.cancel_button):
             button.layout.width = ACTION_WIDTH
         self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
         _give_way(self._progress.bar)
-        rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
-        rows += [_row("Progress", self._progress.widget)]
-        rows += [_row("", self.restore_button, self.restore_confirm), self.output, _panel_css()]
+        rows = [
+            *self._field_rows(),
+            ("", self.confirm, True),
+            ("", _line_of(self.plan_button, self.copy_button, self.cancel_button), False),
+            ("Progress", self._progress.widget, True),
+            ("", _line_of(self.restore_button, self.restore_confirm), True),
+        ]
+        rows = [self._form(rows), self.output, _panel_css()]
         self.children = rows
         self._tag()
         for button, name in (
