@@ -1,5 +1,9 @@
 """ipywidgets panels for querying and copying: ``QueryPanel`` and ``CopyPanel``.
 
+A panel is a ``VBox`` (display it, or put it in another box); each input is declared once, in
+the panel's ``FIELDS`` (API keyword, label, widget, conversion to the API's value), from which
+its rows, ``kwargs()`` and the magics' ``--ui`` filling (``ui_options``, ``fill``) follow.
+
 A panel holds no DynamoDB logic: its buttons call the same ``api`` functions as the magics,
 with the keywords its input widgets give (``panel.pk.value`` is what ``pk=`` takes). Click
 handlers never raise: a ``DynamoMagicError`` becomes one line in the output area, naming the
@@ -120,11 +124,6 @@ def typed(text: str, attribute: KeyAttribute | None) -> Any:
         if number.is_finite():
             return int(number) if number == number.to_integral_value() else number
     return text
-
-
-def _classes(widget: widgets.DOMWidget, *names: str) -> None:
-    for name in names:
-        widget.add_class(name)
 
 
 Row = tuple[str, widgets.Widget, bool]  # a label, its control, whether it runs past the inputs
@@ -675,7 +674,7 @@ class QueryPanel(_Panel):
         rows = [self._form(rows), self.output, self.analysis, _panel_css()]
         self.children = rows
         self._tag()
-        _classes(self.run_button, "dynamo-run")
+        self.run_button.add_class("dynamo-run")
         self._sync_sk2()
         self._watch_sk_op()
         for name in RESULT_SCOPE:  # before the reloads: they may fail and show an error
