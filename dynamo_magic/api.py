@@ -24,9 +24,8 @@ from .copying import parallel
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
-from .copying.engine import CopyResult
 from .copying.parallel import Progress
-from .copying.plan import CopyPlan, CopyRequest
+from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
 from .dynamodb import backups as backup_admin
 from .dynamodb import clients, read
@@ -40,8 +39,8 @@ from .errors import (
 )
 from .expressions import bind_partiql
 from .paths import parse_path
-from .reading import DEFAULT_HEAD, ReadResult, ReadSpec, positive
-from .schema import TableSchema, check_table_name
+from .reading import ReadResult, ReadSpec, positive
+from .schema import check_table_name
 from .settings import (
     NUMBER_POLICIES,
     Backend,
@@ -52,7 +51,6 @@ from .settings import (
     VerifyMethod,
     check_backend,
     check_counts,
-    get_settings,
     reload_settings,
 )
 
@@ -60,6 +58,21 @@ if TYPE_CHECKING:
     import pandas as pd
 else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
+
+# what front ends need beside the functions (the types they show, the choices they offer), named
+# here so that they import the façade only (tests/test_layering.py)
+from .copying.engine import CopyResult as CopyResult
+from .copying.plan import CopyPlan as CopyPlan
+from .copying.result import Outcome as Outcome
+from .expressions import default_operator as default_operator
+from .reading import DEFAULT_HEAD as DEFAULT_HEAD
+from .schema import KeyAttribute as KeyAttribute
+from .schema import KeySchema as KeySchema
+from .schema import TableSchema as TableSchema
+from .settings import COPY_MODES as COPY_MODES
+from .settings import SORT_KEY_OPERATORS as SORT_KEY_OPERATORS
+from .settings import get_settings as get_settings
+from .settings import max_workers as max_workers
 
 # The docstrings' Parameters sections are generated from the option texts (options.OPTIONS,
 # options.PYTHON_ONLY) by cog between its markers: after changing a text or a signature, run

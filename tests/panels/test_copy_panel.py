@@ -30,7 +30,7 @@ from tables import (
 # -- CopyPanel -----------------------------------------------------------------------------------
 def test_copy_panel_plan_then_copy_into_another_account(orders):
     panel = CopyPanel(source=A, target=B, table="orders")
-    assert "dynamo-copy-panel" in panel.widget._dom_classes
+    assert "dynamo-copy-panel" in panel._dom_classes
     for cls, button in (("dynamo-plan", panel.plan_button), ("dynamo-copy", panel.copy_button)):
         assert cls in button._dom_classes
     assert "dynamo-cancel" in panel.cancel_button._dom_classes
