@@ -80,7 +80,7 @@ from .settings import max_workers as max_workers
 # [[[cog
 # from dynamo_magic import api
 # from dynamo_magic.options import docstring as generated
-# def docstring(function): cog.out(generated(function))
+# def docstring(function, **shared): cog.out(generated(function, **shared))
 # ]]]
 # [[[end]]]
 
@@ -272,7 +272,7 @@ def fetch(
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> ReadResult:
-    # [[[cog docstring(api.fetch)]]]
+    # [[[cog docstring(api.fetch, raises="read")]]]
     """Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither, a
     preview of the first items; the typed items with their statistics.
 
@@ -393,7 +393,7 @@ def query(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
-    # [[[cog docstring(api.query)]]]
+    # [[[cog docstring(api.query, returns="frame", raises="read")]]]
     """Query a table or index by partition key (or preview it without one) into a DataFrame.
 
     Parameters
@@ -494,7 +494,7 @@ def scan(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
-    # [[[cog docstring(api.scan)]]]
+    # [[[cog docstring(api.scan, returns="frame", raises="read")]]]
     """Parallel scan of a whole table or index into a DataFrame.
 
     Parameters
@@ -589,7 +589,7 @@ def iter_frames(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> Iterator[pd.DataFrame]:
-    # [[[cog docstring(api.iter_frames)]]]
+    # [[[cog docstring(api.iter_frames, raises="read")]]]
     """Read page by page, one DataFrame per page of items, holding no more than one page: for
     results too large for one DataFrame.
 
@@ -656,7 +656,6 @@ def iter_frames(
         ``env`` cannot be used.
     Throttled, AccessDenied, ServiceError
         DynamoDB refused the read (after retries).
-        The checks run at the call, before the first frame is asked for.
 
     Examples
     --------
@@ -723,7 +722,7 @@ def count(
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> int:
-    # [[[cog docstring(api.count)]]]
+    # [[[cog docstring(api.count, raises="read")]]]
     """Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);
     without a key, of the whole table or index.
 
@@ -824,7 +823,7 @@ def head(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
-    # [[[cog docstring(api.head)]]]
+    # [[[cog docstring(api.head, returns="frame", raises="read")]]]
     """The first ``n`` items of a query (or of the table, without a key). Only ``n`` items are read
     (DynamoDB's Limit) unless a filter makes more pages necessary.
 
@@ -937,7 +936,7 @@ def unique(
     params: Mapping[str, Any] | None = None,
     numbers: NumberPolicy | None = None,
 ) -> pd.DataFrame:
-    # [[[cog docstring(api.unique)]]]
+    # [[[cog docstring(api.unique, raises="read")]]]
     """Distinct values of ``attribute`` (any type) with counts; items without it are one row.
 
     Parameters
@@ -1046,7 +1045,7 @@ def summary(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
-    # [[[cog docstring(api.summary)]]]
+    # [[[cog docstring(api.summary, raises="read")]]]
     """Per attribute: share present, DynamoDB types, distinct values, top values.
 
     Parameters
@@ -1207,7 +1206,7 @@ def run_partiql(
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> ReadResult:
-    # [[[cog docstring(api.run_partiql)]]]
+    # [[[cog docstring(api.run_partiql, raises="partiql")]]]
     """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).
 
     Parameters
@@ -1279,7 +1278,7 @@ def partiql(
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> pd.DataFrame:
-    # [[[cog docstring(api.partiql)]]]
+    # [[[cog docstring(api.partiql, raises="partiql")]]]
     """A PartiQL SELECT into a DataFrame.
 
     Parameters
@@ -1398,7 +1397,7 @@ def explore(
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> Exploration:
-    # [[[cog docstring(api.explore)]]]
+    # [[[cog docstring(api.explore, raises="read")]]]
     """Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count, a
     unique-values table, an attribute summary, the first ``head`` items, or all.
 

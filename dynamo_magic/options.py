@@ -792,8 +792,48 @@ def numpy_parameters(
     return entries
 
 
+# Returns and Raises sections several functions share word for word, written once: a cog call
+# names them (``docstring(api.query, returns="frame", raises="read")``); each is the section's
+# body as it stands in the docstring (entries at column 0, descriptions indented by 4)
+SHARED_SECTIONS: dict[tuple[str, str], str] = {
+    ("Returns", "frame"): """pandas.DataFrame
+    One row per item: key columns first (the index's, then the table's), then attributes in
+    first-seen order. dtypes: numbers Int64, Float64 or object (Decimal) per ``numbers``;
+    strings string; booleans boolean; maps, lists, sets and binaries object (dict, list,
+    set, bytes); missing values NA.""",
+    ("Raises", "read"): """InvalidQuery
+    A bad key condition, filter, projection, limit or option combination.
+TableNotFound
+    The table (``IndexNotFound``: the index) does not exist.
+EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+    ``env`` cannot be used.
+Throttled, AccessDenied, ServiceError
+    DynamoDB refused the read (after retries).""",
+    ("Raises", "partiql"): """InvalidQuery
+    Not a SELECT, a marker without a value, a bad limit or number policy.
+TableNotFound
+    The statement's table does not exist.
+EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+    ``env`` cannot be used.
+Throttled, AccessDenied, ServiceError
+    DynamoDB refused the statement (after retries).""",
+}
+
+
 def _heading(lines: list[str], at: int) -> bool:
     return lines[at] in SECTIONS and at + 1 < len(lines) and lines[at + 1] == "-" * len(lines[at])
+
+
+def _with_section(lines: list[str], name: str, body: str) -> list[str]:
+    """``lines`` of a docstring with section ``name``'s body replaced by ``body`` (the section
+    added before Examples, else at the end, when missing)."""
+    starts = [i for i in range(len(lines)) if _heading(lines, i)]
+    at = next((i for i in starts if lines[i] == name), None)
+    if at is None:
+        end = next((i for i in starts if lines[i] == "Examples"), len(lines))
+        return [*lines[:end], name, "-" * len(name), *body.split("\n"), "", *lines[end:]]
+    end = next((i for i in starts if i > at), len(lines))
+    return [*lines[: at + 2], *body.split("\n"), "", *lines[end:]]
 
 
 def docstring(
@@ -801,12 +841,17 @@ def docstring(
     command: str | None = None,
     own: Mapping[str, str] | None = None,
     indent: int = 4,
+    *,
+    returns: str | None = None,
+    raises: str | None = None,
 ) -> str:
     """The source text of ``documented``'s docstring (quotes and indentation included, for
     cog to write between its markers): the docstring as it is, its Parameters section made
     afresh from the options' texts (``numpy_parameters``; for an api function, ``command`` is
     ``API_COMMANDS``). Summary, Returns, Raises and Examples are hand-written in the source and
-    kept as they are. The cog markers are comment lines in the body around the whole docstring
+    kept as they are, but for a Returns or Raises section that several functions share:
+    ``returns`` and ``raises`` name it in ``SHARED_SECTIONS`` and it is written from there.
+    The cog markers are comment lines in the body around the whole docstring
     (a comment before it leaves it the docstring): markers inside the docstring would show in
     ``help()``, and a docstring assembled at import is invisible to jedi, pyright and GitHub.
 
@@ -815,6 +860,8 @@ def docstring(
     ValueError
         The docstring is missing or holds a backslash or triple quotes (which its source text
         would have to escape).
+    KeyError
+        ``returns`` or ``raises`` names no shared section.
     """
     current = inspect.getdoc(documented)
     if not current or "\\" in current or '"""' in current:
@@ -845,6 +892,9 @@ def docstring(
         before.pop()
     heading = ["", "Parameters", "----------", *section] if section else []
     lines = [*before, *heading, "", *lines[end:]]
+    for name, key in (("Returns", returns), ("Raises", raises)):
+        if key is not None:
+            lines = _with_section(lines, name, SHARED_SECTIONS[(name, key)])
     pad = " " * indent
     while lines and not lines[-1]:
         lines.pop()

@@ -63,6 +63,29 @@ def test_a_changed_option_text_without_make_cog_fails_the_check(monkeypatch):
     assert status != 0 and "Changed." in output
 
 
+def test_a_changed_shared_section_without_make_cog_fails_the_check(monkeypatch):
+    """The Returns and Raises sections several functions share are written from one text:
+    change it, and every docstring naming it is out of date."""
+    key = ("Raises", "read")
+    changed = {
+        **options.SHARED_SECTIONS,
+        key: options.SHARED_SECTIONS[key] + "\nNewError\n    New.",
+    }
+    monkeypatch.setattr(options, "SHARED_SECTIONS", changed)
+    status, output = cog_check()
+    assert status != 0 and "api.py" in output
+
+
+def test_shared_sections_are_written_once_in_the_source():
+    """No docstring repeats a shared section by hand beyond what cog writes from the table:
+    each shared text stands in as many docstrings as cog calls name it."""
+    source = (PACKAGE / "api.py").read_text()
+    for (heading, key), body in options.SHARED_SECTIONS.items():
+        named = source.count(f'{heading.lower()}="{key}"')
+        indented = "\n".join(f"    {line}" if line else "" for line in body.split("\n"))
+        assert named > 1 and source.count(indented) == named, (heading, key)
+
+
 @pytest.mark.parametrize("name", PUBLIC)
 def test_each_docstring_is_in_the_source_as_python_sees_it(name):
     """No assembly at import: ``inspect.getdoc`` gives exactly the source's docstring, which is
