@@ -591,7 +591,8 @@ def iter_frames(
 ) -> Iterator[pd.DataFrame]:
     # [[[cog docstring(api.iter_frames, raises="read")]]]
     """Read page by page, one DataFrame per page of items, holding no more than one page: for
-    results too large for one DataFrame.
+    results too large for one DataFrame. The checks run at the call, before the first frame is
+    asked for.
 
     Parameters
     ----------
