@@ -403,7 +403,7 @@ def query(
         ARN.
     pk : str, int, float, Decimal or bytes, optional
         Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
-        the first items (a preview) or, with ``scan=True``, the whole table or index.
+        the first items (a preview).
     env : str, optional
         Environment (AWS profile or configured name); ``None``: the configured default, else the
         default profile.
@@ -725,10 +725,7 @@ def count(
 ) -> int:
     # [[[cog docstring(api.count, raises="read")]]]
     """Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);
-    without a key, of the whole table or index.
-
-    ``scan`` defaults to True without ``pk`` (the whole table); ``scan=False`` without ``pk``
-    counts only the first ``limit`` (or ``preview_items``) items.
+    without a key, of the whole table or index (a parallel scan; ``limit`` stops it early).
 
     Parameters
     ----------
@@ -736,8 +733,8 @@ def count(
         Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
         ARN.
     pk : str, int, float, Decimal or bytes, optional
-        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
-        the first items (a preview) or, with ``scan=True``, the whole table or index.
+        Partition key value (typed from the table's AttributeDefinitions): the items of one
+        partition. ``None``: of the whole table or index (a parallel scan).
     env : str, optional
         Environment (AWS profile or configured name); ``None``: the configured default, else the
         default profile.

@@ -112,9 +112,10 @@ class Option:
     def help_for(self, command: str) -> str:
         return self.helps.get(command, self.help)
 
-    def doc_for(self, command: str | None) -> str:
-        """The api parameter's description for ``command``: its ``doc``, else its help."""
-        text = self.docs.get(command or "", self.doc)
+    def doc_for(self, command: str | None, function: str = "") -> str:
+        """The api parameter's description in ``function`` of ``command``: ``docs`` keyed by
+        the function (``"count()"``), else by the command, else ``doc``, else the help."""
+        text = self.docs.get(f"{function}()") or self.docs.get(command or "", self.doc)
         if text:
             return text
         help = self.help_for(command) if command else self.help
@@ -261,7 +262,12 @@ OPTIONS: tuple[Option, ...] = (
         " ``None``: the first items (a preview) or, with ``scan=True``, the whole table or index.",
         docs={
             "copy": "Partition key value of the slice to copy (of ``index`` if given); ``None``:"
-            " the whole table."
+            " the whole table.",
+            # the read functions without a ``scan`` keyword
+            "query()": "Partition key value (typed from the table's AttributeDefinitions): a"
+            " query. ``None``: the first items (a preview).",
+            "count()": "Partition key value (typed from the table's AttributeDefinitions): the"
+            " items of one partition. ``None``: of the whole table or index (a parallel scan).",
         },
         type_doc=_KEY_VALUE,
         label="Partition key",
@@ -577,7 +583,7 @@ class Parameter:
     commands: frozenset[str]
     label: str = ""
 
-    def doc_for(self, command: str | None) -> str:
+    def doc_for(self, command: str | None, function: str = "") -> str:
         return self.doc
 
     @property
@@ -788,7 +794,7 @@ def numpy_parameters(
             type_line += ", optional"
         elif declared.default is not inspect.Parameter.empty:
             type_line += f", default {declared.default!r}"
-        entries.append(f"{type_line}\n    {record.doc_for(command)}")
+        entries.append(f"{type_line}\n    {record.doc_for(command, documented.__name__)}")
     return entries
 
 

@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import inspect
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,25 @@ def test_shared_sections_are_written_once_in_the_source():
         assert named > 1 and source.count(indented) == named, (heading, key)
 
 
+API_KEYWORDS = {k for name in PUBLIC for k in inspect.signature(getattr(api, name)).parameters}
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_a_docstring_names_only_keywords_its_function_takes(name):
+    """A text shared by several functions must not send a reader to a keyword this one lacks
+    (``count(..., scan=False)`` was documented, and is a TypeError): no ``keyword=value`` of
+    another function outside the Examples, and no other function's keyword in Parameters."""
+    doc = inspect.getdoc(getattr(api, name)) or ""
+    body = doc.split("Examples\n--------")[0]
+    takes = set(inspect.signature(getattr(api, name)).parameters)
+    given = set(re.findall(r"``(\w+)=\w", body))
+    parameters = (
+        body.split("Parameters\n----------")[-1].split("\n\n")[0] if "Parameters" in body else ""
+    )
+    named = set(re.findall(r"``(\w+)(?:=\w*)?``", parameters))
+    assert (given | named) & API_KEYWORDS <= takes, (given | named) & API_KEYWORDS - takes
+
+
 @pytest.mark.parametrize("name", PUBLIC)
 def test_each_docstring_is_in_the_source_as_python_sees_it(name):
     """No assembly at import: ``inspect.getdoc`` gives exactly the source's docstring, which is
@@ -158,9 +178,14 @@ def test_each_field_of_a_panel_has_its_label_in_the_table(panel, command):
         assert label == cls.LABELS.get(keyword, label), (keyword, label)
 
 
-def test_a_keyword_without_a_label_or_a_description_is_refused_with_what_to_do():
+def test_a_keyword_without_a_label_or_a_description_is_refused_with_what_to_do(monkeypatch):
+    unlabelled = tuple(
+        dataclasses.replace(o, label="") if o.keyword == "limit" else o for o in OPTIONS
+    )
+    monkeypatch.setattr(options, "OPTIONS", unlabelled)  # a panel field without its label
     with pytest.raises(LookupError, match=r"has no label: give it one in options\.py"):
-        label_of("consistent", "query")
+        label_of("limit", "query")
+    monkeypatch.undo()
     with pytest.raises(LookupError, match=r"give it one in options\.py"):
         parameter("no_such_keyword", "query")
     with pytest.raises(LookupError, match="'params' of None: 0 of its 2 descriptions apply"):
