@@ -12,9 +12,10 @@ a ``NullHandler``, so nothing is shown until the application configures logging 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .api import (
+    Columns,
     Exploration,
     backups,
     copy,
@@ -43,6 +44,7 @@ from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
 from .copying.result import Outcome, Verification
 from .dynamodb.backups import Backup
+from .dynamodb.read import PageCallback
 from .errors import (
     AccessDenied,
     BackupFailed,
@@ -72,7 +74,20 @@ from .plots import (  # matplotlib is imported only when a chart is drawn
 )
 from .reading import ReadResult, ReadSpec, ReadStats
 from .schema import Index, KeyAttribute, KeySchema, TableSchema
-from .settings import EnvironmentConfig, Settings, get_settings, set_settings
+from .settings import (
+    Backend,
+    CopyMode,
+    EnvironmentConfig,
+    NumberPolicy,
+    Settings,
+    SortKeyOperator,
+    VerifyMethod,
+    get_settings,
+    set_settings,
+)
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time imported on first use (__getattr__)
+    from .notebook.panels import CopyPanel, QueryPanel
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())  # nothing shown unless configured
 
@@ -80,11 +95,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessDenied",
+    "Backend",
     "Backup",
     "BackupFailed",
     "BackupNotFound",
+    "Columns",
     "ConfirmationRequired",
     "CopyFailed",
+    "CopyMode",
+    "CopyPanel",
     "CopyPlan",
     "CopyResult",
     "CredentialsMissing",
@@ -98,21 +117,26 @@ __all__ = [
     "InvalidQuery",
     "KeyAttribute",
     "KeySchema",
+    "NumberPolicy",
     "Outcome",
+    "PageCallback",
     "PlottingUnavailable",
     "Progress",
+    "QueryPanel",
     "ReadResult",
     "ReadSpec",
     "ReadStats",
     "RestoreResult",
     "ServiceError",
     "Settings",
+    "SortKeyOperator",
     "TableNotFound",
     "TableSchema",
     "Throttled",
     "UnsafeOperation",
     "UsageProblem",
     "Verification",
+    "VerifyMethod",
     "backups",
     "copy",
     "count",

@@ -13,6 +13,7 @@ when to forget its clients too.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 import shlex
@@ -140,11 +141,15 @@ def resolve(name: str | None = None, settings: Settings | None = None) -> Enviro
             )
         if configured is None:
             known = sorted(_known_profiles() | set(settings.environments))
-            if name and name.startswith(DEMO_PREFIX):  # the demo's: not the user's to configure
-                remedy = (
-                    "it is the demo's: start the demo and use the variables it gives (see the "
-                    "README's 'Start here')"
+            close = difflib.get_close_matches(name or "", known, n=1)
+            demo_running = any(k.startswith(DEMO_PREFIX) for k in known)
+            if name and name.startswith(DEMO_PREFIX) and not demo_running:
+                remedy = (  # the demo's, not the user's to configure
+                    "it is the demo's: start the demo and use the variables it gives (see "
+                    "Getting started in the docs)"
                 )
+            elif close:  # a typo of a name that exists
+                remedy = f"did you mean '{close[0]}'?"
             else:
                 remedy = f"add it to {_aws_files()[0]}"
             raise EnvironmentNotFound(

@@ -68,9 +68,35 @@ def test_a_demo_environment_outside_the_demo_points_to_the_demo_not_the_aws_conf
     with pytest.raises(EnvironmentNotFound) as exc:
         resolve("demo-prod")
     assert str(exc.value).endswith(
-        "it is the demo's: start the demo and use the variables it gives (see the README's "
-        "'Start here')"
+        "it is the demo's: start the demo and use the variables it gives (see Getting started "
+        "in the docs)"
     )
+
+
+def test_a_typo_of_a_known_environment_is_told_the_name_it_resembles():
+    """A misspelt name gets the near one (as argparse suggests a close choice), not the remedy
+    for a missing profile: adding a profile named like the typo helps nobody."""
+    with pytest.raises(EnvironmentNotFound) as exc:
+        resolve("prdo")
+    assert str(exc.value).endswith("did you mean 'prod'?") and "\n" not in str(exc.value)
+
+
+def test_a_demo_name_while_the_demo_runs_is_a_typo_not_a_missing_demo(monkeypatch, tmp_path):
+    """With the demo's environments known, 'demo-dve' is a typo of 'demo-dev': never "start the
+    demo"."""
+    config = tmp_path / "config"
+    config.write_text(
+        Path(os.environ["AWS_CONFIG_FILE"]).read_text()
+        + "\n[profile demo-dev]\nregion = us-east-1\n[profile demo-prod]\nregion = us-east-1\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    reset_caches()
+    with pytest.raises(EnvironmentNotFound) as exc:
+        resolve("demo-dve")
+    assert str(exc.value).endswith("did you mean 'demo-dev'?")
+    with pytest.raises(EnvironmentNotFound) as exc:
+        resolve("demo-staging")  # not near any: the AWS config is where it would go
+    assert str(exc.value).endswith(f"add it to {config}")
 
 
 def test_missing_region():

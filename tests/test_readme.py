@@ -141,6 +141,8 @@ def test_the_api_reference_documents_every_public_name() -> None:
     the panels), so a new public function or type cannot be left out of the reference."""
     reference = (PAGE.parent / "reference" / "api.md").read_text()
     documented = set(
-        re.findall(r"^\.\. auto(?:function|class|exception):: (\w+)$", reference, re.M)
+        re.findall(
+            r"^\.\. (?:auto(?:function|class|exception|data)|py:data):: (\w+)$", reference, re.M
+        )
     )
     assert sorted(set(dm.__all__) - documented) == []
