@@ -11,7 +11,7 @@ ANCESTOR := benchmarks/.ancestor-venv/.installed
 # the browser tests (tests/browser) drive JupyterLab with this Chromium (Debian's package)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo chromium test lint format cog docs docs-check bench-query bench-copy bench-copy-cli bench-front-ends clean
+.PHONY: install demo chromium test lint format cog docs docs-check bench-query bench-copy bench-copy-cli bench-latency bench-front-ends clean
 
 # .venv with the package and one extra (test, demo), installed again when pyproject.toml changes
 $(VENV)/.installed-%: pyproject.toml
@@ -94,6 +94,13 @@ bench-copy: $(BENCH) $(ANCESTOR)
 # `dynamo copy` timed as a user times it (whole process) against a bare parallel copy
 bench-copy-cli: $(BENCH)
 	$(PY) benchmarks/copy_cli.py
+
+# `dynamo copy` under 0/10/20 ms per request (a delaying proxy before dynalite, and a stub
+# endpoint) against the best bare parallel copy; `make bench-latency LATENCY_ARGS=--quick`: a few
+# minutes (20,000 items, 20 ms)
+LATENCY_ARGS ?=
+bench-latency: $(BENCH)
+	$(PY) benchmarks/copy_latency.py $(LATENCY_ARGS)
 
 # a partition through the API, the magic and the query panel, as the user waits for each
 bench-front-ends: $(BENCH)
