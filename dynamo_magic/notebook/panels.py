@@ -138,7 +138,7 @@ def typed(text: str, attribute: KeyAttribute | None) -> Any:
     return text
 
 
-def result_table(result: CopyResult) -> str:
+def _result_table(result: CopyResult) -> str:
     """The result's rows (``CopyResult.rows``) as an HTML table under its state, leaving out
     the rows with no value (no backup, no failed-items file, no error...), as its summary
     line names only what happened: every count stays, even 0."""
@@ -609,7 +609,7 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         self, exc: BaseException, area: widgets.Output | None = None, about: str | None = None
     ) -> None:
         if isinstance(exc, ENVIRONMENT_ERRORS) and about not in self.ENVIRONMENT_FIELDS:
-            about = self.ENV_FIELD  # loading the table: its environment cannot be used
+            about = self._environment_field(exc, about)
         if isinstance(exc, DynamoMagicError):
             text = self._render(exc, about)
         else:  # never out of a click handler: one line, the type named
@@ -617,6 +617,14 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         self._refuse(text.splitlines()[0] if text else type(exc).__name__, area)
         if isinstance(exc, DynamoMagicError):
             self.problem, self._error_about = exc, about or self._field_of(exc)
+
+    def _environment_field(self, exc: DynamoMagicError, about: str | None) -> str | None:
+        """The field of the environment an environment's error is about: loading the table,
+        the one its tables are listed from; else the one holding the error's ``env``."""
+        if about == "table":
+            return self.ENV_FIELD
+        held = [f for f in self.ENVIRONMENT_FIELDS if getattr(self, f).value == exc.env]
+        return held[0] if exc.env is not None and len(held) == 1 else about
 
     def _field_of(self, exc: DynamoMagicError) -> str | None:
         """The one field of this panel whose value the error refuses without naming it in a
@@ -1397,7 +1405,7 @@ class CopyPanel(_Panel):
                 if self.result is None:
                     raise
             self._progress.finish(self.result, self.plan.source_items if self.plan else None)
-            self._show(HTML(result_table(self.result)))
+            self._show(HTML(_result_table(self.result)))
             line = self.result.summary_line()
             if self.result.outcome is Outcome.FAILED:  # an error, as any failed action's
                 self._line(line, "dynamo-summary dynamo-error", clear=False)

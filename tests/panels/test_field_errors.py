@@ -212,3 +212,26 @@ def test_the_copy_result_shows_only_rows_with_a_value(orders: Any) -> None:
     for name in dict(result.rows()).keys() - set(empty):  # counts of 0 and False included
         assert f"<th>{name}</th>" in shown, name
     assert "<th>items failed</th>" in shown and "<th>interrupted</th>" in shown
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"orders --source {A} --target {BAD_ENVIRONMENT}",
+        f"orders --source {BAD_ENVIRONMENT} --target {B}",
+    ],
+    ids=["target", "source"],
+)
+def test_copy_ui_with_a_bad_environment_is_the_line_s_own_error(
+    orders: Any, shell: Any, line: str
+) -> None:
+    """``--ui`` opens no panel and says what the line without it says (not the panel's
+    label: the line names no label)."""
+    from IPython.core.error import UsageError
+
+    with pytest.raises(UsageError) as plain:
+        shell.run_line_magic("dynamo_copy", line + " --dry-run")
+    with pytest.raises(UsageError) as with_ui:
+        shell.run_line_magic("dynamo_copy", line + " --ui")
+    assert str(with_ui.value) == str(plain.value) and "\n" not in str(plain.value)
+    assert str(plain.value).startswith(f"unknown environment '{BAD_ENVIRONMENT}'")
