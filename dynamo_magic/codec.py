@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NewType, cast
 
 from . import lazy
-from .errors import InvalidQuery
+from .errors import InvalidQuery, literal
 from .paths import DocumentPath, format_path
 from .schema import KeyAttribute
 
@@ -94,18 +94,23 @@ def to_attribute(value: Any) -> AttributeValue:
     raise InvalidQuery(f"cannot store a {type(value).__name__} in DynamoDB: {value!r}")
 
 
-def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeValue:
+def key_value(
+    attr: KeyAttribute, value: Any, role: str = "key", parameter: str | None = None
+) -> AttributeValue:
     """A user-given key value typed as the table declares it (S, N or B).
 
     Text from a command line is accepted for every type: digits for N, base64 for B. An empty
     value (``""``, ``b""``, base64 text of no bytes) is refused naming the key: DynamoDB
-    refuses empty key values in its own words.
+    refuses empty key values in its own words. ``parameter`` (``"pk"``, ``"sk"``, ``"sk2"``) is
+    the API keyword that gave the value: the ``InvalidQuery`` carries it in its ``parameters``
+    (its text unchanged), so a front end can name its own input for it.
     """
+    about = (parameter,) if parameter else ()
     if isinstance(value, str | bytes | bytearray) and len(value) == 0:
-        raise _empty_key(attr, role)
+        raise _empty_key(attr, role, about)
     if attr.type == "S":
         if isinstance(value, bytes | bool) or value is None:
-            raise InvalidQuery(f"{role} '{attr.name}' is a string (S); got {value!r}")
+            raise _refused(f"{role} '{attr.name}' is a string (S); got {value!r}", about)
         return {"S": value if isinstance(value, str) else str(value)}
     if attr.type == "N":
         try:
@@ -116,8 +121,8 @@ def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeVal
                 return {"N": value.strip()}
             return {"N": number_text(value)}
         except (InvalidOperation, TypeError):
-            raise InvalidQuery(
-                f"{role} '{attr.name}' is a number (N); {value!r} is not a number"
+            raise _refused(
+                f"{role} '{attr.name}' is a number (N); {value!r} is not a number", about
             ) from None
     if isinstance(value, bytes | bytearray):
         return {"B": bytes(value)}
@@ -125,19 +130,25 @@ def key_value(attr: KeyAttribute, value: Any, role: str = "key") -> AttributeVal
         try:
             decoded = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidQuery(
-                f"{role} '{attr.name}' is binary (B); give bytes or base64 text"
+            raise _refused(
+                f"{role} '{attr.name}' is binary (B); give bytes or base64 text", about
             ) from None
         if not decoded:
-            raise _empty_key(attr, role)
+            raise _empty_key(attr, role, about)
         return {"B": decoded}
-    raise InvalidQuery(f"{role} '{attr.name}' is binary (B); got {value!r}")
+    raise _refused(f"{role} '{attr.name}' is binary (B); got {value!r}", about)
 
 
-def _empty_key(attr: KeyAttribute, role: str) -> InvalidQuery:
-    return InvalidQuery(
-        f"the {role} '{attr.name}' cannot be empty: DynamoDB requires a non-empty key value"
+def _empty_key(attr: KeyAttribute, role: str, about: tuple[str, ...]) -> InvalidQuery:
+    return _refused(
+        f"the {role} '{attr.name}' cannot be empty: DynamoDB requires a non-empty key value",
+        about,
     )
+
+
+def _refused(text: str, about: tuple[str, ...]) -> InvalidQuery:
+    """``text`` as it is, about the API keywords ``about`` (named in no field of it)."""
+    return InvalidQuery(literal(text) if about else text, parameters=about)
 
 
 # -- DynamoDB -> Python ------------------------------------------------------------------------

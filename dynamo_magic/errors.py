@@ -34,7 +34,9 @@ class DynamoMagicError(Exception):
         One line; may hold ``{name}`` fields for the parameters it names (literal braces are
         then doubled, as in ``str.format``).
     parameters : sequence of str
-        The API keywords (``"limit"``, ``"sk2"``, ``"yes"``) the message's fields name.
+        The API keywords (``"limit"``, ``"sk2"``, ``"yes"``) the message's fields name; also
+        a keyword whose value the message refuses without a field for it (a key value of the
+        wrong type, a bad filter: the text stays as it is, a panel names its input first).
     table, env : str, optional
         The table and the environment (its name, ``"default"`` for the default profile) the
         error is about, where the raising code knows them.

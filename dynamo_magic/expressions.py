@@ -97,7 +97,8 @@ def key_condition(
     ``sk_op=None`` (not given) is ``begins_with`` on a string or binary sort key and ``=`` on a
     number one, where DynamoDB offers no ``begins_with``.
     """
-    parts = [f"{ph.name(key.hash.name)} = {ph.value(key_value(key.hash, pk, 'partition key'))}"]
+    hash_value = key_value(key.hash, pk, "partition key", "pk")
+    parts = [f"{ph.name(key.hash.name)} = {ph.value(hash_value)}"]
     op = normalize_operator(sk_op) if sk_op is not None else default_operator(key)
     if sk is None:
         if sk2 is not None:
@@ -111,14 +112,14 @@ def key_condition(
             f"{where} has no sort key; drop the sort-key condition ({{sk}})", parameters=("sk",)
         )
     attr = key.range
-    low = key_value(attr, sk, "sort key")
+    low = key_value(attr, sk, "sort key", "sk")
     name = ph.name(attr.name)
     if op == "between":
         if sk2 is None:
             raise InvalidQuery(
                 "between needs two bounds: {sk} LOW and {sk2} HIGH", parameters=("sk", "sk2")
             )
-        high = key_value(attr, sk2, "sort key")
+        high = key_value(attr, sk2, "sort key", "sk2")
         _check_order(attr.type, low, high)
         parts.append(f"{name} BETWEEN {ph.value(low)} AND {ph.value(high)}")
     else:
@@ -233,6 +234,12 @@ class _Token:
     path: DocumentPath = ()
 
 
+def _bad_filter(message: str) -> InvalidQuery:
+    """``bad filter: message``, about the ``filter`` keyword (named in no field of the text,
+    which stays as it is: a front end may name its input for it)."""
+    return InvalidQuery(literal(f"bad filter: {message}"), parameters=("filter",))
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens, pos = [], 0
     text = text.rstrip()
@@ -243,15 +250,15 @@ def _tokenize(text: str) -> list[_Token]:
             try:
                 path, end = scan_path(text, pos)
             except InvalidQuery as exc:
-                raise InvalidQuery(f"bad filter: {exc}") from None
+                raise _bad_filter(str(exc)) from None
             raw = text[pos:end]
             tokens.append(_Token("word" if raw == path[0] else "path", raw, pos, path))
             pos = end
             continue
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise InvalidQuery(
-                f"bad filter: unexpected '{text[pos:].strip()[:20]}' at position {pos}; "
+            raise _bad_filter(
+                f"unexpected '{text[pos:].strip()[:20]}' at position {pos}; "
                 f"example: {FILTER_EXAMPLE}"
             )
         kind = match.lastgroup or ""
@@ -297,7 +304,7 @@ class _FilterParser:
             self.fail(f"expected '{text}' at position {tok.pos}, got '{tok.text}'")
 
     def fail(self, message: str) -> NoReturn:
-        raise InvalidQuery(f"bad filter: {message}; example: {FILTER_EXAMPLE}")
+        raise _bad_filter(f"{message}; example: {FILTER_EXAMPLE}")
 
     # grammar
     def parse(self) -> str:

@@ -412,7 +412,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             values["pk"] = pk
         _fill(panel, values, "query")
         if panel.error:  # an unknown environment, a missing table: as the line without --ui
-            raise UsageError(panel.error)
+            raise _panel_error(panel, "query", line)
         if table is not None and panel.schema is not None:
             try:
                 reading.build(spec, panel.schema)
@@ -439,7 +439,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         values.pop("target", None)
         _fill(panel, values, "copy")
         if panel.error:  # an unknown environment, a missing table: as the line without --ui
-            raise UsageError(panel.error)
+            raise _panel_error(panel, "copy", line)
         return panel
 
     @line_magic
@@ -628,6 +628,14 @@ def _refuse_for_ui(command: str, given: Iterable[str], args: argparse.Namespace)
     if getattr(args, "out", None):
         where = "'Store as' in the panel" if command == "query" else "the panel's .result"
         raise UsageError(f"--out cannot be used with --ui: the panel is the result; use {where}")
+
+
+def _panel_error(panel: Any, command: str, line: str) -> UsageError:
+    """The error a panel opened from ``line`` shows, as the line without ``--ui`` gives it:
+    the core's error in the magic's words (flags), not the panel's (its labels)."""
+    if panel.problem is None:
+        return UsageError(panel.error)
+    return _usage_error(panel.problem, command, line)
 
 
 def _fill(panel: Any, values: Mapping[str, Any], command: str) -> None:

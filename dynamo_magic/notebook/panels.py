@@ -23,6 +23,8 @@ afresh.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import functools
 import html
 import io
 import keyword
@@ -35,6 +37,7 @@ from typing import Any, ClassVar
 import ipywidgets as widgets
 import pandas as pd
 from IPython.display import HTML, Image
+from traitlets import TraitError
 
 from .. import api, plots
 from ..api import (
@@ -51,7 +54,15 @@ from ..api import (
     get_settings,
     max_workers,
 )
-from ..errors import CopyFailed, DynamoMagicError, UsageProblem, literal
+from ..errors import (
+    CopyFailed,
+    CredentialsMissing,
+    DynamoMagicError,
+    EndpointUnreachable,
+    EnvironmentNotFound,
+    UsageProblem,
+    literal,
+)
 from ..options import label_of
 from ..progress_bars import BAR_STYLES, ENDINGS, PhaseBar
 
@@ -125,6 +136,15 @@ def typed(text: str, attribute: KeyAttribute | None) -> Any:
         if number.is_finite():
             return int(number) if number == number.to_integral_value() else number
     return text
+
+
+def _result_table(result: CopyResult) -> str:
+    """The result's rows (``CopyResult.rows``) as an HTML table under its state, leaving out
+    the rows with no value (no backup, no failed-items file, no error...), as its summary
+    line names only what happened: every count stays, even 0."""
+    rows = [(name, value) for name, value in result.rows() if value not in ("", None)]
+    table = pd.DataFrame(rows, columns=["", "value"]).set_index("").to_html()
+    return f"<b>{html.escape(result.summary_line().split(':')[0])}</b>{table}"
 
 
 Row = tuple[str, widgets.Widget, bool]  # a label, its control, whether it runs past the inputs
@@ -308,6 +328,8 @@ INSTEAD = {
     "progress": "the panel always shows its progress bar",
 }
 NO_INPUT = "the panel has no input for it; run the line without --ui"
+# an environment that cannot be used (whatever the request): the error is its field's
+ENVIRONMENT_ERRORS = (EnvironmentNotFound, CredentialsMissing, EndpointUnreachable)
 
 
 class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no types
@@ -336,11 +358,14 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
 
     output: widgets.Output
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
+    problem: DynamoMagicError | None = None  # the error behind ``error`` (None: a refusal)
     _error_area: widgets.Output | None = None  # where it is shown
+    _error_about: str | None = None  # the field whose value it refuses (None: not one field)
     message = ""  # the last line the last action showed
     # the controls both panels have; ENV_FIELD names the dropdown tables are listed from (the
     # query panel's env, the copy panel's source)
     ENV_FIELD = "env"
+    ENVIRONMENT_FIELDS: ClassVar[tuple[str, ...]] = ("env",)  # the fields naming an environment
     table: widgets.Dropdown
     index: widgets.Dropdown
     sk_op: widgets.Dropdown
@@ -426,14 +451,68 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
                         f"{literal(repr(value))}; its indexes: {literal(have)}",
                         parameters=("index",),
                     )
+            elif isinstance(control, widgets.Dropdown):
+                choices = [o[1] if isinstance(o, tuple) else o for o in control.options]
+                if value not in choices:
+                    have = ", ".join(map(str, choices)) or "none"
+                    raise UsageProblem(
+                        f"{{{name}}} {literal(repr(value))} is not one of its choices: "
+                        f"{literal(have)}",
+                        parameters=(name,),
+                    )
             elif isinstance(control.value, str) and not isinstance(value, str):
                 value = str(value)  # a text input: --limit 3 is "3"
-            control.value = value
-            if control.value != value:  # clipped by a bounded input, say
+            with contextlib.suppress(TraitError, TypeError, ValueError):  # a type it cannot hold
+                control.value = value
+            if control.value != value:  # refused, or clipped by a bounded input
                 raise UsageProblem(
                     f"{{{name}}} {literal(repr(value))}: the panel cannot take it",
                     parameters=(name,),
                 )
+
+    def _check_keywords(self, values: Mapping[str, Any], others: Iterable[str]) -> None:
+        """``TypeError`` for a keyword given to the constructor that is no field of the panel
+        (nor one of ``others``), naming those it takes."""
+        takes = [*(field.keyword for field in self.FIELDS), *others]
+        unknown = [name for name in values if name not in takes]
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}; "
+                f"it takes {', '.join(takes)}"
+            )
+
+    def _open(self, table: str | None, values: Mapping[str, Any]) -> None:
+        """A new panel's start: the tables of its environment, the table given, then the
+        other values given (``fill``: the same checks as the magics' ``--ui``). Each refusal
+        is the panel's one-line error (the first one stays shown), never an exception."""
+        self._guarded(self._load_tables, about=self.ENV_FIELD)
+        for name in self.ENVIRONMENT_FIELDS:
+            if name != self.ENV_FIELD:
+                self._then(functools.partial(self._check_environment, name), name)
+        if table is not None:
+            self._then(lambda: self._choose_table(table), "table")
+        if values:
+            self._then(lambda: self.fill(values))
+
+    def _then(self, action: Callable[[], None], about: str | None = None) -> None:
+        """One more step of the panel's start (``_guarded``); an error shown before it stays
+        shown (and in ``error``), whether the step went well or failed too."""
+        earlier = (self.error, self.message, self.problem, self._error_area, self._error_about)
+        self._guarded(action, about=about)
+        if earlier[0] is None:
+            return
+        if self.error is not None:
+            self._line(earlier[0], "dynamo-error", area=earlier[3])
+        self.error, self.message, self.problem, self._error_area, self._error_about = earlier
+
+    def _check_environment(self, name: str) -> None:
+        """The environment the field ``name`` holds is one a name can resolve to (an
+        environment field that lists no tables: the copy's target, which may not have the
+        right to). A name not listed resolves to nothing: ``list_tables`` refuses it, with the
+        error every front end gives, before it sends any request."""
+        value = getattr(self, name).value
+        if value is not None and value not in api.list_environments():
+            api.list_tables(value)
 
     def wait(self, timeout: float | None = None) -> Any:
         """Wait for what runs in the background (a Run clicked on the page, a copy); its
@@ -523,37 +602,76 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
     def _refuse(self, text: str, area: widgets.Output | None = None) -> None:
         """A refusal or a missing input: one error line, and ``error`` says it."""
         self._line(text, "dynamo-error", area=area)
-        self.error = text
+        self.error, self.problem, self._error_about = text, None, None
         self._error_area = self.output if area is None else area
 
-    def _error(self, exc: BaseException, area: widgets.Output | None = None) -> None:
+    def _error(
+        self, exc: BaseException, area: widgets.Output | None = None, about: str | None = None
+    ) -> None:
+        if isinstance(exc, ENVIRONMENT_ERRORS) and about not in self.ENVIRONMENT_FIELDS:
+            about = self._environment_field(exc, about)
         if isinstance(exc, DynamoMagicError):
-            text = self._render(exc)
+            text = self._render(exc, about)
         else:  # never out of a click handler: one line, the type named
             text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         self._refuse(text.splitlines()[0] if text else type(exc).__name__, area)
+        if isinstance(exc, DynamoMagicError):
+            self.problem, self._error_about = exc, about or self._field_of(exc)
 
-    def _render(self, exc: DynamoMagicError) -> str:
-        """The error's one line, its parameters named by the panel's field labels."""
-        return exc.render(self._name_of)
+    def _environment_field(self, exc: DynamoMagicError, about: str | None) -> str | None:
+        """The field of the environment an environment's error is about: loading the table,
+        the one its tables are listed from; else the one holding the error's ``env``."""
+        if about == "table":
+            return self.ENV_FIELD
+        held = [f for f in self.ENVIRONMENT_FIELDS if getattr(self, f).value == exc.env]
+        return held[0] if exc.env is not None and len(held) == 1 else about
 
-    def _guarded(self, action: Callable[[], None], area: widgets.Output | None = None) -> None:
+    def _field_of(self, exc: DynamoMagicError) -> str | None:
+        """The one field of this panel whose value the error refuses without naming it in a
+        ``{field}`` of its text (a key of the wrong type, a bad filter), else ``None``."""
+        if any(f"{{{keyword}}}" in exc.template for keyword in exc.parameters):
+            return None  # its text names its parameters itself
+        fields = [keyword for keyword in exc.parameters if keyword in self.LABELS]
+        return fields[0] if len(fields) == 1 else None
+
+    def _render(self, exc: DynamoMagicError, about: str | None = None) -> str:
+        """The error's one line, its parameters named by the panel's field labels; an error
+        about one field (``about``, or the one parameter its text does not name) that does
+        not name it starts with its label (``'Partition key': ...``)."""
+        line = exc.render(self._name_of)
+        field = about or self._field_of(exc)
+        if field is not None and self._name_of(field) not in line:
+            line = f"{self._name_of(field)}: {line}"
+        return line
+
+    def _guarded(
+        self,
+        action: Callable[[], None],
+        area: widgets.Output | None = None,
+        about: str | None = None,
+    ) -> None:
         """Run one action: ``error`` and ``message`` start afresh (``None`` and ``""``: an
         action that went well leaves no earlier error behind), and an exception becomes one
-        error line in ``area``."""
-        self.error, self.message = None, ""
+        error line in ``area`` (about the field ``about`` when the action handles one)."""
+        self.error, self.message, self.problem, self._error_about = None, "", None, None
         try:
             action()
         except Exception as exc:
-            self._error(exc, area)
+            self._error(exc, area, about)
 
-    def _reload(self, load: Callable[[], None]) -> None:
-        """An environment or table change: reload the choices; an error line shown for the
-        earlier inputs is stale now and goes away."""
-        stale = self._error_area if self.error is not None else None
-        self._guarded(load)
-        if stale is not None and self.error is None:
-            stale.outputs = ()
+    def _reload(self, load: Callable[[], None], about: str) -> None:
+        """The field ``about`` changed (an environment, the table): reload the choices (or
+        check the value) it gives; an error line shown for the earlier inputs is stale now
+        and goes away, unless it is about another environment, which still holds the value
+        it refused."""
+        earlier = (self.error, self.message, self.problem, self._error_area, self._error_about)
+        self._guarded(load, about=about)
+        if earlier[0] is None or self.error is not None:
+            return
+        if earlier[4] != about and earlier[4] in self.ENVIRONMENT_FIELDS:
+            self.error, self.message, self.problem, self._error_area, self._error_about = earlier
+        elif earlier[3] is not None:
+            earlier[3].outputs = ()
 
     def _fit_sk_op(self) -> None:
         """The operator the API takes when none is given (``expressions.default_operator``:
@@ -605,11 +723,21 @@ class QueryPanel(_Panel):
         The table chosen first.
     namespace : dict, optional
         Where "store as" puts the result (default: the IPython user namespace).
+    **values
+        Any other field's starting value, by its keyword (``index``, ``pk``, ``sk_op``,
+        ``sk``, ``sk2``, ``filter``, ``columns``, ``limit``), put in as the magics' ``--ui``
+        puts it (``fill``).
+
+    Raises
+    ------
+    TypeError
+        A keyword that is no field of the panel (the message lists those it takes). A bad
+        environment, table or value is no exception: it is the panel's one-line ``error``.
 
     Examples
     --------
-    >>> panel = dynamo_magic.QueryPanel(env="dev", table="orders")  # doctest: +SKIP
-    >>> panel.pk.value = "c1"; panel.run_button.click(); panel.result  # doctest: +SKIP
+    >>> panel = dynamo_magic.QueryPanel(env="dev", table="orders", pk="c1")  # doctest: +SKIP
+    >>> panel.limit.value = "10"; panel.run_button.click(); panel.result  # doctest: +SKIP
     """
 
     FIELDS = QUERY_FIELDS
@@ -622,8 +750,10 @@ class QueryPanel(_Panel):
         table: str | None = None,
         *,
         namespace: dict[str, Any] | None = None,
+        **values: Any,
     ):
         super().__init__(layout=widgets.Layout(width="100%"))
+        self._check_keywords(values, ("namespace",))
         self._namespace = namespace
         self.schema: TableSchema | None = None
         self.read: Any = None  # the ReadResult of the last run
@@ -681,8 +811,8 @@ class QueryPanel(_Panel):
         self._watch_sk_op()
         for name in RESULT_SCOPE:  # before the reloads: they may fail and show an error
             getattr(self, name).observe(lambda _: self._scope_changed(), "value")
-        self.env.observe(lambda _: self._reload(self._load_tables), "value")
-        self.table.observe(lambda _: self._reload(self._load_indexes), "value")
+        self.env.observe(lambda _: self._reload(self._load_tables, "env"), "value")
+        self.table.observe(lambda _: self._reload(self._load_indexes, "table"), "value")
         self.index.observe(lambda _: self._fit_sk_op(), "value")
         self.run_button.on_click(lambda _: self.run())
         self.run_button.on_page_click = lambda: self.run(background=True)
@@ -692,9 +822,7 @@ class QueryPanel(_Panel):
         self.plot_button.on_click(lambda _: self.show_plot())
         self.store_button.on_click(lambda _: self.store())
         self._set_analysis(False)
-        self._guarded(self._load_tables)
-        if table is not None:
-            self._guarded(lambda: self._choose_table(table))
+        self._open(table, values)
 
     # running
     def run(self, background: bool = False) -> None:
@@ -1038,6 +1166,17 @@ class CopyPanel(_Panel):
         The environments chosen first.
     table : str, optional
         The source table chosen first.
+    **values
+        Any other field's starting value, by its keyword (``target_table``, ``mode``,
+        ``index``, ``pk``, ``sk_op``, ``sk``, ``sk2``, ``workers``, ``backup``), put in as the
+        magics' ``--ui`` puts it (``fill``).
+
+    Raises
+    ------
+    TypeError
+        A keyword that is no field of the panel (the message lists those it takes). A bad
+        environment (source or target), table or value is no exception: it is the panel's
+        one-line ``error``.
 
     Examples
     --------
@@ -1049,11 +1188,17 @@ class CopyPanel(_Panel):
     COMMAND = "copy"
     PANEL_CLASS = "dynamo-copy-panel"
     ENV_FIELD = "source"
+    ENVIRONMENT_FIELDS = ("source", "target")
 
     def __init__(
-        self, source: str | None = None, target: str | None = None, table: str | None = None
+        self,
+        source: str | None = None,
+        target: str | None = None,
+        table: str | None = None,
+        **values: Any,
     ):
         super().__init__(layout=widgets.Layout(width="100%"))
+        self._check_keywords(values, ())
         self.schema: TableSchema | None = None
         self.plan: CopyPlan | None = None
         self.result: CopyResult | None = None
@@ -1116,20 +1261,23 @@ class CopyPanel(_Panel):
         self._sync_sk2()
         self._sync_labels()
         self._watch_sk_op()
+        # a target chosen is checked first: the plan it outdates says so after the check
+        self.target.observe(lambda _: self._reload(self._check_target, "target"), "value")
         for name in PLAN_INPUTS:
             getattr(self, name).observe(lambda _: self._inputs_changed(), "value")
-        self.source.observe(lambda _: self._reload(self._load_tables), "value")
-        self.table.observe(lambda _: self._reload(self._load_indexes), "value")
+        self.source.observe(lambda _: self._reload(self._load_tables, "source"), "value")
+        self.table.observe(lambda _: self._reload(self._load_indexes, "table"), "value")
         self.index.observe(lambda _: self._fit_sk_op(), "value")
         self.plan_button.on_click(lambda _: self.make_plan())
         self.copy_button.on_click(lambda _: self.start_copy())
         self.cancel_button.on_click(lambda _: self.cancel())
         self.restore_button.on_click(lambda _: self.restore())
-        self._guarded(self._load_tables)
-        if table is not None:
-            self._guarded(lambda: self._choose_table(table))
+        self._open(table, values)
 
     # choices
+    def _check_target(self) -> None:
+        self._check_environment("target")
+
     def _target_name(self) -> str:
         return self.target_table.value.strip() or str(self.table.value or "")
 
@@ -1169,11 +1317,11 @@ class CopyPanel(_Panel):
             return f"'{self.confirm.description}'"
         return super()._name_of(keyword)
 
-    def _render(self, exc: DynamoMagicError) -> str:
+    def _render(self, exc: DynamoMagicError, about: str | None = None) -> str:
         """As every panel renders it, and a confirmation asked for says to tick the checkbox
         (by its label, as ``refusal`` does), never "confirm with"."""
         box = self._name_of("yes")
-        return super()._render(exc).replace(f"confirm with {box}", f"tick {box} to copy")
+        return super()._render(exc, about).replace(f"confirm with {box}", f"tick {box} to copy")
 
     def plan_kwargs(self) -> dict[str, Any]:
         """The keywords ``api.plan_copy`` gets from the inputs (``kwargs()``, which
@@ -1257,7 +1405,7 @@ class CopyPanel(_Panel):
                 if self.result is None:
                     raise
             self._progress.finish(self.result, self.plan.source_items if self.plan else None)
-            self._show(self.result)
+            self._show(HTML(_result_table(self.result)))
             line = self.result.summary_line()
             if self.result.outcome is Outcome.FAILED:  # an error, as any failed action's
                 self._line(line, "dynamo-summary dynamo-error", clear=False)

@@ -206,7 +206,9 @@ def test_a_binary_key_error_in_a_panel_names_no_command_line(servers):
     panel = QueryPanel(env="dev", table="blobs")
     panel.pk.value = "%%%"
     panel.run()
-    assert panel.error == "partition key 'id' is binary (B); give bytes or base64 text"
+    assert panel.error == (
+        "'Partition key': partition key 'id' is binary (B); give bytes or base64 text"
+    )
 
 
 UI_CHECKED = {
