@@ -33,11 +33,13 @@ from .api import (
     restore,
     run_partiql,
     scan,
+    start_copy,
     summary,
     truncate,
     unique,
 )
 from .copying.engine import CopyResult
+from .copying.job import CopyJob, CopyProgress
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
@@ -85,7 +87,9 @@ __all__ = [
     "BackupNotFound",
     "ConfirmationRequired",
     "CopyFailed",
+    "CopyJob",
     "CopyPlan",
+    "CopyProgress",
     "CopyResult",
     "CredentialsMissing",
     "DynamoMagicError",
@@ -139,6 +143,7 @@ __all__ = [
     "run_partiql",
     "scan",
     "set_settings",
+    "start_copy",
     "summary",
     "truncate",
     "unique",

@@ -25,6 +25,7 @@ from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
 from .copying.engine import CopyResult
+from .copying.job import CopyJob
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan, CopyRequest
 from .copying.restore import RestoreResult
@@ -914,6 +915,7 @@ def _copy_request(
         backup=backup,
         verify=verify or settings.verify,
     )
+    copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
     return request
 
@@ -992,21 +994,102 @@ def plan_copy(
     return copy_plan.plan_copy(request, settings)
 
 
+COPY_JOB_RAISES = (
+    "\nConfirmationRequired\n    A non-empty or protected target without ``yes=True``."
+    "\nCopyFailed\n    Items stayed unwritten, verification failed or the copy was interrupted"
+    " or cancelled; ``.result`` is the CopyResult."
+)
+
+
+@numpy_doc(
+    "Start a copy of a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to"
+    " ``target`` in a thread of its own, and return at once: a ``CopyJob`` to watch"
+    " (``progress()``), stop (``cancel()``) or wait for (``result()``). The job's worker"
+    " processes are gone when it ends.",
+    "CopyJob\n    ``progress()`` (a ``CopyProgress``: phase, items read, written, deleted,"
+    " retried and failed so far, items/s, seconds), ``cancel()``, ``done()``,"
+    " ``result(timeout=None)`` (the CopyResult, raising what ``copy`` raises),"
+    " ``checkpoint``.",
+    "InvalidQuery\n    A bad table name, slice, mode, verification method, ``progress`` or"
+    " ``cancel``: raised by ``start_copy`` itself, before any request.\nUsageProblem\n"
+    "    ``workers``, ``segments`` or ``backend`` out of bounds: raised by ``start_copy``.\n"
+    "DynamoMagicError\n    Raised by ``result()``: what ``copy`` raises (``UnsafeOperation``,"
+    " ``TableNotFound``, ``ConfirmationRequired``, ``CopyFailed``, ...).",
+    '>>> job = dynamo_magic.start_copy("orders", source="dev", target="stage", yes=True)\n'
+    ">>> job.progress().written\n1200\n>>> job.result().summary_line()",
+    "Keywords no copy can use are refused here; what the plan refuses (the tables, the"
+    " confirmation) is raised by ``result()``. ``copy`` is ``start_copy(...).result()``.",
+    names={"table": "copy_table", "pk": "copy_pk", "segments": "copy_segments"},
+)
+def start_copy(
+    table: str,
+    *,
+    source: str | None,
+    target: str | None,
+    target_table: str | None = None,
+    target_region: str | None = None,
+    pk: Any = None,
+    sk: Any = None,
+    sk_op: SortKeyOperator | None = None,
+    sk2: Any = None,
+    index: str | None = None,
+    mode: CopyMode = "replace",
+    backup: bool = True,
+    verify: VerifyMethod | None = None,
+    yes: bool = False,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> CopyJob:
+    _check_progress(progress)
+    _check_cancel(cancel)
+    settings = get_settings()
+    request = _copy_request(
+        table,
+        settings,
+        source=source,
+        target=target,
+        target_table=target_table,
+        target_region=target_region,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        mode=mode,
+        backup=backup,
+        verify=verify,
+    )  # names checked before workers are warmed for them
+    # the call's run options (the settings' own were checked when the settings were made)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    return copy_run.start_copy(
+        request,
+        settings,
+        yes=yes,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
 @numpy_doc(
     "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
     " Worker processes the copy started are gone when it returns or raises.",
     "CopyResult\n    Items read, written, deleted and failed, calls retried (botocore's"
     " retries included), seconds, items/s, the backup taken, the verification;"
     " ``summary_line()``.",
-    COPY_RAISES + "\nConfirmationRequired\n    A non-empty or protected target without"
-    " ``yes=True``.\nCopyFailed\n    Items stayed unwritten, verification failed or the copy"
-    " was interrupted; ``.result`` is the CopyResult.",
+    COPY_RAISES + COPY_JOB_RAISES,
     '>>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)',
     "``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything"
-    " is read. For the plan without writing, use ``plan_copy``.",
+    " is read. For the plan without writing, use ``plan_copy``; to watch or cancel the copy"
+    " while it runs, ``start_copy`` (``copy`` is ``start_copy(...).result()``: Ctrl-C while it"
+    " waits cancels the copy, which ends ``interrupted``).",
     names={"table": "copy_table", "pk": "copy_pk", "segments": "copy_segments"},
 )
-@_logs_refusals("copy")
 def copy(
     table: str,
     *,
@@ -1029,12 +1112,8 @@ def copy(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult:
-    _check_progress(progress)
-    _check_cancel(cancel)
-    settings = get_settings()
-    request = _copy_request(
+    job = start_copy(
         table,
-        settings,
         source=source,
         target=target,
         target_table=target_table,
@@ -1047,12 +1126,6 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
-    )  # names checked before workers are warmed for them
-    # the call's run options (the settings' own were checked when the settings were made)
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
-    return copy_run.copy(
-        request,
-        settings,
         yes=yes,
         workers=workers,
         segments=segments,
@@ -1060,6 +1133,7 @@ def copy(
         progress=progress,
         cancel=cancel,
     )
+    return job.result()
 
 
 def _check_progress(progress: object) -> None:
