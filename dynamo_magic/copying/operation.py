@@ -1,8 +1,9 @@
 """One copy or truncate under way: what every such operation keeps, in one place.
 
-``Operation`` (a context manager around the operation's phases) owns its ``Tally`` (the one
+``Operation`` (a context manager around the operation's phases) keeps its ``Tally`` (the one
 consumer of the workers' messages: counts, retries, failures, checkpoints, the progress
-bar's phases), its clock, and how it ends: run to its end, stopped by Ctrl-C or Cancel
+bar's phases, the cancel flag; made by whoever watches the operation, a ``job.CopyJob``),
+its clock, and how it ends: run to its end, stopped by Ctrl-C or Cancel
 (``interrupted``, with what the workers had reported), or failed by an error after the first
 phase began (``error`` and ``cause`` set, the failed-items file counted); an error before
 that (creating the target, the backup: nothing written) is raised as it is. Its summary line

@@ -1,12 +1,13 @@
 """Running a copy or a truncate from start to end, as ``dynamo_magic.copy`` and
 ``dynamo_magic.truncate`` ask for them (their keywords already checked).
 
-A copy: its loky workers warmed in the background while the plan is made (when the source's
-size says processes), the plan, its confirmation, ``engine.execute`` (phases and
+A copy runs as a job (``start_copy``: a ``job.CopyJob``'s thread, reporting to the job's
+``operation.Tally``): its loky workers warmed in the background while the plan is made (when
+the source's size says processes), the plan, its confirmation, ``engine.execute`` (phases and
 verification), and ``CopyFailed`` when it did not end OK. A truncate: the table described, its
 confirmation, ``truncate.truncate``. Worker processes either started are gone when it returns
 or raises (``parallel.workers_released``). Refusals (``UnsafeOperation``: nothing written) are
-logged in one line by the façade (``logs_refusals``).
+logged in one line (``logs_refusals``: by the job for a copy, by the façade otherwise).
 """
 
 from __future__ import annotations
