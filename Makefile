@@ -11,7 +11,7 @@ ANCESTOR := benchmarks/.ancestor-venv/.installed
 # the browser tests (tests/browser) drive JupyterLab with this Chromium (Debian's package)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install demo chromium test lint format docs docs-check bench-query bench-copy bench-copy-cli bench-front-ends clean
+.PHONY: install demo chromium test lint format cog docs docs-check bench-query bench-copy bench-copy-cli bench-front-ends clean
 
 # .venv with the package and one extra (test, demo), installed again when pyproject.toml changes
 $(VENV)/.installed-%: pyproject.toml
@@ -49,6 +49,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# the Parameters sections of the api's docstrings (and ReadSpec's), written from the options
+# table (dynamo_magic/options.py) between cog markers; tests/test_docstrings.py checks them
+COGGED := dynamo_magic/api.py dynamo_magic/reading.py
+cog: $(STAMP)
+	$(VENV)/bin/cog -r $(COGGED)
 
 # the suite on PYTEST_WORKERS processes (pytest-xdist); a file's tests stay on one worker, so
 # its module fixtures (servers, kernels, a demo) start once. `make test PYTEST_WORKERS=0`: serial

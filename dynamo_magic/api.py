@@ -24,12 +24,10 @@ from .copying import parallel
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
-from .copying.engine import CopyResult
 from .copying.job import CopyJob
 from .copying.parallel import Progress
-from .copying.plan import CopyPlan, CopyRequest
+from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
-from .docstrings import FRAME_RETURNS, READ_RAISES, numpy_doc
 from .dynamodb import backups as backup_admin
 from .dynamodb import clients, read
 from .dynamodb.backups import Backup
@@ -42,8 +40,8 @@ from .errors import (
 )
 from .expressions import bind_partiql
 from .paths import parse_path
-from .reading import DEFAULT_HEAD, ReadResult, ReadSpec, positive
-from .schema import TableSchema, check_table_name
+from .reading import ReadResult, ReadSpec, positive
+from .schema import check_table_name
 from .settings import (
     NUMBER_POLICIES,
     Backend,
@@ -54,7 +52,6 @@ from .settings import (
     VerifyMethod,
     check_backend,
     check_counts,
-    get_settings,
     reload_settings,
 )
 
@@ -62,6 +59,31 @@ if TYPE_CHECKING:
     import pandas as pd
 else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
     pd = lazy.module("pandas")
+
+# what front ends need beside the functions (the types they show, the choices they offer), named
+# here so that they import the façade only (tests/test_layering.py)
+from .copying.engine import CopyResult as CopyResult
+from .copying.plan import CopyPlan as CopyPlan
+from .copying.result import Outcome as Outcome
+from .expressions import default_operator as default_operator
+from .reading import DEFAULT_HEAD as DEFAULT_HEAD
+from .schema import KeyAttribute as KeyAttribute
+from .schema import KeySchema as KeySchema
+from .schema import TableSchema as TableSchema
+from .settings import COPY_MODES as COPY_MODES
+from .settings import SORT_KEY_OPERATORS as SORT_KEY_OPERATORS
+from .settings import get_settings as get_settings
+from .settings import max_workers as max_workers
+
+# The docstrings' Parameters sections are generated from the option texts (options.OPTIONS,
+# options.PYTHON_ONLY) by cog between its markers: after changing a text or a signature, run
+# `make cog`; tests/test_docstrings.py fails until then. The rest of each docstring is plain text.
+# [[[cog
+# from dynamo_magic import api
+# from dynamo_magic.options import docstring as generated
+# def docstring(function, **shared): cog.out(generated(function, **shared))
+# ]]]
+# [[[end]]]
 
 DEFAULT_SCAN_SEGMENTS = 4  # threads for a scan into a DataFrame
 Columns = str | Sequence[str]  # "a,b" text or a list of document paths
@@ -229,18 +251,6 @@ def _read(
     return result
 
 
-@numpy_doc(
-    "Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither, a"
-    " preview of the first items; the typed items with their statistics.",
-    "ReadResult\n    ``items`` in DynamoDB's wire form (numbers as text, binaries as base64"
-    " text; ``decoded_items()`` gives bytes), ``stats`` (items matched and evaluated, pages,"
-    " read units, truncation), ``to_frame()``, ``summary_line()``.",
-    READ_RAISES,
-    '>>> result = dynamo_magic.fetch("orders", "c1", env="dev", limit=5)\n'
-    ">>> result.stats.count\n5",
-    "``limit`` bounds the items returned, or with ``count`` the items counted (the result then"
-    " says it was truncated when more may match).",
-)
 def fetch(
     table: str,
     pk: Any = None,
@@ -263,6 +273,87 @@ def fetch(
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> ReadResult:
+    # [[[cog docstring(api.fetch, raises="read")]]]
+    """Read items: a query by partition key, a parallel scan (``scan=True``) or, with neither, a
+    preview of the first items; the typed items with their statistics.
+
+    ``limit`` bounds the items returned, or with ``count`` the items counted (the result then
+    says it was truncated when more may match).
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    count : bool, default False
+        DynamoDB's Select COUNT: items are counted, none returned.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+    on_page : callable, optional
+        Called with the number of items of each page as it arrives.
+
+    Returns
+    -------
+    ReadResult
+        ``items`` in DynamoDB's wire form (numbers as text, binaries as base64 text;
+        ``decoded_items()`` gives bytes), ``stats`` (items matched and evaluated, pages, read
+        units, truncation), ``to_frame()``, ``summary_line()``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> result = dynamo_magic.fetch("orders", "c1", env="dev", limit=5)
+    >>> result.stats.count
+    5
+    """
+    # [[[end]]]
     _refuse_with_count(count, flatten=flatten, numbers=numbers)
     settings = get_settings()
     spec = _spec(
@@ -285,13 +376,6 @@ def fetch(
     return _read(spec, settings, env, numbers, flatten, on_page)
 
 
-@numpy_doc(
-    "Query a table or index by partition key (or preview it without one) into a DataFrame.",
-    FRAME_RETURNS,
-    READ_RAISES,
-    '>>> df = dynamo_magic.query("orders", "c1", env="dev", sk="2024-01", columns=["total"])\n'
-    ">>> list(df.columns)\n['customer', 'order-date', 'total']",
-)
 def query(
     table: str,
     pk: Any = None,
@@ -310,6 +394,75 @@ def query(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
+    # [[[cog docstring(api.query, returns="frame", raises="read")]]]
+    """Query a table or index by partition key (or preview it without one) into a DataFrame.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: key columns first (the index's, then the table's), then attributes in
+        first-seen order. dtypes: numbers Int64, Float64 or object (Decimal) per ``numbers``;
+        strings string; booleans boolean; maps, lists, sets and binaries object (dict, list,
+        set, bytes); missing values NA.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> df = dynamo_magic.query("orders", "c1", env="dev", sk="2024-01", columns=["total"])
+    >>> list(df.columns)
+    ['customer', 'order-date', 'total']
+    """
+    # [[[end]]]
     settings = get_settings()
     spec = _spec(
         table,
@@ -328,12 +481,6 @@ def query(
     return _read(spec, settings, env, numbers, flatten).to_frame()
 
 
-@numpy_doc(
-    "Parallel scan of a whole table or index into a DataFrame.",
-    FRAME_RETURNS,
-    READ_RAISES,
-    '>>> df = dynamo_magic.scan("orders", env="dev", filter="region = \'eu\'", segments=8)',
-)
 def scan(
     table: str,
     *,
@@ -348,6 +495,65 @@ def scan(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
+    # [[[cog docstring(api.scan, returns="frame", raises="read")]]]
+    """Parallel scan of a whole table or index into a DataFrame.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: key columns first (the index's, then the table's), then attributes in
+        first-seen order. dtypes: numbers Int64, Float64 or object (Decimal) per ``numbers``;
+        strings string; booleans boolean; maps, lists, sets and binaries object (dict, list,
+        set, bytes); missing values NA.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> df = dynamo_magic.scan("orders", env="dev", filter="region = 'eu'", segments=8)
+    """
+    # [[[end]]]
     settings = get_settings()
     spec = _spec(
         table,
@@ -364,17 +570,6 @@ def scan(
     return _read(spec, settings, env, numbers, flatten).to_frame()
 
 
-@numpy_doc(
-    "Read page by page, one DataFrame per page of items, holding no more than one page: for"
-    " results too large for one DataFrame.",
-    "iterator of pandas.DataFrame\n    One frame per page that holds items (pages of up to 1 MB;"
-    " a page the filter emptied is skipped), with ``query``'s column rules: key columns first,"
-    " then attributes in the page's first-seen order; dtypes as ``query`` gives for that page."
-    " A scan reads its segments one after another.",
-    READ_RAISES + "\n    The checks run at the call, before the first frame is asked for.",
-    '>>> for page in dynamo_magic.iter_frames("events", scan=True, env="dev"):\n'
-    '...     total += page["seq"].sum()',
-)
 def iter_frames(
     table: str,
     pk: Any = None,
@@ -395,6 +590,81 @@ def iter_frames(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> Iterator[pd.DataFrame]:
+    # [[[cog docstring(api.iter_frames, raises="read")]]]
+    """Read page by page, one DataFrame per page of items, holding no more than one page: for
+    results too large for one DataFrame. The checks run at the call, before the first frame is
+    asked for.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+
+    Returns
+    -------
+    iterator of pandas.DataFrame
+        One frame per page that holds items (pages of up to 1 MB; a page the filter emptied is
+        skipped), with ``query``'s column rules: key columns first, then attributes in the
+        page's first-seen order; dtypes as ``query`` gives for that page. A scan reads its
+        segments one after another.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> for page in dynamo_magic.iter_frames("events", scan=True, env="dev"):
+    ...     total += page["seq"].sum()
+    """
+    # [[[end]]]
     settings = get_settings()
     spec = _spec(
         table,
@@ -439,15 +709,6 @@ def _frames(ready: _Prepared, flatten: bool) -> Iterator[pd.DataFrame]:
         yield items_to_frame([], keys, ready.numbers, flatten)
 
 
-@numpy_doc(
-    "Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);"
-    " without a key, of the whole table or index.",
-    "int\n    Items matched (at most ``limit``).",
-    READ_RAISES,
-    '>>> dynamo_magic.count("orders", "c1", env="dev")\n10',
-    "``scan`` defaults to True without ``pk`` (the whole table); ``scan=False`` without ``pk``"
-    " counts only the first ``limit`` (or ``preview_items``) items.",
-)
 def count(
     table: str,
     pk: Any = None,
@@ -463,6 +724,68 @@ def count(
     segments: int | None = None,
     params: Mapping[str, Any] | None = None,
 ) -> int:
+    # [[[cog docstring(api.count, raises="read")]]]
+    """Number of matching items, counted by DynamoDB (Select COUNT: no items are transferred);
+    without a key, of the whole table or index.
+
+    ``scan`` defaults to True without ``pk`` (the whole table); ``scan=False`` without ``pk``
+    counts only the first ``limit`` (or ``preview_items``) items.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+
+    Returns
+    -------
+    int
+        Items matched (at most ``limit``).
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.count("orders", "c1", env="dev")
+    10
+    """
+    # [[[end]]]
     settings = get_settings()
     spec = _spec(
         table,
@@ -482,13 +805,6 @@ def count(
     return _read(spec, settings, env, None, False).stats.count
 
 
-@numpy_doc(
-    "The first ``n`` items of a query (or of the table, without a key). Only ``n`` items are"
-    " read (DynamoDB's Limit) unless a filter makes more pages necessary.",
-    FRAME_RETURNS,
-    READ_RAISES,
-    '>>> dynamo_magic.head("orders", "c1", n=3, env="dev").shape[0]\n3',
-)
 def head(
     table: str,
     pk: Any = None,
@@ -509,6 +825,79 @@ def head(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
+    # [[[cog docstring(api.head, returns="frame", raises="read")]]]
+    """The first ``n`` items of a query (or of the table, without a key). Only ``n`` items are read
+    (DynamoDB's Limit) unless a filter makes more pages necessary.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    n : int, default 5
+        Items to return (DynamoDB's Limit: only these are read when there is no filter).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: key columns first (the index's, then the table's), then attributes in
+        first-seen order. dtypes: numbers Int64, Float64 or object (Decimal) per ``numbers``;
+        strings string; booleans boolean; maps, lists, sets and binaries object (dict, list,
+        set, bytes); missing values NA.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.head("orders", "c1", n=3, env="dev").shape[0]
+    3
+    """
+    # [[[end]]]
     positive(n, "n")
     settings = get_settings()
     spec = _spec(
@@ -530,19 +919,6 @@ def head(
     return _read(spec, settings, env, numbers, flatten).to_frame()
 
 
-UNIQUE_RETURNS = (
-    "pandas.DataFrame\n    One row per distinct value, most frequent first: the value (column"
-    " named after the attribute; object), its DynamoDB type (``type``, string; ``<missing>``"
-    " for items without it) and ``count`` (Int64, items)."
-)
-
-
-@numpy_doc(
-    "Distinct values of ``attribute`` (any type) with counts; items without it are one row.",
-    UNIQUE_RETURNS,
-    READ_RAISES,
-    '>>> dynamo_magic.unique("orders", "status", "c1", env="dev")',
-)
 def unique(
     table: str,
     attribute: str,
@@ -562,6 +938,74 @@ def unique(
     params: Mapping[str, Any] | None = None,
     numbers: NumberPolicy | None = None,
 ) -> pd.DataFrame:
+    # [[[cog docstring(api.unique, raises="read")]]]
+    """Distinct values of ``attribute`` (any type) with counts; items without it are one row.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    attribute : str
+        The attribute (a document path such as ``addr.city``).
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct value, most frequent first: the value (column named after the
+        attribute; object), its DynamoDB type (``type``, string; ``<missing>`` for items without
+        it) and ``count`` (Int64, items).
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.unique("orders", "status", "c1", env="dev")
+    """
+    # [[[end]]]
     settings = get_settings()
     spec = _spec(
         table,
@@ -583,19 +1027,6 @@ def unique(
     return result.unique(attribute)
 
 
-SUMMARY_RETURNS = (
-    "pandas.DataFrame\n    One row per attribute (index: its path), keys first: ``present``"
-    " (Float64, share of items having it), ``types`` (string, DynamoDB types), ``distinct``"
-    " (Int64), ``top values`` (object: list of (value, count) pairs)."
-)
-
-
-@numpy_doc(
-    "Per attribute: share present, DynamoDB types, distinct values, top values.",
-    SUMMARY_RETURNS,
-    READ_RAISES,
-    '>>> dynamo_magic.summary("orders", "c1", env="dev")',
-)
 def summary(
     table: str,
     pk: Any = None,
@@ -616,6 +1047,77 @@ def summary(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
 ) -> pd.DataFrame:
+    # [[[cog docstring(api.summary, raises="read")]]]
+    """Per attribute: share present, DynamoDB types, distinct values, top values.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attribute (index: its path), keys first: ``present`` (Float64, share of
+        items having it), ``types`` (string, DynamoDB types), ``distinct`` (Int64), ``top
+        values`` (object: list of (value, count) pairs).
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.summary("orders", "c1", env="dev")
+    """
+    # [[[end]]]
     settings = get_settings()
     spec = _spec(
         table,
@@ -644,17 +1146,40 @@ def _describe(table: str, env: str | None, settings: Settings) -> TableSchema:
     )
 
 
-@numpy_doc(
-    "The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size.",
-    "TableSchema\n    ``key`` (partition and sort key with types S/N/B), ``indexes``,"
-    " ``billing_mode``, ``item_count`` and ``size_bytes`` (DynamoDB's, refreshed about every 6"
-    " hours), ``describe_rows()`` for a table of them.",
-    "TableNotFound\n    The table does not exist in ``env``.\n"
-    "InvalidQuery\n    ``table`` is not a table name.\n"
-    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.",
-    '>>> print(dynamo_magic.describe("orders", env="dev"))',
-)
 def describe(table: str, env: str | None = None) -> TableSchema:
+    # [[[cog docstring(api.describe)]]]
+    """The table's keys (with types), GSIs/LSIs and projections, billing mode, approximate size.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+
+    Returns
+    -------
+    TableSchema
+        ``key`` (partition and sort key with types S/N/B), ``indexes``, ``billing_mode``,
+        ``item_count`` and ``size_bytes`` (DynamoDB's, refreshed about every 6 hours),
+        ``describe_rows()`` for a table of them.
+
+    Raises
+    ------
+    TableNotFound
+        The table does not exist in ``env``.
+    InvalidQuery
+        ``table`` is not a table name.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+
+    Examples
+    --------
+    >>> print(dynamo_magic.describe("orders", env="dev"))
+    """
+    # [[[end]]]
     check_table_name(table, "table", arn=True)
     return _describe(table, env, get_settings())
 
@@ -671,22 +1196,8 @@ def _check_path(
 
 
 # -- PartiQL -----------------------------------------------------------------------------------
-PARTIQL_RAISES = (
-    "InvalidQuery\n    Not a SELECT, a marker without a value, a bad limit or number policy.\n"
-    "TableNotFound\n    The statement's table does not exist.\n"
-    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.\n"
-    "Throttled, AccessDenied, ServiceError\n    DynamoDB refused the statement (after retries)."
-)
 
 
-@numpy_doc(
-    "A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).",
-    "ReadResult\n    Items in the same wire form as ``fetch`` gives (ExecuteStatement goes"
-    " through the same fast path); ``decoded_items()`` gives bytes.",
-    PARTIQL_RAISES,
-    '>>> dynamo_magic.run_partiql(\'SELECT * FROM "orders" WHERE customer = ?\', ["c1"])',
-    names={"params": "partiql_params"},
-)
 def run_partiql(
     statement: str,
     params: Mapping[str, Any] | list[Any] | None = None,
@@ -697,6 +1208,51 @@ def run_partiql(
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> ReadResult:
+    # [[[cog docstring(api.run_partiql, raises="partiql")]]]
+    """A PartiQL SELECT with bound parameters (``?`` with a list, ``:name`` with a mapping).
+
+    Parameters
+    ----------
+    statement : str
+        A PartiQL SELECT, with ``?`` or ``:name`` markers.
+    params : list or mapping, optional
+        Values of the ``?`` markers (a list) or of the ``:name`` markers (a mapping).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    limit : int, optional
+        Items returned at most; ``None``: all.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+    lookup : callable, optional
+        Gives the value of a ``:name`` marker missing from ``params`` (the magics look up
+        notebook variables).
+
+    Returns
+    -------
+    ReadResult
+        Items in the same wire form as ``fetch`` gives (ExecuteStatement goes through the same
+        fast path); ``decoded_items()`` gives bytes.
+
+    Raises
+    ------
+    InvalidQuery
+        Not a SELECT, a marker without a value, a bad limit or number policy.
+    TableNotFound
+        The statement's table does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the statement (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.run_partiql('SELECT * FROM "orders" WHERE customer = ?', ["c1"])
+    """
+    # [[[end]]]
     settings = get_settings()
     number_policy = _number_policy(numbers, settings)
     positive(limit, "limit")  # a limit of -1 would drop the last item of the page
@@ -714,13 +1270,6 @@ def run_partiql(
     )
 
 
-@numpy_doc(
-    "A PartiQL SELECT into a DataFrame.",
-    FRAME_RETURNS.replace("key columns first (the index's, then the table's)", "columns"),
-    PARTIQL_RAISES,
-    '>>> dynamo_magic.partiql("SELECT * FROM orders WHERE customer = :who", {"who": "c1"})',
-    names={"params": "partiql_params"},
-)
 def partiql(
     statement: str,
     params: Mapping[str, Any] | list[Any] | None = None,
@@ -731,6 +1280,52 @@ def partiql(
     flatten: bool = False,
     lookup: Callable[[str], Any] | None = None,
 ) -> pd.DataFrame:
+    # [[[cog docstring(api.partiql, raises="partiql")]]]
+    """A PartiQL SELECT into a DataFrame.
+
+    Parameters
+    ----------
+    statement : str
+        A PartiQL SELECT, with ``?`` or ``:name`` markers.
+    params : list or mapping, optional
+        Values of the ``?`` markers (a list) or of the ``:name`` markers (a mapping).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    limit : int, optional
+        Items returned at most; ``None``: all.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+    lookup : callable, optional
+        Gives the value of a ``:name`` marker missing from ``params`` (the magics look up
+        notebook variables).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: columns, then attributes in first-seen order. dtypes: numbers Int64,
+        Float64 or object (Decimal) per ``numbers``; strings string; booleans boolean; maps,
+        lists, sets and binaries object (dict, list, set, bytes); missing values NA.
+
+    Raises
+    ------
+    InvalidQuery
+        Not a SELECT, a marker without a value, a bad limit or number policy.
+    TableNotFound
+        The statement's table does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the statement (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.partiql("SELECT * FROM orders WHERE customer = :who", {"who": "c1"})
+    """
+    # [[[end]]]
     return run_partiql(
         statement, params, env=env, limit=limit, numbers=numbers, flatten=flatten, lookup=lookup
     ).to_frame()
@@ -779,17 +1374,6 @@ class Exploration:
         return self.result.summary_line()
 
 
-@numpy_doc(
-    "Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count,"
-    " a unique-values table, an attribute summary, the first ``head`` items, or all.",
-    "Exploration\n    ``kind`` ('items', 'unique', 'summary' or 'count'), ``frame`` (a"
-    " DataFrame, None for a count), ``count`` (int for a count, else None), ``result``,"
-    " ``title``, ``summary_line``.",
-    READ_RAISES,
-    '>>> dynamo_magic.explore("orders", "c1", env="dev", head=3).frame.shape[0]\n3',
-    "``head`` alone reads only ``head`` items (DynamoDB's Limit); with ``unique`` or"
-    " ``summary`` every matching item is analysed and ``head`` rows are shown.",
-)
 def explore(
     table: str,
     pk: Any = None,
@@ -815,6 +1399,91 @@ def explore(
     flatten: bool = False,
     on_page: PageCallback | None = None,
 ) -> Exploration:
+    # [[[cog docstring(api.explore, raises="read")]]]
+    """Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count, a
+    unique-values table, an attribute summary, the first ``head`` items, or all.
+
+    ``head`` alone reads only ``head`` items (DynamoDB's Limit); with ``unique`` or ``summary``
+    every matching item is analysed and ``head`` rows are shown.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    head : int, optional
+        Rows to show; alone, only this many items are read.
+    unique : str, optional
+        Show the distinct values of this attribute (a path: ``addr.city``) with counts.
+    summary : bool, default False
+        Show one row per attribute (share present, types, distinct values, top values).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    limit : int, optional
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
+    segments : int, optional
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    count : bool, default False
+        DynamoDB's Select COUNT: items are counted, none returned.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+    on_page : callable, optional
+        Called with the number of items of each page as it arrives.
+
+    Returns
+    -------
+    Exploration
+        ``kind`` ('items', 'unique', 'summary' or 'count'), ``frame`` (a DataFrame, None for a
+        count), ``count`` (int for a count, else None), ``result``, ``title``, ``summary_line``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> dynamo_magic.explore("orders", "c1", env="dev", head=3).frame.shape[0]
+    3
+    """
+    # [[[end]]]
     if sum(bool(x) for x in (unique, summary, count)) > 1:
         raise InvalidQuery(
             "choose one of {unique}, {summary} and {count}",
@@ -869,13 +1538,6 @@ def explore(
 
 
 # -- copying, backups, restore, truncate ---------------------------------------------------------
-COPY_RAISES = (
-    "InvalidQuery\n    A bad table name, slice, mode or verification method.\n"
-    "UnsafeOperation\n    Source and target are the same table, or their key schemas differ.\n"
-    "TableNotFound\n    The source table (or the slice's index) does not exist.\n"
-    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    An environment cannot"
-    " be used."
-)
 
 
 def _copy_request(
@@ -948,15 +1610,6 @@ def check_copy_run(
         )
 
 
-@numpy_doc(
-    "Check a copy and estimate it, writing nothing: the dry run.",
-    "CopyPlan\n    Both sides, the slice, source items (exact or estimated) and bytes, whether"
-    " the target is created or backed up, deletes, estimated read/write units, the"
-    " verification and what needs ``yes``; ``str(plan)`` is the readable dry run.",
-    COPY_RAISES,
-    '>>> print(dynamo_magic.plan_copy("orders", source="dev", target="stage"))',
-    names={"table": "copy_table", "pk": "copy_pk"},
-)
 @_logs_refusals("copy plan")
 def plan_copy(
     table: str,
@@ -974,6 +1627,64 @@ def plan_copy(
     backup: bool = True,
     verify: VerifyMethod | None = None,
 ) -> CopyPlan:
+    # [[[cog docstring(api.plan_copy)]]]
+    """Check a copy and estimate it, writing nothing: the dry run.
+
+    Parameters
+    ----------
+    table : str
+        Source table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN: the target's table,
+        backups and failed-item files are named after it).
+    source : str or None
+        Environment to copy from (``None``: the default).
+    target : str or None
+        Environment to copy into (``None``: the default).
+    target_table : str, optional
+        Target table name (default: the source's).
+    target_region : str, optional
+        Target region (default: the profile's).
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value of the slice to copy (of ``index`` if given); ``None``: the whole
+        table.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    mode : {'replace', 'truncate', 'merge'}, default 'replace'
+        replace: put every source item, then delete target items whose key is not in the source;
+        truncate: delete first; merge: puts only.
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    verify : {'count', 'full', 'none'}, optional
+        Check after copying; ``None``: the ``verify`` setting (count).
+
+    Returns
+    -------
+    CopyPlan
+        Both sides, the slice, source items (exact or estimated) and bytes, whether the target
+        is created or backed up, deletes, estimated read/write units, the verification and what
+        needs ``yes``; ``str(plan)`` is the readable dry run.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, slice, mode or verification method.
+    UnsafeOperation
+        Source and target are the same table, or their key schemas differ.
+    TableNotFound
+        The source table (or the slice's index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        An environment cannot be used.
+
+    Examples
+    --------
+    >>> print(dynamo_magic.plan_copy("orders", source="dev", target="stage"))
+    """
+    # [[[end]]]
     settings = get_settings()
     request = _copy_request(
         table,
@@ -994,33 +1705,6 @@ def plan_copy(
     return copy_plan.plan_copy(request, settings)
 
 
-COPY_JOB_RAISES = (
-    "\nConfirmationRequired\n    A non-empty or protected target without ``yes=True``."
-    "\nCopyFailed\n    Items stayed unwritten, verification failed or the copy was interrupted"
-    " or cancelled; ``.result`` is the CopyResult."
-)
-
-
-@numpy_doc(
-    "Start a copy of a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to"
-    " ``target`` in a thread of its own, and return at once: a ``CopyJob`` to watch"
-    " (``progress()``), stop (``cancel()``) or wait for (``result()``). The job's worker"
-    " processes are gone when it ends.",
-    "CopyJob\n    ``progress()`` (a ``CopyProgress``: phase, items read, written, deleted,"
-    " retried and failed so far, items/s, seconds), ``cancel()``, ``done()``,"
-    " ``result(timeout=None)`` (the CopyResult, raising what ``copy`` raises),"
-    " ``checkpoint``.",
-    "InvalidQuery\n    A bad table name, slice, mode, verification method, ``progress`` or"
-    " ``cancel``: raised by ``start_copy`` itself, before any request.\nUsageProblem\n"
-    "    ``workers``, ``segments`` or ``backend`` out of bounds: raised by ``start_copy``.\n"
-    "DynamoMagicError\n    Raised by ``result()``: what ``copy`` raises (``UnsafeOperation``,"
-    " ``TableNotFound``, ``ConfirmationRequired``, ``CopyFailed``, ...).",
-    '>>> job = dynamo_magic.start_copy("orders", source="dev", target="stage", yes=True)\n'
-    ">>> job.progress().written\n1200\n>>> job.result().summary_line()",
-    "Keywords no copy can use are refused here; what the plan refuses (the tables, the"
-    " confirmation) is raised by ``result()``. ``copy`` is ``start_copy(...).result()``.",
-    names={"table": "copy_table", "pk": "copy_pk", "segments": "copy_segments"},
-)
 def start_copy(
     table: str,
     *,
@@ -1043,6 +1727,91 @@ def start_copy(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyJob:
+    # [[[cog docstring(api.start_copy)]]]
+    """Start a copy of a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to
+    ``target`` in a thread of its own and return at once: a ``CopyJob`` to watch
+    (``progress()``), stop (``cancel()``) or wait for (``result()``). The job's worker processes
+    are gone when it ends.
+
+    Keywords no copy can use are refused here, before any request and before any thread; what
+    the plan refuses (the tables, the confirmation) is raised by ``result()``. ``copy`` is
+    ``start_copy(...).result()``.
+
+    Parameters
+    ----------
+    table : str
+        Source table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN: the target's table,
+        backups and failed-item files are named after it).
+    source : str or None
+        Environment to copy from (``None``: the default).
+    target : str or None
+        Environment to copy into (``None``: the default).
+    target_table : str, optional
+        Target table name (default: the source's).
+    target_region : str, optional
+        Target region (default: the profile's).
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value of the slice to copy (of ``index`` if given); ``None``: the whole
+        table.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    mode : {'replace', 'truncate', 'merge'}, default 'replace'
+        replace: put every source item, then delete target items whose key is not in the source;
+        truncate: delete first; merge: puts only.
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    verify : {'count', 'full', 'none'}, optional
+        Check after copying; ``None``: the ``verify`` setting (count).
+    yes : bool, default False
+        Confirm writing into a non-empty or protected target.
+    workers : int, optional
+        Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else two per
+        CPU core.
+    segments : int, optional
+        Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
+        setting, else four per worker.
+    backend : {'auto', 'loky', 'threading'}, optional
+        Joblib backend (default auto: threads for small copies).
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread (a panel's Cancel button) to stop the copy as Ctrl-C does:
+        every worker stops within the request it has in flight and ``CopyFailed`` is raised with
+        the result ``interrupted``, its counts exactly what the target acknowledged.
+
+    Returns
+    -------
+    CopyJob
+        ``progress()`` (a ``CopyProgress``: phase, items read, written, deleted, retried and
+        failed so far, items/s, seconds), ``cancel()``, ``done()``, ``result(timeout=None)``
+        (the CopyResult, raising what ``copy`` raises), ``checkpoint``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, slice, mode, verification method, ``progress`` or ``cancel``: raised
+        by ``start_copy`` itself.
+    UsageProblem
+        ``workers``, ``segments`` or ``backend`` out of bounds: raised by ``start_copy``.
+    DynamoMagicError
+        Raised by ``result()``: what ``copy`` raises (``UnsafeOperation``, ``TableNotFound``,
+        ``ConfirmationRequired``, ``CopyFailed``, ...).
+
+    Examples
+    --------
+    >>> job = dynamo_magic.start_copy("orders", source="dev", target="stage", yes=True)
+    >>> job.progress().written
+    1200
+    >>> job.result().summary_line()
+    """
+    # [[[end]]]
     _check_progress(progress)
     _check_cancel(cancel)
     settings = get_settings()
@@ -1076,20 +1845,6 @@ def start_copy(
     )
 
 
-@numpy_doc(
-    "Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``."
-    " Worker processes the copy started are gone when it returns or raises.",
-    "CopyResult\n    Items read, written, deleted and failed, calls retried (botocore's"
-    " retries included), seconds, items/s, the backup taken, the verification;"
-    " ``summary_line()``.",
-    COPY_RAISES + COPY_JOB_RAISES,
-    '>>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)',
-    "``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything"
-    " is read. For the plan without writing, use ``plan_copy``; to watch or cancel the copy"
-    " while it runs, ``start_copy`` (``copy`` is ``start_copy(...).result()``: Ctrl-C while it"
-    " waits cancels the copy, which ends ``interrupted``).",
-    names={"table": "copy_table", "pk": "copy_pk", "segments": "copy_segments"},
-)
 def copy(
     table: str,
     *,
@@ -1112,6 +1867,92 @@ def copy(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult:
+    # [[[cog docstring(api.copy)]]]
+    """Copy a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to ``target``. Worker
+    processes the copy started are gone when it returns or raises.
+
+    ``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything is
+    read. For the plan without writing, use ``plan_copy``; to watch or cancel the copy while it
+    runs, ``start_copy``: ``copy`` is ``start_copy(...).result()``, and a Ctrl-C while it waits
+    cancels the copy, which ends ``interrupted`` (``CopyFailed``), or, while it still plans,
+    raises ``KeyboardInterrupt`` with nothing written.
+
+    Parameters
+    ----------
+    table : str
+        Source table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN: the target's table,
+        backups and failed-item files are named after it).
+    source : str or None
+        Environment to copy from (``None``: the default).
+    target : str or None
+        Environment to copy into (``None``: the default).
+    target_table : str, optional
+        Target table name (default: the source's).
+    target_region : str, optional
+        Target region (default: the profile's).
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value of the slice to copy (of ``index`` if given); ``None``: the whole
+        table.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    mode : {'replace', 'truncate', 'merge'}, default 'replace'
+        replace: put every source item, then delete target items whose key is not in the source;
+        truncate: delete first; merge: puts only.
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    verify : {'count', 'full', 'none'}, optional
+        Check after copying; ``None``: the ``verify`` setting (count).
+    yes : bool, default False
+        Confirm writing into a non-empty or protected target.
+    workers : int, optional
+        Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else two per
+        CPU core.
+    segments : int, optional
+        Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
+        setting, else four per worker.
+    backend : {'auto', 'loky', 'threading'}, optional
+        Joblib backend (default auto: threads for small copies).
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread (a panel's Cancel button) to stop the copy as Ctrl-C does:
+        every worker stops within the request it has in flight and ``CopyFailed`` is raised with
+        the result ``interrupted``, its counts exactly what the target acknowledged.
+
+    Returns
+    -------
+    CopyResult
+        Items read, written, deleted and failed, calls retried (botocore's retries included),
+        seconds, items/s, the backup taken, the verification; ``summary_line()``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, slice, mode or verification method.
+    UnsafeOperation
+        Source and target are the same table, or their key schemas differ.
+    TableNotFound
+        The source table (or the slice's index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        An environment cannot be used.
+    ConfirmationRequired
+        A non-empty or protected target without ``yes=True``.
+    CopyFailed
+        Items stayed unwritten, verification failed or the copy was interrupted or cancelled;
+        ``.result`` is the CopyResult.
+
+    Examples
+    --------
+    >>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)
+    """
+    # [[[end]]]
     job = start_copy(
         table,
         source=source,
@@ -1160,26 +2001,58 @@ def _check_cancel(cancel: object) -> None:
         )
 
 
-@numpy_doc(
-    "The environments a name can resolve to: configured ones (the config file's"
-    " ``[environments]``), then the AWS profiles.",
-    "list of str\n    Environment names, each once; what ``env=`` (and the panels' dropdowns)"
-    " accept.",
-    "UsageProblem\n    The config file is invalid.",
-    ">>> dynamo_magic.list_environments()\n['dev', 'prod']",
-)
 def list_environments() -> list[str]:
+    # [[[cog docstring(api.list_environments)]]]
+    """The environments a name can resolve to: configured ones (the config file's
+    ``[environments]``), then the AWS profiles.
+
+    Returns
+    -------
+    list of str
+        Environment names, each once; what ``env=`` (and the panels' dropdowns) accept.
+
+    Raises
+    ------
+    UsageProblem
+        The config file is invalid.
+
+    Examples
+    --------
+    >>> dynamo_magic.list_environments()
+    ['dev', 'prod']
+    """
+    # [[[end]]]
     return environments.names(get_settings())
 
 
-@numpy_doc(
-    "The tables of an environment (DynamoDB's ListTables, every page), in its order.",
-    "list of str\n    Table names.",
-    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.\n"
-    "AccessDenied\n    The credentials may not list tables.",
-    ">>> dynamo_magic.list_tables(env=\"dev\")\n['orders']",
-)
 def list_tables(env: str | None = None) -> list[str]:
+    # [[[cog docstring(api.list_tables)]]]
+    """The tables of an environment (DynamoDB's ListTables, every page), in its order.
+
+    Parameters
+    ----------
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+
+    Returns
+    -------
+    list of str
+        Table names.
+
+    Raises
+    ------
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    AccessDenied
+        The credentials may not list tables.
+
+    Examples
+    --------
+    >>> dynamo_magic.list_tables(env="dev")
+    ['orders']
+    """
+    # [[[end]]]
     resolved, client = _connect(env, get_settings())
     names: list[str] = []
     with client_errors(f"list tables in {literal(resolved.describe())}"):
@@ -1188,15 +2061,37 @@ def list_tables(env: str | None = None) -> list[str]:
     return names
 
 
-@numpy_doc(
-    "The table's on-demand backups, newest first.",
-    "pandas.DataFrame\n    Columns ``name`` (object), ``created`` (datetime), ``status``"
-    " (object), ``bytes`` (size in bytes), ``arn`` (object).",
-    "TableNotFound, InvalidQuery\n    As ``describe``.\n"
-    "EnvironmentNotFound, CredentialsMissing, EndpointUnreachable\n    ``env`` cannot be used.",
-    '>>> dynamo_magic.backups("orders", env="dev")',
-)
 def backups(table: str, env: str | None = None) -> pd.DataFrame:
+    # [[[cog docstring(api.backups)]]]
+    """The table's on-demand backups, newest first.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name`` (object), ``created`` (datetime), ``status`` (object), ``bytes`` (size
+        in bytes), ``arn`` (object).
+
+    Raises
+    ------
+    TableNotFound, InvalidQuery
+        As ``describe``.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+
+    Examples
+    --------
+    >>> dynamo_magic.backups("orders", env="dev")
+    """
+    # [[[end]]]
     check_table_name(table, "table", arn=True)
     settings = get_settings()
     resolved, client = _connect(env, settings)
@@ -1218,16 +2113,6 @@ def backups(table: str, env: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["name", "created", "status", "bytes", "arn"])
 
 
-@numpy_doc(
-    "Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.",
-    "CopyResult\n    Items deleted (``ok`` False when items stayed undeleted or it was"
-    " interrupted), seconds, the backup taken.",
-    "ConfirmationRequired\n    Without ``yes=True``.\n"
-    "CopyFailed\n    An error stopped it; ``.result`` says what was deleted.\n"
-    "TableNotFound, InvalidQuery, BackupFailed\n    No such table, a bad name, no backup.",
-    '>>> dynamo_magic.truncate("scratch", env="dev", yes=True)',
-    names={"table": "write_table", "yes": "truncate_yes"},
-)
 @_logs_refusals("truncate")
 def truncate(
     table: str,
@@ -1237,26 +2122,50 @@ def truncate(
     backup: bool = True,
     progress: Progress | None = None,
 ) -> CopyResult:
+    # [[[cog docstring(api.truncate)]]]
+    """Delete every item of ``table`` after an on-demand backup; needs ``yes=True``.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    yes : bool, default False
+        Confirm deleting every item.
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+
+    Returns
+    -------
+    CopyResult
+        Items deleted (``ok`` False when items stayed undeleted or it was interrupted), seconds,
+        the backup taken.
+
+    Raises
+    ------
+    ConfirmationRequired
+        Without ``yes=True``.
+    CopyFailed
+        An error stopped it; ``.result`` says what was deleted.
+    TableNotFound, InvalidQuery, BackupFailed
+        No such table, a bad name, no backup.
+
+    Examples
+    --------
+    >>> dynamo_magic.truncate("scratch", env="dev", yes=True)
+    """
+    # [[[end]]]
     check_table_name(table, "table")
     _check_progress(progress)
     settings = get_settings()  # checked when made (settings.check_numbers)
     return copy_run.truncate(table, env, settings, yes=yes, backup=backup, progress=progress)
 
 
-@numpy_doc(
-    "Restore a backup of ``table`` into the new table ``into``, or back into ``table`` itself"
-    " (``in_place``: restored to a temporary table, copied over in replace mode after a backup"
-    " of the current contents, the temporary table deleted).",
-    "RestoreResult\n    ``backup`` restored, ``table`` written, ``in_place``, ``copy`` (the"
-    " CopyResult in place, else None), ``summary_line()``.",
-    "InvalidQuery\n    Neither or both of ``into`` and ``in_place``; a bad table name.\n"
-    "ConfirmationRequired\n    In place without ``yes=True``.\n"
-    "BackupNotFound\n    No such backup (or none at all).\n"
-    "BackupFailed\n    The backup could not be restored.\n"
-    "CopyFailed\n    The copy back failed; ``.result`` is its CopyResult.",
-    '>>> dynamo_magic.restore("orders", "dev", into="orders-restored").table\n\'orders-restored\'',
-    names={"table": "write_table", "backup": "backup_id", "yes": "restore_yes"},
-)
 @_logs_refusals("restore")
 def restore(
     table: str,
@@ -1268,6 +2177,56 @@ def restore(
     yes: bool = False,
     progress: Progress | None = None,
 ) -> RestoreResult:
+    # [[[cog docstring(api.restore)]]]
+    """Restore a backup of ``table`` into the new table ``into``, or back into ``table`` itself
+    (``in_place``: restored to a temporary table, copied over in replace mode after a backup of
+    the current contents, the temporary table deleted).
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    backup : str or Backup, default 'latest'
+        Backup name or ARN to restore, or a ``Backup`` (``CopyResult.backup``, a row of
+        ``backups``).
+    into : str, optional
+        Restore into this new table.
+    in_place : bool, default False
+        Restore back into ``table`` (through a temporary table, then a copy in replace mode).
+    yes : bool, default False
+        Confirm replacing the table's contents.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+
+    Returns
+    -------
+    RestoreResult
+        ``backup`` restored, ``table`` written, ``in_place``, ``copy`` (the CopyResult in place,
+        else None), ``summary_line()``.
+
+    Raises
+    ------
+    InvalidQuery
+        Neither or both of ``into`` and ``in_place``; a bad table name.
+    ConfirmationRequired
+        In place without ``yes=True``.
+    BackupNotFound
+        No such backup (or none at all).
+    BackupFailed
+        The backup could not be restored.
+    CopyFailed
+        The copy back failed; ``.result`` is its CopyResult.
+
+    Examples
+    --------
+    >>> dynamo_magic.restore("orders", "dev", into="orders-restored").table
+    'orders-restored'
+    """
+    # [[[end]]]
     _check_progress(progress)
     if bool(into) == bool(in_place):
         raise InvalidQuery(

@@ -1,18 +1,23 @@
-"""The options of every command, declared once as neutral records.
+"""The options of every command and the parameters of the Python api, each text written once.
 
-Each ``Option`` names its API keyword, its flags and aliases, type, choices, default, help and
-the commands it belongs to. From this one table come the CLI's argparse parsers
-(``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the options a
-front end offers for a command (``command_options``: the magics' ``--ui`` filling uses them), the
-mapping of parsed arguments to API keyword arguments (``api_kwargs``) and the flag that names a
-keyword in an error message (``flag_of``). The lists of choices come from ``settings``, where each
-is declared once. The panels do not read this table: they declare their own fields.
+Each ``Option`` names its API keyword, its flags and aliases, type, choices, default, help, the
+commands it belongs to and, for the Python api and the panels, its numpy description (``doc``,
+``type_doc``) and field label (``label``); ``PYTHON_ONLY`` holds the few api parameters no flag
+carries (``on_page``, ``cancel``, ``progress`` ...). From these tables come the CLI's argparse
+parsers (``add_arguments``), the magics' ``@argument`` decorators (from ``argparse_kwargs``), the
+options a front end offers for a command (``command_options``: the magics' ``--ui`` filling uses
+them), the mapping of parsed arguments to API keyword arguments (``api_kwargs``), the flag that
+names a keyword in an error message (``flag_of``), the panels' field labels (``label_of``) and
+the Parameters sections of the api's docstrings (``docstring``, run by cog: ``make cog``). The
+lists of choices come from ``settings``, where each is declared once.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import shlex
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +69,16 @@ class Option:
         Subset of ``{"api", "cli", "magic"}``.
     helps : mapping of str to str
         Per-command help overriding ``help``.
+    doc : str
+        The api parameter's description in its docstring, where it says more than ``help``
+        (``None`` values, settings, units); empty: ``help`` as a sentence.
+    docs : mapping of str to str
+        Per-command ``doc`` (``table`` of ``copy`` is the source table).
+    type_doc : str
+        The numpy type of the api parameter (``"str or list of str"``); empty: from ``type``
+        and ``choices``. ``optional`` or ``default ...`` is added from the function's signature.
+    label : str
+        The panels' label of the field that sets it (``"Partition key"``).
 
     Examples
     --------
@@ -84,6 +99,10 @@ class Option:
     required: bool = False
     used_by: frozenset[str] = FRONT_ENDS
     helps: Mapping[str, str] = field(default_factory=dict)
+    doc: str = ""
+    docs: Mapping[str, str] = field(default_factory=dict)
+    type_doc: str = ""
+    label: str = ""
 
     @property
     def flag(self) -> str:
@@ -92,6 +111,24 @@ class Option:
 
     def help_for(self, command: str) -> str:
         return self.helps.get(command, self.help)
+
+    def doc_for(self, command: str | None) -> str:
+        """The api parameter's description for ``command``: its ``doc``, else its help."""
+        text = self.docs.get(command or "", self.doc)
+        if text:
+            return text
+        help = self.help_for(command) if command else self.help
+        return f"{help[0].upper()}{help[1:]}."
+
+    @property
+    def numpy_type(self) -> str:
+        """The numpy type (``str``, ``{'auto', 'decimal', 'float'}``), without optional or
+        default."""
+        if self.type_doc:
+            return self.type_doc
+        if self.choices:
+            return "{" + ", ".join(repr(c) for c in self.choices) + "}"
+        return self.type.__name__
 
     def argparse_kwargs(self, command: str) -> dict[str, Any]:
         """This option as ``ArgumentParser.add_argument`` keyword arguments for ``command``."""
@@ -151,6 +188,8 @@ _ENV = "query describe partiql restore backups truncate"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
+_KEY_VALUE = "str, int, float, Decimal or bytes"  # what a key value may be in Python
+_TABLE_NAME = "3 to 255 characters of A-Z a-z 0-9 _ . -"
 
 OPTIONS: tuple[Option, ...] = (
     _opt(
@@ -160,31 +199,82 @@ OPTIONS: tuple[Option, ...] = (
         "query copy restore truncate backups describe",
         required=True,
         helps={"copy": "source table name"},
+        doc=f"Table name ({_TABLE_NAME}); where a table is only read, its ARN.",
+        docs={
+            "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
+            " failed-item files are named after it).",
+            **dict.fromkeys(("restore", "truncate"), f"Table name ({_TABLE_NAME}; no ARN)."),
+        },
+        label="Table",
     ),
-    _opt("env", ("-e", "--env"), "environment: an AWS profile name (default: configured)", _ENV),
-    _opt("source", ("-src", "--source"), "environment to copy from", "copy", required=True),
-    _opt("target", ("-tgt", "--target"), "environment to copy into", "copy", required=True),
+    _opt(
+        "env",
+        ("-e", "--env"),
+        "environment: an AWS profile name (default: configured)",
+        _ENV,
+        doc="Environment (AWS profile or configured name); ``None``: the configured default,"
+        " else the default profile.",
+        label="Environment",
+    ),
+    _opt(
+        "source",
+        ("-src", "--source"),
+        "environment to copy from",
+        "copy",
+        required=True,
+        doc="Environment to copy from (``None``: the default).",
+        type_doc="str or None",
+        label="Source",
+    ),
+    _opt(
+        "target",
+        ("-tgt", "--target"),
+        "environment to copy into",
+        "copy",
+        required=True,
+        doc="Environment to copy into (``None``: the default).",
+        type_doc="str or None",
+        label="Target",
+    ),
     _opt(
         "target_table",
         ("--target-table",),
-        "target table name (default: same)",
+        "target table name (default: the source's)",
         "copy",
         metavar="NAME",
+        label="Target table",
     ),
     _opt(
         "target_region",
         ("--target-region",),
-        "target region (default: profile's)",
+        "target region (default: the profile's)",
         "copy",
         metavar="REGION",
     ),
-    _opt("pk", ("-pk", "--pk"), "partition key value", _KEY, metavar="VALUE"),
+    _opt(
+        "pk",
+        ("-pk", "--pk"),
+        "partition key value",
+        _KEY,
+        metavar="VALUE",
+        doc="Partition key value (typed from the table's AttributeDefinitions): a query."
+        " ``None``: the first items (a preview) or, with ``scan=True``, the whole table or index.",
+        docs={
+            "copy": "Partition key value of the slice to copy (of ``index`` if given); ``None``:"
+            " the whole table."
+        },
+        type_doc=_KEY_VALUE,
+        label="Partition key",
+    ),
     _opt(
         "sk",
         ("-sk", "--sk"),
         "sort key value (begins_with, or = on a number sort key, by default)",
         _KEY,
         metavar="VALUE",
+        doc="Sort key value of the condition ``sk_op`` (the lower bound of ``between``).",
+        type_doc=_KEY_VALUE,
+        label="Sort key",
     ),
     _opt(
         "sk_op",
@@ -192,15 +282,36 @@ OPTIONS: tuple[Option, ...] = (
         "sort key operator (default: begins_with, = on a number sort key)",
         _KEY,
         choices=SORT_KEY_OPERATORS,
+        doc="Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a"
+        " number.",
+        label="Sort key op",
     ),
-    _opt("sk2", ("--sk2",), "upper bound for --sk-op between", _KEY, metavar="VALUE"),
-    _opt("index", ("-i", "--index"), "query this GSI or LSI instead of the table", _KEY),
+    _opt(
+        "sk2",
+        ("--sk2",),
+        "upper bound for --sk-op between",
+        _KEY,
+        metavar="VALUE",
+        doc="Upper bound of ``sk_op='between'``.",
+        type_doc=_KEY_VALUE,
+        label="Sort key (to)",
+    ),
+    _opt(
+        "index",
+        ("-i", "--index"),
+        "a GSI or LSI to read instead of the table",
+        _KEY,
+        label="Index",
+    ),
     _opt(
         "filter",
         ("--filter",),
         "filter, e.g. \"status = 'active' AND age > 30\" (in a notebook, :name binds the "
         "variable name)",
         "query",
+        doc="Filter expression, e.g. ``\"status = 'open' AND qty > :n\"`` (applied by DynamoDB"
+        " after reading: evaluated items still cost read units).",
+        label="Filter",
     ),
     _opt(
         "columns",
@@ -208,8 +319,23 @@ OPTIONS: tuple[Option, ...] = (
         "attributes to return, paths like addr.city (keys always come too)",
         "query",
         metavar="A,B",
+        doc='Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"``'
+        " text; key attributes always come too. ``None``: every attribute.",
+        type_doc="str or list of str",
+        label="Columns",
     ),
-    _opt("limit", ("--limit",), "stop after N items", "query partiql", type=int, metavar="N"),
+    _opt(
+        "limit",
+        ("--limit",),
+        "stop after N items",
+        "query partiql",
+        type=int,
+        metavar="N",
+        doc="Items returned (or counted) at most; ``None``: all (a preview: the"
+        " ``preview_items`` setting, 20).",
+        docs={"partiql": "Items returned at most; ``None``: all."},
+        label="Limit",
+    ),
     _opt(
         "head",
         ("-head", "--head"),
@@ -218,6 +344,7 @@ OPTIONS: tuple[Option, ...] = (
         type=int,
         metavar="N",
         const=DEFAULT_HEAD,
+        doc="Rows to show; alone, only this many items are read.",
     ),
     _opt(
         "unique",
@@ -225,10 +352,32 @@ OPTIONS: tuple[Option, ...] = (
         "distinct values of ATTR (a path: addr.city) with counts",
         "query",
         metavar="ATTR",
+        doc="Show the distinct values of this attribute (a path: ``addr.city``) with counts.",
     ),
-    _opt("summary", ("--summary",), "per-attribute summary of the result", "query", type=bool),
-    _opt("count", ("--count",), "count matching items (Select COUNT)", "query", type=bool),
-    _opt("scan", ("--scan",), "parallel scan of the whole table or index", "query", type=bool),
+    _opt(
+        "summary",
+        ("--summary",),
+        "per-attribute summary of the result",
+        "query",
+        type=bool,
+        doc="Show one row per attribute (share present, types, distinct values, top values).",
+    ),
+    _opt(
+        "count",
+        ("--count",),
+        "count matching items (Select COUNT)",
+        "query",
+        type=bool,
+        doc="DynamoDB's Select COUNT: items are counted, none returned.",
+    ),
+    _opt(
+        "scan",
+        ("--scan",),
+        "parallel scan of the whole table or index",
+        "query",
+        type=bool,
+        doc="Parallel scan of the whole table or index (no ``pk``).",
+    ),
     _opt(
         "segments",
         ("--segments",),
@@ -237,9 +386,30 @@ OPTIONS: tuple[Option, ...] = (
         type=int,
         metavar="N",
         helps={"query": "scan segments (with --scan)"},
+        doc="Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the"
+        " ``segments`` setting, else 4.",
+        docs={
+            "copy": "Parallel scan segments of the source (1 to 1,000,000); ``None``: the"
+            " ``segments`` setting, else four per worker."
+        },
+        label="Segments",
     ),
-    _opt("consistent", ("--consistent",), "strongly consistent read", "query", type=bool),
-    _opt("reverse", ("--reverse",), "descending sort-key order", "query", type=bool),
+    _opt(
+        "consistent",
+        ("--consistent",),
+        "strongly consistent read",
+        "query",
+        type=bool,
+        doc="Strongly consistent read (twice the read units; not offered on GSIs).",
+    ),
+    _opt(
+        "reverse",
+        ("--reverse",),
+        "descending sort-key order",
+        "query",
+        type=bool,
+        doc="Descending sort-key order (needs ``pk``).",
+    ),
     _opt(
         "flatten",
         ("--flatten",),
@@ -253,6 +423,8 @@ OPTIONS: tuple[Option, ...] = (
         "number columns: auto (Int64, Float64 or exact Decimal), decimal or float",
         "query",
         choices=NUMBER_POLICIES,
+        doc="Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),"
+        " decimal or float; ``None``: the ``numbers`` setting.",
     ),
     _opt(
         "plot",
@@ -271,6 +443,9 @@ OPTIONS: tuple[Option, ...] = (
         "copy",
         choices=COPY_MODES,
         default="replace",
+        doc="replace: put every source item, then delete target items whose key is not in the"
+        " source; truncate: delete first; merge: puts only.",
+        label="Mode",
     ),
     _opt(
         "dry_run",
@@ -283,7 +458,7 @@ OPTIONS: tuple[Option, ...] = (
     _opt(
         "yes",
         ("--yes",),
-        "confirm writing into a non-empty/protected target",
+        "confirm writing into a non-empty or protected target",
         "copy restore truncate",
         type=bool,
         helps={
@@ -291,11 +466,21 @@ OPTIONS: tuple[Option, ...] = (
             "truncate": "confirm deleting every item",
         },
     ),
-    _opt("workers", ("--workers",), "parallel worker processes", "copy", type=int, metavar="N"),
+    _opt(
+        "workers",
+        ("--workers",),
+        "parallel worker processes",
+        "copy",
+        type=int,
+        metavar="N",
+        doc="Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else"
+        " two per CPU core.",
+        label="Workers",
+    ),
     _opt(
         "backend",
         ("--backend",),
-        "joblib backend (default auto: threads for small jobs)",
+        "joblib backend (default auto: threads for small copies)",
         "copy",
         choices=BACKENDS,
     ),
@@ -308,6 +493,8 @@ OPTIONS: tuple[Option, ...] = (
         negated=True,
         default=True,
         helps={"truncate": "do not back up the table first"},
+        doc="Take an on-demand backup of a non-empty target (or table) first.",
+        label="Back up target",
     ),
     _opt(
         "verify",
@@ -315,6 +502,7 @@ OPTIONS: tuple[Option, ...] = (
         "check after copying (default count)",
         "copy",
         choices=VERIFY_METHODS,
+        doc="Check after copying; ``None``: the ``verify`` setting (count).",
     ),
     _opt(
         "backup",
@@ -323,9 +511,19 @@ OPTIONS: tuple[Option, ...] = (
         "restore",
         default="latest",
         metavar="ID",
+        doc="Backup name or ARN to restore, or a ``Backup`` (``CopyResult.backup``, a row of"
+        " ``backups``).",
+        type_doc="str or Backup",
     ),
     _opt("into", ("--into",), "restore into this new table", "restore", metavar="NEW_TABLE"),
-    _opt("in_place", ("--in-place",), "restore back into the table itself", "restore", type=bool),
+    _opt(
+        "in_place",
+        ("--in-place",),
+        "restore back into the table itself",
+        "restore",
+        type=bool,
+        doc="Restore back into ``table`` (through a temporary table, then a copy in replace mode).",
+    ),
     _opt(
         "progress",
         ("--no-progress",),
@@ -346,6 +544,154 @@ OPTIONS: tuple[Option, ...] = (
         used_by=_CLI_ONLY,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of the Python api that no CLI or magic flag carries (a callback, an event,
+    values only Python passes), described here beside the options.
+
+    Parameters
+    ----------
+    keyword : str
+        The api keyword.
+    type_doc : str
+        Its numpy type (``"callable"``); ``optional`` or ``default ...`` come from the
+        function's signature.
+    doc : str
+        Its description in the docstring.
+    commands : frozenset of str
+        The commands (``COMMANDS``) whose api functions take it.
+    label : str
+        The panels' label of the field that sets it, if one does.
+
+    Examples
+    --------
+    >>> parameter("on_page", "query").type_doc
+    'callable'
+    """
+
+    keyword: str
+    type_doc: str
+    doc: str
+    commands: frozenset[str]
+    label: str = ""
+
+    def doc_for(self, command: str | None) -> str:
+        return self.doc
+
+    @property
+    def numpy_type(self) -> str:
+        return self.type_doc
+
+
+def _python(keyword: str, type_doc: str, doc: str, commands: str, label: str = "") -> Parameter:
+    return Parameter(keyword, type_doc, doc, frozenset(commands.split()), label)
+
+
+PYTHON_ONLY: tuple[Parameter, ...] = (
+    _python(
+        "params",
+        "mapping of str to value",
+        "Values of the filter's ``:name`` placeholders.",
+        "query",
+        label="Filter values",
+    ),
+    _python(
+        "on_page",
+        "callable",
+        "Called with the number of items of each page as it arrives.",
+        "query",
+    ),
+    _python(
+        "n",
+        "int",
+        "Items to return (DynamoDB's Limit: only these are read when there is no filter).",
+        "query",
+    ),
+    _python("attribute", "str", "The attribute (a document path such as ``addr.city``).", "query"),
+    _python("statement", "str", "A PartiQL SELECT, with ``?`` or ``:name`` markers.", "partiql"),
+    _python(
+        "params",
+        "list or mapping",
+        "Values of the ``?`` markers (a list) or of the ``:name`` markers (a mapping).",
+        "partiql",
+    ),
+    _python(
+        "lookup",
+        "callable",
+        "Gives the value of a ``:name`` marker missing from ``params`` (the magics look up"
+        " notebook variables).",
+        "partiql",
+    ),
+    _python(
+        "cancel",
+        "threading.Event",
+        "Set it from another thread (a panel's Cancel button) to stop the copy as Ctrl-C does:"
+        " every worker stops within the request it has in flight and ``CopyFailed`` is raised"
+        " with the result ``interrupted``, its counts exactly what the target acknowledged.",
+        "copy",
+    ),
+    _python(
+        "progress",
+        "Progress",
+        "Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:"
+        " ``Outcome`` success, cancelled or failed); ``None``: no progress.",
+        "copy restore truncate",
+    ),
+)
+# the command whose options each public api function takes (none: only ``env``)
+API_COMMANDS: Mapping[str, str] = {
+    **dict.fromkeys(
+        ("fetch", "query", "scan", "iter_frames", "count", "head", "unique", "summary"), "query"
+    ),
+    "explore": "query",
+    "plan_copy": "copy",
+    "copy": "copy",
+    "start_copy": "copy",
+    **{command: command for command in ("restore", "truncate", "backups", "describe")},
+    "run_partiql": "partiql",
+    "partiql": "partiql",
+}
+
+
+def parameter(keyword: str, command: str | None) -> Option | Parameter:
+    """The record describing api keyword ``keyword`` of ``command``'s functions: the one of that
+    command, else the keyword's only meaning (``numbers`` of ``partiql``, which the CLI does not
+    offer; ``env`` of ``list_tables``, which belongs to no command).
+
+    Raises
+    ------
+    LookupError
+        No record describes it, or several do without naming one for ``command``.
+    """
+    found: list[Option | Parameter] = [
+        o for o in OPTIONS if o.keyword == keyword and "api" in o.used_by
+    ]
+    found += [p for p in PYTHON_ONLY if p.keyword == keyword]
+    chosen = [record for record in found if command in record.commands]
+    if not chosen and len({(r.numpy_type, r.doc_for(None)) for r in found}) == 1:
+        chosen = found[:1]
+    if len(chosen) != 1:
+        raise LookupError(
+            f"{keyword!r} of {command!r}: {len(chosen)} of its {len(found)} descriptions apply,"
+            " want one: give it one in options.py"
+        )
+    return chosen[0]
+
+
+def label_of(keyword: str, command: str) -> str:
+    """The panels' label of the field setting ``keyword`` of ``command`` (``"Partition key"``).
+
+    Raises
+    ------
+    LookupError
+        ``keyword`` has no label.
+    """
+    label = parameter(keyword, command).label
+    if not label:
+        raise LookupError(f"{keyword!r} of {command!r} has no label: give it one in options.py")
+    return label
 
 
 def command_options(command: str, front_end: str = "api") -> list[Option]:
@@ -418,3 +764,141 @@ def partition_key(positional: str | None, option: str | None) -> str | None:
             "give the partition key once: either PK or {pk}, not both", parameters=("pk",)
         )
     return option if option is not None else positional
+
+
+# -- the api's docstrings: their Parameters sections, regenerated by cog (`make cog`) -------------
+DOC_WIDTH = 96  # characters of a source line of a docstring (ruff allows 100)
+SECTIONS = ("Parameters", "Returns", "Yields", "Raises", "Notes", "Examples", "Attributes")
+
+
+def numpy_parameters(
+    documented: Callable[..., Any], command: str | None, own: Mapping[str, str] | None = None
+) -> list[str]:
+    """The numpy entries (``name : type`` and the indented description, unwrapped) of each
+    parameter of ``documented`` in signature order, from the record ``parameter`` finds; the
+    type says ``optional`` for a ``None`` default, else ``default X``. ``own`` holds whole
+    entries of a parameter that means something else here (a ``ReadSpec`` field)."""
+    entries = []
+    for name, declared in inspect.signature(documented).parameters.items():
+        if own and name in own:
+            entries.append(own[name])
+            continue
+        record = parameter(name, command)
+        type_line = f"{name} : {record.numpy_type}"
+        if declared.default is None:
+            type_line += ", optional"
+        elif declared.default is not inspect.Parameter.empty:
+            type_line += f", default {declared.default!r}"
+        entries.append(f"{type_line}\n    {record.doc_for(command)}")
+    return entries
+
+
+# Returns and Raises sections several functions share word for word, written once: a cog call
+# names them (``docstring(api.query, returns="frame", raises="read")``); each is the section's
+# body as it stands in the docstring (entries at column 0, descriptions indented by 4)
+SHARED_SECTIONS: dict[tuple[str, str], str] = {
+    ("Returns", "frame"): """pandas.DataFrame
+    One row per item: key columns first (the index's, then the table's), then attributes in
+    first-seen order. dtypes: numbers Int64, Float64 or object (Decimal) per ``numbers``;
+    strings string; booleans boolean; maps, lists, sets and binaries object (dict, list,
+    set, bytes); missing values NA.""",
+    ("Raises", "read"): """InvalidQuery
+    A bad key condition, filter, projection, limit or option combination.
+TableNotFound
+    The table (``IndexNotFound``: the index) does not exist.
+EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+    ``env`` cannot be used.
+Throttled, AccessDenied, ServiceError
+    DynamoDB refused the read (after retries).""",
+    ("Raises", "partiql"): """InvalidQuery
+    Not a SELECT, a marker without a value, a bad limit or number policy.
+TableNotFound
+    The statement's table does not exist.
+EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+    ``env`` cannot be used.
+Throttled, AccessDenied, ServiceError
+    DynamoDB refused the statement (after retries).""",
+}
+
+
+def _heading(lines: list[str], at: int) -> bool:
+    return lines[at] in SECTIONS and at + 1 < len(lines) and lines[at + 1] == "-" * len(lines[at])
+
+
+def _with_section(lines: list[str], name: str, body: str) -> list[str]:
+    """``lines`` of a docstring with section ``name``'s body replaced by ``body`` (the section
+    added before Examples, else at the end, when missing)."""
+    starts = [i for i in range(len(lines)) if _heading(lines, i)]
+    at = next((i for i in starts if lines[i] == name), None)
+    if at is None:
+        end = next((i for i in starts if lines[i] == "Examples"), len(lines))
+        return [*lines[:end], name, "-" * len(name), *body.split("\n"), "", *lines[end:]]
+    end = next((i for i in starts if i > at), len(lines))
+    return [*lines[: at + 2], *body.split("\n"), "", *lines[end:]]
+
+
+def docstring(
+    documented: Callable[..., Any],
+    command: str | None = None,
+    own: Mapping[str, str] | None = None,
+    indent: int = 4,
+    *,
+    returns: str | None = None,
+    raises: str | None = None,
+) -> str:
+    """The source text of ``documented``'s docstring (quotes and indentation included, for
+    cog to write between its markers): the docstring as it is, its Parameters section made
+    afresh from the options' texts (``numpy_parameters``; for an api function, ``command`` is
+    ``API_COMMANDS``). Summary, Returns, Raises and Examples are hand-written in the source and
+    kept as they are, but for a Returns or Raises section that several functions share:
+    ``returns`` and ``raises`` name it in ``SHARED_SECTIONS`` and it is written from there.
+    The cog markers are comment lines in the body around the whole docstring
+    (a comment before it leaves it the docstring): markers inside the docstring would show in
+    ``help()``, and a docstring assembled at import is invisible to jedi, pyright and GitHub.
+
+    Raises
+    ------
+    ValueError
+        The docstring is missing or holds a backslash or triple quotes (which its source text
+        would have to escape).
+    KeyError
+        ``returns`` or ``raises`` names no shared section.
+    """
+    current = inspect.getdoc(documented)
+    if not current or "\\" in current or '"""' in current:
+        raise ValueError(
+            f"{documented.__qualname__}: no docstring, or one with \\ or triple quotes"
+        )
+    if command is None:
+        command = API_COMMANDS.get(documented.__name__)
+    lines = current.split("\n")
+    start = next((i for i in range(len(lines)) if _heading(lines, i)), len(lines))
+    end = start
+    if start < len(lines) and lines[start] == "Parameters":
+        end = next((i for i in range(start + 2, len(lines)) if _heading(lines, i)), len(lines))
+    section = []
+    for entry in numpy_parameters(documented, command, own):
+        type_line, description = entry.split("\n", 1)
+        section.append(type_line)
+        section += textwrap.wrap(
+            " ".join(description.split()),
+            DOC_WIDTH - indent,
+            initial_indent="    ",
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    before = lines[:start]
+    while before and not before[-1]:
+        before.pop()
+    heading = ["", "Parameters", "----------", *section] if section else []
+    lines = [*before, *heading, "", *lines[end:]]
+    for name, key in (("Returns", returns), ("Raises", raises)):
+        if key is not None:
+            lines = _with_section(lines, name, SHARED_SECTIONS[(name, key)])
+    pad = " " * indent
+    while lines and not lines[-1]:
+        lines.pop()
+    body = [f"{pad}{line}" if line else "" for line in lines]
+    after = "\n" if inspect.isclass(documented) else ""  # ruff format's line after a class's
+    return f'{pad}"""{body[0].lstrip()}\n' + "\n".join(body[1:]) + f'\n{pad}"""\n{after}'

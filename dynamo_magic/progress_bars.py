@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Any
 
-from .copying.result import Outcome
+from .api import Outcome
 
 # the words after a phase's name, in the terminal and in a widget's text ("copy FAILED")
 ENDINGS = {Outcome.SUCCESS: "done", Outcome.CANCELLED: "(cancelled)", Outcome.FAILED: "FAILED"}

@@ -40,36 +40,55 @@ Mode = Literal["query", "scan", "preview", "count"]
 
 @dataclass(frozen=True)
 class ReadSpec:
+    # its parameters described by the api's texts (options.py), written in by cog (`make cog`)
+    # [[[cog
+    # from dynamo_magic.options import docstring
+    # from dynamo_magic.reading import ReadSpec
+    # columns = "columns : tuple of str, default ()\n    Projection: document paths"
+    # columns += " (``addr.city``); empty: every attribute (``columns_of`` reads the api's"
+    # columns += " ``columns``)."
+    # cog.out(docstring(ReadSpec, "query", own={"columns": columns}))
+    # ]]]
     """One read of a table or index: key condition, filter, projection and read options.
 
     Parameters
     ----------
     table : str
-        Table name (or ARN where a table is only read).
-    pk : object, optional
-        Partition key value: a query. ``None``: a scan (``scan=True``) or a preview.
-    sk, sk_op, sk2 : object, str, object, optional
-        Sort-key condition: ``sk_op`` one of ``begins_with``, ``=``, ``<``, ``<=``,
-        ``>``, ``>=``, ``between`` (``sk`` the lower, ``sk2`` the upper bound); ``None``:
-        ``begins_with`` on a string or binary sort key, ``=`` on a number one.
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): a query. ``None``:
+        the first items (a preview) or, with ``scan=True``, the whole table or index.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
     index : str, optional
-        A GSI or LSI name; ``None`` reads the table.
+        A GSI or LSI to read instead of the table.
     filter : str, optional
-        A filter in dynamo_magic's filter language; ``params`` binds its ``:name`` values.
-    columns : tuple of str
-        Projection: document paths (``addr.city``); empty means every attribute.
-    consistent : bool
-        Strongly consistent read (not offered on GSIs).
-    reverse : bool
-        Descending sort-key order (queries only).
-    count : bool
-        DynamoDB's ``Select: COUNT``: items are counted, none returned.
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    columns : tuple of str, default ()
+        Projection: document paths (``addr.city``); empty: every attribute (``columns_of`` reads
+        the api's ``columns``).
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    count : bool, default False
+        DynamoDB's Select COUNT: items are counted, none returned.
     limit : int, optional
-        Items returned (or counted) at most; ``None``: all.
-    scan : bool
-        A parallel scan of the whole table or index (no ``pk``).
+        Items returned (or counted) at most; ``None``: all (a preview: the ``preview_items``
+        setting, 20).
+    scan : bool, default False
+        Parallel scan of the whole table or index (no ``pk``).
     segments : int, optional
-        Parallel scan segments (DynamoDB's TotalSegments), 1 to 1,000,000.
+        Parallel scan segments (DynamoDB's TotalSegments, 1 to 1,000,000); ``None``: the
+        ``segments`` setting, else 4.
 
     Examples
     --------
@@ -77,6 +96,8 @@ class ReadSpec:
     >>> spec.mode
     'query'
     """
+
+    # [[[end]]]
 
     table: str
     pk: Any = None

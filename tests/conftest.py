@@ -1,4 +1,5 @@
-"""Shared fixtures: a private AWS config per test, in-process moto, moto servers on loopback.
+"""Shared fixtures and helpers: a private AWS config per test, in-process moto, moto servers on
+loopback, the IPython shell, and the ``dynamo`` command as a process or in this process.
 
 Profiles (all fake credentials, never real ones):
 - ``dev``/``stage``: in-process moto (``mock_dynamo``) or, with ``servers``, server A;
@@ -10,22 +11,28 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import sysconfig
 import venv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import boto3
 import psutil
 import pytest
+from IPython.core.interactiveshell import InteractiveShell
 from moto import mock_aws
 
-from dynamo_magic import environments
+from dynamo_magic import cli, environments
 from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
 from dynamo_magic.demo.profiles import write_profiles as demo_profiles
+from dynamo_magic.notebook.magics import DynamoMagic
 from dynamo_magic.settings import set_settings
 
 from moto_servers import MotoServer
+from tables import ORDER_KEY, keyed, scan_all
 
 FAKE_KEYS = "aws_access_key_id = testing\naws_secret_access_key = testing\n"
 
@@ -132,6 +139,16 @@ def subprocess_env() -> dict[str, str]:
     return dict(os.environ)
 
 
+# -- names shared by the test modules -------------------------------------------------------------
+A, B = "acct-a", "acct-b"  # the two "accounts" of ``servers``: profiles on server A and server B
+CLI_TIMEOUT = 120  # seconds a ``dynamo`` process may take before the test fails
+
+
+def table_items(profile: str, table: str, key: tuple[str, ...] = ORDER_KEY) -> dict[str, dict]:
+    """Every item of ``table`` as the profile's server holds it, by key (its own view)."""
+    return keyed(scan_all(client_for(profile), table), key)
+
+
 def loky_workers() -> set[int]:
     """This process's loky worker processes (not its resource trackers)."""
     found = set()
@@ -142,3 +159,76 @@ def loky_workers() -> set[int]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+# -- IPython ------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def shell() -> InteractiveShell:
+    """The one IPython shell of the session (a second instance raises MultipleInstanceError),
+    with the extension loaded."""
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "dynamo_magic")
+    return ip
+
+
+def reset_magic(shell: InteractiveShell) -> DynamoMagic:
+    """The registered DynamoMagic with its traits back at their defaults, settings reloaded."""
+    instance = shell.magics_manager.registry["DynamoMagic"]
+    with instance.hold_trait_notifications():  # checked together: the traits are the settings
+        for name in instance.trait_names(config=True):
+            instance.set_trait(name, instance.trait_defaults(name))
+    reset_caches()
+    return instance
+
+
+# -- the dynamo command ---------------------------------------------------------------------------
+def dynamo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``dynamo ARGS`` as a real process, with this test's AWS variables and ``env`` on top."""
+    return subprocess.run(
+        [sys.executable, "-m", "dynamo_magic.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**subprocess_env(), **(env or {})},
+        timeout=CLI_TIMEOUT,
+    )
+
+
+def dynamo_many(
+    commands: dict[Any, list[str]], env: dict[str, str] | None = None, parallel: int = 4
+) -> dict[Any, subprocess.CompletedProcess[str]]:
+    """Several ``dynamo`` processes at once (``parallel`` at a time); results by the caller's
+    names."""
+    with ThreadPoolExecutor(min(parallel, len(commands))) as pool:
+        futures = {name: pool.submit(dynamo, *argv, env=env) for name, argv in commands.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+@pytest.fixture
+def in_process(
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``cli.main`` in this process (this test's AWS variables), as a CompletedProcess: for
+    argument and refusal cases, which need no process of their own."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["dynamo", *args], code, out, err)
+
+    return run
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The standard output of a ``dynamo`` run that succeeded, without a traceback."""
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def one_error_line(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The one ``Error: ...`` line of a refused ``dynamo`` run (exit ``code``, no stdout)."""
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]

@@ -1,5 +1,5 @@
 """``dynamo demo`` as a user runs it: a real process whose stdout lines are collected, a
-scratch HOME, and psutil to check that nothing it started is left (tests/test_demo.py, the
+scratch HOME, and psutil to check that nothing it started is left (tests/demo/, the
 browser's reopened notebooks)."""
 
 from __future__ import annotations

@@ -18,9 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from test_cli import dynamo_many, ok
 
-from conftest import write_profiles
+from conftest import dynamo, dynamo_many, ok, write_profiles
 from tables import BIG, put_all
 
 # pytest-timeout counts a test's fixtures: the module's one ``runs`` (some fifty ``dynamo``
@@ -232,9 +231,9 @@ def runs(moto_pair, tmp_path_factory) -> dict[tuple[str, ...], Any]:
     put_all(client, "rich", [{"p": {"S": "x"}, **item} for item in ITEMS])
     put_all(client, "flat", ITEMS)  # moto's PartiQL: a hash-only key and a full-table SELECT
     profiles = write_profiles(tmp_path_factory.mktemp("text-aws"), {"default": server.url})
-    results = dynamo_many(profiles, _commands())
+    results = dynamo_many(_commands(), env=profiles)
     seeds = {
-        (what, seed): dynamo_many({**profiles, "PYTHONHASHSEED": seed}, {0: argv})[0]
+        (what, seed): dynamo(*argv, env={**profiles, "PYTHONHASHSEED": seed})
         for what, argv in {
             "table": _query("--format", "table"),
             "summary": _query("--summary", "--format", "csv"),

@@ -12,34 +12,20 @@ from pathlib import Path
 import joblib
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
 from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.notebook.magics import DynamoMagic
 from dynamo_magic.settings import Settings, get_settings, setting_fields
 
-from conftest import client_for, reset_caches
+from conftest import client_for, reset_caches, reset_magic
 from tables import create_orders, orders_items, put_all
-
-
-@pytest.fixture(scope="session")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
 
 
 @pytest.fixture
 def magic(shell) -> DynamoMagic:
-    instance = shell.magics_manager.registry["DynamoMagic"]
-    for name in instance.trait_names(config=True):
-        instance.set_trait(name, instance.trait_defaults(name))
-    reset_caches()
-    yield instance
-    for name in instance.trait_names(config=True):
-        instance.set_trait(name, instance.trait_defaults(name))
-    reset_caches()
+    yield reset_magic(shell)
+    reset_magic(shell)
 
 
 def test_every_setting_is_a_trait_with_the_settings_default(magic):

@@ -33,7 +33,7 @@ from dynamo_magic.errors import (
 )
 from dynamo_magic.settings import get_settings, set_settings
 
-from conftest import client_for
+from conftest import A, B, client_for, table_items
 from fault_injection import Faults, error_response
 from tables import (
     ORDER_KEY,
@@ -49,12 +49,6 @@ from tables import (
     put_all,
     scan_all,
 )
-
-A, B = "acct-a", "acct-b"
-
-
-def table_items(profile: str, table: str, key=ORDER_KEY) -> dict[str, dict]:
-    return keyed(scan_all(client_for(profile), table), key)
 
 
 @pytest.fixture

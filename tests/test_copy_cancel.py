@@ -26,7 +26,6 @@ import psutil
 import pytest
 from botocore.exceptions import ClientError
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
 from dynamo_magic import environments
@@ -40,12 +39,11 @@ from dynamo_magic.dynamodb.retry import Interrupted, RetryPolicy
 from dynamo_magic.dynamodb.write import BatchWriter, batch_get, deletes, puts
 from dynamo_magic.settings import get_settings, set_settings
 
-from conftest import loky_workers, server_profiles, subprocess_env, use_profiles
+from conftest import A, B, loky_workers, server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
 from proxy import Action, Call, FaultProxy, Forward, HoldBack, Rule
 from tables import create_events, events_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 ITEMS = 1_000  # ~40 batches: one scan page (~50 bytes an item) per worker
 DELAY = 0.3  # seconds every BatchWriteItem spends in the proxy: the stop lands mid-call
 STOP_AT = 3  # the BatchWriteItem call whose arrival stops the copy
@@ -184,13 +182,6 @@ def test_a_long_backoff_wakes_at_once_on_cancel(source, servers, slow_target):
 
 
 # -- Ctrl-C ----------------------------------------------------------------------------------------
-@pytest.fixture
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
-
-
 def test_a_kernel_interrupt_stops_within_a_request_and_counts_exactly(
     source, servers, slow_target, shell
 ):

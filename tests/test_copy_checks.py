@@ -29,6 +29,8 @@ from dynamo_magic.schema import TableSchema
 from dynamo_magic.settings import get_settings
 
 from conftest import (
+    A,
+    B,
     client_for,
     server_profiles,
     subprocess_env,
@@ -37,7 +39,6 @@ from conftest import (
 from fault_injection import DropItems, error_response
 from tables import create_events, create_orders, events_items, orders_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 EVENT_KEY = ("device", "seq")
 
 

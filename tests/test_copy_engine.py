@@ -31,10 +31,9 @@ from dynamo_magic.dynamodb.retry import RetryPolicy
 from dynamo_magic.environments import Environment
 from dynamo_magic.settings import get_settings
 
-from conftest import client_for
+from conftest import A, B, client_for
 from tables import create_events, events_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 POLICY = RetryPolicy(max_retries=2, base=0.001, cap=0.002)
 
 

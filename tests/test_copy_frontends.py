@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -27,62 +26,33 @@ from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.settings import set_settings
 
-from conftest import client_for, reset_caches, subprocess_env
+from conftest import (
+    A,
+    B,
+    client_for,
+    dynamo,
+    dynamo_many,
+    ok,
+    one_error_line,
+    reset_magic,
+    subprocess_env,
+    table_items,
+)
 from fault_injection import Faults
 from tables import (
-    ORDER_KEY,
     create_events,
     create_keyed,
     create_orders,
     events_items,
-    keyed,
     order_item,
     orders_items,
     put_all,
     scan_all,
 )
 
-A, B = "acct-a", "acct-b"
-TIMEOUT = 120  # seconds per command
-
-
-def table_items(profile: str, table: str, key: tuple[str, ...] = ORDER_KEY) -> dict[str, dict]:
-    return keyed(scan_all(client_for(profile), table), key)
-
 
 def tables_in(profile: str) -> list[str]:
     return client_for(profile).list_tables()["TableNames"]
-
-
-def dynamo(*args: str) -> subprocess.CompletedProcess[str]:
-    """``dynamo ARGS`` as a real process, with this test's AWS profiles."""
-    return subprocess.run(
-        [sys.executable, "-m", "dynamo_magic.cli", *args],
-        capture_output=True,
-        text=True,
-        env=subprocess_env(),
-        timeout=TIMEOUT,
-    )
-
-
-def dynamo_many(commands: dict[str, list[str]]) -> dict[str, subprocess.CompletedProcess[str]]:
-    with ThreadPoolExecutor(len(commands)) as pool:
-        futures = {name: pool.submit(dynamo, *argv) for name, argv in commands.items()}
-        return {name: future.result() for name, future in futures.items()}
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
-
-
-def one_error_line(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
-    assert result.returncode == code, (result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    return lines[0]
 
 
 def backup_of(summary: str) -> str:
@@ -313,20 +283,10 @@ def test_ctrl_c_stops_every_worker_and_reports_what_was_done(servers):
 
 
 # -- %dynamo_copy / %dynamo_restore --------------------------------------------------------------
-@pytest.fixture(scope="session")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
-
-
 @pytest.fixture
 def magics(shell, orders_a):
     """The registered DynamoMagic at its defaults, on this test's servers and settings."""
-    instance = shell.magics_manager.registry["DynamoMagic"]
-    for name in instance.trait_names(config=True):
-        instance.set_trait(name, instance.trait_defaults(name))
-    reset_caches()
+    reset_magic(shell)
     shell.user_ns.pop("res", None)
     return shell
 

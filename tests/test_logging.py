@@ -25,11 +25,10 @@ from dynamo_magic.copying import logs
 from dynamo_magic.errors import ConfirmationRequired, CopyFailed, UnsafeOperation
 from dynamo_magic.settings import get_settings, set_settings
 
-from conftest import client_for, subprocess_env, use_profiles
+from conftest import A, B, client_for, subprocess_env, use_profiles
 from proxy import Action, Answer, FaultProxy, HoldBack, Rule
 from tables import create_events, events_items, put_all
 
-A, B = "acct-a", "acct-b"
 KEY_ID, SECRET, TOKEN = "AKIAFAKELOGGINGKEY42", "fAkeLoggingSecret/0123456789", "FaKeLoGgInGtOkEn77"
 ITEM_MARKER = "item-content-never-logged"  # an attribute value of every source item
 THROTTLED_WRITES = 3

@@ -29,10 +29,9 @@ from dynamo_magic.errors import (
     UnsafeOperation,
 )
 
-from conftest import client_for, server_profiles, write_profiles
+from conftest import A, B, client_for, server_profiles, write_profiles
 from tables import create_events, create_orders, events_items, orders_items, put_all
 
-A, B = "acct-a", "acct-b"
 REAP_SECONDS = 5.0  # killed workers and a stopped tracker get this long to be reaped
 
 

@@ -21,7 +21,6 @@ import itertools
 import matplotlib.pyplot as plt
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
 from dynamo_magic import plots
@@ -313,13 +312,6 @@ def test_without_matplotlib_python_gets_the_install_hint(monkeypatch):
 
 
 # -- the magic's --plot --------------------------------------------------------------------------
-@pytest.fixture
-def shell(orders) -> InteractiveShell:
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
-
-
 def plotted(shell, capsys, line: str) -> tuple[Any, Any, str]:
     """Run ``%dynamo_query LINE``: its result, the chart it drew (or None) and its output."""
     before = set(plt.get_fignums())
@@ -330,7 +322,7 @@ def plotted(shell, capsys, line: str) -> tuple[Any, Any, str]:
     return result, ax, captured.out + captured.err
 
 
-def test_magic_plot_draws_what_it_is_asked(shell, capsys):
+def test_magic_plot_draws_what_it_is_asked(orders, shell, capsys):
     result, ax, output = plotted(shell, capsys, "orders c1 --env dev -u status --plot")
     assert list(result["count"]) == [5, 5] and heights(ax) == [5, 5]
     assert output.startswith("10 item(s) from orders, query")
@@ -347,7 +339,7 @@ def test_magic_plot_draws_what_it_is_asked(shell, capsys):
     assert "read units per item: 1 RCU: 10" in ax.get_title()
 
 
-def test_sizes_of_a_projected_read_say_they_are_of_the_attributes_read(shell, capsys):
+def test_sizes_of_a_projected_read_say_they_are_of_the_attributes_read(orders, shell, capsys):
     _, whole, _ = plotted(shell, capsys, "orders c1 --env dev --plot sizes")
     _, ax, _ = plotted(shell, capsys, "orders c1 --env dev --columns status --plot sizes")
     title = ax.get_title()
@@ -364,7 +356,9 @@ def test_sizes_of_a_projected_read_say_they_are_of_the_attributes_read(shell, ca
     assert dm.plot_item_sizes(every).get_title().startswith("28 item(s), largest")
 
 
-def test_magic_plot_problems_are_one_line_and_the_result_still_comes(shell, capsys, monkeypatch):
+def test_magic_plot_problems_are_one_line_and_the_result_still_comes(
+    orders, shell, capsys, monkeypatch
+):
     result, ax, output = plotted(shell, capsys, "orders c1 --env dev --plot nope")
     assert len(result) == 10 and ax is None
     assert output.splitlines()[-1].startswith("--plot: no column 'nope' to plot")
@@ -628,7 +622,7 @@ def test_an_empty_result_is_one_line_not_an_empty_chart():
         assert len(plt.get_fignums()) == before  # no empty figure left behind
 
 
-def test_magic_plot_of_an_empty_result_and_plot_twice(shell, capsys):
+def test_magic_plot_of_an_empty_result_and_plot_twice(orders, shell, capsys):
     result, ax, output = plotted(shell, capsys, "orders nobody --env dev --plot partitions")
     assert len(result) == 0 and ax is None
     assert output.splitlines()[-1] == "--plot: nothing to draw: the result is empty"

@@ -10,16 +10,13 @@ no request at all, not even DescribeTable.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 import dynamo_magic as dm
-from dynamo_magic import cli
 from dynamo_magic.codec import key_value
 from dynamo_magic.errors import InvalidQuery
 from dynamo_magic.schema import KeyAttribute
@@ -221,13 +218,6 @@ def test_panels_send_no_operator_without_a_sort_key_value(proxies):
 
 
 # -- the magics ------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
-
-
 MAGIC_CASES = {
     ("dynamo_query", "orders --select total --columns qty"): (
         "argument --columns/--select: given twice, as --select total and as --columns qty: "
@@ -303,18 +293,6 @@ def test_an_option_given_twice_with_one_value_is_one_request(proxies, shell):
 
 
 # -- the dynamo command ----------------------------------------------------------------------
-@pytest.fixture
-def dynamo(proxies, capsys) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """``cli.main`` in this process (the profiles point at the proxies)."""
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        code = cli.main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(["dynamo", *args], code, out, err)
-
-    return run
-
-
 CLI_CASES = {
     ("query", "-t", "orders", "--select", "a", "--columns", "b"): (
         "argument --columns/--select: given twice, as --select a and as --columns b"
@@ -346,8 +324,8 @@ CLI_CASES = {
 
 
 @pytest.mark.parametrize("argv", [a for a in CLI_CASES if CLI_CASES[a] is not None])
-def test_the_cli_refuses_in_one_line_with_exit_2_before_any_request(proxies, dynamo, argv):
-    refused = dynamo(*argv)
+def test_the_cli_refuses_in_one_line_with_exit_2_before_any_request(proxies, in_process, argv):
+    refused = in_process(*argv)
     assert refused.returncode == 2
     assert refused.stdout == ""
     assert refused.stderr.startswith(f"Error: {CLI_CASES[argv]}")
@@ -355,14 +333,14 @@ def test_the_cli_refuses_in_one_line_with_exit_2_before_any_request(proxies, dyn
     no_requests(proxies)
 
 
-def test_the_cli_refuses_segments_of_a_slice_in_a_dry_run_too(proxies, dynamo):
+def test_the_cli_refuses_segments_of_a_slice_in_a_dry_run_too(proxies, in_process):
     copy = ("copy", "-t", "orders", "--source", "dev", "--target", "acct-b", "--pk", "c1")
     for extra in ((), ("--dry-run",)):
-        refused = dynamo(*copy, "--segments", "4", *extra)
+        refused = in_process(*copy, "--segments", "4", *extra)
         assert refused.returncode == 2 and refused.stderr == (
             "Error: --segments splits the scan of a whole-table copy; a slice (--pk) is read by "
             "one query: drop --segments\n"
         )
     no_requests(proxies)
-    planned = dynamo(*copy, "--dry-run")  # the slice alone is fine
+    planned = in_process(*copy, "--dry-run")  # the slice alone is fine
     assert planned.returncode == 0 and "pk='c1'" in planned.stdout

@@ -18,7 +18,6 @@ from pathlib import Path
 import botocore.retries.standard
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from joblib.externals.loky import get_reusable_executor
 
 import dynamo_magic.api as api
@@ -31,12 +30,11 @@ from dynamo_magic.dynamodb import clients, retry
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
 from dynamo_magic.settings import get_settings, set_settings
 
-from conftest import client_for, reset_caches, write_profiles
+from conftest import A, B, client_for, reset_caches, reset_magic, write_profiles
 from fault_injection import FailSends
 from moto_servers import MotoServer
 from tables import create_events, events_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 HTTP_ATTEMPTS = clients.HTTP_ATTEMPTS  # botocore's attempts per call (standard mode)
 MAX_RETRIES = 3
 
@@ -218,18 +216,8 @@ def test_cli_prints_the_summary_and_the_error_and_exits_1(events, capsys):
     assert "stopped by: Scan 'events': ProvisionedThroughputExceededException" in line
 
 
-@pytest.fixture(scope="session")
-def shell() -> InteractiveShell:
-    ip = InteractiveShell.instance()  # the one shell of the session (see test_magics.py)
-    ip.run_line_magic("load_ext", "dynamo_magic")
-    return ip
-
-
 def test_magic_shows_the_result_and_a_one_line_usage_error(shell, events, capsys):
-    instance = shell.magics_manager.registry["DynamoMagic"]
-    with instance.hold_trait_notifications():  # checked together: the traits are the settings
-        for name in instance.trait_names(config=True):  # in effect (here a 0.004 s cap)
-            instance.set_trait(name, instance.trait_defaults(name))
+    reset_magic(shell)  # the traits are the settings in effect (here a 0.004 s cap)
     set_settings(
         get_settings().replace(max_retries=MAX_RETRIES, backoff_base=0.001, backoff_cap=0.004)
     )

@@ -18,11 +18,9 @@ import pytest
 
 import dynamo_magic.api as api
 
-from conftest import client_for, use_profiles
+from conftest import A, B, client_for, use_profiles
 from proxy import Action, Answer, FaultProxy, Rule
 from tables import create_events, events_items, put_all, scan_all
-
-A, B = "acct-a", "acct-b"
 
 
 def throttle_first(counts: dict[str, int]) -> Rule:

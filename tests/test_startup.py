@@ -21,10 +21,9 @@ from dynamo_magic import lazy
 from dynamo_magic.copying import parallel
 from dynamo_magic.errors import ConfirmationRequired, TableNotFound
 
-from conftest import client_for, loky_workers, subprocess_env
+from conftest import A, B, client_for, loky_workers, subprocess_env
 from tables import create_orders, keyed, orders_items, put_all, scan_all
 
-A, B = "acct-a", "acct-b"
 FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", "pyarrow")
 
 # Run in a fresh interpreter: the copy command through the CLI's own entry point (loky workers

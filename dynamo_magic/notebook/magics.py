@@ -21,7 +21,7 @@ from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, TraitType, Unicode, observe, validate
 
 from .. import api, plots, reading
-from ..copying.result import CopyResult
+from ..api import CopyResult
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
@@ -407,7 +407,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "query", line) from None
         panel = panels.QueryPanel(env=args.env, table=table, namespace=self.shell.user_ns)
-        values = {name: getattr(args, name) for name in given if name in QUERY_PANEL_INPUTS}
+        values = {name: getattr(args, name) for name in given if name in panel.ui_options()}
         values.pop("env", None)  # the panel was opened on it
         if pk is not None:
             values["pk"] = pk
@@ -435,7 +435,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "copy", line) from None
         panel = panels.CopyPanel(source=args.source, target=args.target, table=table)
-        values = {name: getattr(args, name) for name in given if name in COPY_PANEL_INPUTS}
+        values = {name: getattr(args, name) for name in given if name in panel.ui_options()}
         values.pop("source", None)
         values.pop("target", None)
         _fill(panel, values, "copy")
@@ -613,62 +613,31 @@ def _query_table(args: argparse.Namespace, required: bool = True) -> Any:
     return _table(args, "usage: %dynamo_query TABLE [PK] [options]; see %dynamo_query?", required)
 
 
-# the options a panel has an input for: with --ui they fill it (the panel attribute is named
-# as the API keyword); any other option given with --ui is refused, never dropped
-QUERY_PANEL_INPUTS = ("env", "index", "sk_op", "pk", "sk", "sk2", "filter", "columns", "limit")
-COPY_PANEL_INPUTS = (
-    *("source", "target", "target_table", "mode", "index", "sk_op", "pk", "sk", "sk2"),
-    *("workers", "backup"),
-)
-_PANEL_INPUTS = {"query": QUERY_PANEL_INPUTS, "copy": COPY_PANEL_INPUTS}
-# what to do in the panel instead of an option it cannot take
-_INSTEAD = {
-    "yes": "tick the confirmation in the panel",
-    "dry_run": "click Plan in the panel",
-    "head": "use the panel's Head button",
-    "unique": "use the panel's Unique values button",
-    "summary": "use the panel's Summary button",
-    "plot": "use the panel's Plot button",
-    "progress": "the panel always shows its progress bar",
-}
+def _panel_class(command: str) -> Any:
+    """The panel ``--ui`` opens for ``command``: it says which options it takes (``FIELDS``)."""
+    from . import panels
+
+    return panels.QueryPanel if command == "query" else panels.CopyPanel
 
 
 def _refuse_for_ui(command: str, given: Iterable[str], args: argparse.Namespace) -> None:
     """A ``UsageError`` naming the first option of the line the panel has no input for."""
-    refused = [k for k in given if k not in _PANEL_INPUTS[command]]
-    if refused:
-        keyword = sorted(refused)[0]
-        flag = flag_of(keyword, command)
-        instead = _INSTEAD.get(keyword, "the panel has no input for it; run the line without --ui")
-        raise UsageError(f"{flag} cannot be used with --ui: {instead}")
+    try:
+        _panel_class(command).check_ui_options(given)
+    except DynamoMagicError as exc:
+        raise UsageError(exc.render(lambda keyword: flag_of(keyword, command))) from None
     if getattr(args, "out", None):
         where = "'Store as' in the panel" if command == "query" else "the panel's .result"
         raise UsageError(f"--out cannot be used with --ui: the panel is the result; use {where}")
 
 
 def _fill(panel: Any, values: Mapping[str, Any], command: str) -> None:
-    """Put each option's value into the panel input of that name (index and operator first: a
-    panel may adapt its other inputs to them); a value the input cannot hold is refused."""
-    for name in _PANEL_INPUTS[command]:
-        if name not in values:
-            continue
-        value = values[name]
-        control = getattr(panel, name)
-        if name == "index":
-            names = [v for _, v in control.options if v is not None]
-            if panel.schema is None:  # the table did not load: the panel's error says why
-                continue
-            if value not in names:
-                have = ", ".join(map(str, names)) or "none"
-                raise UsageError(
-                    f"--index: table {panel.table.value!r} has no index {value!r}; "
-                    f"its indexes: {have}"
-                )
-        elif isinstance(control.value, str) and not isinstance(value, str):
-            value = str(value)  # a text input: --limit 3 is "3"
-        control.value = value
-        if control.value != value:  # clipped by a bounded input, say
-            raise UsageError(f"{flag_of(name, command)} {value!r}: the panel cannot take it")
+    """Put each option's value into the panel input of that name (``fill``); a value the
+    input cannot hold is a ``UsageError`` naming the option's flag."""
+    try:
+        panel.fill(values)
+    except DynamoMagicError as exc:
+        raise UsageError(exc.render(lambda keyword: flag_of(keyword, command))) from None
 
 
 class _NameRecorder(Mapping[str, Any]):

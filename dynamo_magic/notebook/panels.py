@@ -1,5 +1,9 @@
 """ipywidgets panels for querying and copying: ``QueryPanel`` and ``CopyPanel``.
 
+A panel is a ``VBox`` (display it, or put it in another box); each input is declared once, in
+the panel's ``FIELDS`` (API keyword, label, widget, conversion to the API's value), from which
+its rows, ``kwargs()`` and the magics' ``--ui`` filling (``ui_options``, ``fill``) follow.
+
 A panel holds no DynamoDB logic: its buttons call the same ``api`` functions as the magics,
 with the keywords its input widgets give (``panel.pk.value`` is what ``pk=`` takes). Click
 handlers never raise: a ``DynamoMagicError`` becomes one line in the output area, naming the
@@ -23,7 +27,8 @@ import html
 import io
 import keyword
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
@@ -32,23 +37,40 @@ import pandas as pd
 from IPython.display import HTML, Image
 
 from .. import api, plots
-from ..copying.engine import CopyResult
-from ..copying.plan import CopyPlan
-from ..copying.result import Outcome
-from ..errors import CopyFailed, DynamoMagicError
-from ..expressions import default_operator
-from ..options import DEFAULT_HEAD
+from ..api import (
+    COPY_MODES,
+    DEFAULT_HEAD,
+    SORT_KEY_OPERATORS,
+    CopyPlan,
+    CopyResult,
+    KeyAttribute,
+    KeySchema,
+    Outcome,
+    TableSchema,
+    default_operator,
+    get_settings,
+    max_workers,
+)
+from ..errors import CopyFailed, DynamoMagicError, UsageProblem, literal
+from ..options import label_of
 from ..progress_bars import BAR_STYLES, ENDINGS, PhaseBar
-from ..schema import KeyAttribute, KeySchema, TableSchema
-from ..settings import COPY_MODES, SORT_KEY_OPERATORS, get_settings, max_workers
 
-LABEL_WIDTH = "110px"  # every label the same width: the inputs line up
-INPUT_WIDTH = "340px"
+# the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
+# least LABEL_WIDTH), and the inputs, INPUT_WIDTH where the page has room and narrower on a
+# narrow one; what runs on past the inputs (a checkbox's text, the run status, the progress
+# text) takes the rest of the line
+LABEL_WIDTH = "110px"
+COLUMNS = f"minmax({LABEL_WIDTH}, max-content) minmax(0, 1fr)"
+INPUT_WIDTH = "340px"  # an input (and the progress bar, which ends where the inputs end)
+INPUT_COLUMN = "344px"  # an input and its margins (2 px each side): where a line of controls ends
+MIN_INPUT_WIDTH = "120px"  # on a narrow page a choice beside a button shrinks to this, then wraps
 CHOICE_WIDTH = "200px"  # a dropdown or name beside a button (analysis rows)
 BUTTON_WIDTH = "136px"  # analysis buttons: a choice and a button end where the inputs end
 ACTION_WIDTH = "110px"  # Plan, Copy, Cancel: the three end where the inputs end
 HEAD_WIDTH = "60px"  # the number of rows for Head: it and two buttons end there too
-MIN_INPUT_WIDTH = "120px"  # on a narrow page inputs shrink to this, then a row wraps
+SMALL_WIDTH = "80px"  # a number input (workers)
+# ipywidgets keeps a label or checkbox text on one line, cut with "…" where it does not fit:
+# these texts (long checkbox descriptions, the progress and run status) wrap in their column
 PANEL_CSS = """<style>
 .dynamo-copy-panel .widget-checkbox .widget-label-basic,
 .dynamo-copy-panel .dynamo-progress .widget-label, .dynamo-query-panel .dynamo-status {
@@ -105,55 +127,53 @@ def typed(text: str, attribute: KeyAttribute | None) -> Any:
     return text
 
 
-def _classes(widget: widgets.DOMWidget, *names: str) -> None:
-    for name in names:
-        widget.add_class(name)
+Row = tuple[str, widgets.Widget, bool]  # a label, its control, whether it runs past the inputs
 
 
-def _row(label: str, *controls: widgets.Widget) -> widgets.HBox:
-    """A label (never narrower than ``LABEL_WIDTH``: its text stays whole) and its controls,
-    which start at one x in every row. The controls share one line while it fits; on a narrow
-    page inputs give way down to ``MIN_INPUT_WIDTH``, then the controls wrap onto further lines
-    of the same column: a button never shrinks below its text."""
-    for control in controls:
-        _fit(control)
-    label_layout = widgets.Layout(width=LABEL_WIDTH, min_width=LABEL_WIDTH, flex="0 0 auto")
-    column = widgets.HBox(
-        list(controls),
-        layout=widgets.Layout(
-            flex_flow="row wrap", align_items="center", flex="1 1 0%", min_width="0"
-        ),
-    )
-    return widgets.HBox(
-        [widgets.Label(label, layout=label_layout), column],
-        layout=widgets.Layout(align_items="center", flex_flow="row nowrap"),
-    )
-
-
-def _fit(control: widgets.Widget) -> None:
-    """How a control of a row gives way on a narrow page (a flex set before is kept)."""
-    layout = control.layout
-    if layout.flex is not None:
-        return
-    if isinstance(control, widgets.Checkbox | widgets.Label):  # its text wraps (PANEL_CSS)
-        layout.flex, layout.min_width = "0 1 auto", "0"
-        if isinstance(control, widgets.Checkbox):
-            layout.height = "auto"
-    elif layout.width in (INPUT_WIDTH, CHOICE_WIDTH):  # an input gives way, to a point
-        _give_way(control)
-    elif isinstance(control, widgets.Button):  # gives way down to its text, never below it
-        layout.min_width = "max-content"
+def _form(rows: list[Row]) -> widgets.GridBox:
+    """The rows in a grid (``COLUMNS``): each label, then its control, which fills the input
+    column up to ``INPUT_WIDTH`` (a line of controls: up to where the inputs end; ``wide``:
+    to the end of the line); a control with a width of its own keeps it."""
+    cells = []
+    for label, control, wide in rows:
+        layout = control.layout
         if layout.width is None:
-            layout.flex = "0 1 auto"
-        else:  # its width where the line has room
-            layout.flex, layout.max_width = "1 1 max-content", layout.width
-    else:  # small inputs keep their width
-        layout.flex = "0 0 auto"
+            layout.width = "auto"
+            if not wide:
+                box = isinstance(control, widgets.Box)
+                layout.max_width = INPUT_COLUMN if box else INPUT_WIDTH
+        layout.min_width = "0"
+        cells += [widgets.Label(label), control]
+    layout = widgets.Layout(
+        grid_template_columns=COLUMNS, align_items="center", width="100%", overflow="visible"
+    )
+    return widgets.GridBox(cells, layout=layout)
+
+
+def _line_of(*controls: widgets.Widget) -> widgets.HBox:
+    """Controls sharing one row of the input column while it fits: a choice gives way down to
+    ``MIN_INPUT_WIDTH`` and a button down to its text, then they wrap onto further lines."""
+    for control in controls:
+        layout = control.layout
+        if isinstance(control, widgets.Button):  # its width where the line has room
+            layout.flex, layout.min_width, layout.max_width = (
+                ("1 1 max-content", "max-content", layout.width)
+                if layout.width
+                else ("0 1 auto", "max-content", None)
+            )
+        elif isinstance(control, widgets.Label | widgets.Checkbox):  # its text wraps
+            layout.flex, layout.min_width = "0 1 auto", "0"
+        elif layout.width in (CHOICE_WIDTH, INPUT_WIDTH):
+            _give_way(control)
+        else:  # a small input keeps its width
+            layout.flex = "0 0 auto"
+    return widgets.HBox(
+        list(controls), layout=widgets.Layout(flex_flow="row wrap", align_items="center")
+    )
 
 
 def _give_way(control: widgets.Widget) -> None:
-    """As wide as its width where the line has room, down to ``MIN_INPUT_WIDTH`` (one line
-    holds it and a button longer that way), then it wraps."""
+    """As wide as its width where the line has room, down to ``MIN_INPUT_WIDTH``."""
     layout = control.layout
     layout.flex, layout.min_width = f"1 1 {MIN_INPUT_WIDTH}", MIN_INPUT_WIDTH
     layout.max_width = layout.width
@@ -166,14 +186,128 @@ def _panel_css() -> widgets.HTML:
 
 
 def _text(placeholder: str = "") -> widgets.Text:
-    return widgets.Text(placeholder=placeholder, layout=widgets.Layout(width=INPUT_WIDTH))
+    return widgets.Text(placeholder=placeholder)
 
 
 def _dropdown(options: Any = (), value: Any = None) -> widgets.Dropdown:
-    box = widgets.Dropdown(options=list(options), layout=widgets.Layout(width=INPUT_WIDTH))
+    box = widgets.Dropdown(options=list(options))
     if value is not None:
         box.value = value
     return box
+
+
+# -- fields: each input of a panel declared once ---------------------------------------------------
+@dataclass(frozen=True)
+class Field:
+    """One input of a panel: the panel attribute holding it is the API keyword it gives.
+
+    From a panel's ``FIELDS`` come its labels (``LABELS``, from the options table's ``label``
+    of the keyword: errors name a keyword by them; a checkbox's row shows none, its description
+    says it), its input rows (in this order), ``kwargs()``, and what the magics' ``--ui`` may
+    fill (``fill``).
+    """
+
+    keyword: str  # the API's keyword (``api.fetch`` / ``api.copy``), and the panel attribute
+    make: Callable[[], widgets.ValueWidget]  # the input, as a new panel shows it
+    # the input's value as the API's keyword takes it, given the panel (a key value is typed
+    # by the chosen index's key)
+    to_api: Callable[[Any, Any], Any] = lambda panel, value: value
+    ui: bool = True  # the magics' --ui fills it (the table is the line's TABLE word instead)
+    plan: bool = True  # the copy panel's plan depends on it (``api.plan_copy`` takes it)
+
+
+def _text_or_none(panel: Any, text: str) -> str | None:
+    return text.strip() or None
+
+
+def _hash_key_value(panel: Any, text: str) -> Any:
+    key = panel._key()
+    return typed(text, key.hash if key else None)
+
+
+def _sort_key_value(panel: Any, text: str) -> Any:
+    key = panel._key()
+    return typed(text, key.range if key else None)
+
+
+def _upper_bound(panel: Any, text: str) -> Any:
+    """The second value of ``between`` (none for any other operator)."""
+    return _sort_key_value(panel, text) if panel.sk_op.value == "between" else None
+
+
+def _operator(panel: Any, operator: str) -> str | None:
+    """The operator compares the sort key with a value: with none, no operator is sent."""
+    given = _sort_key_value(panel, panel.sk.value), _upper_bound(panel, panel.sk2.value)
+    return operator if given != (None, None) else None
+
+
+def _limit(panel: Any, text: str) -> Any:
+    """A whole number, else the text (refused by Run, naming the field)."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _workers() -> widgets.BoundedIntText:
+    return widgets.BoundedIntText(
+        value=min(get_settings().workers or 4, max_workers()),
+        min=1,
+        max=max_workers(),  # what a copy allows (8 per CPU core, settings.max_workers)
+        layout=widgets.Layout(width=SMALL_WIDTH),
+    )
+
+
+# the fields both panels have (a key condition on the table or one of its indexes)
+TABLE = Field("table", _dropdown, ui=False)
+INDEX = Field("index", lambda: _dropdown([("(table)", None)]))
+SK_OP = Field("sk_op", lambda: _dropdown(SORT_KEY_OPERATORS, "="), _operator)
+SK2 = Field("sk2", lambda: _text("upper bound of between"), _upper_bound)
+
+QUERY_FIELDS: tuple[Field, ...] = (
+    Field("env", _dropdown),
+    TABLE,
+    INDEX,
+    Field("pk", lambda: _text("partition key value"), _hash_key_value),
+    SK_OP,
+    Field("sk", lambda: _text("sort key value (optional)"), _sort_key_value),
+    SK2,
+    Field("filter", lambda: _text("e.g. status = 'open'"), _text_or_none),
+    Field("columns", lambda: _text("a,b,addr.city (empty: all)"), _text_or_none),
+    Field("limit", lambda: _text("items at most (empty: all)"), _limit),
+)
+COPY_FIELDS: tuple[Field, ...] = (
+    Field("source", _dropdown),
+    Field("target", _dropdown),
+    TABLE,
+    Field("target_table", lambda: _text("same as the source table"), _text_or_none),
+    Field("mode", lambda: _dropdown(COPY_MODES, "replace")),
+    INDEX,
+    Field(
+        "pk",
+        lambda: _text("slice: partition key (empty: whole table)"),
+        _hash_key_value,
+    ),
+    SK_OP,
+    Field("sk", lambda: _text("slice: sort key (optional)"), _sort_key_value),
+    SK2,
+    Field("workers", _workers, plan=False),
+    Field(
+        "backup",
+        lambda: widgets.Checkbox(value=True, description="back up the target first", indent=False),
+    ),
+)
+# what to do in a panel instead of an option of the magic line that it has no input for
+INSTEAD = {
+    "yes": "tick the confirmation in the panel",
+    "dry_run": "click Plan in the panel",
+    "head": "use the panel's Head button",
+    "unique": "use the panel's Unique values button",
+    "summary": "use the panel's Summary button",
+    "plot": "use the panel's Plot button",
+    "progress": "the panel always shows its progress bar",
+}
+NO_INPUT = "the panel has no input for it; run the line without --ui"
 
 
 class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no types
@@ -190,14 +324,17 @@ class PageButton(widgets.Button):  # type: ignore[misc]  # ipywidgets has no typ
             super()._handle_button_msg(_, content, buffers)
 
 
-class _Panel:
-    """What both panels share: labels, the output area, one-line errors."""
+class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
+    """What both panels share: a ``VBox`` (displaying the panel shows it, as
+    ``ipywidgets.interactive`` does) of input rows built from ``FIELDS``, the output area,
+    one-line errors."""
 
-    LABELS: ClassVar[dict[str, str]] = {}
+    FIELDS: ClassVar[tuple[Field, ...]] = ()
+    LABELS: ClassVar[dict[str, str]] = {}  # keyword -> label, from FIELDS and the options table
+    COMMAND = ""  # the command whose options the fields set (options.label_of)
     PANEL_CLASS = ""
 
     output: widgets.Output
-    widget: widgets.VBox
     error: str | None = None  # the last error or refusal shown (None: the last action went well)
     _error_area: widgets.Output | None = None  # where it is shown
     message = ""  # the last line the last action showed
@@ -207,12 +344,96 @@ class _Panel:
     table: widgets.Dropdown
     index: widgets.Dropdown
     sk_op: widgets.Dropdown
-    _sk2_row: widgets.HBox
+    _sk2_row: tuple[widgets.Widget, ...]  # the label and input of the upper bound
     schema: TableSchema | None = None
     result: Any = None  # what the last Run or Copy gave
     _thread: threading.Thread | None = None  # a Run clicked on the page, or a copy
     _sk_op_chosen = False  # the operator was chosen (a click, or .value set), not defaulted
     _sk_op_defaulting = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.LABELS = {field.keyword: label_of(field.keyword, cls.COMMAND) for field in cls.FIELDS}
+
+    def _make_inputs(self) -> None:
+        """Each field's input, as the attribute named by its keyword."""
+        for field in self.FIELDS:
+            setattr(self, field.keyword, field.make())
+
+    def _field_rows(self) -> list[Row]:
+        """One labelled row per field, in ``FIELDS`` order; a checkbox's text runs on past
+        the inputs (its description is its label)."""
+        rows = []
+        for field in self.FIELDS:
+            control = getattr(self, field.keyword)
+            box = isinstance(control, widgets.Checkbox)
+            rows.append(("" if box else self.LABELS[field.keyword], control, box))
+        return rows
+
+    def _form(self, rows: list[Row]) -> widgets.GridBox:
+        """The grid of rows; ``sk2``'s (label and input) is shown for ``between`` only."""
+        form = _form(rows)
+        cells = list(form.children)
+        at = cells.index(self.sk2)
+        self._sk2_row = (cells[at - 1], self.sk2)
+        return form
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keywords the API gets from the inputs (empty text: not given)."""
+        return {
+            field.keyword: field.to_api(self, getattr(self, field.keyword).value)
+            for field in self.FIELDS
+        }
+
+    # the magics' --ui: a panel opened from a magic line, filled with its options
+    @classmethod
+    def ui_options(cls) -> tuple[str, ...]:
+        """The API keywords a magic line opening this panel may give (one input each)."""
+        return tuple(field.keyword for field in cls.FIELDS if field.ui)
+
+    @classmethod
+    def check_ui_options(cls, given: Iterable[str]) -> None:
+        """``UsageProblem`` naming (as ``{keyword}``) the first option given that the panel
+        has no input for: it would be dropped."""
+        refused = sorted(k for k in given if k not in cls.ui_options())
+        if refused:
+            keyword = refused[0]
+            instead = INSTEAD.get(keyword, NO_INPUT)
+            raise UsageProblem(
+                f"{{{keyword}}} cannot be used with --ui: {instead}", parameters=(keyword,)
+            )
+
+    def fill(self, values: Mapping[str, Any]) -> None:
+        """Put each value into the input of its keyword, in ``FIELDS`` order (the index before
+        the operator: the panel adapts the operator to the index's key). A value the input
+        cannot hold (an index the table lacks, a number beyond a bounded input) is a
+        ``UsageProblem`` naming the keyword as ``{keyword}``; an index is skipped when the
+        table did not load (the panel's error says why)."""
+        for field in self.FIELDS:
+            name = field.keyword
+            if name not in values or not field.ui:
+                continue
+            value = values[name]
+            control = getattr(self, name)
+            if name == "index":
+                if self.schema is None:
+                    continue
+                names = [v for _, v in control.options if v is not None]
+                if value not in names:
+                    have = ", ".join(map(str, names)) or "none"
+                    raise UsageProblem(
+                        f"{{index}}: table {literal(repr(self.table.value))} has no index "
+                        f"{literal(repr(value))}; its indexes: {literal(have)}",
+                        parameters=("index",),
+                    )
+            elif isinstance(control.value, str) and not isinstance(value, str):
+                value = str(value)  # a text input: --limit 3 is "3"
+            control.value = value
+            if control.value != value:  # clipped by a bounded input, say
+                raise UsageProblem(
+                    f"{{{name}}} {literal(repr(value))}: the panel cannot take it",
+                    parameters=(name,),
+                )
 
     def wait(self, timeout: float | None = None) -> Any:
         """Wait for what runs in the background (a Run clicked on the page, a copy); its
@@ -256,7 +477,8 @@ class _Panel:
         self._fit_sk_op()
 
     def _sync_sk2(self) -> None:
-        self._sk2_row.layout.display = "" if self.sk_op.value == "between" else "none"
+        for cell in self._sk2_row:
+            cell.layout.display = "" if self.sk_op.value == "between" else "none"
 
     def _key(self) -> KeySchema | None:
         """The key of the chosen index (or table), once the table is described."""
@@ -276,7 +498,7 @@ class _Panel:
             if isinstance(value, widgets.DOMWidget) and not name.startswith("_"):
                 value.add_class("dynamo-" + name.replace("_", "-"))
         self.output.add_class("dynamo-output")
-        self.widget.add_class(self.PANEL_CLASS)
+        self.add_class(self.PANEL_CLASS)
 
     def _show(self, *objects: Any, clear: bool = True, area: widgets.Output | None = None) -> None:
         """Display ``objects`` in ``area`` (the output area unless given), replacing what it
@@ -358,17 +580,10 @@ class _Panel:
 
         self.sk_op.observe(changed, "value")
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
 
 # -- the query panel -----------------------------------------------------------------------------
 # the query's inputs: disabled while a Run runs
-QUERY_INPUTS: tuple[str, ...] = (
-    *("env", "table", "index", "pk", "sk_op", "sk", "sk2", "filter", "columns", "limit"),
-)
+QUERY_INPUTS: tuple[str, ...] = tuple(field.keyword for field in QUERY_FIELDS)
 # what the result is read from: a change of one clears the result (it would sit under inputs
 # that name another table)
 RESULT_SCOPE: tuple[str, ...] = ("env", "table", "index")
@@ -397,19 +612,8 @@ class QueryPanel(_Panel):
     >>> panel.pk.value = "c1"; panel.run_button.click(); panel.result  # doctest: +SKIP
     """
 
-    LABELS: ClassVar[dict[str, str]] = {
-        "env": "Environment",
-        "table": "Table",
-        "index": "Index",
-        "pk": "Partition key",
-        "sk_op": "Sort key op",
-        "sk": "Sort key",
-        "sk2": "Sort key (to)",
-        "filter": "Filter",
-        "columns": "Columns",
-        "limit": "Limit",
-        "params": "Filter values",
-    }
+    FIELDS = QUERY_FIELDS
+    COMMAND = "query"
     PANEL_CLASS = "dynamo-query-panel"
 
     def __init__(
@@ -419,6 +623,7 @@ class QueryPanel(_Panel):
         *,
         namespace: dict[str, Any] | None = None,
     ):
+        super().__init__(layout=widgets.Layout(width="100%"))
         self._namespace = namespace
         self.schema: TableSchema | None = None
         self.read: Any = None  # the ReadResult of the last run
@@ -435,34 +640,24 @@ class QueryPanel(_Panel):
         known = api.list_environments()
         names = known + [e for e in (env,) if e and e not in known]
         start = env or get_settings().default_env or "default"
-        self.env = _dropdown(names, start if start in names else None)
-        self.table = _dropdown()
-        self.index = _dropdown([("(table)", None)])
-        self.pk = _text("partition key value")
-        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "=")
-        self.sk = _text("sort key value (optional)")
-        self.sk2 = _text("upper bound of between")
-        self.filter = _text("e.g. status = 'open'")
-        self.columns = _text("a,b,addr.city (empty: all)")
-        self.limit = _text("items at most (empty: all)")
+        self._make_inputs()
+        self.env.options = names  # the first chosen, unless the one to start with is there
+        if start in names:
+            self.env.value = start
         self.run_button = PageButton(description="Run", button_style="primary", icon="play")
         self.status = widgets.Label("")
         self.head_n = widgets.BoundedIntText(
-            value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width="80px")
+            value=DEFAULT_HEAD, min=1, max=10_000, layout=widgets.Layout(width=HEAD_WIDTH)
         )
         self.head_button = widgets.Button(description="Head")
         self.unique_column = _dropdown()
-        self.unique_column.layout.width = "200px"
         self.unique_button = widgets.Button(description="Unique values")
         self.summary_button = widgets.Button(description="Summary")
         self.plot_what = _dropdown(list(PLOTS.items()), "column")
-        self.plot_what.layout.width = "200px"
         self.plot_button = widgets.Button(description="Plot")
-        self.store_name = widgets.Text(placeholder="variable", layout=widgets.Layout(width="160px"))
+        self.store_name = widgets.Text(placeholder="variable")
         self.store_button = widgets.Button(description="Store as")
-        self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
-        # the analysis: one labelled row per action, each as wide as the form above
-        self.head_n.layout.width = HEAD_WIDTH
+        # the analysis: one labelled row per action, each as wide as the inputs above
         for choice in (self.unique_column, self.plot_what, self.store_name):
             choice.layout.width = CHOICE_WIDTH
         for button in (
@@ -470,26 +665,18 @@ class QueryPanel(_Panel):
             *(self.plot_button, self.store_button),
         ):
             button.layout.width = BUTTON_WIDTH
-        analysis_box = widgets.VBox(
-            [
-                _row("Result", self.head_n, self.head_button, self.summary_button),
-                _row("Column", self.unique_column, self.unique_button),
-                _row("Plot", self.plot_what, self.plot_button),
-                _row("Variable", self.store_name, self.store_button),
-            ]
-        )
         rows = [
-            _row(self.LABELS[name], getattr(self, name))
-            for name in ("env", "table", "index", "pk", "sk_op", "sk")
+            *self._field_rows(),
+            ("", _line_of(self.run_button, self.status), True),
+            ("Result", _line_of(self.head_n, self.head_button, self.summary_button), False),
+            ("Column", _line_of(self.unique_column, self.unique_button), False),
+            ("Plot", _line_of(self.plot_what, self.plot_button), False),
+            ("Variable", _line_of(self.store_name, self.store_button), False),
         ]
-        rows += [self._sk2_row]
-        rows += [_row(self.LABELS[name], getattr(self, name)) for name in ("filter", "columns")]
-        rows += [_row(self.LABELS["limit"], self.limit)]
-        rows += [_row("", self.run_button, self.status), analysis_box, self.output]
-        rows += [self.analysis, _panel_css()]
-        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
+        rows = [self._form(rows), self.output, self.analysis, _panel_css()]
+        self.children = rows
         self._tag()
-        _classes(self.run_button, "dynamo-run")
+        self.run_button.add_class("dynamo-run")
         self._sync_sk2()
         self._watch_sk_op()
         for name in RESULT_SCOPE:  # before the reloads: they may fail and show an error
@@ -508,34 +695,6 @@ class QueryPanel(_Panel):
         self._guarded(self._load_tables)
         if table is not None:
             self._guarded(lambda: self._choose_table(table))
-
-    # loading choices
-    def kwargs(self) -> dict[str, Any]:
-        """The keywords ``api.fetch`` gets from the inputs (empty text: not given)."""
-        key = self._key()
-        hash_key = key.hash if key else None
-        range_key = key.range if key else None
-        limit_text = self.limit.value.strip()
-        limit: Any = None
-        if limit_text:
-            limit = int(limit_text) if limit_text.lstrip("-").isdigit() else limit_text
-        between = self.sk_op.value == "between"
-        sk, sk2 = typed(self.sk.value, range_key), None
-        if between:
-            sk2 = typed(self.sk2.value, range_key)
-        return {
-            "table": self.table.value,
-            "pk": typed(self.pk.value, hash_key),
-            "env": self.env.value,
-            "sk": sk,
-            # the operator compares the sort key with a value: with none, no operator is sent
-            "sk_op": self.sk_op.value if sk is not None or sk2 is not None else None,
-            "sk2": sk2,
-            "index": self.index.value,
-            "filter": self.filter.value.strip() or None,
-            "columns": self.columns.value.strip() or None,
-            "limit": limit,
-        }
 
     # running
     def run(self, background: bool = False) -> None:
@@ -856,17 +1015,17 @@ class WidgetProgress(PhaseBar):
 
 # -- the copy panel ------------------------------------------------------------------------------
 # the inputs a plan depends on: changing one disables Copy until the next plan
-PLAN_INPUTS: tuple[str, ...] = (
-    *("source", "target", "table", "target_table", "mode"),
-    *("pk", "sk_op", "sk", "sk2", "index", "backup"),
-)
+PLAN_INPUTS: tuple[str, ...] = tuple(field.keyword for field in COPY_FIELDS if field.plan)
 # the plan keeps its lines, and wraps a long one between words (a word longer than the line:
 # anywhere), never a lone letter of a word on its own line
 PLAN_STYLE = "white-space: pre-wrap; word-break: normal; overflow-wrap: break-word"
 # what the output says when an input changed after a Plan (the plan shown went)
 OUTDATED_PLAN = "the inputs changed: click Plan again"
 # what cannot change while a copy runs (disabled until it ends)
-COPY_INPUTS: tuple[str, ...] = (*PLAN_INPUTS, "workers", "confirm", "restore_confirm")
+COPY_INPUTS: tuple[str, ...] = (
+    *(field.keyword for field in COPY_FIELDS),
+    *("confirm", "restore_confirm"),
+)
 
 
 class CopyPanel(_Panel):
@@ -886,27 +1045,15 @@ class CopyPanel(_Panel):
     >>> panel.plan_button.click(); panel.copy_button.click(); panel.wait()  # doctest: +SKIP
     """
 
-    LABELS: ClassVar[dict[str, str]] = {
-        "source": "Source",
-        "target": "Target",
-        "table": "Table",
-        "target_table": "Target table",
-        "mode": "Mode",
-        "pk": "Partition key",
-        "sk_op": "Sort key op",
-        "sk": "Sort key",
-        "sk2": "Sort key (to)",
-        "index": "Index",
-        "workers": "Workers",
-        "backup": "Back up target",
-        "segments": "Segments",
-    }
+    FIELDS = COPY_FIELDS
+    COMMAND = "copy"
     PANEL_CLASS = "dynamo-copy-panel"
     ENV_FIELD = "source"
 
     def __init__(
         self, source: str | None = None, target: str | None = None, table: str | None = None
     ):
+        super().__init__(layout=widgets.Layout(width="100%"))
         self.schema: TableSchema | None = None
         self.plan: CopyPlan | None = None
         self.result: CopyResult | None = None
@@ -922,27 +1069,15 @@ class CopyPanel(_Panel):
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
         start = source or get_settings().default_env or "default"  # as the query panel's env
-        self.source = _dropdown(names, start if start in names else None)
-        self.target = _dropdown(names, target if target in names else None)
-        if target not in names:  # never a default target: the user picks where to write
+        self._make_inputs()
+        self.source.options = names  # the first chosen, unless the one to start with is there
+        if start in names:
+            self.source.value = start
+        self.target.options = names
+        if target in names:
+            self.target.value = target
+        else:  # never a default target: the user picks where to write
             self.target.index = None
-        self.table = _dropdown()
-        self.target_table = _text("same as the source table")
-        self.mode = _dropdown(COPY_MODES, "replace")
-        self.pk = _text("slice: partition key (empty: whole table)")
-        self.sk_op = _dropdown(SORT_KEY_OPERATORS, "=")
-        self.sk = _text("slice: sort key (optional)")
-        self.sk2 = _text("upper bound of between")
-        self.index = _dropdown([("(table)", None)])
-        self.workers = widgets.BoundedIntText(
-            value=min(get_settings().workers or 4, max_workers()),
-            min=1,
-            max=max_workers(),  # what a copy allows (8 per CPU core, settings.max_workers)
-            layout=widgets.Layout(width="80px"),
-        )
-        self.backup = widgets.Checkbox(
-            value=True, description="back up the target first", indent=False
-        )
         self.confirm = widgets.Checkbox(
             value=False, indent=False, layout=widgets.Layout(width="auto")
         )
@@ -957,22 +1092,19 @@ class CopyPanel(_Panel):
         )
         self._progress = WidgetProgress()
         self.progress = self._progress
-        self._sk2_row = _row(self.LABELS["sk2"], self.sk2)
-        rows = [
-            _row(self.LABELS[name], getattr(self, name))
-            for name in ("source", "target", "table", "target_table", "mode", "index", "pk")
-        ]
-        rows += [_row(self.LABELS["sk_op"], self.sk_op), _row(self.LABELS["sk"], self.sk)]
-        rows += [self._sk2_row, _row(self.LABELS["workers"], self.workers)]
-        rows += [_row("", self.backup), _row("", self.confirm)]
         for button in (self.plan_button, self.copy_button, self.cancel_button):
             button.layout.width = ACTION_WIDTH
         self._progress.bar.layout.width = INPUT_WIDTH  # the bar as wide as the inputs above
         _give_way(self._progress.bar)
-        rows += [_row("", self.plan_button, self.copy_button, self.cancel_button)]
-        rows += [_row("Progress", self._progress.widget)]
-        rows += [_row("", self.restore_button, self.restore_confirm), self.output, _panel_css()]
-        self.widget = widgets.VBox(rows, layout=widgets.Layout(width="100%"))
+        rows = [
+            *self._field_rows(),
+            ("", self.confirm, True),
+            ("", _line_of(self.plan_button, self.copy_button, self.cancel_button), False),
+            ("Progress", self._progress.widget, True),
+            ("", _line_of(self.restore_button, self.restore_confirm), True),
+        ]
+        rows = [self._form(rows), self.output, _panel_css()]
+        self.children = rows
         self._tag()
         for button, name in (
             (self.plan_button, "dynamo-plan"),
@@ -1044,27 +1176,9 @@ class CopyPanel(_Panel):
         return super()._render(exc).replace(f"confirm with {box}", f"tick {box} to copy")
 
     def plan_kwargs(self) -> dict[str, Any]:
-        """The keywords ``api.plan_copy`` gets from the inputs."""
-        key = self._key()
-        between = self.sk_op.value == "between"
-        range_key = key.range if key else None
-        sk, sk2 = typed(self.sk.value, range_key), None
-        if between:
-            sk2 = typed(self.sk2.value, range_key)
-        return {
-            "table": self.table.value,
-            "source": self.source.value,
-            "target": self.target.value,
-            "target_table": self.target_table.value.strip() or None,
-            "pk": typed(self.pk.value, key.hash if key else None),
-            "sk": sk,
-            # the operator compares the sort key with a value: with none, no operator is sent
-            "sk_op": self.sk_op.value if sk is not None or sk2 is not None else None,
-            "sk2": sk2,
-            "index": self.index.value,
-            "mode": self.mode.value,
-            "backup": self.backup.value,
-        }
+        """The keywords ``api.plan_copy`` gets from the inputs (``kwargs()``, which
+        ``api.copy`` gets, without those the plan does not depend on)."""
+        return {k: v for k, v in self.kwargs().items() if k in PLAN_INPUTS}
 
     @property
     def running(self) -> bool:
@@ -1123,11 +1237,7 @@ class CopyPanel(_Panel):
         if reason:
             self._refuse(f"copy refused: {reason}")
             return
-        kwargs = self.plan_kwargs() | {
-            "yes": self.confirm.value,
-            "workers": self.workers.value,
-            "progress": self.progress,
-        }
+        kwargs = self.kwargs() | {"yes": self.confirm.value, "progress": self.progress}
         self._cancel = threading.Event()
         kwargs["cancel"] = self._cancel
         self.result = None
