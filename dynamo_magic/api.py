@@ -24,7 +24,6 @@ from .copying import parallel
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
-from .copying.job import CopyJob
 from .copying.parallel import Progress
 from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
@@ -63,6 +62,7 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 # what front ends need beside the functions (the types they show, the choices they offer), named
 # here so that they import the façade only (tests/test_layering.py)
 from .copying.engine import CopyResult as CopyResult
+from .copying.job import CopyJob as CopyJob
 from .copying.plan import CopyPlan as CopyPlan
 from .copying.result import Outcome as Outcome
 from .expressions import default_operator as default_operator

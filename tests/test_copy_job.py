@@ -23,7 +23,7 @@ from dynamo_magic.copying.result import Outcome
 
 from conftest import server_profiles, use_profiles
 from moto_servers import MotoServer
-from proxy import Action, Call, FaultProxy, Forward, Rule
+from proxy import Action, Call, FaultProxy, Forward, Gate, Rule
 from tables import (
     create_events,
     create_orders,
@@ -39,28 +39,6 @@ ITEMS = 600  # 24 batches of 25
 HELD_AT = 5  # the BatchWriteItem the gate holds: four batches (100 items) acknowledged before it
 HANG_GUARD = 60.0  # seconds any wait may take at most (a guard, not a measurement)
 EVENTS_KEY = ("device", "seq")
-
-
-class Gate:
-    """A proxy rule: the ``at``-th BatchWriteItem waits until ``release`` is set (``reached`` is
-    set when it arrives); every BatchWriteItem is slowed by ``delay`` seconds."""
-
-    def __init__(self, at: int = HELD_AT, delay: float = 0.01):
-        self.at, self.delay = at, delay
-        self.arrived = 0
-        self.reached, self.release = threading.Event(), threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self, op: str, body: dict[str, Any]) -> Action:
-        if op != "BatchWriteItem":
-            return None
-        with self._lock:
-            self.arrived += 1
-            number = self.arrived
-        if number == self.at:
-            self.reached.set()
-            self.release.wait(HANG_GUARD)
-        return Forward(self.delay)
 
 
 @pytest.fixture
@@ -140,7 +118,7 @@ def one_worker(**kwargs: Any) -> dm.CopyJob:
 
 # -- progress -------------------------------------------------------------------------------------
 def test_progress_grows_while_running_and_ends_with_the_results_counts(source, servers, proxied):
-    gate = Gate()
+    gate = Gate(HELD_AT, guard=HANG_GUARD)
     proxied(gate)
     bars = Recording()
     job = one_worker(progress=bars)
@@ -172,7 +150,7 @@ def test_progress_grows_while_running_and_ends_with_the_results_counts(source, s
 
 
 def test_result_with_a_timeout_raises_while_the_copy_runs(source, proxied):
-    gate = Gate()
+    gate = Gate(HELD_AT, guard=HANG_GUARD)
     proxied(gate)
     job = one_worker()
     assert gate.reached.wait(HANG_GUARD)
@@ -189,7 +167,7 @@ def test_result_with_a_timeout_raises_while_the_copy_runs(source, proxied):
 def test_cancel_mid_copy_ends_cancelled_counting_exactly_what_the_target_holds(
     source, servers, proxied
 ):
-    gate = Gate()
+    gate = Gate(HELD_AT, guard=HANG_GUARD)
     proxy = proxied(gate)
     job = dm.start_copy("events", source=A, target=B, backend="threading", workers=2, yes=True)
     assert gate.reached.wait(HANG_GUARD)
