@@ -34,11 +34,13 @@ from .api import (
     restore,
     run_partiql,
     scan,
+    start_copy,
     summary,
     truncate,
     unique,
 )
 from .copying.engine import CopyResult
+from .copying.job import CopyJob, CopyProgress
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
@@ -102,9 +104,11 @@ __all__ = [
     "Columns",
     "ConfirmationRequired",
     "CopyFailed",
+    "CopyJob",
     "CopyMode",
     "CopyPanel",
     "CopyPlan",
+    "CopyProgress",
     "CopyResult",
     "CredentialsMissing",
     "DynamoMagicError",
@@ -163,6 +167,7 @@ __all__ = [
     "run_partiql",
     "scan",
     "set_settings",
+    "start_copy",
     "summary",
     "truncate",
     "unique",

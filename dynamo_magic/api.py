@@ -62,6 +62,7 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 # what front ends need beside the functions (the types they show, the choices they offer), named
 # here so that they import the façade only (tests/test_layering.py)
 from .copying.engine import CopyResult as CopyResult
+from .copying.job import CopyJob as CopyJob
 from .copying.plan import CopyPlan as CopyPlan
 from .copying.result import Outcome as Outcome
 from .expressions import default_operator as default_operator
@@ -1573,6 +1574,7 @@ def _copy_request(
         backup=backup,
         verify=verify or settings.verify,
     )
+    copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
     return request
 
@@ -1700,7 +1702,146 @@ def plan_copy(
     return copy_plan.plan_copy(request, settings)
 
 
-@_logs_refusals("copy")
+def start_copy(
+    table: str,
+    *,
+    source: str | None,
+    target: str | None,
+    target_table: str | None = None,
+    target_region: str | None = None,
+    pk: Any = None,
+    sk: Any = None,
+    sk_op: SortKeyOperator | None = None,
+    sk2: Any = None,
+    index: str | None = None,
+    mode: CopyMode = "replace",
+    backup: bool = True,
+    verify: VerifyMethod | None = None,
+    yes: bool = False,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> CopyJob:
+    # [[[cog docstring(api.start_copy)]]]
+    """Start a copy of a table (or a slice: ``pk``, ``sk``, ``index``) from ``source`` to
+    ``target`` in a thread of its own and return at once: a ``CopyJob`` to watch
+    (``progress()``), stop (``cancel()``) or wait for (``result()``). The job's worker processes
+    are gone when it ends.
+
+    Keywords no copy can use are refused here, before any request and before any thread; what
+    the plan refuses (the tables, the confirmation) is raised by ``result()``. ``copy`` is
+    ``start_copy(...).result()``.
+
+    Parameters
+    ----------
+    table : str
+        Source table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN: the target's table,
+        backups and failed-item files are named after it).
+    source : str or None
+        Environment to copy from (``None``: the default).
+    target : str or None
+        Environment to copy into (``None``: the default).
+    target_table : str, optional
+        Target table name (default: the source's).
+    target_region : str, optional
+        Target region (default: the profile's).
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value of the slice to copy (of ``index`` if given); ``None``: the whole
+        table.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    mode : {'replace', 'truncate', 'merge'}, default 'replace'
+        replace: put every source item, then delete target items whose key is not in the source;
+        truncate: delete first; merge: puts only.
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    verify : {'count', 'full', 'none'}, optional
+        Check after copying; ``None``: the ``verify`` setting (count).
+    yes : bool, default False
+        Confirm writing into a non-empty or protected target.
+    workers : int, optional
+        Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else two per
+        CPU core.
+    segments : int, optional
+        Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
+        setting, else four per worker.
+    backend : {'auto', 'loky', 'threading'}, optional
+        Joblib backend (default auto: threads for small copies).
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread (a panel's Cancel button) to stop the copy as Ctrl-C does:
+        every worker stops within the request it has in flight and ``CopyFailed`` is raised with
+        the result ``interrupted``, its counts exactly what the target acknowledged.
+
+    Returns
+    -------
+    CopyJob
+        ``progress()`` (a ``CopyProgress``: phase, items read, written, deleted, retried and
+        failed so far, items/s, seconds), ``cancel()``, ``done()``, ``result(timeout=None)``
+        (the CopyResult, raising what ``copy`` raises), ``checkpoint``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, slice, mode, verification method, ``progress`` or ``cancel``: raised
+        by ``start_copy`` itself.
+    UsageProblem
+        ``workers``, ``segments`` or ``backend`` out of bounds: raised by ``start_copy``.
+    DynamoMagicError
+        Raised by ``result()``: what ``copy`` raises (``UnsafeOperation``, ``TableNotFound``,
+        ``ConfirmationRequired``, ``CopyFailed``, ...).
+
+    Examples
+    --------
+    >>> job = dynamo_magic.start_copy("orders", source="dev", target="stage", yes=True)
+    >>> job.progress().written
+    1200
+    >>> job.result().summary_line()
+    """
+    # [[[end]]]
+    _check_progress(progress)
+    _check_cancel(cancel)
+    settings = get_settings()
+    request = _copy_request(
+        table,
+        settings,
+        source=source,
+        target=target,
+        target_table=target_table,
+        target_region=target_region,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        mode=mode,
+        backup=backup,
+        verify=verify,
+    )  # names checked before workers are warmed for them
+    # the call's run options (the settings' own were checked when the settings were made)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    return copy_run.start_copy(
+        request,
+        settings,
+        yes=yes,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
 def copy(
     table: str,
     *,
@@ -1728,7 +1869,10 @@ def copy(
     processes the copy started are gone when it returns or raises.
 
     ``workers`` (at least 1) and ``segments`` (1 to 1,000,000) are checked before anything is
-    read. For the plan without writing, use ``plan_copy``.
+    read. For the plan without writing, use ``plan_copy``; to watch or cancel the copy while it
+    runs, ``start_copy``: ``copy`` is ``start_copy(...).result()``, and a Ctrl-C while it waits
+    cancels the copy, which ends ``interrupted`` (``CopyFailed``), or, while it still plans,
+    raises ``KeyboardInterrupt`` with nothing written.
 
     Parameters
     ----------
@@ -1798,20 +1942,16 @@ def copy(
     ConfirmationRequired
         A non-empty or protected target without ``yes=True``.
     CopyFailed
-        Items stayed unwritten, verification failed or the copy was interrupted; ``.result`` is
-        the CopyResult.
+        Items stayed unwritten, verification failed or the copy was interrupted or cancelled;
+        ``.result`` is the CopyResult.
 
     Examples
     --------
     >>> dynamo_magic.copy("orders", source="dev", target="stage", pk="c1", yes=True)
     """
     # [[[end]]]
-    _check_progress(progress)
-    _check_cancel(cancel)
-    settings = get_settings()
-    request = _copy_request(
+    job = start_copy(
         table,
-        settings,
         source=source,
         target=target,
         target_table=target_table,
@@ -1824,12 +1964,6 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
-    )  # names checked before workers are warmed for them
-    # the call's run options (the settings' own were checked when the settings were made)
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
-    return copy_run.copy(
-        request,
-        settings,
         yes=yes,
         workers=workers,
         segments=segments,
@@ -1837,6 +1971,7 @@ def copy(
         progress=progress,
         cancel=cancel,
     )
+    return job.result()
 
 
 def _check_progress(progress: object) -> None:

@@ -230,7 +230,8 @@ def _copy(args: argparse.Namespace) -> None:
         )
         print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
         return
-    result = api.copy(**api_kwargs("copy", args), progress=_bars(args))
+    job = api.start_copy(**api_kwargs("copy", args), progress=_bars(args))
+    result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
     print(result.summary_line())
 
 

@@ -654,6 +654,7 @@ API_COMMANDS: Mapping[str, str] = {
     "explore": "query",
     "plan_copy": "copy",
     "copy": "copy",
+    "start_copy": "copy",
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
     "partiql": "partiql",

@@ -79,6 +79,29 @@ def forward_all(op: str, body: dict[str, Any]) -> Action:
     return None
 
 
+class Gate:
+    """A rule that holds the ``at``-th BatchWriteItem until ``release`` is set (``reached`` is
+    set when it arrives; at most ``guard`` seconds), every BatchWriteItem slowed by ``delay``
+    seconds: a copy provably mid-way, batches acknowledged before it and more to come."""
+
+    def __init__(self, at: int = 5, delay: float = 0.01, guard: float = 60.0):
+        self.at, self.delay, self.guard = at, delay, guard
+        self.arrived = 0
+        self.reached, self.release = threading.Event(), threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, op: str, body: dict[str, Any]) -> Action:
+        if op != "BatchWriteItem":
+            return None
+        with self._lock:
+            self.arrived += 1
+            number = self.arrived
+        if number == self.at:
+            self.reached.set()
+            self.release.wait(self.guard)
+        return Forward(self.delay)
+
+
 @dataclass
 class FaultProxy:
     """A threaded HTTP/1.1 proxy on 127.0.0.1 in front of ``upstream`` (a server's URL)."""

@@ -9,7 +9,8 @@
   phase; ``verify``: comparing the sides; ``truncate``: emptying a table; ``result``: what a
   copy returns; ``digest``: items as canonical text and content hashes;
 - ``run``: a copy or a truncate from start to end, as the façade asks for it (workers warmed
-  while the plan is made); ``restore``: a backup restored, in place through a copy.
+  while the plan is made); ``job``: a copy in a thread of its own (``CopyJob``: progress,
+  cancel, result); ``restore``: a backup restored, in place through a copy.
 
 Nothing is imported here: ``import dynamo_magic.copying.tasks`` loads what a task needs and
 the package's own ``__init__`` (``dynamo_magic``'s public face), nothing of the notebook.

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,6 @@ from . import parallel
 from .channels import Channel
 from .messages import TaskResult
 from .operation import Operation, Tally
-from .parallel import Progress
 from .plan import CopyPlan
 from .result import CopyResult, Outcome, Verification
 from .sinks import FailedItemsFile, TableSink
@@ -125,9 +123,8 @@ def require_confirmation(plan: CopyPlan, yes: bool) -> None:
 def execute(
     plan: CopyPlan,
     engine: Engine,
-    progress: Progress | None = None,
+    tally: Tally | None = None,
     transform: Transform | None = None,
-    cancel: threading.Event | None = None,
     warming: parallel.WarmUp | None = None,
 ) -> CopyResult:
     """Carry out ``plan`` (already confirmed).
@@ -138,20 +135,21 @@ def execute(
         What to copy, as ``plan.plan_copy`` decided it.
     engine : Engine
         Workers, segments, backend, retries.
-    progress : Progress, optional
-        Told of each phase (``copy``, ``delete``, ``verify ...``) and the items done.
+    tally : operation.Tally, optional
+        What the copy reports to: its progress bar (told of each phase, ``copy``, ``delete``,
+        ``verify ...``, and the items done), its cancel flag (set from another thread to stop
+        the copy as Ctrl-C does: every worker stops within the request it has in flight,
+        counted, and the result is ``interrupted``) and whoever watches it (``job.CopyJob``).
+        ``None``: a tally that shows nothing and has no cancel flag.
     transform : callable, optional
         ``WireItem -> WireItem | None``, applied to every source item in the workers before
         it is written; ``None`` drops the item (counted in ``dropped``). The target then
         differs from the source on purpose, so the copy is not verified. For process backends
         give a picklable callable (a module-level function).
-    cancel : threading.Event, optional
-        Set from another thread to stop the copy as Ctrl-C does: every worker stops within the
-        request it has in flight (counted) and the result is ``interrupted``.
     warming : parallel.WarmUp, optional
         Worker processes being started for this copy (``parallel.warm_up``): waited for after
-        the target is created and backed up, before the first phase. Ctrl-C or ``cancel``
-        during that wait ends the copy ``interrupted``, as anywhere else.
+        the target is created and backed up, before the first phase. Ctrl-C or the cancel
+        flag during that wait ends the copy ``interrupted``, as anywhere else.
 
     Returns
     -------
@@ -184,15 +182,20 @@ def execute(
         engine.backend,
         engine.segments,
     )
-    with Operation(result, failed_path, progress, cancel) as operation:
+    with Operation(result, failed_path, tally) as operation:
         tally = operation.tally
+        cancel = tally.cancel
         parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:
+            tally.stage = "create target"
             create_like(plan.target.client(), plan.source_schema, plan.target.table)
             result.created_target = True
         if plan.backup:
-            back_up(plan.target.client(), plan.target.table, functools.partial(_keep, result))
+            tally.stage = "backup"
+            taken = functools.partial(_keep, result)
+            back_up(plan.target.client(), plan.target.table, taken, cancel=cancel)
         if warming is not None:
+            tally.stage = "start workers"
             warming.wait(cancel)  # the copy starts on these workers
         if request.mode == "truncate" and not plan.target_empty:
             _prune(plan, engine, tally, result, failed, keep=None)

@@ -6,6 +6,7 @@ What a worker reported stays counted even when its task then fails and never ret
 ``TaskResult``.
 
 - ``Progressed``: items done, by kind (``"written"``, ``"deleted"``, ``"read"``);
+- ``Read``: items read from a task's source (a job's progress: ``CopyJob.progress``);
 - ``Retried``: calls sent again (botocore's quick retries and ours, reads and writes);
 - ``Checkpoint``: a task's source segment and the last key fully handled (resume point);
 - ``Failed``: items that could not be written after all retries, saved to a file;
@@ -34,6 +35,15 @@ class Progressed:
 
     count: int
     kind: Kind = "written"
+
+
+@dataclass(frozen=True)
+class Read:
+    """``count`` more items read from the source of task ``task`` (``"copy"``, ``"delete"``,
+    ...), before any transform: one message a page."""
+
+    task: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -99,4 +109,4 @@ class Finished:
     result: TaskResult | Any
 
 
-Message = Progressed | Retried | Checkpoint | Failed | Logged | Finished
+Message = Progressed | Read | Retried | Checkpoint | Failed | Logged | Finished

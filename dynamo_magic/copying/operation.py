@@ -1,8 +1,9 @@
 """One copy or truncate under way: what every such operation keeps, in one place.
 
-``Operation`` (a context manager around the operation's phases) owns its ``Tally`` (the one
+``Operation`` (a context manager around the operation's phases) keeps its ``Tally`` (the one
 consumer of the workers' messages: counts, retries, failures, checkpoints, the progress
-bar's phases), its clock, and how it ends: run to its end, stopped by Ctrl-C or Cancel
+bar's phases, the cancel flag; made by whoever watches the operation, a ``job.CopyJob``),
+its clock, and how it ends: run to its end, stopped by Ctrl-C or Cancel
 (``interrupted``, with what the workers had reported), or failed by an error after the first
 phase began (``error`` and ``cause`` set, the failed-items file counted); an error before
 that (creating the target, the backup: nothing written) is raised as it is. Its summary line
@@ -25,7 +26,16 @@ from typing import TYPE_CHECKING, Any
 from ..codec import Item
 from ..errors import DynamoMagicError
 from . import parallel
-from .messages import Checkpoint, Failed, Finished, Message, Progressed, Retried, TaskResult
+from .messages import (
+    Checkpoint,
+    Failed,
+    Finished,
+    Message,
+    Progressed,
+    Read,
+    Retried,
+    TaskResult,
+)
 from .parallel import NoProgress, Progress
 from .result import CopyResult, Outcome
 
@@ -45,14 +55,14 @@ class Operation:
     failed_path : Path
         Where the operation's workers save items that stay unwritten (or undeleted); named in
         ``result.failed_file`` if it was written.
-    progress : Progress, optional
-        Told of each phase and the items done (through ``tally``).
-    cancel : threading.Event, optional
-        Set from another thread to stop the operation as Ctrl-C does.
+    tally : Tally, optional
+        The consumer of the workers' messages, with the progress bar and the cancel flag (set
+        from another thread to stop the operation as Ctrl-C does); made by the caller when it
+        watches the operation (``job.CopyJob``), else a new one that shows nothing.
 
     Examples
     --------
-    >>> with Operation(result, failed_path, progress) as operation:  # doctest: +SKIP
+    >>> with Operation(result, failed_path, Tally(progress)) as operation:  # doctest: +SKIP
     ...     operation.tally.start("delete", None)
     ...     operation.tally.run(run_task, tasks, engine)
 
@@ -62,21 +72,15 @@ class Operation:
     phase is raised (nothing was written).
     """
 
-    def __init__(
-        self,
-        result: CopyResult,
-        failed_path: Path,
-        progress: Progress | None = None,
-        cancel: threading.Event | None = None,
-    ):
+    def __init__(self, result: CopyResult, failed_path: Path, tally: Tally | None = None):
         self.result = result
         self.failed_path = failed_path
-        self.tally = Tally(progress or NoProgress(), cancel)
+        self.tally = tally if tally is not None else Tally()
         self.started = 0.0  # time.monotonic() when the block began
         self._timed = False  # the seconds were taken (``stop_clock``)
 
     def __enter__(self) -> Operation:
-        self.started = time.monotonic()
+        self.started = self.tally.began = time.monotonic()
         return self
 
     def stop_clock(self) -> None:
@@ -129,10 +133,17 @@ class Tally:
     were reported here as they happened, so such a result still says what was done.
     """
 
-    def __init__(self, progress: Progress, cancel: threading.Event | None = None):
-        self.progress = progress
+    def __init__(self, progress: Progress | None = None, cancel: threading.Event | None = None):
+        self.progress: Progress = progress if progress is not None else NoProgress()
         self.cancel = cancel  # set by the caller: workers stop (``parallel.run``)
+        # set by the caller after ``cancel``: stop waiting for the workers' requests in flight
+        self.abandon: threading.Event | None = None
         self.phase = ""
+        # what the operation does now, as a job's progress says (``job.CopyJob.progress``):
+        # "plan" until it begins, then "create target", "backup", "start workers", each phase
+        self.stage = "plan"
+        self.began: float | None = None  # time.monotonic() when the operation began
+        self.read: dict[str, int] = {}  # items read from the sources, by task (``Read``)
         self.phase_started = 0.0  # time.monotonic() when the phase began
         self.phase_items = 0  # items done in the phase (any kind)
         self.done: dict[str, int] = {}  # items by kind: written, deleted, read
@@ -148,7 +159,7 @@ class Tally:
         """Begin ``phase``, ending the one before (it ran to its end: ``FAILED`` if items
         failed in it, else ``SUCCESS``)."""
         self.close(Outcome.FAILED if self.failed > self._failed_before else Outcome.SUCCESS)
-        self.phase = phase
+        self.phase = self.stage = phase
         parallel.check_cancel(self.cancel)
         self._open, self._failed_before = True, self.failed
         self.phase_started, self.phase_items = time.monotonic(), 0
@@ -181,6 +192,7 @@ class Tally:
             on_message=self.receive,
             on_result=on_result,
             cancel=self.cancel,
+            abandon=self.abandon,
         )
 
     def receive(self, message: Message) -> None:
@@ -189,6 +201,8 @@ class Tally:
             self.done[message.kind] = self.done.get(message.kind, 0) + message.count
             self.phase_items += message.count
             self.progress.advance(message.count)
+        elif isinstance(message, Read):
+            self.read[message.task] = self.read.get(message.task, 0) + message.count
         elif isinstance(message, Retried):
             self.retries += message.count
         elif isinstance(message, Failed):

@@ -53,6 +53,7 @@ else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread whil
 
 AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process start-up
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
+ABANDON_CHECK = 0.05  # seconds between looks at an abandon flag while tasks run
 
 
 class Progress(Protocol):
@@ -117,6 +118,7 @@ def run(
     on_message: Callable[[Message], None] | None = None,
     on_result: Callable[[Any], None] | None = None,
     cancel: threading.Event | None = None,
+    abandon: threading.Event | None = None,
 ) -> list[Any]:
     """``function(task, channel)`` for every task on ``workers`` workers of ``backend``; results
     as they finish. Workers' messages (``messages``) reach ``on_message`` as they are sent
@@ -127,7 +129,9 @@ def run(
     stop (the channel's stop flag); once every worker has ended (within the request it had in
     flight) and its messages are delivered, ``Cancelled``, ``KeyboardInterrupt`` or the task's
     exception is raised. ``function`` must return soon once ``channel.stopped()``
-    (``tasks.run_task`` does, between requests)."""
+    (``tasks.run_task`` does, between requests). ``abandon`` (set after ``cancel``: a second
+    Ctrl-C in a job's caller) stops waiting for the workers' requests in flight, as a second
+    Ctrl-C in this thread does: ``Cancelled`` at once, what they write then not counted."""
     tasks = list(tasks)
     if not tasks:
         return []
@@ -145,7 +149,7 @@ def run(
         jobs = min(workers, len(tasks))
         work = _Dispatch(function, tasks, jobs, backend, channel, worker_logs, receive, on_result)
         try:
-            work.join()
+            work.join(abandon)
         finally:
             done.set()
             drainer.join(timeout=5)
@@ -310,15 +314,19 @@ class _Dispatch:
             self.error = error
         _stop(self.channel)
 
-    def join(self) -> None:
-        """Wait for every task. On Ctrl-C: tell the workers to stop, wait for them to end, raise
+    def join(self, abandon: threading.Event | None = None) -> None:
+        """Wait for every task, or until ``abandon`` is set (the workers are then told to stop,
+        and not waited for). On Ctrl-C: tell the workers to stop, wait for them to end, raise
         ``KeyboardInterrupt``; a second Ctrl-C raises at once, without waiting.
 
         Waits on an event, not ``Thread.join``: Python 3.11's join, interrupted, can mark the
         thread stopped while it runs (bpo-45274's clean-up), and a second join returns at once.
         """
         try:
-            self._ended.wait()
+            while not self._ended.wait(None if abandon is None else ABANDON_CHECK):
+                if abandon is not None and abandon.is_set():
+                    _stop(self.channel)
+                    return
         except KeyboardInterrupt:
             _stop(self.channel)
             self._ended.wait()  # each worker ends within the request it has in flight

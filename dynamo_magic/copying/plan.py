@@ -490,9 +490,8 @@ def not_copied_text(settings: list[str]) -> str:
     return "; ".join(settings) + " (the created table lacks them: set them yourself)"
 
 
-def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
-    """Check everything and estimate the copy; reads only, retried per the call's
-    ``settings`` (``max_retries``, ``backoff_*``), with which the environments are resolved."""
+def check_modes(request: CopyRequest) -> None:
+    """Refuse an unknown ``mode`` or ``verify`` method (``InvalidQuery``), before any call."""
     if request.mode not in COPY_MODES:
         raise InvalidQuery(
             f"unknown {{mode}} '{literal(request.mode)}'; use one of {', '.join(COPY_MODES)}",
@@ -503,6 +502,12 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
             f"unknown {{verify}} '{literal(request.verify)}'; use {', '.join(VERIFY_METHODS)}",
             parameters=("verify",),
         )
+
+
+def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
+    """Check everything and estimate the copy; reads only, retried per the call's
+    ``settings`` (``max_retries``, ``backoff_*``), with which the environments are resolved."""
+    check_modes(request)
     source_env, target_env = _resolve(request, settings)
     policy = policy_from(settings)
     source = Side(source_env, request.table)

@@ -22,6 +22,7 @@ from ..errors import ConfirmationRequired, literal
 from ..settings import Settings
 from . import run
 from .engine import CopyResult
+from .operation import Tally
 from .parallel import Progress
 from .plan import CopyRequest
 
@@ -158,6 +159,6 @@ def restore(
         request = CopyRequest(
             table=temporary, source=env, target=env, target_table=table, verify=settings.verify
         )
-        return run.copy(request, settings, yes=True, progress=progress)
+        return run.copy(request, settings, yes=True, tally=Tally(progress))
 
     return restore_in_place(client, chosen, table, copy_over)

@@ -1,12 +1,13 @@
 """Running a copy or a truncate from start to end, as ``dynamo_magic.copy`` and
 ``dynamo_magic.truncate`` ask for them (their keywords already checked).
 
-A copy: its loky workers warmed in the background while the plan is made (when the source's
-size says processes), the plan, its confirmation, ``engine.execute`` (phases and
+A copy runs as a job (``start_copy``: a ``job.CopyJob``'s thread, reporting to the job's
+``operation.Tally``): its loky workers warmed in the background while the plan is made (when
+the source's size says processes), the plan, its confirmation, ``engine.execute`` (phases and
 verification), and ``CopyFailed`` when it did not end OK. A truncate: the table described, its
 confirmation, ``truncate.truncate``. Worker processes either started are gone when it returns
 or raises (``parallel.workers_released``). Refusals (``UnsafeOperation``: nothing written) are
-logged in one line by the façade (``logs_refusals``).
+logged in one line (``logs_refusals``: by the job for a copy, by the façade otherwise).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from . import engine as copy_engine
 from . import parallel
 from . import plan as copy_plan
 from . import truncate as truncating
+from .job import CopyJob
+from .operation import Tally
 from .parallel import Progress
 from .plan import CopyRequest
 from .result import CopyResult
@@ -34,6 +37,8 @@ from .sources import Side
 # what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
 WORKER_MODULES = ("dynamo_magic.copying.tasks",)
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger(__name__)
 
 
 def logs_refusals(action: str, log: logging.Logger) -> Callable[[F], F]:
@@ -58,7 +63,7 @@ def logs_refusals(action: str, log: logging.Logger) -> Callable[[F], F]:
     return decorate
 
 
-def copy(
+def start_copy(
     request: CopyRequest,
     settings: Settings,
     *,
@@ -68,8 +73,35 @@ def copy(
     backend: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+) -> CopyJob:
+    """``copy`` in a ``CopyJob``'s thread, returned at once; its refusals logged in one line
+    (``logs_refusals``). ``cancel``: the job's cancel flag (a new one if ``None``)."""
+    tally = Tally(progress, cancel if cancel is not None else threading.Event())
+    work = functools.partial(
+        logs_refusals("copy", log)(copy),
+        request,
+        settings,
+        yes=yes,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        tally=tally,
+    )
+    return CopyJob(work, tally)
+
+
+def copy(
+    request: CopyRequest,
+    settings: Settings,
+    *,
+    yes: bool = False,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: str | None = None,
+    tally: Tally | None = None,
 ) -> CopyResult:
-    """Plan, confirm and carry out ``request`` (its names and run options already checked).
+    """Plan, confirm and carry out ``request`` (its names and run options already checked),
+    reporting to ``tally`` (its progress bar, its cancel flag: see ``engine.execute``).
 
     Raises
     ------
@@ -77,7 +109,7 @@ def copy(
         The plan needs ``yes`` (a non-empty or protected target).
     CopyFailed
         Items stayed unwritten, verification failed or the copy was interrupted (Ctrl-C or
-        ``cancel``); ``.result`` is the CopyResult.
+        the cancel flag); ``.result`` is the CopyResult.
     DynamoMagicError
         What planning refuses (``UnsafeOperation``, ``TableNotFound``, ...), before any write.
     """
@@ -101,7 +133,7 @@ def copy(
                 warming.cancel()
             raise
         try:  # waits for the warm-up after the backup: Ctrl-C there ends it interrupted
-            result = copy_engine.execute(plan, engine, progress, cancel=cancel, warming=warming)
+            result = copy_engine.execute(plan, engine, tally, warming=warming)
         finally:
             if warming and warming.running:  # interrupted while they started: stop at once
                 warming.cancel()  # (the warm-up ends before the workers are released)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ..codec import WireItem
 from ..dynamodb.retry import Interrupted, RetryPolicy
 from .channels import Channel
-from .messages import Checkpoint, TaskResult
+from .messages import Checkpoint, Read, TaskResult
 from .sinks import Sink
 from .sources import Page, Source
 
@@ -66,6 +66,8 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
             return result
         for page in task.source.pages(task.policy, channel):
             result.items_read += page.count
+            if page.count:
+                channel.send(Read(task.name, page.count))
             if task.transform is not None and page.items:
                 page = _transformed(page, task.transform, result)
             sink.write(page)

@@ -12,7 +12,7 @@ import logging
 from ..dynamodb.backups import back_up
 from ..schema import TableSchema
 from .engine import Engine, prune_tasks, run_deletes
-from .operation import Operation
+from .operation import Operation, Tally
 from .parallel import Progress
 from .result import CopyResult
 from .sinks import FailedItemsFile
@@ -67,7 +67,7 @@ def truncate(
         engine.segments,
         ", after a backup" if backup else ", no backup",
     )
-    with Operation(result, failed_path, progress) as operation:
+    with Operation(result, failed_path, Tally(progress)) as operation:
         if backup:
             back_up(side.client(), side.table, lambda taken: setattr(result, "backup", taken))
         tasks = prune_tasks(side, schema.key.names, engine, FailedItemsFile(str(failed_path)))

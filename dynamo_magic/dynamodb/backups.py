@@ -139,13 +139,21 @@ def create_backup(
     )
 
 
-def back_up(client: Any, table: str, taken: Callable[[Backup], None]) -> None:
+def back_up(
+    client: Any,
+    table: str,
+    taken: Callable[[Backup], None],
+    cancel: threading.Event | None = None,
+) -> None:
     """``create_backup`` so that Ctrl-C cannot lose it: the requests run in a thread of their
     own while the caller's thread (the one Ctrl-C interrupts) waits. On Ctrl-C the request in
     flight is answered first and the wait for AVAILABLE stops; a backup that exists is handed
     to ``taken`` before ``KeyboardInterrupt`` is raised, so the interrupted result names it. A
-    second Ctrl-C raises at once. Raises as ``create_backup`` does otherwise."""
-    stop, done = threading.Event(), threading.Event()
+    second Ctrl-C raises at once. ``cancel`` (a copy's cancel flag, set from another thread)
+    stops the wait for AVAILABLE the same way; the backup is handed to ``taken`` and the caller
+    sees the flag. Raises as ``create_backup`` does otherwise."""
+    stop = cancel if cancel is not None else threading.Event()
+    done = threading.Event()
     outcome: list[Backup | BaseException] = []
 
     def take() -> None:

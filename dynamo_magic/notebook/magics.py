@@ -303,7 +303,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
                 )
                 return self._deliver(plan, "", args.out)
             progress = self._progress() if args.progress else None
-            result = api.copy(**api_kwargs("copy", args) | {"table": table}, progress=progress)
+            job = api.start_copy(**api_kwargs("copy", args) | {"table": table}, progress=progress)
+            result = job.result()  # a kernel interrupt cancels the job: it ends interrupted
         except CopyFailed as exc:
             if isinstance(exc.result, CopyResult):  # its table, then one short line: the
                 display(exc.result)  # summary is shown once, not again in the error

@@ -29,6 +29,7 @@ import html
 import io
 import keyword
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -44,6 +45,7 @@ from ..api import (
     COPY_MODES,
     DEFAULT_HEAD,
     SORT_KEY_OPERATORS,
+    CopyJob,
     CopyPlan,
     CopyResult,
     KeyAttribute,
@@ -372,7 +374,7 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
     _sk2_row: tuple[widgets.Widget, ...]  # the label and input of the upper bound
     schema: TableSchema | None = None
     result: Any = None  # what the last Run or Copy gave
-    _thread: threading.Thread | None = None  # a Run clicked on the page, or a copy
+    _thread: threading.Thread | None = None  # a Run clicked on the page (a copy: a CopyJob)
     _sk_op_chosen = False  # the operator was chosen (a click, or .value set), not defaulted
     _sk_op_defaulting = False
 
@@ -1182,6 +1184,9 @@ class CopyPanel(_Panel):
     --------
     >>> panel = dynamo_magic.CopyPanel("dev", "stage", "orders")  # doctest: +SKIP
     >>> panel.plan_button.click(); panel.copy_button.click(); panel.wait()  # doctest: +SKIP
+
+    Copy runs the copy as a ``CopyJob`` (``dynamo_magic.start_copy``), kept in ``job``: its
+    ``progress()`` says how far it is, Cancel is its ``cancel()``, ``wait()`` its ``result()``.
     """
 
     FIELDS = COPY_FIELDS
@@ -1207,9 +1212,10 @@ class CopyPanel(_Panel):
         self.error: str | None = None
         self._planned: tuple[Any, ...] | None = None
         self._outdated = False  # the last plan went because an input changed after it
-        self._thread: threading.Thread | None = None
+        self.job: CopyJob | None = None  # the last copy (``start_copy``)
+        self._shown = threading.Event()  # the last copy's outcome is shown (set: none runs)
+        self._shown.set()
         self._copied_to: str | None = None  # the environment the last copy wrote into
-        self._cancel = threading.Event()
         names = api.list_environments()  # a name given that is none of them: offered, to be refused
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
@@ -1330,7 +1336,21 @@ class CopyPanel(_Panel):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        """A copy runs, or its outcome is still being shown."""
+        return not self._shown.is_set()
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait (at most ``timeout`` seconds) for the copy to end and its outcome to be shown;
+        the result (``None`` when it failed without one). A kernel interrupt while waiting
+        cancels the copy, as it does ``%dynamo_copy``'s (``CopyJob.result``)."""
+        job = self.job
+        if job is not None:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            with contextlib.suppress(Exception):  # its outcome is the panel's to show
+                job.result(timeout)
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            self._shown.wait(left)
+        return self.result
 
     # plan
     def make_plan(self) -> None:
@@ -1380,26 +1400,34 @@ class CopyPanel(_Panel):
         return None
 
     def start_copy(self) -> None:
-        """The Copy button: runs ``api.copy`` in a background thread (``wait()`` joins it)."""
+        """The Copy button: starts the copy as a ``CopyJob`` (``api.start_copy``, kept in
+        ``job``); its outcome is shown when it ends (``wait()`` waits for that)."""
         reason = self.refusal()
         if reason:
             self._refuse(f"copy refused: {reason}")
             return
         kwargs = self.kwargs() | {"yes": self.confirm.value, "progress": self.progress}
-        self._cancel = threading.Event()
-        kwargs["cancel"] = self._cancel
         self.result = None
         self.error = None
         self._set_copying(True)
         self._line("copying…")
         self._copied_to = kwargs["target"]
-        self._thread = threading.Thread(target=self._copy, args=(kwargs,), daemon=True)
-        self._thread.start()
+        self._shown.clear()
+        try:
+            self.job = api.start_copy(**kwargs)
+        except Exception as exc:  # a keyword no copy can use: refused before any request
+            self._copied(None, exc)
+            return
+        self.job.add_done_callback(self._copied)
 
-    def _copy(self, kwargs: dict[str, Any]) -> None:
+    def _copied(self, job: CopyJob | None, refused: Exception | None = None) -> None:
+        """Show how the copy ended (in the job's thread, once it has ended)."""
         try:
             try:
-                self.result = api.copy(**kwargs)
+                if refused is not None:
+                    raise refused
+                assert job is not None
+                self.result = job.result()
             except CopyFailed as exc:
                 self.result = exc.result if isinstance(exc.result, CopyResult) else None
                 if self.result is None:
@@ -1419,6 +1447,7 @@ class CopyPanel(_Panel):
             self._set_copying(False)
             self.confirm.value = False  # the next copy is confirmed anew
             self._sync_labels()
+            self._shown.set()
 
     def _set_copying(self, copying: bool) -> None:
         """While a copy runs only Cancel is enabled: Plan, Copy, Restore and every input are
@@ -1434,10 +1463,10 @@ class CopyPanel(_Panel):
     def cancel(self) -> None:
         """The Cancel button: every worker stops within its request in flight; the result says
         interrupted."""
-        if not self.running:
+        if not self.running or self.job is None:
             self._refuse("no copy is running")
             return
-        self._cancel.set()
+        self.job.cancel()
         self.error = None
         self.cancel_button.disabled = True
         self._line("cancelling…", clear=False)

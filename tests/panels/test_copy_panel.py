@@ -100,7 +100,7 @@ def test_copy_panel_needs_confirmation(orders, servers, target):
     panel.plan_button.click()
     assert panel.plan.confirmations and not panel.copy_button.disabled
     panel.copy_button.click()
-    assert panel._thread is None  # refused before anything ran
+    assert panel.job is None  # refused before anything ran
     assert "copy refused" in html_of(panel.output) and len(error_lines(panel.output)) == 1
     assert panel.plan.confirmations[0] in panel.error
     after = keyed(scan_all(client_for(B), "orders")) if target == "non-empty" else {}
