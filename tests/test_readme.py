@@ -9,6 +9,7 @@ import contextlib
 import inspect
 import io
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ def api_section(text: str) -> str:
 
 
 def python_blocks(section: str) -> list[str]:
-    return re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    # a block inside a list item is indented with it
+    return [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", section, re.DOTALL)]
 
 
 def code_spans(section: str) -> list[tuple[str, str, bool]]:
@@ -131,6 +133,7 @@ def test_the_examples_run(accounts):
     assert namespace["found"].kind == "unique" and namespace["found"].count is None
     assert isinstance(namespace["restored"], dm.RestoreResult) and namespace["restored"].in_place
     assert namespace["deleted"].deleted == 30
+    assert namespace["copied"].outcome == dm.Outcome.SUCCESS  # the job's result, waited for
     assert "table 'orders'" in printed.getvalue()
     b = accounts[1].client()
     assert sorted(b.list_tables()["TableNames"]) == ["orders", "orders-restored"]
