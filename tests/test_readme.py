@@ -9,16 +9,13 @@ import contextlib
 import inspect
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import dynamo_magic as dm
-from dynamo_magic.demo import data, start_demo
+from dynamo_magic.demo import data
 
-from conftest import client_for, reset_caches
+from conftest import client_for
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "python.md"
 SECTION = "# From Python"
@@ -111,21 +108,10 @@ def test_the_check_fails_on_a_parameter_that_does_not_exist():
     ]
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[data.ShopData]:
-    """The demo as ``make demo`` starts it (servers, profiles, settings, table ``shop`` seeded
-    in demo-prod and demo-dev), its variables set in this process; what it seeded."""
-    with start_demo(tmp_path / "demo") as running:
-        for var, value in running.variables.items():
-            monkeypatch.setenv(var, value)
-        reset_caches()
-        yield data.build()
-    reset_caches()
-
-
-def test_the_examples_run(demo: data.ShopData) -> None:
+def test_the_examples_run(demo_running: data.ShopData) -> None:
     """Each block of the page, in order, as a user types it after ``make demo``; what the page
     says the examples give is what they gave, computed from the demo's data."""
+    demo = demo_running
     c001 = [item for item in demo.prod if item["pk"]["S"] == "CUSTOMER#c001"]
     lines_qty = sum(int(item["qty"]["N"]) for item in demo.prod if "qty" in item)
     namespace: dict[str, Any] = {}

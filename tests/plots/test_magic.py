@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import base64
 import sys
-from pathlib import Path
-from typing import Any
 
-import matplotlib.pyplot as plt
 import pytest
 
 import dynamo_magic as dm
@@ -85,27 +82,6 @@ def test_magic_plot_problems_are_one_line_and_the_result_still_comes(
     assert (
         output.splitlines()[-1] == '--plot: plots need matplotlib: pip install "dynamo_magic[plot]"'
     )
-
-
-# -- the README ------------------------------------------------------------------------------------
-def test_the_readme_plots_examples_run(orders, shell, capsys):
-    """The "Plots" section's Python block runs as written; each magic line of its notebook
-    block draws a chart."""
-    import re
-
-    text = (Path(__file__).resolve().parents[2] / "docs" / "exploring.md").read_text()
-    start = text.index("\n## Plots\n")
-    end = text.find("\n## ", start + 1)
-    section = text[start : end if end != -1 else len(text)]
-    python, magics = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
-    namespace: dict[str, Any] = {}
-    before = len(plt.get_fignums())
-    exec(compile(python, "docs/exploring.md", "exec"), namespace)
-    assert len(plt.get_fignums()) == before + 5
-    for line in magics.splitlines():
-        words = line.split("#")[0].strip().removeprefix("%dynamo_query ")
-        _, ax, output = plotted(shell, capsys, words + " --env dev")
-        assert ax is not None and len(ax.patches) > 0, (line, output)
 
 
 def test_a_notebook_shows_the_chart_under_the_result(orders, tmp_path):
