@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -70,12 +71,16 @@ nb_execution_show_tb = True
 
 
 def _start_demo() -> None:
-    """Two seeded local accounts for the notebooks' kernels (they inherit this environment)."""
+    """Two seeded local accounts for the notebooks' kernels (they inherit this environment), in a
+    temporary folder removed when the build ends."""
     from dynamo_magic.demo import start_demo
 
     for name in [name for name in os.environ if name.startswith("AWS_")]:
         del os.environ[name]  # the builder's own AWS settings play no part
     folder = Path(tempfile.mkdtemp(prefix="dynamo_magic-docs-"))
+    # registered first, so it runs last (atexit is last in, first out): after the demo stopped,
+    # when the build ends, fails, or the demo does not start
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     demo = start_demo(folder)
     atexit.register(demo.stop)
     os.environ.update(demo.variables)

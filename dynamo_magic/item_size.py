@@ -125,6 +125,18 @@ def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
     """Bytes of an item (wire form, binaries as base64, or boto3's client form, as bytes): each
     attribute's name in UTF-8 plus its value's size (``value_size``).
 
+    Parameters
+    ----------
+    item : mapping of str to typed value
+        One item in DynamoDB's typed form, as a client or ``dm.fetch`` returns it
+        (``{"id": {"S": "a1"}, "n": {"N": "12"}}``); binaries as base64 text or as bytes.
+
+    Returns
+    -------
+    int
+        The item's size in bytes, by AWS's rule ("DynamoDB item sizes and formats"): what
+        DynamoDB's 400 KB item limit and its capacity units count.
+
     Examples
     --------
     >>> item_size({"id": {"S": "a1"}, "n": {"N": "12345"}, "ok": {"BOOL": True}})
@@ -153,7 +165,27 @@ def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
 
 def read_units(size: int, consistent: bool = True) -> float:
     """Read units to read one item of ``size`` bytes: one per 4 KB started (at least one); an
-    eventually consistent read (``consistent=False``) half of that."""
+    eventually consistent read (``consistent=False``) half of that.
+
+    Parameters
+    ----------
+    size : int
+        The item's size in bytes (``item_size``).
+    consistent : bool
+        A strongly consistent read (the default); ``False``: an eventually consistent one,
+        which costs half.
+
+    Returns
+    -------
+    float
+        Read capacity units (RCU): a whole number, or a half for an eventually consistent read
+        (``read_units(5000, consistent=False) == 1.0``, ``read_units(100, False) == 0.5``).
+
+    Examples
+    --------
+    >>> read_units(4096), read_units(4097), read_units(4097, consistent=False)
+    (1.0, 2.0, 1.0)
+    """
     units = max(1, math.ceil(size / READ_UNIT))
     return float(units) if consistent else units / 2
 

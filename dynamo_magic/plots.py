@@ -639,6 +639,20 @@ def plot_column(frame: pd.DataFrame, column: str, *, ax: Axes | None = None) -> 
     histogram (``plot_histogram``) when most of its values are numbers (cells that are not are
     left out, the title says how many), else bars of its unique values (``plot_unique``).
 
+    Parameters
+    ----------
+    frame : DataFrame
+        Items, as ``dm.query`` / ``dm.scan`` return them.
+    column : str
+        The column to draw (a flattened path such as ``addr.zip`` too).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when not given.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The histogram or the bar chart; ``ax.patches`` are its bars, their heights the counts.
+
     Raises
     ------
     PlottingUnavailable

@@ -431,7 +431,17 @@ def get_settings() -> Settings:
 def set_settings(settings: Settings | None) -> None:
     """Replace the process-wide settings; the config file is then no longer followed.
 
-    ``None`` forgets them and this session's overrides: the config file is read on next use.
+    Parameters
+    ----------
+    settings : Settings or None
+        The settings every later call uses (``dm.Settings(numbers="float")``), in place of the
+        config file's and this session's overrides. ``None`` forgets them and this session's
+        overrides: the config file is read on next use.
+
+    Raises
+    ------
+    UsageProblem
+        ``settings`` is neither a ``Settings`` nor ``None``.
     """
     global _pinned, _file_settings
     if settings is not None and not isinstance(settings, Settings):

@@ -26,6 +26,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from moto import mock_aws
 
 from dynamo_magic import cli, environments
+from dynamo_magic.demo.data import ShopData
 from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
 from dynamo_magic.demo.profiles import write_profiles as demo_profiles
 from dynamo_magic.notebook.magics import DynamoMagic
@@ -232,3 +233,18 @@ def one_error_line(result: subprocess.CompletedProcess[str], code: int = 2) -> s
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     return lines[0]
+
+
+@pytest.fixture
+def demo_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ShopData]:
+    """The demo as ``make demo`` starts it (two servers, the profiles demo-prod and demo-dev,
+    its settings, table ``shop`` seeded in both), its variables set in this process, for the
+    docs' examples; returns what it seeded (``data.build()``)."""
+    from dynamo_magic.demo import data, start_demo  # the demo's servers: imported when used
+
+    with start_demo(tmp_path / "demo") as running:
+        for var, value in running.variables.items():
+            monkeypatch.setenv(var, value)
+        reset_caches()
+        yield data.build()
+    reset_caches()

@@ -1,5 +1,5 @@
-"""The docs' "From Python" page (docs/python.md): its examples run as written against moto
-servers (``dev`` and ``stage`` two accounts, the ``orders`` table of ``tables.py`` in ``dev``),
+"""The docs' "From Python" page (docs/python.md): its examples run as written against the demo
+(``start_demo``: table ``shop`` in ``demo-prod`` and ``demo-dev``, as ``make demo`` seeds it),
 and every function and keyword it names exists with that name."""
 
 from __future__ import annotations
@@ -13,12 +13,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import dynamo_magic as dm
+from dynamo_magic.demo import data
 
-from conftest import use_profiles
-from tables import create_orders, orders_items, put_all
+from conftest import client_for
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "python.md"
 SECTION = "# From Python"
@@ -112,31 +110,32 @@ def test_the_check_fails_on_a_parameter_that_does_not_exist():
     ]
 
 
-@pytest.fixture
-def accounts(servers, isolated_aws: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``dev`` on server A with the orders table, ``stage`` on server B (empty)."""
-    a, b = servers
-    use_profiles({"default": a.url, "dev": a.url, "stage": b.url}, isolated_aws, monkeypatch)
-    client = a.client()
-    create_orders(client)
-    put_all(client, "orders", orders_items())
-    return a, b
-
-
-def test_the_examples_run(accounts):
+def test_the_examples_run(demo_running: data.ShopData) -> None:
+    """Each block of the page, in order, as a user types it after ``make demo``; what the page
+    says the examples give is what they gave, computed from the demo's data."""
+    demo = demo_running
+    c001 = [item for item in demo.prod if item["pk"]["S"] == "CUSTOMER#c001"]
+    lines_qty = sum(int(item["qty"]["N"]) for item in demo.prod if "qty" in item)
     namespace: dict[str, Any] = {}
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         for block in python_blocks(api_section(PAGE.read_text())):
             exec(compile(block, str(PAGE), "exec"), namespace)
-    # what the examples computed is what the tables hold
-    assert namespace["n"] == 10 and namespace["total"] == 3 * sum(range(1, 11))
+    assert namespace["n"] == len(c001) == 8  # the page says 8
+    assert namespace["total"] == lines_qty
     assert namespace["found"].kind == "unique" and namespace["found"].count is None
+    statuses = {item["status"]["S"] for item in c001 if "status" in item}
+    assert set(namespace["found"].frame["status"].dropna()) == statuses  # and missing: a row
+    assert f"{len(c001)} item(s) from shop, query" in printed.getvalue()
     assert isinstance(namespace["restored"], dm.RestoreResult) and namespace["restored"].in_place
-    assert namespace["deleted"].deleted == 30
-    assert namespace["copied"].outcome == dm.Outcome.SUCCESS  # the job's result, waited for
-    assert "table 'orders'" in printed.getvalue()
-    b = accounts[1].client()
-    assert sorted(b.list_tables()["TableNames"]) == ["orders", "orders-restored"]
+    # the slice copy backed demo-dev up first; restored into shop-restored, then emptied
+    assert namespace["deleted"].deleted == len(demo.dev)
+    assert "table 'shop'" in printed.getvalue()
+    dev = client_for("demo-dev")
+    assert sorted(dev.list_tables()["TableNames"]) == ["shop", "shop-copy", "shop-restored"]
+    # the job's slice copy, waited for: customer c001's items in a table of their own
+    assert namespace["copied"].outcome == dm.Outcome.SUCCESS and namespace["copied"].written == 8
+    # the in-place restore put demo-dev's table back as it was before the copy
+    assert dm.count("shop", env="demo-dev") == len(demo.dev)
 
 
 def test_the_api_reference_documents_every_public_name() -> None:
