@@ -186,9 +186,10 @@ def test_cli_truncate_backups_and_restore(servers):
 
 
 # -- exit code 1: items left unwritten -----------------------------------------------------------
-def test_cli_exit_1_names_the_file_of_unwritten_items(
-    servers, isolated_aws, tmp_path, monkeypatch, capsys
-):
+@pytest.fixture
+def unwritten(servers, isolated_aws, tmp_path, monkeypatch) -> Faults:
+    """200 events in A, an empty events table in B that leaves 30% of each batch unprocessed,
+    no retries: a copy ends with items left unwritten (saved to a file in ``tmp_path``)."""
     monkeypatch.chdir(tmp_path)
     (isolated_aws / "dynamo_magic.toml").write_text("max_retries = 0\n")
     set_settings(None)
@@ -198,6 +199,11 @@ def test_cli_exit_1_names_the_file_of_unwritten_items(
     create_events(client_for(B))
     faults = Faults(unprocessed=0.3)
     faults.install(clients.client(environments.resolve(B)))
+    return faults
+
+
+def test_cli_exit_1_names_the_file_of_unwritten_items(unwritten, tmp_path, capsys):
+    faults = unwritten
 
     code = cli.main(
         ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "threading", "--no-progress"]
@@ -357,20 +363,10 @@ def test_magic_copy_dry_run_confirmation_and_out(magics, capsys):
     assert "Traceback" not in output
 
 
-def test_a_failed_magic_copy_shows_its_summary_once(
-    magics, isolated_aws, tmp_path, monkeypatch, capsys
-):
+def test_a_failed_magic_copy_shows_its_summary_once(magics, unwritten, tmp_path, capsys):
     """The result is displayed (its table, every count) and the error is one short line
     saying what went wrong: the summary is not shown a second time in the error."""
-    monkeypatch.chdir(tmp_path)
-    (isolated_aws / "dynamo_magic.toml").write_text("max_retries = 0\n")
-    set_settings(None)
-    source = client_for(A)
-    create_events(source)
-    put_all(source, "events", events_items(devices=2, per_device=100))
-    create_events(client_for(B))
-    faults = Faults(unprocessed=0.3)
-    faults.install(clients.client(environments.resolve(B)))
+    faults = unwritten
 
     result, output = run(
         magics,
