@@ -50,7 +50,7 @@ def test_a_checkpoint_round_trips_keys_segments_and_phases_through_json(tmp_path
     assert loaded.unfinished
 
 
-def test_saves_replace_the_file_whole_and_leave_no_temporary_file(tmp_path, monkeypatch):
+def test_saves_replace_the_file_whole_and_leave_no_temporary_file(tmp_path, monkeypatch, caplog):
     path = tmp_path / "deep" / "folder" / "c.json"  # the folder is made
     checkpoint = CheckpointFile(path, IDENTITY, every=0)
     checkpoint.save()
@@ -61,10 +61,12 @@ def test_saves_replace_the_file_whole_and_leave_no_temporary_file(tmp_path, monk
 
     monkeypatch.setattr(os, "replace", fails)
     with pytest.raises(OSError, match="disk full"):  # the save fails at the replace
-        checkpoint.record(0, {"pk": {"S": "a"}}, read=1)
+        checkpoint.save()
+    checkpoint.record(0, {"pk": {"S": "a"}}, read=1)  # while copying: logged, not raised
     monkeypatch.undo()
     assert path.read_text() == before  # the old file, whole
     assert sorted(p.name for p in path.parent.iterdir()) == ["c.json"]
+    assert [r.getMessage() for r in caplog.records] == [f"checkpoint {path} not saved: disk full"]
 
 
 def test_records_are_saved_at_most_every_so_often_but_a_finished_segment_at_once(tmp_path):
@@ -78,6 +80,21 @@ def test_records_are_saved_at_most_every_so_often_but_a_finished_segment_at_once
     assert checkpoint.saves == 2
     on_disk = CheckpointFile.load(checkpoint.path)
     assert on_disk.segments[0].read == 49 and on_disk.segments[3].state == "done"
+
+
+def test_a_resumed_run_adds_its_reads_to_those_of_the_runs_before(tmp_path):
+    first = CheckpointFile(tmp_path / "c.json", IDENTITY, every=0)
+    first.record(0, {"pk": {"S": "a"}}, read=30)
+    first.add_failed(2, "failed-1.jsonl")
+    first.target_created("arn:created")
+    again = CheckpointFile.load(tmp_path / "c.json", every=0)
+    assert again.identity.target_arn == "arn:created" and again.phases.target_created
+    assert (again.phases.failed, again.phases.failed_files) == (2, ["failed-1.jsonl"])
+    again.record(0, {"pk": {"S": "b"}}, read=5)  # this run's reads: after the saved key
+    assert again.segments[0].read == 35
+    again.finish_segment(0, read=12)
+    again.finish_segment(1, read=4)
+    assert CheckpointFile.load(tmp_path / "c.json").items_read() == 46
 
 
 def test_a_late_checkpoint_of_a_finished_segment_does_not_reopen_it(tmp_path):

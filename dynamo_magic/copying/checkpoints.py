@@ -31,11 +31,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,8 @@ from ..errors import InvalidQuery, UnsafeOperation, literal
 FORMAT = 1  # the file's format version; a file of another version is refused
 SAVE_EVERY_SECONDS = 1.0  # at most one throttled save per this many seconds
 SegmentState = Literal["pending", "partial", "done"]
+
+log = logging.getLogger(__name__)
 
 
 class CheckpointMismatch(UnsafeOperation):
@@ -122,13 +125,17 @@ class Phases:
 
     target_empty: bool = False  # the target (slice) held no item when the copy was planned
     confirmations: list[str] = field(default_factory=list)  # what the plan asked to confirm
+    backup_planned: bool = False  # the plan took a backup before writing
     target_created: bool = False
-    backup_name: str | None = None
+    backup_name: str | None = None  # the backup taken (a resume does not take another)
     backup_arn: str | None = None
+    backup_status: str | None = None  # as it was when saved
     truncate_done: bool = False
     copy_done: bool = False
     deletes_done: bool = False
     finished: bool = False  # every phase ran to its end (the copy need not have ended OK)
+    failed: int = 0  # items saved as unwritten by every run so far
+    failed_files: list[str] = field(default_factory=list)  # where they were saved
 
 
 class CheckpointFile:
@@ -137,7 +144,8 @@ class CheckpointFile:
     Thread-safe: the workers' messages arrive on two threads of the caller
     (``operation.Tally``). ``record`` and ``finish_segment`` only change the state in memory
     and save when ``SAVE_EVERY_SECONDS`` have passed (``every``) or at a segment's end;
-    ``save`` saves now.
+    ``save`` saves now. The items read they are given are this run's: those of earlier runs
+    (the segments' ``read`` when the file was loaded) are added.
     """
 
     def __init__(
@@ -160,27 +168,54 @@ class CheckpointFile:
         self.started = started or datetime.now(UTC).isoformat(timespec="seconds")
         self.every = every
         self.saves = 0  # files written by this object (tests; throttling)
+        self._base = {s: seg.read for s, seg in self.segments.items()}  # earlier runs' reads
         self._lock = threading.Lock()
         self._saved_at: float | None = None
+        self._warned = False  # a failed save was logged
+        self.resumed = False  # read from a file an earlier run saved (``load``)
 
     # -- what a run reports ---------------------------------------------------------------
     def record(self, segment: int, last_key: Item, read: int) -> None:
         """Every item of ``segment`` up to ``last_key`` is written (or saved as failed), and
-        ``read`` items were read from it in all; saved if the last save is old enough."""
+        this run read ``read`` items from it; saved if the last save is old enough."""
         with self._lock:
             state = self.segments[segment]
             if state.state == "done":  # a late message of a finished segment
                 return
-            state.state, state.last_key, state.read = "partial", last_key, read
+            state.state, state.last_key = "partial", last_key
+            state.read = self._base.get(segment, 0) + read
             if self._saved_at is not None and time.monotonic() - self._saved_at < self.every:
                 return
-        self.save()
+        self._autosave()
 
     def finish_segment(self, segment: int, read: int) -> None:
-        """``segment`` is copied whole (``read`` items read from it in all); saved now."""
+        """``segment`` is copied whole (this run read ``read`` items from it); saved now."""
         with self._lock:
-            self.segments[segment] = Segment("done", None, read)
-        self.save()
+            self.segments[segment] = Segment("done", None, self._base.get(segment, 0) + read)
+        self._autosave()
+
+    def _autosave(self) -> None:
+        """Save while the copy runs: a failure (a full disk) is logged once, not raised into
+        the worker's messages; the copy goes on, and its end tries again (``save``)."""
+        try:
+            self.save()
+        except OSError as error:
+            if not self._warned:
+                self._warned = True
+                log.warning("checkpoint %s not saved: %s", self.path, error)
+
+    def add_failed(self, count: int, path: str) -> None:
+        """``count`` more items were saved as unwritten to ``path`` (saved with the next save)."""
+        with self._lock:
+            self.phases.failed += count
+            if path not in self.phases.failed_files:
+                self.phases.failed_files.append(path)
+
+    def target_created(self, arn: str | None) -> None:
+        """The copy created its target (``arn``: its ARN, now part of the identity); saved now."""
+        with self._lock:
+            self.identity = replace(self.identity, target_arn=arn)
+        self.mark(target_created=True)
 
     def mark(self, **facts: Any) -> None:
         """Set phase facts (``Phases`` fields) and save now."""
@@ -286,7 +321,9 @@ class CheckpointFile:
                 (seg.state == "partial") != (seg.last_key is not None)
             ):
                 raise _refused(path, f"segment {number} is damaged (state {seg.state!r})")
-        return cls(path, identity, segments, phases, data.get("started"), every)
+        loaded = cls(path, identity, segments, phases, data.get("started"), every)
+        loaded.resumed = True
+        return loaded
 
     def check(self, identity: Identity) -> None:
         """Refuse to resume this checkpoint for a copy of ``identity`` unless it is the same

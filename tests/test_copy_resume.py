@@ -1,0 +1,178 @@
+"""Resuming a copy from its checkpoint file (issue 16 §2), against two moto servers.
+
+A copy is stopped at a known point: the target's moto server sits behind ``proxy.FaultProxy``
+with a ``Gate`` that holds one BatchWriteItem until the test has cancelled the job, so the
+pages before it are written and acknowledged (their keys saved) and the page it belongs to is
+not. Pages are made small (``Limit``) so a segment has several. The resumed copy must end
+with the target exactly equal to the source, without redoing what the first run did.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import dynamo_magic as dm
+from dynamo_magic.copying import checkpoints, engine
+from dynamo_magic.copying.channels import Channel
+from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch
+from dynamo_magic.copying.tasks import Task, TaskResult
+from dynamo_magic.errors import CopyFailed
+
+from conftest import server_profiles, use_profiles
+from moto_servers import MotoServer
+from proxy import FaultProxy, Gate, Rule
+from tables import create_events, events_items, keyed, put_all, scan_all
+
+A, B = "acct-a", "acct-b"
+ITEMS = 400
+PAGE = 50  # items per scan page: two BatchWriteItem calls each
+HELD_AT = 9  # the gate holds the 9th BatchWriteItem: four pages (200 items) acknowledged
+HANG_GUARD = 60.0  # seconds any wait may take at most (a guard, not a measurement)
+EVENTS_KEY = ("device", "seq")
+
+
+@pytest.fixture
+def source(servers: tuple[MotoServer, MotoServer], monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """``ITEMS`` events in A, read in pages of ``PAGE``; B empty (the copy creates it)."""
+    create_events(servers[0].client())
+    put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
+    real = engine.run_task
+
+    def in_small_pages(task: Task, channel: Channel) -> TaskResult:
+        if task.name != "copy":
+            return real(task, channel)
+        source = task.source
+        source = dataclasses.replace(source, request={**source.request, "Limit": PAGE})
+        return real(dataclasses.replace(task, source=source), channel)
+
+    monkeypatch.setattr(engine, "run_task", in_small_pages)  # threads: the caller's module
+    return servers[0]
+
+
+@pytest.fixture
+def proxied(
+    servers: tuple[MotoServer, MotoServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[Rule], FaultProxy]]:
+    """``proxied(rule)``: acct-b now reaches its server through a proxy with ``rule``."""
+    proxies: list[FaultProxy] = []
+    endpoints = server_profiles(*servers)
+    (tmp_path / "proxied").mkdir()
+
+    def behind(rule: Rule) -> FaultProxy:
+        proxy = FaultProxy(endpoints[B] or "", rule)
+        proxies.append(proxy)
+        use_profiles({**endpoints, B: proxy.url}, tmp_path / "proxied", monkeypatch)
+        return proxy
+
+    yield behind
+    for proxy in proxies:
+        proxy.close()
+
+
+def copy_events(**kwargs: Any) -> dm.CopyJob:
+    """A -> B on one worker thread, two segments (segment 0 first, then 1)."""
+    options: dict[str, Any] = {"backend": "threading", "workers": 1, "segments": 2}
+    return dm.start_copy("events", source=A, target=B, **(options | kwargs))
+
+
+def stopped_mid_way(proxied: Callable[[Rule], FaultProxy], **kwargs: Any) -> CheckpointFile:
+    """A copy cancelled while the gate holds a BatchWriteItem of its fifth page; its file."""
+    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)
+    proxied(gate)
+    job = copy_events(**kwargs)
+    assert gate.reached.wait(HANG_GUARD)
+    job.cancel()
+    gate.release.set()
+    with pytest.raises(CopyFailed) as stopped:
+        job.result(HANG_GUARD)
+    assert stopped.value.result.interrupted
+    assert stopped.value.result.checkpoint == job.checkpoint
+    return CheckpointFile.load(job.checkpoint or "")
+
+
+def in_b(servers: tuple[MotoServer, MotoServer]) -> dict[str, Any]:
+    return keyed(scan_all(servers[1].client(), "events"), EVENTS_KEY)
+
+
+def in_a(servers: tuple[MotoServer, MotoServer]) -> dict[str, Any]:
+    return keyed(scan_all(servers[0].client(), "events"), EVENTS_KEY)
+
+
+def test_a_stopped_copy_resumes_after_its_last_acknowledged_page_to_an_exact_target(
+    source, servers, proxied
+):
+    saved = stopped_mid_way(proxied)
+    first, second = saved.segments[0], saved.segments[1]
+    assert (first.state, first.read) == ("partial", 4 * PAGE)  # the fifth page was not done
+    assert first.last_key is not None and set(first.last_key) == set(EVENTS_KEY)
+    assert second.state == "pending" and saved.unfinished
+    assert saved.phases.target_created and saved.identity.total_segments == 2
+    assert saved.path.parent == checkpoints.default_folder()
+
+    resumed = copy_events(resume=True).result(HANG_GUARD)  # found without a path; no yes
+    assert resumed.ok and resumed.verification.ok
+    assert resumed.items_read == ITEMS  # the first run's 200 and this run's
+    assert resumed.written == ITEMS - 4 * PAGE  # the fifth page again, then the rest
+    assert not resumed.created_target and resumed.backup is None
+    assert resumed.checkpoint == str(saved.path)
+    assert in_b(servers) == in_a(servers)
+    done = CheckpointFile.load(saved.path)
+    assert not done.unfinished and {s.state for s in done.segments.values()} == {"done"}
+    assert done.items_read() == ITEMS
+    with pytest.raises(CheckpointMismatch, match="ran to its end"):
+        copy_events(resume=saved.path).result(HANG_GUARD)
+
+
+def test_an_item_deleted_at_the_saved_key_before_the_resume_still_ends_exact(
+    source, servers, proxied
+):
+    saved = stopped_mid_way(proxied)
+    key = saved.segments[0].last_key
+    assert key is not None
+    servers[0].client().delete_item(TableName="events", Key=key)  # copied, then gone
+
+    resumed = copy_events(resume=saved.path, yes=True).result(HANG_GUARD)
+    assert resumed.ok and resumed.items_read == ITEMS  # counted when the first run read it
+    assert resumed.deleted == 1  # replace prunes what the source lost since the first run
+    assert in_b(servers) == in_a(servers) and len(in_b(servers)) == ITEMS - 1
+
+
+def test_a_resumed_truncate_copy_takes_no_second_backup_and_does_not_truncate_again(
+    source, servers, proxied
+):
+    create_events(servers[1].client())
+    stale = [{"device": {"N": "99"}, "seq": {"N": str(s)}} for s in range(30)]
+    put_all(servers[1].client(), "events", stale)
+    saved = stopped_mid_way(proxied, mode="truncate", yes=True)
+    assert saved.phases.truncate_done and saved.phases.backup_arn
+    assert saved.segments[0].state == "partial"
+    backups = servers[1].client().list_backups(TableName="events")["BackupSummaries"]
+    assert len(backups) == 1
+
+    resumed = copy_events(mode="truncate", resume=True, yes=True).result(HANG_GUARD)
+    assert resumed.ok and resumed.deleted == 0  # the truncate was done by the first run
+    assert resumed.backup is not None and resumed.backup.arn == saved.phases.backup_arn
+    again = servers[1].client().list_backups(TableName="events")["BackupSummaries"]
+    assert len(again) == 1
+    assert in_b(servers) == in_a(servers)
+
+
+def test_a_resume_of_another_copy_is_refused_before_anything_is_written(source, servers, proxied):
+    saved = stopped_mid_way(proxied)
+    before = in_b(servers)
+    text = saved.path.read_text()
+    for kwargs, named in [
+        ({"segments": 4}, "total segments 2 there, 4 here"),
+        ({"mode": "merge"}, "mode 'replace' there, 'merge' here"),
+    ]:
+        with pytest.raises(CheckpointMismatch) as refused:
+            copy_events(resume=saved.path, **kwargs).result(HANG_GUARD)
+        assert named in str(refused.value)
+    assert saved.path.read_text() == text and in_b(servers) == before
+    assert json.loads(text)["segments"]["0"]["state"] == "partial"
