@@ -22,7 +22,7 @@ from dynamo_magic.copying import checkpoints, engine
 from dynamo_magic.copying.channels import Channel
 from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch
 from dynamo_magic.copying.tasks import Task, TaskResult
-from dynamo_magic.errors import CopyFailed
+from dynamo_magic.errors import ConfirmationRequired, CopyFailed, InvalidQuery
 
 from conftest import server_profiles, use_profiles
 from moto_servers import MotoServer
@@ -81,9 +81,12 @@ def copy_events(**kwargs: Any) -> dm.CopyJob:
     return dm.start_copy("events", source=A, target=B, **(options | kwargs))
 
 
-def stopped_mid_way(proxied: Callable[[Rule], FaultProxy], **kwargs: Any) -> CheckpointFile:
-    """A copy cancelled while the gate holds a BatchWriteItem of its fifth page; its file."""
-    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)
+def stopped_mid_way(
+    proxied: Callable[[Rule], FaultProxy], held_at: int = HELD_AT, **kwargs: Any
+) -> CheckpointFile:
+    """A copy cancelled while the gate holds its ``held_at``-th BatchWriteItem (of the fifth
+    page by default); its checkpoint file."""
+    gate = Gate(held_at, delay=0, guard=HANG_GUARD)
     proxied(gate)
     job = copy_events(**kwargs)
     assert gate.reached.wait(HANG_GUARD)
@@ -176,3 +179,38 @@ def test_a_resume_of_another_copy_is_refused_before_anything_is_written(source, 
         assert named in str(refused.value)
     assert saved.path.read_text() == text and in_b(servers) == before
     assert json.loads(text)["segments"]["0"]["state"] == "partial"
+
+
+def test_a_stopped_slice_copy_resumes_its_query_after_its_saved_key(source, servers, proxied):
+    saved = stopped_mid_way(proxied, held_at=3, pk=2, segments=None)  # page 2 of the slice
+    assert saved.identity.slice == "pk=2" and saved.identity.total_segments == 1
+    assert (saved.segments[0].state, saved.segments[0].read) == ("partial", PAGE)
+
+    resumed = copy_events(pk=2, segments=None, resume=True).result(HANG_GUARD)
+    # read after the saved key: 50 then and 50 now (from the start it would be 150); replace
+    # on a slice puts again the target's slice items this run did not write (the first run's:
+    # they could have left the source's slice), so the writes are not the rest alone
+    assert resumed.ok and resumed.items_read == ITEMS // 4
+    device_2 = {k: v for k, v in in_a(servers).items() if v["device"] == {"N": "2"}}
+    assert in_b(servers) == device_2
+
+
+def test_a_copy_refused_by_its_plan_saves_no_checkpoint(source, servers):
+    create_events(servers[1].client())
+    put_all(servers[1].client(), "events", events_items(devices=1, per_device=3))
+    with pytest.raises(ConfirmationRequired):
+        copy_events().result(HANG_GUARD)
+    assert not checkpoints.default_folder().exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"resume": 3}, "resume must be a path or True, not 3"),
+        ({"checkpoint": True}, "checkpoint must be a path"),
+        ({"resume": "a.json", "checkpoint": "b.json"}, "resume and checkpoint name two files"),
+    ],
+)
+def test_bad_resume_and_checkpoint_values_are_refused_by_start_copy(kwargs, message):
+    with pytest.raises(InvalidQuery, match=message):
+        dm.start_copy("events", source=A, target=B, **kwargs)
