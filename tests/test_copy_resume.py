@@ -214,3 +214,45 @@ def test_a_copy_refused_by_its_plan_saves_no_checkpoint(source, servers):
 def test_bad_resume_and_checkpoint_values_are_refused_by_start_copy(kwargs, message):
     with pytest.raises(InvalidQuery, match=message):
         dm.start_copy("events", source=A, target=B, **kwargs)
+
+
+def test_worker_processes_checkpoints_reach_the_file(servers):
+    """loky's processes send their checkpoints through the channel; the caller saves them."""
+    create_events(servers[0].client())
+    put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
+    result = dm.copy("events", source=A, target=B, backend="loky", workers=2, segments=4)
+    assert result.ok and result.checkpoint is not None
+    done = CheckpointFile.load(result.checkpoint)
+    assert not done.unfinished and done.phases.copy_done and done.phases.target_created
+    assert {s.state for s in done.segments.values()} == {"done"}
+    assert done.items_read() == ITEMS
+
+
+def test_the_cli_resumes_with_resume_and_names_the_command_that_resumes(
+    source, servers, proxied, in_process
+):
+    saved = stopped_mid_way(proxied)
+    common = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "threading"]
+    run = in_process(*common, "--workers", "1", "--resume", "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("copy OK: 200 written")  # the rest after the saved key
+    assert in_b(servers) == in_a(servers)
+    assert not CheckpointFile.load(saved.path).unfinished
+
+    refused = in_process(*common, "--segments", "4", "--resume", str(saved.path))
+    assert refused.returncode == 2 and "ran to its end" in refused.stderr
+
+
+def test_an_interrupted_copy_names_the_exact_command_that_resumes_it():
+    from dynamo_magic.cli import _resume_command
+    from dynamo_magic.copying.result import CopyResult
+
+    result = CopyResult("events (a)", "events (b)", "replace", interrupted=True)
+    result.checkpoint = "/cache/events to events.json"
+    stopped = CopyFailed("copy INTERRUPTED", result)
+    words = ["copy", "-t", "events", "--checkpoint", "old.json", "--resume", "--yes"]
+    assert _resume_command(stopped, words) == (
+        "dynamo copy -t events --yes --resume '/cache/events to events.json'"
+    )
+    result.interrupted = False  # every phase ran (items failed): nothing to resume
+    assert _resume_command(stopped, words) is None
