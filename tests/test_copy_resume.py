@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,7 @@ from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch
 from dynamo_magic.copying.tasks import Task, TaskResult
 from dynamo_magic.errors import ConfirmationRequired, CopyFailed, InvalidQuery
 
-from conftest import server_profiles, use_profiles
+from conftest import server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
 from proxy import FaultProxy, Gate, Rule
 from tables import create_events, events_items, keyed, put_all, scan_all
@@ -256,3 +261,53 @@ def test_an_interrupted_copy_names_the_exact_command_that_resumes_it():
     )
     result.interrupted = False  # every phase ran (items failed): nothing to resume
     assert _resume_command(stopped, words) is None
+
+
+def test_a_copy_killed_with_its_workers_resumes_to_an_exact_target(servers, proxied):
+    """``kill -9`` of the whole ``dynamo copy`` process group (the command and its loky
+    workers) mid-copy: the checkpoint file it leaves is whole, and resuming from it skips the
+    segments it saved as done and ends exact."""
+    create_events(servers[0].client())
+    put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
+    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)  # segments of ~50 items: two batches each
+    proxied(gate)
+    argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "loky"]
+    argv += ["--workers", "2", "--segments", "8", "--no-progress"]
+    command = subprocess.Popen(
+        [sys.executable, "-m", "dynamo_magic.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        start_new_session=True,  # its own process group: the command and its workers
+    )
+    folder = checkpoints.default_folder()
+
+    def segments_done() -> int:
+        files = list(folder.glob("*.json")) if folder.exists() else []
+        if len(files) != 1:
+            return 0
+        return sum(s.state == "done" for s in CheckpointFile.load(files[0]).segments.values())
+
+    try:
+        assert gate.reached.wait(HANG_GUARD)
+        deadline = time.monotonic() + HANG_GUARD
+        while segments_done() < 2:  # the segments before the gate, saved as they ended
+            assert time.monotonic() < deadline and command.poll() is None, "hang guard"
+            time.sleep(0.02)
+        os.killpg(command.pid, signal.SIGKILL)  # only the group this test started
+        command.wait(HANG_GUARD)
+    finally:
+        gate.release.set()
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)
+            command.wait()
+    (path,) = folder.glob("*.json")
+    saved = CheckpointFile.load(path)
+    done = [n for n, s in saved.segments.items() if s.state == "done"]
+    assert saved.unfinished and 2 <= len(done) < 8
+
+    resumed = dm.copy("events", source=A, target=B, resume=True, backend="threading")
+    assert resumed.ok and resumed.items_read == ITEMS
+    assert resumed.written <= ITEMS - sum(saved.segments[n].read for n in done)
+    assert in_b(servers) == in_a(servers)
