@@ -169,7 +169,8 @@ class CheckpointFile:
         self.every = every
         self.saves = 0  # files written by this object (tests; throttling)
         self._base = {s: seg.read for s, seg in self.segments.items()}  # earlier runs' reads
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the state
+        self._saving = threading.Lock()  # one save at a time (two threads deliver messages)
         self._saved_at: float | None = None
         self._warned = False  # a failed save was logged
         self.resumed = False  # read from a file an earlier run saved (``load``)
@@ -266,6 +267,10 @@ class CheckpointFile:
         OSError
             The folder cannot be created or written.
         """
+        with self._saving:  # saves in the order of their states: never an older one last
+            self._save()
+
+    def _save(self) -> None:
         text = json.dumps(self.to_json(), indent=1, sort_keys=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
