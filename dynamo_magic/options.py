@@ -189,7 +189,6 @@ _ENV = "query describe partiql restore backups truncate"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
-_NOT_MAGIC = frozenset({"api", "cli"})  # the magic's and panel's to come (issue 16 §2)
 _KEY_VALUE = "str, int, float, Decimal or bytes"  # what a key value may be in Python
 _TABLE_NAME = "3 to 255 characters of A-Z a-z 0-9 _ . -"
 
@@ -497,7 +496,6 @@ OPTIONS: tuple[Option, ...] = (
         "where the copy's checkpoint file goes (default: under ~/.cache/dynamo_magic)",
         "copy",
         metavar="PATH",
-        used_by=_NOT_MAGIC,
         type_doc="str or Path",
         doc="Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the"
         " copy goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``"
@@ -510,7 +508,6 @@ OPTIONS: tuple[Option, ...] = (
         "copy",
         metavar="PATH",
         const=True,
-        used_by=_NOT_MAGIC,
         type_doc="bool, str or Path",
         doc="Continue a copy that did not end: ``True``, from the newest unfinished checkpoint"
         " of the same copy (environments, tables and slice), or from the checkpoint file at"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from IPython.core.error import UsageError
 
 import dynamo_magic as dm
 from dynamo_magic.copying import checkpoints, engine
@@ -311,3 +312,13 @@ def test_a_copy_killed_with_its_workers_resumes_to_an_exact_target(servers, prox
     assert resumed.ok and resumed.items_read == ITEMS
     assert resumed.written <= ITEMS - sum(saved.segments[n].read for n in done)
     assert in_b(servers) == in_a(servers)
+
+
+def test_the_magic_resumes_with_resume(source, servers, proxied, shell):
+    saved = stopped_mid_way(proxied)
+    line = f"events --source {A} --target {B} --backend threading --workers 1 --no-progress"
+    result = shell.run_line_magic("dynamo_copy", f"{line} --resume {saved.path}")
+    assert result.ok and result.written == ITEMS - 4 * PAGE and result.items_read == ITEMS
+    assert in_b(servers) == in_a(servers)
+    with pytest.raises(UsageError, match="--resume cannot be used with --ui"):
+        shell.run_line_magic("dynamo_copy", f"events --source {A} --target {B} --resume --ui")
