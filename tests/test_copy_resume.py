@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch
 from dynamo_magic.copying.tasks import Task, TaskResult
 from dynamo_magic.errors import ConfirmationRequired, CopyFailed, InvalidQuery
 
-from conftest import server_profiles, subprocess_env, use_profiles
+from conftest import dynamo, server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
 from proxy import FaultProxy, Gate, Rule
 from tables import create_events, events_items, keyed, put_all, scan_all
@@ -322,3 +323,52 @@ def test_the_magic_resumes_with_resume(source, servers, proxied, shell):
     assert in_b(servers) == in_a(servers)
     with pytest.raises(UsageError, match="--resume cannot be used with --ui"):
         shell.run_line_magic("dynamo_copy", f"events --source {A} --target {B} --resume --ui")
+
+
+def test_a_copy_whose_worker_process_is_killed_prints_the_command_that_resumes_it(servers, proxied):
+    """``kill -9`` of one loky worker mid-copy: the copy fails, saying what it did, and prints
+    the exact command that resumes it; that command ends with an exact target."""
+    import psutil
+
+    create_events(servers[0].client())
+    put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
+    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)
+    proxied(gate)
+    argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "loky"]
+    argv += ["--workers", "2", "--segments", "8", "--no-progress"]
+    command = subprocess.Popen(
+        [sys.executable, "-m", "dynamo_magic.cli", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=subprocess_env(),
+        start_new_session=True,
+    )
+    try:
+        assert gate.reached.wait(HANG_GUARD)
+        workers = [
+            child
+            for child in psutil.Process(command.pid).children(recursive=True)
+            if "popen_loky" in " ".join(child.cmdline())
+        ]
+        assert len(workers) == 2
+        workers[0].send_signal(signal.SIGKILL)  # one worker, not the command
+        gate.release.set()
+        _, err = command.communicate(timeout=HANG_GUARD)
+    finally:
+        gate.release.set()
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)  # only the group this test started
+            command.wait()
+    assert command.returncode == 1, err
+    (error,) = [line for line in err.splitlines() if line.startswith("Error: ")]
+    assert error.startswith("Error: copy FAILED: ")
+    (resume,) = [line for line in err.splitlines() if line.startswith("Resume it with: ")]
+    words = shlex.split(resume.removeprefix("Resume it with: "))
+    assert words[:2] == ["dynamo", "copy"] and words[-2] == "--resume"
+    assert CheckpointFile.load(words[-1]).unfinished
+
+    again = dynamo(*words[1:])
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("copy OK: ")
+    assert in_b(servers) == in_a(servers)
