@@ -135,6 +135,10 @@ class Tally:
     and returns its ``TaskResult`` (``stopped``: its last checkpoint is kept); a segment that
     raised never returns one, but the writes it had confirmed and the retries it had made
     were reported here as they happened, so such a result still says what was done.
+
+    With ``checkpoint`` (the copy's ``checkpoints.CheckpointFile``, set by ``engine.execute``)
+    the ``copy`` task's checkpoints, finished segments and failures are recorded there as
+    they arrive; ``Operation`` saves it once more as the operation ends, however it ends.
     """
 
     def __init__(self, progress: Progress | None = None, cancel: threading.Event | None = None):
