@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
@@ -1721,6 +1723,8 @@ def start_copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyJob:
@@ -1775,6 +1779,17 @@ def start_copy(
         setting, else four per worker.
     backend : {'auto', 'loky', 'threading'}, optional
         Joblib backend (default auto: threads for small copies).
+    checkpoint : str or Path, optional
+        Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
+        goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
+        (``~/.cache/...``). The result and the job name it (``checkpoint``).
+    resume : bool, str or Path, default False
+        Continue a copy that did not end: ``True``, from the newest unfinished checkpoint of the
+        same copy (environments, tables and slice), or from the checkpoint file at this path.
+        Segments done are skipped, the others start after their saved key; the target, backup
+        and truncate are not done again; replace-mode deletes run once every segment is copied.
+        A checkpoint of another copy (table, slice, mode, segments) is refused with the
+        difference named.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -1830,6 +1845,7 @@ def start_copy(
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    resume = _check_resume(resume, checkpoint)
     return copy_run.start_copy(
         request,
         settings,
@@ -1839,6 +1855,8 @@ def start_copy(
         backend=backend,
         progress=progress,
         cancel=cancel,
+        checkpoint=checkpoint,
+        resume=resume,
     )
 
 
@@ -1861,6 +1879,8 @@ def copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult:
@@ -1915,6 +1935,17 @@ def copy(
         setting, else four per worker.
     backend : {'auto', 'loky', 'threading'}, optional
         Joblib backend (default auto: threads for small copies).
+    checkpoint : str or Path, optional
+        Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
+        goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
+        (``~/.cache/...``). The result and the job name it (``checkpoint``).
+    resume : bool, str or Path, default False
+        Continue a copy that did not end: ``True``, from the newest unfinished checkpoint of the
+        same copy (environments, tables and slice), or from the checkpoint file at this path.
+        Segments done are skipped, the others start after their saved key; the target, backup
+        and truncate are not done again; replace-mode deletes run once every segment is copied.
+        A checkpoint of another copy (table, slice, mode, segments) is refused with the
+        difference named.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -1968,6 +1999,8 @@ def copy(
         workers=workers,
         segments=segments,
         backend=backend,
+        checkpoint=checkpoint,
+        resume=resume,
         progress=progress,
         cancel=cancel,
     )
@@ -1985,6 +2018,33 @@ def _check_progress(progress: object) -> None:
             f"close(outcome) methods, not {literal(repr(progress))}",
             parameters=("progress",),
         )
+
+
+def _check_resume(resume: object, checkpoint: object) -> bool | str | Path:
+    """``resume`` as the copy takes it: ``False``, ``True`` (the newest checkpoint of the
+    copy) or a path; ``resume=True`` with a ``checkpoint`` path resumes that file. Refuses
+    other values, and two different files, before any work."""
+    for name, value in (("resume", resume), ("checkpoint", checkpoint)):
+        if value is not None and not isinstance(value, bool | str | os.PathLike):
+            raise InvalidQuery(
+                f"{{{name}}} must be a path{' or True' if name == 'resume' else ''}, "
+                f"not {literal(repr(value))}",
+                parameters=(name,),
+            )
+    if checkpoint is True or checkpoint is False:
+        raise InvalidQuery("{checkpoint} must be a path", parameters=("checkpoint",))
+    if resume is True and checkpoint is not None:
+        return Path(cast(str, checkpoint))
+    two = isinstance(resume, str | os.PathLike) and checkpoint is not None
+    if two and Path(cast(str, resume)) != Path(cast(str, checkpoint)):
+        raise InvalidQuery(
+            "{resume} and {checkpoint} name two files: a resume saves into the file it "
+            "continues; give one",
+            parameters=("resume", "checkpoint"),
+        )
+    if resume is None or resume is False:
+        return False
+    return resume if resume is True else Path(cast(str, resume))
 
 
 def _check_cancel(cancel: object) -> None:

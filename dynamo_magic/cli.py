@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -235,6 +236,32 @@ def _copy(args: argparse.Namespace) -> None:
     print(result.summary_line())
 
 
+def _resume_command(error: DynamoMagicError, words: Sequence[str]) -> str | None:
+    """The exact command that resumes the copy ``error`` stopped (``words``: its arguments,
+    with ``--resume`` pointing at its checkpoint file), or ``None`` when it is not a copy that
+    was interrupted or stopped by an error (one whose phases all ran has nothing to resume)."""
+    result = error.result if isinstance(error, CopyFailed) else None
+    if result is None or not result.checkpoint or not words or words[0] != "copy":
+        return None
+    if not (result.interrupted or result.error):  # ran to its end: nothing to resume
+        return None
+    path = result.checkpoint
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            if not word.startswith("-"):
+                continue
+        if word in ("--resume", "--checkpoint"):
+            skip = True  # and its value (--resume may have none)
+            continue
+        if word.startswith(("--resume=", "--checkpoint=")):
+            continue
+        kept.append(word)
+    return shlex.join(["dynamo", *kept, "--resume", str(path)])
+
+
 def _restore(args: argparse.Namespace) -> None:
     outcome = api.restore(**api_kwargs("restore", args), progress=_bars(args))
     print(outcome.summary_line())
@@ -271,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DynamoMagicError as exc:
         words = sys.argv[1:] if argv is None else argv
         print(f"Error: {exc.render(flag_namer(args.command, words))}", file=sys.stderr)
+        resume = _resume_command(exc, words)
+        if resume:
+            print(f"Resume it with: {resume}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -29,7 +29,7 @@ from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS,
 COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
-RUN_ONLY = ("yes", "workers", "segments", "backend")
+RUN_ONLY = ("yes", "workers", "segments", "backend", "checkpoint", "resume")
 
 # Where an option is used. "api": passed to the api function as its keyword; "cli"/"magic":
 # offered by that front end (an option for the front end only, such as --format, lacks "api").
@@ -489,6 +489,32 @@ OPTIONS: tuple[Option, ...] = (
         "joblib backend (default auto: threads for small copies)",
         "copy",
         choices=BACKENDS,
+    ),
+    _opt(
+        "checkpoint",
+        ("--checkpoint",),
+        "where the copy's checkpoint file goes (default: under ~/.cache/dynamo_magic)",
+        "copy",
+        metavar="PATH",
+        type_doc="str or Path",
+        doc="Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the"
+        " copy goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``"
+        " (``~/.cache/...``). The result and the job name it (``checkpoint``).",
+    ),
+    _opt(
+        "resume",
+        ("--resume",),
+        "continue a copy that did not end from its checkpoint (default: the newest of this copy)",
+        "copy",
+        metavar="PATH",
+        const=True,
+        type_doc="bool, str or Path",
+        doc="Continue a copy that did not end: ``True``, from the newest unfinished checkpoint"
+        " of the same copy (environments, tables and slice), or from the checkpoint file at"
+        " this path. Segments done are skipped, the others start after their saved key; the"
+        " target, backup and truncate are not done again; replace-mode deletes run once every"
+        " segment is copied. A checkpoint of another copy (table, slice, mode, segments) is"
+        " refused with the difference named.",
     ),
     _opt(
         "backup",

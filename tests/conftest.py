@@ -60,6 +60,8 @@ def isolated_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     """Every test gets its own AWS config (no real profile or key can leak in)."""
     for var in OVERRIDING_VARIABLES:
         monkeypatch.delenv(var, raising=False)
+    # copies save checkpoint files under the user's cache folder: the test's own
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     aws = tmp_path / "aws"
     aws.mkdir()
     for var, value in write_profiles(

@@ -122,10 +122,11 @@ def test_progress_grows_while_running_and_ends_with_the_results_counts(source, s
     proxied(gate)
     bars = Recording()
     job = one_worker(progress=bars)
-    assert isinstance(job, dm.CopyJob) and job.checkpoint is None
+    assert isinstance(job, dm.CopyJob)
     first = job.progress()
     assert first.read <= ITEMS and first.written == 0
     assert gate.reached.wait(HANG_GUARD)
+    assert job.checkpoint is not None and Path(job.checkpoint).is_file()  # saved from the start
     wait_for(lambda: job.progress().written >= (HELD_AT - 1) * 25)  # acknowledged before it
     held = job.progress()
     assert not job.done()

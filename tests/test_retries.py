@@ -209,7 +209,8 @@ def test_cli_prints_the_summary_and_the_error_and_exits_1(events, capsys):
     code = cli.main(["copy", "-t", "events", "-src", A, "-tgt", B, *options])
 
     out, err = capsys.readouterr()
-    (line,) = err.strip().splitlines()
+    line, resume = err.strip().splitlines()  # the error, then the command that resumes it
+    assert resume.startswith("Resume it with: dynamo copy -t events") and "--resume " in resume
     assert code == 1 and out == ""
     written = len(target_keys())
     assert line.startswith(f"Error: copy FAILED: {written:,} written") and 0 < written < 200

@@ -18,6 +18,7 @@ and the failed-items file are logged by ``operation``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..codec import Item
 from ..dynamodb.backups import Backup, back_up
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
@@ -33,6 +35,7 @@ from ..errors import ConfirmationRequired, literal
 from ..settings import Settings
 from . import parallel
 from .channels import Channel
+from .checkpoints import CheckpointFile, Phases
 from .messages import TaskResult
 from .operation import Operation, Tally
 from .plan import CopyPlan
@@ -126,8 +129,9 @@ def execute(
     tally: Tally | None = None,
     transform: Transform | None = None,
     warming: parallel.WarmUp | None = None,
+    checkpoint: CheckpointFile | None = None,
 ) -> CopyResult:
-    """Carry out ``plan`` (already confirmed).
+    """Carry out ``plan`` (already confirmed), or resume it from ``checkpoint``.
 
     Parameters
     ----------
@@ -150,6 +154,12 @@ def execute(
         Worker processes being started for this copy (``parallel.warm_up``): waited for after
         the target is created and backed up, before the first phase. Ctrl-C or the cancel
         flag during that wait ends the copy ``interrupted``, as anywhere else.
+    checkpoint : checkpoints.CheckpointFile, optional
+        The run's checkpoint file (its identity already checked against the plan's):
+        kept up to date as segments and phases end. One saved by an earlier run resumes it:
+        a target created, a backup taken, a truncate done are not done again; done segments
+        are skipped and partial ones start after their saved key; replace-mode deletes run
+        once every segment is done; the result counts the items read by every run.
 
     Returns
     -------
@@ -182,41 +192,77 @@ def execute(
         engine.backend,
         engine.segments,
     )
+    phases = checkpoint.phases if checkpoint is not None else Phases()
+    if checkpoint is not None:
+        result.checkpoint = str(checkpoint.path)
+        result.failed = phases.failed  # earlier runs' (their files are named in the log)
+        result.backup = _saved_backup(phases, plan.target.table)
     with Operation(result, failed_path, tally) as operation:
         tally = operation.tally
+        tally.checkpoint = checkpoint
         cancel = tally.cancel
         parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:
             tally.stage = "create target"
-            create_like(plan.target.client(), plan.source_schema, plan.target.table)
+            created = create_like(plan.target.client(), plan.source_schema, plan.target.table)
             result.created_target = True
-        if plan.backup:
+            if checkpoint is not None:
+                checkpoint.target_created(created.arn)
+        if plan.backup and phases.backup_arn is None:
             tally.stage = "backup"
-            taken = functools.partial(_keep, result)
+            taken = functools.partial(_keep, result, checkpoint)
             back_up(plan.target.client(), plan.target.table, taken, cancel=cancel)
         if warming is not None:
             tally.stage = "start workers"
             warming.wait(cancel)  # the copy starts on these workers
-        if request.mode == "truncate" and not plan.target_empty:
+        if request.mode == "truncate" and not plan.target_empty and not phases.truncate_done:
             _prune(plan, engine, tally, result, failed, keep=None)
-        keys, source = _copy(plan, engine, tally, result, failed, transform)
+            _mark(checkpoint, truncate_done=True)
+        keys: frozenset[str] | None = None
+        source: SideCount | None = None
+        if not phases.copy_done:
+            keys, source = _copy(plan, engine, tally, result, failed, transform, checkpoint)
+            _mark(checkpoint, copy_done=True)
+        elif checkpoint is not None:
+            result.items_read = checkpoint.items_read()
         if plan.source_items_exact and result.items_read < plan.source_items:
             tally.close(Outcome.FAILED)  # a short read: the copy's bar must not end full
-        if request.mode == "replace" and not plan.target_empty:
+        if request.mode == "replace" and not plan.target_empty and not phases.deletes_done:
             result.deletes_skipped = _deletes_unsafe(plan, result.items_read)
             if result.deletes_skipped is None:
                 _prune(plan, engine, tally, result, failed, keep=keys)
+                _mark(checkpoint, deletes_done=True)
         operation.stop_clock()  # the copy's seconds: its verification is not counted
         if transform is not None:
             result.verification = Verification(request.verify, detail="a transform changed items")
         else:
-            result.verification = verify(plan, engine, tally, result.items_read, source)
+            resumed = checkpoint is not None and checkpoint.resumed
+            result.verification = verify(
+                plan, engine, tally, result.items_read, source, resumed=resumed
+            )
+        _mark(checkpoint, finished=True)
     return result
 
 
-def _keep(result: CopyResult, backup: Backup) -> None:
+def _keep(result: CopyResult, checkpoint: CheckpointFile | None, backup: Backup) -> None:
     """Record the backup taken (``back_up``'s ``taken``; Ctrl-C may follow)."""
     result.backup = backup
+    _mark(checkpoint, backup_name=backup.name, backup_arn=backup.arn, backup_status=backup.status)
+
+
+def _saved_backup(phases: Phases, table: str) -> Backup | None:
+    """The backup an earlier run of a resumed copy took (as it was when saved), if any."""
+    if phases.backup_arn is None:
+        return None
+    return Backup(
+        phases.backup_arn, phases.backup_name or "", table, None, phases.backup_status or ""
+    )
+
+
+def _mark(checkpoint: CheckpointFile | None, **facts: Any) -> None:
+    """Set phase facts of the checkpoint file, if there is one (saved now)."""
+    if checkpoint is not None:
+        checkpoint.mark(**facts)
 
 
 def _copy(
@@ -226,13 +272,19 @@ def _copy(
     result: CopyResult,
     failed: FailedItemsFile,
     transform: Transform | None,
+    checkpoint: CheckpointFile | None = None,
 ) -> tuple[frozenset[str] | None, SideCount | None]:
     """Write the source (slice) into the target. Returns the slice's keys when replace needs
     them, and the source's verification count (or digest) when verification needs one the
     plan lacks: it does not depend on the copy, so its tasks run in the same ``parallel.run``,
-    after the copy's, on workers the copy's tail leaves idle."""
+    after the copy's, on workers the copy's tail leaves idle. With ``checkpoint``, only the
+    segments it has not done, from their saved keys; the items read count its earlier runs'.
+    """
     collect = _collects_keys(plan)
-    tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, transform)]
+    start = checkpoint.start_keys() if checkpoint is not None else None
+    if checkpoint is not None:
+        result.items_read += checkpoint.items_read()
+    tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, transform, start)]
     counts = [] if transform is not None else source_verify_tasks(plan, engine)
     tally.start("copy", plan.source_items)
     keys: set[str] = set()
@@ -266,10 +318,16 @@ def _collects_keys(plan: CopyPlan) -> bool:
 
 
 def copy_tasks(
-    plan: CopyPlan, engine: Engine, failed: FailedItemsFile, transform: Transform | None = None
+    plan: CopyPlan,
+    engine: Engine,
+    failed: FailedItemsFile,
+    transform: Transform | None = None,
+    start: dict[int, Item | None] | None = None,
 ) -> list[Task]:
     """The copy's tasks: every segment (or the slice) of the source into the target, whole
-    items fetched from the table where the index read carries only some attributes."""
+    items fetched from the table where the index read carries only some attributes.
+    ``start`` (a resume): only these segments, each after its key (``None``: from its start).
+    """
     index = plan.request.index
     partial_index = index is not None and plan.source_schema.index(index).projection != "ALL"
     sink = TableSink(
@@ -277,6 +335,10 @@ def copy_tasks(
     )
     tasks = []
     for segment in table_sources(plan.source, engine.segments, plan.slice_request):
+        if start is not None:
+            if segment.segment not in start:
+                continue  # done by an earlier run
+            segment = dataclasses.replace(segment, start_key=start[segment.segment])
         source: Source = (
             FullItems(segment, plan.source, plan.key_names) if partial_index else segment
         )

@@ -7,8 +7,8 @@ messages) and a cancel flag that stops every worker within the request it has in
 Ctrl-C does. ``dynamo_magic.copy`` is ``start_copy(...).result()``: a Ctrl-C while the caller
 waits in ``result`` cancels the job and ends as a Ctrl-C always has (see ``CopyJob.result``).
 
-The resume point (``checkpoint``) is ``None`` until resume lands (issue 16 §2); the
-unfinished segments' last keys are already in ``CopyResult.checkpoints``.
+``checkpoint`` is the path of the copy's checkpoint file (``checkpoints``): what
+``dynamo_magic.copy(..., resume=path)`` continues from.
 """
 
 from __future__ import annotations
@@ -80,8 +80,6 @@ class CopyJob:
     >>> job.result().summary_line()  # doctest: +SKIP
     'copy OK: 30,000 written, ...'
     """
-
-    checkpoint: str | None = None  # the resume file (issue 16 §2): ``None`` until resume lands
 
     def __init__(self, work: Callable[[], CopyResult], tally: Tally, name: str = "dynamo-copy"):
         """Start ``work`` (the copy, reporting to ``tally``, whose ``cancel`` flag it watches)
@@ -156,6 +154,13 @@ class CopyJob:
             if planning and _untouched(self._future.exception()):
                 raise  # as a Ctrl-C while planning always was: nothing to report
         return self._future.result()
+
+    @property
+    def checkpoint(self) -> str | None:
+        """The path of the copy's checkpoint file (``resume=`` it to continue a copy that did
+        not end); ``None`` until the plan is made and confirmed, and for a copy refused."""
+        record = self._tally.checkpoint
+        return str(record.path) if record is not None else None
 
     def add_done_callback(self, callback: Callable[[CopyJob], object]) -> None:
         """Call ``callback(job)`` once the copy has ended (at once if it has), in the thread

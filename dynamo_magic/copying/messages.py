@@ -15,8 +15,8 @@ What a worker reported stays counted even when its task then fails and never ret
   function returned, carried back by the backend and handed to the consumer by
   ``parallel.run`` as the last message of that task.
 
-A resume (next issues) reads the ``Checkpoint``s a stopped copy collected and starts each
-unfinished segment's source from its key (``sources.TableSource.start_key``).
+The caller saves a copy's ``Checkpoint``s in its checkpoint file (``checkpoints``); a resume
+starts each unfinished segment's source from its key (``sources.TableSource.start_key``).
 """
 
 from __future__ import annotations
@@ -60,11 +60,14 @@ class Checkpoint:
     """Every item of segment ``segment`` of task ``task`` up to ``last_key`` is handled: written
     to the sink, or saved to the failed-items file. ``last_key`` is DynamoDB's
     ``LastEvaluatedKey`` in boto3's client form (``Item``: binaries as bytes), ready to be sent
-    back as ``ExclusiveStartKey``; ``None`` means the segment is finished."""
+    back as ``ExclusiveStartKey``; ``None`` means the segment is finished. ``read``: items
+    the task has read from its source so far, this page's included (a resume's checkpoint
+    file adds those of earlier runs: ``checkpoints.CheckpointFile.record``)."""
 
     task: str
     segment: int
     last_key: Item | None
+    read: int = 0
 
 
 @dataclass(frozen=True)

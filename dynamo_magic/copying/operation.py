@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..codec import Item
 from ..errors import DynamoMagicError
 from . import parallel
+from .checkpoints import CheckpointFile
 from .messages import (
     Checkpoint,
     Failed,
@@ -41,6 +42,8 @@ from .result import CopyResult, Outcome
 
 if TYPE_CHECKING:
     from .engine import Engine
+
+COPY_TASK = "copy"  # the task whose segments a checkpoint file follows
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,7 @@ class Operation:
                 ended = False
         finally:
             tally.close(result.outcome if finished or not result.ok else Outcome.FAILED)
+            _save_last(tally.checkpoint)
         if not ended:
             return False
         if self.failed_path.exists():
@@ -131,6 +135,10 @@ class Tally:
     and returns its ``TaskResult`` (``stopped``: its last checkpoint is kept); a segment that
     raised never returns one, but the writes it had confirmed and the retries it had made
     were reported here as they happened, so such a result still says what was done.
+
+    With ``checkpoint`` (the copy's ``checkpoints.CheckpointFile``, set by ``engine.execute``)
+    the ``copy`` task's checkpoints, finished segments and failures are recorded there as
+    they arrive; ``Operation`` saves it once more as the operation ends, however it ends.
     """
 
     def __init__(self, progress: Progress | None = None, cancel: threading.Event | None = None):
@@ -150,6 +158,8 @@ class Tally:
         self.retries = 0  # calls sent again (botocore's retries and ours)
         self.failed = 0  # items saved as unwritten
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
+        # the copy's checkpoint file: told of the ``copy`` task's segments (set by the engine)
+        self.checkpoint: CheckpointFile | None = None
         self._finished: set[tuple[str, int]] = set()
         self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
         self._open = False  # a phase was started and not closed yet
@@ -207,11 +217,16 @@ class Tally:
             self.retries += message.count
         elif isinstance(message, Failed):
             self.failed += message.count
+            if self.checkpoint is not None:
+                self.checkpoint.add_failed(message.count, message.path)
         elif isinstance(message, Checkpoint):
             with self._lock:
                 where = (message.task, message.segment)
-                if where not in self._finished:  # a checkpoint may arrive after the result
-                    self.checkpoints[where] = message.last_key  # type: ignore[assignment]
+                if where in self._finished:  # a checkpoint may arrive after the result
+                    return
+                self.checkpoints[where] = message.last_key  # type: ignore[assignment]
+            if self.checkpoint is not None and message.task == COPY_TASK and message.last_key:
+                self.checkpoint.record(message.segment, message.last_key, message.read)
         elif isinstance(message, Finished) and isinstance(message.result, TaskResult):
             if message.result.stopped:  # unfinished: its last checkpoint is where to resume
                 return
@@ -219,6 +234,8 @@ class Tally:
                 where = (message.result.task, message.result.segment)
                 self._finished.add(where)
                 self.checkpoints.pop(where, None)
+            if self.checkpoint is not None and message.result.task == COPY_TASK:
+                self.checkpoint.finish_segment(message.result.segment, message.result.items_read)
 
     def advance(self, count: int) -> None:
         """Moves the bar only (workers' items arrive as ``Progressed`` messages)."""
@@ -253,6 +270,17 @@ class Tally:
         result.failed = max(result.failed, self.failed)
         result.retried = self.retries
         result.checkpoints = dict(self.checkpoints)
+
+
+def _save_last(checkpoint: CheckpointFile | None) -> None:
+    """Save the checkpoint file as the operation ends, however it ends (what the throttled
+    saves left out); a failure to save is logged, not raised over the operation's outcome."""
+    if checkpoint is None:
+        return
+    try:
+        checkpoint.save()
+    except OSError as error:
+        log.warning("checkpoint %s not saved: %s", checkpoint.path, error)
 
 
 def log_outcome(result: CopyResult) -> None:

@@ -111,6 +111,9 @@ class CopyResult:
         segment that had not finished, where a resume would start.
     operation : str
         ``"copy"`` or ``"truncate"``.
+    checkpoint : str or None
+        The copy's checkpoint file: ``dynamo_magic.copy(..., resume=checkpoint)`` continues
+        a copy that did not end.
 
     Examples
     --------
@@ -140,6 +143,7 @@ class CopyResult:
     cause: BaseException | None = field(default=None, compare=False)  # the exception itself
     checkpoints: dict[tuple[str, int], Item] = field(default_factory=dict, compare=False)
     operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
+    checkpoint: str | None = None  # the copy's checkpoint file (where a resume starts)
 
     @property
     def items_per_second(self) -> float:

@@ -12,10 +12,12 @@ logged in one line (``logs_refusals``: by the job for a copy, by the façade oth
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from .. import environments
@@ -23,14 +25,14 @@ from ..dynamodb import clients, read
 from ..dynamodb.retry import policy_from
 from ..errors import ConfirmationRequired, CopyFailed, UnsafeOperation, literal
 from ..settings import Settings
+from . import checkpoints, parallel
 from . import engine as copy_engine
-from . import parallel
 from . import plan as copy_plan
 from . import truncate as truncating
 from .job import CopyJob
 from .operation import Tally
 from .parallel import Progress
-from .plan import CopyRequest
+from .plan import CopyPlan, CopyRequest
 from .result import CopyResult
 from .sources import Side
 
@@ -73,6 +75,8 @@ def start_copy(
     backend: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
 ) -> CopyJob:
     """``copy`` in a ``CopyJob``'s thread, returned at once; its refusals logged in one line
     (``logs_refusals``). ``cancel``: the job's cancel flag (a new one if ``None``)."""
@@ -86,6 +90,8 @@ def start_copy(
         segments=segments,
         backend=backend,
         tally=tally,
+        checkpoint=checkpoint,
+        resume=resume,
     )
     return CopyJob(work, tally)
 
@@ -99,14 +105,25 @@ def copy(
     segments: int | None = None,
     backend: str | None = None,
     tally: Tally | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
 ) -> CopyResult:
     """Plan, confirm and carry out ``request`` (its names and run options already checked),
     reporting to ``tally`` (its progress bar, its cancel flag: see ``engine.execute``).
+
+    ``checkpoint``: where the run's checkpoint file goes (default: a new file under
+    ``checkpoints.default_folder``). ``resume``: continue the copy a checkpoint file was saved
+    for (``True``: the newest unfinished one of this copy, same environments, tables and
+    slice; or its path): its plan's confirmations, backup and target state are the first
+    run's, its total segments the file's (an explicit ``segments`` must be the same).
 
     Raises
     ------
     ConfirmationRequired
         The plan needs ``yes`` (a non-empty or protected target).
+    CheckpointMismatch
+        ``resume``'s file is unreadable or of another copy (the difference named); nothing
+        written.
     CopyFailed
         Items stayed unwritten, verification failed or the copy was interrupted (Ctrl-C or
         the cancel flag); ``.result`` is the CopyResult.
@@ -121,10 +138,20 @@ def copy(
             warming = _warm_up(table, source, guess, backend, settings)
         try:
             plan = copy_plan.plan_copy(request, settings)
-            copy_engine.require_confirmation(plan, yes)
+            saved = _saved(plan, resume)
+            if saved is not None:
+                plan = _resumed(plan, saved)
+                segments = segments or saved.identity.total_segments
             engine = copy_engine.Engine.from_settings(
                 settings, plan.source_items, workers, segments, backend
             )
+            identity = _identity(plan, engine)
+            if saved is not None:
+                saved.check(identity)
+            copy_engine.require_confirmation(plan, yes)
+            record = saved or _new_checkpoint(plan, identity, checkpoint)
+            if tally is not None:
+                tally.checkpoint = record
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
                 warming.cancel()  # a small copy runs in threads, a slice in one task
                 warming = None
@@ -133,7 +160,7 @@ def copy(
                 warming.cancel()
             raise
         try:  # waits for the warm-up after the backup: Ctrl-C there ends it interrupted
-            result = copy_engine.execute(plan, engine, tally, warming=warming)
+            result = copy_engine.execute(plan, engine, tally, warming=warming, checkpoint=record)
         finally:
             if warming and warming.running:  # interrupted while they started: stop at once
                 warming.cancel()  # (the warm-up ends before the workers are released)
@@ -143,6 +170,96 @@ def copy(
                 result.summary_line(), result, table=written.table, env=written.env.label
             ) from result.cause
         return result
+
+
+def _where(side: Side) -> str:
+    """Where a side's table is, as a resume looks its checkpoints up: environment and
+    endpoint (or region)."""
+    return f"{side.env.label}@{side.env.endpoint_url or side.env.region}"
+
+
+def _stem(plan: CopyPlan) -> str:
+    """The name every checkpoint of this copy starts with (``checkpoints.copy_name``)."""
+    slice_text = plan.describe_slice() if plan.slice_request is not None else None
+    return checkpoints.copy_name(
+        plan.source.table,
+        plan.target.table,
+        _where(plan.source),
+        _where(plan.target),
+        slice_text,
+    )
+
+
+def _identity(plan: CopyPlan, engine: copy_engine.Engine) -> checkpoints.Identity:
+    """The copy's identity as a checkpoint file holds it (a slice is one segment)."""
+    return checkpoints.Identity(
+        source_table=plan.source.table,
+        target_table=plan.target.table,
+        source_arn=plan.source_schema.arn,
+        target_arn=plan.target_schema.arn if plan.target_schema is not None else None,
+        source_endpoint=plan.source.env.endpoint_url,
+        target_endpoint=plan.target.env.endpoint_url,
+        slice=plan.describe_slice() if plan.slice_request is not None else None,
+        mode=plan.request.mode,
+        transform=None,
+        total_segments=1 if plan.slice_request is not None else engine.segments,
+    )
+
+
+def _saved(plan: CopyPlan, resume: bool | str | Path | None) -> checkpoints.CheckpointFile | None:
+    """The checkpoint file a resume continues (``None``: not a resume).
+
+    Raises
+    ------
+    CheckpointMismatch, InvalidQuery
+        Unreadable; no unfinished checkpoint of this copy."""
+    if resume is None or resume is False:
+        return None
+    path = checkpoints.latest(_stem(plan)) if resume is True else Path(resume)
+    saved = checkpoints.CheckpointFile.load(path)
+    if not saved.unfinished:
+        raise checkpoints.CheckpointMismatch(
+            f"checkpoint {literal(str(path))} is of a copy that ran to its end: "
+            "nothing to resume; start afresh without {resume}",
+            parameters=("resume",),
+        )
+    return saved
+
+
+def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:
+    """The plan of a resumed copy: its backup and confirmations are those the first run
+    planned with (the target now holds this copy's items: that needs no new confirmation, nor
+    a backup of them). The target's state stays as found now: a target that holds items is
+    pruned in replace mode, so items the source lost since the first run go too (a truncate
+    is not redone: ``engine.execute`` reads ``truncate_done``)."""
+    phases = saved.phases
+    return dataclasses.replace(
+        plan,
+        backup=phases.backup_planned and phases.backup_arn is None,
+        confirmations=list(phases.confirmations),
+    )
+
+
+def _new_checkpoint(
+    plan: CopyPlan, identity: checkpoints.Identity, path: str | Path | None
+) -> checkpoints.CheckpointFile:
+    """A new checkpoint file for a copy about to start, saved now (before anything is
+    written: a copy whose checkpoint cannot be saved does not start).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written."""
+    where = Path(path) if path is not None else checkpoints.new_path(_stem(plan))
+    record = checkpoints.CheckpointFile(where, identity)
+    record.mark(
+        target_empty=plan.target_empty,
+        confirmations=list(plan.confirmations),
+        backup_planned=plan.backup,
+        # nothing to truncate in an empty target: a resume must not empty what this copy wrote
+        truncate_done=plan.request.mode == "truncate" and plan.target_empty,
+    )
+    return record
 
 
 def _warm_up(

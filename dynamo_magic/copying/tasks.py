@@ -12,7 +12,7 @@ answered and counted, and the task returns what it did, ``stopped``; the page it
 no checkpoint, so a resume starts at that page again. Items stay ``WireItem``s all the way.
 
 Where the next features go, each in one place:
-- resume: a ``sources.TableSource`` made with a checkpoint's ``start_key``;
+- resume: a ``sources.TableSource`` made with a checkpoint's ``start_key`` (``checkpoints``);
 - transforms: ``Task.transform`` (``Transform``), applied here, skipped when ``None``;
 - rate limits: a wrapper of a source or of ``sinks.TableSink``'s writer;
 - export/import: a source or a sink of files (``sources``, ``sinks``);
@@ -72,7 +72,9 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
                 page = _transformed(page, task.transform, result)
             sink.write(page)
             if task.checkpoints and page.last_key is not None:
-                channel.send(Checkpoint(task.name, result.segment, page.last_key))
+                channel.send(
+                    Checkpoint(task.name, result.segment, page.last_key, result.items_read)
+                )
             if channel.stopped():  # a source that does not watch the flag itself
                 result.stopped = True
                 break

@@ -96,6 +96,7 @@ def verify(
     progress: Progress | Tally,
     copied: int | None = None,
     source: SideCount | None = None,
+    resumed: bool = False,
 ) -> Verification:
     """Compare source and target (slice). replace/truncate: equal counts (``count``) or equal
     keys and content hashes (``full``); merge: the target holds at least (``count``) or
@@ -109,6 +110,10 @@ def verify(
     or, without it, here in the same ``parallel.run`` as the target so both sides' scans
     overlap. ``copied`` differing from the source count is named in the detail. ``progress``
     is told of the phase: a copy's ``operation.Tally``, or a bar of its own.
+
+    ``resumed``: ``copied`` adds up the reads of several runs (a resumed copy), so it may
+    exceed the source's count by the items the source lost between them (the replace-mode
+    deletes took them out of the target): that is named, not a mismatch.
     """
     tally = progress if isinstance(progress, Tally) else Tally(progress)
     method = plan.request.verify
@@ -131,6 +136,12 @@ def verify(
     detail = ""
     if copied is not None and copied < source_count:
         detail = f"the copy read {copied:,} of {source_count:,} source items"
+    elif copied is not None and copied > source_count and resumed:
+        detail = (
+            f"the runs of this copy read {copied:,} source items, {copied - source_count:,} "
+            "of them gone from the source since"
+        )
+        copied = None  # the counts (and a full verification's digests) decide
     elif copied is not None and copied > source_count:
         detail = f"the copy read {copied:,} source items, more than the {source_count:,} counted"
     if plan.request.mode == "merge":

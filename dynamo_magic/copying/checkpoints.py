@@ -1,0 +1,431 @@
+"""A copy's checkpoint file: where a stopped copy resumes (issue 16 §2).
+
+One JSON file per copy run, replaced atomically on every save (a temporary file in the same
+folder, flushed and fsync'ed, then ``os.replace``): a copy killed at any moment, even by
+``kill -9``, leaves the last saved file whole. It holds
+
+- the run's ``Identity``: source and target tables (ARN, endpoint of a local server), the
+  slice, the mode, the transform's identity and the total segments. A resume whose command
+  differs is refused with the difference named (``CheckpointMismatch``): a scan's last
+  evaluated key is valid only in the same segment of the same total segments (DynamoDB
+  rejects others: "Exclusive start key must lie within the segment");
+- per scan segment (or the slice, segment 0 of 1): ``pending``, ``partial`` with the last
+  evaluated key of a page whose items are all written or saved as failed (never a key ahead
+  of an unwritten item: workers report it only then, ``tasks.run_task``), or ``done``; and
+  the items read from it so far (a resumed copy's result counts the whole source);
+- the run's phase facts: the target created (its ARN), the backup taken, the truncate done,
+  every segment copied, the replace-mode deletes done, whether the target was empty when the
+  copy was planned, and the confirmations the copy needed (a resume needs the same).
+
+The default folder is ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``); a file
+is named after the copy (source and target table, a short hash of where they are and the
+slice) and the time it started, so the last unfinished checkpoint of the same copy is found
+without a path (``latest``).
+
+Saves are throttled by the caller (``CheckpointFile.record``: at most every
+``SAVE_EVERY_SECONDS``), and always made at the end of a segment, of a phase and of the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from ..codec import Item
+from ..errors import InvalidQuery, UnsafeOperation, literal
+
+FORMAT = 1  # the file's format version; a file of another version is refused
+SAVE_EVERY_SECONDS = 1.0  # at most one throttled save per this many seconds
+SegmentState = Literal["pending", "partial", "done"]
+
+log = logging.getLogger(__name__)
+
+
+class CheckpointMismatch(UnsafeOperation):
+    """A checkpoint is of another copy than the command's (or unreadable): nothing written."""
+
+
+def default_folder() -> Path:
+    """Where checkpoints go unless a path is given: ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
+    (``~/.cache/dynamo_magic/checkpoints`` without it)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "dynamo_magic" / "checkpoints"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What makes a copy run the one a checkpoint is of.
+
+    Parameters
+    ----------
+    source_table, target_table : str
+        The tables' names.
+    source_arn, target_arn : str or None
+        Their ARNs (``None``: the target was not created yet when the file was saved).
+    source_endpoint, target_endpoint : str or None
+        The endpoint of a local server (moto, DynamoDB Local): its tables share one made-up
+        account, so the ARN alone does not tell two servers apart; ``None`` for AWS.
+    slice : str or None
+        The slice as the plan describes it (``"pk='a', sk begins_with 'x'"``); ``None``: the
+        whole table.
+    mode : str
+        ``"replace"``, ``"truncate"`` or ``"merge"``.
+    transform : str or None
+        The transform's identity (``module:function``); ``None``: none.
+    total_segments : int
+        Parallel-scan segments the source is read in (1 for a slice).
+    """
+
+    source_table: str
+    target_table: str
+    source_arn: str | None
+    target_arn: str | None
+    source_endpoint: str | None
+    target_endpoint: str | None
+    slice: str | None
+    mode: str
+    transform: str | None
+    total_segments: int
+
+    def differences(self, other: Identity) -> list[str]:
+        """What differs from ``other`` (the command's), one short phrase each; a target ARN
+        not known to one side (not created yet) is no difference."""
+        found = []
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if name == "target_arn" and (mine is None or theirs is None):
+                continue
+            if mine != theirs:
+                found.append(f"{name.replace('_', ' ')} {mine!r} there, {theirs!r} here")
+        return found
+
+
+@dataclass
+class Segment:
+    """One scan segment's progress (the slice: segment 0)."""
+
+    state: SegmentState = "pending"
+    last_key: Item | None = None  # client form; set only while ``partial``
+    read: int = 0  # items read from the segment up to ``last_key`` (all of it once ``done``)
+
+
+@dataclass
+class Phases:
+    """What the run has done besides copying segments."""
+
+    target_empty: bool = False  # the target (slice) held no item when the copy was planned
+    confirmations: list[str] = field(default_factory=list)  # what the plan asked to confirm
+    backup_planned: bool = False  # the plan took a backup before writing
+    target_created: bool = False
+    backup_name: str | None = None  # the backup taken (a resume does not take another)
+    backup_arn: str | None = None
+    backup_status: str | None = None  # as it was when saved
+    truncate_done: bool = False
+    copy_done: bool = False
+    deletes_done: bool = False
+    finished: bool = False  # every phase ran to its end (the copy need not have ended OK)
+    failed: int = 0  # items saved as unwritten by every run so far
+    failed_files: list[str] = field(default_factory=list)  # where they were saved
+
+
+class CheckpointFile:
+    """A copy's checkpoint: its identity, segments and phases, saved to ``path``.
+
+    Thread-safe: the workers' messages arrive on two threads of the caller
+    (``operation.Tally``). ``record`` and ``finish_segment`` only change the state in memory
+    and save when ``SAVE_EVERY_SECONDS`` have passed (``every``) or at a segment's end;
+    ``save`` saves now. The items read they are given are this run's: those of earlier runs
+    (the segments' ``read`` when the file was loaded) are added.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        identity: Identity,
+        segments: dict[int, Segment] | None = None,
+        phases: Phases | None = None,
+        started: str | None = None,
+        every: float = SAVE_EVERY_SECONDS,
+    ):
+        self.path = Path(path)
+        self.identity = identity
+        self.segments = (
+            segments
+            if segments is not None
+            else {s: Segment() for s in range(identity.total_segments)}
+        )
+        self.phases = phases if phases is not None else Phases()
+        self.started = started or datetime.now(UTC).isoformat(timespec="seconds")
+        self.every = every
+        self.saves = 0  # files written by this object (tests; throttling)
+        self._base = {s: seg.read for s, seg in self.segments.items()}  # earlier runs' reads
+        self._lock = threading.Lock()  # the state
+        self._saving = threading.Lock()  # one save at a time (two threads deliver messages)
+        self._saved_at: float | None = None
+        self._warned = False  # a failed save was logged
+        self.resumed = False  # read from a file an earlier run saved (``load``)
+
+    # -- what a run reports ---------------------------------------------------------------
+    def record(self, segment: int, last_key: Item, read: int) -> None:
+        """Every item of ``segment`` up to ``last_key`` is written (or saved as failed), and
+        this run read ``read`` items from it; saved if the last save is old enough."""
+        with self._lock:
+            state = self.segments[segment]
+            if state.state == "done":  # a late message of a finished segment
+                return
+            state.state, state.last_key = "partial", last_key
+            state.read = self._base.get(segment, 0) + read
+            if self._saved_at is not None and time.monotonic() - self._saved_at < self.every:
+                return
+        self._autosave()
+
+    def finish_segment(self, segment: int, read: int) -> None:
+        """``segment`` is copied whole (this run read ``read`` items from it); saved now."""
+        with self._lock:
+            self.segments[segment] = Segment("done", None, self._base.get(segment, 0) + read)
+        self._autosave()
+
+    def _autosave(self) -> None:
+        """Save while the copy runs: a failure (a full disk) is logged once, not raised into
+        the worker's messages; the copy goes on, and its end tries again (``save``)."""
+        try:
+            self.save()
+        except OSError as error:
+            if not self._warned:
+                self._warned = True
+                log.warning("checkpoint %s not saved: %s", self.path, error)
+
+    def add_failed(self, count: int, path: str) -> None:
+        """``count`` more items were saved as unwritten to ``path`` (saved with the next save)."""
+        with self._lock:
+            self.phases.failed += count
+            if path not in self.phases.failed_files:
+                self.phases.failed_files.append(path)
+
+    def target_created(self, arn: str | None) -> None:
+        """The copy created its target (``arn``: its ARN, now part of the identity); saved now."""
+        with self._lock:
+            self.identity = replace(self.identity, target_arn=arn)
+        self.mark(target_created=True)
+
+    def mark(self, **facts: Any) -> None:
+        """Set phase facts (``Phases`` fields) and save now."""
+        with self._lock:
+            for name, value in facts.items():
+                if not hasattr(self.phases, name):
+                    raise AttributeError(name)
+                setattr(self.phases, name, value)
+        self.save()
+
+    # -- what a resume reads --------------------------------------------------------------
+    def start_keys(self) -> dict[int, Item | None]:
+        """Segments still to copy, each with the key to start after (``None``: from its start)."""
+        return {s: seg.last_key for s, seg in self.segments.items() if seg.state != "done"}
+
+    def items_read(self) -> int:
+        """Items read from the source by the runs so far, up to their saved keys."""
+        return sum(seg.read for seg in self.segments.values())
+
+    @property
+    def unfinished(self) -> bool:
+        return not self.phases.finished
+
+    # -- the file -------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "format": FORMAT,
+                "started": self.started,
+                "identity": asdict(self.identity),
+                "phases": asdict(self.phases),
+                "segments": {
+                    str(s): {
+                        "state": seg.state,
+                        "last_key": encode_key(seg.last_key),
+                        "read": seg.read,
+                    }
+                    for s, seg in sorted(self.segments.items())
+                },
+            }
+
+    def save(self) -> None:
+        """Write the file now, atomically (a reader or a crash sees the old file or the new,
+        never part of one); its folder is created if needed.
+
+        Raises
+        ------
+        OSError
+            The folder cannot be created or written.
+        """
+        with self._saving:  # saves in the order of their states: never an older one last
+            self._save()
+
+    def _save(self) -> None:
+        text = json.dumps(self.to_json(), indent=1, sort_keys=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._saved_at = time.monotonic()
+            self.saves += 1
+
+    @classmethod
+    def load(cls, path: Path | str, every: float = SAVE_EVERY_SECONDS) -> CheckpointFile:
+        """Read a checkpoint file.
+
+        Raises
+        ------
+        CheckpointMismatch
+            The file is missing, not JSON, of another format, or its segments do not fit its
+            identity's total segments (one line naming the file).
+        """
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise _refused(path, "no such file") from None
+        except (OSError, ValueError) as exc:
+            raise _refused(path, f"unreadable ({type(exc).__name__})") from exc
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise _refused(path, f"not a checkpoint of format {FORMAT}")
+        try:
+            identity = Identity(**data["identity"])
+            phases = Phases(**data["phases"])
+            segments = {
+                int(s): Segment(seg["state"], decode_key(seg["last_key"]), int(seg["read"]))
+                for s, seg in data["segments"].items()
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _refused(path, f"damaged ({type(exc).__name__}: {exc})") from exc
+        if set(segments) != set(range(identity.total_segments)):
+            raise _refused(
+                path, f"its segments do not match its {identity.total_segments} total segments"
+            )
+        for number, seg in segments.items():
+            if seg.state not in ("pending", "partial", "done") or (
+                (seg.state == "partial") != (seg.last_key is not None)
+            ):
+                raise _refused(path, f"segment {number} is damaged (state {seg.state!r})")
+        loaded = cls(path, identity, segments, phases, data.get("started"), every)
+        loaded.resumed = True
+        return loaded
+
+    def check(self, identity: Identity) -> None:
+        """Refuse to resume this checkpoint for a copy of ``identity`` unless it is the same
+        copy (``Identity.differences``); the difference is named in one line.
+
+        Raises
+        ------
+        CheckpointMismatch
+            Another table, target, slice, mode, transform or number of segments.
+        """
+        differences = self.identity.differences(identity)
+        if differences:
+            raise CheckpointMismatch(
+                f"checkpoint {literal(str(self.path))} is of another copy: "
+                f"{literal('; '.join(differences))}; give the command it was saved for "
+                "or start afresh without {resume}",
+                parameters=("resume",),
+            )
+
+
+def _refused(path: Path, why: str) -> CheckpointMismatch:
+    return CheckpointMismatch(
+        f"cannot resume from checkpoint {literal(str(path))}: {literal(why)}; "
+        "give another {resume} path or start afresh without it",
+        parameters=("resume",),
+    )
+
+
+def encode_key(key: Item | None) -> dict[str, Any] | None:
+    """A key in client form as JSON: DynamoDB JSON as the AWS CLI writes it (binary as base64)."""
+    if key is None:
+        return None
+    return {
+        name: {kind: (base64.b64encode(v).decode() if kind == "B" else v)}
+        for name, value in key.items()
+        for kind, v in value.items()
+    }
+
+
+def decode_key(data: dict[str, Any] | None) -> Item | None:
+    """``encode_key`` undone: a key ready to send as ``ExclusiveStartKey``."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("a key must be an object")
+    key: Item = {}
+    for name, value in data.items():
+        ((kind, v),) = value.items()
+        if kind not in ("S", "N", "B"):
+            raise ValueError(f"key attribute {name!r} is of type {kind!r}")
+        key[name] = {kind: base64.b64decode(v) if kind == "B" else v}
+    return key
+
+
+def copy_name(
+    source_table: str,
+    target_table: str,
+    source_where: str,
+    target_where: str,
+    slice_text: str | None,
+) -> str:
+    """The stem all checkpoints of one copy share: both tables' names and a short hash of
+    where they are (environment and endpoint or region) and the slice."""
+    digest = hashlib.sha256(
+        json.dumps([source_table, target_table, source_where, target_where, slice_text]).encode()
+    ).hexdigest()[:10]
+    return f"{_safe(source_table)}-to-{_safe(target_table)}-{digest}"
+
+
+def new_path(stem: str, folder: Path | None = None) -> Path:
+    """A new checkpoint file's path for the copy ``stem`` (``copy_name``), stamped now."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    return (folder or default_folder()) / f"{stem}-{stamp}.json"
+
+
+def latest(stem: str, folder: Path | None = None) -> Path:
+    """The newest unfinished checkpoint of the copy ``stem`` (``copy_name``).
+
+    Raises
+    ------
+    InvalidQuery
+        There is none (one line naming where it looked).
+    """
+    where = folder or default_folder()
+    for path in sorted(where.glob(f"{stem}-*.json"), reverse=True):
+        try:
+            if CheckpointFile.load(path).unfinished:
+                return path
+        except CheckpointMismatch:
+            continue  # damaged: an older one may do
+    raise InvalidQuery(
+        f"no unfinished checkpoint of this copy in {literal(str(where))}: "
+        "give its path to {resume}, or start afresh without it",
+        parameters=("resume",),
+    )
+
+
+def _safe(name: str) -> str:
+    """A table name as part of a file name (DynamoDB allows ``[a-zA-Z0-9_.-]`` only)."""
+    return "".join(c if c.isalnum() or c in "_.-" else "_" for c in name)
