@@ -1555,6 +1555,8 @@ def _copy_request(
     mode: CopyMode,
     backup: bool,
     verify: VerifyMethod | None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
     after the source's, and backups and failed-item files after the target's)."""
@@ -1575,6 +1577,8 @@ def _copy_request(
         mode=mode,
         backup=backup,
         verify=verify or settings.verify,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
     )
     copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
@@ -1625,6 +1629,8 @@ def plan_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
     """Check a copy and estimate it, writing nothing: the dry run.
@@ -1660,6 +1666,16 @@ def plan_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    max_read_units : int, float or str, optional
+        Read units per second the copy may use, all its workers together (the source's reads,
+        key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
+        source's provisioned read capacity (of its on-demand maximum for an on-demand table that
+        has one); ``None``: unlimited.
 
     Returns
     -------
@@ -1700,6 +1716,8 @@ def plan_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
     )
     return copy_plan.plan_copy(request, settings)
 
@@ -1719,6 +1737,8 @@ def start_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1769,6 +1789,16 @@ def start_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    max_read_units : int, float or str, optional
+        Read units per second the copy may use, all its workers together (the source's reads,
+        key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
+        source's provisioned read capacity (of its on-demand maximum for an on-demand table that
+        has one); ``None``: unlimited.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1842,6 +1872,8 @@ def start_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
@@ -1875,6 +1907,8 @@ def copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1925,6 +1959,16 @@ def copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    max_read_units : int, float or str, optional
+        Read units per second the copy may use, all its workers together (the source's reads,
+        key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
+        source's provisioned read capacity (of its on-demand maximum for an on-demand table that
+        has one); ``None``: unlimited.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1995,6 +2039,8 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
         yes=yes,
         workers=workers,
         segments=segments,

@@ -29,11 +29,12 @@ from typing import Any
 
 from ..codec import Item
 from ..dynamodb.backups import Backup, back_up
+from ..dynamodb.capacity import Budget
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, literal
 from ..settings import Settings
-from . import parallel
+from . import limits, parallel
 from .channels import Channel
 from .checkpoints import CheckpointFile, Phases
 from .messages import TaskResult
@@ -174,6 +175,22 @@ def execute(
         Only before the first item is touched: creating the target (``UnsafeOperation``,
         ``ServiceError``) or the backup (``BackupFailed``).
     """
+    with limits.open_budget(plan.limits, engine.backend) as budget:  # one for the whole copy
+        result = _execute(plan, engine, tally, transform, warming, checkpoint, budget)
+        limits.account(result, budget)
+    return result
+
+
+def _execute(
+    plan: CopyPlan,
+    engine: Engine,
+    tally: Tally | None,
+    transform: Transform | None,
+    warming: parallel.WarmUp | None,
+    checkpoint: CheckpointFile | None,
+    budget: Budget,
+) -> CopyResult:
+    """``execute`` with the copy's capacity budget open (``limits.open_budget``)."""
     request = plan.request
     result = CopyResult(
         source=f"{plan.source.table} ({plan.source.env.label})",
@@ -181,6 +198,7 @@ def execute(
         mode=request.mode,
         settings_not_copied=list(plan.settings_not_copied),
     )
+    limits.describe(result, plan.limits)
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
     log.info(
@@ -200,6 +218,7 @@ def execute(
     with Operation(result, failed_path, tally) as operation:
         tally = operation.tally
         tally.checkpoint = checkpoint
+        tally.budget = budget
         cancel = tally.cancel
         parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:

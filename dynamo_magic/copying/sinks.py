@@ -93,6 +93,7 @@ class TableWriter:
             on_written=done,
             on_retried=channel.retried,
             interrupt=channel.stop,
+            meter=channel.budget.writes,
         )
         self.failed = 0
         self.keys: list[str] = []
@@ -182,6 +183,7 @@ class _Contains:
             self.policy,
             on_retried=self.channel.retried,
             interrupt=self.channel.stop,
+            meter=self.channel.budget.reads,
         )
         have = {key_text(i, names): item_digest(i) for i in found}
         self.missing += sum(

@@ -112,6 +112,7 @@ class TableSource:
             stats,
             policy=policy,
             interrupt=channel.stop,
+            meter=channel.budget.reads,
         ):  # stats.last_key: the key after this page, where a resumed read starts
             yield Page(items, stats.count - counted, stats.last_key)
             counted = stats.count
@@ -142,6 +143,7 @@ class FullItems:
                     policy,
                     on_retried=channel.retried,
                     interrupt=channel.stop,
+                    meter=channel.budget.reads,
                 )
                 page = Page(found, page.count, page.last_key)
             yield page
@@ -184,6 +186,7 @@ class KeysToPrune:
                     names,
                     on_retried=channel.retried,
                     interrupt=channel.stop,
+                    meter=channel.budget.reads,
                 )
                 kept = {key_text(k, names) for k in present}
                 keys = [k for k in keys if key_text(k, names) not in kept]
@@ -222,6 +225,7 @@ class LeftTheSlice:
                     policy,
                     on_retried=channel.retried,
                     interrupt=channel.stop,
+                    meter=channel.budget.reads,
                 )
                 if keys
                 else []
