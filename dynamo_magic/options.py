@@ -548,7 +548,7 @@ OPTIONS: tuple[Option, ...] = (
         ' deletes): a number, or ``"P%"`` of the target\'s provisioned write capacity (of its'
         " on-demand maximum for an on-demand table that has one); ``None``: unlimited."
         " Throttling slows the copy down, it does not fail it.",
-        label="Max write units/s",
+        label="Write limit",
     ),
     _opt(
         "max_read_units",
@@ -562,7 +562,7 @@ OPTIONS: tuple[Option, ...] = (
         " reads, key lookups, the prune's and the verification's reads): a number, or"
         ' ``"P%"`` of the source\'s provisioned read capacity (of its on-demand maximum for'
         " an on-demand table that has one); ``None``: unlimited.",
-        label="Max read units/s",
+        label="Read limit",
     ),
     _opt(
         "backup",
