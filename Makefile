@@ -102,7 +102,7 @@ LATENCY_ARGS ?=
 bench-latency: $(BENCH)
 	$(PY) benchmarks/copy_latency.py $(LATENCY_ARGS)
 
-# --max-write-units 200 behind the delaying proxy (20 ms) in front of two dynalite servers, 1, 4
+# --max-write-units 200 behind the delaying proxy (20 ms) before two dynalite servers, for 1, 4
 # and 16 workers: achieved / asked write units per second (goal 0.9-1.0)
 LIMITS_ARGS ?=
 bench-limits: $(BENCH)

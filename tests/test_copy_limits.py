@@ -19,7 +19,13 @@ import botocore.retries.standard
 import pytest
 
 import dynamo_magic.api as api
-from dynamo_magic.dynamodb.capacity import BURST_SECONDS, write_cost
+from dynamo_magic.dynamodb.capacity import (
+    BURST_SECONDS,
+    RECOVERY_SECONDS,
+    THROTTLE_SPACING,
+    TokenBucket,
+    write_cost,
+)
 from dynamo_magic.errors import InvalidQuery
 
 from conftest import A, B, client_for, use_profiles
@@ -348,3 +354,25 @@ def test_the_plan_warns_when_the_asked_rate_exceeds_the_provisioned_capacity(
         w.startswith("write rate 75 units/s is above what 'limited' can take (50 units/s")
         for w in plan.warnings
     ), plan.warnings
+
+
+# -- the bucket itself (a clock of the test's own) ---------------------------------------------
+def test_the_bucket_starts_empty_halves_on_throttling_and_recovers_slowly() -> None:
+    now = [100.0]
+    bucket = TokenBucket(100, clock=lambda: now[0])
+    now[0] = 200.0  # made long before the first request: nothing saved up meanwhile
+    assert bucket.reserve(50) == 0.5  # starts empty: the first request waits for its units
+    assert bucket.reserve(25) == 0.75  # in debt: the next one waits behind it
+    bucket.throttled()
+    bucket.throttled()  # the same throttling, met by another worker: lowered once
+    assert (bucket.state().rate, bucket.state().throttles) == (50, 1)
+    now[0] += THROTTLE_SPACING  # a second later (recovering meanwhile): lowered again
+    bucket.throttled()
+    lowered = (50 + 100 * THROTTLE_SPACING / RECOVERY_SECONDS) / 2
+    assert bucket.state().rate == pytest.approx(lowered)
+    now[0] += RECOVERY_SECONDS / 2
+    assert bucket.state().rate == pytest.approx(lowered + 50)  # climbs back linearly ...
+    now[0] += RECOVERY_SECONDS
+    assert bucket.state().rate == 100  # ... to the rate asked, never above
+    bucket.settle(-75)  # a refused call gives its units back
+    assert bucket.state().consumed == 0

@@ -12,8 +12,9 @@ to the task's ``TaskResult``.
 - verification consumers: ``CountSink`` (items counted), ``DigestSink`` (items and the sum of
   their content hashes), ``ContainsSink`` (source items the target lacks or holds changed).
 
-Later sinks go beside these: a file of an export (JSON lines, to S3 or disk). A rate limit
-shared by all workers would be acquired in ``TableWriter.write`` before each page's batches.
+Later sinks go beside these: a file of an export (JSON lines, to S3 or disk). Capacity limits
+are the channel's budget (``channel.budget``, ``copying.limits``): ``TableWriter``'s writer and
+the key lookups here meter every call with it.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ the ``LastEvaluatedKey`` after it, so that a worker can report a checkpoint per 
 - ``KeysToPrune``: the target's keys (of a segment or slice) less the ones to keep: those the
   copy wrote, and those the source still has (a consistent BatchGetItem on the source says so).
 
-Later sources go beside these: an export file (S3 or local: the pages of its JSON lines); a
-rate limit shared by all workers would wrap a source (or ``sinks.TableSink``) the same way
-``FullItems`` does.
+Later sources go beside these: an export file (S3 or local: the pages of its JSON lines).
+Every read here (pages, key lookups) is metered with the channel's read budget
+(``channel.budget.reads``: capacity limits, ``copying.limits``).
 """
 
 from __future__ import annotations

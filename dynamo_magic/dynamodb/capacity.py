@@ -24,8 +24,9 @@ workers meet the same throttling together), never below ``MIN_RATE_SHARE`` of th
 it then recovers linearly to the asked rate over ``RECOVERY_SECONDS`` without throttling. The
 throttled call itself is retried as every call is (``retry``).
 
-A bucket starts empty and holds at most ``BURST_SECONDS`` of its rate: units not used while
-the workers are idle are not saved up for a burst above the rate later.
+A bucket starts empty when the first request reserves units (not when it is made: the copy
+creates its target and starts its workers first) and holds at most ``BURST_SECONDS`` of its
+rate: units not used while the workers are idle are not saved up for a burst later.
 """
 
 from __future__ import annotations
@@ -69,15 +70,15 @@ class TokenBucket:
             raise ValueError(f"a bucket's rate is a positive number of units per second: {rate}")
         self.asked = self.rate = float(rate)
         self.clock = clock
-        self.tokens = 0.0  # starts empty: no burst above the rate at the start
-        self.updated = clock()
+        self.tokens = 0.0  # starts empty, at the first reservation: no burst at the start
+        self.updated: float | None = None  # None: nothing reserved yet (the bucket fills not)
         self.consumed = 0.0
         self.throttles = 0
         self.throttled_at: float | None = None
         self._lock = threading.Lock()
 
     def _refill(self, now: float) -> None:
-        elapsed = max(0.0, now - self.updated)
+        elapsed = max(0.0, now - self.updated) if self.updated is not None else 0.0
         if self.rate < self.asked:  # recovering after throttling: linear, back to the asked rate
             self.rate = min(self.asked, self.rate + self.asked * elapsed / RECOVERY_SECONDS)
         self.tokens = min(self.rate * BURST_SECONDS, self.tokens + self.rate * elapsed)
