@@ -237,10 +237,9 @@ def execute(
         if plan.source_items_exact and result.items_read < plan.source_items:
             tally.close(Outcome.FAILED)  # a short read: the copy's bar must not end full
         if request.mode == "replace" and not plan.target_empty and not phases.deletes_done:
-            result.deletes_skipped = _deletes_unsafe(plan, result.items_read) or _keys_unknown(
-                plan, checkpoint
-            )
-            if result.deletes_skipped is None:
+            unsafe = _deletes_unsafe(plan, result.items_read) or _keys_unknown(plan, checkpoint)
+            result.deletes_skipped = None if unsafe == "none" else unsafe
+            if unsafe is None:
                 _prune(plan, engine, tally, result, failed, keep=keys)
                 _mark(checkpoint, deletes_done=True)
         operation.stop_clock()  # the copy's seconds: its verification is not counted
@@ -327,9 +326,13 @@ def _collects_keys(plan: CopyPlan) -> bool:
 def _keys_unknown(plan: CopyPlan, checkpoint: CheckpointFile | None) -> str | None:
     """Why replace mode must not delete anything after a resumed copy with a transform
     (``None``: it may): the deletes keep the keys the copy wrote, and those of the earlier runs
-    are not known (a transform may change keys: the source cannot tell them either)."""
+    are not known (a transform may change keys: the source cannot tell them either).
+    ``"none"``: nothing to say (the target was empty when the copy began: it holds only what
+    this copy wrote), but no delete either."""
     if plan.request.transform is None or checkpoint is None or not checkpoint.resumed:
         return None
+    if checkpoint.phases.target_empty:  # empty when the copy began: it holds what it wrote
+        return "none"
     return (
         "no target item deleted: this copy was resumed and its transform may change keys, so "
         "the keys earlier runs wrote are not known; run it again without resume (or with mode "

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..codec import WireItem, encode_binaries, from_attribute, json_text, to_attribute, type_of
+from ..codec import AttributeValue, WireItem, encode_binaries, from_attribute, to_attribute, type_of
 from ..errors import InvalidQuery, TransformFailed, literal
 from ..schema import KeyAttribute, KeySchema
 from .channels import Channel
@@ -226,12 +226,16 @@ class ItemTransform:
 
     def _failed(self, item: WireItem, problem: str) -> TransformFailed:
         names = [name for name in self.key.names if name in item]
-        key = ", ".join(
-            f"{json.dumps(name)}: {json_text(from_attribute(item[name], 'decimal'))}"
-            for name in names
-        )
+        key = ", ".join(f"{json.dumps(name)}: {_key_json(item[name])}" for name in names)
         return TransformFailed(f"transform {self.short_name} failed on item {{{key}}}: {problem}")
 
 
 def _attributes(key: KeySchema) -> tuple[KeyAttribute, ...]:
     return (key.hash,) + ((key.range,) if key.range else ())
+
+
+def _key_json(value: AttributeValue) -> str:
+    """A key value (S, N or B, wire form) as JSON: text quoted, a number as it is, binary as
+    its base64 text (without importing numpy or pandas, as ``codec.json_text`` would)."""
+    ((tag, text),) = value.items()
+    return str(text) if tag == "N" else json.dumps(text)
