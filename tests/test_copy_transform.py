@@ -314,3 +314,37 @@ def test_a_transform_that_is_not_a_function_is_refused_before_any_work(servers):
         with pytest.raises(InvalidQuery, match=words):
             dm.start_copy("events", source=A, target=B, transform=bad)
     assert "events" not in client_for(B).list_tables()["TableNames"]
+
+
+def test_a_resumed_replace_with_a_transform_deletes_nothing_and_says_why(
+    servers, tmp_path, monkeypatch, small_pages
+):
+    fixed = tmp_path / "fixed"
+    monkeypatch.setenv(FIXED, str(fixed))
+    create_events(client_for(A))
+    items = events_items(devices=2, per_device=10)
+    put_all(client_for(A), "events", items)
+    create_events(client_for(B))
+    stale = {"device": {"N": "999"}, "seq": {"N": "1"}}
+    put_all(client_for(B), "events", [stale])
+    checkpoint = tmp_path / "copy.json"
+    with pytest.raises(CopyFailed):
+        dm.copy(
+            "events", source=A, target=B, transform=scrub_or_fail, checkpoint=checkpoint,
+            yes=True, backup=False,
+        )  # fmt: skip
+
+    fixed.touch()
+    with pytest.raises(CopyFailed) as failed:
+        dm.copy("events", source=A, target=B, transform=scrub_or_fail, resume=checkpoint, yes=True)
+
+    result = failed.value.result  # the earlier run's keys are unknown: nothing deleted
+    assert result.deleted == 0 and "this copy was resumed and its transform" in (
+        result.deletes_skipped or ""
+    )
+    assert table_items(B, "events", EVENTS_KEY) == keyed(
+        [*expected(items, scrub_or_fail), stale], EVENTS_KEY
+    )
+    assert result.verification.ok is False  # the stale item is named as a difference
+    assert "deletes" not in str(result.verification)
+    assert "no target item deleted: this copy was resumed" in result.summary_line()
