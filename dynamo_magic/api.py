@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
-from .copying import parallel
+from .copying import parallel, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
@@ -1555,6 +1555,7 @@ def _copy_request(
     mode: CopyMode,
     backup: bool,
     verify: VerifyMethod | None,
+    transform: Callable[..., Any] | str | None = None,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
     after the source's, and backups and failed-item files after the target's)."""
@@ -1575,6 +1576,7 @@ def _copy_request(
         mode=mode,
         backup=backup,
         verify=verify or settings.verify,
+        transform=transforms.resolve(transform),
     )
     copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
@@ -1625,6 +1627,7 @@ def plan_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
     """Check a copy and estimate it, writing nothing: the dry run.
@@ -1660,6 +1663,13 @@ def plan_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
 
     Returns
     -------
@@ -1700,6 +1710,7 @@ def plan_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
     )
     return copy_plan.plan_copy(request, settings)
 
@@ -1719,6 +1730,7 @@ def start_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1769,6 +1781,13 @@ def start_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1842,6 +1861,7 @@ def start_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
@@ -1875,6 +1895,7 @@ def copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1925,6 +1946,13 @@ def copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1995,6 +2023,7 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         yes=yes,
         workers=workers,
         segments=segments,
