@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
-from .copying import parallel
+from .copying import parallel, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
@@ -1555,6 +1555,7 @@ def _copy_request(
     mode: CopyMode,
     backup: bool,
     verify: VerifyMethod | None,
+    transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
 ) -> CopyRequest:
@@ -1577,6 +1578,7 @@ def _copy_request(
         mode=mode,
         backup=backup,
         verify=verify or settings.verify,
+        transform=transforms.resolve(transform),
         max_write_units=max_write_units,
         max_read_units=max_read_units,
     )
@@ -1629,6 +1631,7 @@ def plan_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
 ) -> CopyPlan:
@@ -1666,6 +1669,13 @@ def plan_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     max_write_units : int, float or str, optional
         Write units per second the copy may use, all its workers together (puts and deletes): a
         number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
@@ -1716,6 +1726,7 @@ def plan_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         max_write_units=max_write_units,
         max_read_units=max_read_units,
     )
@@ -1737,6 +1748,7 @@ def start_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
     yes: bool = False,
@@ -1789,6 +1801,13 @@ def start_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     max_write_units : int, float or str, optional
         Write units per second the copy may use, all its workers together (puts and deletes): a
         number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
@@ -1872,6 +1891,7 @@ def start_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         max_write_units=max_write_units,
         max_read_units=max_read_units,
     )  # names checked before workers are warmed for them
@@ -1907,6 +1927,7 @@ def copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
     yes: bool = False,
@@ -1959,6 +1980,13 @@ def copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     max_write_units : int, float or str, optional
         Write units per second the copy may use, all its workers together (puts and deletes): a
         number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
@@ -2039,6 +2067,7 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         max_write_units=max_write_units,
         max_read_units=max_read_units,
         yes=yes,

@@ -80,7 +80,10 @@ class CopyResult:
     written, deleted : int
         Items put into / deleted from the target, in items.
     dropped : int
-        Items a transform dropped (engine API only), in items.
+        Source items the transform dropped (it returned ``None`` or an empty list), in items.
+    produced : int
+        Items the transform handed on to be written (one per item it kept, more where it fans
+        out; not those whose key does not fit the target, counted in ``failed``), in items.
     retried : int
         Calls to DynamoDB sent again after throttling, transient errors, lost connections or
         unprocessed items, in every phase: botocore's quick retries and dynamo_magic's.
@@ -114,6 +117,8 @@ class CopyResult:
     checkpoint : str or None
         The copy's checkpoint file: ``dynamo_magic.copy(..., resume=checkpoint)`` continues
         a copy that did not end.
+    transform : str or None
+        The transform applied to every item (``module:qualname``); ``None``: none.
     write_rate, read_rate : str
         With a capacity limit (``max_write_units``/``max_read_units``): the rate each kind was
         held to and where it came from (``"200 write units/s (asked)"``, ``"unlimited"``);
@@ -136,6 +141,7 @@ class CopyResult:
     written: int = 0
     deleted: int = 0
     dropped: int = 0
+    produced: int = 0  # items the transform handed on to be written
     retried: int = 0
     failed: int = 0
     failed_file: str | None = None
@@ -151,6 +157,7 @@ class CopyResult:
     checkpoints: dict[tuple[str, int], Item] = field(default_factory=dict, compare=False)
     operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
     checkpoint: str | None = None  # the copy's checkpoint file (where a resume starts)
+    transform: str | None = None  # the transform's identity (module:qualname)
     write_rate: str = ""  # with a capacity limit: the write rate used and where it came from
     read_rate: str = ""  # the same for reads
     write_units: float | None = None  # write units consumed (only where a limit metered them)
@@ -191,7 +198,15 @@ class CopyResult:
             ("items read", self.items_read),
             ("items written", self.written),
             ("items deleted", self.deleted),
-            *([("items dropped by the transform", self.dropped)] if self.dropped else []),
+            *(
+                [
+                    ("transform", self.transform),
+                    ("items dropped by the transform", self.dropped),
+                    ("items produced by the transform", self.produced),
+                ]
+                if self.transform
+                else []
+            ),
             ("calls retried", self.retried),
             ("items failed", self.failed),
             ("failed items saved to", self.failed_file or ""),
@@ -240,7 +255,11 @@ class CopyResult:
             self.outcome, "FAILED"
         )
         written = "" if self.operation == "truncate" else f"{self.written:,} written, "
-        dropped = f"{self.dropped:,} dropped, " if self.dropped else ""
+        dropped = (
+            f"{self.dropped:,} dropped, {self.produced:,} produced by the transform, "
+            if self.transform
+            else ""
+        )
         line = (
             f"{self.operation} {state}: {written}{dropped}{self.deleted:,} deleted, "
             f"{self.failed:,} failed, {self.retried:,} retried in {self.seconds:.1f} s "
@@ -310,7 +329,9 @@ _COPY_ONLY_ROWS = frozenset(
     {
         "source",
         "items written",
+        "transform",
         "items dropped by the transform",
+        "items produced by the transform",
         "verification",
         "settings not copied",
         "deletes skipped",
