@@ -288,36 +288,32 @@ def test_a_share_of_an_on_demand_table_without_a_maximum_is_refused_before_writi
 
 
 # -- bad values: one line, before any call -----------------------------------------------------
-@pytest.mark.parametrize(
-    ("keyword", "value", "says"),
-    [
-        ("max_write_units", 0, "a number above 0"),
-        ("max_write_units", -5, "a number above 0"),
-        ("max_write_units", "abc", "a number above 0"),
-        ("max_write_units", float("nan"), "a number above 0"),
-        ("max_write_units", True, "a number above 0"),
-        ("max_read_units", "150%", "at most 100%"),
-        ("max_read_units", "0%", "above 0%"),
-        ("max_read_units", "x%", "above 0%"),
-    ],
-)
+BAD_LIMITS = [
+    ("max_write_units", 0, "a number above 0"),
+    ("max_write_units", -5, "a number above 0"),
+    ("max_write_units", "abc", "a number above 0"),
+    ("max_write_units", float("nan"), "a number above 0"),
+    ("max_write_units", True, "a number above 0"),
+    ("max_read_units", "150%", "at most 100%"),
+    ("max_read_units", "0%", "above 0%"),
+    ("max_read_units", "x%", "above 0%"),
+]
+
+
 def test_a_bad_limit_is_refused_in_one_line_before_any_call(
-    servers: Any,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    keyword: str,
-    value: Any,
-    says: str,
+    servers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every bad value, by copy, start_copy and plan_copy: no call reaches either server."""
     a, b = servers
     with FaultProxy(a.url) as source, FaultProxy(b.url) as target:
         use_profiles({A: source.url, B: target.url}, tmp_path / "proxied", monkeypatch)
-        for function in (api.copy, api.start_copy, api.plan_copy):
-            with pytest.raises(InvalidQuery) as refused:
-                function("limited", source=A, target=B, **{keyword: value})
-            message = str(refused.value)
-            assert message.startswith(f"{keyword} ") and says in message, message
-            assert "\n" not in message
+        for keyword, value, says in BAD_LIMITS:
+            for function in (api.copy, api.start_copy, api.plan_copy):
+                with pytest.raises(InvalidQuery) as refused:
+                    function("limited", source=A, target=B, **{keyword: value})
+                message = str(refused.value)
+                assert message.startswith(f"{keyword} ") and says in message, message
+                assert "\n" not in message
     assert source.calls == [] and target.calls == []
 
 
