@@ -108,6 +108,10 @@ class Stats:
             "in_flight_mean": self.area / span if span else 0.0,  # over first call .. now
             "in_flight_busy_mean": self.area / self.busy if self.busy else 0.0,
             "in_flight_copying": copying,
+            # seconds from the first BatchWriteItem's arrival to the last one's answer
+            "copy_seconds": (
+                self.copy_to[0] - self.copy_from[0] if self.copy_from and self.copy_to else 0.0
+            ),
             "in_flight_peak": self.peak,
             "late_mean_ms": 1000 * self.late / self.delayed if self.delayed else 0.0,
             "written": self.written,

@@ -1556,6 +1556,8 @@ def _copy_request(
     backup: bool,
     verify: VerifyMethod | None,
     transform: Callable[..., Any] | str | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
     after the source's, and backups and failed-item files after the target's)."""
@@ -1577,6 +1579,8 @@ def _copy_request(
         backup=backup,
         verify=verify or settings.verify,
         transform=transforms.resolve(transform),
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
     )
     copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
@@ -1628,6 +1632,8 @@ def plan_copy(
     backup: bool = True,
     verify: VerifyMethod | None = None,
     transform: Callable[..., Any] | str | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
     """Check a copy and estimate it, writing nothing: the dry run.
@@ -1670,6 +1676,16 @@ def plan_copy(
         current folder on ``sys.path``. An exception in it stops the copy naming the item's key
         (resumable once fixed); items whose key does not fit the target are saved as failed.
         Verification compares the target with the source as it transforms it.
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    max_read_units : int, float or str, optional
+        Read units per second the copy may use, all its workers together (the source's reads,
+        key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
+        source's provisioned read capacity (of its on-demand maximum for an on-demand table that
+        has one); ``None``: unlimited.
 
     Returns
     -------
@@ -1711,6 +1727,8 @@ def plan_copy(
         backup=backup,
         verify=verify,
         transform=transform,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
     )
     return copy_plan.plan_copy(request, settings)
 
@@ -1731,6 +1749,8 @@ def start_copy(
     backup: bool = True,
     verify: VerifyMethod | None = None,
     transform: Callable[..., Any] | str | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1788,6 +1808,16 @@ def start_copy(
         current folder on ``sys.path``. An exception in it stops the copy naming the item's key
         (resumable once fixed); items whose key does not fit the target are saved as failed.
         Verification compares the target with the source as it transforms it.
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    max_read_units : int, float or str, optional
+        Read units per second the copy may use, all its workers together (the source's reads,
+        key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
+        source's provisioned read capacity (of its on-demand maximum for an on-demand table that
+        has one); ``None``: unlimited.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1862,6 +1892,8 @@ def start_copy(
         backup=backup,
         verify=verify,
         transform=transform,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
@@ -1896,6 +1928,8 @@ def copy(
     backup: bool = True,
     verify: VerifyMethod | None = None,
     transform: Callable[..., Any] | str | None = None,
+    max_write_units: float | str | None = None,
+    max_read_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1953,6 +1987,16 @@ def copy(
         current folder on ``sys.path``. An exception in it stops the copy naming the item's key
         (resumable once fixed); items whose key does not fit the target are saved as failed.
         Verification compares the target with the source as it transforms it.
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    max_read_units : int, float or str, optional
+        Read units per second the copy may use, all its workers together (the source's reads,
+        key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
+        source's provisioned read capacity (of its on-demand maximum for an on-demand table that
+        has one); ``None``: unlimited.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -2024,6 +2068,8 @@ def copy(
         backup=backup,
         verify=verify,
         transform=transform,
+        max_write_units=max_write_units,
+        max_read_units=max_read_units,
         yes=yes,
         workers=workers,
         segments=segments,

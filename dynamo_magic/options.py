@@ -552,6 +552,34 @@ OPTIONS: tuple[Option, ...] = (
         doc="Check after copying; ``None``: the ``verify`` setting (count).",
     ),
     _opt(
+        "max_write_units",
+        ("--max-write-units",),
+        "write units per second the copy may use, all workers together: N, or P%% of the "
+        "target's capacity (default: unlimited)",
+        "copy",
+        metavar="N|P%",
+        type_doc="int, float or str",
+        doc="Write units per second the copy may use, all its workers together (puts and"
+        ' deletes): a number, or ``"P%"`` of the target\'s provisioned write capacity (of its'
+        " on-demand maximum for an on-demand table that has one); ``None``: unlimited."
+        " Throttling slows the copy down, it does not fail it.",
+        label="Write limit",
+    ),
+    _opt(
+        "max_read_units",
+        ("--max-read-units",),
+        "read units per second the copy may use, all workers together: N, or P%% of the "
+        "source's capacity (default: unlimited)",
+        "copy",
+        metavar="N|P%",
+        type_doc="int, float or str",
+        doc="Read units per second the copy may use, all its workers together (the source's"
+        " reads, key lookups, the prune's and the verification's reads): a number, or"
+        ' ``"P%"`` of the source\'s provisioned read capacity (of its on-demand maximum for'
+        " an on-demand table that has one); ``None``: unlimited.",
+        label="Read limit",
+    ),
+    _opt(
         "backup",
         ("--backup",),
         "backup name or ARN (default latest)",

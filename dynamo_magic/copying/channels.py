@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.managers import SyncManager
 from typing import Any, Protocol
 
+from ..dynamodb.capacity import NO_BUDGET, Budget
 from .messages import Kind, Message, Progressed, Retried
 
 
@@ -51,12 +52,21 @@ class Flag(Protocol):
 class Channel:
     """The end workers hold. ``progress=False``: ``Progressed`` messages are not sent (work that
     must not move the bar, e.g. a verification count running in the copy's phase); retries,
-    checkpoints and failures still are."""
+    checkpoints and failures still are. ``budget``: the operation's capacity budget
+    (``copying.limits.open_budget``: one for the whole copy, its buckets in this process for
+    threads, in a manager for processes), which every read and write of a worker meters."""
 
-    def __init__(self, messages: Queue | None, stop: Flag | None = None, progress: bool = True):
+    def __init__(
+        self,
+        messages: Queue | None,
+        stop: Flag | None = None,
+        progress: bool = True,
+        budget: Budget = NO_BUDGET,
+    ):
         self.messages = messages
         self.stop = stop
         self.progress = progress
+        self.budget = budget
 
     def send(self, message: Message) -> None:
         if self.messages is not None and (self.progress or not isinstance(message, Progressed)):
@@ -72,7 +82,7 @@ class Channel:
 
     def quiet(self) -> Channel:
         """The same channel without progress (retries and the stop flag still count)."""
-        return Channel(self.messages, self.stop, progress=False)
+        return Channel(self.messages, self.stop, progress=False, budget=self.budget)
 
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()

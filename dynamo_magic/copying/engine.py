@@ -29,11 +29,12 @@ from typing import Any
 
 from ..codec import Item
 from ..dynamodb.backups import Backup, back_up
+from ..dynamodb.capacity import Budget
 from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, literal
 from ..settings import Settings
-from . import parallel
+from . import limits, parallel
 from .channels import Channel
 from .checkpoints import CheckpointFile, Phases
 from .messages import TaskResult
@@ -182,6 +183,21 @@ def execute(
         Only before the first item is touched: creating the target (``UnsafeOperation``,
         ``ServiceError``) or the backup (``BackupFailed``).
     """
+    with limits.open_budget(plan.limits, engine.backend) as budget:  # one for the whole copy
+        result = _execute(plan, engine, tally, warming, checkpoint, budget)
+        limits.account(result, budget)
+    return result
+
+
+def _execute(
+    plan: CopyPlan,
+    engine: Engine,
+    tally: Tally | None,
+    warming: parallel.WarmUp | None,
+    checkpoint: CheckpointFile | None,
+    budget: Budget,
+) -> CopyResult:
+    """``execute`` with the copy's capacity budget open (``limits.open_budget``)."""
     request = plan.request
     result = CopyResult(
         source=f"{plan.source.table} ({plan.source.env.label})",
@@ -190,6 +206,7 @@ def execute(
         settings_not_copied=list(plan.settings_not_copied),
         transform=plan.transform_name,
     )
+    limits.describe(result, plan.limits)
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
     log.info(
@@ -209,6 +226,7 @@ def execute(
     with Operation(result, failed_path, tally) as operation:
         tally = operation.tally
         tally.checkpoint = checkpoint
+        tally.budget = budget
         cancel = tally.cancel
         parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:

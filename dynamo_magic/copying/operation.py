@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ..codec import Item
+from ..dynamodb.capacity import Budget
 from ..errors import DynamoMagicError
 from . import parallel
 from .checkpoints import CheckpointFile
@@ -160,6 +161,8 @@ class Tally:
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
         # the copy's checkpoint file: told of the ``copy`` task's segments (set by the engine)
         self.checkpoint: CheckpointFile | None = None
+        # the operation's capacity budget, carried to the workers (set by the engine)
+        self.budget: Budget | None = None
         self._finished: set[tuple[str, int]] = set()
         self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
         self._open = False  # a phase was started and not closed yet
@@ -203,6 +206,7 @@ class Tally:
             on_result=on_result,
             cancel=self.cancel,
             abandon=self.abandon,
+            budget=self.budget,
         )
 
     def receive(self, message: Message) -> None:

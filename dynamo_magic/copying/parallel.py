@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import lazy
+from ..dynamodb.capacity import Budget
 from . import channels, logs
 from .messages import Finished, Logged, Message
 from .result import Outcome
@@ -119,6 +120,7 @@ def run(
     on_result: Callable[[Any], None] | None = None,
     cancel: threading.Event | None = None,
     abandon: threading.Event | None = None,
+    budget: Budget | None = None,
 ) -> list[Any]:
     """``function(task, channel)`` for every task on ``workers`` workers of ``backend``; results
     as they finish. Workers' messages (``messages``) reach ``on_message`` as they are sent
@@ -131,7 +133,8 @@ def run(
     exception is raised. ``function`` must return soon once ``channel.stopped()``
     (``tasks.run_task`` does, between requests). ``abandon`` (set after ``cancel``: a second
     Ctrl-C in a job's caller) stops waiting for the workers' requests in flight, as a second
-    Ctrl-C in this thread does: ``Cancelled`` at once, what they write then not counted."""
+    Ctrl-C in this thread does: ``Cancelled`` at once, what they write then not counted.
+    ``budget``: the operation's capacity budget, carried to the workers on the channel."""
     tasks = list(tasks)
     if not tasks:
         return []
@@ -139,6 +142,8 @@ def run(
     receive = functools.partial(_receive, on_message)
     worker_logs = logs.for_workers()
     with channels.open_channel(backend) as (channel, arrived):
+        if budget is not None:
+            channel.budget = budget
         done = threading.Event()
         drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
         drainer.start()

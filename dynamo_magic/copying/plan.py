@@ -25,8 +25,9 @@ from ..expressions import default_operator
 from ..reading import ReadSpec
 from ..schema import TableSchema
 from ..settings import COPY_MODES, VERIFY_METHODS, CopyMode, Settings
-from . import transforms
+from . import limits, transforms
 from .digest import typed_json
+from .limits import Limits
 from .sources import Side
 
 SAMPLE_ITEMS = 100  # items read to estimate the average item size
@@ -62,6 +63,8 @@ class CopyRequest:
     backup: bool = True
     verify: str = "count"
     transform: Callable[..., Any] | None = None  # applied to every item (``transforms``)
+    max_write_units: Any = None  # units/s or "P%" of the target's capacity (``limits``)
+    max_read_units: Any = None  # units/s or "P%" of the source's capacity
 
 
 @dataclass(repr=False)
@@ -105,6 +108,9 @@ class CopyPlan:
         merge only writes, so it needs none, but the target's slice cannot be queried:
         ``target_items`` is ``None`` and a merge ``count`` verification looks every source
         item up in the target by its table key instead of counting the target's slice.
+    limits : limits.Limits
+        The write rate (the target's) and read rate (the source's) the copy is held to, each
+        with where it came from and what its table can take (unlimited unless asked).
 
     Examples
     --------
@@ -131,6 +137,7 @@ class CopyPlan:
     # settings of the source a created target will not have (empty when the target exists)
     settings_not_copied: list[str] = field(default_factory=list)
     target_lacks_index: bool = False  # merge of an index slice: the target's slice unknown
+    limits: Limits = field(default_factory=Limits)  # capacity limits (``limits.resolve``)
 
     @property
     def create_target(self) -> bool:
@@ -227,6 +234,7 @@ class CopyPlan:
             ("deletes", self.deletes),
             ("write units", f"~{self.write_units:,} (estimated)"),
             ("read units", f"~{self.read_units:,} (estimated)"),
+            *limits.plan_rows(self.limits, self.write_units, self.read_units),
             ("verification", self.verification),
             ("needs confirmation", "; ".join(self.confirmations) or "no"),
         ] + [("warning", w) for w in self.warnings]
@@ -522,6 +530,7 @@ def check_modes(request: CopyRequest) -> None:
             f"unknown {{verify}} '{literal(request.verify)}'; use {', '.join(VERIFY_METHODS)}",
             parameters=("verify",),
         )
+    limits.check(request.max_write_units, request.max_read_units)
 
 
 def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
@@ -597,6 +606,12 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         ),
         target_lacks_index=no_index,
     )
+    plan.limits = Limits(  # a target the copy creates gets the source's capacity (create_like)
+        writes=limits.resolve(
+            request.max_write_units, "write", target_schema or source_schema, target.table
+        ),
+        reads=limits.resolve(request.max_read_units, "read", source_schema, source.table),
+    )
     if target_env.protected:
         plan.confirmations.append(f"target env '{target_env.label}' is protected")
     if no_index and not target_empty:
@@ -613,4 +628,5 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         )
     if not request.backup and not target_empty:
         plan.warnings.append("no backup will be taken (backup turned off)")
+    plan.warnings += limits.warnings(plan.limits, plan.write_units, plan.read_units)
     return plan

@@ -119,6 +119,13 @@ class CopyResult:
         a copy that did not end.
     transform : str or None
         The transform applied to every item (``module:qualname``); ``None``: none.
+    write_rate, read_rate : str
+        With a capacity limit (``max_write_units``/``max_read_units``): the rate each kind was
+        held to and where it came from (``"200 write units/s (asked)"``, ``"unlimited"``);
+        empty without a limit.
+    write_units, read_units : float or None
+        Capacity units the copy consumed, all workers and phases together (what DynamoDB
+        reported, or its item-size rule where that is more); ``None`` where not limited.
 
     Examples
     --------
@@ -151,6 +158,10 @@ class CopyResult:
     operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
     checkpoint: str | None = None  # the copy's checkpoint file (where a resume starts)
     transform: str | None = None  # the transform's identity (module:qualname)
+    write_rate: str = ""  # with a capacity limit: the write rate used and where it came from
+    read_rate: str = ""  # the same for reads
+    write_units: float | None = None  # write units consumed (only where a limit metered them)
+    read_units: float | None = None  # read units consumed (only where a limit metered them)
 
     @property
     def items_per_second(self) -> float:
@@ -208,9 +219,35 @@ class CopyResult:
             ("error", self.error or ""),
             ("deletes skipped", self.deletes_skipped or ""),
         ]
+        rows += self._capacity_rows()
         if self.operation == "truncate":  # what only a copy has
             return [(name, value) for name, value in rows if name not in _COPY_ONLY_ROWS]
         return rows
+
+    def _capacity_rows(self) -> list[tuple[str, Any]]:
+        """Rows of a copy with a capacity limit: the rates and the units consumed."""
+        if not (self.write_rate or self.read_rate):
+            return []
+        return [
+            ("write rate", self.write_rate),
+            ("write units consumed", _units(self.write_units)),
+            ("read rate", self.read_rate),
+            ("read units consumed", _units(self.read_units)),
+        ]
+
+    def capacity_line(self) -> str:
+        """``writes 200 write units/s (asked), 1,234 units consumed; reads unlimited`` (empty
+        without a limit)."""
+        if not (self.write_rate or self.read_rate):
+            return ""
+        parts = []
+        for kind, rate, units in (
+            ("writes", self.write_rate, self.write_units),
+            ("reads", self.read_rate, self.read_units),
+        ):
+            used = f", {units:,.0f} units consumed" if units is not None else ""
+            parts.append(f"{kind} {rate}{used}")
+        return "; ".join(parts)
 
     def summary_line(self) -> str:
         """One line: state, counts, speed, verification, backup, and what went wrong."""
@@ -239,6 +276,8 @@ class CopyResult:
             line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
         if self.deletes_skipped:
             line += f"; {self.deletes_skipped}"
+        if self.capacity_line():
+            line += f"; {self.capacity_line()}"
         if self.error:
             line += f"; stopped by: {self.error}"
         return line
@@ -280,6 +319,10 @@ class CopyResult:
     def _repr_html_(self) -> str:
         table: str = self.to_frame().to_html()
         return f"<b>{self.summary_line().split(':')[0]}</b>" + table
+
+
+def _units(units: float | None) -> str:
+    return "" if units is None else f"{units:,.1f}"
 
 
 _COPY_ONLY_ROWS = frozenset(

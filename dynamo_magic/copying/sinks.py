@@ -12,8 +12,9 @@ to the task's ``TaskResult``.
 - verification consumers: ``CountSink`` (items counted), ``DigestSink`` (items and the sum of
   their content hashes), ``ContainsSink`` (source items the target lacks or holds changed).
 
-Later sinks go beside these: a file of an export (JSON lines, to S3 or disk). A rate limit
-shared by all workers would be acquired in ``TableWriter.write`` before each page's batches.
+Later sinks go beside these: a file of an export (JSON lines, to S3 or disk). Capacity limits
+are the channel's budget (``channel.budget``, ``copying.limits``): ``TableWriter``'s writer and
+the key lookups here meter every call with it.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class TableWriter:
             on_written=done,
             on_retried=channel.retried,
             interrupt=channel.stop,
+            meter=channel.budget.writes,
         )
         self.failed = 0
         self.keys: list[str] = []
@@ -182,6 +184,7 @@ class _Contains:
             self.policy,
             on_retried=self.channel.retried,
             interrupt=self.channel.stop,
+            meter=self.channel.budget.reads,
         )
         have = {key_text(i, names): item_digest(i) for i in found}
         self.missing += sum(

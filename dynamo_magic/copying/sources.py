@@ -13,9 +13,9 @@ the ``LastEvaluatedKey`` after it, so that a worker can report a checkpoint per 
 - ``KeysToPrune``: the target's keys (of a segment or slice) less the ones to keep: those the
   copy wrote, and those the source still has (a consistent BatchGetItem on the source says so).
 
-Later sources go beside these: an export file (S3 or local: the pages of its JSON lines); a
-rate limit shared by all workers would wrap a source (or ``sinks.TableSink``) the same way
-``FullItems`` does.
+Later sources go beside these: an export file (S3 or local: the pages of its JSON lines).
+Every read here (pages, key lookups) is metered with the channel's read budget
+(``channel.budget.reads``: capacity limits, ``copying.limits``).
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ class TableSource:
             stats,
             policy=policy,
             interrupt=channel.stop,
+            meter=channel.budget.reads,
         ):  # stats.last_key: the key after this page, where a resumed read starts
             yield Page(items, stats.count - counted, stats.last_key)
             counted = stats.count
@@ -142,6 +143,7 @@ class FullItems:
                     policy,
                     on_retried=channel.retried,
                     interrupt=channel.stop,
+                    meter=channel.budget.reads,
                 )
                 page = Page(found, page.count, page.last_key)
             yield page
@@ -184,6 +186,7 @@ class KeysToPrune:
                     names,
                     on_retried=channel.retried,
                     interrupt=channel.stop,
+                    meter=channel.budget.reads,
                 )
                 kept = {key_text(k, names) for k in present}
                 keys = [k for k in keys if key_text(k, names) not in kept]
@@ -222,6 +225,7 @@ class LeftTheSlice:
                     policy,
                     on_retried=channel.retried,
                     interrupt=channel.stop,
+                    meter=channel.budget.reads,
                 )
                 if keys
                 else []

@@ -9,6 +9,7 @@ these directly. Retry policies are given by the caller (resolved from its settin
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,9 @@ from ..reading import ReadResult as ReadResult  # what a read returns, defined w
 from ..reading import ReadStats as ReadStats  # counted by every read here
 from ..schema import TableSchema
 from ..settings import MAX_POOL_CONNECTIONS
-from .retry import Interrupt, RetryPolicy, retrying
+from . import capacity, wire
+from .capacity import Meter
+from .retry import THROTTLE_CODES, Interrupt, RetryPolicy, retrying
 
 PageCallback = Callable[[int], None]  # called with the number of items of each page
 
@@ -71,6 +74,7 @@ def iter_pages(
     *,
     policy: RetryPolicy,
     interrupt: Interrupt | None = None,
+    meter: Meter | None = None,
 ) -> Iterator[list[WireItem]]:
     """Pages of items from ``query`` or ``scan``, following LastEvaluatedKey to the end.
 
@@ -90,9 +94,15 @@ def iter_pages(
     are counted in ``stats.retried``. ``interrupt`` (Ctrl-C, Cancel: unlike ``stop``, the read
     is abandoned): no page is asked for once it is set, a backoff wait wakes at once,
     ``retry.Interrupted``.
+
+    ``meter`` (``capacity.Meter``, a copy's read budget): each page waits for its units first
+    (the last page's cost: a page's is known only once it is read) and is charged what it cost
+    (``capacity.read_cost`` of its items, or what DynamoDB reports where that is more).
     """
     call = getattr(client, operation)
     request = dict(request, ReturnConsumedCapacity="TOTAL")
+    if meter is not None:
+        call = functools.partial(_metered_page, call, meter, interrupt)
     has_filter = "FilterExpression" in request
     remaining = limit
     while True:
@@ -130,6 +140,31 @@ def iter_pages(
             stats.truncated = True  # stopped with this segment unfinished
             return
         request["ExclusiveStartKey"] = last_key
+
+
+def _metered_page(
+    call: Callable[..., dict[str, Any]],
+    meter: Meter,
+    interrupt: Interrupt | None,
+    **request: Any,
+) -> dict[str, Any]:
+    """One Query/Scan page, paid for from ``meter`` (see ``iter_pages``)."""
+    units = meter.estimate
+    meter.acquire(units, interrupt)
+    try:
+        page = call(**request)
+    except bx.ClientError as exc:
+        meter.charge(units, 0.0)
+        if error_code(exc) in THROTTLE_CODES:
+            meter.throttled()
+        raise
+    consistent = bool(request.get("ConsistentRead"))
+    used = max(capacity.reported(page), capacity.read_cost(page.get("Items", []), consistent))
+    meter.charge(units, used)
+    meter.estimate = max(used, capacity.FIRST_READ_ESTIMATE)
+    if wire.retries_made(page):
+        meter.throttled()
+    return page
 
 
 def read_all(

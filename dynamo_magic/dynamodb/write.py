@@ -29,8 +29,17 @@ import botocore.exceptions as bx
 from .. import reading
 from ..codec import WireItem
 from ..errors import Throttled, error_code, translate
-from . import retry, wire
-from .retry import CONNECTION_ERRORS, RETRYABLE_CODES, Interrupt, RetryPolicy, Sleep, is_retryable
+from . import capacity, retry, wire
+from .capacity import Meter
+from .retry import (
+    CONNECTION_ERRORS,
+    RETRYABLE_CODES,
+    THROTTLE_CODES,
+    Interrupt,
+    RetryPolicy,
+    Sleep,
+    is_retryable,
+)
 
 __all__ = ["RETRYABLE_CODES", "BatchWriter", "RetryPolicy", "WriteStats", "batch_get"]
 
@@ -74,6 +83,9 @@ class BatchWriter:
     ``policy`` is given by the caller (a copy's task carries its caller's), never read from
     the settings here: this runs in workers whose settings may differ. ``interrupt``: stop
     between requests once it is set (``retry.Interrupted``), the batch in flight counted.
+    ``meter`` (``capacity.Meter``, a copy's write budget): every BatchWriteItem, retries
+    included, waits for its units first and is charged what it cost; throttling lowers the
+    budget's rate.
     """
 
     def __init__(
@@ -85,8 +97,10 @@ class BatchWriter:
         on_written: Callable[[int], None] | None = None,
         on_retried: Callable[[int], None] | None = None,
         interrupt: Interrupt | None = None,
+        meter: Meter | None = None,
     ):
         self.client, self.table = client, table
+        self.meter = meter
         self.policy = policy
         self.sleep = sleep
         self.interrupt = interrupt
@@ -104,14 +118,18 @@ class BatchWriter:
         lost: BaseException | None = None  # the connection error of the last attempt
         while pending:
             retry.check(self.interrupt)
+            units = self._acquire(pending)
             try:
-                body = {"RequestItems": {self.table: pending}}
+                body: dict[str, Any] = {"RequestItems": {self.table: pending}}
+                if self.meter is not None:
+                    body["ReturnConsumedCapacity"] = "TOTAL"
                 response = retry.sent(
                     functools.partial(wire.call, self.client, "BatchWriteItem", body),
                     f"BatchWriteItem '{self.table}'",
                     self._retried,
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
+                self._charge(units, None, exc)
                 if error_code(exc) == "ValidationException":
                     self._isolate(pending)  # e.g. one item too large: the others still go
                     return
@@ -122,6 +140,7 @@ class BatchWriter:
             else:
                 unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
                 lost = None
+                self._charge(units, response, None, unprocessed)
             self._count_done(pending, unprocessed)
             if not unprocessed:
                 return
@@ -151,6 +170,35 @@ class BatchWriter:
             attempt += 1
             self._retried(1)
             pending = unprocessed
+
+    def _acquire(self, pending: list[WriteRequest]) -> float:
+        """Wait for the write units of ``pending`` (with a meter; returns the units reserved)."""
+        if self.meter is None:
+            return 0.0
+        units = capacity.write_cost(pending)
+        self.meter.acquire(units, self.interrupt)
+        return units
+
+    def _charge(
+        self,
+        units: float,
+        response: dict[str, Any] | None,
+        error: BaseException | None,
+        unprocessed: list[WriteRequest] | None = None,
+    ) -> None:
+        """Charge a call's real cost (the reported units, or the items written by DynamoDB's
+        rule, whichever is more; nothing for a refused call) and tell the meter of throttling."""
+        if self.meter is None:
+            return
+        if response is None:
+            self.meter.charge(units, 0.0)
+            if error is not None and error_code(error) in THROTTLE_CODES:
+                self.meter.throttled()
+            return
+        left = capacity.write_cost(unprocessed) if unprocessed else 0.0
+        self.meter.charge(units, max(capacity.reported(response), units - left))
+        if unprocessed or wire.retries_made(response):
+            self.meter.throttled()
 
     def _retried(self, calls: int) -> None:
         self.stats.retried += calls
@@ -189,12 +237,14 @@ def batch_get(
     sleep: Sleep | None = None,
     on_retried: Callable[[int], None] | None = None,
     interrupt: Interrupt | None = None,
+    meter: Meter | None = None,
 ) -> list[WireItem]:
     """The items of ``keys`` that exist in ``table`` (only the attributes ``only``, if given),
     via consistent BatchGetItem calls of 100 keys, retrying unprocessed keys per ``policy``;
     ``on_retried`` is told of every call sent again, botocore's retries included (as
     ``BatchWriter``'s is). ``interrupt``: no call is made once it is set
-    (``retry.Interrupted``)."""
+    (``retry.Interrupted``). ``meter``: a read budget every call waits for and is charged
+    (``capacity.get_cost``, or what DynamoDB reports where that is more)."""
     projection = reading.key_projection(only) if only else {}
     found: list[WireItem] = []
     for chunk in chunks(keys, MAX_BATCH_GET):
@@ -202,19 +252,30 @@ def batch_get(
         attempt = 0
         while request:
             retry.check(interrupt)
+            asked = len(request[table]["Keys"])
+            if meter is not None:
+                meter.acquire(float(asked), interrupt)
             try:
-                body = {"RequestItems": request}
+                body: dict[str, Any] = {"RequestItems": request}
+                if meter is not None:
+                    body["ReturnConsumedCapacity"] = "TOTAL"
                 response = retry.sent(
                     functools.partial(wire.call, client, "BatchGetItem", body),
                     f"BatchGetItem '{table}'",
                     on_retried,
                 )
             except (bx.ClientError, bx.BotoCoreError) as exc:
+                if meter is not None:
+                    meter.charge(float(asked), 0.0)
+                    if error_code(exc) in THROTTLE_CODES:
+                        meter.throttled()
                 if not is_retryable(exc):
                     raise translate(exc, f"read keys of '{table}'", table=table) from exc
                 if attempt >= policy.max_retries:
                     raise retry.gave_up(exc, f"read keys of '{table}'", attempt) from exc
                 response = {"Responses": {}, "UnprocessedKeys": request}
+            else:
+                _charge_get(meter, asked, response, table)
             found.extend(response.get("Responses", {}).get(table, []))
             request = response.get("UnprocessedKeys") or {}
             if request:
@@ -239,3 +300,15 @@ def batch_get(
                 if on_retried:
                     on_retried(1)
     return found
+
+
+def _charge_get(meter: Meter | None, asked: int, response: dict[str, Any], table: str) -> None:
+    """Charge a BatchGetItem its real cost (``asked`` keys were reserved, one unit each)."""
+    if meter is None:
+        return
+    got = response.get("Responses", {}).get(table, [])
+    left = len((response.get("UnprocessedKeys") or {}).get(table, {}).get("Keys", []))
+    used = capacity.get_cost(got, asked - left - len(got))
+    meter.charge(float(asked), max(capacity.reported(response), used))
+    if left or wire.retries_made(response):
+        meter.throttled()

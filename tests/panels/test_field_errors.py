@@ -103,6 +103,8 @@ COPY_BAD = {
     "sk2": lambda: _plan(CopyPanel(A, B, "events"), pk="1", sk_op="between", sk="1", sk2="x"),
     "workers": lambda: CopyPanel(A, B, "orders", workers=max_workers() + 1),
     "backup": lambda: CopyPanel(A, B, "orders", backup="sometimes"),
+    "max_write_units": lambda: _plan(CopyPanel(A, B, "orders"), max_write_units="150%"),
+    "max_read_units": lambda: _plan(CopyPanel(A, B, "orders"), max_read_units="abc"),
 }
 
 

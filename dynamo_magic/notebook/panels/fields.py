@@ -155,6 +155,14 @@ COPY_FIELDS: tuple[Field, ...] = (
     SK2,
     Field("workers", _workers, plan=False),
     Field(
+        "max_write_units",
+        lambda: _text("unlimited (units/s, or P% of the target's)"),
+        _text_or_none,
+    ),
+    Field(
+        "max_read_units", lambda: _text("unlimited (units/s, or P% of the source's)"), _text_or_none
+    ),
+    Field(
         "backup",
         lambda: widgets.Checkbox(value=True, description="back up the target first", indent=False),
     ),
