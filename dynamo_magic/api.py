@@ -1555,6 +1555,7 @@ def _copy_request(
     mode: CopyMode,
     backup: bool,
     verify: VerifyMethod | None,
+    copy_settings: bool = False,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
     after the source's, and backups and failed-item files after the target's)."""
@@ -1575,6 +1576,7 @@ def _copy_request(
         mode=mode,
         backup=backup,
         verify=verify or settings.verify,
+        copy_settings=bool(copy_settings),
     )
     copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
@@ -1625,6 +1627,7 @@ def plan_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    copy_settings: bool = False,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
     """Check a copy and estimate it, writing nothing: the dry run.
@@ -1660,6 +1663,11 @@ def plan_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    copy_settings : bool, default False
+        Give a target the copy creates the source's TTL attribute, stream, point-in-time
+        recovery, tags and deletion protection (the plan lists them, the result says what was
+        applied; one the service refuses is named in the result, the items are copied all the
+        same). An existing target's settings are left as they are.
 
     Returns
     -------
@@ -1700,6 +1708,7 @@ def plan_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        copy_settings=copy_settings,
     )
     return copy_plan.plan_copy(request, settings)
 
@@ -1719,6 +1728,7 @@ def start_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    copy_settings: bool = False,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1769,6 +1779,11 @@ def start_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    copy_settings : bool, default False
+        Give a target the copy creates the source's TTL attribute, stream, point-in-time
+        recovery, tags and deletion protection (the plan lists them, the result says what was
+        applied; one the service refuses is named in the result, the items are copied all the
+        same). An existing target's settings are left as they are.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1842,6 +1857,7 @@ def start_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        copy_settings=copy_settings,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
@@ -1875,6 +1891,7 @@ def copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    copy_settings: bool = False,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1925,6 +1942,11 @@ def copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    copy_settings : bool, default False
+        Give a target the copy creates the source's TTL attribute, stream, point-in-time
+        recovery, tags and deletion protection (the plan lists them, the result says what was
+        applied; one the service refuses is named in the result, the items are copied all the
+        same). An existing target's settings are left as they are.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1995,6 +2017,7 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        copy_settings=copy_settings,
         yes=yes,
         workers=workers,
         segments=segments,

@@ -158,6 +158,25 @@ COPY_FIELDS: tuple[Field, ...] = (
         "backup",
         lambda: widgets.Checkbox(value=True, description="back up the target first", indent=False),
     ),
+    Field(
+        "copy_settings",
+        lambda: widgets.Checkbox(
+            value=False,
+            description="give a created target the source's TTL, stream, PITR, tags, deletion "
+            "protection",
+            indent=False,
+        ),
+    ),
+    Field(
+        "resume",
+        lambda: widgets.Checkbox(
+            value=False,
+            description="resume the last unfinished copy of these tables from its checkpoint",
+            indent=False,
+        ),
+        plan=False,
+        ui=False,  # a path from a magic line fits no checkbox: the line is refused
+    ),
 )
 # what to do in a panel instead of an option of the magic line that it has no input for
 INSTEAD = {
@@ -168,6 +187,7 @@ INSTEAD = {
     "summary": "use the panel's Summary button",
     "plot": "use the panel's Plot button",
     "progress": "the panel always shows its progress bar",
+    "resume": "tick the panel's resume checkbox (it resumes the last unfinished copy)",
 }
 NO_INPUT = "the panel has no input for it; run the line without --ui"
 # an environment that cannot be used (whatever the request): the error is its field's
