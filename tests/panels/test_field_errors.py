@@ -103,6 +103,8 @@ COPY_BAD = {
     "sk2": lambda: _plan(CopyPanel(A, B, "events"), pk="1", sk_op="between", sk="1", sk2="x"),
     "workers": lambda: CopyPanel(A, B, "orders", workers=max_workers() + 1),
     "backup": lambda: CopyPanel(A, B, "orders", backup="sometimes"),
+    "copy_settings": lambda: CopyPanel(A, B, "orders", copy_settings="sometimes"),
+    "resume": lambda: CopyPanel(A, B, "orders", resume="old.json"),  # a checkbox: no path
 }
 
 

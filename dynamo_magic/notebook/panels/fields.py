@@ -174,8 +174,7 @@ COPY_FIELDS: tuple[Field, ...] = (
             description="resume the last unfinished copy of these tables from its checkpoint",
             indent=False,
         ),
-        plan=False,
-        ui=False,  # a path from a magic line fits no checkbox: the line is refused
+        plan=False,  # the plan is the same; the copy continues the checkpoint
     ),
 )
 # what to do in a panel instead of an option of the magic line that it has no input for
@@ -187,7 +186,6 @@ INSTEAD = {
     "summary": "use the panel's Summary button",
     "plot": "use the panel's Plot button",
     "progress": "the panel always shows its progress bar",
-    "resume": "tick the panel's resume checkbox (it resumes the last unfinished copy)",
 }
 NO_INPUT = "the panel has no input for it; run the line without --ui"
 # an environment that cannot be used (whatever the request): the error is its field's
