@@ -323,7 +323,7 @@ def test_the_magic_resumes_with_resume(source, servers, proxied, shell):
     assert in_b(servers) == in_a(servers)
     panel = shell.run_line_magic("dynamo_copy", f"events --source {A} --target {B} --resume --ui")
     assert panel.resume.value is True and panel.error is None  # Resume ticked in the panel
-    with pytest.raises(UsageError, match="--resume 'old.json': the panel cannot take it"):
+    with pytest.raises(UsageError, match=r"--resume 'old\.json': the panel cannot take it"):
         shell.run_line_magic(
             "dynamo_copy", f"events --source {A} --target {B} --resume old.json --ui"
         )
