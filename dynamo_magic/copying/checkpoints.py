@@ -452,11 +452,12 @@ def latest(stem: str, folder: Path | None = None) -> Path:
     )
 
 
-def clean(folder: Path | None = None, keep: int = KEEP_FINISHED) -> list[Path]:
+def clean(folder: Path | None = None, keep: int | None = None) -> list[Path]:
     """Delete the finished checkpoint files of ``folder`` (default: ``default_folder``) but
-    the newest ``keep``; unfinished and unreadable files are left alone. Returns those
-    deleted; a file that cannot be deleted is skipped (logged)."""
+    the newest ``keep`` (default ``KEEP_FINISHED``); unfinished and unreadable files are left
+    alone. Returns those deleted; a file that cannot be deleted is skipped (logged)."""
     where = folder or default_folder()
+    keep = KEEP_FINISHED if keep is None else keep
     finished = []
     for path in where.glob("*.json"):
         try:
