@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 import dynamo_magic.api as api
+from dynamo_magic.errors import CopyFailed
 from dynamo_magic import environments
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.notebook.panels import CopyPanel
 
-from conftest import A, B, client_for, reset_magic
+from conftest import A, B, client_for, reset_magic, server_profiles, use_profiles
 from fault_injection import error_response
+from proxy import FaultProxy, Gate
 from tables import create_events, events_items, keyed, put_all, scan_all
 
 SETTINGS = [
@@ -28,10 +30,11 @@ SETTINGS = [
 TAGS = [{"Key": "cost", "Value": "x"}, {"Key": "team", "Value": "data"}]
 
 
-def set_up_source(client: Any, name: str = "events") -> None:
-    """``name`` on the source with 10 items and every setting a copy can give a new table."""
+def set_up_source(client: Any, name: str = "events", devices: int = 2) -> None:
+    """``name`` on the source with 5 items per device and every setting a copy can give a new
+    table."""
     create_events(client, name)
-    put_all(client, name, events_items(devices=2, per_device=5))
+    put_all(client, name, events_items(devices=devices, per_device=5))
     arn = client.describe_table(TableName=name)["Table"]["TableArn"]
     client.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"}
@@ -207,3 +210,29 @@ def test_the_copy_panel_has_a_copy_settings_checkbox(servers, ticked):
     assert result is not None and result.ok
     assert result.settings_copied == (SETTINGS if ticked else [])
     assert (settings_of(client_for(B), "events") == COPIED) is ticked
+
+
+def test_a_resumed_copy_names_the_settings_its_first_run_applied(servers, tmp_path, monkeypatch):
+    """The first run creates the target and applies the settings, then is cancelled mid-way;
+    the resume does not apply them again, warns of nothing, and its result names them."""
+    set_up_source(client_for(A), devices=80)  # 400 items: 16 BatchWriteItem calls
+    gate = Gate(6, delay=0)
+    with FaultProxy(servers[1].url, gate) as proxy:
+        use_profiles({**server_profiles(*servers), B: proxy.url}, tmp_path, monkeypatch)
+        options = {"copy_settings": True, "workers": 1, "backend": "threading"}
+        job = api.start_copy("events", source=A, target=B, **options)
+        assert gate.reached.wait(60)
+        job.cancel()
+        gate.release.set()
+        with pytest.raises(CopyFailed) as stopped:
+            job.result(60)
+        assert stopped.value.result.interrupted
+        assert stopped.value.result.settings_copied == SETTINGS
+
+        plan = api.plan_copy("events", source=A, target=B, copy_settings=True)
+        assert any(w.startswith("settings are copied only into") for w in plan.warnings)
+        resumed = api.copy("events", source=A, target=B, resume=True, **options)
+    assert resumed.ok and resumed.items_read == 400
+    assert resumed.settings_copied == SETTINGS and resumed.settings_failed == []
+    assert settings_of(servers[1].client(), "events") == COPIED
+    assert same_items(servers[1].client(), client_for(A))

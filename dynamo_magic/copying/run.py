@@ -150,7 +150,7 @@ def copy(
                 saved.check(identity)
             copy_engine.require_confirmation(plan, yes)
             record = saved or _new_checkpoint(plan, identity, checkpoint)
-            plan.checkpoint = str(record.path) + (" (resumed)" if saved is not None else "")
+            plan.checkpoint = str(record.path)
             if tally is not None:
                 tally.checkpoint = record
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
@@ -233,13 +233,15 @@ def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:
     pruned in replace mode, so items the source lost since the first run go too (a truncate
     is not redone: ``engine.execute`` reads ``truncate_done``)."""
     phases = saved.phases
-    created = copy_plan.EXISTING_TARGET_SETTINGS.format(plan.target.table)
+    existing = copy_plan.EXISTING_TARGET_SETTINGS.format(plan.target.table)
+    # the target this copy created got its settings then (the result names them); one that
+    # stopped before applying them keeps the warning: they are not applied now
+    applied = phases.target_created and bool(phases.settings_copied or phases.settings_failed)
     return dataclasses.replace(
         plan,
         backup=phases.backup_planned and phases.backup_arn is None,
         confirmations=list(phases.confirmations),
-        # the target this copy created got its settings then (the result names them)
-        warnings=[w for w in plan.warnings if not (phases.target_created and w == created)],
+        warnings=[w for w in plan.warnings if not (applied and w == existing)],
     )
 
 
