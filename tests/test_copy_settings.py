@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 import dynamo_magic.api as api
-from dynamo_magic.errors import CopyFailed
 from dynamo_magic import environments
 from dynamo_magic.dynamodb import clients
+from dynamo_magic.errors import CopyFailed
 from dynamo_magic.notebook.panels import CopyPanel
 
 from conftest import A, B, client_for, reset_magic, server_profiles, use_profiles
