@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
-from .copying import parallel
+from .copying import parallel, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
@@ -1555,6 +1555,7 @@ def _copy_request(
     mode: CopyMode,
     backup: bool,
     verify: VerifyMethod | None,
+    transform: Callable[..., Any] | str | None = None,
     copy_settings: bool = False,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
@@ -1576,6 +1577,7 @@ def _copy_request(
         mode=mode,
         backup=backup,
         verify=verify or settings.verify,
+        transform=transforms.resolve(transform),
         copy_settings=bool(copy_settings),
     )
     copy_plan.check_modes(request)  # before any call
@@ -1627,6 +1629,7 @@ def plan_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     copy_settings: bool = False,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
@@ -1663,6 +1666,13 @@ def plan_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     copy_settings : bool, default False
         Give a target the copy creates the source's TTL attribute, stream, point-in-time
         recovery, tags and deletion protection (the plan lists them, the result says what was
@@ -1708,6 +1718,7 @@ def plan_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         copy_settings=copy_settings,
     )
     return copy_plan.plan_copy(request, settings)
@@ -1728,6 +1739,7 @@ def start_copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     copy_settings: bool = False,
     yes: bool = False,
     workers: int | None = None,
@@ -1779,6 +1791,13 @@ def start_copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     copy_settings : bool, default False
         Give a target the copy creates the source's TTL attribute, stream, point-in-time
         recovery, tags and deletion protection (the plan lists them, the result says what was
@@ -1857,6 +1876,7 @@ def start_copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         copy_settings=copy_settings,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
@@ -1891,6 +1911,7 @@ def copy(
     mode: CopyMode = "replace",
     backup: bool = True,
     verify: VerifyMethod | None = None,
+    transform: Callable[..., Any] | str | None = None,
     copy_settings: bool = False,
     yes: bool = False,
     workers: int | None = None,
@@ -1942,6 +1963,13 @@ def copy(
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
         Check after copying; ``None``: the ``verify`` setting (count).
+    transform : callable or str, optional
+        A function applied to every item in the workers: it gets the item as Python values
+        (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a list of
+        items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported with the
+        current folder on ``sys.path``. An exception in it stops the copy naming the item's key
+        (resumable once fixed); items whose key does not fit the target are saved as failed.
+        Verification compares the target with the source as it transforms it.
     copy_settings : bool, default False
         Give a target the copy creates the source's TTL attribute, stream, point-in-time
         recovery, tags and deletion protection (the plan lists them, the result says what was
@@ -2017,6 +2045,7 @@ def copy(
         mode=mode,
         backup=backup,
         verify=verify,
+        transform=transform,
         copy_settings=copy_settings,
         yes=yes,
         workers=workers,

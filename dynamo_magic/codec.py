@@ -228,6 +228,29 @@ def _decode_binary(av: AttributeValue) -> AttributeValue:
     return av
 
 
+def encode_binaries(item: Item) -> WireItem:
+    """The wire form of an item in client form (``decode_binaries``' inverse): ``B`` and ``BS``
+    values as base64 text, at any depth inside maps and lists; other values unchanged."""
+    return WireItem({name: _encode_binary(av) for name, av in item.items()})
+
+
+def _encode_binary(av: AttributeValue) -> AttributeValue:
+    ((tag, value),) = av.items()
+    if tag == "B":
+        return {"B": _base64(value)}
+    if tag == "BS":
+        return {"BS": [_base64(v) for v in value]}
+    if tag == "M":
+        return {"M": encode_binaries(value)}
+    if tag == "L":
+        return {"L": [_encode_binary(v) for v in value]}
+    return av
+
+
+def _base64(value: Any) -> str:
+    return value if isinstance(value, str) else base64.b64encode(bytes(value)).decode()
+
+
 def key_of(item: WireItem, key_names: Iterable[str]) -> WireItem:
     """The key of a wire-form item: its ``key_names`` attributes (each must be present)."""
     return WireItem({name: item[name] for name in key_names})

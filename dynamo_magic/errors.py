@@ -157,6 +157,12 @@ class CopyFailed(DynamoMagicError):
         self.result = result
 
 
+class TransformFailed(DynamoMagicError):
+    """A copy's transform raised on an item (or returned what is not an item): the copy stops,
+    its message names the function, the item's key and the exception; a resume starts again at
+    the page of that item."""
+
+
 class BackupFailed(DynamoMagicError):
     """An on-demand backup could not be taken or restored."""
 

@@ -45,11 +45,11 @@ def module(name: str) -> Any:
 
 def is_pandas_na(value: Any) -> bool:
     """``value is pandas.NA``, without importing pandas (no pandas loaded: it cannot be)."""
-    pandas = sys.modules.get("pandas")
-    return pandas is not None and value is pandas.NA
+    na = getattr(sys.modules.get("pandas"), "NA", None)  # None while another thread imports it
+    return na is not None and value is na
 
 
 def is_numpy_scalar(value: Any) -> bool:
     """``isinstance(value, numpy.generic)``, without importing numpy (not loaded: it cannot be)."""
-    numpy = sys.modules.get("numpy")
-    return numpy is not None and isinstance(value, numpy.generic)
+    generic = getattr(sys.modules.get("numpy"), "generic", None)  # None while being imported
+    return generic is not None and isinstance(value, generic)

@@ -491,6 +491,21 @@ OPTIONS: tuple[Option, ...] = (
         choices=BACKENDS,
     ),
     _opt(
+        "transform",
+        ("--transform",),
+        "apply this function to every item on the way: MODULE:FUNCTION (imported with the "
+        "current folder on the path; in a notebook also a function's name)",
+        "copy",
+        metavar="MODULE:FUNCTION",
+        type_doc="callable or str",
+        doc="A function applied to every item in the workers: it gets the item as Python"
+        " values (``Decimal`` numbers, ``bytes``, sets, dicts, lists) and returns an item, a"
+        " list of items (fan-out) or ``None`` (drop it); or ``'module:function'`` text, imported"
+        " with the current folder on ``sys.path``. An exception in it stops the copy naming the"
+        " item's key (resumable once fixed); items whose key does not fit the target are saved"
+        " as failed. Verification compares the target with the source as it transforms it.",
+    ),
+    _opt(
         "checkpoint",
         ("--checkpoint",),
         "where the copy's checkpoint file goes (default: under ~/.cache/dynamo_magic)",

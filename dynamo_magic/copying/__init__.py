@@ -2,7 +2,8 @@
 
 - ``plan``: every check before a write, and the estimate (a dry run);
 - ``sources`` -> (a transform) -> ``sinks``: what a worker reads and where it writes, page by
-  page; ``tasks``: the task and the one worker loop (``run_task``);
+  page; ``transforms``: the user's function on every item (``ItemTransform``); ``tasks``: the
+  task and the one worker loop (``run_task``);
 - ``messages``, ``channels``: what workers report, and how it reaches the caller per backend;
 - ``parallel``: running tasks on joblib's workers; ``operation``: one copy or truncate under
   way (its tally, clock, interruption and failure); ``engine``: carrying out a plan, phase by

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..codec import AttributeValue, WireItem
@@ -47,12 +48,30 @@ def add_digests(total: int, items: list[WireItem]) -> int:
 
 def canonical(av: AttributeValue) -> Any:
     """An attribute value with the members of its sets sorted, at any depth (a set has no
-    order): equal values give equal results, for digests and item-by-item comparisons."""
+    order), and numbers in one form: equal values give equal results, for digests and
+    item-by-item comparisons. DynamoDB stores a number by its value (``"2.50"`` is read back
+    as ``"2.5"``, ``"1E2"`` as ``"100"``), so a number a transform wrote as ``Decimal("2.50")``
+    equals the source's ``2.5``."""
     ((tag, value),) = av.items()
-    if tag in ("SS", "NS", "BS"):
+    if tag == "N":
+        return {tag: _number(value)}
+    if tag == "NS":
+        return {tag: sorted(map(_number, value))}
+    if tag in ("SS", "BS"):
         return {tag: sorted(value)}
     if tag == "M":
         return {tag: {k: canonical(v) for k, v in value.items()}}
     if tag == "L":
         return {tag: [canonical(v) for v in value]}
     return av
+
+
+def _number(text: str) -> str:
+    """A number's text in one form for one value: no exponent, no trailing or leading zeros."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # not a number: compared as written
+        return text
+    if not value:
+        return "0"
+    return format(value.normalize(), "f")

@@ -43,8 +43,15 @@ from .plan import CopyPlan
 from .result import CopyResult, Outcome, Verification
 from .sinks import FailedItemsFile, TableSink
 from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, table_sources
-from .tasks import Task, Transform, run_task
-from .verify import SideCount, VerifyTask, source_verify_tasks, verify, verify_segment
+from .tasks import Task, run_task
+from .verify import (
+    SideCount,
+    VerifyTask,
+    item_transform,
+    source_verify_tasks,
+    verify,
+    verify_segment,
+)
 
 __all__ = [
     "CopyResult",
@@ -128,11 +135,17 @@ def execute(
     plan: CopyPlan,
     engine: Engine,
     tally: Tally | None = None,
-    transform: Transform | None = None,
     warming: parallel.WarmUp | None = None,
     checkpoint: CheckpointFile | None = None,
 ) -> CopyResult:
     """Carry out ``plan`` (already confirmed), or resume it from ``checkpoint``.
+
+    A transform (``plan.request.transform``) is applied to every source item in the workers
+    (``transforms.ItemTransform``): its exception stops the copy (``error``, resumable from
+    the checkpoints); items whose key does not fit the target are saved as failed; the
+    verification compares the target with the source as the transform makes it; replace-mode
+    deletes keep the keys the copy wrote (a transform may change keys) besides those the
+    source has.
 
     Parameters
     ----------
@@ -146,11 +159,6 @@ def execute(
         the copy as Ctrl-C does: every worker stops within the request it has in flight,
         counted, and the result is ``interrupted``) and whoever watches it (``job.CopyJob``).
         ``None``: a tally that shows nothing and has no cancel flag.
-    transform : callable, optional
-        ``WireItem -> WireItem | None``, applied to every source item in the workers before
-        it is written; ``None`` drops the item (counted in ``dropped``). The target then
-        differs from the source on purpose, so the copy is not verified. For process backends
-        give a picklable callable (a module-level function).
     warming : parallel.WarmUp, optional
         Worker processes being started for this copy (``parallel.warm_up``): waited for after
         the target is created and backed up, before the first phase. Ctrl-C or the cancel
@@ -181,6 +189,7 @@ def execute(
         target=f"{plan.target.table} ({plan.target.env.label})",
         mode=request.mode,
         settings_not_copied=list(plan.settings_not_copied),
+        transform=plan.transform_name,
     )
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
@@ -207,16 +216,16 @@ def execute(
         parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:
             tally.stage = "create target"
-            copied = plan.settings_to_copy
-            extra = copied.creation_fields() if copied is not None else None
+            to_copy = plan.settings_to_copy
+            extra = to_copy.creation_fields() if to_copy is not None else None
             client = plan.target.client()
             created = create_like(client, plan.source_schema, plan.target.table, extra)
             result.created_target = True
             if checkpoint is not None:
                 checkpoint.target_created(created.arn)
-            if copied is not None:
+            if to_copy is not None:
                 tally.stage = "copy settings"
-                applied = table_settings.apply(client, created, copied)
+                applied = table_settings.apply(client, created, to_copy)
                 result.settings_copied, result.settings_failed = applied.applied, applied.failed
                 _mark(checkpoint, settings_copied=applied.applied, settings_failed=applied.failed)
         if plan.backup and phases.backup_arn is None:
@@ -232,25 +241,22 @@ def execute(
         keys: frozenset[str] | None = None
         source: SideCount | None = None
         if not phases.copy_done:
-            keys, source = _copy(plan, engine, tally, result, failed, transform, checkpoint)
+            keys, source = _copy(plan, engine, tally, result, failed, checkpoint)
             _mark(checkpoint, copy_done=True)
         elif checkpoint is not None:
             result.items_read = checkpoint.items_read()
         if plan.source_items_exact and result.items_read < plan.source_items:
             tally.close(Outcome.FAILED)  # a short read: the copy's bar must not end full
         if request.mode == "replace" and not plan.target_empty and not phases.deletes_done:
-            result.deletes_skipped = _deletes_unsafe(plan, result.items_read)
-            if result.deletes_skipped is None:
+            unsafe = _deletes_unsafe(plan, result.items_read) or _keys_unknown(plan, checkpoint)
+            result.deletes_skipped = None if unsafe == "none" else unsafe
+            if unsafe is None:
                 _prune(plan, engine, tally, result, failed, keep=keys)
                 _mark(checkpoint, deletes_done=True)
         operation.stop_clock()  # the copy's seconds: its verification is not counted
-        if transform is not None:
-            result.verification = Verification(request.verify, detail="a transform changed items")
-        else:
-            resumed = checkpoint is not None and checkpoint.resumed
-            result.verification = verify(
-                plan, engine, tally, result.items_read, source, resumed=resumed
-            )
+        resumed = checkpoint is not None and checkpoint.resumed
+        copied = result.items_read if request.transform is None else None  # not the target's
+        result.verification = verify(plan, engine, tally, copied, source, resumed=resumed)
         _mark(checkpoint, finished=True)
     return result
 
@@ -282,7 +288,6 @@ def _copy(
     tally: Tally,
     result: CopyResult,
     failed: FailedItemsFile,
-    transform: Transform | None,
     checkpoint: CheckpointFile | None = None,
 ) -> tuple[frozenset[str] | None, SideCount | None]:
     """Write the source (slice) into the target. Returns the slice's keys when replace needs
@@ -295,8 +300,8 @@ def _copy(
     start = checkpoint.start_keys() if checkpoint is not None else None
     if checkpoint is not None:
         result.items_read += checkpoint.items_read()
-    tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, transform, start)]
-    counts = [] if transform is not None else source_verify_tasks(plan, engine)
+    tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, start)]
+    counts = source_verify_tasks(plan, engine)
     tally.start("copy", plan.source_items)
     keys: set[str] = set()
     counted = SideCount()
@@ -312,6 +317,7 @@ def _copy(
         result.items_read += outcome.items_read
         result.written += outcome.written
         result.dropped += outcome.dropped
+        result.produced += outcome.produced or 0
         result.failed += outcome.failed  # retried: what workers reported as they went (``Tally``)
         keys.update(outcome.keys)
 
@@ -322,9 +328,26 @@ def _copy(
 
 
 def _collects_keys(plan: CopyPlan) -> bool:
-    """Replace on a slice with items in the target: the copy's tasks return the keys written."""
+    """Replace on a slice, or with a transform (its keys need not be the source's), with items
+    in the target: the copy's tasks return the keys written, which the deletes keep."""
+    where = plan.slice_request is not None or plan.request.transform is not None
+    return where and plan.request.mode == "replace" and not plan.target_empty
+
+
+def _keys_unknown(plan: CopyPlan, checkpoint: CheckpointFile | None) -> str | None:
+    """Why replace mode must not delete anything after a resumed copy with a transform
+    (``None``: it may): the deletes keep the keys the copy wrote, and those of the earlier runs
+    are not known (a transform may change keys: the source cannot tell them either).
+    ``"none"``: nothing to say (the target was empty when the copy began: it holds only what
+    this copy wrote), but no delete either."""
+    if plan.request.transform is None or checkpoint is None or not checkpoint.resumed:
+        return None
+    if checkpoint.phases.target_empty:  # empty when the copy began: it holds what it wrote
+        return "none"
     return (
-        plan.slice_request is not None and plan.request.mode == "replace" and not plan.target_empty
+        "no target item deleted: this copy was resumed and its transform may change keys, so "
+        "the keys earlier runs wrote are not known; run it again without resume (or with mode "
+        "truncate) to delete target items the source no longer makes"
     )
 
 
@@ -332,7 +355,6 @@ def copy_tasks(
     plan: CopyPlan,
     engine: Engine,
     failed: FailedItemsFile,
-    transform: Transform | None = None,
     start: dict[int, Item | None] | None = None,
 ) -> list[Task]:
     """The copy's tasks: every segment (or the slice) of the source into the target, whole
@@ -344,6 +366,7 @@ def copy_tasks(
     sink = TableSink(
         plan.target, failed, key_names=plan.key_names, collect_keys=_collects_keys(plan)
     )
+    transform = item_transform(plan, failed)
     tasks = []
     for segment in table_sources(plan.source, engine.segments, plan.slice_request):
         if start is not None:
@@ -398,7 +421,8 @@ def _prune(
     """Delete target items (of the slice): all (truncate) or those the source lacks (replace),
     as ``sources.KeysToPrune`` decides."""
     replace = plan.request.mode == "replace"
-    if replace and keep is not None:  # a slice: first refresh the items that left it
+    if replace and keep is not None and plan.slice_request is not None:  # first refresh the
+        # items that left the slice (transformed as the copy's were)
         _refresh_left_slice(plan, engine, tally, result, failed, keep)
     tasks = prune_tasks(
         plan.target,
@@ -430,6 +454,7 @@ def _refresh_left_slice(
             LeftTheSlice(segment, plan.key_names, plan.source, written),
             sink,
             engine.policy,
+            item_transform(plan, failed),
             checkpoints=True,
         )
         for segment in table_sources(plan.target, engine.segments, plan.slice_request)

@@ -96,7 +96,8 @@ class TaskResult:
     items_read: int = 0  # from the source (a Select COUNT source: items counted)
     written: int = 0  # put into the sink's table
     deleted: int = 0  # deleted from the sink's table
-    dropped: int = 0  # dropped by the transform
+    dropped: int = 0  # source items the transform dropped (it returned None or [])
+    produced: int | None = None  # items the transform handed on to the sink (None: no transform)
     failed: int = 0  # not written after all retries: saved to the failed-items file
     missing: int = 0  # verification of a merge: source items the target lacks or holds changed
     digest: int = 0  # verification: sum of the items' content hashes (``digest.DIGEST_MODULUS``)

@@ -24,7 +24,7 @@ from ..expressions import default_operator
 from ..reading import ReadSpec
 from ..schema import TableSchema
 from ..settings import COPY_MODES, VERIFY_METHODS, CopyMode, Settings
-from . import checkpoints
+from . import checkpoints, transforms
 from .digest import typed_json
 from .sources import Side
 
@@ -60,6 +60,7 @@ class CopyRequest:
     mode: CopyMode = "replace"
     backup: bool = True
     verify: str = "count"
+    transform: Callable[..., Any] | None = None  # applied to every item (``transforms``)
     copy_settings: bool = False  # a created target gets the source's TTL, stream, tags, ...
 
 
@@ -148,6 +149,12 @@ class CopyPlan:
         return self.source_schema.key.names
 
     @property
+    def transform_name(self) -> str | None:
+        """The transform's identity, ``module:qualname`` (``None``: no transform)."""
+        function = self.request.transform
+        return None if function is None else transforms.name_of(function)
+
+    @property
     def source_bytes(self) -> int:
         return int(self.source_items * self.average_item_bytes)
 
@@ -168,6 +175,11 @@ class CopyPlan:
         where = "the target's slice" if self.slice_request else "the target"
         if mode == "truncate":
             return f"every item of {where} (~{self.target_items or 0:,}) before writing"
+        if self.request.transform is not None:  # its keys may not be the source's
+            return (
+                f"items of {where} whose key neither the source has nor this copy wrote, "
+                "after writing"
+            )
         return f"items of {where} whose key is not in the source, after writing"
 
     @property
@@ -176,6 +188,12 @@ class CopyPlan:
             return (
                 "look every source item up in the target by key (the target lacks index "
                 f"'{self.request.index}' to count its slice)"
+            )
+        if self.request.transform is not None and self.request.verify != "none":
+            how = "count" if self.request.verify == "count" else "compare keys and content hashes"
+            return (
+                f"{how}: the target against the source's items as the transform makes them "
+                "(reads the source in full and transforms it again)"
             )
         return {
             "count": "count items on both sides (Select COUNT scans)",
@@ -203,6 +221,7 @@ class CopyPlan:
             ("source", f"{self.source.table} in {self.source.env.describe()}"),
             ("target", f"{self.target.table} in {self.target.env.describe()}"),
             ("what", f"{what}, mode {r.mode}"),
+            *([("transform", f"{self.transform_name} on every item")] if r.transform else []),
             ("source items", f"{approx}{self.source_items:,} ({exact}{basis})"),
             ("source bytes", f"~{self.source_bytes:,} (estimated from a sample)"),
             ("target", target_state),

@@ -80,7 +80,10 @@ class CopyResult:
     written, deleted : int
         Items put into / deleted from the target, in items.
     dropped : int
-        Items a transform dropped (engine API only), in items.
+        Source items the transform dropped (it returned ``None`` or an empty list), in items.
+    produced : int
+        Items the transform handed on to be written (one per item it kept, more where it fans
+        out; not those whose key does not fit the target, counted in ``failed``), in items.
     retried : int
         Calls to DynamoDB sent again after throttling, transient errors, lost connections or
         unprocessed items, in every phase: botocore's quick retries and dynamo_magic's.
@@ -119,6 +122,8 @@ class CopyResult:
     checkpoint : str or None
         The copy's checkpoint file: ``dynamo_magic.copy(..., resume=checkpoint)`` continues
         a copy that did not end.
+    transform : str or None
+        The transform applied to every item (``module:qualname``); ``None``: none.
 
     Examples
     --------
@@ -134,6 +139,7 @@ class CopyResult:
     written: int = 0
     deleted: int = 0
     dropped: int = 0
+    produced: int = 0  # items the transform handed on to be written
     retried: int = 0
     failed: int = 0
     failed_file: str | None = None
@@ -149,6 +155,7 @@ class CopyResult:
     checkpoints: dict[tuple[str, int], Item] = field(default_factory=dict, compare=False)
     operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
     checkpoint: str | None = None  # the copy's checkpoint file (where a resume starts)
+    transform: str | None = None  # the transform's identity (module:qualname)
     settings_copied: list[str] = field(default_factory=list)  # copy_settings: applied
     settings_failed: list[str] = field(default_factory=list)  # copy_settings: refused, why
 
@@ -194,7 +201,15 @@ class CopyResult:
             ("items read", self.items_read),
             ("items written", self.written),
             ("items deleted", self.deleted),
-            *([("items dropped by the transform", self.dropped)] if self.dropped else []),
+            *(
+                [
+                    ("transform", self.transform),
+                    ("items dropped by the transform", self.dropped),
+                    ("items produced by the transform", self.produced),
+                ]
+                if self.transform
+                else []
+            ),
             ("calls retried", self.retried),
             ("items failed", self.failed),
             ("failed items saved to", self.failed_file or ""),
@@ -228,7 +243,11 @@ class CopyResult:
             self.outcome, "FAILED"
         )
         written = "" if self.operation == "truncate" else f"{self.written:,} written, "
-        dropped = f"{self.dropped:,} dropped, " if self.dropped else ""
+        dropped = (
+            f"{self.dropped:,} dropped, {self.produced:,} produced by the transform, "
+            if self.transform
+            else ""
+        )
         line = (
             f"{self.operation} {state}: {written}{dropped}{self.deleted:,} deleted, "
             f"{self.failed:,} failed, {self.retried:,} retried in {self.seconds:.1f} s "
@@ -296,7 +315,9 @@ _COPY_ONLY_ROWS = frozenset(
     {
         "source",
         "items written",
+        "transform",
         "items dropped by the transform",
+        "items produced by the transform",
         "verification",
         "settings not copied",
         "settings copied",

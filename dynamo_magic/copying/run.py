@@ -202,7 +202,7 @@ def _identity(plan: CopyPlan, engine: copy_engine.Engine) -> checkpoints.Identit
         target_endpoint=plan.target.env.endpoint_url,
         slice=plan.describe_slice() if plan.slice_request is not None else None,
         mode=plan.request.mode,
-        transform=None,
+        transform=plan.transform_name,
         total_segments=1 if plan.slice_request is not None else engine.segments,
     )
 

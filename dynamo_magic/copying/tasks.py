@@ -13,7 +13,8 @@ no checkpoint, so a resume starts at that page again. Items stay ``WireItem``s a
 
 Where the next features go, each in one place:
 - resume: a ``sources.TableSource`` made with a checkpoint's ``start_key`` (``checkpoints``);
-- transforms: ``Task.transform`` (``Transform``), applied here, skipped when ``None``;
+- transforms: ``Task.transform`` (``transforms.ItemTransform``), applied here, skipped when
+  ``None``;
 - rate limits: a wrapper of a source or of ``sinks.TableSink``'s writer;
 - export/import: a source or a sink of files (``sources``, ``sinks``);
 - a Dask backend: ``parallel.run``'s joblib backend and its channel (``channels.register``).
@@ -21,20 +22,18 @@ Where the next features go, each in one place:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..codec import WireItem
 from ..dynamodb.retry import Interrupted, RetryPolicy
 from .channels import Channel
 from .messages import Checkpoint, Read, TaskResult
 from .sinks import Sink
-from .sources import Page, Source
+from .sources import Source
+from .transforms import ItemTransform
 
-# An item in, the item to write out (the same dict changed, or a new one), or ``None`` to drop
-# it (counted in ``TaskResult.dropped``). Runs in the workers: give a top-level function (or
-# another picklable callable) for process backends.
-Transform = Callable[[WireItem], WireItem | None]
+# The user's function as a task applies it (``transforms``): runs in the workers, so it must
+# pickle for process backends (loky pickles a notebook's functions by value).
+Transform = ItemTransform
 
 
 @dataclass(frozen=True)
@@ -68,8 +67,8 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
             result.items_read += page.count
             if page.count:
                 channel.send(Read(task.name, page.count))
-            if task.transform is not None and page.items:
-                page = _transformed(page, task.transform, result)
+            if task.transform is not None:
+                page = task.transform.apply(page, result, channel)
             sink.write(page)
             if task.checkpoints and page.last_key is not None:
                 channel.send(
@@ -83,9 +82,3 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
     finally:
         sink.close(result)
     return result
-
-
-def _transformed(page: Page, transform: Transform, result: TaskResult) -> Page:
-    items = [out for out in map(transform, page.items) if out is not None]
-    result.dropped += len(page.items) - len(items)
-    return Page(items, page.count, page.last_key)

@@ -5,6 +5,13 @@ replace/truncate: equal counts (``count``) or equal counts and sums of content h
 unchanged (``full``: ``sinks.ContainsSink`` looks each one up in the target).
 
 Each side is read by ``tasks.Task``s with a counting sink, on the same workers as the copy.
+
+With a transform the target is compared with the source *as the transform makes it*: the
+source's tasks read its items in full (never Select COUNT, nor the plan's count) and apply
+the same function before counting or hashing them (``item_transform``), so a scrub, a drop, a
+fan-out or a re-key verifies like a plain copy. Items whose transformed key does not fit the
+target are left out (the copy counted them as failed); a function that returns different
+items for the same input (random or time-dependent values) fails a ``full`` verification.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from .operation import Tally
 from .parallel import Progress
 from .plan import CopyPlan
 from .result import Verification
-from .sinks import ContainsSink, CountSink, DigestSink
+from .sinks import ContainsSink, CountSink, DigestSink, FailedItemsFile
 from .sources import FullItems, Side, TableSource, table_sources
 from .tasks import Task, run_task
+from .transforms import ItemTransform
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -36,19 +44,33 @@ class VerifyTask:
     task: Task
 
 
+def item_transform(plan: CopyPlan, failed: FailedItemsFile | None = None) -> ItemTransform | None:
+    """The plan's transform as tasks apply it (``None``: no transform): items whose key does
+    not fit the target saved to ``failed`` (a copy), or left out (``None``: a verification)."""
+    function = plan.request.transform
+    if function is None:
+        return None
+    name = plan.transform_name or ""
+    return ItemTransform(function, name, plan.source_schema.key, failed)
+
+
 def verify_tasks(
     role: str, side: Side, method: str, plan: CopyPlan, engine: Engine
 ) -> list[VerifyTask]:
-    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice)."""
+    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice);
+    the source's items transformed first where the copy has a transform (read in full)."""
     full = method == "full"
+    transform = item_transform(plan) if role == "source" else None
+    whole = full or transform is not None
     return [
         VerifyTask(
             role,
             Task(
                 f"verify {role}",
-                source if full else _counting(source),
+                source if whole else _counting(source),
                 DigestSink() if full else CountSink(),
                 engine.policy,
+                transform,
             ),
         )
         for source in table_sources(side, engine.segments, plan.slice_request)
@@ -72,7 +94,7 @@ class SideCount:
     digest: int = 0  # sum of item hashes modulo DIGEST_MODULUS (``full`` only)
 
     def add(self, part: TaskResult) -> None:
-        self.count += part.items_read
+        self.count += part.items_read if part.produced is None else part.produced
         self.digest = (self.digest + part.digest) % DIGEST_MODULUS
 
 
@@ -85,7 +107,7 @@ def source_verify_tasks(plan: CopyPlan, engine: Engine) -> list[VerifyTask]:
         return []
     if plan.target_lacks_index:  # merge: looked up item by item (``verify``)
         return []
-    if method == "count" and plan.source_items_exact:
+    if method == "count" and plan.source_items_exact and plan.request.transform is None:
         return []
     return verify_tasks("source", plan.source, method, plan, engine)
 
@@ -121,7 +143,7 @@ def verify(
         return Verification("none")
     if plan.request.mode == "merge" and (method == "full" or plan.target_lacks_index):
         return _verify_contains(plan, engine, tally, method)
-    planned = method == "count" and plan.source_items_exact
+    planned = method == "count" and plan.source_items_exact and plan.request.transform is None
     tasks = verify_tasks("target", plan.target, method, plan, engine)
     labels = [plan.target.env.label]
     if source is None and not planned:  # counted here, the two sides' scans overlapping
@@ -146,12 +168,20 @@ def verify(
         detail = f"the copy read {copied:,} source items, more than the {source_count:,} counted"
     if plan.request.mode == "merge":
         ok = target_count >= source_count and (copied is None or copied >= source_count)
-        return Verification(method, source_count, target_count, ok, detail)
+        return Verification(method, source_count, target_count, ok, _transformed(plan, detail))
     ok = source_count == target_count and sums["source"].digest == sums["target"].digest
     ok = ok and (copied is None or copied == source_count)
     if not ok and source_count == target_count and not detail:
         detail = "contents differ"
-    return Verification(method, source_count, target_count, ok, detail)
+    return Verification(method, source_count, target_count, ok, _transformed(plan, detail))
+
+
+def _transformed(plan: CopyPlan, detail: str) -> str:
+    """``detail`` saying, with a transform, that the source was counted as it makes it."""
+    if plan.request.transform is None:
+        return detail
+    note = f"source as transform {plan.transform_name} makes it"
+    return f"{detail}; {note}" if detail else note
 
 
 def _verify_contains(
@@ -169,11 +199,13 @@ def _verify_contains(
             FullItems(source, plan.source, plan.key_names) if partial else source,
             sink,
             engine.policy,
+            item_transform(plan),
         )
         for source in table_sources(plan.source, engine.segments, plan.slice_request)
     ]
     tally.start("verify", plan.source_items)
     parts = tally.run(run_task, tasks, engine)
-    checked, missing = sum(p.items_read for p in parts), sum(p.missing for p in parts)
+    checked = sum(p.items_read if p.produced is None else p.produced for p in parts)
+    missing = sum(p.missing for p in parts)
     detail = f"{missing:,} source item(s) missing or different in the target" if missing else ""
-    return Verification(method, checked, checked - missing, not missing, detail)
+    return Verification(method, checked, checked - missing, not missing, _transformed(plan, detail))

@@ -294,6 +294,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         if args.ui:
             return self._copy_panel(args, given, line)
         table = _table(args, "usage: %dynamo_copy TABLE --source A --target B [options]")
+        args.transform = self._transform(args.transform)
         try:
             if args.dry_run:
                 api.check_copy_run(  # as a run would
@@ -319,6 +320,23 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "copy", line) from None
         return self._deliver(result, result.summary_line(), args.out)
+
+    def _transform(self, name: str | None) -> Any:
+        """``--transform``'s value: a function of the notebook named ``name`` (loky pickles
+        one defined in ``__main__`` by value for its worker processes), or ``module:function``
+        text as it is (the core imports it); a name the notebook lacks, or not a function, is a
+        ``UsageError``."""
+        if name is None or ":" in name:
+            return name
+        if name not in self.shell.user_ns:
+            raise UsageError(
+                f"--transform {name}: no such name in the notebook; define the function "
+                "(item -> item, list of items or None) first, or give module:function"
+            )
+        function = self.shell.user_ns[name]
+        if not callable(function):
+            raise UsageError(f"--transform {name} is a {type(function).__name__}, not a function")
+        return function
 
     @no_var_expand
     @line_magic
