@@ -1558,6 +1558,7 @@ def _copy_request(
     transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
+    copy_settings: bool = False,
 ) -> CopyRequest:
     """The copy asked for, with the table names checked (no ARN: the target's table is named
     after the source's, and backups and failed-item files after the target's)."""
@@ -1581,6 +1582,7 @@ def _copy_request(
         transform=transforms.resolve(transform),
         max_write_units=max_write_units,
         max_read_units=max_read_units,
+        copy_settings=bool(copy_settings),
     )
     copy_plan.check_modes(request)  # before any call
     copy_plan.slice_spec(request)  # the slice as every read is checked, before any call
@@ -1634,6 +1636,7 @@ def plan_copy(
     transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
+    copy_settings: bool = False,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
     """Check a copy and estimate it, writing nothing: the dry run.
@@ -1686,6 +1689,11 @@ def plan_copy(
         key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
         source's provisioned read capacity (of its on-demand maximum for an on-demand table that
         has one); ``None``: unlimited.
+    copy_settings : bool, default False
+        Give a target the copy creates the source's TTL attribute, stream, point-in-time
+        recovery, tags and deletion protection (the plan lists them, the result says what was
+        applied; one the service refuses is named in the result, the items are copied all the
+        same). An existing target's settings are left as they are.
 
     Returns
     -------
@@ -1729,6 +1737,7 @@ def plan_copy(
         transform=transform,
         max_write_units=max_write_units,
         max_read_units=max_read_units,
+        copy_settings=copy_settings,
     )
     return copy_plan.plan_copy(request, settings)
 
@@ -1751,6 +1760,7 @@ def start_copy(
     transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
+    copy_settings: bool = False,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1818,6 +1828,11 @@ def start_copy(
         key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
         source's provisioned read capacity (of its on-demand maximum for an on-demand table that
         has one); ``None``: unlimited.
+    copy_settings : bool, default False
+        Give a target the copy creates the source's TTL attribute, stream, point-in-time
+        recovery, tags and deletion protection (the plan lists them, the result says what was
+        applied; one the service refuses is named in the result, the items are copied all the
+        same). An existing target's settings are left as they are.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -1894,6 +1909,7 @@ def start_copy(
         transform=transform,
         max_write_units=max_write_units,
         max_read_units=max_read_units,
+        copy_settings=copy_settings,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
     check_copy_run(pk, workers=workers, segments=segments, backend=backend)
@@ -1930,6 +1946,7 @@ def copy(
     transform: Callable[..., Any] | str | None = None,
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
+    copy_settings: bool = False,
     yes: bool = False,
     workers: int | None = None,
     segments: int | None = None,
@@ -1997,6 +2014,11 @@ def copy(
         key lookups, the prune's and the verification's reads): a number, or ``"P%"`` of the
         source's provisioned read capacity (of its on-demand maximum for an on-demand table that
         has one); ``None``: unlimited.
+    copy_settings : bool, default False
+        Give a target the copy creates the source's TTL attribute, stream, point-in-time
+        recovery, tags and deletion protection (the plan lists them, the result says what was
+        applied; one the service refuses is named in the result, the items are copied all the
+        same). An existing target's settings are left as they are.
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
@@ -2070,6 +2092,7 @@ def copy(
         transform=transform,
         max_write_units=max_write_units,
         max_read_units=max_read_units,
+        copy_settings=copy_settings,
         yes=yes,
         workers=workers,
         segments=segments,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
 from .errors import CopyFailed, DynamoMagicError
-from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, partition_key
+from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, partition_key, resume_words
 from .progress_bars import TqdmProgress
 from .settings import get_settings
 
@@ -232,6 +232,11 @@ def _copy(args: argparse.Namespace) -> None:
         print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
         return
     job = api.start_copy(**api_kwargs("copy", args), progress=_bars(args))
+    checkpoint = job.wait_checkpoint()  # chosen before anything is written
+    if checkpoint is not None:
+        print(
+            f"Checkpoint: {checkpoint} (if the copy stops, --resume continues it)", file=sys.stderr
+        )
     result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
     print(result.summary_line())
 
@@ -241,25 +246,9 @@ def _resume_command(error: DynamoMagicError, words: Sequence[str]) -> str | None
     with ``--resume`` pointing at its checkpoint file), or ``None`` when it is not a copy that
     was interrupted or stopped by an error (one whose phases all ran has nothing to resume)."""
     result = error.result if isinstance(error, CopyFailed) else None
-    if result is None or not result.checkpoint or not words or words[0] != "copy":
+    if result is None or not result.resumable or not words or words[0] != "copy":
         return None
-    if not (result.interrupted or result.error):  # ran to its end: nothing to resume
-        return None
-    path = result.checkpoint
-    kept: list[str] = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-            if not word.startswith("-"):
-                continue
-        if word in ("--resume", "--checkpoint"):
-            skip = True  # and its value (--resume may have none)
-            continue
-        if word.startswith(("--resume=", "--checkpoint=")):
-            continue
-        kept.append(word)
-    return shlex.join(["dynamo", *kept, "--resume", str(path)])
+    return shlex.join(["dynamo", *resume_words(words, cast(str, result.checkpoint))])
 
 
 def _restore(args: argparse.Namespace) -> None:

@@ -530,6 +530,7 @@ OPTIONS: tuple[Option, ...] = (
         " target, backup and truncate are not done again; replace-mode deletes run once every"
         " segment is copied. A checkpoint of another copy (table, slice, mode, segments) is"
         " refused with the difference named.",
+        label="Resume",
     ),
     _opt(
         "backup",
@@ -542,6 +543,19 @@ OPTIONS: tuple[Option, ...] = (
         helps={"truncate": "do not back up the table first"},
         doc="Take an on-demand backup of a non-empty target (or table) first.",
         label="Back up target",
+    ),
+    _opt(
+        "copy_settings",
+        ("--copy-settings",),
+        "give a target the copy creates the source's TTL, stream, point-in-time recovery, "
+        "tags and deletion protection",
+        "copy",
+        type=bool,
+        doc="Give a target the copy creates the source's TTL attribute, stream, point-in-time"
+        " recovery, tags and deletion protection (the plan lists them, the result says what was"
+        " applied; one the service refuses is named in the result, the items are copied all the"
+        " same). An existing target's settings are left as they are.",
+        label="Copy settings",
     ),
     _opt(
         "verify",
@@ -753,6 +767,26 @@ def parameter(keyword: str, command: str | None) -> Option | Parameter:
             " want one: give it one in options.py"
         )
     return chosen[0]
+
+
+def resume_words(words: Iterable[str], checkpoint: str) -> list[str]:
+    """The words of a copy's command line that resume it: ``words`` without their
+    ``--resume``/``--checkpoint`` (and its value), then ``--resume CHECKPOINT``: what the CLI
+    and ``%dynamo_copy`` print after a copy that was interrupted or stopped by an error."""
+    kept: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            if not word.startswith("-"):
+                continue
+        if word in ("--resume", "--checkpoint"):
+            skip = True  # and its value (--resume may have none)
+            continue
+        if word.startswith(("--resume=", "--checkpoint=")):
+            continue
+        kept.append(word)
+    return [*kept, "--resume", checkpoint]
 
 
 def label_of(keyword: str, command: str) -> str:

@@ -42,6 +42,7 @@ NO_COUNT = [p for p in FETCH if p not in ("count", "on_page")]
 PLAN = [
     "table", "source", "target", "target_table", "target_region", "pk", "sk", "sk_op", "sk2",
     "index", "mode", "backup", "verify", "transform", "max_write_units", "max_read_units",
+    "copy_settings",
 ]  # fmt: skip
 # every public function and its parameters, in order (the contract the front ends build on)
 CONTRACT: dict[str, list[str]] = {

@@ -309,8 +309,9 @@ def test_a_failed_copy_ends_its_terminal_bars_failed_not_full(lab, tmp_path):
     assert result.returncode == 1
     lines = [line for part in result.stderr.splitlines() for line in part.split("\r") if line]
     assert lines[-1].startswith("Error: copy FAILED:") and f"{FAILING} failed" in lines[-1]
+    assert lines[0].startswith("Checkpoint: ")  # printed before the first bar
     finals = {}  # each bar's last state, by phase
-    for line in lines[:-1]:
+    for line in lines[1:-1]:
         finals[line.split(":")[0].removesuffix(" FAILED")] = line
     assert set(finals) == {"copy", f"verify {TARGET}"}, lines
     written = ITEMS - FAILING

@@ -192,8 +192,9 @@ def test_a_kernel_interrupt_stops_within_a_request_and_counts_exactly(
     line = f"events --source {A} --target {B} --yes --workers 1 --segments 1 --no-progress"
     with pytest.raises(UsageError) as caught:
         shell.run_line_magic("dynamo_copy", line)
-    message = str(caught.value)
-    assert message.startswith("copy INTERRUPTED: ") and "\n" not in message
+    message, resume = str(caught.value).splitlines()  # the short line, then how to resume
+    assert message.startswith("copy INTERRUPTED: ")
+    assert resume.startswith(f"Resume it with: %dynamo_copy {line} --resume ")
     reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", message)[1].replace(",", ""))
     assert rule.after == 0
     assert reported == in_target(servers[1], proxy) > 0

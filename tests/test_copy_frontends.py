@@ -211,7 +211,8 @@ def test_cli_exit_1_names_the_file_of_unwritten_items(unwritten, tmp_path, capsy
 
     out, err = capsys.readouterr()
     assert code == 1 and out == "" and faults.held_back > 0
-    (line,) = err.strip().splitlines()
+    checkpoint, line = err.strip().splitlines()  # the checkpoint first, named before writing
+    assert checkpoint.startswith("Checkpoint: ")
     assert line.startswith("Error: copy FAILED: ")
     saved = Path(re.search(r"unwritten items saved to (\S+)", line).group(1))
     assert saved.parent == tmp_path and saved.exists()

@@ -321,8 +321,12 @@ def test_the_magic_resumes_with_resume(source, servers, proxied, shell):
     result = shell.run_line_magic("dynamo_copy", f"{line} --resume {saved.path}")
     assert result.ok and result.written == ITEMS - 4 * PAGE and result.items_read == ITEMS
     assert in_b(servers) == in_a(servers)
-    with pytest.raises(UsageError, match="--resume cannot be used with --ui"):
-        shell.run_line_magic("dynamo_copy", f"events --source {A} --target {B} --resume --ui")
+    panel = shell.run_line_magic("dynamo_copy", f"events --source {A} --target {B} --resume --ui")
+    assert panel.resume.value is True and panel.error is None  # Resume ticked in the panel
+    with pytest.raises(UsageError, match=r"--resume 'old\.json': the panel cannot take it"):
+        shell.run_line_magic(
+            "dynamo_copy", f"events --source {A} --target {B} --resume old.json --ui"
+        )
 
 
 def test_a_copy_whose_worker_process_is_killed_prints_the_command_that_resumes_it(servers, proxied):

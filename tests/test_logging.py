@@ -210,7 +210,8 @@ def test_a_dynamo_copy_that_logs_warnings_prints_no_log_line(proxied: FaultProxy
         timeout=120,
     )
     assert done.returncode == 1 and done.stdout == ""
-    (line,) = done.stderr.splitlines()
+    checkpoint, line = done.stderr.splitlines()  # the checkpoint, then the error: no log line
+    assert checkpoint.startswith("Checkpoint: ")
     assert line.startswith("Error: copy FAILED: 90 written") and "10 failed" in line
 
 

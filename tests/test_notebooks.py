@@ -309,6 +309,16 @@ def test_copy_notebook_copies_verifies_and_restores(run: Any, demo: Any) -> None
     line(text(cell(notebook, "%dynamo_restore shop --env demo-dev --backup")), "restore OK")
     assert text(cell(notebook, "dev_only <= keys")).startswith("True")
     line(text(cell(notebook, "copier.pk.value")), "copy OK: ")
+    # a job cancelled mid-way, then resume=True: the new table ends exactly prod's
+    stopped = text(cell(notebook, "class CancelAfter:"))
+    line(stopped, "copy INTERRUPTED: ")
+    checkpoint = line(stopped, "checkpoint: ").removeprefix("checkpoint: ")
+    resumed = text(cell(notebook, "resumed = dm.copy("))
+    assert "verification full: OK" in line(resumed, "copy OK: ")
+    read = f"read by both runs: {len(prod_before)} of {len(prod_before)}"
+    assert line(resumed, "read by both runs: ") == read
+    assert scan_items(demo.dev.client(), "shop-resumed") == prod_before
+    assert checkpoint.endswith(".json")
 
     # the end state: dev as it was (the restore undid the whole copy), but for the two
     # customers copied one by one (c001 with the magic before the backup, c002 with the panel)

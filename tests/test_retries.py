@@ -209,7 +209,9 @@ def test_cli_prints_the_summary_and_the_error_and_exits_1(events, capsys):
     code = cli.main(["copy", "-t", "events", "-src", A, "-tgt", B, *options])
 
     out, err = capsys.readouterr()
-    line, resume = err.strip().splitlines()  # the error, then the command that resumes it
+    # the checkpoint (named before anything is written), the error, the command that resumes it
+    checkpoint, line, resume = err.strip().splitlines()
+    assert checkpoint.startswith("Checkpoint: ")
     assert resume.startswith("Resume it with: dynamo copy -t events") and "--resume " in resume
     assert code == 1 and out == ""
     written = len(target_keys())
@@ -232,8 +234,9 @@ def test_magic_shows_the_result_and_a_one_line_usage_error(shell, events, capsys
     output = capsys.readouterr()
     text = output.out + output.err
     assert isinstance(outcome.error_in_exec, UsageError) and "Traceback" not in text
-    assert str(outcome.error_in_exec).startswith("copy FAILED:")
-    assert "\n" not in str(outcome.error_in_exec)
+    error, resume = str(outcome.error_in_exec).splitlines()  # one short line, then the resume
+    assert error.startswith("copy FAILED:")
+    assert resume.startswith("Resume it with: %dynamo_copy events --source acct-a --target")
     assert text.count("copy FAILED:") == 2  # the result was shown, then the error
 
 

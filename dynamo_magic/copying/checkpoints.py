@@ -22,6 +22,12 @@ is named after the copy (source and target table, a short hash of where they are
 slice) and the time it started, so the last unfinished checkpoint of the same copy is found
 without a path (``latest``).
 
+A run that ends (every phase ran: ``Phases.finished``, with the time) keeps its file, marked
+finished, so a resume of it says there is nothing to resume and when it ended. The default
+folder is a bounded cache: when a copy starts a new file there, finished files beyond the
+newest ``KEEP_FINISHED`` are deleted (``clean``). Unfinished files are never deleted: they are
+what a resume needs; delete one yourself once you no longer want to resume it.
+
 Saves are throttled by the caller (``CheckpointFile.record``: at most every
 ``SAVE_EVERY_SECONDS``), and always made at the end of a segment, of a phase and of the run.
 """
@@ -46,6 +52,7 @@ from ..errors import InvalidQuery, UnsafeOperation, literal
 
 FORMAT = 1  # the file's format version; a file of another version is refused
 SAVE_EVERY_SECONDS = 1.0  # at most one throttled save per this many seconds
+KEEP_FINISHED = 20  # finished checkpoint files kept in the default folder (``clean``)
 SegmentState = Literal["pending", "partial", "done"]
 
 log = logging.getLogger(__name__)
@@ -134,8 +141,11 @@ class Phases:
     copy_done: bool = False
     deletes_done: bool = False
     finished: bool = False  # every phase ran to its end (the copy need not have ended OK)
+    finished_at: str | None = None  # when (ISO 8601, UTC), set with ``finished``
     failed: int = 0  # items saved as unwritten by every run so far
     failed_files: list[str] = field(default_factory=list)  # where they were saved
+    settings_copied: list[str] = field(default_factory=list)  # given to the created target
+    settings_failed: list[str] = field(default_factory=list)  # asked for, refused (and why)
 
 
 class CheckpointFile:
@@ -219,7 +229,10 @@ class CheckpointFile:
         self.mark(target_created=True)
 
     def mark(self, **facts: Any) -> None:
-        """Set phase facts (``Phases`` fields) and save now."""
+        """Set phase facts (``Phases`` fields) and save now; ``finished`` sets ``finished_at``
+        to now as well."""
+        if facts.get("finished") and "finished_at" not in facts:
+            facts["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
             for name, value in facts.items():
                 if not hasattr(self.phases, name):
@@ -239,6 +252,11 @@ class CheckpointFile:
     @property
     def unfinished(self) -> bool:
         return not self.phases.finished
+
+    def ended_text(self) -> str:
+        """Why a finished file has nothing to resume, in one phrase naming the file."""
+        when = f" at {self.phases.finished_at}" if self.phases.finished_at else ""
+        return f"the copy {self.path} ran to its end{when}"
 
     # -- the file -------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -413,17 +431,57 @@ def latest(stem: str, folder: Path | None = None) -> Path:
         There is none (one line naming where it looked).
     """
     where = folder or default_folder()
+    finished: CheckpointFile | None = None  # the newest finished one (named if none is left)
     for path in sorted(where.glob(f"{stem}-*.json"), reverse=True):
         try:
-            if CheckpointFile.load(path).unfinished:
-                return path
+            found = CheckpointFile.load(path)
         except CheckpointMismatch:
             continue  # damaged: an older one may do
+        if found.unfinished:
+            return path
+        finished = finished or found
+    if finished is not None:
+        raise InvalidQuery(
+            f"nothing to resume: {literal(finished.ended_text())}; start afresh without {{resume}}",
+            parameters=("resume",),
+        )
     raise InvalidQuery(
         f"no unfinished checkpoint of this copy in {literal(str(where))}: "
         "give its path to {resume}, or start afresh without it",
         parameters=("resume",),
     )
+
+
+def clean(folder: Path | None = None, keep: int | None = None) -> list[Path]:
+    """Delete the finished checkpoint files of ``folder`` (default: ``default_folder``) but
+    the newest ``keep`` (default ``KEEP_FINISHED``); unfinished and unreadable files are left
+    alone. Returns those deleted; a file that cannot be deleted is skipped (logged)."""
+    where = folder or default_folder()
+    keep = KEEP_FINISHED if keep is None else keep
+    finished = []
+    for path in where.glob("*.json"):
+        try:
+            if not CheckpointFile.load(path).unfinished:
+                finished.append(path)
+        except CheckpointMismatch:
+            continue
+    finished.sort(key=_modified, reverse=True)
+    deleted = []
+    for path in finished[keep:]:
+        try:
+            path.unlink()
+        except OSError as error:
+            log.warning("old checkpoint %s not deleted: %s", path, error)
+            continue
+        deleted.append(path)
+    return deleted
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # gone meanwhile
+        return 0.0
 
 
 def _safe(name: str) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..codec import Item
+from ..dynamodb import table_settings
 from ..dynamodb.backups import Backup, back_up
 from ..dynamodb.capacity import Budget
 from ..dynamodb.retry import RetryPolicy, policy_from
@@ -223,6 +224,8 @@ def _execute(
         result.checkpoint = str(checkpoint.path)
         result.failed = phases.failed  # earlier runs' (their files are named in the log)
         result.backup = _saved_backup(phases, plan.target.table)
+        result.settings_copied = list(phases.settings_copied)
+        result.settings_failed = list(phases.settings_failed)
     with Operation(result, failed_path, tally) as operation:
         tally = operation.tally
         tally.checkpoint = checkpoint
@@ -231,10 +234,18 @@ def _execute(
         parallel.check_cancel(cancel)  # cancelled while planning: nothing is touched
         if plan.create_target:
             tally.stage = "create target"
-            created = create_like(plan.target.client(), plan.source_schema, plan.target.table)
+            to_copy = plan.settings_to_copy
+            extra = to_copy.creation_fields() if to_copy is not None else None
+            client = plan.target.client()
+            created = create_like(client, plan.source_schema, plan.target.table, extra)
             result.created_target = True
             if checkpoint is not None:
                 checkpoint.target_created(created.arn)
+            if to_copy is not None:
+                tally.stage = "copy settings"
+                applied = table_settings.apply(client, created, to_copy)
+                result.settings_copied, result.settings_failed = applied.applied, applied.failed
+                _mark(checkpoint, settings_copied=applied.applied, settings_failed=applied.failed)
         if plan.backup and phases.backup_arn is None:
             tally.stage = "backup"
             taken = functools.partial(_keep, result, checkpoint)

@@ -94,6 +94,8 @@ class CopyJob:
         self._future.set_running_or_notify_cancel()  # it runs from now: Future.cancel() can't
         self._started = time.monotonic()
         self._ended: float | None = None
+        # ended without choosing a checkpoint file (refused): nobody waits for one any more
+        self._future.add_done_callback(lambda _: tally.checkpoint_chosen.set())
         self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
         self._thread.start()
 
@@ -161,6 +163,18 @@ class CopyJob:
         not end); ``None`` until the plan is made and confirmed, and for a copy refused."""
         record = self._tally.checkpoint
         return str(record.path) if record is not None else None
+
+    def wait_checkpoint(self, timeout: float | None = None) -> str | None:
+        """Wait (at most ``timeout`` seconds) until the copy has chosen its checkpoint file
+        (once planned and confirmed, before its first write) or has ended; its path, or
+        ``None`` (refused, or not chosen yet). A Ctrl-C while waiting cancels the copy, which
+        has written nothing yet, and is raised."""
+        try:
+            self._tally.checkpoint_chosen.wait(timeout)
+        except KeyboardInterrupt:
+            self.cancel()
+            raise
+        return self.checkpoint
 
     def add_done_callback(self, callback: Callable[[CopyJob], object]) -> None:
         """Call ``callback(job)`` once the copy has ended (at once if it has), in the thread

@@ -160,13 +160,25 @@ class Tally:
         self.failed = 0  # items saved as unwritten
         self.checkpoints: dict[tuple[str, int], Item] = {}  # unfinished segments' last keys
         # the copy's checkpoint file: told of the ``copy`` task's segments (set by the engine)
-        self.checkpoint: CheckpointFile | None = None
+        self.checkpoint_chosen = threading.Event()  # set once ``checkpoint`` is (``CopyJob``)
+        self._checkpoint: CheckpointFile | None = None
         # the operation's capacity budget, carried to the workers (set by the engine)
         self.budget: Budget | None = None
         self._finished: set[tuple[str, int]] = set()
         self._lock = threading.Lock()  # the drainer thread and the caller's both deliver
         self._open = False  # a phase was started and not closed yet
         self._failed_before = 0  # ``failed`` when the open phase started
+
+    @property
+    def checkpoint(self) -> CheckpointFile | None:
+        """The copy's checkpoint file (``None`` until the copy has chosen it)."""
+        return self._checkpoint
+
+    @checkpoint.setter
+    def checkpoint(self, record: CheckpointFile | None) -> None:
+        self._checkpoint = record
+        if record is not None:
+            self.checkpoint_chosen.set()
 
     def start(self, phase: str, total: int | None) -> None:
         """Begin ``phase``, ending the one before (it ran to its end: ``FAILED`` if items

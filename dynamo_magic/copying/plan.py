@@ -13,19 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import botocore.exceptions as bx
-
 from .. import environments, reading
 from ..codec import WireItem
-from ..dynamodb import clients, read
+from ..dynamodb import clients, read, table_settings
 from ..dynamodb.retry import RetryPolicy, policy_from
+from ..dynamodb.table_settings import TableSettings
 from ..environments import Environment
-from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, error_code, literal
+from ..errors import InvalidQuery, TableNotFound, UnsafeOperation, literal
 from ..expressions import default_operator
 from ..reading import ReadSpec
 from ..schema import TableSchema
 from ..settings import COPY_MODES, VERIFY_METHODS, CopyMode, Settings
-from . import limits, transforms
+from . import checkpoints, limits, transforms
 from .digest import typed_json
 from .limits import Limits
 from .sources import Side
@@ -65,6 +64,7 @@ class CopyRequest:
     transform: Callable[..., Any] | None = None  # applied to every item (``transforms``)
     max_write_units: Any = None  # units/s or "P%" of the target's capacity (``limits``)
     max_read_units: Any = None  # units/s or "P%" of the source's capacity
+    copy_settings: bool = False  # a created target gets the source's TTL, stream, tags, ...
 
 
 @dataclass(repr=False)
@@ -102,7 +102,13 @@ class CopyPlan:
     source_items_basis : str
         How ``source_items`` was found, for the plan's row.
     settings_not_copied : list of str
-        Settings of the source a created target will lack (TTL, stream, tags, ...).
+        Settings of the source a created target will lack (TTL, stream, tags, ...): all of
+        them, or with ``copy_settings`` those that could not be read.
+    settings_to_copy : TableSettings or None
+        With ``copy_settings`` and a target the copy creates: the source's settings it gets.
+    checkpoint : str or None
+        The copy's checkpoint file once the copy has started (or the one it resumes);
+        ``None`` in a dry run: a new file in ``checkpoints.default_folder()``.
     target_lacks_index : bool
         A merge of an index slice into a target without that index (or with another key):
         merge only writes, so it needs none, but the target's slice cannot be queried:
@@ -138,6 +144,8 @@ class CopyPlan:
     settings_not_copied: list[str] = field(default_factory=list)
     target_lacks_index: bool = False  # merge of an index slice: the target's slice unknown
     limits: Limits = field(default_factory=Limits)  # capacity limits (``limits.resolve``)
+    settings_to_copy: TableSettings | None = None  # copy_settings into a created target
+    checkpoint: str | None = None  # the checkpoint file (None: not chosen yet, a dry run)
 
     @property
     def create_target(self) -> bool:
@@ -225,6 +233,7 @@ class CopyPlan:
             ("source bytes", f"~{self.source_bytes:,} (estimated from a sample)"),
             ("target", target_state),
             ("schema check", "target created" if self.create_target else "keys match"),
+            *self._settings_rows(),
             *(
                 [("not copied", not_copied_text(self.settings_not_copied))]
                 if self.settings_not_copied
@@ -236,8 +245,20 @@ class CopyPlan:
             ("read units", f"~{self.read_units:,} (estimated)"),
             *limits.plan_rows(self.limits, self.write_units, self.read_units),
             ("verification", self.verification),
+            ("checkpoint", self.checkpoint or self._new_checkpoint()),
             ("needs confirmation", "; ".join(self.confirmations) or "no"),
         ] + [("warning", w) for w in self.warnings]
+
+    def _settings_rows(self) -> list[tuple[str, str]]:
+        """``copy_settings``: what the created target gets (before the ``not copied`` row)."""
+        if self.settings_to_copy is None:
+            return []
+        copied = self.settings_to_copy.copyable().describe()
+        return [("settings copied", "; ".join(copied) or "none: the source has none set")]
+
+    @staticmethod
+    def _new_checkpoint() -> str:
+        return f"a new file in {checkpoints.default_folder()} (named when the copy starts)"
 
     def describe_slice(self) -> str:
         r = self.request
@@ -460,58 +481,17 @@ def estimate_items(client: Any, table: str, policy: RetryPolicy) -> tuple[int, b
     raise AssertionError("COUNT_SEGMENT_LEVELS ends with 1")  # pragma: no cover
 
 
-def _setting(read_setting: Callable[[], str | None], name: str) -> str | None:
-    """A setting's description, ``None`` when off, "NAME (unknown: ...)" when unreadable."""
-    try:
-        return read_setting()
-    except bx.ClientError as exc:
-        return f"{name} (unknown: {error_code(exc) or 'error'})"
-    except bx.BotoCoreError as exc:
-        return f"{name} (unknown: {type(exc).__name__})"
-
-
 def source_settings(client: Any, schema: TableSchema) -> list[str]:
     """Settings of the source a table created by ``create_like`` does not get: TTL, stream,
     point-in-time recovery, tags, deletion protection. Calls the service denies or does not
     support (some local servers) are listed as unknown rather than failing the plan."""
-    raw = schema.raw
+    return table_settings.read(client, schema).describe()
 
-    def ttl() -> str | None:
-        answer = client.describe_time_to_live(TableName=schema.name)["TimeToLiveDescription"]
-        if answer.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
-            return f"TTL on '{answer.get('AttributeName', '?')}'"
-        return None
 
-    def pitr() -> str | None:
-        answer = client.describe_continuous_backups(TableName=schema.name)
-        description = answer["ContinuousBackupsDescription"]
-        status = (description.get("PointInTimeRecoveryDescription") or {}).get(
-            "PointInTimeRecoveryStatus"
-        )
-        return "point-in-time recovery" if status == "ENABLED" else None
-
-    def tags() -> str | None:
-        if not schema.arn:
-            return "tags (unknown: no table ARN)"
-        names: list[str] = []
-        request: dict[str, Any] = {"ResourceArn": schema.arn}
-        while True:
-            page = client.list_tags_of_resource(**request)
-            names += [t["Key"] for t in page.get("Tags", [])]
-            if not page.get("NextToken"):
-                break
-            request["NextToken"] = page["NextToken"]
-        return f"{len(names)} tag(s): {', '.join(sorted(names))}" if names else None
-
-    stream = raw.get("StreamSpecification") or {}
-    found = [
-        _setting(ttl, "TTL"),
-        (f"stream ({stream.get('StreamViewType', '?')})" if stream.get("StreamEnabled") else None),
-        _setting(pitr, "point-in-time recovery"),
-        _setting(tags, "tags"),
-        "deletion protection" if raw.get("DeletionProtectionEnabled") else None,
-    ]
-    return [f for f in found if f]
+EXISTING_TARGET_SETTINGS = (
+    "settings are copied only into a table the copy creates: target '{}' exists, its own "
+    "TTL, stream, point-in-time recovery, tags and deletion protection are left as they are"
+)
 
 
 def not_copied_text(settings: list[str]) -> str:
@@ -601,9 +581,6 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         target_items=target_items,
         backup=request.backup and not table_empty,  # a slice copy backs up the whole table
         source_items_basis=basis,
-        settings_not_copied=(
-            source_settings(source_client, source_schema) if target_schema is None else []
-        ),
         target_lacks_index=no_index,
     )
     plan.limits = Limits(  # a target the copy creates gets the source's capacity (create_like)
@@ -612,6 +589,7 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         ),
         reads=limits.resolve(request.max_read_units, "read", source_schema, source.table),
     )
+    _plan_settings(plan, source_client)
     if target_env.protected:
         plan.confirmations.append(f"target env '{target_env.label}' is protected")
     if no_index and not target_empty:
@@ -630,3 +608,19 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         plan.warnings.append("no backup will be taken (backup turned off)")
     plan.warnings += limits.warnings(plan.limits, plan.write_units, plan.read_units)
     return plan
+
+
+def _plan_settings(plan: CopyPlan, source_client: Any) -> None:
+    """What of the source's settings a created target gets (``copy_settings``) or lacks; with
+    ``copy_settings`` and an existing target, a warning that its settings are left alone (a
+    copy writes items: it does not reconfigure a table it did not make)."""
+    if not plan.create_target:
+        if plan.request.copy_settings:
+            plan.warnings.append(EXISTING_TARGET_SETTINGS.format(plan.target.table))
+        return
+    found = table_settings.read(source_client, plan.source_schema)
+    if not plan.request.copy_settings:
+        plan.settings_not_copied = found.describe()
+        return
+    plan.settings_to_copy = found
+    plan.settings_not_copied = found.unknown_text() + found.reserved_tags_text()

@@ -103,6 +103,11 @@ class CopyResult:
         Stopped by Ctrl-C.
     settings_not_copied : list of str
         Settings of the source a created target lacks (TTL, stream, tags, ...).
+    settings_copied : list of str
+        With ``copy_settings``: the source's settings the created target was given.
+    settings_failed : list of str
+        With ``copy_settings``: settings the service refused to apply to the created target,
+        each with its error (the items are copied all the same; set these yourself).
     error : str or None
         Why the copy stopped early (one line), if it failed.
     deletes_skipped : str or None
@@ -162,6 +167,8 @@ class CopyResult:
     read_rate: str = ""  # the same for reads
     write_units: float | None = None  # write units consumed (only where a limit metered them)
     read_units: float | None = None  # read units consumed (only where a limit metered them)
+    settings_copied: list[str] = field(default_factory=list)  # copy_settings: applied
+    settings_failed: list[str] = field(default_factory=list)  # copy_settings: refused, why
 
     @property
     def items_per_second(self) -> float:
@@ -178,6 +185,13 @@ class CopyResult:
             and self.error is None
             and self.verification.ok is not False
         )
+
+    @property
+    def resumable(self) -> bool:
+        """A copy with a checkpoint file that was interrupted or stopped by an error: resuming
+        it from ``checkpoint`` continues it (one whose phases all ran, with items failed or a
+        verification mismatch, has nothing to resume)."""
+        return bool(self.checkpoint) and (self.interrupted or self.error is not None)
 
     @property
     def outcome(self) -> Outcome:
@@ -215,9 +229,20 @@ class CopyResult:
             ("backup", self.backup.name if self.backup else ""),
             ("verification", str(self.verification)),
             ("interrupted", self.interrupted),
+            *(
+                [("settings copied", "; ".join(self.settings_copied))]
+                if self.settings_copied
+                else []
+            ),
+            *(
+                [("settings NOT applied", "; ".join(self.settings_failed))]
+                if self.settings_failed
+                else []
+            ),
             ("settings not copied", "; ".join(self.settings_not_copied)),
             ("error", self.error or ""),
             ("deletes skipped", self.deletes_skipped or ""),
+            ("checkpoint", self.checkpoint or ""),
         ]
         rows += self._capacity_rows()
         if self.operation == "truncate":  # what only a copy has
@@ -272,6 +297,10 @@ class CopyResult:
         if self.failed_file:
             what = "undeleted" if self.operation == "truncate" else "unwritten"
             line += f"; {what} items saved to {self.failed_file}"
+        if self.settings_copied:
+            line += f"; settings copied: {'; '.join(self.settings_copied)}"
+        if self.settings_failed:
+            line += f"; settings NOT applied (set them yourself): {'; '.join(self.settings_failed)}"
         if self.settings_not_copied:
             line += f"; not copied to the new table: {'; '.join(self.settings_not_copied)}"
         if self.deletes_skipped:
@@ -334,6 +363,9 @@ _COPY_ONLY_ROWS = frozenset(
         "items produced by the transform",
         "verification",
         "settings not copied",
+        "settings copied",
+        "settings NOT applied",
         "deletes skipped",
+        "checkpoint",
     }
 )

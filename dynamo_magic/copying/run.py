@@ -150,6 +150,7 @@ def copy(
                 saved.check(identity)
             copy_engine.require_confirmation(plan, yes)
             record = saved or _new_checkpoint(plan, identity, checkpoint)
+            plan.checkpoint = str(record.path)
             if tally is not None:
                 tally.checkpoint = record
             if warming and (engine.backend != guess.backend or plan.slice_request is not None):
@@ -219,8 +220,7 @@ def _saved(plan: CopyPlan, resume: bool | str | Path | None) -> checkpoints.Chec
     saved = checkpoints.CheckpointFile.load(path)
     if not saved.unfinished:
         raise checkpoints.CheckpointMismatch(
-            f"checkpoint {literal(str(path))} is of a copy that ran to its end: "
-            "nothing to resume; start afresh without {resume}",
+            f"nothing to resume: {literal(saved.ended_text())}; start afresh without {{resume}}",
             parameters=("resume",),
         )
     return saved
@@ -233,10 +233,15 @@ def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:
     pruned in replace mode, so items the source lost since the first run go too (a truncate
     is not redone: ``engine.execute`` reads ``truncate_done``)."""
     phases = saved.phases
+    existing = copy_plan.EXISTING_TARGET_SETTINGS.format(plan.target.table)
+    # the target this copy created got its settings then (the result names them); one that
+    # stopped before applying them keeps the warning: they are not applied now
+    applied = phases.target_created and bool(phases.settings_copied or phases.settings_failed)
     return dataclasses.replace(
         plan,
         backup=phases.backup_planned and phases.backup_arn is None,
         confirmations=list(phases.confirmations),
+        warnings=[w for w in plan.warnings if not (applied and w == existing)],
     )
 
 
@@ -250,6 +255,8 @@ def _new_checkpoint(
     ------
     OSError
         The file cannot be written."""
+    if path is None:  # the default folder is a bounded cache: old finished files go
+        checkpoints.clean()
     where = Path(path) if path is not None else checkpoints.new_path(_stem(plan))
     record = checkpoints.CheckpointFile(where, identity)
     record.mark(

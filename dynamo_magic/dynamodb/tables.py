@@ -86,10 +86,14 @@ def wait_active(client: Any, table: str, timeout: float = WAIT_TIMEOUT) -> Table
         time.sleep(POLL_INTERVAL)
 
 
-def create_like(client: Any, schema: TableSchema, name: str) -> TableSchema:
-    """Create ``name`` with ``schema``'s keys, indexes and billing; wait until ACTIVE."""
+def create_like(
+    client: Any, schema: TableSchema, name: str, extra: dict[str, Any] | None = None
+) -> TableSchema:
+    """Create ``name`` with ``schema``'s keys, indexes and billing, and the ``CreateTable``
+    fields of ``extra`` (a stream, deletion protection: ``TableSettings.creation_fields``);
+    wait until ACTIVE."""
     try:
-        client.create_table(**creation_request(schema, name))
+        client.create_table(**creation_request(schema, name), **(extra or {}))
     except (bx.ClientError, bx.BotoCoreError) as exc:
         if error_code(exc) == "AccessDeniedException":
             raise UnsafeOperation(

@@ -32,6 +32,7 @@ from ..options import (
     flag_namer,
     flag_of,
     partition_key,
+    resume_words,
 )
 from ..progress_bars import TqdmProgress
 from ..settings import (
@@ -310,7 +311,11 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             if isinstance(exc.result, CopyResult):  # its table, then one short line: the
                 display(exc.result)  # summary is shown once, not again in the error
                 counts = "the result above has every count"
-                raise UsageError(f"{exc.result.problem_line()} ({counts})") from None
+                message = f"{exc.result.problem_line()} ({counts})"
+                if exc.result.resumable:  # then the line that continues it
+                    words = resume_words(_split(line), cast(str, exc.result.checkpoint))
+                    message += f"\nResume it with: %dynamo_copy {shlex.join(words)}"
+                raise UsageError(message) from None
             raise _usage_error(exc, "copy", line) from None
         except DynamoMagicError as exc:
             raise _usage_error(exc, "copy", line) from None

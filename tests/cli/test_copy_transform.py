@@ -154,7 +154,8 @@ def test_an_exception_prints_one_line_and_the_resume_command_that_ends_exact(fol
     )
 
     assert failed.returncode == 1 and failed.stdout == "", failed.stderr
-    error, resume = failed.stderr.strip().splitlines()
+    named, error, resume = failed.stderr.strip().splitlines()
+    assert named.startswith(f"Checkpoint: {checkpoint} ")  # named before anything is written
     assert error.startswith("Error: copy FAILED: ")
     assert (
         'stopped by: transform scrub failed on item {"device": 2, "seq": 7}: KeyError: \'email\''

@@ -105,6 +105,8 @@ COPY_BAD = {
     "backup": lambda: CopyPanel(A, B, "orders", backup="sometimes"),
     "max_write_units": lambda: _plan(CopyPanel(A, B, "orders"), max_write_units="150%"),
     "max_read_units": lambda: _plan(CopyPanel(A, B, "orders"), max_read_units="abc"),
+    "copy_settings": lambda: CopyPanel(A, B, "orders", copy_settings="sometimes"),
+    "resume": lambda: CopyPanel(A, B, "orders", resume="old.json"),  # a checkbox: no path
 }
 
 

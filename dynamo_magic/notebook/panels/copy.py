@@ -82,8 +82,8 @@ class CopyPanel(_Panel):
         The source table chosen first.
     **values
         Any other field's starting value, by its keyword (``target_table``, ``mode``,
-        ``index``, ``pk``, ``sk_op``, ``sk``, ``sk2``, ``workers``, ``backup``), put in as the
-        magics' ``--ui`` puts it (``fill``).
+        ``index``, ``pk``, ``sk_op``, ``sk``, ``sk2``, ``workers``, ``backup``,
+        ``copy_settings``), put in as the magics' ``--ui`` puts it (``fill``).
 
     Raises
     ------
@@ -99,6 +99,9 @@ class CopyPanel(_Panel):
 
     Copy runs the copy as a ``CopyJob`` (``dynamo_magic.start_copy``), kept in ``job``: its
     ``progress()`` says how far it is, Cancel is its ``cancel()``, ``wait()`` its ``result()``.
+    A copy that did not end (cancelled, stopped by an error) names its checkpoint file
+    (``resume_hint``); ticking Resume (``resume``) continues the last unfinished copy of the
+    same tables and slice (``resume=True``) to an exact target.
     """
 
     FIELDS = COPY_FIELDS
@@ -128,6 +131,9 @@ class CopyPanel(_Panel):
         self._shown = threading.Event()  # the last copy's outcome is shown (set: none runs)
         self._shown.set()
         self._copied_to: str | None = None  # the environment the last copy wrote into
+        # how to continue the last copy, which did not end (its checkpoint file): ``None``
+        # when it ended or none ran
+        self.resume_hint: str | None = None
         names = api.list_environments()  # a name given that is none of them: offered, to be refused
         names += [e for e in dict.fromkeys((source, target)) if e and e not in names]
         self.output = widgets.Output(layout=widgets.Layout(width="100%", overflow="auto"))
@@ -352,6 +358,7 @@ class CopyPanel(_Panel):
                 self.error, self._error_area = line, self.output
             else:  # done, or cancelled by the user: no error
                 self._line(line, "dynamo-summary", clear=False)
+            self._say_how_to_resume(self.result)
         except Exception as exc:
             self._error(exc)
         finally:
@@ -360,6 +367,23 @@ class CopyPanel(_Panel):
             self.confirm.value = False  # the next copy is confirmed anew
             self._sync_labels()
             self._shown.set()
+
+    def _say_how_to_resume(self, result: CopyResult) -> None:
+        """A copy that did not end (cancelled, stopped by an error): a line naming its
+        checkpoint file and how to continue it; ``resume_hint`` keeps it. A copy that ended
+        unticks Resume (the next copy starts afresh)."""
+        if not result.resumable:
+            self.resume_hint = None
+            self.resume.value = False
+            return
+        self.resume_hint = (
+            f"checkpoint saved: {result.checkpoint}; to continue this copy tick "
+            f"'{self.resume.description}', click Plan, then Copy"
+        )
+        # after the summary (the failure stays the panel's error), not replacing it
+        message = self.message
+        self._line(self.resume_hint, "dynamo-message dynamo-resume", clear=False)
+        self.message = message
 
     def _set_copying(self, copying: bool) -> None:
         """While a copy runs only Cancel is enabled: Plan, Copy, Restore and every input are

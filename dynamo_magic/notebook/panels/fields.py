@@ -166,6 +166,24 @@ COPY_FIELDS: tuple[Field, ...] = (
         "backup",
         lambda: widgets.Checkbox(value=True, description="back up the target first", indent=False),
     ),
+    Field(
+        "copy_settings",
+        lambda: widgets.Checkbox(
+            value=False,
+            description="give a created target the source's TTL, stream, PITR, tags, deletion "
+            "protection",
+            indent=False,
+        ),
+    ),
+    Field(
+        "resume",
+        lambda: widgets.Checkbox(
+            value=False,
+            description="resume the last unfinished copy of these tables from its checkpoint",
+            indent=False,
+        ),
+        plan=False,  # the plan is the same; the copy continues the checkpoint
+    ),
 )
 # what to do in a panel instead of an option of the magic line that it has no input for
 INSTEAD = {
