@@ -142,9 +142,9 @@ def run(
         done = threading.Event()
         drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
         drainer.start()
-        if cancel is not None and channel.stop is not None:
+        if cancel is not None and channel.flag is not None:
             threading.Thread(
-                target=_stop_on_cancel, args=(cancel, channel.stop, done), daemon=True
+                target=_stop_on_cancel, args=(cancel, channel.flag, done), daemon=True
             ).start()
         jobs = min(workers, len(tasks))
         work = _Dispatch(function, tasks, jobs, backend, channel, worker_logs, receive, on_result)
@@ -240,13 +240,14 @@ def _guarded(
             return function(task, channel)
     except Exception as error:
         return _Raised(error, traceback.format_exc())
+    finally:  # what the task reported reaches the caller before its result
+        with contextlib.suppress(Exception):  # the caller's end may be gone
+            channel.flush()
 
 
 def _stop(channel: channels.Channel) -> None:
     """Set the workers' stop flag (the manager may already be gone)."""
-    with contextlib.suppress(OSError, EOFError):
-        if channel.stop is not None:
-            channel.stop.set()
+    channel.stop_all()
 
 
 class _Dispatch:
@@ -322,8 +323,8 @@ class _Dispatch:
         Waits on an event, not ``Thread.join``: Python 3.11's join, interrupted, can mark the
         thread stopped while it runs (bpo-45274's clean-up), and a second join returns at once.
         """
-        try:
-            while not self._ended.wait(None if abandon is None else ABANDON_CHECK):
+        try:  # waits in short steps: a Ctrl-C that the OS gave another thread is seen soon
+            while not self._ended.wait(ABANDON_CHECK):
                 if abandon is not None and abandon.is_set():
                     _stop(self.channel)
                     return
@@ -333,9 +334,13 @@ class _Dispatch:
             raise
 
 
-def _receive(consume: Callable[[Message], None] | None, message: Message) -> None:
-    """A worker's message: a log record to the caller's logging, the rest to ``consume``."""
-    if isinstance(message, Logged):
+def _receive(consume: Callable[[Message], None] | None, message: Message | list[Message]) -> None:
+    """A worker's message (or a batch of them, in order): a log record to the caller's
+    logging, the rest to ``consume``."""
+    if isinstance(message, list):
+        for each in message:
+            _receive(consume, each)
+    elif isinstance(message, Logged):
         logs.emit(message.record)
     elif consume is not None:
         consume(message)
