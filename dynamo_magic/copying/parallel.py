@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
     joblib = lazy.module("joblib")
 
-AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process start-up
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
 ABANDON_CHECK = 0.05  # seconds between looks at an abandon flag while tasks run
 
@@ -99,14 +98,17 @@ def check_cancel(cancel: threading.Event | None) -> None:
         raise Cancelled("cancelled")
 
 
-def choose_backend(backend: str | None, estimated_items: int | None) -> str:
-    """``backend`` as given; for ``None``/``"auto"``: threads below ``AUTO_THREADS_BELOW``
-    estimated items (no process start-up), loky's processes otherwise."""
+def choose_backend(backend: str | None, estimated_items: int | None = None) -> str:
+    """``backend`` as given; for ``None``/``"auto"``: threads, whatever the size
+    (``estimated_items`` is not needed for that any more). A copy's speed under latency comes
+    from its requests in flight, which threads give at the least client CPU: no process to
+    start (~1 s of CPU each), no message leaving the process, and one process spends less CPU
+    per item than several on this work (docs/performance.md, "Under latency"). Processes
+    (``"loky"``) are for work that needs more than one core of client CPU (a heavy transform
+    on a large machine), asked for by name."""
     if backend and backend != "auto":
         return backend
-    if estimated_items is not None and estimated_items < AUTO_THREADS_BELOW:
-        return "threading"
-    return "loky"
+    return "threading"
 
 
 def run(
