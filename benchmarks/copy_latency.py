@@ -65,6 +65,11 @@ VARIANTS = {  # dynamo copy candidates: extra arguments
     "dynamo-w1": ["--workers", "1"],
     "dynamo-w16s64": ["--workers", "16", "--segments", "64"],
     "dynamo-w16s64-threads": ["--workers", "16", "--segments", "64", "--backend", "threading"],
+    # P processes x T threads vs threads only (each worker keeps 4 writes and a read in flight)
+    "dynamo-threads": ["--backend", "threading"],
+    "dynamo-loky": ["--backend", "loky"],
+    "dynamo-w2-loky": ["--workers", "2", "--segments", "16", "--backend", "loky"],
+    "dynamo-w8-threads": ["--workers", "8", "--backend", "threading"],
 }
 # issue 16 §4's goals
 GOAL_SPEED = 0.9  # dynamo copy (defaults) / best bare copy, at 0 and 20 ms
@@ -458,6 +463,11 @@ def main() -> None:
     parser.add_argument(
         "--report", type=Path, help="print the tables of this results file (no runs)"
     )
+    parser.add_argument(
+        "--candidates",
+        nargs="+",
+        help=f"run only these (of {', '.join(VARIANTS)}, bare-PxT), at every delay",
+    )
     args = parser.parse_args()
     if args.report:
         saved = json.loads(args.report.read_text())
@@ -492,6 +502,7 @@ def main() -> None:
                     args.variants_at,
                     overhead,
                     full=not args.quick,
+                    chosen=args.candidates,
                 )
                 partial = {"arguments": vars(args), "settings": summaries, "overhead": overhead}
                 write_results("copy_latency-partial", partial)
@@ -527,8 +538,9 @@ def measure_server(
     variants_at: int,
     overhead: dict[str, Any],
     full: bool,
+    chosen: list[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every delay of one server kind and item count."""
+    """Every delay of one server kind and item count (``chosen``: only these candidates)."""
     summaries = []
     dynalites: list[Dynalite] = []
     servers: LatencyServers | None = None
@@ -562,9 +574,11 @@ def measure_server(
                 names = ["dynamo", "dynamo-w1", "dynamo-w16s64", *bare]
                 if full:
                     names.insert(3, "dynamo-w16s64-threads")
+            if chosen:
+                names = list(chosen)
             setting = Setting(kind, items, delay, make_candidates(kind, names))
             summaries.append(summarize(setting, run_setting(bench, setting, repeats)))
-        if kind == "dynalite" and full and "copy" not in overhead and 0 in delays:
+        if kind == "dynalite" and full and not chosen and "copy" not in overhead and 0 in delays:
             # the proxy's cost on a whole copy: the best bare copy direct vs through it, at 0 ms
             best = summaries[[s["delay_ms"] for s in summaries].index(0)]["best_bare"]
             if best:

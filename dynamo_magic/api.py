@@ -1836,13 +1836,14 @@ def start_copy(
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
-        Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else two per
-        CPU core.
+        Parallel workers (at least 1): threads, or processes with the ``loky`` backend; each
+        keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else two per CPU
+        core.
     segments : int, optional
         Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
         setting, else four per worker.
     backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads for small copies).
+        Joblib backend (default auto: threads; loky: processes).
     checkpoint : str or Path, optional
         Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
         goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
@@ -2022,13 +2023,14 @@ def copy(
     yes : bool, default False
         Confirm writing into a non-empty or protected target.
     workers : int, optional
-        Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else two per
-        CPU core.
+        Parallel workers (at least 1): threads, or processes with the ``loky`` backend; each
+        keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else two per CPU
+        core.
     segments : int, optional
         Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
         setting, else four per worker.
     backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads for small copies).
+        Joblib backend (default auto: threads; loky: processes).
     checkpoint : str or Path, optional
         Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
         goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``

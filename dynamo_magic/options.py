@@ -475,18 +475,19 @@ OPTIONS: tuple[Option, ...] = (
     _opt(
         "workers",
         ("--workers",),
-        "parallel worker processes",
+        "parallel workers (threads, or processes with --backend loky)",
         "copy",
         type=int,
         metavar="N",
-        doc="Parallel worker processes (at least 1); ``None``: the ``workers`` setting, else"
+        doc="Parallel workers (at least 1): threads, or processes with the ``loky`` backend;"
+        " each keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else"
         " two per CPU core.",
         label="Workers",
     ),
     _opt(
         "backend",
         ("--backend",),
-        "joblib backend (default auto: threads for small copies)",
+        "joblib backend (default auto: threads; loky: processes)",
         "copy",
         choices=BACKENDS,
     ),

@@ -35,8 +35,9 @@ NumberPolicy = Literal["auto", "decimal", "float"]
 VerifyMethod = Literal["count", "full", "none"]
 CopyMode = Literal["replace", "truncate", "merge"]
 SortKeyOperator = Literal["begins_with", "=", "<", "<=", ">", ">=", "between"]
-# joblib backends a copy runs on: auto picks threads for small copies and loky processes for
-# the rest. (A Dask cluster comes with its own channel: ``copying.channels.register``.)
+# joblib backends a copy runs on: auto picks threads (each worker keeps several requests in
+# flight); loky processes when asked for. (A Dask cluster comes with its own channel:
+# ``copying.channels.register``.)
 Backend = Literal["auto", "loky", "threading"]
 NUMBER_POLICIES: tuple[str, ...] = get_args(NumberPolicy)
 VERIFY_METHODS: tuple[str, ...] = get_args(VerifyMethod)
@@ -136,7 +137,8 @@ class Settings:
     )
     progress: bool = field(default=True, metadata=_help("show progress bars"))
     workers: int | None = field(
-        default=None, metadata=_help("copy worker processes (None: two per core)")
+        default=None,
+        metadata=_help("copy workers: threads, or processes with loky (None: two per core)"),
     )
     segments: int | None = field(
         default=None, metadata=_help("parallel scan segments (None: 4 per worker)")

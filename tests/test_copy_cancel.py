@@ -30,6 +30,7 @@ from IPython.core.error import UsageError
 import dynamo_magic as dm
 from dynamo_magic import environments
 from dynamo_magic.copying import parallel
+from dynamo_magic.copying.engine import WRITES_PER_WORKER
 from dynamo_magic.copying.messages import Checkpoint, Finished
 from dynamo_magic.copying.operation import Tally
 from dynamo_magic.copying.parallel import NoProgress
@@ -51,6 +52,9 @@ TIMEOUT = 120  # seconds a copy process may take at most (a hang guard, not a me
 # (backend, workers): one worker in threads (joblib runs it in the calling process), and
 # loky's worker processes
 BACKENDS = [("threading", 1), ("loky", 2)]
+# BatchWriteItem calls that may arrive after the one that stops the copy: the others each
+# worker had in flight then (sent before the stop, answered and counted); none sent after it
+IN_FLIGHT = WRITES_PER_WORKER - 1
 
 
 class StopAt:
@@ -139,8 +143,8 @@ def test_cancel_stops_every_worker_within_its_request_and_counts_exactly(
         )
     result = caught.value.result
     assert result.interrupted and "copy INTERRUPTED" in result.summary_line()
-    # the call that set the flag was in flight; another worker may have sent one as it was set
-    assert rule.after <= workers - 1
+    # the call that set the flag was in flight; so may be the others the workers had sent
+    assert rule.after <= workers * WRITES_PER_WORKER - 1
     landed = in_target(servers[1], proxy)
     assert result.written == landed  # exactly what BatchWriteItem acknowledged
     assert 0 < landed < ITEMS
@@ -178,7 +182,8 @@ def test_a_long_backoff_wakes_at_once_on_cancel(source, servers, slow_target):
     assert not worker.is_alive(), "the backoff did not wake on cancel"
     (result,) = outcome
     assert result.interrupted and result.written == in_target(servers[1], proxy) == 25
-    assert len(writes) == 2 and result.retried == 0  # no retry sent after the cancel
+    # the batches in flight with the first (held back), none after; no retry sent
+    assert 2 <= len(writes) <= WRITES_PER_WORKER and result.retried == 0
 
 
 # -- Ctrl-C ----------------------------------------------------------------------------------------
@@ -196,7 +201,7 @@ def test_a_kernel_interrupt_stops_within_a_request_and_counts_exactly(
     assert message.startswith("copy INTERRUPTED: ")
     assert resume.startswith(f"Resume it with: %dynamo_copy {line} --resume ")
     reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", message)[1].replace(",", ""))
-    assert rule.after == 0
+    assert rule.after <= IN_FLIGHT
     assert reported == in_target(servers[1], proxy) > 0
 
 
@@ -230,7 +235,7 @@ def test_ctrl_c_to_a_copy_process_counts_exactly_what_landed(source, servers, sl
     (line,) = [line for line in err.splitlines() if "Error: " in line]  # after the bar
     assert line.startswith("Error: copy INTERRUPTED: ")
     reported = int(re.search(r"INTERRUPTED: ([\d,]+) written", line)[1].replace(",", ""))
-    assert rule.after <= workers - 1
+    assert rule.after <= workers * WRITES_PER_WORKER - 1
     assert reported == in_target(servers[1], proxy) > 0
 
 
@@ -245,7 +250,7 @@ def test_an_interrupted_truncate_counts_exactly_what_was_deleted(servers, slow_t
     set_settings(get_settings().replace(workers=1, segments=1))
     result = dm.truncate("events", B, yes=True, backup=False)
     assert result.interrupted and "truncate INTERRUPTED" in result.summary_line()
-    assert rule.after == 0
+    assert rule.after <= IN_FLIGHT
     assert result.deleted == ITEMS - in_target(servers[1], proxy) > 0
 
 

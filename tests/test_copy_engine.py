@@ -203,8 +203,10 @@ def test_channels_are_chosen_by_backend():
         assert drain(arrived) == [Progressed(3, "deleted"), Retried(2)]
     with open_channel("loky") as (channel, arrived):  # a manager's queue: other processes
         assert not isinstance(arrived, queue.Queue)
-        pickle.loads(pickle.dumps(channel)).progressed(1)
-        assert arrived.get(timeout=5) == Progressed(1, "written")
+        worker_end = pickle.loads(pickle.dumps(channel))
+        worker_end.progressed(1)
+        worker_end.flush()  # sent in batches (a list), at the latest when the task ends
+        assert arrived.get(timeout=5) == [Progressed(1, "written")]
 
 
 def test_a_task_pickled_and_run_by_loky_workers_builds_its_clients_from_its_environment(

@@ -12,6 +12,20 @@ channel is a queue and a stop flag that both ends can reach:
 - a distributed backend (a Dask cluster, next issues) plugs its own in with
   ``register(backend, opener)``: e.g. ``distributed.Queue`` and ``distributed.Event``, which
   workers on other machines reach through the scheduler. Nothing else changes.
+
+Reaching a queue or a flag of another process costs a round trip (through a manager, ~0.2 ms
+of CPU on both ends); a worker would make one before every request and after every batch. So
+a channel whose queue or flag is not in its own process (``queue.Queue``, ``threading.Event``)
+sends in batches and reads a local copy of the stop flag:
+
+- **batches**: messages wait in the worker (``Outbox``) and go as one list, at most every
+  ``FLUSH_EVERY`` seconds, at once for a checkpoint, a failure or a log record (which the
+  caller must see soon, in order after the counts before it), and when the task ends
+  (``flush``, called by ``parallel``): counts are exact at the end, and a checkpoint still
+  arrives after the writes it stands for are acknowledged (order is kept);
+- **stop flag**: a thread of the worker process waits on the shared flag and sets a local
+  ``threading.Event`` as soon as it is set (or the caller's end is gone); ``stop`` is that
+  local event, read for free before every request and waited on in backoff waits.
 """
 
 from __future__ import annotations
@@ -20,12 +34,16 @@ import contextlib
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from multiprocessing.managers import SyncManager
 from typing import Any, Protocol
 
 from ..dynamodb.capacity import NO_BUDGET, Budget
-from .messages import Kind, Message, Progressed, Retried
+from .messages import Kind, Message, Progressed, Read, Retried
+
+FLUSH_EVERY = 0.1  # seconds counts wait in a worker before they are sent (other channels)
+WATCH_EVERY = 1.0  # seconds between a stop-flag watcher's looks at whether it is still needed
 
 
 class Queue(Protocol):
@@ -54,7 +72,11 @@ class Channel:
     must not move the bar, e.g. a verification count running in the copy's phase); retries,
     checkpoints and failures still are. ``budget``: the operation's capacity budget
     (``copying.limits.open_budget``: one for the whole copy, its buckets in this process for
-    threads, in a manager for processes), which every read and write of a worker meters."""
+    threads, in a manager for processes), which every read and write of a worker meters.
+
+    ``flag`` is the shared stop flag (the caller sets it: ``stop_all``); ``stop`` is what a
+    worker reads and waits on: ``flag`` itself in the caller's process, a local copy kept up
+    to date by a watcher thread for a flag of another process (see the module's docstring)."""
 
     def __init__(
         self,
@@ -62,15 +84,45 @@ class Channel:
         stop: Flag | None = None,
         progress: bool = True,
         budget: Budget = NO_BUDGET,
+        outbox: Outbox | None = None,
     ):
         self.messages = messages
-        self.stop = stop
+        self.flag = stop
         self.progress = progress
         self.budget = budget
+        self._outbox = outbox  # made where first needed (not pickled: one per process)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "flag": self.flag,
+            "progress": self.progress,
+            "budget": self.budget,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._outbox = None
+
+    @property
+    def stop(self) -> Flag | None:
+        """The stop flag as this process reads it (``None``: the channel has none)."""
+        return _local_flag(self.flag)
 
     def send(self, message: Message) -> None:
-        if self.messages is not None and (self.progress or not isinstance(message, Progressed)):
+        if self.messages is None or not (self.progress or not isinstance(message, Progressed)):
+            return
+        if isinstance(self.messages, queue.Queue):  # the same process: a put is cheap
             self.messages.put(message)
+            return
+        if self._outbox is None:
+            self._outbox = Outbox(self.messages)
+        self._outbox.add(message)
+
+    def flush(self) -> None:
+        """Send what waits in this process's outbox now (a task's end)."""
+        if self._outbox is not None:
+            self._outbox.flush()
 
     def progressed(self, count: int, kind: Kind = "written") -> None:
         if count:
@@ -81,11 +133,87 @@ class Channel:
             self.send(Retried(count))
 
     def quiet(self) -> Channel:
-        """The same channel without progress (retries and the stop flag still count)."""
-        return Channel(self.messages, self.stop, progress=False, budget=self.budget)
+        """The same channel without progress (retries and the stop flag still count); it
+        shares this one's outbox, so ``flush`` sends what either holds."""
+        remote = self.messages is not None and not isinstance(self.messages, queue.Queue)
+        if self._outbox is None and remote and self.messages is not None:
+            self._outbox = Outbox(self.messages)
+        return Channel(
+            self.messages, self.flag, progress=False, outbox=self._outbox, budget=self.budget
+        )
 
     def stopped(self) -> bool:
-        return self.stop is not None and self.stop.is_set()
+        stop = self.stop
+        return stop is not None and stop.is_set()
+
+    def stop_all(self) -> None:
+        """Tell every worker to stop (sets the shared flag; its owner may already be gone)."""
+        with contextlib.suppress(OSError, EOFError):
+            if self.flag is not None:
+                self.flag.set()
+
+
+class Outbox:
+    """Messages of a worker waiting to go to another process's queue, as one list a batch;
+    thread-safe (a task's reading and writing threads send too)."""
+
+    def __init__(self, messages: Queue):
+        self.messages = messages
+        self._waiting: list[Message] = []
+        self._lock = threading.Lock()
+        self._sent = time.monotonic()
+
+    def add(self, message: Message) -> None:
+        with self._lock:
+            self._waiting.append(message)
+            counts = isinstance(message, Progressed | Retried | Read)
+            if counts and time.monotonic() - self._sent < FLUSH_EVERY:
+                return
+            self._send()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._send()
+
+    def _send(self) -> None:
+        self._sent = time.monotonic()
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            self.messages.put(waiting)
+
+
+_mirrors: dict[Any, threading.Event] = {}  # a shared flag's token -> this process's copy
+_mirrors_lock = threading.Lock()
+
+
+def _local_flag(flag: Flag | None) -> Flag | None:
+    """``flag`` itself if it lives in this process (or is of a kind not known to be remote);
+    for a manager's event, a ``threading.Event`` a watcher thread sets when it is set."""
+    token = getattr(flag, "_token", None)  # a multiprocessing proxy's identity
+    if flag is None or isinstance(flag, threading.Event) or token is None:
+        return flag
+    key = (token.address, token.id)
+    with _mirrors_lock:
+        mirror = _mirrors.get(key)
+        if mirror is None:
+            mirror = _mirrors[key] = threading.Event()
+            threading.Thread(
+                target=_watch, args=(flag, mirror, key), name="dynamo-stop-flag", daemon=True
+            ).start()
+    return mirror
+
+
+def _watch(flag: Flag, mirror: threading.Event, key: Any) -> None:
+    """Set ``mirror`` once ``flag`` is set, or once the flag's owner is gone (no one is left
+    to tell the worker to stop, or to hear from it: it had better stop)."""
+    try:
+        while not flag.wait(WATCH_EVERY):
+            pass
+    except Exception:  # the manager shut down (the operation ended) or died
+        pass
+    mirror.set()
+    with _mirrors_lock:
+        _mirrors.pop(key, None)
 
 
 Opener = Callable[[], contextlib.AbstractContextManager[tuple[Queue, Flag]]]
@@ -122,6 +250,7 @@ def register(backend: str, opener: Opener) -> None:
 @contextlib.contextmanager
 def open_channel(backend: str) -> Iterator[tuple[Channel, Queue]]:
     """A channel for workers of ``backend`` and the queue its messages arrive on; closed (the
-    manager shut down) when the block ends."""
+    manager shut down) when the block ends. What arrives is a ``Message``, or a list of them
+    (a batch, in order)."""
     with _OPENERS.get(backend, _manager)() as (messages, stop):
         yield Channel(messages, stop), messages

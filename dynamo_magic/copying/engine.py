@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
 WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
+WRITES_PER_WORKER = 4  # BatchWriteItem calls each worker keeps in flight (docs/performance.md)
 
 
 @dataclass
@@ -77,6 +78,10 @@ class Engine:
     ----------
     workers : int
         Tasks run at once (threads or processes).
+    writes_in_flight : int
+        BatchWriteItem calls each task keeps in flight (its sink's ``in_flight``); with its
+        next Scan page read meanwhile, a copy keeps up to ``workers * (writes_in_flight + 1)``
+        requests in flight.
     segments : int
         Parallel-scan segments a whole table is read in (a slice is one query).
     backend : str
@@ -98,6 +103,7 @@ class Engine:
     backend: str
     policy: RetryPolicy
     failed_dir: Path
+    writes_in_flight: int = WRITES_PER_WORKER
 
     @classmethod
     def from_settings(
@@ -382,7 +388,11 @@ def copy_tasks(
     index = plan.request.index
     partial_index = index is not None and plan.source_schema.index(index).projection != "ALL"
     sink = TableSink(
-        plan.target, failed, key_names=plan.key_names, collect_keys=_collects_keys(plan)
+        plan.target,
+        failed,
+        key_names=plan.key_names,
+        collect_keys=_collects_keys(plan),
+        in_flight=engine.writes_in_flight,
     )
     transform = item_transform(plan, failed)
     tasks = []
@@ -465,7 +475,7 @@ def _refresh_left_slice(
     """Replace on a slice: put the source's current item for every key the target's slice holds
     that the copy did not write but the source has (it left the slice there), so the target's
     slice ends equal to the source's (``sources.LeftTheSlice``)."""
-    sink = TableSink(plan.target, failed)
+    sink = TableSink(plan.target, failed, in_flight=engine.writes_in_flight)
     tasks = [
         Task(
             "refresh",
@@ -493,7 +503,7 @@ def prune_tasks(
     keep_keys: frozenset[str] | None = None,
 ) -> list[Task]:
     """Tasks deleting ``target``'s items (of the slice ``query``) but those to keep."""
-    sink = TableSink(target, failed, delete=True)
+    sink = TableSink(target, failed, delete=True, in_flight=engine.writes_in_flight)
     return [
         Task(
             "delete",

@@ -24,6 +24,7 @@ from .operation import Tally
 from .result import CopyResult
 
 ENDED = "ended"  # ``CopyProgress.phase`` once the job has ended, however it ended
+WAIT_STEP = 0.1  # seconds between a waiting caller's looks at a Ctrl-C (``CopyJob._wait``)
 
 
 @dataclass(frozen=True)
@@ -144,18 +145,40 @@ class CopyJob:
             The copy has not ended within ``timeout`` seconds (it goes on).
         """
         try:
-            return self._future.result(timeout)
+            self._wait(timeout)
+            return self._future.result()
         except KeyboardInterrupt:
             planning = self._tally.began is None
             self.cancel()
             try:
-                self._future.exception()  # every worker ends within its request in flight
+                self._wait()  # every worker ends within its request in flight
             except KeyboardInterrupt:  # a second Ctrl-C: not waiting for those requests
                 self._abandon.set()
-                self._future.exception()  # (a third Ctrl-C: at once)
+                self._wait()  # (a third Ctrl-C: at once)
             if planning and _untouched(self._future.exception()):
                 raise  # as a Ctrl-C while planning always was: nothing to report
         return self._future.result()
+
+    def _wait(self, timeout: float | None = None) -> None:
+        """Until the copy has ended, in steps of ``WAIT_STEP`` seconds: CPython runs a Ctrl-C's
+        handler in the main thread only, and the OS may give the signal to another thread of
+        the process (a copy's, a server's): a wait without a timeout would not wake for it.
+
+        Raises
+        ------
+        TimeoutError
+            Not ended within ``timeout`` seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            step = WAIT_STEP
+            if deadline is not None:
+                step = min(step, max(0.0, deadline - time.monotonic()))
+            try:
+                self._future.exception(step)
+                return
+            except TimeoutError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
 
     @property
     def checkpoint(self) -> str | None:

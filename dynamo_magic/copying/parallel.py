@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
     joblib = lazy.module("joblib")
 
-AUTO_THREADS_BELOW = 2_000  # items: smaller jobs run in threads, spared process start-up
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
 ABANDON_CHECK = 0.05  # seconds between looks at an abandon flag while tasks run
 
@@ -100,14 +99,17 @@ def check_cancel(cancel: threading.Event | None) -> None:
         raise Cancelled("cancelled")
 
 
-def choose_backend(backend: str | None, estimated_items: int | None) -> str:
-    """``backend`` as given; for ``None``/``"auto"``: threads below ``AUTO_THREADS_BELOW``
-    estimated items (no process start-up), loky's processes otherwise."""
+def choose_backend(backend: str | None, estimated_items: int | None = None) -> str:
+    """``backend`` as given; for ``None``/``"auto"``: threads, whatever the size
+    (``estimated_items`` is not needed for that any more). A copy's speed under latency comes
+    from its requests in flight, which threads give at the least client CPU: no process to
+    start (~1 s of CPU each), no message leaving the process, and one process spends less CPU
+    per item than several on this work (docs/performance.md, "Under latency"). Processes
+    (``"loky"``) are for work that needs more than one core of client CPU (a heavy transform
+    on a large machine), asked for by name."""
     if backend and backend != "auto":
         return backend
-    if estimated_items is not None and estimated_items < AUTO_THREADS_BELOW:
-        return "threading"
-    return "loky"
+    return "threading"
 
 
 def run(
@@ -147,9 +149,9 @@ def run(
         done = threading.Event()
         drainer = threading.Thread(target=_drain, args=(arrived, receive, done), daemon=True)
         drainer.start()
-        if cancel is not None and channel.stop is not None:
+        if cancel is not None and channel.flag is not None:
             threading.Thread(
-                target=_stop_on_cancel, args=(cancel, channel.stop, done), daemon=True
+                target=_stop_on_cancel, args=(cancel, channel.flag, done), daemon=True
             ).start()
         jobs = min(workers, len(tasks))
         work = _Dispatch(function, tasks, jobs, backend, channel, worker_logs, receive, on_result)
@@ -245,13 +247,14 @@ def _guarded(
             return function(task, channel)
     except Exception as error:
         return _Raised(error, traceback.format_exc())
+    finally:  # what the task reported reaches the caller before its result
+        with contextlib.suppress(Exception):  # the caller's end may be gone
+            channel.flush()
 
 
 def _stop(channel: channels.Channel) -> None:
     """Set the workers' stop flag (the manager may already be gone)."""
-    with contextlib.suppress(OSError, EOFError):
-        if channel.stop is not None:
-            channel.stop.set()
+    channel.stop_all()
 
 
 class _Dispatch:
@@ -327,8 +330,8 @@ class _Dispatch:
         Waits on an event, not ``Thread.join``: Python 3.11's join, interrupted, can mark the
         thread stopped while it runs (bpo-45274's clean-up), and a second join returns at once.
         """
-        try:
-            while not self._ended.wait(None if abandon is None else ABANDON_CHECK):
+        try:  # waits in short steps: a Ctrl-C that the OS gave another thread is seen soon
+            while not self._ended.wait(ABANDON_CHECK):
                 if abandon is not None and abandon.is_set():
                     _stop(self.channel)
                     return
@@ -338,9 +341,13 @@ class _Dispatch:
             raise
 
 
-def _receive(consume: Callable[[Message], None] | None, message: Message) -> None:
-    """A worker's message: a log record to the caller's logging, the rest to ``consume``."""
-    if isinstance(message, Logged):
+def _receive(consume: Callable[[Message], None] | None, message: Message | list[Message]) -> None:
+    """A worker's message (or a batch of them, in order): a log record to the caller's
+    logging, the rest to ``consume``."""
+    if isinstance(message, list):
+        for each in message:
+            _receive(consume, each)
+    elif isinstance(message, Logged):
         logs.emit(message.record)
     elif consume is not None:
         consume(message)
