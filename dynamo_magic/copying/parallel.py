@@ -496,7 +496,10 @@ def _reap(timeout: float = 0.0) -> None:
 
 
 # -- starting loky workers while a copy is planned ------------------------------------------------
-WARM_UP_ROUNDS = 3  # rounds of one tiny task per worker, until every worker has answered
+# rounds of one tiny task per worker, until every worker has answered or this many seconds
+# have passed (a worker slow to start on a loaded machine answers in a later round; the copy
+# then starts on the workers that are up, and the others join as they come)
+WARM_UP_SECONDS = 30.0
 WARM_UP_TASK_SECONDS = 0.05  # each task holds its worker this long, so the others take the rest
 WARM_UP_CANCEL_CHECK = 0.05  # seconds between looks at a cancel flag while waiting for workers
 
@@ -537,7 +540,8 @@ class WarmUp:
             _hold_interrupts("loky")
             self.started = True
             with joblib.parallel_config(**backend_config("loky", self.workers)):
-                for _ in range(WARM_UP_ROUNDS):
+                deadline = time.monotonic() + WARM_UP_SECONDS
+                while time.monotonic() < deadline:
                     if self._cancelled.is_set():
                         return
                     self.pids.update(
