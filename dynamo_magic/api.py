@@ -1637,6 +1637,8 @@ def plan_copy(
     max_write_units: float | str | None = None,
     max_read_units: float | str | None = None,
     copy_settings: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path = False,
 ) -> CopyPlan:
     # [[[cog docstring(api.plan_copy)]]]
     """Check a copy and estimate it, writing nothing: the dry run.
@@ -1694,6 +1696,17 @@ def plan_copy(
         recovery, tags and deletion protection (the plan lists them, the result says what was
         applied; one the service refuses is named in the result, the items are copied all the
         same). An existing target's settings are left as they are.
+    checkpoint : str or Path, optional
+        Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
+        goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
+        (``~/.cache/...``). The result and the job name it (``checkpoint``).
+    resume : bool, str or Path, default False
+        Continue a copy that did not end: ``True``, from the newest unfinished checkpoint of the
+        same copy (environments, tables and slice), or from the checkpoint file at this path.
+        Segments done are skipped, the others start after their saved key; the target, backup
+        and truncate are not done again; replace-mode deletes run once every segment is copied.
+        A checkpoint of another copy (table, slice, mode, segments) is refused with the
+        difference named.
 
     Returns
     -------
@@ -1739,7 +1752,7 @@ def plan_copy(
         max_read_units=max_read_units,
         copy_settings=copy_settings,
     )
-    return copy_plan.plan_copy(request, settings)
+    return copy_run.plan(request, settings, checkpoint=checkpoint, resume=resume)
 
 
 def start_copy(

@@ -29,7 +29,7 @@ from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS,
 COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
-RUN_ONLY = ("yes", "workers", "segments", "backend", "checkpoint", "resume")
+RUN_ONLY = ("yes", "workers", "segments", "backend")
 
 # Where an option is used. "api": passed to the api function as its keyword; "cli"/"magic":
 # offered by that front end (an option for the front end only, such as --format, lacks "api").

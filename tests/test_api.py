@@ -71,7 +71,7 @@ CONTRACT: dict[str, list[str]] = {
     "explore": ["table", "pk", "head", "unique", "summary", *READ],
     "run_partiql": ["statement", "params", "env", "limit", "numbers", "flatten", "lookup"],
     "partiql": ["statement", "params", "env", "limit", "numbers", "flatten", "lookup"],
-    "plan_copy": PLAN,
+    "plan_copy": [*PLAN, "checkpoint", "resume"],
     "copy": [
         *PLAN,
         "yes",

@@ -381,3 +381,23 @@ def test_a_copy_whose_worker_process_is_killed_prints_the_command_that_resumes_i
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("copy OK: ")
     assert in_b(servers) == in_a(servers)
+
+
+def test_a_dry_run_of_a_resume_plans_what_the_resume_does(source, servers, proxied):
+    saved = stopped_mid_way(proxied)
+    fresh = dm.plan_copy("events", source=A, target=B)  # the target now holds items
+    assert fresh.confirmations and fresh.checkpoint is None
+
+    plan = dm.plan_copy("events", source=A, target=B, resume=True)
+    rows = dict(plan.rows())
+    assert plan.checkpoint == str(saved.path) and rows["checkpoint"].startswith(str(saved.path))
+    assert f"0 of 2 segment(s) done, {saved.items_read():,} item(s) read" in rows["checkpoint"]
+    assert plan.confirmations == [] and not plan.backup  # the first run's: it created B
+    with pytest.raises(CheckpointMismatch, match="mode"):
+        dm.plan_copy("events", source=A, target=B, mode="merge", resume=saved.path)
+
+    dry = dynamo("copy", "-t", "events", "-src", A, "-tgt", B, "--dry-run", "--resume")
+    assert dry.returncode == 0, dry.stderr
+    assert str(saved.path) in dry.stdout and "segment(s) done" in dry.stdout
+    resumed = copy_events(resume=True).result(HANG_GUARD)  # no yes, as the plan said
+    assert resumed.ok and in_b(servers) == in_a(servers)

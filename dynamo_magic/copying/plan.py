@@ -146,6 +146,7 @@ class CopyPlan:
     limits: Limits = field(default_factory=Limits)  # capacity limits (``limits.resolve``)
     settings_to_copy: TableSettings | None = None  # copy_settings into a created target
     checkpoint: str | None = None  # the checkpoint file (None: not chosen yet, a dry run)
+    resuming: str | None = None  # a resume's plan: what its checkpoint says is done
 
     @property
     def create_target(self) -> bool:
@@ -245,7 +246,7 @@ class CopyPlan:
             ("read units", f"~{self.read_units:,} (estimated)"),
             *limits.plan_rows(self.limits, self.write_units, self.read_units),
             ("verification", self.verification),
-            ("checkpoint", self.checkpoint or self._new_checkpoint()),
+            ("checkpoint", self._checkpoint_text()),
             ("needs confirmation", "; ".join(self.confirmations) or "no"),
         ] + [("warning", w) for w in self.warnings]
 
@@ -255,6 +256,11 @@ class CopyPlan:
             return []
         copied = self.settings_to_copy.copyable().describe()
         return [("settings copied", "; ".join(copied) or "none: the source has none set")]
+
+    def _checkpoint_text(self) -> str:
+        if self.checkpoint is None:
+            return self._new_checkpoint()
+        return f"{self.checkpoint} ({self.resuming})" if self.resuming else self.checkpoint
 
     @staticmethod
     def _new_checkpoint() -> str:

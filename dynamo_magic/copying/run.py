@@ -173,6 +173,43 @@ def copy(
         return result
 
 
+def plan(
+    request: CopyRequest,
+    settings: Settings,
+    *,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
+) -> CopyPlan:
+    """The dry run of ``copy`` with the same ``checkpoint`` and ``resume``: a resume's plan is
+    the one the resumed copy runs (its first run's backup and confirmations; the file it
+    continues, with what is done, in the plan's checkpoint row), a checkpoint of another copy
+    refused as ``copy`` refuses it.
+
+    Raises
+    ------
+    CheckpointMismatch
+        ``resume``'s file is unreadable, finished or of another copy (the difference named).
+    DynamoMagicError
+        What planning refuses, as ``copy_plan.plan_copy``.
+    """
+    planned = copy_plan.plan_copy(request, settings)
+    saved = _saved(planned, resume)
+    if saved is None:
+        planned.checkpoint = str(checkpoint) if checkpoint is not None else None
+        return planned
+    planned = _resumed(planned, saved)
+    segments = saved.identity.total_segments
+    engine = copy_engine.Engine.from_settings(settings, planned.source_items, None, segments, None)
+    saved.check(_identity(planned, engine))
+    done = sum(1 for s in saved.segments.values() if s.state == "done")
+    planned.checkpoint = str(saved.path)
+    planned.resuming = (
+        f"resumed: {done} of {len(saved.segments)} segment(s) done, "
+        f"{saved.items_read():,} item(s) read before"
+    )
+    return planned
+
+
 def _where(side: Side) -> str:
     """Where a side's table is, as a resume looks its checkpoints up: environment and
     endpoint (or region)."""

@@ -182,7 +182,6 @@ COPY_FIELDS: tuple[Field, ...] = (
             description="resume the last unfinished copy of these tables from its checkpoint",
             indent=False,
         ),
-        plan=False,  # the plan is the same; the copy continues the checkpoint
     ),
 )
 # what to do in a panel instead of an option of the magic line that it has no input for
