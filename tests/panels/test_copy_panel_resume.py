@@ -46,9 +46,8 @@ print(json.dumps({"error": panel.error, "hint": panel.resume_hint, "resume": pan
 RESUME = (
     """
 panel.resume.value = True
-panel.plan_button.click()
-panel.confirm.value = True  # the target holds what the first run wrote
-panel.copy_button.click()
+panel.plan_button.click()  # the resume's plan: the first run's confirmations (none: it made B)
+panel.copy_button.click()  # no tick asked for what the first run itself wrote
 """
     + ENDED
 )
