@@ -269,13 +269,15 @@ def test_an_interrupted_copy_names_the_exact_command_that_resumes_it():
     assert _resume_command(stopped, words) is None
 
 
-def test_a_copy_killed_with_its_workers_resumes_to_an_exact_target(servers, proxied):
-    """``kill -9`` of the whole ``dynamo copy`` process group (the command and its loky
-    workers) mid-copy: the checkpoint file it leaves is whole, and resuming from it skips the
-    segments it saved as done and ends exact."""
+def loky_copy_held(
+    servers: tuple[MotoServer, MotoServer], proxied: Callable[[Rule], FaultProxy]
+) -> tuple[Gate, subprocess.Popen[str]]:
+    """``ITEMS`` events in A; ``dynamo copy`` to B started in loky workers (2 workers, 8
+    segments of ~50 items: two batches each) as a process group of its own (the command and
+    its workers), the gate holding its ``HELD_AT``-th BatchWriteItem."""
     create_events(servers[0].client())
     put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
-    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)  # segments of ~50 items: two batches each
+    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)
     proxied(gate)
     argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "loky"]
     argv += ["--workers", "2", "--segments", "8", "--no-progress"]
@@ -285,8 +287,16 @@ def test_a_copy_killed_with_its_workers_resumes_to_an_exact_target(servers, prox
         stderr=subprocess.PIPE,
         text=True,
         env=subprocess_env(),
-        start_new_session=True,  # its own process group: the command and its workers
+        start_new_session=True,
     )
+    return gate, command
+
+
+def test_a_copy_killed_with_its_workers_resumes_to_an_exact_target(servers, proxied):
+    """``kill -9`` of the whole ``dynamo copy`` process group (the command and its loky
+    workers) mid-copy: the checkpoint file it leaves is whole, and resuming from it skips the
+    segments it saved as done and ends exact."""
+    gate, command = loky_copy_held(servers, proxied)
     folder = checkpoints.default_folder()
 
     def segments_done() -> int:
@@ -339,20 +349,7 @@ def test_a_copy_whose_worker_process_is_killed_prints_the_command_that_resumes_i
     the exact command that resumes it; that command ends with an exact target."""
     import psutil
 
-    create_events(servers[0].client())
-    put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
-    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)
-    proxied(gate)
-    argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "loky"]
-    argv += ["--workers", "2", "--segments", "8", "--no-progress"]
-    command = subprocess.Popen(
-        [sys.executable, "-m", "dynamo_magic.cli", *argv],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=subprocess_env(),
-        start_new_session=True,
-    )
+    gate, command = loky_copy_held(servers, proxied)
     try:
         assert gate.reached.wait(HANG_GUARD)
         workers = [
