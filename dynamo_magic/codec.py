@@ -12,7 +12,7 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NewType, cast
@@ -212,38 +212,27 @@ def decode_binaries(item: Item) -> Item:
     ``bytes``, at any depth inside maps and lists. Give an item to ``client.put_item`` in this
     form only: botocore base64-encodes bytes itself, so wire-form text would be encoded twice.
     Items already holding bytes (either form is taken) pass through unchanged."""
-    return {name: _decode_binary(av) for name, av in item.items()}
-
-
-def _decode_binary(av: AttributeValue) -> AttributeValue:
-    ((tag, value),) = av.items()
-    if tag == "B":
-        return {"B": _b(value)}
-    if tag == "BS":
-        return {"BS": [_b(v) for v in value]}
-    if tag == "M":
-        return {"M": decode_binaries(value)}
-    if tag == "L":
-        return {"L": [_decode_binary(v) for v in value]}
-    return av
+    return {name: _binaries(av, _b) for name, av in item.items()}
 
 
 def encode_binaries(item: Item) -> WireItem:
     """The wire form of an item in client form (``decode_binaries``' inverse): ``B`` and ``BS``
     values as base64 text, at any depth inside maps and lists; other values unchanged."""
-    return WireItem({name: _encode_binary(av) for name, av in item.items()})
+    return WireItem({name: _binaries(av, _base64) for name, av in item.items()})
 
 
-def _encode_binary(av: AttributeValue) -> AttributeValue:
+def _binaries(av: AttributeValue, convert: Callable[[Any], Any]) -> AttributeValue:
+    """``av`` with ``convert`` applied to each binary (``B``, members of ``BS``), at any depth
+    inside maps and lists; other values unchanged (the walk both binary forms share)."""
     ((tag, value),) = av.items()
     if tag == "B":
-        return {"B": _base64(value)}
+        return {"B": convert(value)}
     if tag == "BS":
-        return {"BS": [_base64(v) for v in value]}
+        return {"BS": [convert(v) for v in value]}
     if tag == "M":
-        return {"M": encode_binaries(value)}
+        return {"M": {name: _binaries(v, convert) for name, v in value.items()}}
     if tag == "L":
-        return {"L": [_encode_binary(v) for v in value]}
+        return {"L": [_binaries(v, convert) for v in value]}
     return av
 
 
