@@ -106,6 +106,24 @@ def stopped_mid_way(
     return CheckpointFile.load(job.checkpoint or "")
 
 
+class RecordingBar:
+    """A ``Progress`` that adds up what each phase advanced."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.advanced: dict[str, int] = {}
+
+    def start(self, phase: str, total: int | None) -> None:
+        self.started.append(phase)
+
+    def advance(self, count: int) -> None:
+        phase = self.started[-1]
+        self.advanced[phase] = self.advanced.get(phase, 0) + count
+
+    def close(self, outcome: Any = None) -> None:
+        pass
+
+
 def in_b(servers: tuple[MotoServer, MotoServer]) -> dict[str, Any]:
     return keyed(scan_all(servers[1].client(), "events"), EVENTS_KEY)
 
@@ -129,8 +147,10 @@ def test_a_stopped_copy_resumes_after_its_last_acknowledged_page_to_an_exact_tar
     assert saved.phases.target_created and saved.identity.total_segments == 2
     assert saved.path.parent == checkpoints.default_folder()
 
-    resumed = copy_events(resume=True).result(HANG_GUARD)  # found without a path; no yes
+    bar = RecordingBar()
+    resumed = copy_events(resume=True, progress=bar).result(HANG_GUARD)  # no path, no yes
     assert resumed.ok and resumed.verification.ok
+    assert bar.advanced["copy"] == ITEMS  # the bar starts at the first run's items, not at 0
     assert resumed.items_read == ITEMS  # the first run's 200 and this run's
     assert resumed.written == ITEMS - acknowledged  # the page after the key, then the rest
     assert not resumed.created_target and resumed.backup is None
