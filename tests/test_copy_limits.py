@@ -339,6 +339,21 @@ def test_the_plan_says_unlimited_and_warns_of_a_provisioned_target_it_will_overr
     assert ("warning", next(w for w in plan.warnings if warning in w)) in plan.rows()
 
 
+def test_a_target_the_copy_creates_is_warned_of_without_the_traffic_it_does_not_have(
+    servers: Any,
+) -> None:
+    """A provisioned source copied into a target the copy creates (with the source's
+    capacity): the warning says the table will be created so, and not that the copy competes
+    with the table's own traffic (a new table has none)."""
+    create_plain(client_for(A), write=5, read=5)
+    fill(client_for(A), 50)
+    plan = api.plan_copy("limited", source=A, target=B)
+    assert plan.create_target
+    (warning,) = [w for w in plan.warnings if "not limited" in w]
+    assert warning.startswith("'limited' will be created provisioned at 5 write units/s")
+    assert "own traffic" not in warning and "max_write_units" in warning
+
+
 def test_the_plan_warns_when_the_asked_rate_exceeds_the_provisioned_capacity(
     servers: Any,
 ) -> None:

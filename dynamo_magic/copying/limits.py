@@ -229,13 +229,17 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:,.1f} h"
 
 
-def warnings(limits: Limits, write_units: int, read_units: int) -> list[str]:
+def warnings(
+    limits: Limits, write_units: int, read_units: int, target_created: bool = False
+) -> list[str]:
     """What the plan warns of (each also logged at WARNING): an asked rate above what its table
     can take; an unlimited copy that will write (read) more than a second of a provisioned
-    table's capacity (it will be throttled, and compete with the table's own traffic)."""
+    table's capacity (it will be throttled, and compete with the table's own traffic; a target
+    the copy creates has none)."""
     found = []
     for rate, units in ((limits.writes, write_units), (limits.reads, read_units)):
         bound, keyword = rate.capacity, KEYWORDS[rate.kind]
+        created = target_created and rate.kind == "write"
         if rate.exceeds:
             assert bound.units is not None and rate.units is not None
             found.append(
@@ -245,10 +249,11 @@ def warnings(limits: Limits, write_units: int, read_units: int) -> list[str]:
             )
         elif rate.units is None and bound.basis == "provisioned" and units > (bound.units or units):
             assert bound.units is not None
+            traffic = "" if created else " and compete with the table's own traffic"
             found.append(
-                f"'{rate.table}' is provisioned at {bound.units:,.4g} {rate.kind} units/s "
-                f"and the copy is not limited: it will be throttled and compete with the "
-                f"table's own traffic; give {keyword} (e.g. 80%) to stay under it"
+                f"'{rate.table}' {'will be created' if created else 'is'} provisioned at "
+                f"{bound.units:,.4g} {rate.kind} units/s and the copy is not limited: it will "
+                f"be throttled{traffic}; give {keyword} (e.g. 80%) to stay under it"
             )
     for line in found:
         log.warning("copy plan: %s", line)

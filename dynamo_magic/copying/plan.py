@@ -612,7 +612,9 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         )
     if not request.backup and not target_empty:
         plan.warnings.append("no backup will be taken (backup turned off)")
-    plan.warnings += limits.warnings(plan.limits, plan.write_units, plan.read_units)
+    plan.warnings += limits.warnings(
+        plan.limits, plan.write_units, plan.read_units, target_created=plan.create_target
+    )
     return plan
 
 
