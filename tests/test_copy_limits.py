@@ -224,6 +224,40 @@ def test_a_share_is_of_the_provisioned_capacity(servers: Any) -> None:
     assert not [w for w in plan.warnings if "rate" in w]
 
 
+def test_a_share_of_reads_from_a_global_index_is_of_the_index_s_own_capacity(
+    servers: Any,
+) -> None:
+    """A copy that reads a GSI: a read share is of the index's provisioned read units, not its
+    table's (DynamoDB provisions each GSI apart); the plan names the index."""
+    client_for(A).create_table(
+        TableName="limited",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "pad", "AttributeType": "S"},
+        ],
+        ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 100},
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_pad",
+                "KeySchema": [{"AttributeName": "pad", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "ProvisionedThroughput": {"ReadCapacityUnits": 8, "WriteCapacityUnits": 100},
+            }
+        ],
+    )
+    fill(client_for(A), 10)
+    plan = api.plan_copy(
+        "limited", source=A, target=B, index="by_pad", pk=PAD, max_read_units="50%"
+    )
+    assert (plan.limits.reads.units, plan.limits.reads.basis) == (4, "50% of provisioned")
+    assert dict(plan.rows())["read rate"].startswith("4 read units/s (50% of provisioned)")
+    unlimited = api.plan_copy("limited", source=A, target=B, index="by_pad", pk=PAD)
+    assert dict(unlimited.rows())["read rate"].startswith(
+        "unlimited (source 'limited' index 'by_pad': 8 read units/s provisioned"
+    )
+
+
 def test_a_created_target_s_share_is_of_the_source_s_capacity(servers: Any) -> None:
     """The target does not exist: the copy creates it with the source's capacity."""
     create_plain(client_for(A), write=100, read=40)

@@ -593,7 +593,9 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         writes=limits.resolve(
             request.max_write_units, "write", target_schema or source_schema, target.table
         ),
-        reads=limits.resolve(request.max_read_units, "read", source_schema, source.table),
+        reads=limits.resolve(
+            request.max_read_units, "read", source_schema, source.table, request.index
+        ),
     )
     _plan_settings(plan, source_client)
     if target_env.protected:
