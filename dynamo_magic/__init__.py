@@ -27,6 +27,7 @@ from .api import (
     iter_frames,
     list_environments,
     list_tables,
+    pages,
     partiql,
     plan_copy,
     query,
@@ -66,6 +67,7 @@ from .errors import (
     UsageProblem,
 )
 from .item_size import item_size, read_units
+from .paging import Pages
 from .plots import (  # matplotlib is imported only when a chart is drawn
     PlottingUnavailable,
     plot_column,
@@ -124,6 +126,7 @@ __all__ = [
     "NumberPolicy",
     "Outcome",
     "PageCallback",
+    "Pages",
     "PlottingUnavailable",
     "Progress",
     "QueryPanel",
@@ -153,6 +156,7 @@ __all__ = [
     "iter_frames",
     "list_environments",
     "list_tables",
+    "pages",
     "partiql",
     "plan_copy",
     "plot_column",

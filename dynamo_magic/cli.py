@@ -196,6 +196,8 @@ def _query(args: argparse.Namespace) -> None:
     kwargs["pk"] = partition_key(args.pk_word, args.pk)
     found = api.explore(**kwargs)
     print(found.summary_line, file=sys.stderr)
+    if found.start_after is not None:  # one page of a paged read: how to ask for the next
+        print(f"next page: --start-after {shlex.quote(found.start_after)}", file=sys.stderr)
     if found.kind == "count":
         print(found.count)
     elif found.kind == "items":

@@ -268,6 +268,8 @@ OPTIONS: tuple[Option, ...] = (
             " query. ``None``: the first items (a preview).",
             "count()": "Partition key value (typed from the table's AttributeDefinitions): the"
             " items of one partition. ``None``: of the whole table or index (a parallel scan).",
+            "pages()": "Partition key value (typed from the table's AttributeDefinitions): the"
+            " pages of a query. ``None``: of the whole table or index (a scan, in order).",
         },
         type_doc=_KEY_VALUE,
         label="Partition key",
@@ -399,6 +401,31 @@ OPTIONS: tuple[Option, ...] = (
             " ``segments`` setting, else four per worker."
         },
         label="Segments",
+    ),
+    _opt(
+        "page_size",
+        ("--page-size",),
+        "read one page of N items; the next --start-after is printed",
+        "query",
+        type=int,
+        metavar="N",
+        doc="Items per page (DynamoDB's Limit); the next page starts after the page's last"
+        " key. With a filter, items that match (DynamoDB may evaluate more).",
+        docs={
+            "explore()": "Read one page of this many items (after ``start_after``) instead of"
+            " everything; the view shows that page."
+        },
+    ),
+    _opt(
+        "start_after",
+        ("--start-after",),
+        "start after this key (JSON, as printed after a page)",
+        "query",
+        metavar="KEY",
+        type_doc="str or mapping",
+        doc="The key to start after (DynamoDB's ExclusiveStartKey): DynamoDB JSON text as a page"
+        ' prints it (``\'{"pk": {"S": "a"}}\'``), or a mapping of the key attributes to'
+        " plain values. ``None``: from the start.",
     ),
     _opt(
         "consistent",
@@ -736,6 +763,7 @@ API_COMMANDS: Mapping[str, str] = {
         ("fetch", "query", "scan", "iter_frames", "count", "head", "unique", "summary"), "query"
     ),
     "explore": "query",
+    "pages": "query",
     "plan_copy": "copy",
     "copy": "copy",
     "start_copy": "copy",

@@ -261,7 +261,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "query", line) from None
         view = found.count if found.kind == "count" else found.frame
-        delivered = self._deliver(view, found.summary_line, args.out)
+        summary = found.summary_line
+        if found.start_after is not None:  # one page of a paged read: how to ask for the next
+            summary += f"\nnext page: --start-after {shlex.quote(found.start_after)}"
+        delivered = self._deliver(view, summary, args.out)
         if args.plot is not None:  # a chart under the summary; a problem is one line, no error
             plots.show_plot(found, args.plot)
         return delivered
