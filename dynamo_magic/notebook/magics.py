@@ -44,6 +44,7 @@ from ..settings import (
     override_settings,
     setting_fields,
 )
+from . import completion
 
 
 def options_of(
@@ -216,6 +217,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
+        self.completer: completion.MagicCompleter | None = None  # set by ``register``
         configured = self.config.get(type(self).__name__, {})
         # ipython_config.py wins over the config file, also where both say the same now
         names = [n for n in SETTING_NAMES if n in configured]
@@ -261,6 +263,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "query", line) from None
         view = found.count if found.kind == "count" else found.frame
+        if found.kind == "items" and self.completer is not None and found.frame is not None:
+            self.completer.remember(table, found.frame.columns)  # Tab offers them
         summary = found.summary_line
         if found.start_after is not None:  # one page of a paged read: how to ask for the next
             summary += f"\nnext page: --start-after {shlex.quote(found.start_after)}"
@@ -756,4 +760,7 @@ def _table(args: Any, usage: str, required: bool = True) -> Any:
 
 
 def register(ipython: Any) -> None:
-    ipython.register_magics(DynamoMagic(ipython))
+    magics = DynamoMagic(ipython)
+    ipython.register_magics(magics)
+    if getattr(ipython, "Completer", None) is not None:  # a shell without one completes nothing
+        magics.completer = completion.install(ipython)
