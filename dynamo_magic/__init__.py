@@ -20,6 +20,7 @@ from .api import (
     backups,
     copy,
     count,
+    delete_item,
     describe,
     explore,
     fetch,
@@ -30,6 +31,7 @@ from .api import (
     pages,
     partiql,
     plan_copy,
+    put_item,
     query,
     reset,
     restore,
@@ -47,6 +49,7 @@ from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
 from .copying.result import Outcome, Verification
 from .dynamodb.backups import Backup
+from .dynamodb.items import ItemChanged, ItemNotFound, ItemWrite
 from .dynamodb.read import PageCallback
 from .errors import (
     AccessDenied,
@@ -121,6 +124,9 @@ __all__ = [
     "Index",
     "IndexNotFound",
     "InvalidQuery",
+    "ItemChanged",
+    "ItemNotFound",
+    "ItemWrite",
     "KeyAttribute",
     "KeySchema",
     "NumberPolicy",
@@ -147,6 +153,7 @@ __all__ = [
     "backups",
     "copy",
     "count",
+    "delete_item",
     "describe",
     "explore",
     "fetch",
@@ -164,6 +171,7 @@ __all__ = [
     "plot_item_sizes",
     "plot_partitions",
     "plot_unique",
+    "put_item",
     "query",
     "read_units",
     "reset",

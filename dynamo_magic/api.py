@@ -30,7 +30,7 @@ from .copying.parallel import Progress
 from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
 from .dynamodb import backups as backup_admin
-from .dynamodb import clients, read
+from .dynamodb import clients, items, read
 from .dynamodb.backups import Backup
 from .dynamodb.read import PageCallback
 from .dynamodb.retry import RetryPolicy, policy_from
@@ -2364,6 +2364,140 @@ def _check_cancel(cancel: object) -> None:
             f"{{cancel}} must be None or a threading.Event, not {literal(repr(cancel))}",
             parameters=("cancel",),
         )
+
+
+# -- one item -----------------------------------------------------------------------------------
+def _one_item(table: str, env: str | None) -> tuple[environments.Environment, Any, TableSchema]:
+    """The environment, its client and the table's schema (refusals before any write)."""
+    check_table_name(table, "table")
+    settings = get_settings()
+    resolved, client = _connect(env, settings)
+    schema = read.describe_table(
+        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+    )
+    return resolved, client, schema
+
+
+def put_item(
+    table: str,
+    item: Mapping[str, Any],
+    *,
+    env: str | None = None,
+    expect: Mapping[str, Any] | None = None,
+    yes: bool = False,
+) -> items.ItemWrite:
+    # [[[cog docstring(api.put_item)]]]
+    """Write one item, refusing to overwrite a change made since it was read.
+
+    ``item`` is Python values, as ``query`` returns them (``str``, numbers, ``bytes``, sets,
+    dicts, lists, ``bool``, ``None``). An item that exists is overwritten only with ``yes``
+    (a new one needs none), as is any write into a protected environment: the copy's rules.
+    With ``expect`` (the item as it was read) the write happens only if the item is still
+    that: a consistent read compares the whole item, and the put's condition checks every
+    attribute of ``expect`` (DynamoDB's ``=``) and that the new item's other attributes are
+    still absent; otherwise ``ItemChanged`` names the differences and nothing is written.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    item : mapping of str to value
+        The whole item as Python values (``str``, numbers, ``bytes``, sets, dicts, lists,
+        ``bool``, ``None``), key attributes included, typed from the table's key schema.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    expect : mapping of str to value, optional
+        The item as it was read (the same key): the write happens only if the item is still that
+        (a consistent read, then DynamoDB's condition on its attributes).
+    yes : bool, default False
+        Confirm overwriting or deleting an item that exists, or writing into a protected
+        environment (a delete always needs it).
+
+    Returns
+    -------
+    ItemWrite
+        ``old`` (the item before, ``None`` if new) and ``new`` (Python values, numbers as
+        ``Decimal``), ``differences`` (one phrase per changed attribute), ``summary_line()``.
+
+    Raises
+    ------
+    ConfirmationRequired
+        Overwriting an item, or a protected environment, without ``yes``.
+    ItemChanged
+        ``expect`` given and the item changed (or was deleted) since: ``current`` and
+        ``differences`` say how. Nothing written.
+    InvalidQuery
+        A key attribute missing or of the wrong type, a value DynamoDB cannot store.
+    TableNotFound, EnvironmentNotFound, AccessDenied, ServiceError
+        As for any call.
+
+    Examples
+    --------
+    >>> row = dynamo_magic.query("shop", "CUSTOMER#c002", env="demo-dev").iloc[0].dropna()
+    >>> edited = {**row.to_dict(), "tier": "platinum"}
+    >>> dynamo_magic.put_item("shop", edited, env="demo-dev", expect=row.to_dict(), yes=True)
+    """
+    # [[[end]]]
+    resolved, client, schema = _one_item(table, env)
+    return items.put(client, schema, resolved, item, expect, yes)
+
+
+def delete_item(
+    table: str,
+    key: Mapping[str, Any],
+    *,
+    env: str | None = None,
+    expect: Mapping[str, Any] | None = None,
+    yes: bool = False,
+) -> items.ItemWrite:
+    # [[[cog docstring(api.delete_item)]]]
+    """Delete one item, refusing to delete a change made since it was read.
+
+    A delete always needs ``yes`` (the copy panel's tick naming the table and environment).
+    With ``expect`` (the item as it was read) it happens only if the item is still that (a
+    consistent read, then a condition on every attribute of ``expect``).
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    key : mapping of str to value
+        The item's key attributes (a whole item's other attributes are ignored).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    expect : mapping of str to value, optional
+        The item as it was read (the same key): the write happens only if the item is still that
+        (a consistent read, then DynamoDB's condition on its attributes).
+    yes : bool, default False
+        Confirm overwriting or deleting an item that exists, or writing into a protected
+        environment (a delete always needs it).
+
+    Returns
+    -------
+    ItemWrite
+        ``old`` (the item deleted, Python values) and ``summary_line()``.
+
+    Raises
+    ------
+    ConfirmationRequired
+        Without ``yes``.
+    ItemNotFound
+        No item has that key: nothing deleted.
+    ItemChanged
+        ``expect`` given and the item changed (or was deleted) since. Nothing deleted.
+    InvalidQuery
+        A key attribute missing or of the wrong type.
+
+    Examples
+    --------
+    >>> dynamo_magic.delete_item("shop", {"pk": "CUSTOMER#c002", "sk": "PROFILE"},
+    ...                          env="demo-dev", yes=True).summary_line()
+    """
+    # [[[end]]]
+    resolved, client, schema = _one_item(table, env)
+    return items.delete(client, schema, resolved, key, expect, yes)
 
 
 def list_environments() -> list[str]:

@@ -26,7 +26,10 @@ from .errors import InvalidQuery
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD  # rows ``--head`` shows without a number
 from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS, VERIFY_METHODS
 
-COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql")
+COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql", "item")
+# commands the ``dynamo`` CLI does not offer: ``item`` (put_item, delete_item) edits one item,
+# which a notebook or a script has in hand; a terminal has ``aws dynamodb put-item``
+NOT_IN_CLI = ("item",)
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
@@ -185,7 +188,7 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
 
 
 _KEY = "query copy"
-_ENV = "query describe partiql restore backups truncate"
+_ENV = "query describe partiql restore backups truncate item"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
@@ -197,14 +200,16 @@ OPTIONS: tuple[Option, ...] = (
         "table",
         ("-t", "--table"),
         "table name",
-        "query copy restore truncate backups describe",
+        "query copy restore truncate backups describe item",
         required=True,
         helps={"copy": "source table name"},
         doc=f"Table name ({_TABLE_NAME}); where a table is only read, its ARN.",
         docs={
             "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
             " failed-item files are named after it).",
-            **dict.fromkeys(("restore", "truncate"), f"Table name ({_TABLE_NAME}; no ARN)."),
+            **dict.fromkeys(
+                ("restore", "truncate", "item"), f"Table name ({_TABLE_NAME}; no ARN)."
+            ),
         },
         label="Table",
     ),
@@ -708,6 +713,33 @@ def _python(keyword: str, type_doc: str, doc: str, commands: str, label: str = "
 
 PYTHON_ONLY: tuple[Parameter, ...] = (
     _python(
+        "item",
+        "mapping of str to value",
+        "The whole item as Python values (``str``, numbers, ``bytes``, sets, dicts, lists,"
+        " ``bool``, ``None``), key attributes included, typed from the table's key schema.",
+        "item",
+    ),
+    _python(
+        "key",
+        "mapping of str to value",
+        "The item's key attributes (a whole item's other attributes are ignored).",
+        "item",
+    ),
+    _python(
+        "expect",
+        "mapping of str to value",
+        "The item as it was read (the same key): the write happens only if the item is still"
+        " that (a consistent read, then DynamoDB's condition on its attributes).",
+        "item",
+    ),
+    _python(
+        "yes",
+        "bool",
+        "Confirm overwriting or deleting an item that exists, or writing into a protected"
+        " environment (a delete always needs it).",
+        "item",
+    ),
+    _python(
         "params",
         "mapping of str to value",
         "Values of the filter's ``:name`` placeholders.",
@@ -770,6 +802,8 @@ API_COMMANDS: Mapping[str, str] = {
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
     "partiql": "partiql",
+    "put_item": "item",
+    "delete_item": "item",
 }
 
 
@@ -843,6 +877,8 @@ def command_options(command: str, front_end: str = "api") -> list[Option]:
     """
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}; one of {', '.join(COMMANDS)}")
+    if front_end == "cli" and command in NOT_IN_CLI:
+        return []
     return [o for o in OPTIONS if command in o.commands and front_end in o.used_by]
 
 

@@ -15,6 +15,7 @@ def test_the_exploring_page_s_examples_run(demo_running, shell, capsys):
     Python block draws five charts; each magic line of its notebook block draws one. So does
     the "Page by page" section (one demo for both: a demo takes seconds to start)."""
     paging_example_runs(demo_running.prod)
+    one_item_example_runs()
     import re
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "exploring.md").read_text()
@@ -52,3 +53,25 @@ def paging_example_runs(prod: list[dict[str, Any]]) -> None:
     while everything.has_next():
         pages.append(everything.next())
     assert sum(len(p) for p in pages) == len(prod)
+
+
+def one_item_example_runs() -> None:
+    """The "One item" section's Python block runs as written against the demo: the profile
+    is edited, then deleted."""
+    import re
+
+    from dynamo_magic.codec import from_attribute
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "exploring.md").read_text()
+    start = text.index("\n## One item\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    (python,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(compile(python, "docs/exploring.md", "exec"), namespace)
+    done, gone, row = namespace["done"], namespace["gone"], namespace["row"]
+    assert [d.split(":")[0] for d in done.differences] == ["tier"]
+    assert gone.old is not None and from_attribute({"S": gone.old["tier"]}) == "platinum"
+    assert set(gone.old) == set(row)  # every attribute read, written back as it was
+    import dynamo_magic as dm
+
+    assert dm.query("shop", "CUSTOMER#c002", env="demo-dev", sk="PROFILE").empty
