@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
+import pytest
 
 from .charts import plotted
 
 
+@pytest.mark.timeout(600)  # three sections' examples against one demo: a hang guard
 def test_the_exploring_page_s_examples_run(demo_running, shell, capsys):
     """The "Plots" section of docs/exploring.md runs as written after ``make demo``: its
     Python block draws five charts; each magic line of its notebook block draws one. So does
