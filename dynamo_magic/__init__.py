@@ -22,6 +22,7 @@ from .api import (
     count,
     describe,
     explore,
+    export_table,
     fetch,
     head,
     iter_frames,
@@ -40,6 +41,7 @@ from .api import (
     unique,
 )
 from .copying.engine import CopyResult
+from .copying.exporting import ExportResult
 from .copying.job import CopyJob, CopyProgress
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan
@@ -116,6 +118,7 @@ __all__ = [
     "EnvironmentConfig",
     "EnvironmentNotFound",
     "Exploration",
+    "ExportResult",
     "Index",
     "IndexNotFound",
     "InvalidQuery",
@@ -146,6 +149,7 @@ __all__ = [
     "count",
     "describe",
     "explore",
+    "export_table",
     "fetch",
     "get_settings",
     "head",
