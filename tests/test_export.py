@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -250,3 +251,19 @@ def test_cancelled_export_writes_no_manifest(orders, tmp_path):
     result = stopped.value.result
     assert result.interrupted and not result.complete
     assert not list(tmp_path.rglob("manifest-*"))
+
+
+def test_the_api_function_names_every_keyword_and_is_documented():
+    """No ``**options``: help(), tab completion and the front ends see every parameter."""
+    signature = inspect.signature(dynamo_magic.export_table)
+    assert list(signature.parameters) == [
+        *("table", "to", "env", "storage_env", "pk", "sk", "sk_op", "sk2", "index"),
+        *("workers", "segments", "backend", "progress", "cancel"),
+    ]
+    assert signature.return_annotation == "ExportResult"
+    assert "ExportResult" in dynamo_magic.__all__ and "export_table" in dynamo_magic.__all__
+    doc = inspect.getdoc(dynamo_magic.export_table) or ""
+    for section in ("Parameters", "Returns", "Raises", "Examples"):
+        assert f"{section}\n{'-' * len(section)}" in doc
+    for name in signature.parameters:
+        assert f"\n{name} : " in doc, name

@@ -24,7 +24,7 @@ from typing import Any
 from .. import environments
 from ..dynamodb import read
 from ..dynamodb.retry import policy_from
-from ..errors import CopyFailed, InvalidQuery
+from ..errors import CopyFailed, UsageProblem
 from ..schema import TableSchema
 from ..settings import Settings
 from . import parallel
@@ -213,6 +213,12 @@ def export(
     total = 1 if sliced else engine.segments
     reads = _sources(side, schema, request, total)
     destination = Destination.parse(request.to, storage)
+    if request.storage_env is not None and destination.bucket is None:
+        raise UsageProblem(
+            "{storage_env} names the environment that reaches an s3:// bucket; {to} is a "
+            "local folder: drop {storage_env}",
+            parameters=("storage_env", "to"),
+        )
     export_id = new_export_id()
     folder = f"{EXPORT_FOLDER}/{export_id}"
     destination.check(folder)
@@ -255,7 +261,8 @@ def export(
         Operation(result, engine.failed_path(request.table), tally) as run,
     ):
         destination.put(b"", f"{folder}/_started")  # raised as it is: nothing written
-        run.tally.start("export", None if sliced else schema.item_count)
+        # DescribeTable's count (hours stale, 0 for a new table): the bar's estimate only
+        run.tally.start("export", None if sliced else schema.item_count or None)
         run.tally.run(run_task, tasks, engine, collect)
         result.files = sorted(files, key=lambda f: f.segment)
         summary = _summary(schema, destination, export_id, started, result.files)
@@ -301,13 +308,3 @@ def _summary(
 def _timestamp(moment: datetime) -> str:
     """``2020-11-04T07:28:34.028Z``, as DynamoDB's manifests write times."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def check_run(pk: Any, segments: int | None) -> None:
-    """Refuse ``segments`` with a slice (read by one query), before any call."""
-    if pk is not None and segments is not None:
-        raise InvalidQuery(
-            "{segments} splits the scan of a whole table or index; a slice ({pk}) is read by "
-            "one query: drop {segments}",
-            parameters=("segments", "pk"),
-        )

@@ -40,14 +40,16 @@ def _items(data: bytes) -> list[dict]:
 
 
 def test_export_to_a_folder_and_to_another_accounts_bucket(store, tmp_path):
-    base = ["export", "-t", "orders", "-e", "dev", "--no-progress", "--segments", "2"]
+    base = ["export", "-t", "orders", "-e", "dev", "--segments", "2"]
     done = dynamo_many(
         {
             "folder": [*base, "--to", str(tmp_path / "out")],
-            "s3": [*base, "--to", f"s3://{BUCKET}/cli", "--storage-env", "store"],
+            "s3": [*base, "--to", f"s3://{BUCKET}/cli", "--storage-env", "store", "--no-progress"],
         },
         env=store,
     )
+    assert " items/s" in done["folder"].stderr  # the copy's progress bar, on stderr
+    assert " items/s" not in done["s3"].stderr
     for name, result in done.items():
         line = ok(result).strip()
         assert line.startswith("export OK: 30 items in 2 file(s) to "), (name, line)
@@ -89,6 +91,14 @@ def test_bad_input_is_one_line_and_writes_nothing(store, in_process, tmp_path, m
             "bucket 'nowhere'",
         ),
         "a file": ([*base, "-t", "orders", "--to", str(a_file / "sub")], "is a file"),
+        "storage env of a folder": (
+            [*base, "-t", "orders", "--to", str(out), "--storage-env", "store"],
+            "drop --storage-env",
+        ),
+        "unknown storage env": (
+            [*base, "-t", "orders", "--to", "s3://x/y", "--storage-env", "nope"],
+            "nope",
+        ),
         "no --to": ([*base, "-t", "orders"], "--to"),
     }
     for name, (argv, message) in cases.items():
