@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import inspect
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,60 @@ def test_the_api_function_names_every_keyword_and_is_documented():
         assert f"{section}\n{'-' * len(section)}" in doc
     for name in signature.parameters:
         assert f"\n{name} : " in doc, name
+
+
+def _wait(describe: Any) -> dict[str, Any]:
+    for _ in range(100):
+        status: dict[str, Any] = describe()
+        if status["ExportStatus"] != "IN_PROGRESS":
+            return status
+        time.sleep(0.1)
+    raise AssertionError("moto's export did not end")
+
+
+def test_lines_are_those_dynamodbs_export_writes(orders):
+    """DynamoDB's own export to S3 (as moto writes it) of the same table: its data lines and
+    ours decode to the same items, line for line by key."""
+    s3, ddb = _s3(A), boto3.Session(profile_name=A).client("dynamodb")
+    s3.create_bucket(Bucket=BUCKET)
+    ddb.update_continuous_backups(
+        TableName="orders", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    arn = ddb.describe_table(TableName="orders")["Table"]["TableArn"]
+    started = ddb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket=BUCKET, S3Prefix="theirs", ExportFormat="DYNAMODB_JSON"
+    )
+    export_arn = started["ExportDescription"]["ExportArn"]
+    status = _wait(lambda: ddb.describe_export(ExportArn=export_arn)["ExportDescription"])
+    assert status["ExportStatus"] == "COMPLETED"
+    theirs = []
+    for found in s3.list_objects_v2(Bucket=BUCKET, Prefix="theirs/")["Contents"]:
+        body = s3.get_object(Bucket=BUCKET, Key=found["Key"])["Body"].read()
+        theirs += [line["Item"] for line in _lines(body)]
+
+    result = dynamo_magic.export_table("orders", f"s3://{BUCKET}/ours", env=A, segments=2)
+    ours = [
+        line["Item"]
+        for f in result.files
+        for line in _lines(s3.get_object(Bucket=BUCKET, Key=f.key)["Body"].read())
+    ]
+    assert len(theirs) == len(ours) == 30
+    assert keyed(theirs, ORDER_KEY) == keyed(ours, ORDER_KEY)
+
+
+def test_an_export_folder_that_holds_files_is_refused(orders, tmp_path, monkeypatch):
+    """Were an export id ever met twice, the folder (local or in S3) is not written into."""
+    from dynamo_magic.copying import exporting
+
+    monkeypatch.setattr(exporting, "new_export_id", lambda: "00000000000000-deadbeef")
+    taken = tmp_path / "AWSDynamoDB" / "00000000000000-deadbeef"
+    taken.mkdir(parents=True)
+    (taken / "other.txt").write_text("theirs")
+    with pytest.raises(UsageProblem, match="holds files"):
+        dynamo_magic.export_table("orders", tmp_path, env=A)
+    assert [p.name for p in taken.iterdir()] == ["other.txt"]
+    _s3(B).create_bucket(Bucket=BUCKET)
+    _s3(B).put_object(Bucket=BUCKET, Key="p/AWSDynamoDB/00000000000000-deadbeef/x", Body=b"x")
+    with pytest.raises(UsageProblem, match="holds files"):
+        dynamo_magic.export_table("orders", f"s3://{BUCKET}/p", env=A, storage_env=B)
+    assert len(_s3(B).list_objects_v2(Bucket=BUCKET)["Contents"]) == 1
