@@ -2340,7 +2340,7 @@ def truncate(
 @_logs_refusals("export")
 def export_table(
     table: str,
-    to: str,
+    to: str | os.PathLike[str],
     *,
     env: str | None = None,
     storage_env: str | None = None,
@@ -2368,7 +2368,7 @@ def export_table(
     ----------
     table : str
         Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
-    to : str
+    to : str or Path
         Where the export goes: a local folder (created if missing) or ``s3://bucket/prefix``;
         the files land in ``DEST/AWSDynamoDB/<export id>/``, as DynamoDB's export to S3 lays
         them out.
@@ -2393,8 +2393,8 @@ def export_table(
         table by its key.
     workers : int, optional
         Parallel workers (at least 1): threads, or processes with the ``loky`` backend; each
-        keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else two per CPU
-        core.
+        writes one segment's file at a time, its next page read meanwhile. ``None``: the
+        ``workers`` setting, else two per CPU core.
     segments : int, optional
         Parallel scan segments (1 to 1,000,000), one data file each; ``None``: the ``segments``
         setting, else four per worker.

@@ -493,6 +493,11 @@ OPTIONS: tuple[Option, ...] = (
         doc="Parallel workers (at least 1): threads, or processes with the ``loky`` backend;"
         " each keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else"
         " two per CPU core.",
+        docs={
+            "export": "Parallel workers (at least 1): threads, or processes with the ``loky``"
+            " backend; each writes one segment's file at a time, its next page read meanwhile."
+            " ``None``: the ``workers`` setting, else two per CPU core."
+        },
         label="Workers",
     ),
     _opt(
@@ -632,6 +637,7 @@ OPTIONS: tuple[Option, ...] = (
         "export",
         required=True,
         metavar="DEST",
+        type_doc="str or Path",
         doc="Where the export goes: a local folder (created if missing) or"
         " ``s3://bucket/prefix``; the files land in ``DEST/AWSDynamoDB/<export id>/``, as"
         " DynamoDB's export to S3 lays them out.",
