@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
-from .copying import exporting, parallel, transforms
+from .copying import parallel, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
+from .copying.exporting import ExportRequest
+from .copying.exporting import export as _export
 from .copying.parallel import Progress
 from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
@@ -2443,7 +2445,7 @@ def export_table(
             f"{{to}} must be a folder or s3://bucket/prefix, not {literal(repr(to))}",
             parameters=("to",),
         )
-    request = exporting.ExportRequest(
+    request = ExportRequest(
         table=table,
         to=os.fspath(to),
         env=env,
@@ -2454,7 +2456,7 @@ def export_table(
         sk2=sk2,
         index=index,
     )
-    return exporting.export(
+    return _export(
         request,
         get_settings(),
         workers=workers,
