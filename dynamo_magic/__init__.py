@@ -23,6 +23,7 @@ from .api import (
     delete_item,
     describe,
     explore,
+    export_table,
     fetch,
     head,
     iter_frames,
@@ -43,6 +44,7 @@ from .api import (
     unique,
 )
 from .copying.engine import CopyResult
+from .copying.exporting import ExportResult
 from .copying.job import CopyJob, CopyProgress
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan
@@ -121,6 +123,7 @@ __all__ = [
     "EnvironmentConfig",
     "EnvironmentNotFound",
     "Exploration",
+    "ExportResult",
     "Index",
     "IndexNotFound",
     "InvalidQuery",
@@ -156,6 +159,7 @@ __all__ = [
     "delete_item",
     "describe",
     "explore",
+    "export_table",
     "fetch",
     "get_settings",
     "head",

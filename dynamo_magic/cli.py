@@ -97,6 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(truncate, "truncate")
     truncate.set_defaults(handler=_truncate)
 
+    export = commands.add_parser(
+        "export",
+        help="export a table, index or slice to files in DynamoDB's export format",
+        description="Write a table, an index or a slice (--pk [--sk] [--index]) to "
+        "DEST/AWSDynamoDB/<export id>/ as DynamoDB's export to S3 does: gzipped DynamoDB "
+        "JSON lines, one file per scan segment, manifests with counts and MD5s. DEST is a "
+        "folder or s3://bucket/prefix (--storage-env: the environment that reaches the "
+        "bucket). Exit 0 done, 1 failed (no manifest written), 2 bad input (nothing written).",
+    )
+    add_arguments(export, "export")
+    export.set_defaults(handler=_export)
+
     demo = commands.add_parser(
         "demo",
         help="start a local demo: two DynamoDB accounts (demo-prod, demo-dev) and JupyterLab",
@@ -270,6 +282,11 @@ def _truncate(args: argparse.Namespace) -> None:
     print(result.summary_line())
     if not result.ok:
         raise CopyFailed(result.summary_line(), result)
+
+
+def _export(args: argparse.Namespace) -> None:
+    result = api.export_table(**api_kwargs("export", args), progress=_bars(args))
+    print(result.summary_line())
 
 
 def _demo(args: argparse.Namespace) -> None:

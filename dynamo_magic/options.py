@@ -26,7 +26,17 @@ from .errors import InvalidQuery
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD  # rows ``--head`` shows without a number
 from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS, VERIFY_METHODS
 
-COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql", "item")
+COMMANDS = (
+    "query",
+    "copy",
+    "restore",
+    "truncate",
+    "backups",
+    "describe",
+    "partiql",
+    "export",
+    "item",
+)
 # commands the ``dynamo`` CLI does not offer: ``item`` (put_item, delete_item) edits one item,
 # which a notebook or a script has in hand; a terminal has ``aws dynamodb put-item``
 NOT_IN_CLI = ("item",)
@@ -187,8 +197,8 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
     return Option(keyword, tuple(flags), help, frozenset(commands.split()), **more)
 
 
-_KEY = "query copy"
-_ENV = "query describe partiql restore backups truncate item"
+_KEY = "query copy export"
+_ENV = "query describe partiql restore backups truncate export item"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
@@ -200,7 +210,7 @@ OPTIONS: tuple[Option, ...] = (
         "table",
         ("-t", "--table"),
         "table name",
-        "query copy restore truncate backups describe item",
+        "query copy restore truncate backups describe export item",
         required=True,
         helps={"copy": "source table name"},
         doc=f"Table name ({_TABLE_NAME}); where a table is only read, its ARN.",
@@ -208,7 +218,7 @@ OPTIONS: tuple[Option, ...] = (
             "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
             " failed-item files are named after it).",
             **dict.fromkeys(
-                ("restore", "truncate", "item"), f"Table name ({_TABLE_NAME}; no ARN)."
+                ("restore", "truncate", "export", "item"), f"Table name ({_TABLE_NAME}; no ARN)."
             ),
         },
         label="Table",
@@ -268,6 +278,8 @@ OPTIONS: tuple[Option, ...] = (
         docs={
             "copy": "Partition key value of the slice to copy (of ``index`` if given); ``None``:"
             " the whole table.",
+            "export": "Partition key value of the slice to export (of ``index`` if given);"
+            " ``None``: the whole table (or index).",
             # the read functions without a ``scan`` keyword
             "query()": "Partition key value (typed from the table's AttributeDefinitions): a"
             " query. ``None``: the first items (a preview).",
@@ -314,6 +326,11 @@ OPTIONS: tuple[Option, ...] = (
         ("-i", "--index"),
         "a GSI or LSI to read instead of the table",
         _KEY,
+        docs={
+            "export": "A GSI or LSI to read instead of the table (alone: the whole index). The"
+            " files hold whole items: where the index projects only some attributes, each item"
+            " is fetched from the table by its key."
+        },
         label="Index",
     ),
     _opt(
@@ -395,7 +412,7 @@ OPTIONS: tuple[Option, ...] = (
         "segments",
         ("--segments",),
         "parallel scan segments",
-        "query copy",
+        "query copy export",
         type=int,
         metavar="N",
         helps={"query": "scan segments (with --scan)"},
@@ -403,7 +420,9 @@ OPTIONS: tuple[Option, ...] = (
         " ``segments`` setting, else 4.",
         docs={
             "copy": "Parallel scan segments of the source (1 to 1,000,000); ``None``: the"
-            " ``segments`` setting, else four per worker."
+            " ``segments`` setting, else four per worker.",
+            "export": "Parallel scan segments (1 to 1,000,000), one data file each; ``None``:"
+            " the ``segments`` setting, else four per worker.",
         },
         label="Segments",
     ),
@@ -508,19 +527,24 @@ OPTIONS: tuple[Option, ...] = (
         "workers",
         ("--workers",),
         "parallel workers (threads, or processes with --backend loky)",
-        "copy",
+        "copy export",
         type=int,
         metavar="N",
         doc="Parallel workers (at least 1): threads, or processes with the ``loky`` backend;"
         " each keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else"
         " two per CPU core.",
+        docs={
+            "export": "Parallel workers (at least 1): threads, or processes with the ``loky``"
+            " backend; each writes one segment's file at a time, its next page read meanwhile."
+            " ``None``: the ``workers`` setting, else two per CPU core."
+        },
         label="Workers",
     ),
     _opt(
         "backend",
         ("--backend",),
         "joblib backend (default auto: threads; loky: processes)",
-        "copy",
+        "copy export",
         choices=BACKENDS,
     ),
     _opt(
@@ -647,10 +671,33 @@ OPTIONS: tuple[Option, ...] = (
         doc="Restore back into ``table`` (through a temporary table, then a copy in replace mode).",
     ),
     _opt(
+        "to",
+        ("--to",),
+        "where the export goes: a folder, or s3://bucket/prefix",
+        "export",
+        required=True,
+        metavar="DEST",
+        type_doc="str or Path",
+        doc="Where the export goes: a local folder (created if missing) or"
+        " ``s3://bucket/prefix``; the files land in ``DEST/AWSDynamoDB/<export id>/``, as"
+        " DynamoDB's export to S3 lays them out.",
+        label="Export to",
+    ),
+    _opt(
+        "storage_env",
+        ("--storage-env",),
+        "environment whose credentials and endpoint reach the bucket (default: the table's)",
+        "export",
+        metavar="ENV",
+        doc="Environment (AWS profile or configured name) whose credentials, region and"
+        " endpoint reach the bucket of an ``s3://`` destination; ``None``: ``env``'s.",
+        label="Storage environment",
+    ),
+    _opt(
         "progress",
         ("--no-progress",),
         "no progress bar",
-        "copy restore truncate",
+        "copy restore truncate export",
         type=bool,
         negated=True,
         default=True,
@@ -786,7 +833,15 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         "Progress",
         "Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:"
         " ``Outcome`` success, cancelled or failed); ``None``: no progress.",
-        "copy restore truncate",
+        "copy restore truncate export",
+    ),
+    _python(
+        "cancel",
+        "threading.Event",
+        "Set it from another thread to stop the export as Ctrl-C does: every worker stops"
+        " within the request it has in flight, no manifest is written and ``CopyFailed`` is"
+        " raised with the result ``interrupted``.",
+        "export",
     ),
 )
 # the command whose options each public api function takes (none: only ``env``)
@@ -801,6 +856,7 @@ API_COMMANDS: Mapping[str, str] = {
     "start_copy": "copy",
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
+    "export_table": "export",
     "partiql": "partiql",
     "put_item": "item",
     "delete_item": "item",

@@ -31,8 +31,14 @@ API_OF = {
     "describe": api.describe,
     "partiql": api.run_partiql,
     "item": api.put_item,
+    "export": api.export_table,
 }
-MAGIC_OF = {"query": "dynamo_query", "copy": "dynamo_copy", "restore": "dynamo_restore"}
+MAGIC_OF = {
+    "query": "dynamo_query",
+    "copy": "dynamo_copy",
+    "restore": "dynamo_restore",
+    "export": "dynamo_export",
+}
 
 
 def subparser(command: str) -> argparse.ArgumentParser:
@@ -79,6 +85,8 @@ def test_the_magics_accept_the_cli_words(command):
         f for o in command_options(command, "cli") if "magic" in o.used_by for f in o.flags
     }
     own = {"-o", "--out", "--ui"} if command != "restore" else set()  # --ui: open a panel
+    if command == "export":  # no panel
+        own = {"-o", "--out"}
     magic_only = {
         f for o in command_options(command, "magic") if "cli" not in o.used_by for f in o.flags
     }  # --plot: a chart in the notebook
