@@ -34,12 +34,18 @@ from ..options import command_options
 
 LOOKUP_SECONDS = 1.0  # the longest a Tab waits for a lookup (then: no suggestions this time)
 CACHE_SECONDS = 60.0  # a table list or schema is looked up again after this
-MAGICS = {"dynamo_query": "query", "dynamo_copy": "copy", "dynamo_restore": "restore"}
+MAGICS = {
+    "dynamo_query": "query",
+    "dynamo_copy": "copy",
+    "dynamo_restore": "restore",
+    "dynamo_export": "export",
+}
 # flags every magic has besides its command's options (magics.py declares them)
 EXTRA_FLAGS = {
     "query": ("-t", "--table", "-o", "--out", "--ui"),
     "copy": ("-t", "--table", "-o", "--out", "--ui"),
     "restore": ("-t", "--table"),
+    "export": ("-t", "--table", "-o", "--out"),
 }
 ENVIRONMENT_FLAGS = frozenset(
     {"-e", "--env", "-src", "--source", "-tgt", "--target", "--storage-env"}
@@ -135,7 +141,7 @@ class MagicCompleter:
             return _flags(command)
         if previous is not None and previous.startswith("-") and _takes_value(command, previous):
             return []  # a value nothing here knows how to complete (a key, a number)
-        if command in ("query", "copy") and not _positionals(command, before):
+        if command in ("query", "copy", "export") and not _positionals(command, before):
             return self._tables(_env_for_table(command, before))  # the first word: the table
         return []
 

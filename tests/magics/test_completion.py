@@ -46,6 +46,7 @@ def test_table_names_complete_after_the_magic_and_after_t(shell, fresh):
     assert complete(shell, "%dynamo_query -t ev") == ["events"]
     assert complete(shell, "%dynamo_copy no") == ["notes"]
     assert complete(shell, "%%dynamo_query -t no") == ["notes"]
+    assert complete(shell, "%dynamo_export ev") == ["events"]
 
 
 def test_environment_names_complete_after_env_source_and_target(shell, fresh):
