@@ -160,7 +160,8 @@ def run(
             threading.Thread(
                 target=_stop_on_cancel, args=(cancel, channel.flag, done), daemon=True
             ).start()
-        jobs = min(workers, len(tasks))
+        jobs = min(workers, len(tasks))  # the pool keeps ``workers`` for later runs
+        pool.size = max(pool.size, workers)
         work = _Dispatch(
             function, tasks, jobs, backend, pool, channel, worker_logs, receive, on_result
         )
@@ -179,15 +180,16 @@ def run(
 
 
 def joblib_config(backend: str, workers: int, pool: WorkerPool) -> dict[str, Any]:
-    """``joblib.parallel_config``'s arguments for ``workers`` workers of ``backend``: for
-    ``loky`` and ``threading``, a ``PoolBackend`` on ``pool``'s executor of that backend (made
-    at the first task: one job runs in the calling thread, as joblib's own backends do it);
+    """``joblib.parallel_config``'s arguments for ``workers`` jobs of ``backend``: for
+    ``loky`` and ``threading``, a ``PoolBackend`` on ``pool``'s executor of that backend, of
+    ``pool.size`` workers (made at the first task: one job runs in the calling thread, as
+    joblib's own backends do it);
     for any other name, the name (joblib's ``dask``, a registered backend: not ours to own)."""
     if backend not in OWNED_BACKENDS:
         return {"backend": backend, "n_jobs": workers}
     return {
         "backend": pool_backend.PoolBackend(
-            functools.partial(pool.executor, backend, workers),
+            functools.partial(pool.executor, backend, max(workers, pool.size)),
             functools.partial(pool.discard, backend),
             threads=backend == "threading",
         ),
@@ -414,6 +416,7 @@ class WorkerPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._executors: dict[str, tuple[Executor, int]] = {}
+        self.size = 1  # workers its executors are made with: the most a run asked for
         self.closed = False
         self.abandoned = False  # a run stopped waiting for its workers: close does not either
 
@@ -627,7 +630,8 @@ class WarmUp:
                 return
             _hold_interrupts("loky")  # loky spawns the workers from this thread
             self.started = True
-            executor = self.pool.executor("loky", self.workers)
+            self.pool.size = max(self.pool.size, self.workers)
+            executor = self.pool.executor("loky", self.pool.size)
             deadline = time.monotonic() + WARM_UP_SECONDS
             while time.monotonic() < deadline:
                 if self._cancelled.is_set():
