@@ -52,7 +52,7 @@ def test_a_copy_in_processes_leaves_the_notebooks_own_loky_workers_alone(servers
     create_events(client_for(A))
     put_all(client_for(A), "events", events_items(devices=4, per_device=25))
     create_events(client_for(B))
-    theirs = get_reusable_executor(max_workers=2)
+    theirs = get_reusable_executor(max_workers=2, timeout=600)  # not idle-ended (10 s)
     try:
         assert theirs.submit(abs, -1).result() == 1
         their_workers = loky_workers()
