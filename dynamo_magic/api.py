@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import analysis, environments, lazy, paging, reading
 from .codec import Item, WireItem, items_to_frame
-from .copying import parallel, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
+from .copying import transforms
 from .copying.exporting import ExportRequest
 from .copying.exporting import export as _export
 from .copying.parallel import Progress
@@ -2879,7 +2879,8 @@ def restore(
 
 def reset() -> None:
     """Start afresh without restarting the kernel: forget cached AWS sessions, clients, account
-    ids and profiles, read the config file again and stop idle worker processes.
+    ids and profiles and read the config file again. (Worker processes need no reset: each
+    copy or truncate shuts its own down when it ends.)
 
     Changes of the AWS config/credentials files, the ``AWS_*`` variables and the config file
     are noticed by themselves on the next call; ``reset`` is for what no file shows (a new
@@ -2896,4 +2897,3 @@ def reset() -> None:
     """
     environments.clear_caches()
     reload_settings()
-    parallel.release_workers()

@@ -508,7 +508,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @line_magic
     def dynamo_reset(self, line: str) -> None:
         """Start afresh without restarting the kernel: ``dynamo_magic.reset()`` (AWS sessions,
-        clients and profiles rebuilt, the config file read again, idle workers stopped).
+        clients and profiles rebuilt, the config file read again).
 
         Edited AWS files, ``AWS_*`` variables and the config file are noticed by themselves;
         this is for what no file shows, such as a new SSO login.
