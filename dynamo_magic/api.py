@@ -2245,7 +2245,7 @@ def put_df(
     Examples
     --------
     >>> df = dynamo_magic.query("shop", "CUSTOMER#c001", env="demo-dev")
-    >>> df.loc[df["status"] == "PENDING", "status"] = "SHIPPED"
+    >>> df.loc[df["status"] == "PLACED", "status"] = "PAID"
     >>> dynamo_magic.put_df(df, "shop", env="demo-dev", yes=True)
     """
     # [[[end]]]
