@@ -32,6 +32,7 @@ API_OF = {
     "partiql": api.run_partiql,
     "item": api.put_item,
     "export": api.export_table,
+    "put": api.put_df,
 }
 MAGIC_OF = {
     "query": "dynamo_query",
@@ -252,9 +253,11 @@ def test_filter_variables_are_looked_up_as_the_filter_is_parsed():
 
 
 def test_a_command_not_in_the_cli_has_no_subcommand_nor_cli_options():
-    """``item`` (put_item, delete_item) edits one item in Python: the terminal has no such
-    subcommand, and no option of the table is offered there."""
+    """``put`` writes a DataFrame and ``item`` edits one item: the api (and, for ``put``, the
+    magics) offer them, the terminal does not."""
     (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     for command in options.NOT_IN_CLI:
         assert command not in commands.choices
         assert command_options(command, "cli") == []
+        if command == "put":
+            assert command_options(command, "magic")

@@ -27,8 +27,9 @@ from .operation import Tally
 from .parallel import Progress
 from .plan import CopyPlan
 from .result import Verification
+from .scopes import source_reads, target_reads
 from .sinks import ContainsSink, CountSink, DigestSink, FailedItemsFile
-from .sources import FullItems, Side, TableSource, table_sources
+from .sources import FullItems, Side, Source, TableSource, table_sources
 from .tasks import Task, run_task
 from .transforms import ItemTransform
 
@@ -57,11 +58,17 @@ def item_transform(plan: CopyPlan, failed: FailedItemsFile | None = None) -> Ite
 def verify_tasks(
     role: str, side: Side, method: str, plan: CopyPlan, engine: Engine
 ) -> list[VerifyTask]:
-    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice);
-    the source's items transformed first where the copy has a transform (read in full)."""
+    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice;
+    of a load's partitions); the source's items transformed first where the copy has a
+    transform (read in full). A load's source is its origin, read again."""
     full = method == "full"
     transform = item_transform(plan) if role == "source" else None
     whole = full or transform is not None
+    reads: list[Source] = list(table_sources(side, engine.segments, plan.slice_request))
+    if role == "source" and plan.origin is not None:
+        reads = source_reads(plan, engine.segments)
+    elif role == "target" and plan.partition_keys is not None:
+        reads = list(target_reads(plan, engine.segments))
     return [
         VerifyTask(
             role,
@@ -73,12 +80,15 @@ def verify_tasks(
                 transform,
             ),
         )
-        for source in table_sources(side, engine.segments, plan.slice_request)
+        for source in reads
     ]
 
 
-def _counting(source: TableSource) -> TableSource:
-    return dataclasses.replace(source, count_only=True)
+def _counting(source: Source) -> Source:
+    """``source`` counting with Select COUNT where it is a table's (an origin's is read)."""
+    if isinstance(source, TableSource):
+        return dataclasses.replace(source, count_only=True)
+    return source
 
 
 def verify_segment(task: VerifyTask, channel: Channel) -> tuple[str, TaskResult]:
@@ -105,8 +115,8 @@ def source_verify_tasks(plan: CopyPlan, engine: Engine) -> list[VerifyTask]:
     method = plan.request.verify
     if method == "none" or (plan.request.mode == "merge" and method == "full"):
         return []
-    if plan.target_lacks_index:  # merge: looked up item by item (``verify``)
-        return []
+    if plan.target_lacks_index or (plan.request.mode == "merge" and _looked_up(plan)):
+        return []  # merge: looked up item by item (``verify``)
     if method == "count" and plan.source_items_exact and plan.request.transform is None:
         return []
     return verify_tasks("source", plan.source, method, plan, engine)
@@ -141,14 +151,16 @@ def verify(
     method = plan.request.verify
     if method == "none":
         return Verification("none")
-    if plan.request.mode == "merge" and (method == "full" or plan.target_lacks_index):
+    if plan.request.mode == "merge" and (
+        method == "full" or plan.target_lacks_index or _looked_up(plan)
+    ):
         return _verify_contains(plan, engine, tally, method)
     planned = method == "count" and plan.source_items_exact and plan.request.transform is None
     tasks = verify_tasks("target", plan.target, method, plan, engine)
     labels = [plan.target.env.label]
     if source is None and not planned:  # counted here, the two sides' scans overlapping
         tasks += source_verify_tasks(plan, engine)
-        labels.insert(0, plan.source.env.label)
+        labels.insert(0, "origin" if plan.origin is not None else plan.source.env.label)
     tally.start(f"verify {' and '.join(labels)}", None)
     sums = {"source": source if source is not None else SideCount(), "target": SideCount()}
     for role, part in tally.run(verify_segment, tasks, engine):
@@ -176,6 +188,13 @@ def verify(
     return Verification(method, source_count, target_count, ok, _transformed(plan, detail))
 
 
+def _looked_up(plan: CopyPlan) -> bool:
+    """A merge load into a table that held items: its items are looked up by key (found
+    unchanged), which costs what the load wrote, not a count of the whole table (which
+    could not tell the load's items from the others anyway)."""
+    return plan.origin is not None and not plan.target_empty
+
+
 def _transformed(plan: CopyPlan, detail: str) -> str:
     """``detail`` saying, with a transform, that the source was counted as it makes it."""
     if plan.request.transform is None:
@@ -201,7 +220,7 @@ def _verify_contains(
             engine.policy,
             item_transform(plan),
         )
-        for source in table_sources(plan.source, engine.segments, plan.slice_request)
+        for source in source_reads(plan, engine.segments)
     ]
     tally.start("verify", plan.source_items)
     parts = tally.run(run_task, tasks, engine)
