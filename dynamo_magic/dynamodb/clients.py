@@ -119,3 +119,9 @@ def _account_id(env: Environment, generation: int) -> str | None:
 def account_id(env: Environment) -> str | None:
     """The AWS account id behind ``env`` via STS, or ``None`` where STS is unavailable."""
     return _account_id(env, _current())
+
+
+def s3_client(env: Environment) -> Any:
+    """A low-level S3 client for ``env`` (its credentials, region and endpoint), made once per
+    process and reused: exports write and imports read buckets with it. Raises as ``client``."""
+    return client(env, "s3")
