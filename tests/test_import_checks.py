@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -431,3 +432,18 @@ def test_parquet(src: Path) -> None:
 
 def test_gzipped_lines_helper_matches_the_layout() -> None:
     assert gzip.decompress(gzipped_lines([item("a", 1)])).decode().startswith('{"Item": ')
+
+
+def test_file_pages_carry_offsets_and_a_resume_starts_after_one(src: Path) -> None:
+    (src / "a.jsonl").write_text("".join(json.dumps(item("a", n)) + "\n" for n in range(2500)))
+    (source,) = import_files.sources(checked(src), KEY)
+    pages = list(source.pages(None, _NoStop()))
+    assert [(p.count, p.last_key) for p in pages] == [
+        (1000, {"offset": {"N": "1000"}}),
+        (1000, {"offset": {"N": "2000"}}),
+        (500, None),
+    ]
+    resumed = replace(source, start_key={"offset": {"N": "1000"}})
+    pages = list(resumed.pages(None, _NoStop()))
+    assert [p.count for p in pages] == [1000, 500]
+    assert pages[0].items[0] == item("a", 1000)

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import IO, Any, cast
 
-from ..codec import MAX_NUMBER_DIGITS, WireItem, encode_binaries, key_value, to_attribute
+from ..codec import MAX_NUMBER_DIGITS, Item, WireItem, encode_binaries, key_value, to_attribute
 from ..environments import Environment
 from ..errors import DynamoMagicError, UsageProblem, literal
 from ..item_size import MAX_ITEM_SIZE, item_size, short_repr, significant_digits
@@ -63,6 +63,7 @@ from .sources import Page
 from .storage import StoredFile, find
 
 PAGE_ITEMS = 1000  # items a FileSource hands the sink at a time (40 BatchWriteItem calls)
+OFFSET = "offset"  # a FileSource's ``last_key``: ``{"offset": {"N": "<items done>"}}``
 CHUNK = 1 << 20  # bytes read from a file at a time
 SHOWN_DUPLICATES = 5  # duplicate keys an error names (with every row of each)
 SUMMARY = "manifest-summary.json"
@@ -780,25 +781,37 @@ def _duplicates(found: Found, key: KeySchema, strings: bool, repeated: set[str])
 class FileSource:
     """One checked file as the engine reads it in a worker (a ``sources.Source``): its items
     page by page (``PAGE_ITEMS`` at a time), exactly as ``check`` read them. ``segment``: the
-    file's place in the import (names its checkpoints and its row in the result)."""
+    file's place in the import (names its checkpoints). Every page but the last carries
+    ``last_key`` ``{"offset": {"N": "k"}}`` (items of the file done after it); a source made
+    with that ``start_key`` skips those ``k`` items (a resume)."""
 
     file: ImportFile
     key: KeySchema
     segment: int = 0
     strings: bool = False
+    start_key: Item | None = None
 
     def pages(self, policy: Any, channel: Channel) -> Iterator[Page]:
+        skip = int(self.start_key[OFFSET]["N"]) if self.start_key else 0
+        done = 0
         page: list[WireItem] = []
+        held: list[WireItem] | None = None  # a full page, yielded once another item follows
         with self.file.file.open() as raw:
             for _, item in items(self.file, _Hashing(raw), self.key, self.strings):
-                page.append(item)
-                if len(page) >= PAGE_ITEMS:
-                    yield Page(page, len(page))
-                    page = []
+                done += 1
+                if done <= skip:
+                    continue
+                if held is not None:
+                    yield Page(held, len(held), {OFFSET: {"N": str(done - 1 - len(page))}})
+                    held = None
                     if channel.stopped():
                         return
-        if page:
-            yield Page(page, len(page))
+                page.append(item)
+                if len(page) >= PAGE_ITEMS:
+                    held, page = page, []
+        last = (held or []) + page
+        if last:
+            yield Page(last, len(last))
 
 
 def sources(checked: Checked, key: KeySchema, strings: bool = False) -> list[FileSource]:
