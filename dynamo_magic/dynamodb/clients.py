@@ -1,5 +1,6 @@
 """Clients of an environment: DynamoDB's with the wire hooks (``wire.install``), STS's for the
-account id. Made once per process and reused (thread-safe), forgotten when
+account id, S3's for exports (``s3_client``: path-style addressing at a custom endpoint). Made
+once per process and reused (thread-safe), forgotten when
 ``environments.clear_caches`` runs (by itself when the AWS files or variables change)."""
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def client_config(**retries: Any) -> botocore.config.Config:
     )
 
 
+# S3 at a custom endpoint (moto, MinIO, LocalStack) names buckets in the path: a bucket as a
+# host name (``bucket.127.0.0.1``) resolves nowhere; at AWS, botocore's own choice (virtual)
+S3_CUSTOM_ENDPOINT = botocore.config.Config(s3={"addressing_style": "path"})
+
+
 def _explain_demo_unreachable(
     env: Environment, exception: BaseException | None = None, **_: Any
 ) -> None:
@@ -54,7 +60,7 @@ def _client(env: Environment, service: str, pid: int, attempts: int, generation:
             service,
             region_name=env.region,
             endpoint_url=env.endpoint_url,
-            config=client_config(mode="standard", total_max_attempts=attempts),
+            config=_config(env, service, attempts),
         )
     except ValueError as exc:  # botocore refuses an endpoint or region it cannot use
         raise UsageProblem(
@@ -66,6 +72,13 @@ def _client(env: Environment, service: str, pid: int, attempts: int, generation:
             "after-call-error", functools.partial(_explain_demo_unreachable, env)
         )
     return wire.install(made) if service == "dynamodb" else made
+
+
+def _config(env: Environment, service: str, attempts: int) -> botocore.config.Config:
+    config = client_config(mode="standard", total_max_attempts=attempts)
+    if service == "s3" and env.endpoint_url:
+        config = config.merge(S3_CUSTOM_ENDPOINT)
+    return config
 
 
 def _no_credentials(env: Environment, explicit: bool) -> str:
@@ -107,6 +120,14 @@ def client(env: Environment, service: str = "dynamodb", attempts: int = HTTP_ATT
     return _client(env, service, os.getpid(), attempts, _current())
 
 
+def s3_client(env: Environment) -> Any:
+    """An S3 client for ``env`` (an export's bucket), made once per process like ``client``'s:
+    its credentials, region and endpoint (path-style bucket names at a custom endpoint).
+    Raises ``CredentialsMissing`` without credentials, ``UsageProblem`` for an endpoint or
+    region botocore refuses."""
+    return client(env, "s3")
+
+
 @functools.lru_cache(maxsize=64)
 def _account_id(env: Environment, generation: int) -> str | None:
     try:
@@ -119,9 +140,3 @@ def _account_id(env: Environment, generation: int) -> str | None:
 def account_id(env: Environment) -> str | None:
     """The AWS account id behind ``env`` via STS, or ``None`` where STS is unavailable."""
     return _account_id(env, _current())
-
-
-def s3_client(env: Environment) -> Any:
-    """A low-level S3 client for ``env`` (its credentials, region and endpoint), made once per
-    process and reused: exports write and imports read buckets with it. Raises as ``client``."""
-    return client(env, "s3")
