@@ -55,7 +55,7 @@ from typing import IO, Any, cast
 
 from ..codec import MAX_NUMBER_DIGITS, Item, WireItem, encode_binaries, key_value, to_attribute
 from ..environments import Environment
-from ..errors import DynamoMagicError, UsageProblem, literal
+from ..errors import DynamoMagicError, InvalidFile, UsageProblem, literal
 from ..item_size import MAX_ITEM_SIZE, item_size, short_repr, significant_digits
 from ..schema import KeyAttribute, KeySchema
 from .channels import Channel
@@ -80,12 +80,6 @@ PARQUET = "Parquet"
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "M", "L"})
-
-
-class InvalidFile(UsageProblem):
-    """A file of an import that cannot be imported as it is (a checksum or count that does not
-    match its manifest, a truncated gzip, a line that is not an item, an item the table would
-    refuse, duplicate keys): one line naming the file and the line; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +128,7 @@ class FileCheck:
     file: ImportFile
     format: str
     items: int = 0
+    bytes: int = 0  # the items' sizes as DynamoDB counts them
 
     def row(self) -> tuple[str, str]:
         """(file, what it holds) for the plan."""
@@ -153,6 +148,11 @@ class Checked:
     @property
     def items(self) -> int:
         return sum(f.items for f in self.files)
+
+    @property
+    def average_item_bytes(self) -> float:
+        """The items' average size (DynamoDB's rule), in bytes; 0.0 without items."""
+        return sum(f.bytes for f in self.files) / self.items if self.items else 0.0
 
     def rows(self) -> list[tuple[str, str]]:
         """The plan's rows: what was found, and each file."""
@@ -711,11 +711,12 @@ def check(found: Found, key: KeySchema, strings: bool = False) -> Checked:
     for file in found.files:
         kind = first_format(file)
         file = replace(file, format=kind)
-        count = 0
+        count = total = 0
         with file.file.open() as raw:
             hashing = _Hashing(raw)
             for number, item in items(file, hashing, key, strings):
                 problem = key_problem(item, key)
+                size = 0
                 if problem is None:
                     size = item_size(item)
                     if size > MAX_ITEM_SIZE:
@@ -731,9 +732,10 @@ def check(found: Found, key: KeySchema, strings: bool = False) -> Checked:
                 else:
                     seen.add(text)
                 count += 1
+                total += size
             hashing.drain()
         _check_manifest(file, count, hashing)
-        checks.append(FileCheck(file, kind, count))
+        checks.append(FileCheck(file, kind, count, total))
     if repeated:
         raise _duplicates(found, key, strings, repeated)
     return Checked(found, checks)
