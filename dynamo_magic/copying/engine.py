@@ -42,8 +42,9 @@ from .messages import TaskResult
 from .operation import Operation, Tally
 from .plan import CopyPlan
 from .result import CopyResult, Outcome, Verification
+from .scopes import source_reads, target_reads
 from .sinks import FailedItemsFile, TableSink
-from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, table_sources
+from .sources import FullItems, KeysToPrune, LeftTheSlice, Side, Source, TableSource, table_sources
 from .tasks import Task, run_task
 from .verify import (
     SideCount,
@@ -206,8 +207,9 @@ def _execute(
 ) -> CopyResult:
     """``execute`` with the copy's capacity budget open (``limits.open_budget``)."""
     request = plan.request
+    origin = plan.origin
     result = CopyResult(
-        source=f"{plan.source.table} ({plan.source.env.label})",
+        source=origin.describe() if origin else f"{plan.source.table} ({plan.source.env.label})",
         target=f"{plan.target.table} ({plan.target.env.label})",
         mode=request.mode,
         settings_not_copied=list(plan.settings_not_copied),
@@ -352,10 +354,12 @@ def _copy(
 
 
 def _collects_keys(plan: CopyPlan) -> bool:
-    """Replace on a slice, or with a transform (its keys need not be the source's), with items
-    in the target: the copy's tasks return the keys written, which the deletes keep."""
-    where = plan.slice_request is not None or plan.request.transform is not None
-    return where and plan.request.mode == "replace" and not plan.target_empty
+    """Replace on a slice (a load's partitions), with a transform (its keys need not be the
+    source's) or of a load (no source table to ask), with items in the target: the copy's
+    tasks return the keys written, which the deletes keep."""
+    where = plan.slice_request is not None or plan.partition_keys is not None
+    keys_changed = plan.request.transform is not None or plan.origin is not None
+    return (where or keys_changed) and plan.request.mode == "replace" and not plan.target_empty
 
 
 def _keys_unknown(plan: CopyPlan, checkpoint: CheckpointFile | None) -> str | None:
@@ -364,10 +368,17 @@ def _keys_unknown(plan: CopyPlan, checkpoint: CheckpointFile | None) -> str | No
     are not known (a transform may change keys: the source cannot tell them either).
     ``"none"``: nothing to say (the target was empty when the copy began: it holds only what
     this copy wrote), but no delete either."""
-    if plan.request.transform is None or checkpoint is None or not checkpoint.resumed:
+    keys_changed = plan.request.transform is not None or plan.origin is not None
+    if not keys_changed or checkpoint is None or not checkpoint.resumed:
         return None
     if checkpoint.phases.target_empty:  # empty when the copy began: it holds what it wrote
         return "none"
+    if plan.origin is not None:
+        return (
+            "no target item deleted: this load was resumed, so the keys earlier runs wrote "
+            "are not known; run it again without resume (or with mode truncate) to delete "
+            "target items the load does not write"
+        )
     return (
         "no target item deleted: this copy was resumed and its transform may change keys, so "
         "the keys earlier runs wrote are not known; run it again without resume (or with mode "
@@ -387,6 +398,7 @@ def copy_tasks(
     """
     index = plan.request.index
     partial_index = index is not None and plan.source_schema.index(index).projection != "ALL"
+    partial_index = partial_index and plan.origin is None
     sink = TableSink(
         plan.target,
         failed,
@@ -396,11 +408,11 @@ def copy_tasks(
     )
     transform = item_transform(plan, failed)
     tasks = []
-    for segment in table_sources(plan.source, engine.segments, plan.slice_request):
+    for segment in source_reads(plan, engine.segments):
         if start is not None:
             if segment.segment not in start:
                 continue  # done by an earlier run
-            segment = dataclasses.replace(segment, start_key=start[segment.segment])
+            segment = dataclasses.replace(segment, start_key=start[segment.segment])  # type: ignore[type-var]
         source: Source = (
             FullItems(segment, plan.source, plan.key_names) if partial_index else segment
         )
@@ -458,8 +470,9 @@ def _prune(
         engine,
         failed,
         plan.slice_request,
-        keep_if_in=plan.source if replace else None,
+        keep_if_in=plan.source if replace and plan.origin is None else None,
         keep_keys=keep if replace else None,
+        scope=target_reads(plan, engine.segments),
     )
     run_deletes(tasks, plan.target_items, engine, tally, result)
 
@@ -501,8 +514,10 @@ def prune_tasks(
     query: dict[str, Any] | None = None,
     keep_if_in: Side | None = None,
     keep_keys: frozenset[str] | None = None,
+    scope: list[TableSource] | None = None,
 ) -> list[Task]:
-    """Tasks deleting ``target``'s items (of the slice ``query``) but those to keep."""
+    """Tasks deleting ``target``'s items (of the slice ``query``, or of the reads ``scope``)
+    but those to keep."""
     sink = TableSink(target, failed, delete=True, in_flight=engine.writes_in_flight)
     return [
         Task(
@@ -512,7 +527,9 @@ def prune_tasks(
             engine.policy,
             checkpoints=True,
         )
-        for segment in table_sources(target, engine.segments, query)
+        for segment in (
+            scope if scope is not None else table_sources(target, engine.segments, query)
+        )
     ]
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import environments, reading
 from ..codec import WireItem
@@ -28,6 +28,9 @@ from . import checkpoints, limits, transforms
 from .digest import typed_json
 from .limits import Limits
 from .sources import Side
+
+if TYPE_CHECKING:
+    from .origins import Origin
 
 SAMPLE_ITEMS = 100  # items read to estimate the average item size
 WRITE_UNIT_BYTES = 1024  # one write capacity unit per KB
@@ -117,6 +120,11 @@ class CopyPlan:
     limits : limits.Limits
         The write rate (the target's) and read rate (the source's) the copy is held to, each
         with where it came from and what its table can take (unlimited unless asked).
+    origin : origins.Origin or None
+        A load (``loading.plan_load``): where the items come from instead of a table. Then
+        ``source`` is the target's side and ``source_schema`` the target's description (the
+        key the items are written with); ``source_items`` is the origin's count (0 and not
+        exact when unknown); ``partition_keys`` the partitions replace/truncate replaces.
 
     Examples
     --------
@@ -147,6 +155,8 @@ class CopyPlan:
     settings_to_copy: TableSettings | None = None  # copy_settings into a created target
     checkpoint: str | None = None  # the checkpoint file (None: not chosen yet, a dry run)
     resuming: str | None = None  # a resume's plan: what its checkpoint says is done
+    origin: Origin | None = None  # a load: where its items come from (``loading``)
+    partition_keys: list[dict[str, Any]] | None = None  # a load's scope (None: whole table)
 
     @property
     def create_target(self) -> bool:
@@ -180,9 +190,11 @@ class CopyPlan:
         mode = self.request.mode
         if mode == "merge" or self.target_empty:
             return "none"
-        where = "the target's slice" if self.slice_request else "the target"
+        where = self.target_scope()
         if mode == "truncate":
             return f"every item of {where} (~{self.target_items or 0:,}) before writing"
+        if self.origin is not None:
+            return f"items of {where} whose key this load did not write, after writing"
         if self.request.transform is not None:  # its keys may not be the source's
             return (
                 f"items of {where} whose key neither the source has nor this copy wrote, "
@@ -190,8 +202,24 @@ class CopyPlan:
             )
         return f"items of {where} whose key is not in the source, after writing"
 
+    def target_scope(self) -> str:
+        """The target's items a replace or truncate concerns, in words."""
+        if self.partition_keys is not None:
+            count = len(self.partition_keys)
+            name = self.source_schema.key.hash.name
+            return f"the target's {count:,} partition(s) of {name} the load writes"
+        return "the target's slice" if self.slice_request else "the target"
+
     @property
     def verification(self) -> str:
+        if self.origin is not None and self.request.verify != "none":
+            how = {
+                "count": "count the target's items (Select COUNT)",
+                "full": "compare keys and content hashes of the target's items",
+            }[self.request.verify]
+            where = "its partitions" if self.partition_keys is not None else "the table"
+            against = "at least" if self.request.mode == "merge" else "exactly"
+            return f"{how} in {where}: {against} the items loaded (reads the origin again)"
         if self.target_lacks_index and self.request.verify == "count":
             return (
                 "look every source item up in the target by key (the target lacks index "
@@ -210,6 +238,8 @@ class CopyPlan:
         }[self.request.verify]
 
     def rows(self) -> list[tuple[str, str]]:
+        if self.origin is not None:
+            return self._load_rows(self.origin)
         r = self.request
         what = f"slice {self.describe_slice()}" if self.slice_request else "whole table"
         exact = "exact" if self.source_items_exact else "estimated"
@@ -250,6 +280,36 @@ class CopyPlan:
             ("needs confirmation", "; ".join(self.confirmations) or "no"),
         ] + [("warning", w) for w in self.warnings]
 
+    def _load_rows(self, origin: Origin) -> list[tuple[str, str]]:
+        """A load's rows: its origin where a copy names its source table."""
+        r = self.request
+        what = "whole table" if self.partition_keys is None else self.target_scope()
+        items = (
+            f"{self.source_items:,} (exact)"
+            if self.source_items_exact
+            else "not known before reading"
+        )
+        state = "empty" if self.target_empty else f"~{self.target_items or 0:,} items"
+        if self.target_items is None and not self.target_empty:
+            state = "holds items (not counted)"
+        return [
+            ("source", origin.describe()),
+            *origin.rows(),
+            ("target", f"{self.target.table} in {self.target.env.describe()}"),
+            ("what", f"{what}, mode {r.mode}"),
+            ("source items", items),
+            ("source bytes", f"~{self.source_bytes:,} (estimated from a sample)"),
+            ("target", state),
+            ("key check", f"every item's key checked against {self.source_schema.key}"),
+            ("backup", "on-demand backup first" if self.backup else "none"),
+            ("deletes", self.deletes),
+            ("write units", f"~{self.write_units:,} (estimated)"),
+            *limits.plan_rows(self.limits, self.write_units, 0)[:1],
+            ("verification", self.verification),
+            ("checkpoint", self._checkpoint_text()),
+            ("needs confirmation", "; ".join(self.confirmations) or "no"),
+        ] + [("warning", w) for w in self.warnings]
+
     def _settings_rows(self) -> list[tuple[str, str]]:
         """``copy_settings``: what the created target gets (before the ``not copied`` row)."""
         if self.settings_to_copy is None:
@@ -278,7 +338,8 @@ class CopyPlan:
 
     def __str__(self) -> str:
         width = max(len(k) for k, _ in self.rows())
-        return "Copy plan (nothing written):\n" + "\n".join(
+        title = "Load plan" if self.origin is not None else "Copy plan"
+        return f"{title} (nothing written):\n" + "\n".join(
             f"  {k.ljust(width)}  {v}" for k, v in self.rows()
         )
 
@@ -291,7 +352,8 @@ class CopyPlan:
 
     def _repr_html_(self) -> str:
         table: str = self.to_frame().to_html()
-        return "<b>Copy plan</b> (nothing written)" + table
+        title = "Load plan" if self.origin is not None else "Copy plan"
+        return f"<b>{title}</b> (nothing written)" + table
 
 
 def _resolve(request: CopyRequest, settings: Settings) -> tuple[Environment, Environment]:
@@ -596,24 +658,41 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         reads=limits.resolve(request.max_read_units, "read", source_schema, source.table),
     )
     _plan_settings(plan, source_client)
-    if target_env.protected:
-        plan.confirmations.append(f"target env '{target_env.label}' is protected")
-    if no_index and not target_empty:
+    target_rules(plan)
+    return plan
+
+
+def target_rules(plan: CopyPlan) -> None:
+    """The rules of every write into a table, a copy's or a load's: what needs confirming
+    (a protected target environment, a target that holds items) and the warnings (a source
+    that would empty the target, no backup, capacity limits). Adds to ``plan``'s
+    ``confirmations`` and ``warnings``; its ``backup``, ``target_empty`` and ``limits`` are
+    decided by then."""
+    request, target = plan.request, plan.target
+    if target.env.protected:
+        plan.confirmations.append(f"target env '{target.env.label}' is protected")
+    if plan.target_lacks_index and not plan.target_empty:
         plan.confirmations.append(
             f"target '{target.table}' holds items that may be overwritten (its slice is not "
             f"counted: it lacks index '{request.index}')"
         )
-    elif not target_empty:
+    elif not plan.target_empty:
         plan.confirmations.append(f"target '{target.table}' holds items that will be overwritten")
-    if source_items == 0 and not target_empty and request.mode != "merge":
+    empties = plan.source_items == 0 and not plan.target_empty and request.mode != "merge"
+    if plan.origin is not None:
+        if empties and plan.source_items_exact:
+            plan.warnings.append(
+                f"{plan.origin.describe()} holds no item: this load would empty "
+                f"{plan.target_scope()}"
+            )
+    elif empties:
+        what = "slice" if plan.slice_request else "table"
         plan.warnings.append(
-            f"the source {'slice' if query else 'table'} is empty: this copy would empty the "
-            f"target's {'slice' if query else 'table'}"
+            f"the source {what} is empty: this copy would empty the target's {what}"
         )
-    if not request.backup and not target_empty:
+    if not request.backup and not plan.target_empty:
         plan.warnings.append("no backup will be taken (backup turned off)")
     plan.warnings += limits.warnings(plan.limits, plan.write_units, plan.read_units)
-    return plan
 
 
 def _plan_settings(plan: CopyPlan, source_client: Any) -> None:

@@ -244,8 +244,11 @@ def _identity(plan: CopyPlan, engine: copy_engine.Engine) -> checkpoints.Identit
     )
 
 
-def _saved(plan: CopyPlan, resume: bool | str | Path | None) -> checkpoints.CheckpointFile | None:
-    """The checkpoint file a resume continues (``None``: not a resume).
+def _saved(
+    plan: CopyPlan, resume: bool | str | Path | None, stem: str | None = None
+) -> checkpoints.CheckpointFile | None:
+    """The checkpoint file a resume continues (``None``: not a resume); ``stem``: the name
+    its checkpoints start with (default: the copy's, ``_stem``).
 
     Raises
     ------
@@ -253,7 +256,7 @@ def _saved(plan: CopyPlan, resume: bool | str | Path | None) -> checkpoints.Chec
         Unreadable; no unfinished checkpoint of this copy."""
     if resume is None or resume is False:
         return None
-    path = checkpoints.latest(_stem(plan)) if resume is True else Path(resume)
+    path = checkpoints.latest(stem or _stem(plan)) if resume is True else Path(resume)
     saved = checkpoints.CheckpointFile.load(path)
     if not saved.unfinished:
         raise checkpoints.CheckpointMismatch(
@@ -283,10 +286,13 @@ def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:
 
 
 def _new_checkpoint(
-    plan: CopyPlan, identity: checkpoints.Identity, path: str | Path | None
+    plan: CopyPlan,
+    identity: checkpoints.Identity,
+    path: str | Path | None,
+    stem: str | None = None,
 ) -> checkpoints.CheckpointFile:
     """A new checkpoint file for a copy about to start, saved now (before anything is
-    written: a copy whose checkpoint cannot be saved does not start).
+    written: a copy whose checkpoint cannot be saved does not start); ``stem`` as ``_saved``.
 
     Raises
     ------
@@ -294,7 +300,7 @@ def _new_checkpoint(
         The file cannot be written."""
     if path is None:  # the default folder is a bounded cache: old finished files go
         checkpoints.clean()
-    where = Path(path) if path is not None else checkpoints.new_path(_stem(plan))
+    where = Path(path) if path is not None else checkpoints.new_path(stem or _stem(plan))
     record = checkpoints.CheckpointFile(where, identity)
     record.mark(
         target_empty=plan.target_empty,

@@ -27,8 +27,9 @@ from .operation import Tally
 from .parallel import Progress
 from .plan import CopyPlan
 from .result import Verification
+from .scopes import source_reads, target_reads
 from .sinks import ContainsSink, CountSink, DigestSink, FailedItemsFile
-from .sources import FullItems, Side, TableSource, table_sources
+from .sources import FullItems, Side, Source, TableSource, table_sources
 from .tasks import Task, run_task
 from .transforms import ItemTransform
 
@@ -57,11 +58,17 @@ def item_transform(plan: CopyPlan, failed: FailedItemsFile | None = None) -> Ite
 def verify_tasks(
     role: str, side: Side, method: str, plan: CopyPlan, engine: Engine
 ) -> list[VerifyTask]:
-    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice);
-    the source's items transformed first where the copy has a transform (read in full)."""
+    """Tasks counting (``count``: Select COUNT) or digesting (``full``) ``side`` (of the slice;
+    of a load's partitions); the source's items transformed first where the copy has a
+    transform (read in full). A load's source is its origin, read again."""
     full = method == "full"
     transform = item_transform(plan) if role == "source" else None
     whole = full or transform is not None
+    reads: list[Source] = list(table_sources(side, engine.segments, plan.slice_request))
+    if role == "source" and plan.origin is not None:
+        reads = source_reads(plan, engine.segments)
+    elif role == "target" and plan.partition_keys is not None:
+        reads = list(target_reads(plan, engine.segments))
     return [
         VerifyTask(
             role,
@@ -73,12 +80,15 @@ def verify_tasks(
                 transform,
             ),
         )
-        for source in table_sources(side, engine.segments, plan.slice_request)
+        for source in reads
     ]
 
 
-def _counting(source: TableSource) -> TableSource:
-    return dataclasses.replace(source, count_only=True)
+def _counting(source: Source) -> Source:
+    """``source`` counting with Select COUNT where it is a table's (an origin's is read)."""
+    if isinstance(source, TableSource):
+        return dataclasses.replace(source, count_only=True)
+    return source
 
 
 def verify_segment(task: VerifyTask, channel: Channel) -> tuple[str, TaskResult]:
@@ -148,7 +158,7 @@ def verify(
     labels = [plan.target.env.label]
     if source is None and not planned:  # counted here, the two sides' scans overlapping
         tasks += source_verify_tasks(plan, engine)
-        labels.insert(0, plan.source.env.label)
+        labels.insert(0, "origin" if plan.origin is not None else plan.source.env.label)
     tally.start(f"verify {' and '.join(labels)}", None)
     sums = {"source": source if source is not None else SideCount(), "target": SideCount()}
     for role, part in tally.run(verify_segment, tasks, engine):
@@ -201,7 +211,7 @@ def _verify_contains(
             engine.policy,
             item_transform(plan),
         )
-        for source in table_sources(plan.source, engine.segments, plan.slice_request)
+        for source in source_reads(plan, engine.segments)
     ]
     tally.start("verify", plan.source_items)
     parts = tally.run(run_task, tasks, engine)
