@@ -30,8 +30,15 @@ API_OF = {
     "backups": api.backups,
     "describe": api.describe,
     "partiql": api.run_partiql,
+    "import": api.import_table,
 }
-MAGIC_OF = {"query": "dynamo_query", "copy": "dynamo_copy", "restore": "dynamo_restore"}
+MAGIC_OF = {
+    "query": "dynamo_query",
+    "copy": "dynamo_copy",
+    "restore": "dynamo_restore",
+    "import": "dynamo_import",
+}
+OWN_FLAGS = {"restore": set(), "import": {"-o", "--out"}}  # else -o/--out and --ui (a panel)
 
 
 def subparser(command: str) -> argparse.ArgumentParser:
@@ -77,7 +84,7 @@ def test_the_magics_accept_the_cli_words(command):
     cli_flags = {
         f for o in command_options(command, "cli") if "magic" in o.used_by for f in o.flags
     }
-    own = {"-o", "--out", "--ui"} if command != "restore" else set()  # --ui: open a panel
+    own = OWN_FLAGS.get(command, {"-o", "--out", "--ui"})  # --ui: open a panel
     magic_only = {
         f for o in command_options(command, "magic") if "cli" not in o.used_by for f in o.flags
     }  # --plot: a chart in the notebook

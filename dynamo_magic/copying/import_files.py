@@ -130,12 +130,20 @@ class FileCheck:
     items: int = 0
     bytes: int = 0  # the items' sizes as DynamoDB counts them
 
-    def row(self) -> tuple[str, str]:
-        """(file, what it holds) for the plan."""
-        expected = (
-            f"; manifest {self.file.items:,}: OK, MD5 OK" if self.file.items is not None else ""
-        )
-        return self.file.url, f"{self.format}, {self.items:,} items{expected}"
+    def row(self, base: str = "") -> tuple[str, str]:
+        """(file, what it holds) for the plan; the file named from ``base`` (a folder) when
+        it is under it."""
+        url = self.file.url
+        if base and url.startswith(base.rstrip("/") + "/"):
+            url = url[len(base.rstrip("/")) + 1 :]
+        what = f"{_items(self.items)}, {self.format}"
+        if self.file.items is not None:
+            what += "; count and MD5 match the manifest"
+        return url, what
+
+
+def _items(count: int) -> str:
+    return f"{count:,} item{'' if count == 1 else 's'}"
 
 
 @dataclass
@@ -160,11 +168,12 @@ class Checked:
         what = (
             f"export {export.export_id}"
             + (f" of {export.table_arn}" if export.table_arn else "")
-            + (f", {export.items:,} items in its manifest" if export.items is not None else "")
+            + (f", {_items(export.items)} in its manifest" if export.items is not None else "")
             if export
             else f"{len(self.files)} file{'' if len(self.files) == 1 else 's'}"
         )
-        return [("source", f"{self.found.source}: {what}"), *(f.row() for f in self.files)]
+        base = export.folder if export else self.found.source
+        return [("source", f"{self.found.source}: {what}"), *(f.row(base) for f in self.files)]
 
 
 # -- finding the files ---------------------------------------------------------------------------
