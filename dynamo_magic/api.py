@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from . import analysis, environments, lazy, reading
 from .codec import items_to_frame
@@ -2118,6 +2118,154 @@ def copy(
         cancel=cancel,
     )
     return job.result()
+
+
+def put_df(
+    df: pd.DataFrame,
+    table: str,
+    *,
+    env: str | None = None,
+    mode: CopyMode = "merge",
+    yes: bool = False,
+    dry_run: bool = False,
+    nulls: Literal["omit", "null"] = "omit",
+    datetimes: Literal["iso", "epoch"] = "iso",
+    backup: bool = True,
+    verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+    progress: Progress | None = None,
+) -> CopyResult | CopyPlan:
+    # [[[cog docstring(api.put_df)]]]
+    """Write a DataFrame into an existing table, one item per row, with a copy's rules.
+
+    Every value is encoded exactly (``dynamo_magic.encoding``: floats by their shortest text,
+    ``Decimal`` as is, sets, maps, lists, bytes) and every row's key checked against the table's
+    key schema before anything is written: a value DynamoDB cannot store, a missing, null,
+    mistyped or duplicated key is one line naming the rows (index labels), and nothing is
+    written. Then the copy's plan, confirmation (a non-empty or protected table needs ``yes``),
+    backup, batching, retries, failed-items file, progress and verification. A frame from
+    ``query`` or ``scan`` written back gives the same items.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The rows to write, one item each (column names are attribute names; the index is not
+        written, it names rows in errors).
+    table : str
+        The table to write into (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN); it must
+        exist.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    mode : {'replace', 'truncate', 'merge'}, default 'merge'
+        merge: put every row; replace: put every row, then delete the items of the partitions
+        the frame covers (its partition key values) that the frame lacks; truncate: delete every
+        item of those partitions first, then put.
+    yes : bool, default False
+        Confirm writing into a non-empty or protected target.
+    dry_run : bool, default False
+        Return the plan (a ``CopyPlan``: what would be written, deleted, backed up and
+        confirmed) and write nothing; the frame is encoded and its keys checked all the same.
+    nulls : {'omit', 'null'}, default 'omit'
+        A cell holding ``None``, NaN, ``pd.NA`` or ``NaT``: ``omit`` leaves the attribute out of
+        that item, ``null`` writes NULL (inside a list or map it is always NULL).
+    datetimes : {'iso', 'epoch'}, default 'iso'
+        Datetimes and dates: ``iso`` writes ISO 8601 text (S), ``epoch`` seconds since 1970 (N;
+        a datetime without a time zone counts as UTC).
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    verify : {'count', 'full', 'none'}, optional
+        Check after copying; ``None``: the ``verify`` setting (count).
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+
+    Returns
+    -------
+    CopyResult or CopyPlan
+        The result (items written, deleted and failed, the backup taken, the verification:
+        the table's count against the rows written); with ``dry_run``, the plan.
+
+    Raises
+    ------
+    InvalidQuery
+        A value DynamoDB cannot store, a row's key missing, null, of the wrong type or
+        duplicated (one line naming the rows and column), an unknown option; nothing written.
+    TableNotFound
+        The table does not exist (``put_df`` does not create one).
+    ConfirmationRequired
+        A non-empty or protected table without ``yes=True``.
+    CopyFailed
+        Items stayed unwritten or verification failed; ``.result`` is the CopyResult.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The rows to write, one item each (column names are attribute names; the index is not
+        written, it names rows in errors).
+    table : str
+        The table to write into (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN); it must
+        exist.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    mode : {'replace', 'truncate', 'merge'}, default 'merge'
+        merge: put every row; replace: put every row, then delete the items of the partitions
+        the frame covers (its partition key values) that the frame lacks; truncate: delete every
+        item of those partitions first, then put.
+    yes : bool, default False
+        Confirm writing into a non-empty or protected target.
+    dry_run : bool, default False
+        Return the plan (a ``CopyPlan``: what would be written, deleted, backed up and
+        confirmed) and write nothing; the frame is encoded and its keys checked all the same.
+    nulls : {'omit', 'null'}, default 'omit'
+        A cell holding ``None``, NaN, ``pd.NA`` or ``NaT``: ``omit`` leaves the attribute out of
+        that item, ``null`` writes NULL (inside a list or map it is always NULL).
+    datetimes : {'iso', 'epoch'}, default 'iso'
+        Datetimes and dates: ``iso`` writes ISO 8601 text (S), ``epoch`` seconds since 1970 (N;
+        a datetime without a time zone counts as UTC).
+    backup : bool, default True
+        Take an on-demand backup of a non-empty target (or table) first.
+    verify : {'count', 'full', 'none'}, optional
+        Check after copying; ``None``: the ``verify`` setting (count).
+    max_write_units : int, float or str, optional
+        Write units per second the copy may use, all its workers together (puts and deletes): a
+        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
+        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
+        down, it does not fail it.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+
+    Examples
+    --------
+    >>> df = dynamo_magic.query("shop", "CUSTOMER#c001", env="demo-dev")
+    >>> df.loc[df["status"] == "PLACED", "status"] = "PAID"
+    >>> dynamo_magic.put_df(df, "shop", env="demo-dev", yes=True)
+    """
+    # [[[end]]]
+    from .copying import frames
+
+    check_table_name(table, "table")
+    _check_progress(progress)
+    settings = get_settings()
+    options: dict[str, Any] = {
+        "env": env,
+        "mode": mode,
+        "nulls": nulls,
+        "datetimes": datetimes,
+        "backup": backup,
+        "verify": verify or settings.verify,
+        "max_write_units": max_write_units,
+    }
+    if dry_run:
+        return frames.plan_put(df, table, settings, **options)
+    return frames.put_df(df, table, settings, yes=yes, progress=progress, **options)
 
 
 def _check_progress(progress: object) -> None:

@@ -26,7 +26,19 @@ from .errors import InvalidQuery
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD  # rows ``--head`` shows without a number
 from .settings import BACKENDS, COPY_MODES, NUMBER_POLICIES, SORT_KEY_OPERATORS, VERIFY_METHODS
 
-COMMANDS = ("query", "copy", "restore", "truncate", "backups", "describe", "partiql", "import")
+COMMANDS = (
+    "query",
+    "copy",
+    "restore",
+    "truncate",
+    "backups",
+    "describe",
+    "partiql",
+    "import",
+    "put",
+)
+# commands the ``dynamo`` CLI does not offer: ``put`` writes a DataFrame, which lives in Python
+NOT_IN_CLI = ("put",)
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
@@ -186,7 +198,7 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
 
 
 _KEY = "query copy"
-_ENV = "query describe partiql restore backups truncate import"
+_ENV = "query describe partiql restore backups truncate import put"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
@@ -198,14 +210,15 @@ OPTIONS: tuple[Option, ...] = (
         "table",
         ("-t", "--table"),
         "table name",
-        "query copy restore truncate backups describe",
+        "query copy restore truncate backups describe put",
         required=True,
-        helps={"copy": "source table name"},
+        helps={"copy": "source table name", "put": "table to write into"},
         doc=f"Table name ({_TABLE_NAME}); where a table is only read, its ARN.",
         docs={
             "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
             " failed-item files are named after it).",
             **dict.fromkeys(("restore", "truncate"), f"Table name ({_TABLE_NAME}; no ARN)."),
+            "put": f"The table to write into ({_TABLE_NAME}; no ARN); it must exist.",
         },
         label="Table",
     ),
@@ -463,10 +476,50 @@ OPTIONS: tuple[Option, ...] = (
         used_by=_FRONT_ENDS_ONLY,
     ),
     _opt(
+        "mode",
+        ("--mode",),
+        "merge (default: puts), replace (the frame's partitions), truncate",
+        "put",
+        choices=COPY_MODES,
+        default="merge",
+        doc="merge: put every row; replace: put every row, then delete the items of the"
+        " partitions the frame covers (its partition key values) that the frame lacks;"
+        " truncate: delete every item of those partitions first, then put.",
+    ),
+    _opt(
+        "dry_run",
+        ("--dry-run",),
+        "show the plan; write nothing",
+        "put",
+        type=bool,
+        doc="Return the plan (a ``CopyPlan``: what would be written, deleted, backed up and"
+        " confirmed) and write nothing; the frame is encoded and its keys checked all the same.",
+    ),
+    _opt(
+        "nulls",
+        ("--nulls",),
+        "a missing value (None, NaN, NA, NaT) in a cell: omit (default) or null",
+        "put",
+        choices=("omit", "null"),
+        default="omit",
+        doc="A cell holding ``None``, NaN, ``pd.NA`` or ``NaT``: ``omit`` leaves the attribute"
+        " out of that item, ``null`` writes NULL (inside a list or map it is always NULL).",
+    ),
+    _opt(
+        "datetimes",
+        ("--datetimes",),
+        "datetimes as ISO 8601 text (iso, default) or epoch seconds (epoch)",
+        "put",
+        choices=("iso", "epoch"),
+        default="iso",
+        doc="Datetimes and dates: ``iso`` writes ISO 8601 text (S), ``epoch`` seconds since"
+        " 1970 (N; a datetime without a time zone counts as UTC).",
+    ),
+    _opt(
         "yes",
         ("--yes",),
         "confirm writing into a non-empty or protected target",
-        "copy restore truncate",
+        "copy restore truncate put",
         type=bool,
         helps={
             "restore": "confirm replacing the table's contents",
@@ -538,7 +591,7 @@ OPTIONS: tuple[Option, ...] = (
         "backup",
         ("--no-backup",),
         "do not back up the target first",
-        "copy truncate",
+        "copy truncate put",
         type=bool,
         negated=True,
         default=True,
@@ -563,7 +616,7 @@ OPTIONS: tuple[Option, ...] = (
         "verify",
         ("--verify",),
         "check after copying (default count)",
-        "copy",
+        "copy put",
         choices=VERIFY_METHODS,
         doc="Check after copying; ``None``: the ``verify`` setting (count).",
     ),
@@ -572,7 +625,7 @@ OPTIONS: tuple[Option, ...] = (
         ("--max-write-units",),
         "write units per second the copy may use, all workers together: N, or P%% of the "
         "target's capacity (default: unlimited)",
-        "copy",
+        "copy put",
         metavar="N|P%",
         type_doc="int, float or str",
         doc="Write units per second the copy may use, all its workers together (puts and"
@@ -619,7 +672,7 @@ OPTIONS: tuple[Option, ...] = (
         "progress",
         ("--no-progress",),
         "no progress bar",
-        "copy restore truncate",
+        "copy restore truncate put",
         type=bool,
         negated=True,
         default=True,
@@ -869,7 +922,14 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         "Progress",
         "Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:"
         " ``Outcome`` success, cancelled or failed); ``None``: no progress.",
-        "copy restore truncate",
+        "copy restore truncate put",
+    ),
+    _python(
+        "df",
+        "pandas.DataFrame",
+        "The rows to write, one item each (column names are attribute names; the index is not"
+        " written, it names rows in errors).",
+        "put",
     ),
 )
 # the command whose options each public api function takes (none: only ``env``)
@@ -883,6 +943,7 @@ API_COMMANDS: Mapping[str, str] = {
     "start_copy": "copy",
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
+    "put_df": "put",
     "partiql": "partiql",
     **dict.fromkeys(("import_table", "plan_import", "start_import"), "import"),
 }
@@ -958,6 +1019,8 @@ def command_options(command: str, front_end: str = "api") -> list[Option]:
     """
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}; one of {', '.join(COMMANDS)}")
+    if front_end == "cli" and command in NOT_IN_CLI:
+        return []
     return [o for o in OPTIONS if command in o.commands and front_end in o.used_by]
 
 

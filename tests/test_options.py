@@ -31,6 +31,7 @@ API_OF = {
     "describe": api.describe,
     "partiql": api.run_partiql,
     "import": api.import_table,
+    "put": api.put_df,
 }
 MAGIC_OF = {
     "query": "dynamo_query",
@@ -62,7 +63,7 @@ def test_every_option_belongs_to_known_commands_and_is_well_formed():
             assert option.default is None or option.default in option.choices, option
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in options.NOT_IN_CLI])
 def test_the_cli_parser_is_generated_from_the_table(command):
     """Every flag of the table is on the command's parser, and the parser has no other flag
     than the table's (partiql's -p/--param, the one list-valued flag, aside)."""
@@ -247,3 +248,12 @@ def test_filter_variables_are_looked_up_as_the_filter_is_parsed():
     assert expression and asked == ["status", "x"]
     with pytest.raises(InvalidQuery, match=r"':nope' has no value \(parameters given: status, x\)"):
         parse_filter("status = :status AND n = :x AND m = :nope", Placeholders(), variables)
+
+
+def test_a_command_not_in_the_cli_has_no_subcommand_nor_cli_options():
+    """``put`` writes a DataFrame: the magics and the api offer it, the terminal does not."""
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for command in options.NOT_IN_CLI:
+        assert command not in commands.choices
+        assert command_options(command, "cli") == []
+        assert command_options(command, "magic")

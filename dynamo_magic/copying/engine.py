@@ -214,6 +214,7 @@ def _execute(
         mode=request.mode,
         settings_not_copied=list(plan.settings_not_copied),
         transform=plan.transform_name,
+        operation="load" if origin is not None else "copy",
     )
     limits.describe(result, plan.limits)
     failed_path = engine.failed_path(plan.target.table)

@@ -16,10 +16,11 @@ A SRC (a local path or ``s3://bucket/prefix``; one file, a folder, or a glob) is
   decided per file from its first item (``detect``) and stated in the plan.
 
 Types of plain values (plain JSON, CSV, Parquet): key attributes are typed from the table's key
-schema (``codec.key_value``: text of digits for N, base64 text for B); other values by
-``codec.to_attribute`` (ints and exact decimals -> N, bool -> BOOL, str -> S, bytes -> B, maps
--> M, lists -> L, ``None`` inside a container -> NULL), a top-level ``null``/NaN/None leaves
-the attribute out, datetimes become ISO 8601 text. JSON numbers are read as ``Decimal``, so
+schema (``codec.key_value``: text of digits for N, base64 text for B); other values of plain
+JSON and Parquet by the encoder a DataFrame's values go through (``encoding.row_item``: ints
+and decimals -> N, floats through their shortest text, bool -> BOOL, str -> S, bytes -> B,
+maps -> M, lists -> L, ``None`` inside a container -> NULL, a top-level ``null``/NaN leaves
+the attribute out, datetimes become ISO 8601 text). JSON numbers are read as ``Decimal``, so
 every digit is kept (``0.1`` stays ``0.1``). CSV cells are text; ``csv_value`` says which
 become numbers and booleans (``strings=True`` keeps every non-key cell as text).
 
@@ -53,7 +54,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import IO, Any, cast
 
-from ..codec import MAX_NUMBER_DIGITS, Item, WireItem, encode_binaries, key_value, to_attribute
+from .. import encoding, lazy
+from ..codec import MAX_NUMBER_DIGITS, Item, WireItem, encode_binaries, key_value
 from ..environments import Environment
 from ..errors import DynamoMagicError, InvalidFile, UsageProblem, literal
 from ..item_size import MAX_ITEM_SIZE, item_size, short_repr, significant_digits
@@ -474,62 +476,48 @@ def detect(data: Any) -> str:
     return PLAIN_JSON
 
 
-def plain_value(value: Any) -> dict[str, Any] | None:
-    """A plain value as a typed value (client form), ``None`` for a value left out (None, NaN,
-    NA, NaT at the top of an item); datetimes as ISO 8601 text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if _is_missing(value):
-        return None
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return {"S": value.isoformat()}
-    return to_attribute(_plain_containers(value))
-
-
-def _is_missing(value: Any) -> bool:
-    try:
-        import pandas as pd  # only when pandas is loaded already (Parquet, frames)
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        return False
-    return value is pd.NA or value is pd.NaT
-
-
-def _plain_containers(value: Any) -> Any:
-    """Datetimes inside maps and lists as ISO text (``to_attribute`` takes no datetime)."""
+def _key_text(value: Any) -> Any:
+    """A key's value as ``codec.key_value`` takes it: a datetime as its ISO 8601 text."""
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain_containers(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain_containers(v) for v in value]
     return value
 
 
 def plain_item(
-    row: dict[str, Any], key: KeySchema, where: str, typed: Callable[[Any], Any]
+    row: dict[str, Any],
+    key: KeySchema,
+    where: str,
+    typed: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> WireItem:
     """A row of plain values as an item (wire form): key attributes typed by the table's key
-    schema, other values by ``typed`` (``plain_value``, or CSV's text rules); ``where`` (file
-    and line) begins an error's line."""
+    schema (``codec.key_value``), other values by ``encoding.row_item`` (the Types rules a
+    DataFrame's values follow: a top-level missing value left out, datetimes as ISO 8601 text,
+    numbers exact) or, for CSV's text cells, by ``typed`` (``csv_value``); ``where`` (file and
+    line) begins an error's line."""
     keys = {a.name: a for a in (key.hash, key.range) if a is not None}
-    item: dict[str, Any] = {}
+    typed_keys: dict[str, Any] = {}
+    others: dict[str, Any] = {}
     for name, value in row.items():
         name = str(name)
+        attribute = keys.get(name)
+        if attribute is None:
+            others[name] = value
+            continue
+        if value is None or value == "" or _is_nan(value) or lazy.is_pandas_na(value):
+            continue  # a missing key: the check names it
         try:
-            attribute = keys.get(name)
-            if attribute is not None:
-                if value is None or value == "" or _is_nan(value):
-                    continue  # a missing key: check names it
-                av = key_value(attribute, _plain_containers(value), "key")
-            else:
-                av = typed(value)
+            typed_keys[name] = key_value(attribute, _key_text(value), "key")
         except DynamoMagicError as exc:
             raise InvalidFile(f"{where}: column {name!r}: {exc}") from None
-        except (TypeError, ValueError) as exc:
-            raise InvalidFile(f"{where}: column {name!r}: {exc}") from None
-        if av is not None:
-            item[name] = av
-    return encode_binaries(item)
+    if typed is None:
+        try:
+            rest: dict[str, Any] = encoding.row_item(others, where)
+        except DynamoMagicError as exc:
+            raise InvalidFile(str(exc)) from None
+    else:
+        rest = {n: av for n, v in others.items() if (av := typed(v)) is not None}
+    item = encode_binaries(typed_keys)
+    return WireItem({n: item[n] if n in item else rest[n] for n in row if n in item or n in rest})
 
 
 def _is_nan(value: Any) -> bool:
@@ -586,7 +574,7 @@ def _csv_items(
                 f"(its header: {', '.join(names)})"
             )
 
-        def typed(value: str) -> Any:
+        def typed(value: str) -> dict[str, Any] | None:
             return csv_value(value, strings)
 
         for cells in reader:
@@ -626,7 +614,7 @@ def _parquet_items(
                 for row in batch.to_pylist():
                     number += 1
                     where = f"{file.url} row {number:,}"
-                    yield number, plain_item(row, key, where, plain_value)
+                    yield number, plain_item(row, key, where)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             if isinstance(exc, DynamoMagicError):
                 raise
@@ -655,7 +643,7 @@ def items(
             if not isinstance(data, dict):
                 raise _bad(file, number, f"not an object: {short_repr(data)}")
             where = f"{file.url} line {number:,}"
-            yield number, plain_item(data, key, where, plain_value)
+            yield number, plain_item(data, key, where)
         else:
             yield number, _typed_item(file, number, data, export=kind == EXPORT)
 

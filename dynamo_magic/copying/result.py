@@ -118,7 +118,7 @@ class CopyResult:
         For a copy stopped early: ``(task, segment) -> last key`` (client form) of every
         segment that had not finished, where a resume would start.
     operation : str
-        ``"copy"`` or ``"truncate"``.
+        ``"copy"``, ``"load"`` (items from no table: ``loading``) or ``"truncate"``.
     checkpoint : str or None
         The copy's checkpoint file: ``dynamo_magic.copy(..., resume=checkpoint)`` continues
         a copy that did not end.
@@ -160,7 +160,8 @@ class CopyResult:
     deletes_skipped: str | None = None  # replace: why no target item was deleted (one line)
     cause: BaseException | None = field(default=None, compare=False)  # the exception itself
     checkpoints: dict[tuple[str, int], Item] = field(default_factory=dict, compare=False)
-    operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification)
+    operation: str = "copy"  # "truncate": ``truncate``'s result (no source, no verification);
+    # "load": a load's (``loading``: its source is an origin's description)
     checkpoint: str | None = None  # the copy's checkpoint file (where a resume starts)
     transform: str | None = None  # the transform's identity (module:qualname)
     write_rate: str = ""  # with a capacity limit: the write rate used and where it came from

@@ -418,6 +418,57 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             raise _usage_error(exc, "restore", line) from None
         return self._deliver(outcome, outcome.summary_line(), None)
 
+    @no_var_expand
+    @line_magic
+    @magic_arguments()
+    @argument("frame", nargs="?", help="name of the DataFrame in the notebook")
+    @argument("table", nargs="?", help="table to write into")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table (CLI form)")
+    @argument(
+        "-o", "--out", metavar="NAME", action=GivenOnce, help="store the result (or plan) here"
+    )
+    @options_of("put", skip=("table",))
+    def dynamo_put(self, line: str) -> Any:
+        """Write a DataFrame of the notebook into a table, one item per row
+        (``dynamo_magic.put_df``).
+
+        ``%dynamo_put FRAME TABLE [--env E] [--mode merge|replace|truncate] [--dry-run]
+        [--yes]``: returns the result (or, with --dry-run, the plan) and shows its summary.
+        """
+        usage = "usage: %dynamo_put FRAME TABLE [--env E] [--mode M] [--dry-run] [--yes]"
+        args = _parse(self.dynamo_put.parser, line)  # type: ignore[union-attr]
+        if not args.frame:
+            raise UsageError(usage)
+        table = _table(args, usage)
+        frame = self._frame(args.frame)
+        kwargs = api_kwargs("put", args) | {"table": table, "df": frame}
+        try:
+            if args.dry_run:
+                return self._deliver(api.put_df(**kwargs), "", args.out)
+            progress = self._progress() if args.progress else None
+            result = api.put_df(**kwargs, progress=progress)
+        except CopyFailed as exc:
+            if isinstance(exc.result, CopyResult):
+                display(exc.result)
+                raise UsageError(
+                    f"{exc.result.problem_line()} (the result above has every count)"
+                ) from None
+            raise _usage_error(exc, "put", line) from None
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "put", line) from None
+        return self._deliver(result, cast(CopyResult, result).summary_line(), args.out)
+
+    def _frame(self, name: str) -> Any:
+        """The DataFrame the notebook names ``name`` (a ``UsageError`` if there is none)."""
+        import pandas as pd
+
+        if name not in self.shell.user_ns:
+            raise UsageError(f"{name}: no such name in the notebook; make the DataFrame first")
+        frame = self.shell.user_ns[name]
+        if not isinstance(frame, pd.DataFrame):
+            raise UsageError(f"{name} is a {type(frame).__name__}, not a pandas DataFrame")
+        return frame
+
     @line_magic
     def dynamo_panel(self, line: str) -> Any:
         """A widget panel: ``%dynamo_panel query [TABLE [PK]] [options]`` is

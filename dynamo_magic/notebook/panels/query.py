@@ -26,8 +26,6 @@ from .base import (
 from .fields import (
     QUERY_FIELDS,
 )
-
-# the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
 from .layout import (
     BUTTON_WIDTH,
     CHOICE_WIDTH,
@@ -37,6 +35,9 @@ from .layout import (
     _line_of,
     _panel_css,
 )
+
+# the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
+from .write import WriteToTable
 
 # -- helpers -------------------------------------------------------------------------------------
 # what the query panel's Plot button draws (label -> choice)
@@ -145,6 +146,7 @@ class QueryPanel(_Panel):
         self.plot_button = widgets.Button(description="Plot")
         self.store_name = widgets.Text(placeholder="variable")
         self.store_button = widgets.Button(description="Store as")
+        self.writer = WriteToTable(self, names)  # Write to table: put_df of the result
         # the analysis: one labelled row per action, each as wide as the inputs above
         for choice in (self.unique_column, self.plot_what, self.store_name):
             choice.layout.width = CHOICE_WIDTH
@@ -160,6 +162,7 @@ class QueryPanel(_Panel):
             ("Column", _line_of(self.unique_column, self.unique_button), False),
             ("Plot", _line_of(self.plot_what, self.plot_button), False),
             ("Variable", _line_of(self.store_name, self.store_button), False),
+            *self.writer.rows(),
         ]
         rows = [self._form(rows), self.output, self.analysis, _panel_css()]
         self.children = rows
@@ -288,6 +291,7 @@ class QueryPanel(_Panel):
     def _set_analysis(self, enabled: bool) -> None:
         for name in ANALYSIS_CONTROLS:
             getattr(self, name).disabled = not enabled
+        self.writer.set_enabled(enabled)
 
     def _need_result(self, rows: bool = True) -> bool:
         """Whether there is a result to work on (with ``rows``: a non-empty one); else one

@@ -1,0 +1,146 @@
+"""DataFrames into tables (``dynamo_magic.put_df``): a frame is one more origin of a load.
+
+``FrameOrigin`` encodes the frame (``encoding.frame_items``: every value refused or written
+exactly, before anything is read from DynamoDB) and checks every row's key against the table's
+key schema (``origins.check_keys``: missing or null, wrong type, duplicated: one line naming
+the rows by their index labels). ``put_df`` plans and runs it through ``loading``, so a frame
+gets the copy's plan, confirmation, backup, batching, retries, failed-items file, progress,
+capacity limits and verification.
+
+Modes: ``merge`` (puts, the default); ``replace`` of the partitions the frame covers (puts,
+then deletes of the items of those partition key values the frame lacks, each partition read
+keys only by a Query: an item present on both sides is never missing); ``truncate`` (deletes
+every item of those partitions first, then puts).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import encoding
+from ..codec import AttributeValue, decode_binaries
+from ..errors import InvalidQuery, literal
+from ..schema import TableSchema
+from ..settings import CopyMode, Settings
+from . import loading
+from .job import CopyJob
+from .loading import LoadRequest
+from .origins import ItemsOrigin
+from .parallel import Progress
+from .plan import CopyPlan
+from .result import CopyResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class FrameOrigin(ItemsOrigin):
+    """A DataFrame's rows as items (encoded when made: a bad value is refused at once)."""
+
+    def __init__(self, df: pd.DataFrame, nulls: str = "omit", datetimes: str = "iso"):
+        items = encoding.frame_items(df, nulls=nulls, datetimes=datetimes)
+        rows, columns = df.shape
+        label = f"DataFrame of {rows:,} row(s), {columns:,} column(s)"
+        super().__init__(items, label, labels=list(df.index))
+
+    def check(self, schema: TableSchema) -> None:
+        super().check(schema)  # every key present, typed and unique (``check_keys``)
+        name = schema.key.hash.name
+        seen: dict[str, AttributeValue] = {}
+        for item in self.items:
+            value = item[name]
+            seen.setdefault(str(value), value)
+        self.covered = [decode_binaries({name: v})[name] for v in seen.values()]
+
+    def rows(self) -> list[tuple[str, str]]:
+        count = len(self.covered or [])
+        return [("partitions", f"{count:,} partition key value(s) in the frame")]
+
+
+def _request(
+    df: Any, table: str, env: str | None, mode: CopyMode, nulls: str, datetimes: str, **more: Any
+) -> LoadRequest:
+    import pandas as pd
+
+    if not isinstance(df, pd.DataFrame):
+        raise InvalidQuery(
+            f"{{df}} must be a pandas DataFrame, not {literal(type(df).__name__)}",
+            parameters=("df",),
+        )
+    return LoadRequest(FrameOrigin(df, nulls, datetimes), table, env, mode, **more)
+
+
+def plan_put(
+    df: Any,
+    table: str,
+    settings: Settings,
+    *,
+    env: str | None = None,
+    mode: CopyMode = "merge",
+    nulls: str = "omit",
+    datetimes: str = "iso",
+    backup: bool = True,
+    verify: str = "count",
+    max_write_units: Any = None,
+) -> CopyPlan:
+    """The plan of ``put_df`` (its dry run): reads only, writes nothing."""
+    request = _request(
+        df,
+        table,
+        env,
+        mode,
+        nulls,
+        datetimes,
+        backup=backup,
+        verify=verify,
+        max_write_units=max_write_units,
+    )
+    return loading.dry_run(request, settings)
+
+
+def start_put(
+    df: Any,
+    table: str,
+    settings: Settings,
+    *,
+    env: str | None = None,
+    mode: CopyMode = "merge",
+    yes: bool = False,
+    nulls: str = "omit",
+    datetimes: str = "iso",
+    backup: bool = True,
+    verify: str = "count",
+    max_write_units: Any = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    checkpoint: str | Path | None = None,
+) -> CopyJob:
+    """``put_df`` in a ``CopyJob``'s thread (the frame encoded and checked here, at once)."""
+    request = _request(
+        df,
+        table,
+        env,
+        mode,
+        nulls,
+        datetimes,
+        backup=backup,
+        verify=verify,
+        max_write_units=max_write_units,
+    )
+    return loading.start_load(
+        request,
+        settings,
+        yes=yes,
+        workers=workers,
+        progress=progress,
+        cancel=cancel,
+        checkpoint=checkpoint,
+    )
+
+
+def put_df(df: Any, table: str, settings: Settings, **options: Any) -> CopyResult:
+    """``start_put(...).result()``: see ``dynamo_magic.put_df``."""
+    return start_put(df, table, settings, **options).result()
