@@ -299,3 +299,15 @@ def test_create_makes_the_table_from_the_key_only_after_the_checks(
     result = dynamo_magic.import_table("fresh", folder, env=A, create=True, key="pk:S,sk:N")
     assert result.written == 3
     assert contents(A, "fresh") == wire(RICH)
+
+
+def test_create_in_a_protected_environment_asks_first(servers: Any, tmp_path: Path) -> None:
+    folder = write_export(tmp_path / "src", [RICH])
+    with pytest.raises(ConfirmationRequired) as error:
+        dynamo_magic.import_table("fresh", folder, env="prod-b", create=True, key="pk:S,sk:N")
+    assert "protected" in str(error.value) and "yes" in str(error.value)
+    assert client_for("prod-b").list_tables()["TableNames"] == []
+    result = dynamo_magic.import_table(
+        "fresh", folder, env="prod-b", create=True, key="pk:S,sk:N", yes=True
+    )
+    assert result.written == 3

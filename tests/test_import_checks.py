@@ -447,3 +447,12 @@ def test_file_pages_carry_offsets_and_a_resume_starts_after_one(src: Path) -> No
     pages = list(resumed.pages(None, _NoStop()))
     assert [p.count for p in pages] == [1000, 500]
     assert pages[0].items[0] == item("a", 1000)
+
+
+def test_a_json_lines_file_keeps_the_kind_of_its_first_item(src: Path) -> None:
+    """A DynamoDB JSON file whose later line is plain JSON is refused at that line (its kind
+    is decided once, from the first item), not read as two kinds."""
+    (src / "a.jsonl").write_text(json.dumps(item("a", 1)) + "\n" + '{"pk": "b", "sk": 2}\n')
+    with pytest.raises(InvalidFile) as error:
+        checked(src)
+    assert "a.jsonl line 2" in one_line(error) and "not a typed value" in one_line(error)

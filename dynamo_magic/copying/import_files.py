@@ -622,11 +622,17 @@ def _parquet_items(
 
 
 def items(
-    file: ImportFile, raw: _Hashing, key: KeySchema, strings: bool = False
+    file: ImportFile,
+    raw: _Hashing,
+    key: KeySchema,
+    strings: bool = False,
+    checked: bool = False,
 ) -> Iterator[tuple[int, WireItem]]:
     """``(line or row number, item)`` of every item of ``file`` read from ``raw`` (its bytes),
     in wire form; a line that is not an item is an ``InvalidFile`` naming file and line.
-    (Key attributes, sizes and duplicates are ``check``'s.)"""
+    (Key attributes, sizes and duplicates are ``check``'s.) ``checked``: these bytes passed
+    ``check`` already (``StoredFile.open`` refuses them changed), so DynamoDB JSON lines are
+    taken as they are, without checking every typed value again."""
     if file.format == CSV:
         yield from _csv_items(file, raw, key, strings)
         return
@@ -634,16 +640,19 @@ def items(
         yield from _parquet_items(file, raw, key)
         return
     kind = file.format
+    decided = kind != DYNAMODB_JSON  # a JSON Lines file's kind: from its first item, once
     for number, line in _lines(file, raw):
         data = _json(file, number, line)
-        if kind == DYNAMODB_JSON and file.format != EXPORT:
-            kind = detect(data)
-            file = replace(file, format=kind)
+        if not decided:
+            kind, decided = detect(data), True
         if kind == PLAIN_JSON:
             if not isinstance(data, dict):
                 raise _bad(file, number, f"not an object: {short_repr(data)}")
             where = f"{file.url} line {number:,}"
             yield number, plain_item(data, key, where)
+        elif checked:
+            whole = "Item" in data and (kind == EXPORT or len(data) == 1)
+            yield number, WireItem(data["Item"] if whole else data)
         else:
             yield number, _typed_item(file, number, data, export=kind == EXPORT)
 
@@ -796,7 +805,7 @@ class FileSource:
         page: list[WireItem] = []
         held: list[WireItem] | None = None  # a full page, yielded once another item follows
         with self.file.file.open() as raw:
-            for _, item in items(self.file, _Hashing(raw), self.key, self.strings):
+            for _, item in items(self.file, _Hashing(raw), self.key, self.strings, True):
                 done += 1
                 if done <= skip:
                     continue

@@ -27,7 +27,7 @@ from typing import Any
 from .. import environments
 from ..dynamodb import read, tables
 from ..dynamodb.retry import policy_from
-from ..errors import CopyFailed, TableNotFound, UsageProblem, literal
+from ..errors import ConfirmationRequired, CopyFailed, TableNotFound, UsageProblem, literal
 from ..schema import KeySchema, TableSchema, check_table_name
 from ..settings import CopyMode, Settings
 from . import import_files, loading
@@ -140,9 +140,10 @@ def _existing(request: ImportRequest, settings: Settings) -> TableSchema | None:
         return None
 
 
-def _created(request: ImportRequest, origin: FilesOrigin, settings: Settings) -> None:
+def _created(request: ImportRequest, origin: FilesOrigin, settings: Settings, yes: bool) -> None:
     """``create``: a missing table created keyed by ``key`` (on demand) once every file has
-    passed its checks against that key; nothing when the table exists (its own key rules)."""
+    passed its checks against that key; nothing when the table exists (its own key rules).
+    In a protected environment only with ``yes`` (asked before the table is made)."""
     if not request.create:
         if request.key is not None:
             raise UsageProblem(
@@ -155,6 +156,12 @@ def _created(request: ImportRequest, origin: FilesOrigin, settings: Settings) ->
     key = _key_to_create(request)
     origin.check_key(key)
     env = environments.resolve(request.env, settings)
+    if env.protected and not yes:
+        raise ConfirmationRequired(
+            f"env '{literal(env.label)}' is protected: creating table "
+            f"'{literal(request.table)}' and importing into it needs {{yes}}",
+            parameters=("yes",),
+        )
     schema = _new_table(request.table, key)
     tables.create_like(Side(env, request.table).client(), schema, request.table)
 
@@ -243,7 +250,7 @@ def start_import(
     ``ImportResult``. Refusals before the job starts are raised here, nothing written."""
     check_table_name(request.table, "table")
     origin = _origin(request, settings)
-    _created(request, origin, settings)
+    _created(request, origin, settings, yes)
     tally = FileTally(progress, cancel if cancel is not None else threading.Event())
     work = functools.partial(
         logs_refusals("import", log)(_run),
