@@ -2189,7 +2189,7 @@ def put_df(
     -------
     CopyResult or CopyPlan
         The result (items written, deleted and failed, the backup taken, the verification:
-        the table's count against the rows written); with ``dry_run``, the plan.
+        the rows written counted, or looked up by key, in the table); with ``dry_run``, the plan.
 
     Raises
     ------
@@ -2202,45 +2202,6 @@ def put_df(
         A non-empty or protected table without ``yes=True``.
     CopyFailed
         Items stayed unwritten or verification failed; ``.result`` is the CopyResult.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The rows to write, one item each (column names are attribute names; the index is not
-        written, it names rows in errors).
-    table : str
-        The table to write into (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN); it must
-        exist.
-    env : str, optional
-        Environment (AWS profile or configured name); ``None``: the configured default, else the
-        default profile.
-    mode : {'replace', 'truncate', 'merge'}, default 'merge'
-        merge: put every row; replace: put every row, then delete the items of the partitions
-        the frame covers (its partition key values) that the frame lacks; truncate: delete every
-        item of those partitions first, then put.
-    yes : bool, default False
-        Confirm writing into a non-empty or protected target.
-    dry_run : bool, default False
-        Return the plan (a ``CopyPlan``: what would be written, deleted, backed up and
-        confirmed) and write nothing; the frame is encoded and its keys checked all the same.
-    nulls : {'omit', 'null'}, default 'omit'
-        A cell holding ``None``, NaN, ``pd.NA`` or ``NaT``: ``omit`` leaves the attribute out of
-        that item, ``null`` writes NULL (inside a list or map it is always NULL).
-    datetimes : {'iso', 'epoch'}, default 'iso'
-        Datetimes and dates: ``iso`` writes ISO 8601 text (S), ``epoch`` seconds since 1970 (N;
-        a datetime without a time zone counts as UTC).
-    backup : bool, default True
-        Take an on-demand backup of a non-empty target (or table) first.
-    verify : {'count', 'full', 'none'}, optional
-        Check after copying; ``None``: the ``verify`` setting (count).
-    max_write_units : int, float or str, optional
-        Write units per second the copy may use, all its workers together (puts and deletes): a
-        number, or ``"P%"`` of the target's provisioned write capacity (of its on-demand maximum
-        for an on-demand table that has one); ``None``: unlimited. Throttling slows the copy
-        down, it does not fail it.
-    progress : Progress, optional
-        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
-        ``Outcome`` success, cancelled or failed); ``None``: no progress.
 
     Examples
     --------

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import json
 import math
 import sys
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -86,13 +87,30 @@ def _missing(value: Any) -> bool:
     return lazy.is_numpy_scalar(value) and value.dtype.kind in "fMm" and bool(np.isnan(value))
 
 
+def float_text(value: float) -> str:
+    """A finite float's DynamoDB number text: its shortest repr (``0.1``), in DynamoDB's
+    canonical form (``2.0`` -> ``2``, ``1e-05`` -> ``0.00001``); ``repr`` directly where it
+    already is that (no exponent), else through ``number_json``."""
+    text = repr(value)
+    if "e" in text:
+        return number_json(value)
+    if text.endswith(".0"):
+        text = text[:-2]
+        return "0" if text == "-0" else text
+    return text
+
+
 def _number(value: int | float | Decimal) -> AttributeValue:
+    if type(value) is int:  # the common case: its digits as they are
+        text = str(value)
+        if len(text) <= MAX_NUMBER_DIGITS:
+            return {"N": text}
     if isinstance(value, float) and not math.isfinite(value):
         raise Unstorable(f"DynamoDB cannot store the number {value}")
     if isinstance(value, Decimal) and not value.is_finite():
         raise Unstorable(f"DynamoDB cannot store the number {value}")
-    text = number_json(value)
-    if significant_digits(text) > MAX_NUMBER_DIGITS:
+    text = float_text(value) if isinstance(value, float) else number_json(value)
+    if len(text) > MAX_NUMBER_DIGITS and significant_digits(text) > MAX_NUMBER_DIGITS:
         raise Unstorable(
             f"{short_repr(value)} has more than {MAX_NUMBER_DIGITS} significant digits, "
             "DynamoDB's limit"
@@ -139,6 +157,17 @@ def value_attribute(value: Any, datetimes: str = "iso", inside: bool = False) ->
     ------
     Unstorable
         What DynamoDB cannot store (the reason, without row or column)."""
+    kind = type(value)  # the common types first, by exact type (no numpy, pandas look-ups)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int or (kind is float and math.isfinite(value)):
+        return _number(value)
+    if kind is dict:
+        return {"M": {str(k): value_attribute(v, datetimes, True) for k, v in value.items()}}
+    if kind is list:
+        return {"L": [value_attribute(v, datetimes, True) for v in value]}
     if lazy.is_numpy_scalar(value):
         if value.dtype.kind == "M":
             value = pd.Timestamp(value)
@@ -207,6 +236,11 @@ def row_item(
 
 
 def _check_size(item: WireItem, where: Callable[[], str]) -> None:
+    """Refuse an item over 400 KB. Its DynamoDB JSON text is never shorter than its size (every
+    value's text holds its bytes, or more: base64, quotes, type tags), so only an item whose
+    text is over the limit is measured by ``item_size``."""
+    if len(json.dumps(item)) <= MAX_ITEM_SIZE:
+        return
     size = item_size(item)
     if size > MAX_ITEM_SIZE:
         raise InvalidQuery(
@@ -243,7 +277,7 @@ def _column(
             row = int(np.flatnonzero(infinite)[0])
             raise _refusal(labels[row], name, f"DynamoDB cannot store the number {floats[row]}")
         return [
-            missing_value if m else {"N": number_json(v)}
+            missing_value if m else {"N": float_text(v)}
             for v, m in zip(floats.tolist(), mask, strict=True)
         ]
     if kind == "M":  # datetime64 (naive or with a time zone)

@@ -139,6 +139,8 @@ def test_a_non_empty_table_needs_yes_and_is_backed_up_first(servers):
     assert len(scan_all(client_for(A), "events")) == 3
     result = dm.put_df(frame, "events", env=A, yes=True)
     assert result.backup is not None and result.written == 1
+    # merge into a table that held items: the row looked up by key, not the table counted
+    assert (result.verification.source_count, result.verification.target_count) == (1, 1)
     backups = client_for(A).list_backups(TableName="events")["BackupSummaries"]
     assert [b["BackupArn"] for b in backups] == [result.backup.arn]
     new = table_items(A, "events", EVENTS)

@@ -212,6 +212,9 @@ class CopyPlan:
 
     @property
     def verification(self) -> str:
+        looked_up = self.request.mode == "merge" and not self.target_empty
+        if self.origin is not None and self.request.verify != "none" and looked_up:
+            return "look every item loaded up in the target by key (found unchanged)"
         if self.origin is not None and self.request.verify != "none":
             how = {
                 "count": "count the target's items (Select COUNT)",
