@@ -2632,8 +2632,9 @@ def plan_import(
         Take an on-demand backup of a non-empty table before writing.
     verify : {'count', 'full', 'none'}, optional
         Check after importing: 'count' counts the table's items against the items the files hold
-        (an export's manifest ``itemCount``, checked equal to what was read); ``None``: the
-        ``verify`` setting.
+        (an export's manifest ``itemCount``, checked equal to what was read); a merge into a
+        table that held items looks every item up by key instead; ``None``: the ``verify``
+        setting.
     max_write_units : int, float or str, optional
         Write units per second the import may use, all its workers together: a number, or
         ``"P%"`` of the table's provisioned write capacity; ``None``: unlimited.
@@ -2733,8 +2734,9 @@ def start_import(
         Take an on-demand backup of a non-empty table before writing.
     verify : {'count', 'full', 'none'}, optional
         Check after importing: 'count' counts the table's items against the items the files hold
-        (an export's manifest ``itemCount``, checked equal to what was read); ``None``: the
-        ``verify`` setting.
+        (an export's manifest ``itemCount``, checked equal to what was read); a merge into a
+        table that held items looks every item up by key instead; ``None``: the ``verify``
+        setting.
     max_write_units : int, float or str, optional
         Write units per second the import may use, all its workers together: a number, or
         ``"P%"`` of the table's provisioned write capacity; ``None``: unlimited.
@@ -2859,8 +2861,9 @@ def import_table(
         Take an on-demand backup of a non-empty table before writing.
     verify : {'count', 'full', 'none'}, optional
         Check after importing: 'count' counts the table's items against the items the files hold
-        (an export's manifest ``itemCount``, checked equal to what was read); ``None``: the
-        ``verify`` setting.
+        (an export's manifest ``itemCount``, checked equal to what was read); a merge into a
+        table that held items looks every item up by key instead; ``None``: the ``verify``
+        setting.
     max_write_units : int, float or str, optional
         Write units per second the import may use, all its workers together: a number, or
         ``"P%"`` of the table's provisioned write capacity; ``None``: unlimited.

@@ -785,7 +785,8 @@ OPTIONS: tuple[Option, ...] = (
             choices=VERIFY_METHODS,
             doc="Check after importing: 'count' counts the table's items against the items the"
             " files hold (an export's manifest ``itemCount``, checked equal to what was read);"
-            " ``None``: the ``verify`` setting.",
+            " a merge into a table that held items looks every item up by key instead; ``None``:"
+            " the ``verify`` setting.",
         ),
         _opt(
             "workers",
