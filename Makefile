@@ -112,5 +112,10 @@ bench-limits: $(BENCH)
 bench-front-ends: $(BENCH)
 	$(PY) benchmarks/front_ends.py
 
+# a whole table exported to files (gzipped DynamoDB JSON + manifests) against its copy, same table
+.PHONY: bench-export
+bench-export: $(BENCH)
+	$(PY) benchmarks/export_throughput.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache docs/_build

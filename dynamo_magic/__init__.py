@@ -22,6 +22,7 @@ from .api import (
     count,
     describe,
     explore,
+    export_table,
     fetch,
     head,
     import_table,
@@ -44,6 +45,7 @@ from .api import (
     unique,
 )
 from .copying.engine import CopyResult
+from .copying.exporting import ExportResult
 from .copying.job import CopyJob, CopyProgress
 from .copying.parallel import Progress
 from .copying.plan import CopyPlan
@@ -121,6 +123,7 @@ __all__ = [
     "EnvironmentConfig",
     "EnvironmentNotFound",
     "Exploration",
+    "ExportResult",
     "Index",
     "IndexNotFound",
     "InvalidFile",
@@ -152,6 +155,7 @@ __all__ = [
     "count",
     "describe",
     "explore",
+    "export_table",
     "fetch",
     "get_settings",
     "head",

@@ -26,6 +26,8 @@ from .copying import importing, parallel, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
+from .copying.exporting import ExportRequest
+from .copying.exporting import export as _export
 from .copying.parallel import Progress
 from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
@@ -64,6 +66,7 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 # what front ends need beside the functions (the types they show, the choices they offer), named
 # here so that they import the façade only (tests/test_layering.py)
 from .copying.engine import CopyResult as CopyResult
+from .copying.exporting import ExportResult as ExportResult
 from .copying.job import CopyJob as CopyJob
 from .copying.plan import CopyPlan as CopyPlan
 from .copying.result import Outcome as Outcome
@@ -2445,6 +2448,134 @@ def truncate(
     return copy_run.truncate(table, env, settings, yes=yes, backup=backup, progress=progress)
 
 
+@_logs_refusals("export")
+def export_table(
+    table: str,
+    to: str | os.PathLike[str],
+    *,
+    env: str | None = None,
+    storage_env: str | None = None,
+    pk: Any = None,
+    sk: Any = None,
+    sk_op: SortKeyOperator | None = None,
+    sk2: Any = None,
+    index: str | None = None,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: Backend | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    # [[[cog docstring(api.export_table)]]]
+    """Export a table, an index or a slice to files in DynamoDB's own export format.
+
+    Under ``to/AWSDynamoDB/<export id>/``: ``data/*.json.gz`` (gzipped ``{"Item": ...}`` lines
+    of DynamoDB JSON as the service sent them, one file per scan segment), then
+    ``manifest-files.json`` and ``manifest-summary.json`` with their MD5 files, as DynamoDB's
+    export to S3 writes them. Nothing is written before the table, the slice and the
+    destination are checked. Worker processes the export started are gone when it returns.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    to : str or Path
+        Where the export goes: a local folder (created if missing) or ``s3://bucket/prefix``;
+        the files land in ``DEST/AWSDynamoDB/<export id>/``, as DynamoDB's export to S3 lays
+        them out.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    storage_env : str, optional
+        Environment (AWS profile or configured name) whose credentials, region and endpoint
+        reach the bucket of an ``s3://`` destination; ``None``: ``env``'s.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value of the slice to export (of ``index`` if given); ``None``: the whole
+        table (or index).
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table (alone: the whole index). The files hold whole
+        items: where the index projects only some attributes, each item is fetched from the
+        table by its key.
+    workers : int, optional
+        Parallel workers (at least 1): threads, or processes with the ``loky`` backend; each
+        writes one segment's file at a time, its next page read meanwhile. ``None``: the
+        ``workers`` setting, else two per CPU core.
+    segments : int, optional
+        Parallel scan segments (1 to 1,000,000), one data file each; ``None``: the ``segments``
+        setting, else four per worker.
+    backend : {'auto', 'loky', 'threading'}, optional
+        Joblib backend (default auto: threads; loky: processes).
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread to stop the export as Ctrl-C does: every worker stops within
+        the request it has in flight, no manifest is written and ``CopyFailed`` is raised with
+        the result ``interrupted``.
+
+    Returns
+    -------
+    ExportResult
+        Items read and written, the data files (key, items, MD5, ETag, bytes), the export's
+        folder and id, seconds, items/s; ``summary_line()``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, slice or run option.
+    TableNotFound
+        The table (or the index) does not exist.
+    UsageProblem
+        The destination cannot be written: a file, a folder without write access, a bucket
+        that does not exist or that ``storage_env`` may not write.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        An environment cannot be used.
+    CopyFailed
+        The export stopped (an error, Ctrl-C, ``cancel``): no manifest was written;
+        ``.result`` is the ExportResult.
+
+    Examples
+    --------
+    >>> dynamo_magic.export_table("shop", "s3://exchange/shop", env="demo-prod")
+    """
+    # [[[end]]]
+    check_table_name(table, "table")
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    _check_progress(progress)
+    _check_cancel(cancel)
+    if not isinstance(to, str | os.PathLike):
+        raise InvalidQuery(
+            f"{{to}} must be a folder or s3://bucket/prefix, not {literal(repr(to))}",
+            parameters=("to",),
+        )
+    request = ExportRequest(
+        table=table,
+        to=os.fspath(to),
+        env=env,
+        storage_env=storage_env,
+        pk=pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+    )
+    return _export(
+        request,
+        get_settings(),
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
 @_logs_refusals("restore")
 def restore(
     table: str,
@@ -2749,9 +2880,9 @@ def start_import(
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
     cancel : threading.Event, optional
-        Set it from another thread (a panel's Cancel button) to stop the copy as Ctrl-C does:
-        every worker stops within the request it has in flight and ``CopyFailed`` is raised with
-        the result ``interrupted``, its counts exactly what the target acknowledged.
+        Set it from another thread to stop the import as Ctrl-C does: every worker stops within
+        the request it has in flight and ``CopyFailed`` is raised with the result
+        ``interrupted``, its counts exactly what the table acknowledged.
 
     Returns
     -------
@@ -2874,9 +3005,9 @@ def import_table(
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
     cancel : threading.Event, optional
-        Set it from another thread (a panel's Cancel button) to stop the copy as Ctrl-C does:
-        every worker stops within the request it has in flight and ``CopyFailed`` is raised with
-        the result ``interrupted``, its counts exactly what the target acknowledged.
+        Set it from another thread to stop the import as Ctrl-C does: every worker stops within
+        the request it has in flight and ``CopyFailed`` is raised with the result
+        ``interrupted``, its counts exactly what the table acknowledged.
 
     Returns
     -------

@@ -102,6 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(truncate, "truncate")
     truncate.set_defaults(handler=_truncate)
 
+    export = commands.add_parser(
+        "export",
+        help="export a table, index or slice to files in DynamoDB's export format",
+        description="Write a table, an index or a slice (--pk [--sk] [--index]) to "
+        "DEST/AWSDynamoDB/<export id>/ as DynamoDB's export to S3 does: gzipped DynamoDB "
+        "JSON lines, one file per scan segment, manifests with counts and MD5s. DEST is a "
+        "folder or s3://bucket/prefix (--storage-env: the environment that reaches the "
+        "bucket). Exit 0 done, 1 failed (no manifest written), 2 bad input (nothing written).",
+    )
+    add_arguments(export, "export")
+    export.set_defaults(handler=_export)
+
     imports = commands.add_parser(
         "import",
         help="import files into a table: an export folder, JSON Lines, CSV or Parquet",
@@ -292,6 +304,11 @@ def _import(args: argparse.Namespace) -> None:
         return
     job = api.start_import(**api_kwargs("import", args, without=("dry_run",)), progress=_bars(args))
     result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
+    print(result.summary_line())
+
+
+def _export(args: argparse.Namespace) -> None:
+    result = api.export_table(**api_kwargs("export", args), progress=_bars(args))
     print(result.summary_line())
 
 

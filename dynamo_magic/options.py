@@ -34,6 +34,7 @@ COMMANDS = (
     "backups",
     "describe",
     "partiql",
+    "export",
     "import",
     "put",
 )
@@ -197,8 +198,8 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
     return Option(keyword, tuple(flags), help, frozenset(commands.split()), **more)
 
 
-_KEY = "query copy"
-_ENV = "query describe partiql restore backups truncate import put"
+_KEY = "query copy export"
+_ENV = "query describe partiql restore backups truncate export import put"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
@@ -210,14 +211,16 @@ OPTIONS: tuple[Option, ...] = (
         "table",
         ("-t", "--table"),
         "table name",
-        "query copy restore truncate backups describe put",
+        "query copy restore truncate backups describe put export",
         required=True,
         helps={"copy": "source table name", "put": "table to write into"},
         doc=f"Table name ({_TABLE_NAME}); where a table is only read, its ARN.",
         docs={
             "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
             " failed-item files are named after it).",
-            **dict.fromkeys(("restore", "truncate"), f"Table name ({_TABLE_NAME}; no ARN)."),
+            **dict.fromkeys(
+                ("restore", "truncate", "export"), f"Table name ({_TABLE_NAME}; no ARN)."
+            ),
             "put": f"The table to write into ({_TABLE_NAME}; no ARN); it must exist.",
         },
         label="Table",
@@ -277,6 +280,8 @@ OPTIONS: tuple[Option, ...] = (
         docs={
             "copy": "Partition key value of the slice to copy (of ``index`` if given); ``None``:"
             " the whole table.",
+            "export": "Partition key value of the slice to export (of ``index`` if given);"
+            " ``None``: the whole table (or index).",
             # the read functions without a ``scan`` keyword
             "query()": "Partition key value (typed from the table's AttributeDefinitions): a"
             " query. ``None``: the first items (a preview).",
@@ -321,6 +326,11 @@ OPTIONS: tuple[Option, ...] = (
         ("-i", "--index"),
         "a GSI or LSI to read instead of the table",
         _KEY,
+        docs={
+            "export": "A GSI or LSI to read instead of the table (alone: the whole index). The"
+            " files hold whole items: where the index projects only some attributes, each item"
+            " is fetched from the table by its key."
+        },
         label="Index",
     ),
     _opt(
@@ -402,7 +412,7 @@ OPTIONS: tuple[Option, ...] = (
         "segments",
         ("--segments",),
         "parallel scan segments",
-        "query copy",
+        "query copy export",
         type=int,
         metavar="N",
         helps={"query": "scan segments (with --scan)"},
@@ -410,7 +420,9 @@ OPTIONS: tuple[Option, ...] = (
         " ``segments`` setting, else 4.",
         docs={
             "copy": "Parallel scan segments of the source (1 to 1,000,000); ``None``: the"
-            " ``segments`` setting, else four per worker."
+            " ``segments`` setting, else four per worker.",
+            "export": "Parallel scan segments (1 to 1,000,000), one data file each; ``None``:"
+            " the ``segments`` setting, else four per worker.",
         },
         label="Segments",
     ),
@@ -530,19 +542,24 @@ OPTIONS: tuple[Option, ...] = (
         "workers",
         ("--workers",),
         "parallel workers (threads, or processes with --backend loky)",
-        "copy",
+        "copy export",
         type=int,
         metavar="N",
         doc="Parallel workers (at least 1): threads, or processes with the ``loky`` backend;"
         " each keeps 4 writes and a read in flight. ``None``: the ``workers`` setting, else"
         " two per CPU core.",
+        docs={
+            "export": "Parallel workers (at least 1): threads, or processes with the ``loky``"
+            " backend; each writes one segment's file at a time, its next page read meanwhile."
+            " ``None``: the ``workers`` setting, else two per CPU core."
+        },
         label="Workers",
     ),
     _opt(
         "backend",
         ("--backend",),
         "joblib backend (default auto: threads; loky: processes)",
-        "copy",
+        "copy export",
         choices=BACKENDS,
     ),
     _opt(
@@ -669,10 +686,33 @@ OPTIONS: tuple[Option, ...] = (
         doc="Restore back into ``table`` (through a temporary table, then a copy in replace mode).",
     ),
     _opt(
+        "to",
+        ("--to",),
+        "where the export goes: a folder, or s3://bucket/prefix",
+        "export",
+        required=True,
+        metavar="DEST",
+        type_doc="str or Path",
+        doc="Where the export goes: a local folder (created if missing) or"
+        " ``s3://bucket/prefix``; the files land in ``DEST/AWSDynamoDB/<export id>/``, as"
+        " DynamoDB's export to S3 lays them out.",
+        label="Export to",
+    ),
+    _opt(
+        "storage_env",
+        ("--storage-env",),
+        "environment whose credentials and endpoint reach the bucket (default: the table's)",
+        "export",
+        metavar="ENV",
+        doc="Environment (AWS profile or configured name) whose credentials, region and"
+        " endpoint reach the bucket of an ``s3://`` destination; ``None``: ``env``'s.",
+        label="Storage environment",
+    ),
+    _opt(
         "progress",
         ("--no-progress",),
         "no progress bar",
-        "copy restore truncate put",
+        "copy restore truncate put export",
         type=bool,
         negated=True,
         default=True,
@@ -923,7 +963,15 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         "Progress",
         "Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:"
         " ``Outcome`` success, cancelled or failed); ``None``: no progress.",
-        "copy restore truncate put",
+        "copy restore truncate put export import",
+    ),
+    _python(
+        "cancel",
+        "threading.Event",
+        "Set it from another thread to stop the import as Ctrl-C does: every worker stops"
+        " within the request it has in flight and ``CopyFailed`` is raised with the result"
+        " ``interrupted``, its counts exactly what the table acknowledged.",
+        "import",
     ),
     _python(
         "df",
@@ -931,6 +979,14 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         "The rows to write, one item each (column names are attribute names; the index is not"
         " written, it names rows in errors).",
         "put",
+    ),
+    _python(
+        "cancel",
+        "threading.Event",
+        "Set it from another thread to stop the export as Ctrl-C does: every worker stops"
+        " within the request it has in flight, no manifest is written and ``CopyFailed`` is"
+        " raised with the result ``interrupted``.",
+        "export",
     ),
 )
 # the command whose options each public api function takes (none: only ``env``)
@@ -945,6 +1001,7 @@ API_COMMANDS: Mapping[str, str] = {
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
     "put_df": "put",
+    "export_table": "export",
     "partiql": "partiql",
     **dict.fromkeys(("import_table", "plan_import", "start_import"), "import"),
 }

@@ -32,14 +32,17 @@ API_OF = {
     "partiql": api.run_partiql,
     "import": api.import_table,
     "put": api.put_df,
+    "export": api.export_table,
 }
 MAGIC_OF = {
     "query": "dynamo_query",
     "copy": "dynamo_copy",
     "restore": "dynamo_restore",
     "import": "dynamo_import",
+    "export": "dynamo_export",
 }
-OWN_FLAGS = {"restore": set(), "import": {"-o", "--out"}}  # else -o/--out and --ui (a panel)
+# a magic's own flags besides the CLI's: -o/--out, and --ui (a panel) where there is one
+OWN_FLAGS = {"restore": set(), "import": {"-o", "--out"}, "export": {"-o", "--out"}}
 
 
 def subparser(command: str) -> argparse.ArgumentParser:

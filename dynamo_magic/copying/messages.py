@@ -102,6 +102,7 @@ class TaskResult:
     missing: int = 0  # verification of a merge: source items the target lacks or holds changed
     digest: int = 0  # verification: sum of the items' content hashes (``digest.DIGEST_MODULUS``)
     keys: list[str] = field(default_factory=list)  # keys written (``TableSink.collect_keys``)
+    files: list[Any] = field(default_factory=list)  # files written (``export_files.DataFile``)
     stopped: bool = False  # the caller's stop flag ended the task before its source did
 
 

@@ -469,6 +469,38 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             raise UsageError(f"{name} is a {type(frame).__name__}, not a pandas DataFrame")
         return frame
 
+    @no_var_expand
+    @line_magic
+    @magic_arguments()
+    @argument("table", nargs="?", help="table name")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
+    @argument(
+        "-o", "--out", metavar="NAME", action=GivenOnce, help="store the result in this variable"
+    )
+    @options_of("export", skip=("table",))
+    def dynamo_export(self, line: str) -> Any:
+        """Export a table, an index or a slice to files in DynamoDB's own export format.
+
+        ``%dynamo_export TABLE --env E --to DEST [--pk V [--sk V]] [--index I] [--segments N]
+        [--storage-env S]``: DEST is a folder or ``s3://bucket/prefix``; returns the result
+        (its ``folder`` is the export's) and shows its summary.
+        """
+        args = _parse(self.dynamo_export.parser, line)  # type: ignore[union-attr]
+        table = _table(args, "usage: %dynamo_export TABLE --env E --to DEST [options]")
+        try:
+            progress = self._progress() if args.progress else None
+            result = api.export_table(
+                **api_kwargs("export", args) | {"table": table}, progress=progress
+            )
+        except CopyFailed as exc:
+            if exc.result is not None:
+                display(exc.result)
+                raise UsageError(exc.result.problem_line()) from None
+            raise _usage_error(exc, "export", line) from None
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "export", line) from None
+        return self._deliver(result, result.summary_line(), args.out)
+
     @line_magic
     def dynamo_panel(self, line: str) -> Any:
         """A widget panel: ``%dynamo_panel query [TABLE [PK]] [options]`` is
