@@ -16,7 +16,7 @@ from export_folders import gzipped_lines, upload, write_export
 
 import dynamo_magic
 from dynamo_magic import CopyPlan, CopyResult, environments
-from dynamo_magic.codec import encode_binaries
+from dynamo_magic.codec import decode_binaries, encode_binaries
 from dynamo_magic.copying import import_files
 from dynamo_magic.copying.import_files import check, locate
 from dynamo_magic.errors import ConfirmationRequired, InvalidFile, TableNotFound, UsageProblem
@@ -311,3 +311,22 @@ def test_create_in_a_protected_environment_asks_first(servers: Any, tmp_path: Pa
         "fresh", folder, env="prod-b", create=True, key="pk:S,sk:N", yes=True
     )
     assert result.written == 3
+
+
+def test_round_trip_export_from_one_account_import_in_the_other(
+    bucket: str, tmp_path: Path
+) -> None:
+    """``export_table`` of account B's table into B's bucket, ``import_table`` of it into
+    account A's table through B's credentials: identical items, every type and digit; and
+    the same through a local folder."""
+    source = make_table(B, "orders")
+    put_all(source, "orders", [decode_binaries(i) for i in RICH])
+    dynamo_magic.export_table("orders", f"s3://{bucket}/nightly", env=B, segments=3)
+    make_table(A, "orders")
+    result = dynamo_magic.import_table("orders", f"s3://{bucket}/nightly", env=A, storage_env=B)
+    assert result.ok and result.written == 3 and len(result.files) == 3
+    assert contents(A, "orders") == contents(B, "orders") == wire(RICH)
+    dynamo_magic.export_table("orders", tmp_path / "local", env=B)
+    make_table(A, "again")
+    assert dynamo_magic.import_table("again", tmp_path / "local", env=A).written == 3
+    assert contents(A, "again") == wire(RICH)
