@@ -122,13 +122,31 @@ def test_a_load_into_a_missing_table_is_refused(servers):
 
 
 def test_a_stopped_load_resumes_from_its_checkpoint(servers, tmp_path):
+    """A load's checkpoint names its origin and one segment per source; a resume writes only
+    what its sources hold after their saved keys (here: segment 0 stopped after 2 of its 5
+    items, segment 1 done), and its result counts every run's reads."""
     create_events(client_for(A))
     origin = ItemsOrigin(items(1, 10))
-    first = load(origin, segments=2, checkpoint=tmp_path / "c.json")
-    saved = checkpoints.CheckpointFile.load(tmp_path / "c.json")
+    path = tmp_path / "c.json"
+    first = load(origin, segments=2, checkpoint=path)
+    saved = checkpoints.CheckpointFile.load(path)
     assert first.ok and not saved.unfinished
     assert saved.identity.source_table == origin.identity()
     assert saved.identity.total_segments == 2
+    # as a load stopped after segment 0's first 2 items would have left it
+    saved.phases.finished = saved.phases.copy_done = False
+    saved.segments[0] = checkpoints.Segment("partial", {"offset": {"N": "2"}}, 2)
+    saved.save()
+    client = client_for(A)
+    for item in origin.items[2:5]:
+        client.delete_item(TableName="events", Key={k: item[k] for k in EVENTS_KEY})
+    resumed = load(origin, resume=path)  # no confirmation the first run did not need
+    assert resumed.ok and resumed.written == 3 and resumed.items_read == 10
+    assert table() == keyed(list(origin.items), EVENTS_KEY)
+    with pytest.raises(checkpoints.CheckpointMismatch, match="source table"):
+        saved.phases.finished = False
+        saved.save()
+        load(ItemsOrigin(items(1, 9)), resume=path, yes=True)  # another origin's checkpoint
 
 
 def test_an_items_source_pages_with_offsets_and_resumes_after_one():
