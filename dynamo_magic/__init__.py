@@ -20,6 +20,7 @@ from .api import (
     backups,
     copy,
     count,
+    delete_item,
     describe,
     explore,
     export_table,
@@ -29,10 +30,12 @@ from .api import (
     iter_frames,
     list_environments,
     list_tables,
+    pages,
     partiql,
     plan_copy,
     plan_import,
     put_df,
+    put_item,
     query,
     reset,
     restore,
@@ -52,6 +55,7 @@ from .copying.plan import CopyPlan
 from .copying.restore import RestoreResult
 from .copying.result import Outcome, Verification
 from .dynamodb.backups import Backup
+from .dynamodb.items import ItemChanged, ItemNotFound, ItemWrite
 from .dynamodb.read import PageCallback
 from .errors import (
     AccessDenied,
@@ -73,6 +77,7 @@ from .errors import (
     UsageProblem,
 )
 from .item_size import item_size, read_units
+from .paging import Pages
 from .plots import (  # matplotlib is imported only when a chart is drawn
     PlottingUnavailable,
     plot_column,
@@ -128,11 +133,15 @@ __all__ = [
     "IndexNotFound",
     "InvalidFile",
     "InvalidQuery",
+    "ItemChanged",
+    "ItemNotFound",
+    "ItemWrite",
     "KeyAttribute",
     "KeySchema",
     "NumberPolicy",
     "Outcome",
     "PageCallback",
+    "Pages",
     "PlottingUnavailable",
     "Progress",
     "QueryPanel",
@@ -153,6 +162,7 @@ __all__ = [
     "backups",
     "copy",
     "count",
+    "delete_item",
     "describe",
     "explore",
     "export_table",
@@ -164,6 +174,7 @@ __all__ = [
     "iter_frames",
     "list_environments",
     "list_tables",
+    "pages",
     "partiql",
     "plan_copy",
     "plan_import",
@@ -173,6 +184,7 @@ __all__ = [
     "plot_partitions",
     "plot_unique",
     "put_df",
+    "put_item",
     "query",
     "read_units",
     "reset",

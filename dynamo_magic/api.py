@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from . import analysis, environments, lazy, reading
-from .codec import items_to_frame
-from .copying import importing, parallel, transforms
+from . import analysis, environments, lazy, paging, reading
+from .codec import Item, WireItem, items_to_frame
+from .copying import importing, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
@@ -32,7 +32,7 @@ from .copying.parallel import Progress
 from .copying.plan import CopyRequest
 from .copying.restore import RestoreResult
 from .dynamodb import backups as backup_admin
-from .dynamodb import clients, read
+from .dynamodb import clients, items, read
 from .dynamodb.backups import Backup
 from .dynamodb.read import PageCallback
 from .dynamodb.retry import RetryPolicy, policy_from
@@ -71,6 +71,7 @@ from .copying.job import CopyJob as CopyJob
 from .copying.plan import CopyPlan as CopyPlan
 from .copying.result import Outcome as Outcome
 from .expressions import default_operator as default_operator
+from .paging import Pages as Pages
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD
 from .schema import KeyAttribute as KeyAttribute
 from .schema import KeySchema as KeySchema
@@ -237,6 +238,14 @@ def _read(
             on_page,
             policy=ready.policy,
         )
+    return _result(ready, items, stats, flatten)
+
+
+def _result(
+    ready: _Prepared, items: list[WireItem], stats: reading.ReadStats, flatten: bool
+) -> ReadResult:
+    """The ``ReadResult`` of ``ready``'s read, with its notes."""
+    spec = ready.spec
     keys = ready.schema.item_key_names(spec.index)
     result = ReadResult(
         items=items,
@@ -254,6 +263,40 @@ def _read(
     )
     result.notes.extend(reading.notes(ready.request, items, stats, keys))
     return result
+
+
+def _paged(
+    spec: ReadSpec,
+    settings: Settings,
+    env: str | None,
+    numbers: str | None,
+    flatten: bool,
+    page_size: int,
+    start_after: str | Mapping[str, Any] | None,
+) -> paging.Pages:
+    """``spec`` (a query, or a scan of the whole table or index read in order) as ``Pages``
+    of ``page_size`` items, starting after ``start_after``."""
+    positive(page_size, "page_size")
+    ready = _prepare(spec, settings, env, numbers)
+    start = (
+        None
+        if start_after is None
+        else paging.parse_start_key(start_after, ready.schema, spec.index)
+    )
+    filtered = "FilterExpression" in ready.request.parameters
+
+    def read_page(after: Item | None, size: int) -> tuple[ReadResult, Item | None]:
+        request = reading.starting_after(ready.request.parameters, after)
+        items, stats = read.read_all(
+            ready.client, ready.request.operation, request, size, policy=ready.policy
+        )
+        result = _result(ready, items, stats, flatten)
+        following = paging.next_key_of(items, stats.truncated, result.key_names)
+        if following is not None:
+            result.more = "more may follow" if filtered else "more follow"
+        return result, following
+
+    return paging.Pages(read_page, page_size, start)
 
 
 def fetch(
@@ -484,6 +527,124 @@ def query(
         params=params,
     )
     return _read(spec, settings, env, numbers, flatten).to_frame()
+
+
+def pages(
+    table: str,
+    pk: Any = None,
+    *,
+    env: str | None = None,
+    sk: Any = None,
+    sk_op: SortKeyOperator | None = None,
+    sk2: Any = None,
+    index: str | None = None,
+    filter: str | None = None,
+    columns: Columns | None = None,
+    consistent: bool = False,
+    reverse: bool = False,
+    params: Mapping[str, Any] | None = None,
+    numbers: NumberPolicy | None = None,
+    flatten: bool = False,
+    page_size: int = paging.DEFAULT_PAGE_SIZE,
+    start_after: str | Mapping[str, Any] | None = None,
+) -> Pages:
+    # [[[cog docstring(api.pages, raises="read")]]]
+    """Page through a query (with ``pk``) or the whole table or index (without), as a console
+    pages.
+
+    Nothing is read until a page is asked for; each page is one read of ``page_size`` items
+    (DynamoDB's Limit and ExclusiveStartKey), kept, so going back reads nothing again.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -); where a table is only read, its
+        ARN.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value (typed from the table's AttributeDefinitions): the pages of a query.
+        ``None``: of the whole table or index (a scan, in order).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table.
+    filter : str, optional
+        Filter expression, e.g. ``"status = 'open' AND qty > :n"`` (applied by DynamoDB after
+        reading: evaluated items still cost read units).
+    columns : str or list of str, optional
+        Projection: document paths (``addr.city``, ``items[0]``), as a list or ``"a,b"`` text;
+        key attributes always come too. ``None``: every attribute.
+    consistent : bool, default False
+        Strongly consistent read (twice the read units; not offered on GSIs).
+    reverse : bool, default False
+        Descending sort-key order (needs ``pk``).
+    params : mapping of str to value, optional
+        Values of the filter's ``:name`` placeholders.
+    numbers : {'auto', 'decimal', 'float'}, optional
+        Number columns: auto (Int64 if integral, Float64 if exact, else Decimal objects),
+        decimal or float; ``None``: the ``numbers`` setting.
+    flatten : bool, default False
+        Expand maps into columns named by path (addr.city).
+    page_size : int, default 100
+        Items per page (DynamoDB's Limit); the next page starts after the page's last key. With
+        a filter, items that match (DynamoDB may evaluate more).
+    start_after : str or mapping, optional
+        The key to start after (DynamoDB's ExclusiveStartKey): DynamoDB JSON text as a page
+        prints it (``'{"pk": {"S": "a"}}'``), or a mapping of the key attributes to plain
+        values. ``None``: from the start.
+
+    Returns
+    -------
+    Pages
+        ``first()``, ``next()``, ``previous()``: each a DataFrame (``query``'s columns and
+        dtypes) of one page, made the current one; ``has_next()``, ``has_previous()``;
+        ``number`` (the current page, from 1); ``start_after`` (the key the next page starts
+        after, client form, ``None`` on the last page) and ``start_after_json`` (it as
+        DynamoDB JSON text, for ``--start-after``); ``result`` (the page's ``ReadResult``),
+        ``summary_line()``, ``frames_read()`` (every page read so far, one DataFrame).
+
+    Raises
+    ------
+    InvalidQuery
+        A bad key condition, filter, projection, limit or option combination.
+    TableNotFound
+        The table (``IndexNotFound``: the index) does not exist.
+    EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
+        ``env`` cannot be used.
+    Throttled, AccessDenied, ServiceError
+        DynamoDB refused the read (after retries).
+
+    Examples
+    --------
+    >>> walk = dynamo_magic.pages("shop", "CUSTOMER#c001", env="demo-prod", page_size=5)
+    >>> walk.first().shape[0], walk.has_next()  # doctest: +SKIP
+    (5, True)
+    >>> walk.start_after_json  # doctest: +SKIP
+    '{"pk": {"S": "CUSTOMER#c001"}, "sk": {"S": "ORDER#0005"}}'
+    """
+    # [[[end]]]
+    settings = get_settings()
+    spec = _spec(
+        table,
+        pk,
+        sk=sk,
+        sk_op=sk_op,
+        sk2=sk2,
+        index=index,
+        filter=filter,
+        columns=columns,
+        consistent=consistent,
+        reverse=reverse,
+        params=params,
+        scan=pk is None,
+    )
+    return _paged(spec, settings, env, numbers, flatten, page_size, start_after)
 
 
 def scan(
@@ -1369,6 +1530,8 @@ class Exploration:
     frame: pd.DataFrame | None
     count: int | None
     title: str
+    # a page (``page_size``): the key the next page starts after, DynamoDB JSON (None: the last)
+    start_after: str | None = None
 
     @property
     def summary_line(self) -> str:
@@ -1400,6 +1563,8 @@ def explore(
     numbers: NumberPolicy | None = None,
     flatten: bool = False,
     on_page: PageCallback | None = None,
+    page_size: int | None = None,
+    start_after: str | Mapping[str, Any] | None = None,
 ) -> Exploration:
     # [[[cog docstring(api.explore, raises="read")]]]
     """Read, then shape the result the way ``%dynamo_query`` and ``dynamo query`` ask: the count, a
@@ -1462,6 +1627,13 @@ def explore(
         Expand maps into columns named by path (addr.city).
     on_page : callable, optional
         Called with the number of items of each page as it arrives.
+    page_size : int, optional
+        Read one page of this many items (after ``start_after``) instead of everything; the view
+        shows that page.
+    start_after : str or mapping, optional
+        The key to start after (DynamoDB's ExclusiveStartKey): DynamoDB JSON text as a page
+        prints it (``'{"pk": {"S": "a"}}'``), or a mapping of the key attributes to plain
+        values. ``None``: from the start.
 
     Returns
     -------
@@ -1520,7 +1692,16 @@ def explore(
     )
     if unique:
         _check_path(unique, table, env, index, settings)
-    result = _read(spec, settings, env, numbers, flatten, on_page)
+    following: str | None = None
+    if page_size is not None or start_after is not None:
+        _refuse_with_paging(count=count, limit=limit, segments=segments)
+        spec = dataclasses.replace(spec, scan=pk is None, limit=None)
+        size = page_size or paging.DEFAULT_PAGE_SIZE
+        walk = _paged(spec, settings, env, numbers, flatten, size, start_after)
+        walk.first()
+        result, following = walk.result, walk.start_after_json
+    else:
+        result = _read(spec, settings, env, numbers, flatten, on_page)
     if result.mode == "count":
         return Exploration(result, "count", None, result.stats.count, "count")
     if unique:
@@ -1530,13 +1711,27 @@ def explore(
             if note not in result.notes:
                 result.notes.append(note)
         frame = view.head(head) if head else view
-        return Exploration(result, "unique", frame, None, f"unique values of {unique}")
+        title = f"unique values of {unique}"
+        return Exploration(result, "unique", frame, None, title, following)
     if summary:
         view = result.summary()
         frame = view.head(head) if head else view
-        return Exploration(result, "summary", frame, None, "attribute summary")
+        return Exploration(result, "summary", frame, None, "attribute summary", following)
     frame = result.to_frame()
-    return Exploration(result, "items", frame.head(head) if head else frame, None, "items")
+    shown = frame.head(head) if head else frame
+    return Exploration(result, "items", shown, None, "items", following)
+
+
+def _refuse_with_paging(**given: Any) -> None:
+    """Refuse an option that reads differently from one page at a time (``count``, ``limit``,
+    ``segments``) given with ``page_size`` or ``start_after``."""
+    for name, value in given.items():
+        if value not in (None, False):
+            raise InvalidQuery(
+                f"{{page_size}} reads one page in order, so {{{name}}} does not apply: drop "
+                f"one of them",
+                parameters=("page_size", name),
+            )
 
 
 # -- copying, backups, restore, truncate ---------------------------------------------------------
@@ -2283,6 +2478,140 @@ def _check_cancel(cancel: object) -> None:
         )
 
 
+# -- one item -----------------------------------------------------------------------------------
+def _one_item(table: str, env: str | None) -> tuple[environments.Environment, Any, TableSchema]:
+    """The environment, its client and the table's schema (refusals before any write)."""
+    check_table_name(table, "table")
+    settings = get_settings()
+    resolved, client = _connect(env, settings)
+    schema = read.describe_table(
+        client, table, resolved.describe(), policy=policy_from(settings), env=resolved.label
+    )
+    return resolved, client, schema
+
+
+def put_item(
+    table: str,
+    item: Mapping[str, Any],
+    *,
+    env: str | None = None,
+    expect: Mapping[str, Any] | None = None,
+    yes: bool = False,
+) -> items.ItemWrite:
+    # [[[cog docstring(api.put_item)]]]
+    """Write one item, refusing to overwrite a change made since it was read.
+
+    ``item`` is Python values, as ``query`` returns them (``str``, numbers, ``bytes``, sets,
+    dicts, lists, ``bool``, ``None``). An item that exists is overwritten only with ``yes``
+    (a new one needs none), as is any write into a protected environment: the copy's rules.
+    With ``expect`` (the item as it was read) the write happens only if the item is still
+    that: a consistent read compares the whole item, and the put's condition checks every
+    attribute of ``expect`` (DynamoDB's ``=``) and that the new item's other attributes are
+    still absent; otherwise ``ItemChanged`` names the differences and nothing is written.
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    item : mapping of str to value
+        The whole item as Python values (``str``, numbers, ``bytes``, sets, dicts, lists,
+        ``bool``, ``None``), key attributes included, typed from the table's key schema.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    expect : mapping of str to value, optional
+        The item as it was read (the same key): the write happens only if the item is still that
+        (a consistent read, then DynamoDB's condition on its attributes).
+    yes : bool, default False
+        Confirm overwriting or deleting an item that exists, or writing into a protected
+        environment (a delete always needs it).
+
+    Returns
+    -------
+    ItemWrite
+        ``old`` (the item before, ``None`` if new) and ``new`` (Python values, numbers as
+        ``Decimal``), ``differences`` (one phrase per changed attribute), ``summary_line()``.
+
+    Raises
+    ------
+    ConfirmationRequired
+        Overwriting an item, or a protected environment, without ``yes``.
+    ItemChanged
+        ``expect`` given and the item changed (or was deleted) since: ``current`` and
+        ``differences`` say how. Nothing written.
+    InvalidQuery
+        A key attribute missing or of the wrong type, a value DynamoDB cannot store.
+    TableNotFound, EnvironmentNotFound, AccessDenied, ServiceError
+        As for any call.
+
+    Examples
+    --------
+    >>> row = dynamo_magic.query("shop", "CUSTOMER#c002", env="demo-dev").iloc[0].dropna()
+    >>> edited = {**row.to_dict(), "tier": "platinum"}
+    >>> dynamo_magic.put_item("shop", edited, env="demo-dev", expect=row.to_dict(), yes=True)
+    """
+    # [[[end]]]
+    resolved, client, schema = _one_item(table, env)
+    return items.put(client, schema, resolved, item, expect, yes)
+
+
+def delete_item(
+    table: str,
+    key: Mapping[str, Any],
+    *,
+    env: str | None = None,
+    expect: Mapping[str, Any] | None = None,
+    yes: bool = False,
+) -> items.ItemWrite:
+    # [[[cog docstring(api.delete_item)]]]
+    """Delete one item, refusing to delete a change made since it was read.
+
+    A delete always needs ``yes`` (the copy panel's tick naming the table and environment).
+    With ``expect`` (the item as it was read) it happens only if the item is still that (a
+    consistent read, then a condition on every attribute of ``expect``).
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    key : mapping of str to value
+        The item's key attributes (a whole item's other attributes are ignored).
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    expect : mapping of str to value, optional
+        The item as it was read (the same key): the write happens only if the item is still that
+        (a consistent read, then DynamoDB's condition on its attributes).
+    yes : bool, default False
+        Confirm overwriting or deleting an item that exists, or writing into a protected
+        environment (a delete always needs it).
+
+    Returns
+    -------
+    ItemWrite
+        ``old`` (the item deleted, Python values) and ``summary_line()``.
+
+    Raises
+    ------
+    ConfirmationRequired
+        Without ``yes``.
+    ItemNotFound
+        No item has that key: nothing deleted.
+    ItemChanged
+        ``expect`` given and the item changed (or was deleted) since. Nothing deleted.
+    InvalidQuery
+        A key attribute missing or of the wrong type.
+
+    Examples
+    --------
+    >>> dynamo_magic.delete_item("shop", {"pk": "CUSTOMER#c002", "sk": "PROFILE"},
+    ...                          env="demo-dev", yes=True).summary_line()
+    """
+    # [[[end]]]
+    resolved, client, schema = _one_item(table, env)
+    return items.delete(client, schema, resolved, key, expect, yes)
+
+
 def list_environments() -> list[str]:
     # [[[cog docstring(api.list_environments)]]]
     """The environments a name can resolve to: configured ones (the config file's
@@ -2659,7 +2988,8 @@ def restore(
 
 def reset() -> None:
     """Start afresh without restarting the kernel: forget cached AWS sessions, clients, account
-    ids and profiles, read the config file again and stop idle worker processes.
+    ids and profiles and read the config file again. (Worker processes need no reset: each
+    copy or truncate shuts its own down when it ends.)
 
     Changes of the AWS config/credentials files, the ``AWS_*`` variables and the config file
     are noticed by themselves on the next call; ``reset`` is for what no file shows (a new
@@ -2676,7 +3006,6 @@ def reset() -> None:
     """
     environments.clear_caches()
     reload_settings()
-    parallel.release_workers()
 
 
 # -- import: files into a table (the body is copying/importing.py) ------------------------------

@@ -6,11 +6,14 @@ Exit codes: 0 success (an empty result too), 2 bad input or refused, 1 other fai
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import analysis, api, lazy
@@ -224,6 +227,8 @@ def _query(args: argparse.Namespace) -> None:
     kwargs["pk"] = partition_key(args.pk_word, args.pk)
     found = api.explore(**kwargs)
     print(found.summary_line, file=sys.stderr)
+    if found.start_after is not None:  # one page of a paged read: how to ask for the next
+        print(f"next page: --start-after {shlex.quote(found.start_after)}", file=sys.stderr)
     if found.kind == "count":
         print(found.count)
     elif found.kind == "items":
@@ -320,6 +325,22 @@ def _demo(args: argparse.Namespace) -> None:
     run(args.lab, args.port, Path(args.folder) if args.folder else None)
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a CI job's time limit, a container stopping) stops the command as
+    Ctrl-C does: a copy cancels its workers, keeps its checkpoint and prints the command that
+    resumes it, rather than dying with nothing said. The previous handler is put back after
+    (``main`` may run inside another program, e.g. a test); signals are only the main thread's."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dynamo`` console script; returns the exit code."""
     try:
@@ -327,7 +348,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help (0) or bad arguments (2, already reported)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        args.handler(args)
+        with _terminate_as_interrupt():
+            args.handler(args)
         sys.stdout.flush()
     except DynamoMagicError as exc:
         words = sys.argv[1:] if argv is None else argv

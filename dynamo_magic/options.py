@@ -37,9 +37,12 @@ COMMANDS = (
     "export",
     "import",
     "put",
+    "item",
 )
-# commands the ``dynamo`` CLI does not offer: ``put`` writes a DataFrame, which lives in Python
-NOT_IN_CLI = ("put",)
+# commands the ``dynamo`` CLI does not offer: ``put`` writes a DataFrame, which lives in Python;
+# ``item`` (put_item, delete_item) edits one item, which a notebook or a script has in hand (a
+# terminal has ``aws dynamodb put-item``)
+NOT_IN_CLI = ("put", "item")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
@@ -199,7 +202,7 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
 
 
 _KEY = "query copy export"
-_ENV = "query describe partiql restore backups truncate export import put"
+_ENV = "query describe partiql restore backups truncate export import put item"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
@@ -211,7 +214,7 @@ OPTIONS: tuple[Option, ...] = (
         "table",
         ("-t", "--table"),
         "table name",
-        "query copy restore truncate backups describe put export",
+        "query copy restore truncate backups describe export put item",
         required=True,
         helps={"copy": "source table name", "put": "table to write into"},
         doc=f"Table name ({_TABLE_NAME}); where a table is only read, its ARN.",
@@ -219,7 +222,7 @@ OPTIONS: tuple[Option, ...] = (
             "copy": f"Source table name ({_TABLE_NAME}; no ARN: the target's table, backups and"
             " failed-item files are named after it).",
             **dict.fromkeys(
-                ("restore", "truncate", "export"), f"Table name ({_TABLE_NAME}; no ARN)."
+                ("restore", "truncate", "export", "item"), f"Table name ({_TABLE_NAME}; no ARN)."
             ),
             "put": f"The table to write into ({_TABLE_NAME}; no ARN); it must exist.",
         },
@@ -287,6 +290,8 @@ OPTIONS: tuple[Option, ...] = (
             " query. ``None``: the first items (a preview).",
             "count()": "Partition key value (typed from the table's AttributeDefinitions): the"
             " items of one partition. ``None``: of the whole table or index (a parallel scan).",
+            "pages()": "Partition key value (typed from the table's AttributeDefinitions): the"
+            " pages of a query. ``None``: of the whole table or index (a scan, in order).",
         },
         type_doc=_KEY_VALUE,
         label="Partition key",
@@ -425,6 +430,31 @@ OPTIONS: tuple[Option, ...] = (
             " the ``segments`` setting, else four per worker.",
         },
         label="Segments",
+    ),
+    _opt(
+        "page_size",
+        ("--page-size",),
+        "read one page of N items; the next --start-after is printed",
+        "query",
+        type=int,
+        metavar="N",
+        doc="Items per page (DynamoDB's Limit); the next page starts after the page's last"
+        " key. With a filter, items that match (DynamoDB may evaluate more).",
+        docs={
+            "explore()": "Read one page of this many items (after ``start_after``) instead of"
+            " everything; the view shows that page."
+        },
+    ),
+    _opt(
+        "start_after",
+        ("--start-after",),
+        "start after this key (JSON, as printed after a page)",
+        "query",
+        metavar="KEY",
+        type_doc="str or mapping",
+        doc="The key to start after (DynamoDB's ExclusiveStartKey): DynamoDB JSON text as a page"
+        ' prints it (``\'{"pk": {"S": "a"}}\'``), or a mapping of the key attributes to'
+        " plain values. ``None``: from the start.",
     ),
     _opt(
         "consistent",
@@ -712,7 +742,7 @@ OPTIONS: tuple[Option, ...] = (
         "progress",
         ("--no-progress",),
         "no progress bar",
-        "copy restore truncate put export",
+        "copy restore truncate export put",
         type=bool,
         negated=True,
         default=True,
@@ -917,6 +947,33 @@ def _python(keyword: str, type_doc: str, doc: str, commands: str, label: str = "
 
 PYTHON_ONLY: tuple[Parameter, ...] = (
     _python(
+        "item",
+        "mapping of str to value",
+        "The whole item as Python values (``str``, numbers, ``bytes``, sets, dicts, lists,"
+        " ``bool``, ``None``), key attributes included, typed from the table's key schema.",
+        "item",
+    ),
+    _python(
+        "key",
+        "mapping of str to value",
+        "The item's key attributes (a whole item's other attributes are ignored).",
+        "item",
+    ),
+    _python(
+        "expect",
+        "mapping of str to value",
+        "The item as it was read (the same key): the write happens only if the item is still"
+        " that (a consistent read, then DynamoDB's condition on its attributes).",
+        "item",
+    ),
+    _python(
+        "yes",
+        "bool",
+        "Confirm overwriting or deleting an item that exists, or writing into a protected"
+        " environment (a delete always needs it).",
+        "item",
+    ),
+    _python(
         "params",
         "mapping of str to value",
         "Values of the filter's ``:name`` placeholders.",
@@ -963,7 +1020,7 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         "Progress",
         "Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:"
         " ``Outcome`` success, cancelled or failed); ``None``: no progress.",
-        "copy restore truncate put export import",
+        "copy restore truncate export put import",
     ),
     _python(
         "cancel",
@@ -995,14 +1052,17 @@ API_COMMANDS: Mapping[str, str] = {
         ("fetch", "query", "scan", "iter_frames", "count", "head", "unique", "summary"), "query"
     ),
     "explore": "query",
+    "pages": "query",
     "plan_copy": "copy",
     "copy": "copy",
     "start_copy": "copy",
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
-    "put_df": "put",
     "export_table": "export",
+    "put_df": "put",
     "partiql": "partiql",
+    "put_item": "item",
+    "delete_item": "item",
     **dict.fromkeys(("import_table", "plan_import", "start_import"), "import"),
 }
 

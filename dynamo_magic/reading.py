@@ -474,6 +474,9 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     preview: bool = False  # no key and no --scan: only the first ``limit`` items (or counted)
     projected: bool = False  # only some attributes read (columns, or a partial index)
+    page: int | None = None  # one page of a paged read (``paging.Pages``): its number, from 1
+    # a page's word on what follows: "more follow", "more may follow" (a filter), "" (the last)
+    more: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """The items as a DataFrame: key columns first, then attributes in first-seen order;
@@ -510,12 +513,15 @@ class ReadResult:
             "capacity": self.stats.capacity,
             "retried": self.stats.retried,
             "summary": self.summary_line(),
+            "page": self.page,
         }
 
     def summary_line(self) -> str:
         """One line: items, source, mode, evaluated items, read units, retries, truncation."""
         source = f"{self.table}" + (f" (index {self.index})" if self.index else "")
         preview = self.mode == "preview" or self.preview
+        if self.page is not None:
+            return self._page_line(source)
         if preview:
             what = "counted " if self.mode == "count" else ""
             parts = [f"preview: {what}the first {self.stats.count:,} item(s) of {source}"]
@@ -535,6 +541,18 @@ class ReadResult:
                 else "raise or drop the limit to get all"
             )
             parts.append(f"truncated at {self.limit:,}: {hint}")
+        return "; ".join(parts + self.notes)
+
+    def _page_line(self, source: str) -> str:
+        """``summary_line`` of one page of a paged read."""
+        parts = [f"page {self.page}: {self.stats.count:,} item(s) from {source}, {self.mode}"]
+        if self.stats.evaluated != self.stats.count:
+            parts.append(f"{self.stats.evaluated:,} evaluated")
+        if self.stats.capacity is not None:
+            parts.append(f"{self.stats.capacity:g} read units")
+        if self.stats.retried:
+            parts.append(f"{self.stats.retried:,} call(s) retried after throttling or errors")
+        parts.append(f"{self.more}: next page" if self.more else "the last page")
         return "; ".join(parts + self.notes)
 
 

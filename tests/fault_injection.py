@@ -28,6 +28,17 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
+from dynamo_magic.copying.plan import SAMPLE_ITEMS
+
+
+def is_copy_read(body: dict[str, Any]) -> bool:
+    """Whether a Scan/Query request body is one of the copy's page reads, not the plan's or
+    the verification's: those count (``Select COUNT``) or sample the first items (a ``Limit`` of
+    at most ``SAMPLE_ITEMS`` + 1, the probe item), while the copy asks for pages of
+    ``engine.PAGE_BYTES`` of items (a ``Limit`` of thousands for the tests' small items) or,
+    where it knows no item size, DynamoDB's 1 MB pages (no ``Limit``)."""
+    return body.get("Select") != "COUNT" and body.get("Limit", SAMPLE_ITEMS + 2) > SAMPLE_ITEMS + 1
+
 
 class _Body:
     def __init__(self, data: bytes):
@@ -139,9 +150,10 @@ class FailSends:
     - ``"closed"``: ``ConnectionClosedError`` (the connection dropped mid-request);
     - ``"cut"``: a 200 response with an empty body (the server died while answering).
 
-    ``when`` picks the attempts that count (by their JSON body); the default skips the
-    planner's small reads (``Limit``) and ``Select COUNT`` scans. Works for any operation
-    (Scan, Query, BatchGetItem, ExecuteStatement, ...); every attempt is one ``before-send``.
+    ``when`` picks the attempts that count (by their JSON body); the default
+    (``is_copy_read``) skips the planner's small reads and ``Select COUNT`` scans. Works for
+    any operation (Scan, Query, BatchGetItem, ExecuteStatement, ...); every attempt is one
+    ``before-send``.
     """
 
     def __init__(
@@ -153,7 +165,7 @@ class FailSends:
         when: Any = None,
     ):
         self.operation, self.times, self.after, self.error = operation, times, after, error
-        self.when = when or (lambda body: "Limit" not in body and body.get("Select") != "COUNT")
+        self.when = when or is_copy_read
         self.lock = threading.Lock()
         self.seen = 0  # matching attempts
         self.failed = 0  # attempts answered with a fault
@@ -195,13 +207,13 @@ class DropItems:
     lowered to match) until ``count`` items were dropped; ``LastEvaluatedKey`` is left alone,
     so the read goes on as if nothing was missing. ``dropped`` holds the items removed.
 
-    ``when`` picks the requests (by their JSON body); the default spares the planner's small
-    reads (``Limit``) and ``Select COUNT``, as a proxy dropping items would spare counts.
+    ``when`` picks the requests (by their JSON body); the default (``is_copy_read``) spares the
+    planner's small reads and ``Select COUNT``, as a proxy dropping items would spare counts.
     """
 
     def __init__(self, operation: str, count: int, when: Any = None):
         self.operation, self.count = operation, count
-        self.when = when or (lambda body: "Limit" not in body and body.get("Select") != "COUNT")
+        self.when = when or is_copy_read
         self.lock = threading.Lock()
         self.pending = threading.local()  # this thread's request matched: drop from its answer
         self.dropped: list[dict[str, Any]] = []

@@ -64,7 +64,9 @@ class Lab:
         )
         Path(variables["DYNAMO_MAGIC_CONFIG"]).write_text(SETTINGS)
         inherited = {k: v for k, v in subprocess_env().items() if k not in OVERRIDING_VARIABLES}
-        self.env = {**inherited, **variables}
+        # the module's kernel outlives every test's own cache folder (``isolated_aws``): its
+        # copies' checkpoints go to the lab's, never to the user's
+        self.env = {**inherited, **variables, "XDG_CACHE_HOME": str(folder / "cache")}
 
     def _rule(self, op: str, body: dict[str, Any]) -> Action:
         return self.rule(op, body) if self.rule is not None and op == "BatchWriteItem" else None

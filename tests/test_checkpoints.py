@@ -109,10 +109,10 @@ def test_a_late_checkpoint_of_a_finished_segment_does_not_reopen_it(tmp_path):
     [
         ({"mode": "merge"}, "mode 'replace' there, 'merge' here"),
         ({"total_segments": 8}, "total segments 4 there, 8 here"),
-        ({"slice": "pk='a'"}, "slice None there, \"pk='a'\" here"),
+        ({"slice": "pk='a'"}, "slice the whole table there, \"pk='a'\" here"),
         ({"source_table": "other"}, "source table 'orders' there, 'other' here"),
         ({"target_endpoint": "http://127.0.0.1:5002"}, "target endpoint"),
-        ({"transform": "scrub:emails"}, "transform None there, 'scrub:emails' here"),
+        ({"transform": "scrub:emails"}, "transform none there, 'scrub:emails' here"),
     ],
 )
 def test_a_checkpoint_of_another_copy_is_refused_with_the_difference_named(tmp_path, change, named):

@@ -151,7 +151,7 @@ def test_a_transform_maps_and_drops_items_in_a_real_copy(servers, backend, pickl
     chosen = engine.Engine.from_settings(
         get_settings(), None, workers=2, segments=3, backend=backend
     )
-    with parallel.workers_released():
+    with parallel.worker_pool():
         result = engine.execute(plan, chosen)
 
     copied = scan_all(client_for(B), "events")
@@ -226,7 +226,7 @@ def test_a_task_pickled_and_run_by_loky_workers_builds_its_clients_from_its_envi
         for s in range(3)
     ]
     collect = Collect()
-    with parallel.workers_released():
+    with parallel.worker_pool():
         results = parallel.run(run_task, tasks, 2, "loky", on_message=collect.receive)
 
     assert sorted(r.segment for r in results) == [0, 1, 2]

@@ -224,6 +224,40 @@ def test_a_share_is_of_the_provisioned_capacity(servers: Any) -> None:
     assert not [w for w in plan.warnings if "rate" in w]
 
 
+def test_a_share_of_reads_from_a_global_index_is_of_the_index_s_own_capacity(
+    servers: Any,
+) -> None:
+    """A copy that reads a GSI: a read share is of the index's provisioned read units, not its
+    table's (DynamoDB provisions each GSI apart); the plan names the index."""
+    client_for(A).create_table(
+        TableName="limited",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": "id", "AttributeType": "S"},
+            {"AttributeName": "pad", "AttributeType": "S"},
+        ],
+        ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 100},
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_pad",
+                "KeySchema": [{"AttributeName": "pad", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "ProvisionedThroughput": {"ReadCapacityUnits": 8, "WriteCapacityUnits": 100},
+            }
+        ],
+    )
+    fill(client_for(A), 10)
+    plan = api.plan_copy(
+        "limited", source=A, target=B, index="by_pad", pk=PAD, max_read_units="50%"
+    )
+    assert (plan.limits.reads.units, plan.limits.reads.basis) == (4, "50% of provisioned")
+    assert dict(plan.rows())["read rate"].startswith("4 read units/s (50% of provisioned)")
+    unlimited = api.plan_copy("limited", source=A, target=B, index="by_pad", pk=PAD)
+    assert dict(unlimited.rows())["read rate"].startswith(
+        "unlimited (source 'limited' index 'by_pad': 8 read units/s provisioned"
+    )
+
+
 def test_a_created_target_s_share_is_of_the_source_s_capacity(servers: Any) -> None:
     """The target does not exist: the copy creates it with the source's capacity."""
     create_plain(client_for(A), write=100, read=40)
@@ -337,6 +371,21 @@ def test_the_plan_says_unlimited_and_warns_of_a_provisioned_target_it_will_overr
     assert any(warning in w and "max_write_units" in w for w in plan.warnings), plan.warnings
     assert any(warning in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert ("warning", next(w for w in plan.warnings if warning in w)) in plan.rows()
+
+
+def test_a_target_the_copy_creates_is_warned_of_without_the_traffic_it_does_not_have(
+    servers: Any,
+) -> None:
+    """A provisioned source copied into a target the copy creates (with the source's
+    capacity): the warning says the table will be created so, and not that the copy competes
+    with the table's own traffic (a new table has none)."""
+    create_plain(client_for(A), write=5, read=5)
+    fill(client_for(A), 50)
+    plan = api.plan_copy("limited", source=A, target=B)
+    assert plan.create_target
+    (warning,) = [w for w in plan.warnings if "not limited" in w]
+    assert warning.startswith("'limited' will be created provisioned at 5 write units/s")
+    assert "own traffic" not in warning and "max_write_units" in warning
 
 
 def test_the_plan_warns_when_the_asked_rate_exceeds_the_provisioned_capacity(

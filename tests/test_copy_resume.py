@@ -106,6 +106,24 @@ def stopped_mid_way(
     return CheckpointFile.load(job.checkpoint or "")
 
 
+class RecordingBar:
+    """A ``Progress`` that adds up what each phase advanced."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.advanced: dict[str, int] = {}
+
+    def start(self, phase: str, total: int | None) -> None:
+        self.started.append(phase)
+
+    def advance(self, count: int) -> None:
+        phase = self.started[-1]
+        self.advanced[phase] = self.advanced.get(phase, 0) + count
+
+    def close(self, outcome: Any = None) -> None:
+        pass
+
+
 def in_b(servers: tuple[MotoServer, MotoServer]) -> dict[str, Any]:
     return keyed(scan_all(servers[1].client(), "events"), EVENTS_KEY)
 
@@ -129,8 +147,10 @@ def test_a_stopped_copy_resumes_after_its_last_acknowledged_page_to_an_exact_tar
     assert saved.phases.target_created and saved.identity.total_segments == 2
     assert saved.path.parent == checkpoints.default_folder()
 
-    resumed = copy_events(resume=True).result(HANG_GUARD)  # found without a path; no yes
+    bar = RecordingBar()
+    resumed = copy_events(resume=True, progress=bar).result(HANG_GUARD)  # no path, no yes
     assert resumed.ok and resumed.verification.ok
+    assert bar.advanced["copy"] == ITEMS  # the bar starts at the first run's items, not at 0
     assert resumed.items_read == ITEMS  # the first run's 200 and this run's
     assert resumed.written == ITEMS - acknowledged  # the page after the key, then the rest
     assert not resumed.created_target and resumed.backup is None
@@ -269,17 +289,19 @@ def test_an_interrupted_copy_names_the_exact_command_that_resumes_it():
     assert _resume_command(stopped, words) is None
 
 
-def loky_copy_held(
-    servers: tuple[MotoServer, MotoServer], proxied: Callable[[Rule], FaultProxy]
+def copy_held(
+    servers: tuple[MotoServer, MotoServer],
+    proxied: Callable[[Rule], FaultProxy],
+    backend: str = "loky",
 ) -> tuple[Gate, subprocess.Popen[str]]:
-    """``ITEMS`` events in A; ``dynamo copy`` to B started in loky workers (2 workers, 8
-    segments of ~50 items: two batches each) as a process group of its own (the command and
-    its workers), the gate holding its ``HELD_AT``-th BatchWriteItem."""
+    """``ITEMS`` events in A; ``dynamo copy`` to B started in loky workers (or ``backend``'s;
+    2 workers, 8 segments of ~50 items: two batches each) as a process group of its own (the
+    command and its workers), the gate holding its ``HELD_AT``-th BatchWriteItem."""
     create_events(servers[0].client())
     put_all(servers[0].client(), "events", events_items(devices=4, per_device=ITEMS // 4))
     gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD)
     proxied(gate)
-    argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", "loky"]
+    argv = ["copy", "-t", "events", "-src", A, "-tgt", B, "--backend", backend]
     argv += ["--workers", "2", "--segments", "8", "--no-progress"]
     command = subprocess.Popen(
         [sys.executable, "-m", "dynamo_magic.cli", *argv],
@@ -296,7 +318,7 @@ def test_a_copy_killed_with_its_workers_resumes_to_an_exact_target(servers, prox
     """``kill -9`` of the whole ``dynamo copy`` process group (the command and its loky
     workers) mid-copy: the checkpoint file it leaves is whole, and resuming from it skips the
     segments it saved as done and ends exact."""
-    gate, command = loky_copy_held(servers, proxied)
+    gate, command = copy_held(servers, proxied)
     folder = checkpoints.default_folder()
 
     def segments_done() -> int:
@@ -349,7 +371,7 @@ def test_a_copy_whose_worker_process_is_killed_prints_the_command_that_resumes_i
     the exact command that resumes it; that command ends with an exact target."""
     import psutil
 
-    gate, command = loky_copy_held(servers, proxied)
+    gate, command = copy_held(servers, proxied)
     try:
         assert gate.reached.wait(HANG_GUARD)
         workers = [
@@ -398,3 +420,33 @@ def test_a_dry_run_of_a_resume_plans_what_the_resume_does(source, servers, proxi
     assert str(saved.path) in dry.stdout and "segment(s) done" in dry.stdout
     resumed = copy_events(resume=True).result(HANG_GUARD)  # no yes, as the plan said
     assert resumed.ok and in_b(servers) == in_a(servers)
+
+
+def test_a_terminated_copy_stops_as_ctrl_c_does_and_prints_the_command_that_resumes_it(
+    servers, proxied
+):
+    """SIGTERM to ``dynamo copy`` (``kill``, a CI job's time limit) mid-copy: the copy stops
+    as Ctrl-C stops it, keeps its checkpoint and prints the exact command that resumes it;
+    that command ends with an exact target. Before, SIGTERM killed it with nothing said."""
+    gate, command = copy_held(servers, proxied, backend="threading")
+    try:
+        assert gate.reached.wait(HANG_GUARD)
+        command.send_signal(signal.SIGTERM)  # the command only, as `kill PID` does
+        time.sleep(0.2)  # let the handler run before the held write is answered
+        gate.release.set()
+        _, err = command.communicate(timeout=HANG_GUARD)
+    finally:
+        gate.release.set()
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)  # only the group this test started
+            command.wait()
+    assert command.returncode != 0, err
+    assert "INTERRUPTED" in err, err
+    (resume,) = [line for line in err.splitlines() if line.startswith("Resume it with: ")]
+    words = shlex.split(resume.removeprefix("Resume it with: "))
+    assert words[:2] == ["dynamo", "copy"] and words[-2] == "--resume"
+    assert CheckpointFile.load(words[-1]).unfinished
+
+    again = dynamo(*words[1:])
+    assert again.returncode == 0, again.stderr
+    assert in_b(servers) == in_a(servers)

@@ -17,7 +17,6 @@ import pytest
 
 import dynamo_magic as dm
 import dynamo_magic.api as api
-from dynamo_magic.copying import parallel
 from dynamo_magic.copying.parallel import NoProgress
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.environments import Environment, resolve
@@ -212,7 +211,7 @@ def is_loky_tracker(process: psutil.Process) -> bool:
 
 def left_behind(before: set[int]) -> list[psutil.Process]:
     """Processes started since ``before`` and still running, loky's resource tracker aside
-    (kept on purpose: see ``parallel.release_workers``). The release waits for what it stops;
+    (kept on purpose: see ``parallel.worker_pool``). The release waits for what it stops;
     the bounded wait only absorbs the kernel's reaping, a worker kept for joblib's 300 s idle
     timeout still fails."""
     new = [p for p in children() if p.pid not in before and not is_loky_tracker(p)]
@@ -293,6 +292,6 @@ def test_workers_someone_else_started_are_left_alone(events_a):
         assert all(p.is_running() for p in their_workers)
         assert theirs.submit(abs, -2).result() == 2  # still usable
     finally:
-        parallel.release_workers(stop_tracker=True)  # what dm.reset() does, and the tracker
+        theirs.shutdown(wait=True, kill_workers=True)  # theirs to end, not the copy's
     _, alive = psutil.wait_procs(their_workers, timeout=REAP_SECONDS)
     assert alive == []

@@ -18,7 +18,6 @@ from pathlib import Path
 import botocore.retries.standard
 import pytest
 from IPython.core.error import UsageError
-from joblib.externals.loky import get_reusable_executor
 
 import dynamo_magic.api as api
 from dynamo_magic import cli, environments
@@ -343,10 +342,7 @@ def test_source_server_killed_mid_copy_with_worker_processes(servers, isolated_a
     try:
         for var, value in write_profiles(isolated_aws, {"doomed": gone.url, B: b.url}).items():
             monkeypatch.setenv(var, value)
-        reset_caches()
-        # loky reuses worker processes between copies, and a reused worker still reads the
-        # AWS config files of the test that started it (no profile 'doomed'): start afresh
-        get_reusable_executor().shutdown(wait=True)
+        reset_caches()  # the copy's worker processes are its own: they start with these files
         set_settings(get_settings().replace(max_retries=1, backoff_base=0.001, backoff_cap=0.004))
         source = client_for("doomed")
         create_events(source)

@@ -19,6 +19,7 @@ import pytest
 import dynamo_magic.api as api
 
 from conftest import A, B, client_for, use_profiles
+from fault_injection import is_copy_read
 from proxy import Action, Answer, FaultProxy, Rule
 from tables import create_events, events_items, put_all, scan_all
 
@@ -26,14 +27,14 @@ from tables import create_events, events_items, put_all, scan_all
 def throttle_first(counts: dict[str, int]) -> Rule:
     """Throttle the first attempt of the first ``counts[op]`` calls of each operation, once
     each (botocore retries each after at most a second). Scans that count (Select COUNT) or
-    sample (Limit) are the plan's and the verification's: left alone, so the proxy's count is
-    the copy's own."""
+    sample (``is_copy_read``) are the plan's and the verification's: left alone, so the
+    proxy's count is the copy's own."""
     left = dict(counts)
     seen: set[str] = set()
     lock = threading.Lock()
 
     def rule(op: str, body: dict[str, Any]) -> Action:
-        if op == "Scan" and ("Select" in body or "Limit" in body):
+        if op == "Scan" and not is_copy_read(body):
             return None
         key = op + json.dumps(body, sort_keys=True)
         with lock:

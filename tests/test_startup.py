@@ -29,24 +29,26 @@ FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", 
 # Run in a fresh interpreter: the copy command through the CLI's own entry point (loky workers
 # forced, as for a large table), then which of FRAME_PACKAGES the parent and one of its workers
 # had loaded. The worker check is a function pickled by value (defined in __main__), so it runs
-# in the reusable executor's existing workers, which must have run copy tasks: they hold
+# in the copy's own worker processes, which must have run copy tasks: they hold
 # dynamo_magic.copying.tasks (a fresh worker would not, and the check would prove nothing). The
-# copy's workers are normally shut down when it returns: the script keeps them for the check.
+# copy's pool is normally shut down when it returns: the script keeps it for the check.
 COPY_AND_REPORT = f"""
 import json, sys
 from dynamo_magic import cli
 from dynamo_magic.copying import parallel
-parallel.release_workers = lambda *args, **kwargs: None  # keep the copy's workers to inspect
+kept = []
+parallel.WorkerPool.close = lambda self, wait=True: kept.append(self)  # keep the copy's workers
 code = cli.main(sys.argv[1:])
-import joblib
 
 def loaded():
-    import os, sys
+    import os, sys, time
+    time.sleep(0.2)  # the other worker takes the other call
     return os.getpid(), sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r}), (
         "dynamo_magic.copying.tasks" in sys.modules)
 
-with joblib.parallel_config(**parallel.backend_config("loky", 2)):  # the copy's executor
-    workers = joblib.Parallel()(joblib.delayed(loaded)() for _ in range(2))
+(pool,) = kept  # the copy's one pool: the warm-up's workers ran its phases
+executor = pool.executor("loky", 2)
+workers = [call.result() for call in [executor.submit(loaded) for _ in range(2)]]
 parent = sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r})
 print(json.dumps({{"code": code, "parent": parent, "workers": workers}}))
 """
@@ -222,13 +224,13 @@ def test_workers_are_started_while_planning_only_for_a_copy_in_processes(
 
     monkeypatch.setattr(parallel, "warm_up", recording)
     alive_at_release: list[set[int]] = []
-    release = parallel.release_workers
+    close = parallel.WorkerPool.close
 
-    def recording_release(*args, **kwargs):
+    def recording_close(self, *args, **kwargs):
         alive_at_release.append(_alive(started[0].pids) if started and started[0] else set())
-        release(*args, **kwargs)
+        close(self, *args, **kwargs)
 
-    monkeypatch.setattr(parallel, "release_workers", recording_release)
+    monkeypatch.setattr(parallel.WorkerPool, "close", recording_close)
     result = dynamo_magic.copy("orders", source=A, target=B, backend=backend, workers=2, yes=True)
     assert result.ok and result.written == len(orders_items())
     assert keyed(scan_all(client_for(B), "orders")) == keyed(scan_all(client, "orders"))
@@ -238,7 +240,7 @@ def test_workers_are_started_while_planning_only_for_a_copy_in_processes(
         return
     assert warming.started and warming.error is None
     assert len(warming.pids) == 2
-    if spawned:  # the copy reused them: still the executor's workers when the copy ended
+    if spawned:  # the copy ran on them: still its pool's workers when the copy ended
         assert alive_at_release == [warming.pids]
         deadline = time.monotonic() + 5  # released with the call: gone once reaped
         while _alive(warming.pids) and time.monotonic() < deadline:

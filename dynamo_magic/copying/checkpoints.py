@@ -113,8 +113,20 @@ class Identity:
             if name == "target_arn" and (mine is None or theirs is None):
                 continue
             if mine != theirs:
-                found.append(f"{name.replace('_', ' ')} {mine!r} there, {theirs!r} here")
+                what = name.replace("_", " ")
+                found.append(f"{what} {_shown(name, mine)} there, {_shown(name, theirs)} here")
         return found
+
+
+_NONE_SHOWN = {"slice": "the whole table"}  # others: "none"
+
+
+def _shown(name: str, value: object) -> str:
+    """An identity field's value as a difference names it: ``None`` in words (``slice``:
+    "the whole table"), anything else quoted."""
+    if value is None:
+        return _NONE_SHOWN.get(name, "none")
+    return repr(value)
 
 
 @dataclass

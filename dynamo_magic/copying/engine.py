@@ -69,6 +69,12 @@ log = logging.getLogger(__name__)
 SEGMENTS_PER_WORKER = 4  # more segments than workers, so uneven segments balance out
 WORKERS_PER_CORE = 2  # workers mostly wait on the network: two per core keep the cores busy
 WRITES_PER_WORKER = 4  # BatchWriteItem calls each worker keeps in flight (docs/performance.md)
+# bytes of items a copy asks for per Scan/Query page (DynamoDB's own pages are 1 MB): a worker
+# holds up to three decoded pages (the one written, the one read ahead, the one being parsed),
+# so smaller pages keep a large copy's memory near a small one's, at no cost in speed
+# (docs/performance.md, "Under latency"); ``page_items`` turns it into a ``Limit``
+PAGE_BYTES = 256 * 1024
+MIN_PAGE_ITEMS = 25  # a page at least fills one BatchWriteItem
 
 
 @dataclass
@@ -105,6 +111,16 @@ class Engine:
     policy: RetryPolicy
     failed_dir: Path
     writes_in_flight: int = WRITES_PER_WORKER
+    page_bytes: int = PAGE_BYTES
+
+    def page_items(self, average_item_bytes: float) -> int | None:
+        """Items per Scan/Query page of a copy whose items average ``average_item_bytes``
+        (the plan's sample): about ``page_bytes`` of them, at least ``MIN_PAGE_ITEMS``.
+        ``None`` (no ``Limit``: DynamoDB's 1 MB pages) when the size is unknown (an empty
+        sample)."""
+        if average_item_bytes <= 0:
+            return None
+        return max(MIN_PAGE_ITEMS, int(self.page_bytes // average_item_bytes))
 
     @classmethod
     def from_settings(
@@ -330,6 +346,8 @@ def _copy(
     tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, start)]
     counts = source_verify_tasks(plan, engine)
     tally.start("copy", plan.source_items)
+    if checkpoint is not None:  # a resumed copy's bar starts where the earlier runs left it
+        tally.advance(checkpoint.items_read())
     keys: set[str] = set()
     counted = SideCount()
     parts = 0  # source segments counted (a failed count leaves the source to ``verify``)
@@ -408,8 +426,15 @@ def copy_tasks(
         in_flight=engine.writes_in_flight,
     )
     transform = item_transform(plan, failed)
+    limit = engine.page_items(plan.average_item_bytes)
     tasks = []
     for segment in source_reads(plan, engine.segments):
+        if (
+            limit is not None
+            and isinstance(segment, TableSource)
+            and "Limit" not in segment.request
+        ):
+            segment = dataclasses.replace(segment, request={**segment.request, "Limit": limit})
         if start is not None:
             if segment.segment not in start:
                 continue  # done by an earlier run

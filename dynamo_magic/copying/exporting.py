@@ -257,7 +257,7 @@ def export(
 
     tally = Tally(progress, cancel)
     with (
-        parallel.workers_released(),
+        parallel.worker_pool(),
         Operation(result, engine.failed_path(request.table), tally) as run,
     ):
         destination.put(b"", f"{folder}/_started")  # raised as it is: nothing written

@@ -115,9 +115,14 @@ class Capacity:
     basis: str
 
 
-def table_capacity(schema: TableSchema, kind: Kind) -> Capacity:
-    """The ``kind`` capacity of the table ``schema`` describes, from its DescribeTable answer."""
+def table_capacity(schema: TableSchema, kind: Kind, index: str | None = None) -> Capacity:
+    """The ``kind`` capacity of the table ``schema`` describes, from its DescribeTable answer;
+    with ``index``, a global secondary index's own (DynamoDB provisions each GSI apart from its
+    table; a local one shares its table's)."""
     raw = schema.raw
+    if index is not None and schema.index(index).kind == "GSI":
+        gsis = raw.get("GlobalSecondaryIndexes") or []
+        raw = next((g for g in gsis if g.get("IndexName") == index), {})
     if schema.billing_mode == "PAY_PER_REQUEST":
         on_demand = raw.get("OnDemandThroughput") or {}
         most = on_demand.get("MaxWriteRequestUnits" if kind == "write" else "MaxReadRequestUnits")
@@ -141,6 +146,12 @@ class Rate:
     basis: str = "unlimited"
     table: str = ""
     capacity: Capacity = field(default_factory=lambda: Capacity(None, "on-demand"))
+    index: str | None = None  # the index read, when its capacity is the one protected
+
+    @property
+    def named(self) -> str:
+        """The table (and index) it protects, quoted: ``'shop' index 'by_status'``."""
+        return f"'{self.table}'" + (f" index '{self.index}'" if self.index else "")
 
     def __str__(self) -> str:
         if self.units is None:
@@ -154,8 +165,11 @@ class Rate:
         return self.units is not None and bound is not None and self.units > bound
 
 
-def resolve(value: Any, kind: Kind, schema: TableSchema, table: str) -> Rate:
-    """The rate ``value`` (as ``asked`` takes it) gives on the table ``schema`` describes.
+def resolve(
+    value: Any, kind: Kind, schema: TableSchema, table: str, index: str | None = None
+) -> Rate:
+    """The rate ``value`` (as ``asked`` takes it) gives on the table ``schema`` describes (on
+    its global secondary index ``index``, where the copy reads one: its own capacity).
 
     Raises
     ------
@@ -164,15 +178,18 @@ def resolve(value: Any, kind: Kind, schema: TableSchema, table: str) -> Rate:
         message says to give units per second instead).
     """
     wanted = asked(value, kind)
-    capacity = table_capacity(schema, kind)
+    if index is not None and schema.index(index).kind != "GSI":
+        index = None  # a local secondary index uses its table's capacity
+    capacity = table_capacity(schema, kind, index)
     if wanted is None:
-        return Rate(kind, table=table, capacity=capacity)
+        return Rate(kind, table=table, capacity=capacity, index=index)
     if wanted.units is not None:
-        return Rate(kind, wanted.units, "asked", table, capacity)
+        return Rate(kind, wanted.units, "asked", table, capacity, index)
     if capacity.units is None:
         keyword = KEYWORDS[kind]
+        where = f"table '{table}'" + (f" index '{index}'" if index else "")
         raise InvalidQuery(
-            f"{{{keyword}}} '{literal(str(wanted))}': table '{literal(table)}' is on-demand "
+            f"{{{keyword}}} '{literal(str(wanted))}': {literal(where)} is on-demand "
             f"without a maximum {kind} rate, so a share of its capacity means nothing; give "
             f"{kind} units per second instead (e.g. 500)",
             parameters=(keyword,),
@@ -184,6 +201,7 @@ def resolve(value: Any, kind: Kind, schema: TableSchema, table: str) -> Rate:
         f"{wanted.percent:g}% of {capacity.basis}",
         table,
         capacity,
+        index,
     )
 
 
@@ -210,7 +228,7 @@ def plan_rows(limits: Limits, write_units: int, read_units: int) -> list[tuple[s
 
 def _rate_row(rate: Rate, units: int) -> str:
     bound = rate.capacity
-    table = f"{'target' if rate.kind == 'write' else 'source'} '{rate.table}'"
+    table = f"{'target' if rate.kind == 'write' else 'source'} {rate.named}"
     if rate.units is None:
         if bound.units is None:
             return f"unlimited ({table} is on-demand)"
@@ -229,26 +247,31 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:,.1f} h"
 
 
-def warnings(limits: Limits, write_units: int, read_units: int) -> list[str]:
+def warnings(
+    limits: Limits, write_units: int, read_units: int, target_created: bool = False
+) -> list[str]:
     """What the plan warns of (each also logged at WARNING): an asked rate above what its table
     can take; an unlimited copy that will write (read) more than a second of a provisioned
-    table's capacity (it will be throttled, and compete with the table's own traffic)."""
+    table's capacity (it will be throttled, and compete with the table's own traffic; a target
+    the copy creates has none)."""
     found = []
     for rate, units in ((limits.writes, write_units), (limits.reads, read_units)):
         bound, keyword = rate.capacity, KEYWORDS[rate.kind]
+        created = target_created and rate.kind == "write"
         if rate.exceeds:
             assert bound.units is not None and rate.units is not None
             found.append(
-                f"{rate.kind} rate {rate.units:,.4g} units/s is above what '{rate.table}' can "
+                f"{rate.kind} rate {rate.units:,.4g} units/s is above what {rate.named} can "
                 f"take ({bound.units:,.4g} units/s {bound.basis}): expect throttling (the copy "
                 f"slows down, it does not fail); give {keyword} {bound.units:,.4g} or less"
             )
         elif rate.units is None and bound.basis == "provisioned" and units > (bound.units or units):
             assert bound.units is not None
+            traffic = "" if created else " and compete with the table's own traffic"
             found.append(
-                f"'{rate.table}' is provisioned at {bound.units:,.4g} {rate.kind} units/s "
-                f"and the copy is not limited: it will be throttled and compete with the "
-                f"table's own traffic; give {keyword} (e.g. 80%) to stay under it"
+                f"{rate.named} {'will be created' if created else 'is'} provisioned at "
+                f"{bound.units:,.4g} {rate.kind} units/s and the copy is not limited: it will "
+                f"be throttled{traffic}; give {keyword} (e.g. 80%) to stay under it"
             )
     for line in found:
         log.warning("copy plan: %s", line)

@@ -261,7 +261,7 @@ def load(
     plan.checkpoint = str(record.path)
     if tally is not None:
         tally.checkpoint = record
-    with parallel.workers_released():  # no worker process outlives the call
+    with parallel.worker_pool():  # the load's own workers: none outlives the call
         result = copy_engine.execute(plan, engine, tally, checkpoint=record)
     if not result.ok:
         raise CopyFailed(

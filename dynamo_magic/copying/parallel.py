@@ -19,16 +19,19 @@ sends it to the whole process group: the caller stops them instead), and a task'
 is carried back as a value (joblib would kill the other workers on it). A second Ctrl-C while
 ``run`` waits stops waiting.
 
-Within one operation (``workers_released``: a copy's copy, delete and verify phases) loky's
-worker processes stay warm between ``run`` calls; when the operation ends, however it ends,
-they are shut down (joblib would otherwise keep them for its idle timeout, 300 s, ~100 MB
-each), and so is the multiprocessing resource tracker started for them; only loky's own
-resource tracker stays (see ``release_workers``).
+Every operation (a copy with its phases: copy, deletes, verification; a truncate) owns its
+worker pool (``worker_pool``): loky worker processes or threads made for it, warm between its
+``run`` calls, and shut down when its block ends, however it ends (loky's processes killed:
+they hold nothing that needs finishing by then). joblib stays the way tasks are run
+(``Parallel``, results as they finish); ``pool_backend.PoolBackend``, a backend in joblib's
+public backend API, points it at the pool's executor. Any other backend name (joblib's
+``dask``, a registered one) is given to joblib as a name and runs where joblib sends it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import queue
@@ -38,6 +41,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -49,8 +53,11 @@ from .result import Outcome
 
 if TYPE_CHECKING:
     import joblib
+
+    from . import pool_backend
 else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
     joblib = lazy.module("joblib")
+    pool_backend = lazy.module("dynamo_magic.copying.pool_backend")
 
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
 ABANDON_CHECK = 0.05  # seconds between looks at an abandon flag while tasks run
@@ -143,7 +150,7 @@ def run(
     check_cancel(cancel)
     receive = functools.partial(_receive, on_message)
     worker_logs = logs.for_workers()
-    with channels.open_channel(backend) as (channel, arrived):
+    with worker_pool() as pool, channels.open_channel(backend) as (channel, arrived):
         if budget is not None:
             channel.budget = budget
         done = threading.Event()
@@ -153,10 +160,15 @@ def run(
             threading.Thread(
                 target=_stop_on_cancel, args=(cancel, channel.flag, done), daemon=True
             ).start()
-        jobs = min(workers, len(tasks))
-        work = _Dispatch(function, tasks, jobs, backend, channel, worker_logs, receive, on_result)
+        jobs = min(workers, len(tasks))  # the pool keeps ``workers`` for later runs
+        pool.size = max(pool.size, workers)
+        work = _Dispatch(
+            function, tasks, jobs, backend, pool, channel, worker_logs, receive, on_result
+        )
         try:
             work.join(abandon)
+            if abandon is not None and abandon.is_set():
+                pool.abandoned = True  # its threads are not waited for either
         finally:
             done.set()
             drainer.join(timeout=5)
@@ -167,16 +179,22 @@ def run(
     return work.results
 
 
-def backend_config(backend: str, workers: int) -> dict[str, Any]:
-    """``joblib.parallel_config``'s arguments for ``workers`` workers of ``backend``. loky's
-    worker processes ignore SIGINT (``_ignore_interrupts``): a terminal's Ctrl-C and a kernel
-    interrupt reach the whole process group, and a worker must not die mid-request; the caller
-    stops them through the channel. ``run`` and ``WarmUp`` pass the same, so joblib reuses the
-    warm executor."""
-    config: dict[str, Any] = {"backend": backend, "n_jobs": workers}
-    if backend == "loky":
-        config["initializer"] = _ignore_interrupts
-    return config
+def joblib_config(backend: str, workers: int, pool: WorkerPool) -> dict[str, Any]:
+    """``joblib.parallel_config``'s arguments for ``workers`` jobs of ``backend``: for
+    ``loky`` and ``threading``, a ``PoolBackend`` on ``pool``'s executor of that backend, of
+    ``pool.size`` workers (made at the first task: one job runs in the calling thread, as
+    joblib's own backends do it);
+    for any other name, the name (joblib's ``dask``, a registered backend: not ours to own)."""
+    if backend not in OWNED_BACKENDS:
+        return {"backend": backend, "n_jobs": workers}
+    return {
+        "backend": pool_backend.PoolBackend(
+            functools.partial(pool.executor, backend, max(workers, pool.size)),
+            functools.partial(pool.discard, backend),
+            threads=backend == "threading",
+        ),
+        "n_jobs": workers,
+    }
 
 
 def _ignore_interrupts() -> None:
@@ -270,12 +288,14 @@ class _Dispatch:
         tasks: list[Any],
         workers: int,
         backend: str,
+        pool: WorkerPool,
         channel: channels.Channel,
         worker_logs: logs.WorkerLogs | None,
         receive: Callable[[Message], None],
         on_result: Callable[[Any], None] | None,
     ):
         self.results: list[Any] = []
+        self.pool = pool
         self.error: BaseException | None = None
         self.channel = channel
         self.worker_logs = worker_logs  # the caller's logging level, carried to each task
@@ -299,7 +319,7 @@ class _Dispatch:
     ) -> None:
         try:
             _hold_interrupts(backend)
-            with joblib.parallel_config(**backend_config(backend, workers)):
+            with joblib.parallel_config(**joblib_config(backend, workers, self.pool)):
                 outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
                     joblib.delayed(_guarded)(function, task, self.channel, self.worker_logs)
                     for task in tasks
@@ -380,84 +400,153 @@ def _drain_now(arrived: Any, receive: Callable[[Message], None]) -> None:
         return
 
 
-# -- releasing worker processes -----------------------------------------------------------------
-_active = 0  # operations inside ``workers_released`` (the last one out releases)
+# -- the worker pool an operation owns ----------------------------------------------------------
+OWNED_BACKENDS = ("loky", "threading")  # run on the operation's pool (others: joblib's own)
+
+
+class WorkerPool:
+    """The workers of one operation: per backend, an executor made when first asked for
+    (``executor``), kept for the operation's later ``run`` calls (and the warm-up's workers
+    are the copy's), shut down by ``close`` (``worker_pool`` calls it when the operation
+    ends). ``loky``: a loky ``ProcessPoolExecutor`` (public in loky; joblib's ``LokyBackend``
+    would take its *shared* reusable executor instead), every worker ignoring SIGINT
+    (``_ignore_interrupts``); ``threading``: a ``ThreadPoolExecutor``. Thread-safe (the
+    warm-up thread, a run's dispatch thread and the caller use it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executors: dict[str, tuple[Executor, int]] = {}
+        self.size = 1  # workers its executors are made with: the most a run asked for
+        self.closed = False
+        self.abandoned = False  # a run stopped waiting for its workers: close does not either
+
+    def executor(self, backend: str, workers: int) -> Executor:
+        """The pool's executor of ``backend`` (``OWNED_BACKENDS``), with at least ``workers``
+        workers (one made for fewer is replaced); loky starts its processes at the first
+        submit, from the submitting thread (see ``_hold_interrupts``).
+
+        Raises
+        ------
+        RuntimeError
+            The pool is closed (its operation ended)."""
+        with self._lock:
+            if self.closed:
+                raise RuntimeError("the operation's worker pool is closed")
+            made = self._executors.get(backend)
+            if made is not None and made[1] >= workers:
+                return made[0]
+            if made is not None:
+                self._executors.pop(backend)
+                _shut_down(made[0], wait=True)
+            executor = _new_executor(backend, workers)
+            self._executors[backend] = (executor, workers)
+            return executor
+
+    def discard(self, backend: str) -> None:
+        """Shut the executor of ``backend`` down now (loky's processes killed; nothing if none
+        was made): a warm-up no one will use, or one joblib gave up (a worker died). The next
+        ``executor`` call makes a new one."""
+        with self._lock:
+            made = self._executors.pop(backend, None)
+        if made is not None:
+            _shut_down(made[0], wait=not self.abandoned)
+
+    def close(self, wait: bool = True) -> None:
+        """End every worker: loky's processes are killed (the operation's tasks are done, or
+        were told to stop and waited for, or abandoned: they hold nothing that needs
+        finishing); threads end once their task has (waited for, unless ``wait`` is false or
+        the pool was ``abandoned``). Later ``executor`` calls raise."""
+        with self._lock:
+            self.closed = True
+            made, self._executors = list(self._executors.values()), {}
+        for executor, _ in made:
+            _shut_down(executor, wait=wait and not self.abandoned)
+
+
+def _new_executor(backend: str, workers: int) -> Executor:
+    if backend == "loky":
+        # public in loky (joblib vendors it); joblib's public API offers only its shared,
+        # reusable executor, which outlives the operation and others' work shares
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        processes: Executor = ProcessPoolExecutor(
+            max_workers=workers, initializer=_ignore_interrupts
+        )
+        return processes
+    if backend == "threading":
+        return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dynamo-worker")
+    raise ValueError(f"no worker pool of backend {backend!r}: one of {OWNED_BACKENDS}")
+
+
+def _shut_down(executor: Executor, wait: bool) -> None:
+    """Shut ``executor`` down: a process pool's workers are killed now (and waited for: none
+    is left running), a thread pool's idle threads end, and its queued tasks are cancelled."""
+    with contextlib.suppress(Exception):  # a broken executor (a worker died) ends all the same
+        if isinstance(executor, ThreadPoolExecutor):
+            executor.shutdown(wait=wait, cancel_futures=True)
+        else:
+            executor.shutdown(wait=True, kill_workers=True)  # type: ignore[call-arg]
+
+
+_current: contextvars.ContextVar[WorkerPool | None] = contextvars.ContextVar(
+    "dynamo_magic_worker_pool", default=None
+)
+_active = 0  # operations inside ``worker_pool`` (the last one out stops the tracker)
 _active_lock = threading.Lock()
 _tracker_was_running = False  # multiprocessing's tracker ran before the first operation began
-_executor_before: Any = None  # loky's executor when the first operation began (someone else's)
-_unreaped: list[int] = []  # trackers that had not exited in time: reaped by a later release
+_unreaped: list[int] = []  # trackers that had not exited in time: reaped by a later operation
 
 
 @contextlib.contextmanager
-def workers_released() -> Iterator[None]:
-    """Run one whole operation (a copy, a truncate); when it ends (returned, failed or
-    interrupted) shut its worker processes down, and the multiprocessing resource tracker if
-    the operation started it. Workers and a tracker that ran before are someone else's (their
-    own joblib work) and are left alone: stopping a tracker makes it unlink whatever is still
-    registered with it. Nested or concurrent operations share the workers; the last one to end
-    releases them.
+def worker_pool() -> Iterator[WorkerPool]:
+    """The worker pool of one whole operation (a copy, a truncate): ``run`` calls and the
+    warm-up within the block (in this thread) use it; when the block ends (returned, failed
+    or interrupted) its workers are shut down (``WorkerPool.close``), and so is the
+    multiprocessing resource tracker if no operation is left and none ran before the first
+    began (loky starts it with the workers; stopping one that was there before would make it
+    unlink what others registered). A block within another (same thread) uses the outer
+    block's pool. Operations in other threads (concurrent jobs) have pools of their own.
     """
-    global _active, _tracker_was_running, _executor_before
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    global _active, _tracker_was_running
     with _active_lock:
         if _active == 0:
             _tracker_was_running = _tracker_running()
-            _executor_before = _executor()
         _active += 1
+    pool = WorkerPool()
+    token = _current.set(pool)
+    ended_well = False
     try:
-        yield
+        yield pool
+        ended_well = True
     finally:
-        with _active_lock:
-            _active -= 1
-            last = _active == 0
-        if last:
-            release_workers(stop_tracker=not _tracker_was_running, spare=_executor_before)
+        _current.reset(token)
+        try:
+            pool.close(wait=ended_well)
+        finally:
+            with _active_lock:
+                _active -= 1
+                last = _active == 0
+            if last and not _tracker_was_running and _tracker_running():
+                _stop_tracker(_multiprocessing_tracker())
+            _reap()
 
 
-def release_workers(stop_tracker: bool = False, spare: Any = None) -> None:
-    """Shut down joblib's reusable loky executor: its worker processes exit now, not after
-    joblib's idle timeout (300 s). With ``stop_tracker``, also stop multiprocessing's resource
-    tracker (loky starts it with the workers, for shared memory they might use; ours register
-    nothing with it).
-
-    Loky's own resource tracker is left running (one small process, reused by every later
-    copy, ending with the process): joblib 1.6 registers a temporary folder with it on every
-    call that reuses the executor and unregisters it only from an exit hook, so a stopped
-    tracker would warn about "leaked" folders and the exit hooks would start a new one.
-
-    Workers are killed rather than asked to finish: this runs when the operation's tasks are
-    done (or abandoned after a failure or Ctrl-C), so they hold nothing that needs finishing.
-    The next parallel ``run`` starts fresh ones (about a second). ``spare``: an executor to
-    leave running (one that existed before the operation began).
-    """
-    executor = _executor()
-    if executor is not None and executor is not spare:
-        if hasattr(executor, "terminate"):  # joblib's MemmappingExecutor: temp folders too
-            executor.terminate(kill_workers=True)
-        else:
-            executor.shutdown(wait=True, kill_workers=True)
-    if stop_tracker and _tracker_running():
-        _stop_tracker(_multiprocessing_tracker())
-    _reap()
-
-
-def _executor() -> Any:
-    """joblib's reusable loky executor, if one was made (loky's module-level singleton, which
-    ``get_reusable_executor`` would create if asked)."""
-    reusable = sys.modules.get("joblib.externals.loky.reusable_executor")
-    if reusable is None:
-        return None
-    with reusable._executor_lock:
-        return reusable._executor
-
-
+# multiprocessing's resource tracker: loky's spawn starts it (``ensure_running``) for every
+# worker process it starts (joblib/loky#242), and it would outlive the operation. The standard
+# library has no public way to stop it or to ask whether it runs, so these few lines read its
+# private fields (Python 3.9-3.13). Loky's own resource tracker is left running: one small
+# process, reused by every later copy, ending with this process.
 def _multiprocessing_tracker() -> Any:
     module = sys.modules.get("multiprocessing.resource_tracker")
     return module._resource_tracker if module is not None else None
 
 
 def _tracker_running() -> bool:
-    """Whether this process launched multiprocessing's resource tracker and it runs (loky
-    launches it with its workers: ``joblib.externals.loky.backend.spawn``)."""
+    """Whether this process launched multiprocessing's resource tracker and it runs."""
     tracker = _multiprocessing_tracker()
     return getattr(tracker, "_fd", None) is not None and bool(getattr(tracker, "_pid", None))
 
@@ -507,11 +596,11 @@ WARM_UP_CANCEL_CHECK = 0.05  # seconds between looks at a cancel flag while wait
 class WarmUp:
     """Loky workers being started in a background thread (``warm_up``); see ``wait``/``cancel``.
 
-    joblib keeps one reusable loky executor per process and reuses it when the next
-    ``Parallel`` call asks for the same backend settings and worker count, so a copy that
-    runs ``run(..., workers, "loky")`` after ``wait()`` starts on workers that are already
-    up and have imported ``dynamo_magic`` (spawning and importing cost ~1 s of CPU per
-    worker, measured by benchmarks/copy_cli.py).
+    They are the workers of ``pool`` (the operation's): a copy that then runs
+    ``run(..., workers, "loky")`` in the same operation starts on workers that are already up
+    and have imported ``modules`` (spawning and importing cost ~1 s of CPU per worker,
+    measured by benchmarks/copy_cli.py). Without ``pool``, a pool of its own, which
+    ``cancel`` shuts down.
     """
 
     def __init__(
@@ -519,10 +608,12 @@ class WarmUp:
         workers: int,
         modules: tuple[str, ...] = (),
         wanted: Callable[[], bool] | None = None,
+        pool: WorkerPool | None = None,
     ):
         self.workers = workers
         self.modules = modules
         self.wanted = wanted
+        self.pool = pool if pool is not None else WorkerPool()
         self.started = False  # workers were asked for (``wanted`` said yes)
         self.pids: set[int] = set()
         self.error: BaseException | None = None
@@ -537,21 +628,21 @@ class WarmUp:
                 return
             if self._cancelled.is_set():
                 return
-            _hold_interrupts("loky")
+            _hold_interrupts("loky")  # loky spawns the workers from this thread
             self.started = True
-            with joblib.parallel_config(**backend_config("loky", self.workers)):
-                deadline = time.monotonic() + WARM_UP_SECONDS
-                while time.monotonic() < deadline:
-                    if self._cancelled.is_set():
-                        return
-                    self.pids.update(
-                        joblib.Parallel()(
-                            joblib.delayed(_worker_ready)(self.modules, WARM_UP_TASK_SECONDS)
-                            for _ in range(self.workers)
-                        )
-                    )
-                    if len(self.pids) >= self.workers:
-                        return
+            self.pool.size = max(self.pool.size, self.workers)
+            executor = self.pool.executor("loky", self.pool.size)
+            deadline = time.monotonic() + WARM_UP_SECONDS
+            while time.monotonic() < deadline:
+                if self._cancelled.is_set():
+                    return
+                answers = [
+                    executor.submit(_worker_ready, self.modules, WARM_UP_TASK_SECONDS)
+                    for _ in range(self.workers)
+                ]
+                self.pids.update(answer.result() for answer in answers)
+                if len(self.pids) >= self.workers:
+                    return
         except BaseException as exc:  # the copy starts its own workers anyway
             self.error = exc
         finally:
@@ -571,28 +662,16 @@ class WarmUp:
     def cancel(self) -> None:
         """The workers will not be used (planning failed, was refused or interrupted, chose
         threads, or the copy ended): stop the warm-up at once, without waiting for the workers
-        to finish starting, and kill joblib's reusable loky executor with the workers it has
+        to finish starting, and shut the pool's loky executor down with the workers it has
         started or is starting, so no process is left behind. Returns once the warm-up thread
-        has ended (its ``Parallel`` call fails as soon as the executor is killed)."""
+        has ended (its wait for an answer fails as soon as the executor is killed)."""
         self._cancelled.set()
         while not self._ended.is_set():
             if self.started:
-                _kill_executor(_executor())
+                self.pool.discard("loky")
             self._ended.wait(WARM_UP_CANCEL_CHECK)
         if self.started:
-            _kill_executor(_executor())  # made after the last look, or the workers that are up
-
-
-def _kill_executor(executor: Any) -> None:
-    """Kill ``executor``'s worker processes now (``None``: nothing to do); they hold nothing
-    that needs finishing. joblib's ``MemmappingExecutor`` also removes its temporary folders."""
-    if executor is None:
-        return
-    with contextlib.suppress(Exception):
-        if hasattr(executor, "terminate"):
-            executor.terminate(kill_workers=True)
-        else:
-            executor.shutdown(wait=True, kill_workers=True)
+            self.pool.discard("loky")  # made after the last look, or the workers that are up
 
 
 def warm_up(
@@ -601,14 +680,15 @@ def warm_up(
     modules: tuple[str, ...] = (),
     wanted: Callable[[], bool] | None = None,
 ) -> WarmUp | None:
-    """Start ``workers`` loky worker processes in the background, each importing ``modules``
+    """Start ``workers`` loky worker processes of this operation's pool (``worker_pool``; a
+    pool of the warm-up's own outside one) in the background, each importing ``modules``
     (``None`` when ``backend`` is not loky, or for one worker, which joblib runs in this
     process). ``wanted``, if given, runs first in the background thread and decides whether
     to start them at all (an exception counts as no). Call ``wait()`` before running tasks
     on them, ``cancel()`` if they will not be used."""
     if backend != "loky" or workers < 2:
         return None
-    return WarmUp(workers, modules, wanted)
+    return WarmUp(workers, modules, wanted, _current.get())
 
 
 def _worker_ready(modules: tuple[str, ...], seconds: float) -> int:

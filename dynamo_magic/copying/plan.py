@@ -658,7 +658,9 @@ def plan_copy(request: CopyRequest, settings: Settings) -> CopyPlan:
         writes=limits.resolve(
             request.max_write_units, "write", target_schema or source_schema, target.table
         ),
-        reads=limits.resolve(request.max_read_units, "read", source_schema, source.table),
+        reads=limits.resolve(
+            request.max_read_units, "read", source_schema, source.table, request.index
+        ),
     )
     _plan_settings(plan, source_client)
     target_rules(plan)
@@ -695,7 +697,9 @@ def target_rules(plan: CopyPlan) -> None:
         )
     if not request.backup and not plan.target_empty:
         plan.warnings.append("no backup will be taken (backup turned off)")
-    plan.warnings += limits.warnings(plan.limits, plan.write_units, plan.read_units)
+    plan.warnings += limits.warnings(
+        plan.limits, plan.write_units, plan.read_units, target_created=plan.create_target
+    )
 
 
 def _plan_settings(plan: CopyPlan, source_client: Any) -> None:

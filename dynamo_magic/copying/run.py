@@ -5,9 +5,10 @@ A copy runs as a job (``start_copy``: a ``job.CopyJob``'s thread, reporting to t
 ``operation.Tally``): its loky workers warmed in the background while the plan is made (when
 the source's size says processes), the plan, its confirmation, ``engine.execute`` (phases and
 verification), and ``CopyFailed`` when it did not end OK. A truncate: the table described, its
-confirmation, ``truncate.truncate``. Worker processes either started are gone when it returns
-or raises (``parallel.workers_released``). Refusals (``UnsafeOperation``: nothing written) are
-logged in one line (``logs_refusals``: by the job for a copy, by the façade otherwise).
+confirmation, ``truncate.truncate``. Each owns its worker pool (``parallel.worker_pool``): the
+workers either started are gone when it returns or raises. Refusals (``UnsafeOperation``:
+nothing written) are logged in one line (``logs_refusals``: by the job for a copy, by the
+façade otherwise).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def copy(
         What planning refuses (``UnsafeOperation``, ``TableNotFound``, ...), before any write.
     """
     table, source = request.table, request.source
-    with parallel.workers_released():  # phases share warm workers; none outlive the call
+    with parallel.worker_pool():  # the copy's workers: warm for every phase, ended with it
         warming = None
         if request.pk is None:  # a slice is one task: no worker pool
             guess = copy_engine.Engine.from_settings(settings, None, workers, segments, backend)
@@ -372,7 +373,7 @@ def truncate(
             parameters=("yes",),
         )
     engine = copy_engine.Engine.from_settings(settings, schema.item_count)
-    with parallel.workers_released():
+    with parallel.worker_pool():
         result = truncating.truncate(Side(resolved, table), schema, engine, backup, progress)
     if result.error:
         raise CopyFailed(

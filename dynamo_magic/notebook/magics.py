@@ -45,6 +45,7 @@ from ..settings import (
     override_settings,
     setting_fields,
 )
+from . import completion
 
 
 def options_of(
@@ -217,6 +218,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
+        self.completer: completion.MagicCompleter | None = None  # set by ``register``
         configured = self.config.get(type(self).__name__, {})
         # ipython_config.py wins over the config file, also where both say the same now
         names = [n for n in SETTING_NAMES if n in configured]
@@ -262,7 +264,12 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except DynamoMagicError as exc:
             raise _usage_error(exc, "query", line) from None
         view = found.count if found.kind == "count" else found.frame
-        delivered = self._deliver(view, found.summary_line, args.out)
+        if found.kind == "items" and self.completer is not None and found.frame is not None:
+            self.completer.remember(table, found.frame.columns)  # Tab offers them
+        summary = found.summary_line
+        if found.start_after is not None:  # one page of a paged read: how to ask for the next
+            summary += f"\nnext page: --start-after {shlex.quote(found.start_after)}"
+        delivered = self._deliver(view, summary, args.out)
         if args.plot is not None:  # a chart under the summary; a problem is one line, no error
             plots.show_plot(found, args.plot)
         return delivered
@@ -421,6 +428,38 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @no_var_expand
     @line_magic
     @magic_arguments()
+    @argument("table", nargs="?", help="table name")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
+    @argument(
+        "-o", "--out", metavar="NAME", action=GivenOnce, help="store the result in this variable"
+    )
+    @options_of("export", skip=("table",))
+    def dynamo_export(self, line: str) -> Any:
+        """Export a table, an index or a slice to files in DynamoDB's own export format.
+
+        ``%dynamo_export TABLE --env E --to DEST [--pk V [--sk V]] [--index I] [--segments N]
+        [--storage-env S]``: DEST is a folder or ``s3://bucket/prefix``; returns the result
+        (its ``folder`` is the export's) and shows its summary.
+        """
+        args = _parse(self.dynamo_export.parser, line)  # type: ignore[union-attr]
+        table = _table(args, "usage: %dynamo_export TABLE --env E --to DEST [options]")
+        try:
+            progress = self._progress() if args.progress else None
+            result = api.export_table(
+                **api_kwargs("export", args) | {"table": table}, progress=progress
+            )
+        except CopyFailed as exc:
+            if exc.result is not None:
+                display(exc.result)
+                raise UsageError(exc.result.problem_line()) from None
+            raise _usage_error(exc, "export", line) from None
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "export", line) from None
+        return self._deliver(result, result.summary_line(), args.out)
+
+    @no_var_expand
+    @line_magic
+    @magic_arguments()
     @argument("frame", nargs="?", help="name of the DataFrame in the notebook")
     @argument("table", nargs="?", help="table to write into")
     @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table (CLI form)")
@@ -468,38 +507,6 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         if not isinstance(frame, pd.DataFrame):
             raise UsageError(f"{name} is a {type(frame).__name__}, not a pandas DataFrame")
         return frame
-
-    @no_var_expand
-    @line_magic
-    @magic_arguments()
-    @argument("table", nargs="?", help="table name")
-    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
-    @argument(
-        "-o", "--out", metavar="NAME", action=GivenOnce, help="store the result in this variable"
-    )
-    @options_of("export", skip=("table",))
-    def dynamo_export(self, line: str) -> Any:
-        """Export a table, an index or a slice to files in DynamoDB's own export format.
-
-        ``%dynamo_export TABLE --env E --to DEST [--pk V [--sk V]] [--index I] [--segments N]
-        [--storage-env S]``: DEST is a folder or ``s3://bucket/prefix``; returns the result
-        (its ``folder`` is the export's) and shows its summary.
-        """
-        args = _parse(self.dynamo_export.parser, line)  # type: ignore[union-attr]
-        table = _table(args, "usage: %dynamo_export TABLE --env E --to DEST [options]")
-        try:
-            progress = self._progress() if args.progress else None
-            result = api.export_table(
-                **api_kwargs("export", args) | {"table": table}, progress=progress
-            )
-        except CopyFailed as exc:
-            if exc.result is not None:
-                display(exc.result)
-                raise UsageError(exc.result.problem_line()) from None
-            raise _usage_error(exc, "export", line) from None
-        except DynamoMagicError as exc:
-            raise _usage_error(exc, "export", line) from None
-        return self._deliver(result, result.summary_line(), args.out)
 
     @line_magic
     def dynamo_panel(self, line: str) -> Any:
@@ -600,7 +607,7 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
     @line_magic
     def dynamo_reset(self, line: str) -> None:
         """Start afresh without restarting the kernel: ``dynamo_magic.reset()`` (AWS sessions,
-        clients and profiles rebuilt, the config file read again, idle workers stopped).
+        clients and profiles rebuilt, the config file read again).
 
         Edited AWS files, ``AWS_*`` variables and the config file are noticed by themselves;
         this is for what no file shows, such as a new SSO login.
@@ -884,4 +891,7 @@ def _table(args: Any, usage: str, required: bool = True) -> Any:
 
 
 def register(ipython: Any) -> None:
-    ipython.register_magics(DynamoMagic(ipython))
+    magics = DynamoMagic(ipython)
+    ipython.register_magics(magics)
+    if getattr(ipython, "Completer", None) is not None:  # a shell without one completes nothing
+        magics.completer = completion.install(ipython)
