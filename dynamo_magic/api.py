@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from . import analysis, environments, lazy, paging, reading
 from .codec import Item, WireItem, items_to_frame
+from .copying import importing, transforms
 from .copying import plan as copy_plan
 from .copying import restore as restoring
 from .copying import run as copy_run
-from .copying import transforms
 from .copying.exporting import ExportRequest
 from .copying.exporting import export as _export
 from .copying.parallel import Progress
@@ -3006,3 +3006,385 @@ def reset() -> None:
     """
     environments.clear_caches()
     reload_settings()
+
+
+# -- import: files into a table (the body is copying/importing.py) ------------------------------
+def _import_request(
+    table: str,
+    source: str | Path,
+    *,
+    env: str | None,
+    storage_env: str | None,
+    mode: CopyMode,
+    strings: bool,
+    create: bool,
+    key: str | None,
+    backup: bool,
+    verify: VerifyMethod | None,
+    max_write_units: float | str | None,
+) -> importing.ImportRequest:
+    settings = get_settings()
+    return importing.ImportRequest(
+        table=table,
+        source=str(source) if isinstance(source, Path) else source,
+        env=env,
+        storage_env=storage_env,
+        mode=mode,
+        strings=strings,
+        create=create,
+        key=key,
+        backup=backup,
+        verify=verify or settings.verify,
+        max_write_units=max_write_units,
+    )
+
+
+@_logs_refusals("import")
+def plan_import(
+    table: str,
+    source: str | Path,
+    *,
+    env: str | None = None,
+    storage_env: str | None = None,
+    mode: CopyMode = "merge",
+    strings: bool = False,
+    create: bool = False,
+    key: str | None = None,
+    backup: bool = True,
+    verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+) -> CopyPlan:
+    # [[[cog docstring(api.plan_import)]]]
+    """The plan of ``import_table`` (its dry run): what ``source`` holds (the export, or each
+    file with its format: a JSON Lines file's kind, DynamoDB JSON or plain, is decided from its
+    first line), every file read and checked, the table's rules applied; nothing written, no
+    table created.
+
+    Parameters
+    ----------
+    table : str
+        Table to import into (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    source : str or Path
+        What to import: an export folder (``dynamo export``'s or DynamoDB's export to S3, found
+        by its ``manifest-summary.json`` anywhere under it) or JSON Lines, CSV and Parquet
+        files; one file, a folder, or a glob (``data/*.csv``); local or ``s3://bucket/prefix``.
+        Every file is checked before the first write.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    storage_env : str, optional
+        Environment whose credentials and endpoint reach an ``s3://`` SRC (another account's
+        bucket); ``None``: the table's.
+    mode : {'replace', 'truncate', 'merge'}, default 'merge'
+        merge: put every item (other items stay); replace: put every item, then delete the
+        table's items whose key the files lack; truncate: delete every item first.
+    strings : bool, default False
+        CSV: keep every non-key cell as text (S). Default: a cell written as a plain number
+        (``-12``, ``0.5``; no leading zero, no exponent, at most 38 digits) is a number, exactly
+        ``true``/``false`` a boolean, anything else text.
+    create : bool, default False
+        Create the table when it does not exist, keyed by ``key`` (on demand), once every file
+        has passed its checks; never in a dry run.
+    key : str, optional
+        Key of the table ``create`` makes: ``"pk:S"`` or ``"pk:S,sk:N"`` (types S, N or B; an
+        export's files do not name the key).
+    backup : bool, default True
+        Take an on-demand backup of a non-empty table before writing.
+    verify : {'count', 'full', 'none'}, optional
+        Check after importing: 'count' counts the table's items against the items the files hold
+        (an export's manifest ``itemCount``, checked equal to what was read); a merge into a
+        table that held items looks every item up by key instead; ``None``: the ``verify``
+        setting.
+    max_write_units : int, float or str, optional
+        Write units per second the import may use, all its workers together: a number, or
+        ``"P%"`` of the table's provisioned write capacity; ``None``: unlimited.
+
+    Returns
+    -------
+    CopyPlan
+        The files and their items, the table's state, backup, deletes, confirmations needed,
+        the write-unit estimate; ``str(plan)`` is the readable plan.
+
+    Raises
+    ------
+    InvalidFile
+        A file that fails a check, in one line naming the file and the line: an MD5 or item
+        count that does not match the manifest, a truncated gzip, a line that is not an item,
+        a key attribute missing or of another type than the table's, an item over 400 KB,
+        keys that appear twice (every row named).
+    UsageProblem
+        ``source`` names nothing, two exports, or files of no known format; Parquet without
+        pyarrow; ``key`` without ``create``.
+    TableNotFound
+        No such table (with ``create``, after the files' checks: what the import would create).
+
+    Examples
+    --------
+    >>> print(dynamo_magic.plan_import("shop", "s3://exchange/nightly", env="demo-dev"))
+    """
+    # [[[end]]]
+    request = _import_request(
+        table,
+        source,
+        env=env,
+        storage_env=storage_env,
+        mode=mode,
+        strings=strings,
+        create=create,
+        key=key,
+        backup=backup,
+        verify=verify,
+        max_write_units=max_write_units,
+    )
+    return importing.plan_import(request, get_settings())
+
+
+def start_import(
+    table: str,
+    source: str | Path,
+    *,
+    env: str | None = None,
+    storage_env: str | None = None,
+    mode: CopyMode = "merge",
+    strings: bool = False,
+    create: bool = False,
+    key: str | None = None,
+    backup: bool = True,
+    verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+    yes: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> CopyJob:
+    # [[[cog docstring(api.start_import)]]]
+    """``import_table`` in a job of its own, returned once ``source`` is found (and, with
+    ``create``, the table created after every file passed its checks); ``result()`` gives the
+    ``CopyResult``.
+
+    Parameters
+    ----------
+    table : str
+        Table to import into (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    source : str or Path
+        What to import: an export folder (``dynamo export``'s or DynamoDB's export to S3, found
+        by its ``manifest-summary.json`` anywhere under it) or JSON Lines, CSV and Parquet
+        files; one file, a folder, or a glob (``data/*.csv``); local or ``s3://bucket/prefix``.
+        Every file is checked before the first write.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    storage_env : str, optional
+        Environment whose credentials and endpoint reach an ``s3://`` SRC (another account's
+        bucket); ``None``: the table's.
+    mode : {'replace', 'truncate', 'merge'}, default 'merge'
+        merge: put every item (other items stay); replace: put every item, then delete the
+        table's items whose key the files lack; truncate: delete every item first.
+    strings : bool, default False
+        CSV: keep every non-key cell as text (S). Default: a cell written as a plain number
+        (``-12``, ``0.5``; no leading zero, no exponent, at most 38 digits) is a number, exactly
+        ``true``/``false`` a boolean, anything else text.
+    create : bool, default False
+        Create the table when it does not exist, keyed by ``key`` (on demand), once every file
+        has passed its checks; never in a dry run.
+    key : str, optional
+        Key of the table ``create`` makes: ``"pk:S"`` or ``"pk:S,sk:N"`` (types S, N or B; an
+        export's files do not name the key).
+    backup : bool, default True
+        Take an on-demand backup of a non-empty table before writing.
+    verify : {'count', 'full', 'none'}, optional
+        Check after importing: 'count' counts the table's items against the items the files hold
+        (an export's manifest ``itemCount``, checked equal to what was read); a merge into a
+        table that held items looks every item up by key instead; ``None``: the ``verify``
+        setting.
+    max_write_units : int, float or str, optional
+        Write units per second the import may use, all its workers together: a number, or
+        ``"P%"`` of the table's provisioned write capacity; ``None``: unlimited.
+    yes : bool, default False
+        Confirm writing into a non-empty or protected table.
+    workers : int, optional
+        Parallel workers (at least 1), each writing one file at a time; ``None``: the
+        ``workers`` setting, else two per CPU core.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread to stop the import as Ctrl-C does: every worker stops within
+        the request it has in flight and ``CopyFailed`` is raised with the result
+        ``interrupted``, its counts exactly what the table acknowledged.
+
+    Returns
+    -------
+    CopyJob
+        ``progress()``, ``cancel()``, ``done()``, ``result(timeout=None)`` (the CopyResult,
+        raising what ``import_table`` raises).
+
+    Raises
+    ------
+    UsageProblem
+        ``source`` names nothing usable, ``workers`` out of bounds, a bad ``progress`` or
+        ``cancel``; ``InvalidFile`` (with ``create``) raised here, others by ``result()``.
+
+    Examples
+    --------
+    >>> job = dynamo_magic.start_import("shop", "dump/", env="demo-dev", yes=True)
+    >>> job.result().summary_line()
+    """
+    # [[[end]]]
+    _check_progress(progress)
+    _check_cancel(cancel)
+    check_copy_run(None, workers=workers)
+    request = _import_request(
+        table,
+        source,
+        env=env,
+        storage_env=storage_env,
+        mode=mode,
+        strings=strings,
+        create=create,
+        key=key,
+        backup=backup,
+        verify=verify,
+        max_write_units=max_write_units,
+    )
+    return importing.start_import(
+        request, get_settings(), yes=yes, workers=workers, progress=progress, cancel=cancel
+    )
+
+
+def import_table(
+    table: str,
+    source: str | Path,
+    *,
+    env: str | None = None,
+    storage_env: str | None = None,
+    mode: CopyMode = "merge",
+    yes: bool = False,
+    dry_run: bool = False,
+    strings: bool = False,
+    create: bool = False,
+    key: str | None = None,
+    backup: bool = True,
+    verify: VerifyMethod | None = None,
+    max_write_units: float | str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> CopyResult | CopyPlan:
+    # [[[cog docstring(api.import_table)]]]
+    """Import files into ``table``: an export folder (``dynamo export``'s, or one DynamoDB's
+    export to S3 wrote), or JSON Lines, CSV or Parquet files, local or in S3, with the copy's
+    rules (confirmation of a non-empty or protected table, a backup of it before writing,
+    retries, failed-items file, verification).
+
+    Every file is read and checked before the first write (MD5 and item counts against an
+    export's manifests, every line, key attributes of the table's types, items of at most 400
+    KB, no key twice); a file that fails is refused in one line naming it and the line, and
+    nothing is written. Values of plain JSON, CSV and Parquet: key attributes typed from the
+    table's key schema; JSON numbers exact (``0.1`` stays ``0.1``); ``null`` at the top of an
+    item leaves the attribute out; CSV: an empty cell leaves it out, a plain number (``-12``,
+    ``0.5``) is a number and exactly ``true``/``false`` a boolean unless ``strings``.
+
+    Parameters
+    ----------
+    table : str
+        Table to import into (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    source : str or Path
+        What to import: an export folder (``dynamo export``'s or DynamoDB's export to S3, found
+        by its ``manifest-summary.json`` anywhere under it) or JSON Lines, CSV and Parquet
+        files; one file, a folder, or a glob (``data/*.csv``); local or ``s3://bucket/prefix``.
+        Every file is checked before the first write.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    storage_env : str, optional
+        Environment whose credentials and endpoint reach an ``s3://`` SRC (another account's
+        bucket); ``None``: the table's.
+    mode : {'replace', 'truncate', 'merge'}, default 'merge'
+        merge: put every item (other items stay); replace: put every item, then delete the
+        table's items whose key the files lack; truncate: delete every item first.
+    yes : bool, default False
+        Confirm writing into a non-empty or protected table.
+    dry_run : bool, default False
+        Check every file and return the plan (``plan_import``); nothing written.
+    strings : bool, default False
+        CSV: keep every non-key cell as text (S). Default: a cell written as a plain number
+        (``-12``, ``0.5``; no leading zero, no exponent, at most 38 digits) is a number, exactly
+        ``true``/``false`` a boolean, anything else text.
+    create : bool, default False
+        Create the table when it does not exist, keyed by ``key`` (on demand), once every file
+        has passed its checks; never in a dry run.
+    key : str, optional
+        Key of the table ``create`` makes: ``"pk:S"`` or ``"pk:S,sk:N"`` (types S, N or B; an
+        export's files do not name the key).
+    backup : bool, default True
+        Take an on-demand backup of a non-empty table before writing.
+    verify : {'count', 'full', 'none'}, optional
+        Check after importing: 'count' counts the table's items against the items the files hold
+        (an export's manifest ``itemCount``, checked equal to what was read); a merge into a
+        table that held items looks every item up by key instead; ``None``: the ``verify``
+        setting.
+    max_write_units : int, float or str, optional
+        Write units per second the import may use, all its workers together: a number, or
+        ``"P%"`` of the table's provisioned write capacity; ``None``: unlimited.
+    workers : int, optional
+        Parallel workers (at least 1), each writing one file at a time; ``None``: the
+        ``workers`` setting, else two per CPU core.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread to stop the import as Ctrl-C does: every worker stops within
+        the request it has in flight and ``CopyFailed`` is raised with the result
+        ``interrupted``, its counts exactly what the table acknowledged.
+
+    Returns
+    -------
+    CopyResult or CopyPlan
+        The result (items read, written, failed, calls retried, the backup, the verification:
+        the table's count against the items the files hold); with ``dry_run``, the plan.
+
+    Raises
+    ------
+    InvalidFile
+        A file that fails a check (one line naming the file and the line); nothing written.
+    UsageProblem
+        ``source`` names nothing, two exports, or files of no known format; Parquet without
+        pyarrow; ``create`` without ``key``.
+    TableNotFound
+        No such table (``create`` creates it).
+    ConfirmationRequired
+        A non-empty or protected table without ``yes=True``.
+    CopyFailed
+        Items stayed unwritten, verification failed or the import was interrupted; ``.result``
+        is the CopyResult.
+
+    Examples
+    --------
+    >>> dynamo_magic.import_table("shop", "s3://exchange/nightly", env="demo-dev",
+    ...                           storage_env="demo-prod", yes=True)
+    """
+    # [[[end]]]
+    shaping = dict(
+        env=env,
+        storage_env=storage_env,
+        mode=mode,
+        strings=strings,
+        create=create,
+        key=key,
+        backup=backup,
+        verify=verify,
+        max_write_units=max_write_units,
+    )
+    if dry_run:
+        return plan_import(table, source, **shaping)  # type: ignore[arg-type]
+    job = start_import(
+        table,
+        source,
+        **shaping,  # type: ignore[arg-type]
+        yes=yes,
+        workers=workers,
+        progress=progress,
+        cancel=cancel,
+    )
+    return job.result()

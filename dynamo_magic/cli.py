@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 from . import analysis, api, lazy
 from .codec import flatten_items, item_json, json_text, text_cell
 from .errors import CopyFailed, DynamoMagicError
-from .options import RUN_ONLY, add_arguments, api_kwargs, flag_namer, partition_key, resume_words
+from .options import (
+    IMPORT_RUN_ONLY,
+    RUN_ONLY,
+    add_arguments,
+    api_kwargs,
+    flag_namer,
+    partition_key,
+    resume_words,
+)
 from .progress_bars import TqdmProgress
 from .settings import get_settings
 
@@ -108,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_arguments(export, "export")
     export.set_defaults(handler=_export)
+
+    imports = commands.add_parser(
+        "import",
+        help="import files into a table: an export folder, JSON Lines, CSV or Parquet",
+        description="Import an export folder (dynamo export's or DynamoDB's export to S3) or "
+        "JSON Lines, CSV or Parquet files, local or s3://, into a table. Every file is checked "
+        "before the first write. Exit 0 done and verified, 1 failed, 2 bad input, a bad file "
+        "or refused (nothing written).",
+    )
+    add_arguments(imports, "import")
+    imports.set_defaults(handler=_import)
 
     demo = commands.add_parser(
         "demo",
@@ -282,6 +301,15 @@ def _truncate(args: argparse.Namespace) -> None:
     print(result.summary_line())
     if not result.ok:
         raise CopyFailed(result.summary_line(), result)
+
+
+def _import(args: argparse.Namespace) -> None:
+    if args.dry_run:
+        print(api.plan_import(**api_kwargs("import", args, without=IMPORT_RUN_ONLY)))
+        return
+    job = api.start_import(**api_kwargs("import", args, without=("dry_run",)), progress=_bars(args))
+    result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
+    print(result.summary_line())
 
 
 def _export(args: argparse.Namespace) -> None:

@@ -123,6 +123,12 @@ class InvalidQuery(UsageProblem):
     """A key condition, filter, projection, operator or value that does not fit the table."""
 
 
+class InvalidFile(UsageProblem):
+    """A file of an import that cannot be imported as it is (a checksum or count that does not
+    match its manifest, a truncated gzip, a line that is not an item, an item the table would
+    refuse, keys that appear twice): one line naming the file and the line."""
+
+
 class UnsafeOperation(UsageProblem):
     """A refused operation: same table both sides, schema mismatch, missing confirmation."""
 

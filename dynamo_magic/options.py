@@ -35,6 +35,7 @@ COMMANDS = (
     "describe",
     "partiql",
     "export",
+    "import",
     "put",
     "item",
 )
@@ -45,6 +46,7 @@ NOT_IN_CLI = ("put", "item")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
+IMPORT_RUN_ONLY = ("yes", "workers", "dry_run")  # import keywords ``api.plan_import`` lacks
 
 # Where an option is used. "api": passed to the api function as its keyword; "cli"/"magic":
 # offered by that front end (an option for the front end only, such as --format, lacks "api").
@@ -200,7 +202,7 @@ def _opt(keyword: str, flags: Iterable[str], help: str, commands: str, **more: A
 
 
 _KEY = "query copy export"
-_ENV = "query describe partiql restore backups truncate export put item"
+_ENV = "query describe partiql restore backups truncate export import put item"
 _CLI_ONLY = frozenset({"cli"})
 _MAGIC_ONLY = frozenset({"magic"})
 _FRONT_ENDS_ONLY = frozenset({"cli", "magic"})
@@ -746,6 +748,148 @@ OPTIONS: tuple[Option, ...] = (
         default=True,
         used_by=_FRONT_ENDS_ONLY,
     ),
+    # -- import (files into a table): its own rows, so each command's texts stay its own
+    *(
+        _opt(
+            "table",
+            ("-t", "--table"),
+            "table to import into",
+            "import",
+            required=True,
+            doc=f"Table to import into ({_TABLE_NAME}; no ARN).",
+        ),
+        _opt(
+            "source",
+            ("--from",),
+            "what to import: an export folder (ours or DynamoDB's export to S3), or JSON Lines, "
+            "CSV or Parquet files: a file, a folder, a glob, local or s3://bucket/prefix",
+            "import",
+            required=True,
+            metavar="SRC",
+            type_doc="str or Path",
+            doc="What to import: an export folder (``dynamo export``'s or DynamoDB's export to S3,"
+            " found by its ``manifest-summary.json`` anywhere under it) or JSON Lines, CSV and"
+            " Parquet files; one file, a folder, or a glob (``data/*.csv``); local or"
+            " ``s3://bucket/prefix``. Every file is checked before the first write.",
+        ),
+        _opt(
+            "storage_env",
+            ("--storage-env",),
+            "environment whose credentials and endpoint reach an s3:// bucket (default: the "
+            "table's)",
+            "import",
+            metavar="ENV",
+            doc="Environment whose credentials and endpoint reach an ``s3://`` SRC (another"
+            " account's bucket); ``None``: the table's.",
+        ),
+        _opt(
+            "mode",
+            ("--mode",),
+            "merge (default: puts), replace (puts, then deletes keys the files lack), truncate",
+            "import",
+            choices=COPY_MODES,
+            default="merge",
+            doc="merge: put every item (other items stay); replace: put every item, then delete"
+            " the table's items whose key the files lack; truncate: delete every item first.",
+        ),
+        _opt(
+            "dry_run",
+            ("--dry-run",),
+            "check the files, show the plan; write nothing",
+            "import",
+            type=bool,
+            doc="Check every file and return the plan (``plan_import``); nothing written.",
+        ),
+        _opt(
+            "yes",
+            ("--yes",),
+            "confirm writing into a non-empty or protected table",
+            "import",
+            type=bool,
+            doc="Confirm writing into a non-empty or protected table.",
+        ),
+        _opt(
+            "strings",
+            ("--strings",),
+            "CSV: keep every non-key cell as text (without it, plain numbers are numbers and "
+            "true/false booleans)",
+            "import",
+            type=bool,
+            doc="CSV: keep every non-key cell as text (S). Default: a cell written as a plain"
+            " number (``-12``, ``0.5``; no leading zero, no exponent, at most 38 digits) is a"
+            " number, exactly ``true``/``false`` a boolean, anything else text.",
+        ),
+        _opt(
+            "create",
+            ("--create",),
+            "create the table when it does not exist (its key from --key)",
+            "import",
+            type=bool,
+            doc="Create the table when it does not exist, keyed by ``key`` (on demand), once"
+            " every file has passed its checks; never in a dry run.",
+        ),
+        _opt(
+            "key",
+            ("--key",),
+            "key of a table --create makes: NAME:TYPE[,NAME:TYPE] (TYPE S, N or B)",
+            "import",
+            metavar="PK:T[,SK:T]",
+            doc='Key of the table ``create`` makes: ``"pk:S"`` or ``"pk:S,sk:N"`` (types S, N or'
+            " B; an export's files do not name the key).",
+        ),
+        _opt(
+            "backup",
+            ("--no-backup",),
+            "do not back up a non-empty table first",
+            "import",
+            type=bool,
+            negated=True,
+            default=True,
+            doc="Take an on-demand backup of a non-empty table before writing.",
+        ),
+        _opt(
+            "verify",
+            ("--verify",),
+            "check after importing (default count)",
+            "import",
+            choices=VERIFY_METHODS,
+            doc="Check after importing: 'count' counts the table's items against the items the"
+            " files hold (an export's manifest ``itemCount``, checked equal to what was read);"
+            " a merge into a table that held items looks every item up by key instead; ``None``:"
+            " the ``verify`` setting.",
+        ),
+        _opt(
+            "workers",
+            ("--workers",),
+            "parallel workers (one file at a time each)",
+            "import",
+            type=int,
+            metavar="N",
+            doc="Parallel workers (at least 1), each writing one file at a time; ``None``: the"
+            " ``workers`` setting, else two per CPU core.",
+        ),
+        _opt(
+            "max_write_units",
+            ("--max-write-units",),
+            "write units per second the import may use: N, or P%% of the table's capacity "
+            "(default: unlimited)",
+            "import",
+            metavar="N|P%",
+            type_doc="int, float or str",
+            doc="Write units per second the import may use, all its workers together: a number,"
+            ' or ``"P%"`` of the table\'s provisioned write capacity; ``None``: unlimited.',
+        ),
+        _opt(
+            "progress",
+            ("--no-progress",),
+            "no progress bar",
+            "import",
+            type=bool,
+            negated=True,
+            default=True,
+            used_by=_FRONT_ENDS_ONLY,
+        ),
+    ),
     _opt(
         "format",
         ("--format",),
@@ -876,7 +1020,22 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         "Progress",
         "Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:"
         " ``Outcome`` success, cancelled or failed); ``None``: no progress.",
-        "copy restore truncate export put",
+        "copy restore truncate export put import",
+    ),
+    _python(
+        "cancel",
+        "threading.Event",
+        "Set it from another thread to stop the import as Ctrl-C does: every worker stops"
+        " within the request it has in flight and ``CopyFailed`` is raised with the result"
+        " ``interrupted``, its counts exactly what the table acknowledged.",
+        "import",
+    ),
+    _python(
+        "df",
+        "pandas.DataFrame",
+        "The rows to write, one item each (column names are attribute names; the index is not"
+        " written, it names rows in errors).",
+        "put",
     ),
     _python(
         "cancel",
@@ -885,13 +1044,6 @@ PYTHON_ONLY: tuple[Parameter, ...] = (
         " within the request it has in flight, no manifest is written and ``CopyFailed`` is"
         " raised with the result ``interrupted``.",
         "export",
-    ),
-    _python(
-        "df",
-        "pandas.DataFrame",
-        "The rows to write, one item each (column names are attribute names; the index is not"
-        " written, it names rows in errors).",
-        "put",
     ),
 )
 # the command whose options each public api function takes (none: only ``env``)
@@ -911,6 +1063,7 @@ API_COMMANDS: Mapping[str, str] = {
     "partiql": "partiql",
     "put_item": "item",
     "delete_item": "item",
+    **dict.fromkeys(("import_table", "plan_import", "start_import"), "import"),
 }
 
 

@@ -30,6 +30,7 @@ API_OF = {
     "backups": api.backups,
     "describe": api.describe,
     "partiql": api.run_partiql,
+    "import": api.import_table,
     "item": api.put_item,
     "export": api.export_table,
     "put": api.put_df,
@@ -38,8 +39,11 @@ MAGIC_OF = {
     "query": "dynamo_query",
     "copy": "dynamo_copy",
     "restore": "dynamo_restore",
+    "import": "dynamo_import",
     "export": "dynamo_export",
 }
+# a magic's own flags besides the CLI's: -o/--out, and --ui (a panel) where there is one
+OWN_FLAGS = {"restore": set(), "import": {"-o", "--out"}, "export": {"-o", "--out"}}
 
 
 def subparser(command: str) -> argparse.ArgumentParser:
@@ -85,9 +89,7 @@ def test_the_magics_accept_the_cli_words(command):
     cli_flags = {
         f for o in command_options(command, "cli") if "magic" in o.used_by for f in o.flags
     }
-    own = {"-o", "--out", "--ui"} if command != "restore" else set()  # --ui: open a panel
-    if command == "export":  # no panel
-        own = {"-o", "--out"}
+    own = OWN_FLAGS.get(command, {"-o", "--out", "--ui"})  # --ui: open a panel
     magic_only = {
         f for o in command_options(command, "magic") if "cli" not in o.used_by for f in o.flags
     }  # --plot: a chart in the notebook

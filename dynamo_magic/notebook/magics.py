@@ -25,6 +25,7 @@ from ..api import CopyResult
 from ..errors import CopyFailed, DynamoMagicError
 from ..expressions import Placeholders, parse_filter
 from ..options import (
+    IMPORT_RUN_ONLY,
     RUN_ONLY,
     GivenOnce,
     api_kwargs,
@@ -344,6 +345,53 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         if not callable(function):
             raise UsageError(f"--transform {name} is a {type(function).__name__}, not a function")
         return function
+
+    @no_var_expand
+    @line_magic
+    @magic_arguments()
+    @argument("table", nargs="?", help="table to import into")
+    @argument("-t", "--table", dest="table_option", action=GivenOnce, help="table name (CLI form)")
+    @argument(
+        "-o",
+        "--out",
+        metavar="NAME",
+        action=GivenOnce,
+        help="store the result (or plan) in this variable",
+    )
+    @options_of("import", skip=("table",))
+    def dynamo_import(self, line: str) -> Any:
+        """Import files into a table: an export folder (``%dynamo_export``'s or DynamoDB's
+        export to S3), or JSON Lines, CSV or Parquet files, local or ``s3://``.
+
+        ``%dynamo_import TABLE --from SRC [--env E] [--mode merge|replace|truncate]
+        [--dry-run] [--yes] [--strings] [--create --key pk:S] [--storage-env ENV]``: every
+        file is checked before the first write; returns the result (or, with --dry-run, the
+        plan) and shows its summary.
+        """
+        args = _parse(self.dynamo_import.parser, line)  # type: ignore[union-attr]
+        table = _table(args, "usage: %dynamo_import TABLE --from SRC [options]")
+        try:
+            if args.dry_run:
+                plan = api.plan_import(
+                    **api_kwargs("import", args, without=IMPORT_RUN_ONLY) | {"table": table}
+                )
+                return self._deliver(plan, "", args.out)
+            progress = self._progress() if args.progress else None
+            job = api.start_import(
+                **api_kwargs("import", args, without=("dry_run",)) | {"table": table},
+                progress=progress,
+            )
+            result = job.result()  # a kernel interrupt cancels the job: it ends interrupted
+        except CopyFailed as exc:
+            if isinstance(exc.result, CopyResult):  # its table, then one short line
+                display(exc.result)
+                raise UsageError(
+                    f"{exc.result.problem_line()} (the result above has every count)"
+                ) from None
+            raise _usage_error(exc, "import", line) from None
+        except DynamoMagicError as exc:
+            raise _usage_error(exc, "import", line) from None
+        return self._deliver(result, result.summary_line(), args.out)
 
     @no_var_expand
     @line_magic
