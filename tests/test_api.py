@@ -68,7 +68,13 @@ CONTRACT: dict[str, list[str]] = {
         "table pk env sk sk_op sk2 index filter columns limit consistent reverse scan "
         "segments params numbers flatten"
     ),
-    "explore": ["table", "pk", "head", "unique", "summary", *READ],
+    "explore": ["table", "pk", "head", "unique", "summary", *READ, "page_size", "start_after"],
+    "pages": names(
+        "table pk env sk sk_op sk2 index filter columns consistent reverse params numbers "
+        "flatten page_size start_after"
+    ),
+    "put_item": ["table", "item", "env", "expect", "yes"],
+    "delete_item": ["table", "key", "env", "expect", "yes"],
     "run_partiql": ["statement", "params", "env", "limit", "numbers", "flatten", "lookup"],
     "partiql": ["statement", "params", "env", "limit", "numbers", "flatten", "lookup"],
     "plan_copy": [*PLAN, "checkpoint", "resume"],
@@ -102,6 +108,9 @@ RETURNS = {
     "iter_frames": "Iterator[pd.DataFrame]",
     "count": "int",
     "explore": "Exploration",
+    "pages": "Pages",
+    "put_item": "items.ItemWrite",
+    "delete_item": "items.ItemWrite",
     "plan_copy": "CopyPlan",
     "copy": "CopyResult",
     "truncate": "CopyResult",
