@@ -308,7 +308,7 @@ def test_csv_types(src: Path) -> None:
     assert page.items[0] == {
         "pk": {"S": "a"},
         "sk": {"N": "1"},
-        "price": {"N": "1.50"},
+        "price": {"N": "1.5"},  # DynamoDB's canonical form, as it stores it
         "zip": {"S": "007"},
         "flag": {"BOOL": True},
         "Flag": {"S": "True"},
@@ -347,7 +347,8 @@ def test_csv_refusals(src: Path, text: str, says: str) -> None:
 def test_csv_value_rules() -> None:
     assert csv_value("") is None
     assert csv_value("0.5") == {"N": "0.5"}
-    assert csv_value("-0") == {"N": "-0"}
+    assert csv_value("-0") == {"N": "0"}  # DynamoDB's canonical form, as it stores them
+    assert csv_value("100.0") == {"N": "100"} and csv_value("1.50") == {"N": "1.5"}
     for text in ("00", "1.", ".5", "1e3", "NaN", "inf", " 1", "TRUE", "null"):
         assert csv_value(text) == {"S": text}
 

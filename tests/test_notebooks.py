@@ -354,13 +354,29 @@ def test_api_notebook_runs_the_python_api_and_the_cli(run: Any, demo: Any) -> No
 
     # the CLI's restore of the newest backup (taken by the CLI's slice copy, after the in-place
     # restore had put dev back as it was) holds dev's seeded items, c001 as dev had it
-    (new_table,) = [t for t in demo.dev.client().list_tables()["TableNames"] if t != TABLE]
-    assert new_table.startswith("shop-restored-")  # a new name on every run: re-runnable
+    tables = demo.dev.client().list_tables()["TableNames"]
+    (new_table,) = [t for t in tables if t.startswith("shop-restored-")]  # a new name each run
+    (files_table,) = [t for t in tables if t.startswith("shop-files-")]
+    assert set(tables) == {TABLE, new_table, files_table}
     restored = scan_items(demo.dev.client(), new_table)
     assert restored == dev_before
     final = scan_items(demo.dev.client())
     copied = {k: v for k, v in prod_before.items() if k[0] == "CUSTOMER#c001"}
     assert final == {k: v for k, v in dev_before.items() if k[0] != "CUSTOMER#c001"} | copied
+
+    # Files and DataFrames: prod exported, imported into a new dev table, a CSV of two new
+    # customers loaded, and one of them edited in a frame and written back
+    line(text(cell(notebook, "exported = dm.export_table(")), "export OK")
+    files = scan_items(demo.dev.client(), files_table)
+    new = {("CUSTOMER#c900", "PROFILE"), ("CUSTOMER#c901", "PROFILE")}
+    assert {k: v for k, v in files.items() if k not in new} == prod_before  # every type kept
+    assert files[("CUSTOMER#c900", "PROFILE")]["credit"] == {"N": "25"}  # 12.5, doubled
+    assert files[("CUSTOMER#c901", "PROFILE")] == {
+        "pk": {"S": "CUSTOMER#c901"},
+        "sk": {"S": "PROFILE"},
+        "name": {"S": "Grace"},
+        "credit": {"N": "100"},
+    }
 
 
 # ---- the README's newcomer path -------------------------------------------------------------

@@ -55,7 +55,7 @@ from decimal import Decimal
 from typing import IO, Any, cast
 
 from .. import encoding, lazy
-from ..codec import MAX_NUMBER_DIGITS, Item, WireItem, encode_binaries, key_value
+from ..codec import MAX_NUMBER_DIGITS, Item, WireItem, encode_binaries, key_value, number_json
 from ..environments import Environment
 from ..errors import DynamoMagicError, InvalidFile, UsageProblem, literal
 from ..item_size import MAX_ITEM_SIZE, item_size, short_repr, significant_digits
@@ -533,7 +533,8 @@ def csv_value(text: str, strings: bool = False) -> dict[str, Any] | None:
     The rules, chosen so a CSV from a spreadsheet or ``dynamo query --format csv`` reads back
     without surprises: a number written the plain way (``-12``, ``0.5``, ``1.50``: digits, an
     optional ``-`` and decimal point, no leading zero, at most 38 significant digits) is a
-    number (N); exactly ``true`` or ``false`` is a BOOL; everything else is text (S), so that
+    number (N, in DynamoDB's canonical form: ``1.50`` is stored as ``1.5``, as DynamoDB stores
+    it); exactly ``true`` or ``false`` is a BOOL; everything else is text (S), so that
     ``007``, ``+1``, ``1e5``, ``1,5``, ``NaN``, ``True``, ``yes`` and JSON-looking text stay
     as written. ``strings``: every non-empty cell is text.
     """
@@ -542,7 +543,7 @@ def csv_value(text: str, strings: bool = False) -> dict[str, Any] | None:
     if strings:
         return {"S": text}
     if _CSV_NUMBER.match(text) and significant_digits(text) <= MAX_NUMBER_DIGITS:
-        return {"N": text}
+        return {"N": number_json(text)}  # DynamoDB's own form, what it stores: 100.0 is 100
     if text in ("true", "false"):
         return {"BOOL": text == "true"}
     return {"S": text}
