@@ -4,8 +4,8 @@
 
 Used by copy_cli.py for its breakdown run only (the timed runs start the real ``dynamo``
 console script). Wraps, from outside, the functions every version of the copy path calls:
-``api.plan_copy`` (planning: DescribeTable, sample, count), ``copying.execute`` (create/backup,
-the copy itself, prune) and ``copying.verify``. Writes to TIMES_FILE the epoch times of:
+``api.plan_copy`` (planning: DescribeTable, sample, count), ``transfer.execute`` (create/backup,
+the copy itself, prune) and ``transfer.verify``. Writes to TIMES_FILE the epoch times of:
 ``started`` (this script's first line: interpreter start-up before it), ``imported`` (after
 ``import dynamo_magic.cli``), each phase's start/end, ``returned`` (``main`` returned; what is
 left is interpreter exit: joblib/loky shutting workers down), plus the heavy modules that were
@@ -34,7 +34,7 @@ def main() -> int:
     marks["imported"] = time.time()
     marks["heavy_after_import"] = [m for m in HEAVY if m in sys.modules]
     from dynamo_magic import api
-    from dynamo_magic.copying import engine as copying
+    from dynamo_magic.transfer import engine as copying
 
     def timed(module: Any, name: str, phase: str) -> None:
         original = getattr(module, name)

@@ -80,7 +80,7 @@ ENGINE_FIELDS = {"dynamo-w1-write1": {"writes_in_flight": 1}}
 ENGINE_SCRIPT = """
 import dataclasses, json, sys
 from dynamo_magic import cli
-from dynamo_magic.copying import engine
+from dynamo_magic.transfer import engine
 fields = json.loads(sys.argv[1])
 made = engine.Engine.from_settings.__func__
 engine.Engine.from_settings = classmethod(

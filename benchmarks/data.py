@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from dynamo_magic.copying.digest import canonical
+from dynamo_magic.transfer.digest import canonical
 
 MAX_BATCH_WRITE = 25  # DynamoDB limit per BatchWriteItem
 LOAD_THREADS = 4  # concurrent batch writes while loading (dynalite is one node process)

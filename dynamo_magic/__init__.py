@@ -47,13 +47,6 @@ from .api import (
     truncate,
     unique,
 )
-from .copying.engine import CopyResult
-from .copying.exporting import ExportResult
-from .copying.job import CopyJob, CopyProgress
-from .copying.parallel import Progress
-from .copying.plan import CopyPlan
-from .copying.restore import RestoreResult
-from .copying.result import Outcome, Verification
 from .dynamodb.backups import Backup
 from .dynamodb.items import ItemChanged, ItemNotFound, ItemWrite
 from .dynamodb.read import PageCallback
@@ -99,6 +92,13 @@ from .settings import (
     get_settings,
     set_settings,
 )
+from .transfer.engine import CopyResult
+from .transfer.exporting import ExportResult
+from .transfer.job import CopyJob, CopyProgress
+from .transfer.parallel import Progress
+from .transfer.plan import CopyPlan
+from .transfer.restore import RestoreResult
+from .transfer.result import Outcome, Verification
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time imported on first use (__getattr__)
     from .notebook.panels import CopyPanel, QueryPanel

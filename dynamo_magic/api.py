@@ -22,15 +22,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from . import analysis, environments, lazy, paging, reading
 from .codec import Item, WireItem, items_to_frame
-from .copying import importing, transforms
-from .copying import plan as copy_plan
-from .copying import restore as restoring
-from .copying import run as copy_run
-from .copying.exporting import ExportRequest
-from .copying.exporting import export as _export
-from .copying.parallel import Progress
-from .copying.plan import CopyRequest
-from .copying.restore import RestoreResult
 from .dynamodb import backups as backup_admin
 from .dynamodb import clients, items, read
 from .dynamodb.backups import Backup
@@ -57,6 +48,15 @@ from .settings import (
     check_counts,
     reload_settings,
 )
+from .transfer import importing, transforms
+from .transfer import plan as copy_plan
+from .transfer import restore as restoring
+from .transfer import run as copy_run
+from .transfer.exporting import ExportRequest
+from .transfer.exporting import export as _export
+from .transfer.parallel import Progress
+from .transfer.plan import CopyRequest
+from .transfer.restore import RestoreResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,11 +65,6 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 
 # what front ends need beside the functions (the types they show, the choices they offer), named
 # here so that they import the façade only (tests/test_layering.py)
-from .copying.engine import CopyResult as CopyResult
-from .copying.exporting import ExportResult as ExportResult
-from .copying.job import CopyJob as CopyJob
-from .copying.plan import CopyPlan as CopyPlan
-from .copying.result import Outcome as Outcome
 from .expressions import default_operator as default_operator
 from .paging import Pages as Pages
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD
@@ -80,6 +75,11 @@ from .settings import COPY_MODES as COPY_MODES
 from .settings import SORT_KEY_OPERATORS as SORT_KEY_OPERATORS
 from .settings import get_settings as get_settings
 from .settings import max_workers as max_workers
+from .transfer.engine import CopyResult as CopyResult
+from .transfer.exporting import ExportResult as ExportResult
+from .transfer.job import CopyJob as CopyJob
+from .transfer.plan import CopyPlan as CopyPlan
+from .transfer.result import Outcome as Outcome
 
 # The docstrings' Parameters sections are generated from the option texts (options.OPTIONS,
 # options.PYTHON_ONLY) by cog between its markers: after changing a text or a signature, run
@@ -2408,7 +2408,7 @@ def put_df(
     >>> dynamo_magic.put_df(df, "shop", env="demo-dev", yes=True)
     """
     # [[[end]]]
-    from .copying import frames
+    from .transfer import frames
 
     check_table_name(table, "table")
     _check_progress(progress)
@@ -3008,7 +3008,7 @@ def reset() -> None:
     reload_settings()
 
 
-# -- import: files into a table (the body is copying/importing.py) ------------------------------
+# -- import: files into a table (the body is transfer/importing.py) ------------------------------
 def _import_request(
     table: str,
     source: str | Path,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for the annotation only: the copy layer imports this module
-    from .copying.result import CopyResult
+    from .transfer.result import CopyResult
 
 _FIELD = re.compile(r"\{\{|\}\}|\{(\w+)\}")  # a doubled brace, or a {parameter} field
 

@@ -37,7 +37,7 @@ CopyMode = Literal["replace", "truncate", "merge"]
 SortKeyOperator = Literal["begins_with", "=", "<", "<=", ">", ">=", "between"]
 # joblib backends a copy runs on: auto picks threads (each worker keeps several requests in
 # flight); loky processes when asked for. (A Dask cluster comes with its own channel:
-# ``copying.channels.register``.)
+# ``transfer.channels.register``.)
 Backend = Literal["auto", "loky", "threading"]
 NUMBER_POLICIES: tuple[str, ...] = get_args(NumberPolicy)
 VERIFY_METHODS: tuple[str, ...] = get_args(VerifyMethod)

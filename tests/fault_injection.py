@@ -28,7 +28,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
-from dynamo_magic.copying.plan import SAMPLE_ITEMS
+from dynamo_magic.transfer.plan import SAMPLE_ITEMS
 
 
 def is_copy_read(body: dict[str, Any]) -> bool:

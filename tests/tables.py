@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dynamo_magic.copying.digest import canonical
+from dynamo_magic.transfer.digest import canonical
 
 BIG = "12345678901234567890123456789012345678"  # 38 digits: DynamoDB's maximum precision
 

@@ -18,12 +18,12 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic import api, environments, reading
-from dynamo_magic.copying.engine import CopyResult
-from dynamo_magic.copying.plan import CopyPlan
-from dynamo_magic.copying.restore import RestoreResult
 from dynamo_magic.dynamodb import backups as backup_admin
 from dynamo_magic.dynamodb import clients, read
 from dynamo_magic.reading import ReadSpec
+from dynamo_magic.transfer.engine import CopyResult
+from dynamo_magic.transfer.plan import CopyPlan
+from dynamo_magic.transfer.restore import RestoreResult
 
 from conftest import client_for
 from tables import create_keyed, create_orders, keyed, orders_items, put_all, scan_all

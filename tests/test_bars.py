@@ -25,10 +25,10 @@ import pytest
 from tqdm import tqdm as terminal_tqdm
 
 from dynamo_magic import CopyResult, Outcome
-from dynamo_magic.copying.result import Verification
 from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
 from dynamo_magic.notebook.panels import WidgetProgress
 from dynamo_magic.progress_bars import BAR_STYLES, ENDINGS, TqdmProgress
+from dynamo_magic.transfer.result import Verification
 
 from conftest import subprocess_env, write_profiles
 from live_kernel import LiveKernel, errors, live_kernel, printed

@@ -1,4 +1,4 @@
-"""A copy's checkpoint file (``copying.checkpoints``): its format, atomic saves, throttling,
+"""A copy's checkpoint file (``transfer.checkpoints``): its format, atomic saves, throttling,
 and the refusals of a checkpoint that is not of the command's copy. No server needed."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dynamo_magic.copying import checkpoints
-from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch, Identity
 from dynamo_magic.errors import InvalidQuery
+from dynamo_magic.transfer import checkpoints
+from dynamo_magic.transfer.checkpoints import CheckpointFile, CheckpointMismatch, Identity
 
 IDENTITY = Identity(
     source_table="orders",

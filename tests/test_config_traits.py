@@ -14,9 +14,9 @@ import pytest
 from IPython.core.error import UsageError
 from traitlets.config import Config
 
-from dynamo_magic.copying.engine import CopyResult
 from dynamo_magic.notebook.magics import DynamoMagic
 from dynamo_magic.settings import Settings, get_settings, setting_fields
+from dynamo_magic.transfer.engine import CopyResult
 
 from conftest import client_for, reset_caches, reset_magic
 from tables import create_orders, orders_items, put_all

@@ -14,9 +14,6 @@ from botocore.config import Config
 
 import dynamo_magic.api as api
 from dynamo_magic import environments
-from dynamo_magic.copying import engine as copying
-from dynamo_magic.copying import parallel
-from dynamo_magic.copying import verify as verification
 from dynamo_magic.dynamodb import backups as backup_admin
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.dynamodb import tables as table_admin
@@ -32,6 +29,9 @@ from dynamo_magic.errors import (
     UsageProblem,
 )
 from dynamo_magic.settings import get_settings, set_settings
+from dynamo_magic.transfer import engine as copying
+from dynamo_magic.transfer import parallel
+from dynamo_magic.transfer import verify as verification
 
 from conftest import A, B, client_for, table_items
 from fault_injection import Faults, error_response

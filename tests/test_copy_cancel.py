@@ -29,16 +29,16 @@ from IPython.core.error import UsageError
 
 import dynamo_magic as dm
 from dynamo_magic import environments
-from dynamo_magic.copying import parallel
-from dynamo_magic.copying.engine import WRITES_PER_WORKER
-from dynamo_magic.copying.messages import Checkpoint, Finished
-from dynamo_magic.copying.operation import Tally
-from dynamo_magic.copying.parallel import NoProgress
-from dynamo_magic.copying.tasks import TaskResult
 from dynamo_magic.dynamodb import clients, read, retry
 from dynamo_magic.dynamodb.retry import Interrupted, RetryPolicy
 from dynamo_magic.dynamodb.write import BatchWriter, batch_get, deletes, puts
 from dynamo_magic.settings import get_settings, set_settings
+from dynamo_magic.transfer import parallel
+from dynamo_magic.transfer.engine import WRITES_PER_WORKER
+from dynamo_magic.transfer.messages import Checkpoint, Finished
+from dynamo_magic.transfer.operation import Tally
+from dynamo_magic.transfer.parallel import NoProgress
+from dynamo_magic.transfer.tasks import TaskResult
 
 from conftest import A, B, loky_workers, server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer

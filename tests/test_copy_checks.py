@@ -18,15 +18,15 @@ from tqdm import tqdm as terminal_tqdm
 
 import dynamo_magic.api as api
 from dynamo_magic import environments
-from dynamo_magic.copying import engine as copying
-from dynamo_magic.copying import verify as verification
-from dynamo_magic.copying.plan import MIN_SEGMENT_COUNT, same_table
-from dynamo_magic.copying.result import Outcome
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.errors import CopyFailed, UnsafeOperation
 from dynamo_magic.progress_bars import TqdmProgress
 from dynamo_magic.schema import TableSchema
 from dynamo_magic.settings import get_settings
+from dynamo_magic.transfer import engine as copying
+from dynamo_magic.transfer import verify as verification
+from dynamo_magic.transfer.plan import MIN_SEGMENT_COUNT, same_table
+from dynamo_magic.transfer.result import Outcome
 
 from conftest import (
     A,

@@ -21,15 +21,15 @@ import pytest
 
 import dynamo_magic.api as api
 from dynamo_magic.codec import WireItem
-from dynamo_magic.copying import channels, engine, operation, parallel
-from dynamo_magic.copying.channels import Channel, open_channel
-from dynamo_magic.copying.messages import Checkpoint, Failed, Finished, Progressed, Retried
-from dynamo_magic.copying.sinks import FailedItemsFile, TableSink
-from dynamo_magic.copying.sources import Page, Side, TableSource
-from dynamo_magic.copying.tasks import Task, TaskResult, run_task
 from dynamo_magic.dynamodb.retry import RetryPolicy
 from dynamo_magic.environments import Environment
 from dynamo_magic.settings import get_settings
+from dynamo_magic.transfer import channels, engine, operation, parallel
+from dynamo_magic.transfer.channels import Channel, open_channel
+from dynamo_magic.transfer.messages import Checkpoint, Failed, Finished, Progressed, Retried
+from dynamo_magic.transfer.sinks import FailedItemsFile, TableSink
+from dynamo_magic.transfer.sources import Page, Side, TableSource
+from dynamo_magic.transfer.tasks import Task, TaskResult, run_task
 
 from conftest import A, B, client_for
 from tables import create_events, events_items, put_all, scan_all
@@ -251,8 +251,8 @@ def test_a_pickled_task_runs_in_a_fresh_process_without_the_callers_configuratio
     task = copy_task(endpoint_env(a.url), endpoint_env(b.url), tmp_path / "failed.jsonl")
     child = (
         "import pickle, sys\n"
-        "from dynamo_magic.copying.channels import Channel\n"
-        "from dynamo_magic.copying.tasks import run_task\n"
+        "from dynamo_magic.transfer.channels import Channel\n"
+        "from dynamo_magic.transfer.tasks import run_task\n"
         "task = pickle.load(sys.stdin.buffer)\n"
         "pickle.dump(run_task(task, Channel(None)), sys.stdout.buffer)\n"
     )

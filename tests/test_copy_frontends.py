@@ -21,10 +21,10 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from dynamo_magic import cli, environments
-from dynamo_magic.copying.engine import CopyResult
-from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.settings import set_settings
+from dynamo_magic.transfer.engine import CopyResult
+from dynamo_magic.transfer.plan import CopyPlan
 
 from conftest import (
     A,

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import dynamo_magic as dm
-from dynamo_magic.copying.result import Outcome
+from dynamo_magic.transfer.result import Outcome
 
 from conftest import server_profiles, use_profiles
 from moto_servers import MotoServer

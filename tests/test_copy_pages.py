@@ -10,8 +10,8 @@ from typing import Any
 
 import dynamo_magic.api as api
 from dynamo_magic import environments
-from dynamo_magic.copying import engine
 from dynamo_magic.dynamodb import clients
+from dynamo_magic.transfer import engine
 
 from conftest import A, B, client_for
 from fault_injection import is_copy_read

@@ -25,11 +25,11 @@ import pytest
 from IPython.core.error import UsageError
 
 import dynamo_magic as dm
-from dynamo_magic.copying import checkpoints, engine
-from dynamo_magic.copying.channels import Channel
-from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch
-from dynamo_magic.copying.tasks import Task, TaskResult
 from dynamo_magic.errors import ConfirmationRequired, CopyFailed, InvalidQuery
+from dynamo_magic.transfer import checkpoints, engine
+from dynamo_magic.transfer.channels import Channel
+from dynamo_magic.transfer.checkpoints import CheckpointFile, CheckpointMismatch
+from dynamo_magic.transfer.tasks import Task, TaskResult
 
 from conftest import dynamo, server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
@@ -276,7 +276,7 @@ def test_the_cli_resumes_with_resume_and_names_the_command_that_resumes(
 
 def test_an_interrupted_copy_names_the_exact_command_that_resumes_it():
     from dynamo_magic.cli import _resume_command
-    from dynamo_magic.copying.result import CopyResult
+    from dynamo_magic.transfer.result import CopyResult
 
     result = CopyResult("events (a)", "events (b)", "replace", interrupted=True)
     result.checkpoint = "/cache/events to events.json"

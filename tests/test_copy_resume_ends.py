@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import dynamo_magic as dm
-from dynamo_magic.copying import checkpoints
-from dynamo_magic.copying.checkpoints import CheckpointFile, CheckpointMismatch, Identity
 from dynamo_magic.errors import InvalidQuery
+from dynamo_magic.transfer import checkpoints
+from dynamo_magic.transfer.checkpoints import CheckpointFile, CheckpointMismatch, Identity
 
 from conftest import reset_magic, server_profiles, use_profiles
 from proxy import Action, Answer, FaultProxy

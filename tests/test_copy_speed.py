@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import dynamo_magic as dm
-from dynamo_magic.copying.engine import WRITES_PER_WORKER
+from dynamo_magic.transfer.engine import WRITES_PER_WORKER
 
 from conftest import A, B, server_profiles, use_profiles
 from moto_servers import MotoServer

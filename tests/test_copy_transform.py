@@ -20,11 +20,11 @@ import pytest
 
 import dynamo_magic as dm
 from dynamo_magic.codec import decode_binaries, encode_binaries, from_attribute, to_attribute
-from dynamo_magic.copying import engine
-from dynamo_magic.copying.channels import Channel
-from dynamo_magic.copying.checkpoints import CheckpointMismatch
-from dynamo_magic.copying.tasks import Task, TaskResult
 from dynamo_magic.errors import CopyFailed, InvalidQuery
+from dynamo_magic.transfer import engine
+from dynamo_magic.transfer.channels import Channel
+from dynamo_magic.transfer.checkpoints import CheckpointMismatch
+from dynamo_magic.transfer.tasks import Task, TaskResult
 
 from conftest import A, B, client_for, table_items
 from tables import create_events, create_orders, events_items, keyed, orders_items, put_all

@@ -1,6 +1,6 @@
 """Content hashes compare items by value, as DynamoDB stores them."""
 
-from dynamo_magic.copying.digest import item_digest
+from dynamo_magic.transfer.digest import item_digest
 
 
 def test_numbers_hash_by_value_as_dynamodb_stores_them():

@@ -311,7 +311,7 @@ def test_lines_are_those_dynamodbs_export_writes(orders):
 
 def test_an_export_folder_that_holds_files_is_refused(orders, tmp_path, monkeypatch):
     """Were an export id ever met twice, the folder (local or in S3) is not written into."""
-    from dynamo_magic.copying import exporting
+    from dynamo_magic.transfer import exporting
 
     monkeypatch.setattr(exporting, "new_export_id", lambda: "00000000000000-deadbeef")
     taken = tmp_path / "AWSDynamoDB" / "00000000000000-deadbeef"

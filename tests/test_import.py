@@ -17,10 +17,10 @@ from export_folders import gzipped_lines, upload, write_export
 import dynamo_magic
 from dynamo_magic import CopyPlan, CopyResult, environments
 from dynamo_magic.codec import decode_binaries, encode_binaries
-from dynamo_magic.copying import import_files
-from dynamo_magic.copying.import_files import check, locate
 from dynamo_magic.errors import ConfirmationRequired, InvalidFile, TableNotFound, UsageProblem
 from dynamo_magic.schema import KeyAttribute, KeySchema
+from dynamo_magic.transfer import import_files
+from dynamo_magic.transfer.import_files import check, locate
 
 from conftest import A, B, client_for
 from moto_servers import MotoServer

@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from export_folders import data_files, gzipped_lines, write_export
 
-from dynamo_magic.copying import import_files
-from dynamo_magic.copying.import_files import (
+from dynamo_magic.errors import UsageProblem
+from dynamo_magic.schema import KeyAttribute, KeySchema
+from dynamo_magic.transfer import import_files
+from dynamo_magic.transfer.import_files import (
     CSV,
     DYNAMODB_JSON,
     EXPORT,
@@ -23,8 +25,6 @@ from dynamo_magic.copying.import_files import (
     csv_value,
     locate,
 )
-from dynamo_magic.errors import UsageProblem
-from dynamo_magic.schema import KeyAttribute, KeySchema
 
 KEY = KeySchema(KeyAttribute("pk", "S"), KeyAttribute("sk", "N"))
 

@@ -24,10 +24,10 @@ UI_PACKAGES = (*NOTEBOOK_PACKAGES, "tqdm")  # front ends only
 # environments, reading, ...) sit below DynamoDB's layer, DynamoDB's layer knows no copies, the
 # copy engine knows no façade, and no core part knows a front end
 FORBIDDEN = {
-    "": {"dynamodb", "copying", "api", *FRONT_ENDS},  # the core's top-level modules
-    "dynamodb": {"copying", "api", *FRONT_ENDS},
-    "copying": {"api", *FRONT_ENDS},
-    "api": set(FRONT_ENDS),  # the façade: over dynamodb/ and copying/
+    "": {"dynamodb", "transfer", "api", *FRONT_ENDS},  # the core's top-level modules
+    "dynamodb": {"transfer", "api", *FRONT_ENDS},
+    "transfer": {"api", *FRONT_ENDS},
+    "api": set(FRONT_ENDS),  # the façade: over dynamodb/ and transfer/
     "__init__": set(FRONT_ENDS),  # the package's face re-exports the api
 }
 # what a front end imports of the package (DESIGN.md: thin front ends over the one façade): the
@@ -53,7 +53,7 @@ def _part(path: Path) -> str:
 
 
 def _layer(module: str) -> str:
-    """``dynamo_magic.copying.tasks`` -> ``copying``; a top-level module is its own name."""
+    """``dynamo_magic.transfer.tasks`` -> ``copying``; a top-level module is its own name."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "dynamo_magic" else ""
 
@@ -115,12 +115,12 @@ def test_import_loads_no_notebook_or_progress_modules():
 
 
 def test_each_part_imports_only_what_its_layer_may():
-    """The folders are the layers: core modules < ``dynamodb/`` < ``copying/`` < ``api`` < front
+    """The folders are the layers: core modules < ``dynamodb/`` < ``transfer/`` < ``api`` < front
     ends, and only ``notebook/`` imports IPython, ipywidgets or traitlets. A module of the
     package imported for annotations only (``if TYPE_CHECKING:``, as ``errors`` names
     ``CopyResult``) loads nothing at run time: it may name a type of a layer above."""
     files = sorted(PACKAGE.rglob("*.py"))
-    assert {_part(p) for p in files} >= {"dynamodb", "copying", "notebook", "api", "codec"}
+    assert {_part(p) for p in files} >= {"dynamodb", "transfer", "notebook", "api", "codec"}
     offenders = {}
     for path in files:
         part = _part(path)
@@ -145,7 +145,7 @@ def test_each_part_imports_only_what_its_layer_may():
 
 def test_front_ends_import_the_facade_not_the_core():
     """A front end (the CLI, the magics, the panels, the demo) calls ``api``: the core's
-    modules below it (``reading``, ``copying/``, ``dynamodb/``, ``schema``...) are the façade's
+    modules below it (``reading``, ``transfer/``, ``dynamodb/``, ``schema``...) are the façade's
     to import. The panels reach nothing past it."""
     files = sorted(p for p in PACKAGE.rglob("*.py") if _part(p) in FRONT_ENDS)
     assert {
@@ -174,13 +174,13 @@ def test_the_detector_sees_front_end_imports():
     """The AST check above is not vacuous: it finds the imports the front ends really make."""
     assert "dynamo_magic.api" in _imports(PACKAGE / "cli.py")
     assert "IPython.core.magic" in _imports(PACKAGE / "notebook" / "magics.py")
-    assert "dynamo_magic.dynamodb.read" in _imports(PACKAGE / "copying" / "sources.py")
-    assert "dynamo_magic.copying.tasks" in _imports(PACKAGE / "copying" / "engine.py")
+    assert "dynamo_magic.dynamodb.read" in _imports(PACKAGE / "transfer" / "sources.py")
+    assert "dynamo_magic.transfer.tasks" in _imports(PACKAGE / "transfer" / "engine.py")
     # lazily, inside a function
     assert "dynamo_magic.notebook.magics" in _imports(PACKAGE / "__init__.py")
     # for annotations only: seen, and left out of what runs
-    assert "dynamo_magic.copying.result" in _imports(PACKAGE / "errors.py")
-    assert "dynamo_magic.copying.result" not in _imports(PACKAGE / "errors.py", annotations=False)
+    assert "dynamo_magic.transfer.result" in _imports(PACKAGE / "errors.py")
+    assert "dynamo_magic.transfer.result" not in _imports(PACKAGE / "errors.py", annotations=False)
 
 
 def _module_name(path: Path) -> str:
@@ -213,7 +213,7 @@ def test_modules_import_each_other_without_cycles():
 
     for name in graph:
         visit(name, [])
-    assert "dynamo_magic.dynamodb.read" in graph["dynamo_magic.copying.sources"]
+    assert "dynamo_magic.dynamodb.read" in graph["dynamo_magic.transfer.sources"]
 
 
 def test_the_architecture_page_places_every_module_in_a_layer() -> None:

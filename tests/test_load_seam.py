@@ -1,4 +1,4 @@
-"""The load seam (``copying.origins`` / ``copying.loading``): items that do not come from a
+"""The load seam (``transfer.origins`` / ``transfer.loading``): items that do not come from a
 table written into one by the copy's plan, rules and engine, against real moto servers, with
 an in-memory origin (``ItemsOrigin``)."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from dynamo_magic.codec import WireItem
-from dynamo_magic.copying import checkpoints, loading
-from dynamo_magic.copying.loading import LoadRequest
-from dynamo_magic.copying.origins import ItemsOrigin
 from dynamo_magic.errors import ConfirmationRequired, InvalidQuery, TableNotFound
 from dynamo_magic.settings import get_settings
+from dynamo_magic.transfer import checkpoints, loading
+from dynamo_magic.transfer.loading import LoadRequest
+from dynamo_magic.transfer.origins import ItemsOrigin
 
 from conftest import A, client_for
 from tables import create_events, events_items, keyed, put_all, scan_all
@@ -150,9 +150,9 @@ def test_a_stopped_load_resumes_from_its_checkpoint(servers, tmp_path):
 
 
 def test_an_items_source_pages_with_offsets_and_resumes_after_one():
-    from dynamo_magic.copying.channels import Channel
-    from dynamo_magic.copying.origins import ItemsSource
     from dynamo_magic.dynamodb.retry import RetryPolicy
+    from dynamo_magic.transfer.channels import Channel
+    from dynamo_magic.transfer.origins import ItemsSource
 
     source = ItemsSource(tuple(items(1, 5)), segment=3, page_items=2)
     channel: Channel = None  # type: ignore[assignment]  # an ItemsSource reads no table

@@ -21,9 +21,9 @@ import botocore.retries.standard
 import pytest
 
 import dynamo_magic.api as api
-from dynamo_magic.copying import logs
 from dynamo_magic.errors import ConfirmationRequired, CopyFailed, UnsafeOperation
 from dynamo_magic.settings import get_settings, set_settings
+from dynamo_magic.transfer import logs
 
 from conftest import A, B, client_for, subprocess_env, use_profiles
 from proxy import Action, Answer, FaultProxy, HoldBack, Rule
@@ -167,7 +167,7 @@ def test_the_package_logger_has_a_null_handler_and_shows_nothing_by_itself() -> 
     )
     code = (
         "import logging, dynamo_magic\n"
-        "logging.getLogger('dynamo_magic.copying.engine').warning('a warning nobody asked for')\n"
+        "logging.getLogger('dynamo_magic.transfer.engine').warning('a warning nobody asked for')\n"
         "print([type(h).__name__ for h in logging.getLogger('dynamo_magic').handlers])"
     )
     shown = subprocess.run(

@@ -17,7 +17,6 @@ import pytest
 
 import dynamo_magic as dm
 import dynamo_magic.api as api
-from dynamo_magic.copying.parallel import NoProgress
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.environments import Environment, resolve
 from dynamo_magic.errors import (
@@ -27,6 +26,7 @@ from dynamo_magic.errors import (
     TableNotFound,
     UnsafeOperation,
 )
+from dynamo_magic.transfer.parallel import NoProgress
 
 from conftest import A, B, client_for, server_profiles, write_profiles
 from tables import create_events, create_orders, events_items, orders_items, put_all

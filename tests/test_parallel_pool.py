@@ -16,7 +16,7 @@ from joblib.externals.loky import get_reusable_executor
 from joblib.parallel import ThreadingBackend
 
 import dynamo_magic.api as api
-from dynamo_magic.copying import parallel
+from dynamo_magic.transfer import parallel
 
 from conftest import A, B, client_for, loky_workers
 from tables import create_events, events_items, put_all, scan_all

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import dynamo_magic as dm
-from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.errors import ConfirmationRequired, InvalidQuery, TableNotFound
+from dynamo_magic.transfer.plan import CopyPlan
 
 from conftest import A, B, client_for, table_items
 from tables import (

@@ -21,13 +21,13 @@ from IPython.core.error import UsageError
 
 import dynamo_magic.api as api
 from dynamo_magic import cli, environments
-from dynamo_magic.copying import engine as copying
-from dynamo_magic.copying import verify
-from dynamo_magic.copying.sinks import FailedItemsFile
-from dynamo_magic.copying.sources import Side
 from dynamo_magic.dynamodb import clients, retry
 from dynamo_magic.errors import CopyFailed, EndpointUnreachable, Throttled
 from dynamo_magic.settings import get_settings, set_settings
+from dynamo_magic.transfer import engine as copying
+from dynamo_magic.transfer import verify
+from dynamo_magic.transfer.sinks import FailedItemsFile
+from dynamo_magic.transfer.sources import Side
 
 from conftest import A, B, client_for, reset_caches, reset_magic, write_profiles
 from fault_injection import FailSends

@@ -18,8 +18,8 @@ import pytest
 
 import dynamo_magic
 from dynamo_magic import lazy
-from dynamo_magic.copying import parallel
 from dynamo_magic.errors import ConfirmationRequired, TableNotFound
+from dynamo_magic.transfer import parallel
 
 from conftest import A, B, client_for, loky_workers, subprocess_env
 from tables import create_orders, keyed, orders_items, put_all, scan_all
@@ -30,12 +30,12 @@ FRAME_PACKAGES = ("pandas", "IPython", "ipywidgets", "traitlets", "matplotlib", 
 # forced, as for a large table), then which of FRAME_PACKAGES the parent and one of its workers
 # had loaded. The worker check is a function pickled by value (defined in __main__), so it runs
 # in the copy's own worker processes, which must have run copy tasks: they hold
-# dynamo_magic.copying.tasks (a fresh worker would not, and the check would prove nothing). The
+# dynamo_magic.transfer.tasks (a fresh worker would not, and the check would prove nothing). The
 # copy's pool is normally shut down when it returns: the script keeps it for the check.
 COPY_AND_REPORT = f"""
 import json, sys
 from dynamo_magic import cli
-from dynamo_magic.copying import parallel
+from dynamo_magic.transfer import parallel
 kept = []
 parallel.WorkerPool.close = lambda self, wait=True: kept.append(self)  # keep the copy's workers
 code = cli.main(sys.argv[1:])
@@ -44,7 +44,7 @@ def loaded():
     import os, sys, time
     time.sleep(0.2)  # the other worker takes the other call
     return os.getpid(), sorted(m for m in sys.modules if m.split(".")[0] in {FRAME_PACKAGES!r}), (
-        "dynamo_magic.copying.tasks" in sys.modules)
+        "dynamo_magic.transfer.tasks" in sys.modules)
 
 (pool,) = kept  # the copy's one pool: the warm-up's workers ran its phases
 executor = pool.executor("loky", 2)
@@ -121,7 +121,7 @@ def _gone(pids: set[int], timeout: float = 10.0) -> bool:
 
 
 def test_warm_up_starts_every_worker_and_cancel_leaves_none():
-    warming = parallel.warm_up(2, "loky", ("dynamo_magic.copying.tasks",))
+    warming = parallel.warm_up(2, "loky", ("dynamo_magic.transfer.tasks",))
     assert warming is not None
     warming.wait()
     assert warming.error is None

@@ -2,7 +2,7 @@
 
 A ``TokenBucket`` is the shared state of one budget (a rate in units per second): it lives in
 one place — the caller's process for threads, a ``multiprocessing`` manager for worker
-processes (``copying.limits.open_budget``) — and every worker reaches it through a ``Meter``,
+processes (``transfer.limits.open_budget``) — and every worker reaches it through a ``Meter``,
 its end of the bucket. Each request costs **one** call to the bucket before it is sent
 (``reserve``: the units are taken at once, the bucket may go into debt, and the worker is told
 how long to wait until they are paid for; it waits locally, on its stop flag) and, only when

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from IPython.core.error import UsageError
 
-from dynamo_magic.copying.plan import CopyPlan
+from dynamo_magic.transfer.plan import CopyPlan
 
 from .lines import run
 

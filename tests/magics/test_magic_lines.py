@@ -10,10 +10,10 @@ import pytest
 from IPython.core.error import UsageError
 
 from dynamo_magic import environments
-from dynamo_magic.copying.plan import CopyPlan
 from dynamo_magic.dynamodb import clients
 from dynamo_magic.notebook.magics import _words
 from dynamo_magic.settings import get_settings, max_workers
+from dynamo_magic.transfer.plan import CopyPlan
 
 from .lines import q, run
 

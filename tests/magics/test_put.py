@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
-from dynamo_magic.copying.plan import CopyPlan
-from dynamo_magic.copying.result import CopyResult
+from dynamo_magic.transfer.plan import CopyPlan
+from dynamo_magic.transfer.result import CopyResult
 
 from .lines import run
 from tables import create_events, scan_all

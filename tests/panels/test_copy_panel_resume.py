@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from dynamo_magic.copying.checkpoints import CheckpointFile
 from dynamo_magic.demo.profiles import OVERRIDING_VARIABLES
+from dynamo_magic.transfer.checkpoints import CheckpointFile
 
 from conftest import subprocess_env, write_profiles
 from live_kernel import LiveKernel, live_kernel, printed

@@ -71,7 +71,7 @@ class Channel:
     """The end workers hold. ``progress=False``: ``Progressed`` messages are not sent (work that
     must not move the bar, e.g. a verification count running in the copy's phase); retries,
     checkpoints and failures still are. ``budget``: the operation's capacity budget
-    (``copying.limits.open_budget``: one for the whole copy, its buckets in this process for
+    (``transfer.limits.open_budget``: one for the whole copy, its buckets in this process for
     threads, in a manager for processes), which every read and write of a worker meters.
 
     ``flag`` is the shared stop flag (the caller sets it: ``stop_all``); ``stop`` is what a

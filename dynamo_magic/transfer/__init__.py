@@ -13,6 +13,6 @@
   while the plan is made); ``job``: a copy in a thread of its own (``CopyJob``: progress,
   cancel, result); ``restore``: a backup restored, in place through a copy.
 
-Nothing is imported here: ``import dynamo_magic.copying.tasks`` loads what a task needs and
+Nothing is imported here: ``import dynamo_magic.transfer.tasks`` loads what a task needs and
 the package's own ``__init__`` (``dynamo_magic``'s public face), nothing of the notebook.
 """

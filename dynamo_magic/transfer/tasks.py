@@ -17,7 +17,7 @@ Where the next features go, each in one place:
 - resume: a ``sources.TableSource`` made with a checkpoint's ``start_key`` (``checkpoints``);
 - transforms: ``Task.transform`` (``transforms.ItemTransform``), applied here, skipped when
   ``None``;
-- capacity limits: the channel's budget (``copying.limits``), metering every read and write
+- capacity limits: the channel's budget (``transfer.limits``), metering every read and write
   of the sources and sinks;
 - export/import: a source or a sink of files (``sources``, ``sinks``);
 - a Dask backend: ``parallel.run``'s joblib backend and its channel (``channels.register``).

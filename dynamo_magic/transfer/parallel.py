@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from . import pool_backend
 else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
     joblib = lazy.module("joblib")
-    pool_backend = lazy.module("dynamo_magic.copying.pool_backend")
+    pool_backend = lazy.module("dynamo_magic.transfer.pool_backend")
 
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
 ABANDON_CHECK = 0.05  # seconds between looks at an abandon flag while tasks run

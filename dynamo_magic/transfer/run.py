@@ -38,7 +38,7 @@ from .result import CopyResult
 from .sources import Side
 
 # what copy workers import while the plan is made (parallel.warm_up): the copy's tasks
-WORKER_MODULES = ("dynamo_magic.copying.tasks",)
+WORKER_MODULES = ("dynamo_magic.transfer.tasks",)
 F = TypeVar("F", bound=Callable[..., Any])
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ to the task's ``TaskResult``.
   their content hashes), ``ContainsSink`` (source items the target lacks or holds changed).
 
 Later sinks go beside these: a file of an export (JSON lines, to S3 or disk). Capacity limits
-are the channel's budget (``channel.budget``, ``copying.limits``): ``TableWriter``'s writer and
+are the channel's budget (``channel.budget``, ``transfer.limits``): ``TableWriter``'s writer and
 the key lookups here meter every call with it.
 """
 

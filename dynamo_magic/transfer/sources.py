@@ -15,7 +15,7 @@ the ``LastEvaluatedKey`` after it, so that a worker can report a checkpoint per 
 
 Later sources go beside these: an export file (S3 or local: the pages of its JSON lines).
 Every read here (pages, key lookups) is metered with the channel's read budget
-(``channel.budget.reads``: capacity limits, ``copying.limits``).
+(``channel.budget.reads``: capacity limits, ``transfer.limits``).
 """
 
 from __future__ import annotations
