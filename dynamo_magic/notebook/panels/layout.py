@@ -29,11 +29,12 @@ SMALL_WIDTH = "80px"  # a number input (workers)
 # these texts (long checkbox descriptions, the progress and run status) wrap in their column
 PANEL_CSS = """<style>
 .dynamo-copy-panel .widget-checkbox .widget-label-basic,
+.dynamo-query-panel .widget-checkbox .widget-label-basic,
 .dynamo-copy-panel .dynamo-progress .widget-label, .dynamo-query-panel .dynamo-status {
   white-space: normal; overflow-wrap: anywhere; line-height: 20px; padding: 4px 0;
   box-sizing: border-box; height: auto; min-height: var(--jp-widgets-inline-height);
 }
-.dynamo-copy-panel .widget-checkbox {
+.dynamo-copy-panel .widget-checkbox, .dynamo-query-panel .widget-checkbox {
   min-height: var(--jp-widgets-inline-height); align-items: center;
 }
 </style>"""
