@@ -15,7 +15,6 @@ target is described and before anything is written.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from .origins import Origin
 from .parallel import Progress
 from .plan import CopyPlan, CopyRequest
 from .result import CopyResult
-from .run import _new_checkpoint, _resumed, _saved, logs_refusals
+from .run import _new_checkpoint, _resumed, _saved, start_job
 from .sources import Side
 
 PARTITIONS_COUNTED = 100  # a replace of more partitions than this does not count them first
@@ -203,20 +202,21 @@ def start_load(
     resume: bool | str | Path | None = None,
 ) -> CopyJob:
     """``load`` in a ``CopyJob``'s thread, returned at once; refusals logged in one line."""
-    tally = Tally(progress, cancel if cancel is not None else threading.Event())
-    work = functools.partial(
-        logs_refusals("load", log)(load),
+    return start_job(
+        "load",
+        log,
+        load,
         request,
         settings,
+        progress,
+        cancel,
         yes=yes,
         workers=workers,
         segments=segments,
         backend=backend,
-        tally=tally,
         checkpoint=checkpoint,
         resume=resume,
     )
-    return CopyJob(work, tally)
 
 
 def load(

@@ -81,20 +81,41 @@ def start_copy(
 ) -> CopyJob:
     """``copy`` in a ``CopyJob``'s thread, returned at once; its refusals logged in one line
     (``logs_refusals``). ``cancel``: the job's cancel flag (a new one if ``None``)."""
-    tally = Tally(progress, cancel if cancel is not None else threading.Event())
-    work = functools.partial(
-        logs_refusals("copy", log)(copy),
+    return start_job(
+        "copy",
+        log,
+        copy,
         request,
         settings,
+        progress,
+        cancel,
         yes=yes,
         workers=workers,
         segments=segments,
         backend=backend,
-        tally=tally,
         checkpoint=checkpoint,
         resume=resume,
     )
-    return CopyJob(work, tally)
+
+
+def start_job(
+    action: str,
+    logger: logging.Logger,
+    work: Callable[..., CopyResult],
+    request: Any,
+    settings: Settings,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+    **keywords: Any,
+) -> CopyJob:
+    """``work(request, settings, tally=..., **keywords)`` (``copy``, ``loading.load``) in a
+    ``CopyJob``'s thread, returned at once; its refusals logged in one line to ``logger``
+    (``logs_refusals``). ``cancel``: the job's cancel flag (a new one if ``None``)."""
+    tally = Tally(progress, cancel if cancel is not None else threading.Event())
+    run = functools.partial(
+        logs_refusals(action, logger)(work), request, settings, tally=tally, **keywords
+    )
+    return CopyJob(run, tally)
 
 
 def copy(
