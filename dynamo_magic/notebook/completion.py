@@ -105,6 +105,11 @@ class MagicCompleter:
         ``--columns``, ``--unique`` and ``--filter``."""
         self._columns[table] = [str(c) for c in columns]
 
+    def clear(self) -> None:
+        """Forget every lookup and every remembered result (the next Tab asks again)."""
+        self.lookups.clear()
+        self._columns.clear()
+
     def complete(self, context: CompletionContext) -> dict[str, Any]:
         """The matcher's answer (IPython's ``SimpleMatcherResult``): on a magic's line, what
         may come at the cursor, other completions suppressed (IPython suppresses them only when

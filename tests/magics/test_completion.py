@@ -25,19 +25,20 @@ def complete(shell, line: str) -> list[str]:
 
 @pytest.fixture
 def fresh(shell) -> Iterator[MagicCompleter]:
-    """The shell's magic completer with an empty cache (each test's own AWS profiles), waiting
-    for lookups as long as they take (what is offered is tested here, not the time limit: a
-    loaded machine may take more than the second a Tab waits)."""
+    """The shell's magic completer with an empty cache and no remembered result (each test's
+    own AWS profiles and queries), waiting for lookups as long as they take (what is offered is
+    tested here, not the time limit: a loaded machine may take more than the second a Tab
+    waits)."""
     (completer,) = [
         m.completer
         for m in shell.Completer.custom_matchers
         if isinstance(getattr(m, "completer", None), MagicCompleter)
     ]
-    completer.lookups.clear()
+    completer.clear()  # earlier tests' lookups and results (the shell is shared)
     wait, completer.lookups.wait = completer.lookups.wait, 30.0
     yield completer
     completer.lookups.wait = wait
-    completer.lookups.clear()
+    completer.clear()
 
 
 def test_table_names_complete_after_the_magic_and_after_t(shell, fresh):
