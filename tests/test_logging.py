@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import botocore.retries.standard
+import pandas as pd
 import pytest
 
 import dynamo_magic.api as api
 from dynamo_magic.errors import ConfirmationRequired, CopyFailed, UnsafeOperation
 from dynamo_magic.settings import get_settings, set_settings
 from dynamo_magic.transfer import logs
+from dynamo_magic.transfer.result import CopyResult
 
 from conftest import A, B, client_for, subprocess_env, use_profiles
 from proxy import Action, Answer, FaultProxy, HoldBack, Rule
@@ -286,3 +288,16 @@ def test_retry_records_name_each_call_by_dynamodbs_operation_name(
         "Query 'tl1'",
         "Scan 'tl1'",
     ]
+
+
+def test_a_load_logs_itself_as_a_load(servers: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="dynamo_magic")
+    create_events(client_for(B))
+    frame = pd.DataFrame({"device": [1, 2], "seq": [10, 20], "value": [0.5, 1.5]})
+
+    result = api.put_df(frame, "events", env=B)
+
+    said = [r.getMessage() for r in caplog.records]
+    assert isinstance(result, CopyResult) and result.written == 2
+    assert any(text.startswith(f"load started: {result.source} -> events") for text in said)
+    assert not any(text.startswith("copy started") for text in said)

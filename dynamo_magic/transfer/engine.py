@@ -236,7 +236,8 @@ def _execute(
     failed_path = engine.failed_path(plan.target.table)
     failed = FailedItemsFile(str(failed_path))
     log.info(
-        "copy started: %s -> %s, mode %s, %d worker(s) (%s), %d segment(s)",
+        "%s started: %s -> %s, mode %s, %d worker(s) (%s), %d segment(s)",
+        result.operation,  # "copy", or "load" (files or a DataFrame into the table)
         result.source,
         result.target,
         request.mode,
