@@ -25,7 +25,10 @@ sends in batches and reads a local copy of the stop flag:
   arrives after the writes it stands for are acknowledged (order is kept);
 - **stop flag**: a thread of the worker process waits on the shared flag and sets a local
   ``threading.Event`` as soon as it is set (or the caller's end is gone); ``stop`` is that
-  local event, read for free before every request and waited on in backoff waits.
+  local event, one per flag and process, read for free before every request and waited on
+  in backoff waits. Once set it stays set (a flag is never cleared), and the first look of a
+  process asks the shared flag itself: a task that begins after the stop (a queued segment,
+  a verification's count) returns before its first request.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from multiprocessing.managers import SyncManager
 from typing import Any, Protocol
 
 from ..dynamodb.capacity import NO_BUDGET, Budget
-from .messages import Kind, Message, Progressed, Read, Retried
+from .messages import Kind, Message, Progressed, Read, Retried, Transformed
 
 FLUSH_EVERY = 0.1  # seconds counts wait in a worker before they are sent (other channels)
 WATCH_EVERY = 1.0  # seconds between a stop-flag watcher's looks at whether it is still needed
@@ -166,7 +169,7 @@ class Outbox:
     def add(self, message: Message) -> None:
         with self._lock:
             self._waiting.append(message)
-            counts = isinstance(message, Progressed | Retried | Read)
+            counts = isinstance(message, Progressed | Retried | Read | Transformed)
             if counts and time.monotonic() - self._sent < FLUSH_EVERY:
                 return
             self._send()
@@ -188,32 +191,49 @@ _mirrors_lock = threading.Lock()
 
 def _local_flag(flag: Flag | None) -> Flag | None:
     """``flag`` itself if it lives in this process (or is of a kind not known to be remote);
-    for a manager's event, a ``threading.Event`` a watcher thread sets when it is set."""
+    for a manager's event, this process's one ``threading.Event`` for it, which a watcher
+    thread sets when the flag is set. A flag is never cleared, so a copy seen set stays set
+    for every later look; the first look asks the manager once (a round trip), so a task that
+    begins after the stop sees it before it sends anything."""
     token = getattr(flag, "_token", None)  # a multiprocessing proxy's identity
     if flag is None or isinstance(flag, threading.Event) or token is None:
         return flag
     key = (token.address, token.id)
     with _mirrors_lock:
         mirror = _mirrors.get(key)
-        if mirror is None:
-            mirror = _mirrors[key] = threading.Event()
-            threading.Thread(
-                target=_watch, args=(flag, mirror, key), name="dynamo-stop-flag", daemon=True
-            ).start()
+        if mirror is not None:
+            return mirror
+        mirror = _mirrors[key] = threading.Event()
+    try:
+        already = flag.is_set()
+    except Exception:  # the flag's owner is gone: no one is left to hear from the worker
+        already = True
+    if already:
+        mirror.set()
+    threading.Thread(
+        target=_watch, args=(flag, mirror, key), name="dynamo-stop-flag", daemon=True
+    ).start()
     return mirror
 
 
 def _watch(flag: Flag, mirror: threading.Event, key: Any) -> None:
     """Set ``mirror`` once ``flag`` is set, or once the flag's owner is gone (no one is left
-    to tell the worker to stop, or to hear from it: it had better stop)."""
+    to tell the worker to stop, or to hear from it: it had better stop). The mirror is kept
+    (later looks find it set) until the owner is gone: the operation has ended, and a later
+    look at its flag (there should be none) asks the manager afresh."""
     try:
         while not flag.wait(WATCH_EVERY):
             pass
+        mirror.set()
+        while True:  # set: looked at now and then, only to learn when the owner is gone
+            time.sleep(WATCH_EVERY)
+            flag.is_set()
     except Exception:  # the manager shut down (the operation ended) or died
         pass
     mirror.set()
     with _mirrors_lock:
-        _mirrors.pop(key, None)
+        if _mirrors.get(key) is mirror:
+            _mirrors.pop(key)
 
 
 Opener = Callable[[], contextlib.AbstractContextManager[tuple[Queue, Flag]]]

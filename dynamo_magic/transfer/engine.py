@@ -39,7 +39,7 @@ from . import limits, parallel
 from .channels import Channel
 from .checkpoints import CheckpointFile, Phases
 from .messages import TaskResult
-from .operation import Operation, Tally
+from .operation import COPY_TASK, Operation, Tally
 from .plan import CopyPlan
 from .result import CopyResult, Outcome, Verification
 from .scopes import source_reads, target_reads
@@ -368,7 +368,13 @@ def _copy(
         keys.update(outcome.keys)
 
     tasks += counts
-    tally.run(copy_or_count, tasks, engine, collect_result)
+    read_before = result.items_read
+    try:
+        tally.run(copy_or_count, tasks, engine, collect_result)
+    finally:  # a task that raised returned no result: what its worker reported still counts
+        result.items_read = max(result.items_read, read_before + tally.read.get(COPY_TASK, 0))
+        result.dropped = max(result.dropped, tally.dropped.get(COPY_TASK, 0))
+        result.produced = max(result.produced, tally.produced.get(COPY_TASK, 0))
     complete = bool(counts) and parts == len(counts)
     return (frozenset(keys) if collect else None), (counted if complete else None)
 

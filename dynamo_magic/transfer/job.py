@@ -13,6 +13,7 @@ waits in ``result`` cancels the job and ends as a Ctrl-C always has (see ``CopyJ
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from ..errors import CopyFailed
+from . import parallel
 from .operation import Tally
 from .result import CopyResult
 
@@ -70,8 +72,11 @@ class CopyJob:
 
     ``result()`` waits for its ``CopyResult`` (raising what ``copy`` raises), ``progress()``
     says how far it is, ``cancel()`` stops it as Ctrl-C does, ``done()`` says whether it has
-    ended. The thread is a daemon thread: a program that ends while a job runs stops it
-    wherever it is, so wait for ``result()`` (or ``cancel()`` first) before the program ends.
+    ended. A program (a script, a kernel) that ends while a job runs cancels it and waits for
+    it to stop, as ``cancel()`` then ``result()`` would: every worker ends within the request
+    it has in flight, the checkpoint file is saved (``resume=True`` continues the copy), and
+    the interrupted copy's summary line is logged (one WARNING line); a Ctrl-C during that
+    wait stops waiting for the requests in flight.
 
     Examples
     --------
@@ -98,6 +103,9 @@ class CopyJob:
         # ended without choosing a checkpoint file (refused): nobody waits for one any more
         self._future.add_done_callback(lambda _: tally.checkpoint_chosen.set())
         self._thread = threading.Thread(target=self._run, args=(work,), name=name, daemon=True)
+        with _running_lock:
+            _running.add(self)
+        parallel.at_exit(_stop_running_jobs)
         self._thread.start()
 
     def _run(self, work: Callable[[], CopyResult]) -> None:
@@ -109,6 +117,9 @@ class CopyJob:
         else:
             self._ended = time.monotonic()
             self._future.set_result(result)
+        finally:
+            with _running_lock:
+                _running.discard(self)
 
     def done(self) -> bool:
         """Whether the copy has ended (with a result, failed, refused or cancelled)."""
@@ -245,6 +256,38 @@ class CopyJob:
             f"<CopyJob {now.phase}: {now.read:,} read, {now.written:,} written, "
             f"{now.deleted:,} deleted, {now.failed:,} failed in {now.seconds:.1f} s>"
         )
+
+
+_running: set[CopyJob] = set()  # jobs whose thread has not ended
+_running_lock = threading.Lock()
+
+
+def _stop_running_jobs() -> None:
+    """At the interpreter's exit (``parallel.at_exit``): cancel every job still running and
+    wait for each to stop (a Ctrl-C meanwhile: stop waiting for the requests in flight; a
+    second: at once); its worker threads and processes end with it, its checkpoint saved.
+    One line on stderr for each job that had begun its work: its summary and its checkpoint
+    (the package logs to a ``NullHandler`` unless configured, and the program is ending: no
+    one else is left to say it)."""
+    with _running_lock:
+        jobs = list(_running)
+    for job in jobs:
+        job.cancel()
+    try:
+        for job in jobs:
+            job._wait()
+    except KeyboardInterrupt:
+        for job in jobs:
+            job._abandon.set()
+        for job in jobs:
+            job._wait()
+    for job in jobs:
+        error = job._future.exception() if job.done() else None
+        if isinstance(error, CopyFailed) and isinstance(error.result, CopyResult):
+            line = error.result.summary_line()
+            if job.checkpoint:
+                line += f"; stopped as the program ended: resume it from {job.checkpoint}"
+            print(line, file=sys.stderr)
 
 
 def _untouched(error: BaseException | None) -> bool:

@@ -7,6 +7,7 @@ What a worker reported stays counted even when its task then fails and never ret
 
 - ``Progressed``: items done, by kind (``"written"``, ``"deleted"``, ``"read"``);
 - ``Read``: items read from a task's source (a job's progress: ``CopyJob.progress``);
+- ``Transformed``: source items a task's transform dropped, and the items it returned;
 - ``Retried``: calls sent again (botocore's quick retries and ours, reads and writes);
 - ``Checkpoint``: a task's source segment and the last key fully handled (resume point);
 - ``Failed``: items that could not be written after all retries, saved to a file;
@@ -44,6 +45,19 @@ class Read:
 
     task: str
     count: int
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """Task ``task``'s transform took one more page: ``dropped`` source items it dropped (it
+    returned ``None`` or ``[]``) and ``produced`` items it returned, whatever became of them
+    (written, failed the target's key check, or never written: the copy stopped first).
+    Sent even when the function then raised on an item of the page (what it returned before
+    counts)."""
+
+    task: str
+    dropped: int
+    produced: int
 
 
 @dataclass(frozen=True)
@@ -97,13 +111,20 @@ class TaskResult:
     written: int = 0  # put into the sink's table
     deleted: int = 0  # deleted from the sink's table
     dropped: int = 0  # source items the transform dropped (it returned None or [])
-    produced: int | None = None  # items the transform handed on to the sink (None: no transform)
+    produced: int | None = None  # items the transform returned (None: no transform)
+    unfit: int = 0  # of those, items whose key does not fit the target (not handed on)
     failed: int = 0  # not written after all retries: saved to the failed-items file
     missing: int = 0  # verification of a merge: source items the target lacks or holds changed
     digest: int = 0  # verification: sum of the items' content hashes (``digest.DIGEST_MODULUS``)
     keys: list[str] = field(default_factory=list)  # keys written (``TableSink.collect_keys``)
     files: list[Any] = field(default_factory=list)  # files written (``export_files.DataFile``)
     stopped: bool = False  # the caller's stop flag ended the task before its source did
+
+    @property
+    def handed_on(self) -> int:
+        """Items the task gave its sink: those read, or with a transform the items it returned
+        whose key fits the target (what a verification counts of the source)."""
+        return self.items_read if self.produced is None else self.produced - self.unfit
 
 
 @dataclass(frozen=True)
@@ -114,4 +135,4 @@ class Finished:
     result: TaskResult | Any
 
 
-Message = Progressed | Read | Retried | Checkpoint | Failed | Logged | Finished
+Message = Progressed | Read | Transformed | Retried | Checkpoint | Failed | Logged | Finished

@@ -37,6 +37,7 @@ from .messages import (
     Read,
     Retried,
     TaskResult,
+    Transformed,
 )
 from .parallel import NoProgress, Progress
 from .result import CopyResult, Outcome
@@ -153,6 +154,9 @@ class Tally:
         self.stage = "plan"
         self.began: float | None = None  # time.monotonic() when the operation began
         self.read: dict[str, int] = {}  # items read from the sources, by task (``Read``)
+        # by task (``Transformed``): source items its transform dropped, items it returned
+        self.dropped: dict[str, int] = {}
+        self.produced: dict[str, int] = {}
         self.phase_started = 0.0  # time.monotonic() when the phase began
         self.phase_items = 0  # items done in the phase (any kind)
         self.done: dict[str, int] = {}  # items by kind: written, deleted, read
@@ -229,6 +233,9 @@ class Tally:
             self.progress.advance(message.count)
         elif isinstance(message, Read):
             self.read[message.task] = self.read.get(message.task, 0) + message.count
+        elif isinstance(message, Transformed):
+            self.dropped[message.task] = self.dropped.get(message.task, 0) + message.dropped
+            self.produced[message.task] = self.produced.get(message.task, 0) + message.produced
         elif isinstance(message, Retried):
             self.retries += message.count
         elif isinstance(message, Failed):

@@ -30,6 +30,7 @@ public backend API, points it at the pool's executor. Any other backend name (jo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import functools
@@ -472,6 +473,11 @@ def _new_executor(backend: str, workers: int) -> Executor:
         processes: Executor = ProcessPoolExecutor(
             max_workers=workers, initializer=_ignore_interrupts
         )
+        # its first submit starts it (its workers, from this thread, and its manager thread),
+        # as the caller's first would: loky's own exit handler is registered by then, so
+        # ``at_exit``'s can be registered after it (and run before it)
+        processes.submit(int)
+        _loky_started()
         return processes
     if backend == "threading":
         return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dynamo-worker")
@@ -486,6 +492,67 @@ def _shut_down(executor: Executor, wait: bool) -> None:
             executor.shutdown(wait=wait, cancel_futures=True)
         else:
             executor.shutdown(wait=True, kill_workers=True)  # type: ignore[call-arg]
+
+
+# -- the interpreter's end while an operation runs in another thread ------------------------------
+# When a program ends, Python runs ``threading``'s exit handlers (last registered first) before
+# it joins threads and runs ``atexit``'s: concurrent.futures' (registered when it is imported)
+# and loky's (at the first process pool's start) refuse new tasks and then wait for every task
+# that runs: a copy's segment, to its end, while joblib's dispatch prints a traceback for every
+# task it can no longer submit. ``at_exit``'s callbacks run before those, so an operation that
+# runs in a thread of its own (a ``job.CopyJob``) can be stopped as Cancel stops it. The
+# handler list has no public API: ``threading._register_atexit`` (Python 3.9+) is the one that
+# concurrent.futures and loky use themselves; without it, ``atexit`` (which runs later).
+_exit_callbacks: list[Callable[[], None]] = []
+_exit_lock = threading.Lock()
+_loky_hooked = False  # loky's exit handler is registered (a loky pool was started)
+_hooked_after_loky = False  # ours is registered after it
+
+
+def at_exit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` (once; its exceptions and a Ctrl-C during it are ignored) when the
+    interpreter exits, before the worker pools' own exit handlers wait for the tasks that run
+    and refuse new ones. Registering the same callback again does nothing."""
+    with _exit_lock:
+        if callback in _exit_callbacks:
+            return
+        _exit_callbacks.append(callback)
+        first = len(_exit_callbacks) == 1
+    if first:
+        _register_exit_handler()
+
+
+def _register_exit_handler() -> None:
+    global _hooked_after_loky
+    register = getattr(threading, "_register_atexit", None)
+    _hooked_after_loky = _loky_hooked
+    if register is None:
+        atexit.register(_run_exit_callbacks)
+        return
+    with contextlib.suppress(RuntimeError):  # "can't register atexit after shutdown"
+        register(_run_exit_callbacks)
+
+
+def _loky_started() -> None:
+    """A loky pool was started (its exit handler registered): ``at_exit``'s handler, if any,
+    is registered once more, after it, so it runs first."""
+    global _loky_hooked
+    with _exit_lock:
+        again = bool(_exit_callbacks) and not _hooked_after_loky
+        _loky_hooked = True
+    if again:
+        _register_exit_handler()
+
+
+def _run_exit_callbacks() -> None:
+    """``at_exit``'s callbacks, each once (the handler may be registered twice)."""
+    while True:
+        with _exit_lock:
+            if not _exit_callbacks:
+                return
+            callback = _exit_callbacks.pop(0)
+        with contextlib.suppress(Exception, KeyboardInterrupt):
+            callback()
 
 
 _current: contextvars.ContextVar[WorkerPool | None] = contextvars.ContextVar(

@@ -82,8 +82,10 @@ class CopyResult:
     dropped : int
         Source items the transform dropped (it returned ``None`` or an empty list), in items.
     produced : int
-        Items the transform handed on to be written (one per item it kept, more where it fans
-        out; not those whose key does not fit the target, counted in ``failed``), in items.
+        Items the transform returned (one per item it kept, more where it fans out), whatever
+        became of them: written, saved as failed (a key that does not fit the target, counted
+        in ``failed`` too) or not written because the copy stopped first, in items. Counted
+        also when the transform's exception stopped the copy.
     retried : int
         Calls to DynamoDB sent again after throttling, transient errors, lost connections or
         unprocessed items, in every phase: botocore's quick retries and dynamo_magic's.
@@ -146,7 +148,7 @@ class CopyResult:
     written: int = 0
     deleted: int = 0
     dropped: int = 0
-    produced: int = 0  # items the transform handed on to be written
+    produced: int = 0  # items the transform returned, whatever became of them
     retried: int = 0
     failed: int = 0
     failed_file: str | None = None

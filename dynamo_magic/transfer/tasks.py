@@ -65,17 +65,20 @@ def run_task(task: Task, channel: Channel) -> TaskResult:
     requests, everything sent counted). The sink is closed (unwritten items saved, counts
     added) however the loop ends, so nothing is lost with an exception."""
     result = TaskResult(task.name, task.source.segment)
+    if channel.stopped():  # stopped (Ctrl-C, Cancel) before this task began: read nothing
+        result.stopped = True
+        return result
     sink = task.sink.open(task.policy, channel)
     pages: ReadAhead | None = None
     try:
-        if channel.stopped():  # stopped (Ctrl-C, Cancel) before this task began: read nothing
-            result.stopped = True
-            return result
         pages = ReadAhead(task.source.pages(task.policy, channel))
         for page in pages:
             result.items_read += page.count
             if page.count:
                 channel.send(Read(task.name, page.count))
+            if channel.stopped():  # a page answered after the stop: not transformed, written
+                result.stopped = True
+                break
             if task.transform is not None:
                 page = task.transform.apply(page, result, channel)
             sink.write(page)

@@ -38,7 +38,7 @@ from ..codec import AttributeValue, WireItem, encode_binaries, from_attribute, t
 from ..errors import InvalidQuery, TransformFailed, literal
 from ..schema import KeyAttribute, KeySchema
 from .channels import Channel
-from .messages import Failed, TaskResult
+from .messages import Failed, TaskResult, Transformed
 from .sinks import FailedItemsFile
 from .sources import Page
 
@@ -152,9 +152,12 @@ class ItemTransform:
 
     def apply(self, page: Page, result: TaskResult, channel: Channel) -> Page:
         """``page``'s items transformed: the items to write (``Page.count``: how many), with the
-        source page's ``last_key``. Adds to ``result`` the items dropped, the items produced
-        (handed on to the sink) and, for a copy, the items failed (bad keys, saved now, before
-        the page's checkpoint).
+        source page's ``last_key``. Adds to ``result`` the source items dropped, the items
+        produced (every item the function returned), of those the ones whose key does not fit
+        the target (``unfit``: not handed on) and, for a copy, the items failed (those unfit
+        ones, saved now, before the page's checkpoint). The page's dropped and produced items
+        are reported on ``channel`` (``Transformed``) however it ends, so a copy the function
+        stopped still counts what it returned.
 
         Raises
         ------
@@ -164,13 +167,21 @@ class ItemTransform:
         """
         out: list[WireItem] = []
         bad: list[dict[str, Any]] = []
-        for item in page.items:
-            made = self._call(item)
-            if not made:
-                result.dropped += 1
-            for new in made:
-                (out if self.fits(new) else bad).append(new)
-        result.produced = (result.produced or 0) + len(out)
+        dropped = 0
+        try:
+            for item in page.items:
+                made = self._call(item)
+                if not made:
+                    dropped += 1
+                for new in made:
+                    (out if self.fits(new) else bad).append(new)
+        finally:  # counted even when the function raised on an item of the page
+            produced = len(out) + len(bad)
+            result.dropped += dropped
+            result.produced = (result.produced or 0) + produced
+            result.unfit += len(bad)
+            if dropped or produced:
+                channel.send(Transformed(result.task, dropped, produced))
         if bad and self.failed is not None:
             self.failed.save([{"PutRequest": {"Item": item}} for item in bad])
             result.failed += len(bad)

@@ -104,7 +104,7 @@ class SideCount:
     digest: int = 0  # sum of item hashes modulo DIGEST_MODULUS (``full`` only)
 
     def add(self, part: TaskResult) -> None:
-        self.count += part.items_read if part.produced is None else part.produced
+        self.count += part.handed_on
         self.digest = (self.digest + part.digest) % DIGEST_MODULUS
 
 
@@ -224,7 +224,7 @@ def _verify_contains(
     ]
     tally.start("verify", plan.source_items)
     parts = tally.run(run_task, tasks, engine)
-    checked = sum(p.items_read if p.produced is None else p.produced for p in parts)
+    checked = sum(p.handed_on for p in parts)
     missing = sum(p.missing for p in parts)
     detail = f"{missing:,} source item(s) missing or different in the target" if missing else ""
     return Verification(method, checked, checked - missing, not missing, _transformed(plan, detail))
