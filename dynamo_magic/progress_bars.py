@@ -52,18 +52,20 @@ class PhaseBar:
     def __init__(self) -> None:
         self.phase = ""
         self.items = 0  # done in this phase
+        self.done_before = 0  # of ``items``, done before this run (a resumed copy's)
         self.total: int | None = None  # the estimate, grown when passed (None: unknown)
         self.outcome: Outcome | None = None  # how the phase ended (None: running, or none yet)
         self.running = False
         self._started = time.monotonic()
         self._lock = threading.RLock()
 
-    def start(self, phase: str, total: int | None) -> None:
-        """Begin ``phase`` with an estimated ``total`` (``None``: unknown); a phase still open
-        ends as a success."""
+    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+        """Begin ``phase`` with an estimated ``total`` (``None``: unknown) and ``done`` items
+        done before this run (a resumed copy's: the bar starts there, the rate excludes them);
+        a phase still open ends as a success."""
         with self._lock:
             self._close(Outcome.SUCCESS)
-            self.phase, self.items = phase, 0
+            self.phase, self.items, self.done_before = phase, done, done
             self.total = total or None  # 0 is what a table's count says for hours: unknown
             self.outcome, self.running = None, True
             self._started = time.monotonic()
@@ -120,7 +122,7 @@ class PhaseBar:
     @property
     def items_per_second(self) -> float:
         seconds = time.monotonic() - self._started
-        return self.items / seconds if seconds > 0 else 0.0
+        return (self.items - self.done_before) / seconds if seconds > 0 else 0.0
 
     def _close(self, outcome: Outcome) -> None:
         if not self.running:
@@ -160,7 +162,9 @@ class TqdmProgress(PhaseBar):
 
     def _begin(self) -> None:
         if self.enabled:
-            self.bar = self._tqdm(total=self.total, desc=self.phase, unit=" items", leave=True)
+            self.bar = self._tqdm(  # initial: tqdm's rate counts from it
+                total=self.total, desc=self.phase, unit=" items", leave=True, initial=self.items
+            )
             self._set_format(self.bar)
 
     def _draw(self, count: int) -> None:

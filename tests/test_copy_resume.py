@@ -107,14 +107,16 @@ def stopped_mid_way(
 
 
 class RecordingBar:
-    """A ``Progress`` that adds up what each phase advanced."""
+    """A ``Progress`` that adds up what each phase advanced, from where it started."""
 
     def __init__(self) -> None:
         self.started: list[str] = []
         self.advanced: dict[str, int] = {}
+        self.done: dict[str, int] = {}
 
-    def start(self, phase: str, total: int | None) -> None:
+    def start(self, phase: str, total: int | None, done: int = 0) -> None:
         self.started.append(phase)
+        self.done[phase] = done
 
     def advance(self, count: int) -> None:
         phase = self.started[-1]
@@ -150,7 +152,8 @@ def test_a_stopped_copy_resumes_after_its_last_acknowledged_page_to_an_exact_tar
     bar = RecordingBar()
     resumed = copy_events(resume=True, progress=bar).result(HANG_GUARD)  # no path, no yes
     assert resumed.ok and resumed.verification.ok
-    assert bar.advanced["copy"] == ITEMS  # the bar starts at the first run's items, not at 0
+    # the bar starts at the first run's items, not at 0, and advances by this run's only
+    assert bar.done["copy"] == acknowledged and bar.advanced["copy"] == ITEMS - acknowledged
     assert resumed.items_read == ITEMS  # the first run's 200 and this run's
     assert resumed.written == ITEMS - acknowledged  # the page after the key, then the rest
     assert not resumed.created_target and resumed.backup is None
@@ -411,6 +414,11 @@ def test_a_dry_run_of_a_resume_plans_what_the_resume_does(source, servers, proxi
     rows = dict(plan.rows())
     assert plan.checkpoint == str(saved.path) and rows["checkpoint"].startswith(str(saved.path))
     assert f"0 of 2 segment(s) done, {saved.items_read():,} item(s) read" in rows["checkpoint"]
+    # what is left to write, not the whole table (the rates' durations are of it too)
+    assert plan.items_done == saved.items_read() and fresh.items_done == 0
+    left = plan.units_left(plan.write_units)
+    assert left < plan.write_units == fresh.write_units
+    assert rows["write units"] == f"~{left:,} left of ~{plan.write_units:,} (estimated)"
     assert plan.confirmations == [] and not plan.backup  # the first run's: it created B
     with pytest.raises(CheckpointMismatch, match="mode"):
         dm.plan_copy("events", source=A, target=B, mode="merge", resume=saved.path)

@@ -346,9 +346,8 @@ def _copy(
         result.items_read += checkpoint.items_read()
     tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, start)]
     counts = source_verify_tasks(plan, engine)
-    tally.start("copy", plan.source_items)
-    if checkpoint is not None:  # a resumed copy's bar starts where the earlier runs left it
-        tally.advance(checkpoint.items_read())
+    # a resumed copy's bar starts where the earlier runs left it
+    tally.start("copy", plan.source_items, checkpoint.items_read() if checkpoint else 0)
     keys: set[str] = set()
     counted = SideCount()
     parts = 0  # source segments counted (a failed count leaves the source to ``verify``)

@@ -184,9 +184,9 @@ class Tally:
         if record is not None:
             self.checkpoint_chosen.set()
 
-    def start(self, phase: str, total: int | None) -> None:
+    def start(self, phase: str, total: int | None, done: int = 0) -> None:
         """Begin ``phase``, ending the one before (it ran to its end: ``FAILED`` if items
-        failed in it, else ``SUCCESS``)."""
+        failed in it, else ``SUCCESS``); ``done``: its items earlier runs did (``Progress``)."""
         self.close(Outcome.FAILED if self.failed > self._failed_before else Outcome.SUCCESS)
         self.phase = self.stage = phase
         parallel.check_cancel(self.cancel)
@@ -194,7 +194,7 @@ class Tally:
         self.phase_started, self.phase_items = time.monotonic(), 0
         estimate = f" (about {total:,} items)" if total is not None else ""
         log.info("phase %s started%s", phase, estimate)
-        self.progress.start(phase, total)
+        self.progress.start(phase, total, done)
 
     def _log_phase_end(self) -> None:
         """Log the phase under way as ended, with its items and seconds (how the operation

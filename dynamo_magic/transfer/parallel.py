@@ -73,10 +73,11 @@ class Progress(Protocol):
     the estimate was), ``CANCELLED`` (stopped by the user: a neutral bar left where it stopped)
     or ``FAILED`` (items failed, verification failed, an error stopped it: a red bar that says
     so). The engine closes every phase it starts; a ``start`` on an open phase ends that one as
-    ``SUCCESS``.
+    ``SUCCESS``. ``done``: items of the phase done before this run (a resumed copy's earlier
+    runs): the bar starts there, and its rate counts this run's items only.
     """
 
-    def start(self, phase: str, total: int | None) -> None: ...
+    def start(self, phase: str, total: int | None, done: int = 0) -> None: ...
 
     def advance(self, count: int) -> None: ...
 
@@ -86,7 +87,7 @@ class Progress(Protocol):
 class NoProgress:
     """A ``Progress`` that shows nothing."""
 
-    def start(self, phase: str, total: int | None) -> None:
+    def start(self, phase: str, total: int | None, done: int = 0) -> None:
         pass
 
     def advance(self, count: int) -> None:

@@ -155,6 +155,7 @@ class CopyPlan:
     settings_to_copy: TableSettings | None = None  # copy_settings into a created target
     checkpoint: str | None = None  # the checkpoint file (None: not chosen yet, a dry run)
     resuming: str | None = None  # a resume's plan: what its checkpoint says is done
+    items_done: int = 0  # a resume's plan: items its earlier runs read (the units exclude them)
     origin: Origin | None = None  # a load: where its items come from (``loading``)
     partition_keys: list[dict[str, Any]] | None = None  # a load's scope (None: whole table)
 
@@ -275,9 +276,11 @@ class CopyPlan:
             ),
             ("backup", "on-demand backup first" if self.backup else "none"),
             ("deletes", self.deletes),
-            ("write units", f"~{self.write_units:,} (estimated)"),
-            ("read units", f"~{self.read_units:,} (estimated)"),
-            *limits.plan_rows(self.limits, self.write_units, self.read_units),
+            ("write units", self._units_text(self.write_units)),
+            ("read units", self._units_text(self.read_units)),
+            *limits.plan_rows(
+                self.limits, self.units_left(self.write_units), self.units_left(self.read_units)
+            ),
             ("verification", self.verification),
             ("checkpoint", self._checkpoint_text()),
             ("needs confirmation", "; ".join(self.confirmations) or "no"),
@@ -306,12 +309,25 @@ class CopyPlan:
             ("key check", f"every item's key checked against {self.source_schema.key}"),
             ("backup", "on-demand backup first" if self.backup else "none"),
             ("deletes", self.deletes),
-            ("write units", f"~{self.write_units:,} (estimated)"),
-            *limits.plan_rows(self.limits, self.write_units, 0)[:1],
+            ("write units", self._units_text(self.write_units)),
+            *limits.plan_rows(self.limits, self.units_left(self.write_units), 0)[:1],
             ("verification", self.verification),
             ("checkpoint", self._checkpoint_text()),
             ("needs confirmation", "; ".join(self.confirmations) or "no"),
         ] + [("warning", w) for w in self.warnings]
+
+    def units_left(self, units: int) -> int:
+        """Of ``units`` (the whole copy's estimate), those its remaining items need: all of
+        them, or for a resume the share of the source its earlier runs did not read."""
+        if not self.items_done or not self.source_items:
+            return units
+        left = max(self.source_items - self.items_done, 0) / self.source_items
+        return math.ceil(units * left)
+
+    def _units_text(self, units: int) -> str:
+        if not self.items_done:
+            return f"~{units:,} (estimated)"
+        return f"~{self.units_left(units):,} left of ~{units:,} (estimated)"
 
     def _settings_rows(self) -> list[tuple[str, str]]:
         """``copy_settings``: what the created target gets (before the ``not copied`` row)."""

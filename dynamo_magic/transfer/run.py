@@ -229,6 +229,7 @@ def plan(
         f"resumed: {done} of {len(saved.segments)} segment(s) done, "
         f"{saved.items_read():,} item(s) read before"
     )
+    planned.items_done = saved.items_read()
     return planned
 
 

@@ -40,8 +40,7 @@ class WidgetProgress(PhaseBar):
         return None if self.outcome is None else self.outcome is Outcome.SUCCESS
 
     def _begin(self) -> None:
-        self.bar.max = max(self.total or 0, 1)
-        self.bar.value = 0
+        self._fill()  # empty, or where a resumed copy's earlier runs left it
         self.bar.bar_style = ""
         self._label()
 
