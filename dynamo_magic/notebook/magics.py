@@ -236,9 +236,9 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         tables.set_table_display(change["new"])
         formatter = getattr(getattr(self.shell, "display_formatter", None), "formatters", {})
         if change["new"] == "interactive" and "text/html" in formatter:
-            formatter["text/html"].for_type_by_name(
-                "pandas.core.frame", "DataFrame", tables.html_of_result
-            )
+            import pandas as pd
+
+            formatter["text/html"].for_type(pd.DataFrame, tables.html_of_result)
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
