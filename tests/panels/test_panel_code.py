@@ -5,18 +5,25 @@ moto servers."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import CLI_TIMEOUT, A, B, client_for, subprocess_env, table_items
+import pytest
+
+from dynamo_magic import QueryPanel
+
+from conftest import CLI_TIMEOUT, A, B, client_for, subprocess_env, table_items, use_profiles
 from live_kernel import errors, live_kernel, printed
 from tables import create_orders, orders_items, put_all
 
 
-def shell(command: str) -> subprocess.CompletedProcess[str]:
+def in_bash(command: str) -> subprocess.CompletedProcess[str]:
     """``command`` as a user would paste it into bash, this environment's ``dynamo`` first."""
     env = subprocess_env()
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
@@ -92,7 +99,7 @@ def test_a_run_s_code_gives_the_same_frame_as_magic_python_and_command(servers, 
         assert replayed == clicked["rows"]
 
     # the command, pasted into a shell: the same items
-    result = shell(code["cli"] + " --format json")
+    result = in_bash(code["cli"] + " --format json")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == clicked["items"]
 
@@ -142,7 +149,7 @@ def test_a_plan_and_a_copy_s_code_do_what_the_clicks_did(servers, tmp_path: Path
         load, line = plan["magic"].split("\n")
         replayed = run(kernel, REPLAY_PLAN.format(load=load, line=line, python=plan["python"]))
         assert replayed == [planned["plan"], planned["plan"]]
-        command = shell(plan["cli"])
+        command = in_bash(plan["cli"])
         assert command.returncode == 0, command.stderr
         assert command.stdout.strip() == planned["plan"].strip()
 
@@ -157,9 +164,47 @@ def test_a_plan_and_a_copy_s_code_do_what_the_clicks_did(servers, tmp_path: Path
         for name in ("python", "magic", "cli"):
             _drop("orders-copy")
             if name == "cli":
-                outcome = shell(code["cli"] + " --no-progress")
+                outcome = in_bash(code["cli"] + " --no-progress")
                 assert outcome.returncode == 0, outcome.stderr
             else:
                 source = code[name].replace("\n%dynamo_copy", "\nresult = %dynamo_copy")
                 run(kernel, source + "\nprint(json.dumps(result.summary_line()))")
             assert table_items(B, "orders-copy") == target, name
+
+
+def test_insert_code_puts_the_last_action_s_text_in_the_next_cell(orders, shell):
+    """``panel.insert_code(which)`` from a cell: IPython's next input is the text (a command as
+    a ``!dynamo`` shell line); before any action, or for another text, one clear error."""
+    panel = QueryPanel(env="dev", table="orders", pk="c1", namespace={})
+    with pytest.raises(ValueError, match="no action yet"):
+        panel.insert_code()
+    panel.run()
+    assert panel.error is None
+    panel.insert_code("cli")
+    assert shell.rl_next_input == "!dynamo query --table orders --pk c1 --env dev"
+    panel.insert_code()
+    assert shell.rl_next_input == "%load_ext dynamo_magic\n%dynamo_query orders --pk c1 --env dev"
+    with pytest.raises(ValueError, match="one of magic, python, cli, not 'bash'"):
+        panel.insert_code("bash")
+
+
+def test_the_exploring_page_s_example_prints_what_it_says(servers, isolated_aws, monkeypatch):
+    """docs/exploring.md, "Code from clicks": its Python block runs as written against the
+    demo's accounts and data (``demo-prod``, table ``shop``) and prints the command its comment
+    shows."""
+    from dynamo_magic.demo import data
+
+    a, b = servers
+    use_profiles({"demo-prod": a.url, "demo-dev": b.url}, isolated_aws, monkeypatch)
+    data.create_table(a.client())  # the demo's table, with the one customer the example reads
+    mine = [item for item in data.build().prod if item["pk"]["S"] == "CUSTOMER#c001"]
+    data.write_items(a.client(), mine)
+    text = (Path(__file__).resolve().parents[2] / "docs" / "exploring.md").read_text()
+    start = text.index("\n## Code from clicks\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    (python,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    said = [line.removeprefix("# ") for line in python.splitlines() if line.startswith("# ")]
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(python, "docs/exploring.md", "exec"), {})
+    assert out.getvalue().splitlines() == said
