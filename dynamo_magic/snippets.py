@@ -163,6 +163,8 @@ def _shell_value(value: Any, front_end: str) -> str | None:
     by its name in a magic line (the notebook's), as ``module:function`` in a command."""
     if isinstance(value, str | int | Decimal | PurePath):
         return str(value)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return ",".join(value)  # columns: "a,b", as --columns takes them
     name = _function_name(value)
     if name is None:
         return None

@@ -32,6 +32,7 @@ QUERIES = [
     },
     {"table": "t.1-x", "env": "dev", "pk": "-5", "filter": 'note = "it\'s $HOME"'},
     {"table": "events", "env": "dev", "pk": 7, "sk_op": ">=", "sk": Decimal("1.5")},
+    {"table": "orders", "env": "dev", "pk": "c1", "columns": ["qty", "address.city"]},
 ]
 COPIES = [
     {"table": "shop", "source": "demo-prod", "target": "demo-dev"},
@@ -56,8 +57,12 @@ COPIES = [
 
 
 def _as_text(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Every value as text, as a shell word carries it (the api types key values)."""
-    return {k: v if isinstance(v, bool) else str(v) for k, v in kwargs.items()}
+    """Every value as text, as a shell word carries it (the api types key values; columns as
+    a list are the same as ``a,b``)."""
+    return {
+        k: v if isinstance(v, bool) else ",".join(v) if isinstance(v, list) else str(v)
+        for k, v in kwargs.items()
+    }
 
 
 def _magic_kwargs(line: str, command: str) -> dict[str, Any]:
