@@ -7,10 +7,9 @@ the bundled DataTables)."""
 from __future__ import annotations
 
 import re
-import shutil
 from typing import Any
 
-from .conftest import REPO, Lab, missing, notebook_ready, write_notebook
+from .conftest import Lab, missing, notebook_ready, write_notebook
 from moto_servers import MotoServer
 from tables import create_orders, orders_items, put_all
 
@@ -60,7 +59,7 @@ def test_code_and_interactive_tables_in_jupyterlab(
     nb.run_all()
     nb.assert_no_errors()
     panel = code_shows(nb.page)
-    shutil.copy(nb.cell_screenshot(1), REPO / "docs" / "images" / "code-from-clicks.png")
+    nb.cell_screenshot(1)  # docs/images/code-from-clicks.png
 
     # interactive tables: the panel's result after the next Run, and a magic's result
     cell = nb.page.locator(".jp-Notebook .jp-Cell").nth(0)
@@ -91,8 +90,7 @@ def test_code_and_interactive_tables_in_jupyterlab(
     expect(header).to_have_attribute("aria-sort", "descending")
     expect(rows.first).to_contain_text("2024-01-12")
     nb.screenshot("-interactive")
-    shown = nb.cell_screenshot(1, "-interactive-cell")
-    shutil.copy(shown, REPO / "docs" / "images" / "interactive-table.png")
+    nb.cell_screenshot(1, "-interactive-cell")  # docs/images/interactive-table.png
 
 
 def test_code_in_notebook7(page: Any, lab: Lab, servers: tuple[MotoServer, MotoServer]) -> None:
