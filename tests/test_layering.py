@@ -17,7 +17,7 @@ PACKAGE = Path(dynamo_magic.__file__).parent
 PREFIX = "dynamo_magic."
 # front ends (a module or a folder of the package): the CLI with its option table and tqdm bars,
 # the notebook folder (magics, panels); nothing below them imports them
-FRONT_ENDS = {"cli", "options", "progress_bars", "notebook", "demo", "__main__"}
+FRONT_ENDS = {"cli", "options", "snippets", "progress_bars", "notebook", "demo", "__main__"}
 NOTEBOOK_PACKAGES = ("IPython", "ipywidgets", "traitlets", "ipykernel")  # notebook/ only
 UI_PACKAGES = (*NOTEBOOK_PACKAGES, "tqdm")  # front ends only
 # what each part of the core may not import: the core's top-level modules (settings, codec,

@@ -45,7 +45,7 @@ from ..settings import (
     override_settings,
     setting_fields,
 )
-from . import completion
+from . import completion, tables
 
 
 def options_of(
@@ -215,6 +215,30 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
             if self.shell is None:
                 raise
             self.shell.show_usage_error(" ".join(str(exc).split()))
+
+    table_display = Unicode(
+        "html",
+        help="How result tables show: html (pandas' HTML) or interactive (sortable, searchable,"
+        f" paginated tables, offline; needs {tables.INSTALL_HINT})",
+    ).tag(config=True)
+
+    @validate("table_display")
+    def _check_table_display(self, proposal: Any) -> Any:
+        try:
+            return tables.check_table_display(proposal["value"])
+        except ValueError as exc:
+            raise BadSetting(f"DynamoMagic.{exc}") from None
+
+    @observe("table_display")
+    def _show_tables(self, change: dict[str, Any]) -> None:
+        """Results and panels show their tables this way from now on; a magic's DataFrame
+        result through the notebook's HTML formatter (``tables.html_of_result``)."""
+        tables.set_table_display(change["new"])
+        formatter = getattr(getattr(self.shell, "display_formatter", None), "formatters", {})
+        if change["new"] == "interactive" and "text/html" in formatter:
+            import pandas as pd
+
+            formatter["text/html"].for_type(pd.DataFrame, tables.html_of_result)
 
     def __init__(self, shell: Any):
         super().__init__(shell)  # registers self in shell.configurables; applies IPython config
@@ -637,6 +661,8 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         return self.shell.user_ns[name]
 
     def _deliver(self, view: Any, summary: str, out: str | None) -> Any:
+        if tables.table_display() == "interactive" and hasattr(view, "attrs"):
+            view.attrs[tables.RESULT_MARK] = True  # the notebook shows it as an interactive table
         if summary:
             print(summary)
         if out:

@@ -26,6 +26,8 @@ from ...errors import (
     literal,
 )
 from ...options import label_of
+from ..tables import displayable
+from .code import CodeView
 from .fields import (
     ENVIRONMENT_ERRORS,
     INSTEAD,
@@ -70,6 +72,20 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
     _thread: threading.Thread | None = None  # a Run clicked on the page (a copy: a CopyJob)
     _sk_op_chosen = False  # the operator was chosen (a click, or .value set), not defaulted
     _sk_op_defaulting = False
+
+    code_view: CodeView  # the Code row: the code of the last action
+
+    @property
+    def code(self) -> dict[str, str] | None:
+        """The code doing what the panel's last action (Run, Plan, Copy, Restore) did:
+        ``{"magic": ..., "python": ..., "cli": ...}``, the ``%dynamo_query``/``%dynamo_copy``
+        line, the Python call and the ``dynamo`` command (``None`` before any action)."""
+        return self.code_view.code
+
+    def insert_code(self, which: str = "magic") -> None:
+        """Put ``code[which]`` in a new cell after this one (call it from a cell; a click
+        cannot add a cell: copy the texts Code shows instead); see ``CodeView.insert``."""
+        self.code_view.insert(which)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -281,7 +297,7 @@ class _Panel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no types
         if clear:
             area.outputs = ()
         for obj in objects:
-            area.append_display_data(obj)
+            area.append_display_data(displayable(obj))  # a DataFrame as the table display says
 
     def _line(
         self,

@@ -29,6 +29,7 @@ from ...errors import (
 from .base import (
     _Panel,
 )
+from .code import CodeView
 from .fields import (
     COPY_FIELDS,
 )
@@ -172,6 +173,8 @@ class CopyPanel(_Panel):
             ("Progress", self._progress.widget, True),
             ("", _line_of(self.restore_button, self.restore_confirm), True),
         ]
+        self.code_view = CodeView(self)  # Code: the last action's code
+        rows += self.code_view.rows()
         rows = [self._form(rows), self.output, _panel_css()]
         self.children = rows
         self._tag()
@@ -288,6 +291,7 @@ class CopyPanel(_Panel):
                 self._refuse("choose a Target environment to copy into")
                 return
             inputs = self._inputs()
+            self.code_view.remember("plan_copy", self.plan_kwargs())
             self.plan = api.plan_copy(**self.plan_kwargs())
             text = html.escape(str(self.plan))
             self._planned = inputs
@@ -331,6 +335,7 @@ class CopyPanel(_Panel):
         self._line("copying…")
         self._copied_to = kwargs["target"]
         self._shown.clear()
+        self.code_view.remember("copy", {k: v for k, v in kwargs.items() if k != "progress"})
         try:
             self.job = api.start_copy(**kwargs)
         except Exception as exc:  # a keyword no copy can use: refused before any request
@@ -424,14 +429,15 @@ class CopyPanel(_Panel):
                 self._refuse(f"restore refused: tick '{self.restore_confirm.description}' first")
                 return
             self._line(f"restoring {backup.name}…")
-            self.restored = api.restore(
-                backup.table,
-                env=self._copied_to,
-                backup=backup.arn,
-                in_place=True,
-                yes=True,
-                progress=self.progress,
-            )
+            restore: dict[str, Any] = {
+                "table": backup.table,
+                "env": self._copied_to,
+                "backup": backup.arn,
+                "in_place": True,
+                "yes": True,
+            }
+            self.code_view.remember("restore", restore)
+            self.restored = api.restore(**restore, progress=self.progress)
             self._line(self.restored.summary_line(), "dynamo-summary")
             self.restore_confirm.value = False
 

@@ -23,6 +23,7 @@ from ...api import (
 from .base import (
     _Panel,
 )
+from .code import CodeView
 from .fields import (
     QUERY_FIELDS,
 )
@@ -147,6 +148,7 @@ class QueryPanel(_Panel):
         self.store_name = widgets.Text(placeholder="variable")
         self.store_button = widgets.Button(description="Store as")
         self.writer = WriteToTable(self, names)  # Write to table: put_df of the result
+        self.code_view = CodeView(self)  # Code: the last action's code
         # the analysis: one labelled row per action, each as wide as the inputs above
         for choice in (self.unique_column, self.plot_what, self.store_name):
             choice.layout.width = CHOICE_WIDTH
@@ -163,6 +165,7 @@ class QueryPanel(_Panel):
             ("Plot", _line_of(self.plot_what, self.plot_button), False),
             ("Variable", _line_of(self.store_name, self.store_button), False),
             *self.writer.rows(),
+            *self.code_view.rows(),
         ]
         rows = [self._form(rows), self.output, self.analysis, _panel_css()]
         self.children = rows
@@ -263,6 +266,7 @@ class QueryPanel(_Panel):
             self.status.value = f"read {seen[0]:,} items…"
 
         scope = self._scope()
+        self.code_view.remember("query", kwargs)  # fetch's read as query's DataFrame
         read = api.fetch(**kwargs, on_page=on_page)
         if self._scope() != scope:  # set from Python while it ran (the page disables them)
             self._refuse("the environment, table or index changed while the query ran: Run again")
