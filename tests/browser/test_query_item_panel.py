@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from .conftest import Lab, missing, notebook_ready, write_notebook
+from .conftest import ARTIFACTS, Lab, missing, notebook_ready, write_notebook
 from moto_servers import MotoServer
 from tables import create_events, create_orders, events_items, orders_items, put_all
 
@@ -57,7 +57,7 @@ def page_pick_and_conflict(panel: Any, a: MotoServer, shoot: Any) -> None:
     expect(rows.first).to_contain_text("2024-01-01")
     panel.locator("button.dynamo-page-next").click()
     expect(output).to_contain_text("page 2: 2 item(s)")
-    shoot("-pages")
+    shoot("-pages", None)
 
     choose(panel.locator(".dynamo-row"), 'row 0: {customer: "c1", order-date: "2024-01-03"}')
     view = panel.locator(".dynamo-item-json pre")
@@ -66,12 +66,12 @@ def page_pick_and_conflict(panel: Any, a: MotoServer, shoot: Any) -> None:
     panel.locator(".dynamo-item-form button", has_text="plain JSON").click()
     expect(view).to_contain_text('"status": "open"')
     expect(view).to_contain_text('"total": 3.75')
-    shoot("-item")
+    shoot("-item", panel.locator(".dynamo-item"))
 
     editor = panel.locator(".dynamo-item-editor textarea")
-    item = json.loads(editor.input_value())
-    item["status"] = {"S": "shipped"}
-    editor.fill(json.dumps(item, indent=2))
+    text = editor.input_value()
+    assert json.loads(text)["status"] == {"S": "open"}
+    editor.fill(text.replace('"status": {"S": "open"}', '"status": {"S": "shipped"}'))
     panel.locator("button.dynamo-changes-button").click()
     changes = panel.locator(".dynamo-item-output")
     expect(changes).to_contain_text('status: "open" -> "shipped"')
@@ -88,7 +88,7 @@ def page_pick_and_conflict(panel: Any, a: MotoServer, shoot: Any) -> None:
     panel.locator("button.dynamo-save-button").click()
     expect(changes).to_contain_text("changed since it was read: total: 3.75 -> 4")
     expect(changes).to_contain_text("nothing written")
-    shoot("-conflict")
+    shoot("-conflict", panel.locator(".dynamo-item"))
     now = a.client().get_item(TableName="orders", Key=KEY)["Item"]
     assert now["status"] == {"S": "open"} and now["total"] == {"N": "4"}
 
@@ -101,12 +101,18 @@ def test_page_pick_and_edit_with_a_conflict_in_jupyterlab(
     nb = notebook("query_paging", CELLS)
     nb.run_all()
     nb.assert_no_errors()
+    nb.page.set_viewport_size({"width": 1100, "height": 2600})  # the whole cell in view
     panel = nb.page.locator(".dynamo-query-panel")
     expect(panel).to_be_visible()
     expect(panel.locator(".dynamo-table option:checked")).to_have_text("orders")
 
-    def shoot(suffix: str) -> None:
-        nb.cell_screenshot(1, suffix)  # tests/artifacts/query_paging-*.png: the docs' images
+    def shoot(suffix: str, part: Any) -> None:
+        """tests/artifacts/query_paging-*.png, the docs' images: the cell, or a part of it."""
+        if part is None:
+            nb.cell_screenshot(1, suffix)
+        else:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            part.screenshot(path=str(ARTIFACTS / f"query_paging{suffix}.png"))
 
     page_pick_and_conflict(panel, a, shoot)
     nb.assert_no_errors()
@@ -137,7 +143,7 @@ def test_page_pick_and_edit_with_a_conflict_in_notebook7(
     nb.assert_no_errors()
     panel = tab.locator(".dynamo-query-panel")
     expect(panel).to_be_visible()
-    page_pick_and_conflict(panel, a, lambda suffix: nb.screenshot(suffix))
+    page_pick_and_conflict(panel, a, lambda suffix, part: nb.screenshot(suffix))
     nb.assert_no_errors()
 
 

@@ -20,12 +20,13 @@ from IPython.display import HTML
 
 from ... import api
 from ...errors import ConfirmationRequired, InvalidQuery
-from .layout import BUTTON_WIDTH, INPUT_WIDTH, _form, _line_of
+from .layout import BUTTON_WIDTH, _form, _line_of
 
 if TYPE_CHECKING:
     from .query import QueryPanel
 
 MAX_PICKER_ROWS = 1_000  # rows the picker lists (page through a larger result)
+MAX_EDITOR_ROWS = 24  # lines the editor shows before it scrolls
 ITEM_FORMS = (("DynamoDB JSON", "dynamodb"), ("plain JSON", "plain"))
 JSON_STYLE = (
     "white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; max-height: 300px; "
@@ -50,9 +51,8 @@ class ItemEditor:
     def __init__(self, panel: QueryPanel):
         self.panel = panel
         self.row = widgets.Dropdown(options=[], value=None)
-        self.row.layout.width = INPUT_WIDTH
         self.item_form = widgets.ToggleButtons(options=ITEM_FORMS, value="dynamodb")
-        self.item_form.style.button_width = "100px"
+        self.item_form.style.button_width = "150px"
         self.item_json = widgets.HTML("")
         self.item_editor = widgets.Textarea(rows=10, layout=widgets.Layout(width="100%"))
         self.item_confirm = widgets.Checkbox(
@@ -81,7 +81,8 @@ class ItemEditor:
         self._written: dict[int, dict[str, Any] | None] = {}  # row -> as saved (None: deleted)
         grid = _form(
             [
-                ("Item", _line_of(self.row, self.item_form), False),
+                ("Item", self.row, False),
+                ("", self.item_form, False),
                 ("", self.item_json, True),
                 ("Edit item", self.item_editor, True),
                 ("", self.item_confirm, True),
@@ -140,13 +141,20 @@ class ItemEditor:
         else:
             self.old = api.item_values(self.source.items[number])
         if number is not None:
-            self.item_editor.value = "" if self.old is None else api.item_text(self.old)
+            self._edit(self.old)
         self.item_confirm.description = (
             f"save or delete item {api.item_key_text(self.old or {}, self.key_names)} in table "
             f"'{self.table or '?'}' in env '{self.env or '?'}'"
         )
         self._show_item()
         self._sync()
+
+    def _edit(self, item: dict[str, Any] | None) -> None:
+        """The editor holds ``item`` as DynamoDB JSON, one attribute a line, every line shown
+        up to ``MAX_EDITOR_ROWS`` (then it scrolls)."""
+        text = "" if item is None else api.item_text(item)
+        self.item_editor.rows = min(max(text.count("\n") + 1, 4), MAX_EDITOR_ROWS)
+        self.item_editor.value = text
 
     def _show_item(self) -> None:
         if self.old is None:
@@ -293,7 +301,7 @@ class ItemEditor:
         self.old, self.changes, self._checked = now, None, None
         self.item_confirm.value = False
         if now is not None:
-            self.item_editor.value = api.item_text(now)
+            self._edit(now)
         self._show_item()
         self.panel._line(
             f"{done.summary_line()} (the table above shows it as read: Run to read it again)",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import ipywidgets as widgets
 
 from ... import api
-from .layout import HEAD_WIDTH, _line_of
+from .layout import ACTION_WIDTH, HEAD_WIDTH, _line_of
 
 if TYPE_CHECKING:
     from .query import QueryPanel
@@ -48,6 +48,7 @@ class PageThrough:
             ("next", self.next_button),
         ):
             button.add_class(f"dynamo-page-{name}")
+            button.layout.width = ACTION_WIDTH
         self.page_size.add_class("dynamo-page-size")
         self.walk: Any = None  # api.Pages
         self._walked: tuple[Any, ...] | None = None  # the inputs the walk was made with
@@ -59,8 +60,8 @@ class PageThrough:
 
     def rows(self) -> list[tuple[str, Any, bool]]:
         """The panel's form row of the paging."""
-        line = _line_of(self.page_size, self.first_button, self.previous_button, self.next_button)
-        return [("Page size", line, False)]
+        buttons = _line_of(self.first_button, self.previous_button, self.next_button)
+        return [("Page size", self.page_size, False), ("", buttons, False)]
 
     # -- the buttons ---------------------------------------------------------------------------
     def first(self) -> None:
