@@ -65,7 +65,11 @@ else:  # imported on first use: a copy never makes a DataFrame (lazy.py)
 
 # what front ends need beside the functions (the types they show, the choices they offer), named
 # here so that they import the façade only (tests/test_layering.py)
+from .dynamodb.items import item_text as item_text
+from .dynamodb.items import item_values as item_values
+from .dynamodb.items import parse_item_text as parse_item_text
 from .expressions import default_operator as default_operator
+from .paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
 from .paging import Pages as Pages
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD
 from .schema import KeyAttribute as KeyAttribute
@@ -80,6 +84,9 @@ from .transfer.exporting import ExportResult as ExportResult
 from .transfer.job import CopyJob as CopyJob
 from .transfer.plan import CopyPlan as CopyPlan
 from .transfer.result import Outcome as Outcome
+
+item_differences = items.differences  # what an edit of one item changes (the panel's editor)
+item_key_text = items.key_text  # an item's key as messages show it
 
 # The docstrings' Parameters sections are generated from the option texts (options.OPTIONS,
 # options.PYTHON_ONLY) by cog between its markers: after changing a text or a signature, run

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NewType, cast
 
 from . import lazy
 from .errors import InvalidQuery, literal
+from .item_size import short_repr, significant_digits
 from .paths import DocumentPath, format_path
 from .schema import KeyAttribute
 
@@ -527,6 +528,64 @@ def item_json(item: WireItem) -> str:
     """An item as one line of plain JSON, attributes in the item's order, each value encoded by
     ``json_text`` (numbers exact, binary as base64, sets as sorted lists, maps with sorted keys)."""
     return "{" + ", ".join(f"{_string_json(k)}: {attribute_json(v)}" for k, v in item.items()) + "}"
+
+
+# -- checking DynamoDB JSON -----------------------------------------------------------------------
+TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "M", "L"})  # DynamoDB's types
+
+
+def typed_problem(av: Any) -> str | None:
+    """What makes ``av`` no DynamoDB typed value (wire form: binaries as base64 text), or
+    ``None``: one known type, a payload of its kind, numbers DynamoDB can store (at most 38
+    significant digits), sets non-empty without repeats, at any depth."""
+    if not isinstance(av, dict) or len(av) != 1:
+        return f'not a typed value such as {{"S": "text"}}: {short_repr(av)}'
+    ((tag, value),) = av.items()
+    if tag not in TYPES:
+        return f"unknown type {tag!r}"
+    if tag == "S":
+        return None if isinstance(value, str) else f"S holds {short_repr(value)}, not text"
+    if tag == "N":
+        return _number_problem(value)
+    if tag == "B":
+        return _binary_problem(value)
+    if tag == "BOOL":
+        return None if isinstance(value, bool) else f"BOOL holds {short_repr(value)}"
+    if tag == "NULL":
+        return None if value is True else f"NULL holds {short_repr(value)}, not true"
+    if tag in ("SS", "NS", "BS"):
+        if not isinstance(value, list) or not value:
+            return f"{tag} must be a non-empty list (DynamoDB has no empty set)"
+        if len(set(map(str, value))) != len(value):
+            return f"{tag} holds a value twice"
+        one = {"SS": "S", "NS": "N", "BS": "B"}[tag]
+        return next(filter(None, (typed_problem({one: v}) for v in value)), None)
+    if tag == "M":
+        if not isinstance(value, dict):
+            return f"M holds {short_repr(value)}, not an object"
+        return next((f"in {k!r}: {p}" for k, v in value.items() if (p := typed_problem(v))), None)
+    if not isinstance(value, list):
+        return f"L holds {short_repr(value)}, not a list"
+    return next((f"in [{i}]: {p}" for i, v in enumerate(value) if (p := typed_problem(v))), None)
+
+
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def _number_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not _NUMBER.match(value.strip()):
+        return f"N holds {short_repr(value)}, not a number's text"
+    if significant_digits(value) > MAX_NUMBER_DIGITS:
+        return f"the number {short_repr(value)} has more than {MAX_NUMBER_DIGITS} digits"
+    return None
+
+
+def _binary_problem(value: Any) -> str | None:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        return f"B holds {short_repr(value)}, not base64 text"
+    return None
 
 
 def parse_cli_value(text: str) -> Any:

@@ -14,6 +14,7 @@ the key schema.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -133,6 +134,32 @@ class Pages:
     def items_read(self) -> int:
         """Items in the pages read so far."""
         return sum(page.result.stats.count for page in self._pages)
+
+    @property
+    def pages_read(self) -> int:
+        """How many pages were read so far (going back reads none)."""
+        return len(self._pages)
+
+    def read_so_far(self) -> ReadResult:
+        """Every page read so far, in order, as one ``ReadResult`` (items and statistics
+        together; ``page`` None, not truncated: whether more follow is the pages' word): what a
+        panel's analysis of "what was read" works on.
+
+        Raises
+        ------
+        IndexError
+            No page was read yet.
+        """
+        if not self._pages:
+            raise IndexError("no page read yet: call first() or next()")
+        first = self._pages[0].result
+        stats = dataclasses.replace(first.stats, on_retry=None)
+        for page in self._pages[1:]:
+            stats.merge(page.result.stats)
+        # whole in itself (no limit cut it); the key after the last page read is where it ends
+        stats.truncated, stats.last_key = False, self._pages[-1].result.stats.last_key
+        items = [item for page in self._pages for item in page.result.items]
+        return dataclasses.replace(first, items=items, stats=stats, page=None, more="")
 
     def frames_read(self) -> pd.DataFrame:
         """Every page read so far, in order, as one DataFrame."""

@@ -14,13 +14,25 @@ write, and that neither item names, is the one case the condition cannot see.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from botocore import exceptions as bx
 
-from ..codec import Item, from_attribute, json_text, key_value, to_attribute
+from ..codec import (
+    Item,
+    WireItem,
+    decode_binaries,
+    encode_binaries,
+    from_attribute,
+    json_text,
+    key_value,
+    to_attribute,
+    typed_problem,
+)
 from ..environments import Environment
 from ..errors import (
     ConfirmationRequired,
@@ -114,6 +126,79 @@ def differences(old: Values | None, new: Values | None) -> list[str]:
     return found
 
 
+# -- one item as text: what a panel shows and edits ----------------------------------------------
+ItemForm = Literal["dynamodb", "plain"]
+ITEM_FORMS: tuple[ItemForm, ...] = ("dynamodb", "plain")
+
+
+def item_values(item: WireItem) -> dict[str, Any]:
+    """A wire-form item (``ReadResult.items``) as Python values, as ``put_item`` takes them:
+    numbers ``int`` or ``Decimal`` (every digit), binaries ``bytes``, sets ``set``."""
+    return _decoded(decode_binaries(item))
+
+
+def item_text(item: Values, form: ItemForm = "dynamodb") -> str:
+    """An item (Python values) as JSON text to read, copy and edit, one attribute a line in
+    the item's order.
+
+    ``dynamodb``: DynamoDB JSON (``{"qty": {"N": "2"}}``), the form the AWS CLI and console
+    take: every type kept (sets stay ``SS``/``NS``/``BS``, numbers as their exact text, binaries
+    base64), so ``parse_item_text`` gives the same item back. ``plain``: values as JSON
+    (``json_text``: numbers exact, binaries base64 text, sets sorted lists), to read: it cannot
+    tell a set from a list or a binary from text.
+    """
+    if form == "plain":
+        lines = [f"  {_json(str(k))}: {json_text(v)}" for k, v in item.items()]
+    else:
+        wire = encode_binaries({str(k): to_attribute(v) for k, v in item.items()})
+        lines = [f"  {_json(k)}: {_json(_sorted_sets(av))}" for k, av in wire.items()]
+    return "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _sorted_sets(av: dict[str, Any]) -> dict[str, Any]:
+    """A typed value with its sets' members in one order (numbers numerically), at any depth:
+    the same item always reads the same."""
+    ((tag, value),) = av.items()
+    if tag in ("SS", "BS"):
+        return {tag: sorted(value)}
+    if tag == "NS":
+        return {tag: sorted(value, key=Decimal)}
+    if tag == "M":
+        return {tag: {k: _sorted_sets(v) for k, v in value.items()}}
+    if tag == "L":
+        return {tag: [_sorted_sets(v) for v in value]}
+    return av
+
+
+def parse_item_text(text: str) -> dict[str, Any]:
+    """DynamoDB JSON text of one item (as ``item_text`` writes it, or the AWS console copies
+    it) as Python values (``item_values``).
+
+    Raises
+    ------
+    InvalidQuery
+        Not JSON, not an object, or an attribute that is no DynamoDB typed value (named, with
+        what is wrong).
+    """
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
+        raise InvalidQuery(f"the item is not JSON: {exc!s}") from None
+    if not isinstance(data, dict) or not data:
+        raise InvalidQuery(
+            'the item must be a JSON object of attributes in DynamoDB JSON, e.g. {"pk": {"S": "a"}}'
+        )
+    for name, av in data.items():
+        problem = typed_problem(av)
+        if problem:
+            raise InvalidQuery(f"attribute '{name}': {problem}")
+    return item_values(WireItem(data))
+
+
 def put(
     client: Any,
     schema: TableSchema,
@@ -196,8 +281,8 @@ def _key(schema: TableSchema, values: Values, what: str) -> Item:
             continue
         if attr.name not in values or values[attr.name] is None:
             raise InvalidQuery(
-                f"the {what} lacks key attribute '{literal(attr.name)}' ({attr.type}) of table "
-                f"'{literal(schema.name)}' (key: {literal(str(schema.key))})"
+                f"the {what} lacks key attribute '{attr.name}' ({attr.type}) of table "
+                f"'{schema.name}' (key: {schema.key})"
             )
         key[attr.name] = key_value(attr, values[attr.name], role=f"{what} key")
     return key
@@ -207,8 +292,8 @@ def _check_expect(schema: TableSchema, key: Item, expect: Values) -> None:
     """``expect`` must be the same item (its key) as the one written."""
     if _key(schema, expect, "expected item") != key:
         raise InvalidQuery(
-            f"expect is item {literal(_key_text(_plain(_key(schema, expect, 'expected item'))))}, "
-            f"not {literal(_key_text(_plain(key)))}: give the item as it was read"
+            f"expect is item {_key_text(_plain(_key(schema, expect, 'expected item')))}, "
+            f"not {_key_text(_plain(key))}: give the item as it was read"
         )
 
 
@@ -227,8 +312,7 @@ def _refuse_changed(expect: Values, current: dict[str, Any] | None, key: Item) -
     if current is None or found:
         now = "was deleted" if current is None else "changed since it was read: " + "; ".join(found)
         raise ItemChanged(
-            f"item {literal(_key_text(_plain(key)))} {literal(now)}; nothing written (read it "
-            "again to edit it)",
+            f"item {_key_text(_plain(key))} {now}; nothing written (read it again to edit it)",
             current,
             found,
         )
@@ -271,7 +355,7 @@ def _write(
         if expect is not None:  # changed between the consistent read and the write
             _refuse_changed(expect, current, key)
             raise ItemChanged(  # an attribute of the new item appeared meanwhile
-                f"item {literal(_key_text(_plain(key)))} changed while it was written; nothing "
+                f"item {_key_text(_plain(key))} changed while it was written; nothing "
                 "written "
                 "(read it again to edit it)",
                 current,
@@ -279,8 +363,7 @@ def _write(
             ) from None
         if operation == "delete_item":
             raise ItemNotFound(
-                f"no item {literal(_key_text(_plain(key)))} in table '{literal(table)}': nothing "
-                "deleted"
+                f"no item {_key_text(_plain(key))} in table '{table}': nothing deleted"
             ) from None
         raise _overwrite(table, env, key) from None
     old = answer.get("Attributes")
@@ -299,6 +382,12 @@ def _attribute(value: Any) -> Any:
     """A value as DynamoDB compares it: ``1``, ``1.0`` and ``Decimal('1.00')`` are one number,
     a list and a tuple one list."""
     return from_attribute(to_attribute(value), "decimal")
+
+
+def key_text(item: Values, names: tuple[str, ...]) -> str:
+    """``{pk: "p", sk: 2}``: the attributes ``names`` (an item's key) of an item, values as
+    exact JSON (a missing one as ``null``)."""
+    return _key_text({name: item.get(name) for name in names})
 
 
 def _key_text(key: Mapping[str, Any]) -> str:

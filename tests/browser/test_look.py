@@ -24,7 +24,7 @@ except ImportError:  # the fixtures then fail (in CI) or skip (elsewhere), with 
     expect = None
 
 from .colours import low_contrast, luminance
-from .controls import type_into
+from .controls import choose, type_into
 
 CELLS = [
     "%load_ext dynamo_magic",
@@ -59,7 +59,8 @@ def open_panels(notebook: Any, servers: tuple[MotoServer, MotoServer]) -> tuple[
 
 
 def show_panels(nb: Notebook) -> tuple[Notebook, Any, Any]:
-    """Both panels of ``nb`` (JupyterLab or Notebook 7), after a query and a plan."""
+    """Both panels of ``nb`` (JupyterLab or Notebook 7), after a query (a row picked) and a
+    plan."""
     nb.run_all()
     nb.assert_no_errors()
     query, copy = nb.page.locator(".dynamo-query-panel"), nb.page.locator(".dynamo-copy-panel")
@@ -67,6 +68,8 @@ def show_panels(nb: Notebook) -> tuple[Notebook, Any, Any]:
     query.locator("button.dynamo-run").click()
     expect(query.locator(".dynamo-output table.dataframe tbody tr")).to_have_count(4)
     expect(query.locator("button.dynamo-store-button")).to_be_enabled()
+    choose(query.locator(".dynamo-row"), "row 0")  # the item's rows (view, editor) shown too
+    expect(query.locator("button.dynamo-save-button")).to_be_visible()
     copy.locator("button.dynamo-plan").click()
     expect(copy.locator(".dynamo-plan-text")).to_contain_text("Copy plan (nothing written)")
     return nb, query, copy

@@ -146,6 +146,10 @@ UI_REFUSED = {
     "backend": ("%dynamo_panel copy orders --backend threading", "--backend cannot be used"),
     "no progress": ("%dynamo_copy orders -src dev -tgt stage --no-progress --ui", "--no-progress"),
     "out": ("%dynamo_query orders c1 --env dev --ui --out x", "--out cannot be used with --ui"),
+    "page size": (
+        "%dynamo_query orders c1 --env dev --page-size 5 --ui",
+        "--page-size cannot be used with --ui: set the panel's Page size and click First",
+    ),
     "unknown flag": (
         "%dynamo_query orders c1 --env dev --bogusflag --ui",
         "unrecognized arguments: --bogusflag",

@@ -193,6 +193,7 @@ INSTEAD = {
     "summary": "use the panel's Summary button",
     "plot": "use the panel's Plot button",
     "progress": "the panel always shows its progress bar",
+    "page_size": "set the panel's Page size and click First",
 }
 NO_INPUT = "the panel has no input for it; run the line without --ui"
 # an environment that cannot be used (whatever the request): the error is its field's

@@ -27,6 +27,9 @@ from .code import CodeView
 from .fields import (
     QUERY_FIELDS,
 )
+
+# the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
+from .item import ItemEditor
 from .layout import (
     BUTTON_WIDTH,
     CHOICE_WIDTH,
@@ -36,8 +39,7 @@ from .layout import (
     _line_of,
     _panel_css,
 )
-
-# the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
+from .pager import PageThrough
 from .write import WriteToTable
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -149,6 +151,8 @@ class QueryPanel(_Panel):
         self.store_button = widgets.Button(description="Store as")
         self.writer = WriteToTable(self, names)  # Write to table: put_df of the result
         self.code_view = CodeView(self)  # Code: the last action's code
+        self.pager = PageThrough(self)  # Page size, First / Previous / Next (api.pages)
+        self.item = ItemEditor(self)  # the row picker, the item as JSON, its editor
         # the analysis: one labelled row per action, each as wide as the inputs above
         for choice in (self.unique_column, self.plot_what, self.store_name):
             choice.layout.width = CHOICE_WIDTH
@@ -160,6 +164,7 @@ class QueryPanel(_Panel):
         rows = [
             *self._field_rows(),
             ("", _line_of(self.run_button, self.status), True),
+            *self.pager.rows(),
             ("Result", _line_of(self.head_n, self.head_button, self.summary_button), False),
             ("Column", _line_of(self.unique_column, self.unique_button), False),
             ("Plot", _line_of(self.plot_what, self.plot_button), False),
@@ -167,7 +172,7 @@ class QueryPanel(_Panel):
             *self.writer.rows(),
             *self.code_view.rows(),
         ]
-        rows = [self._form(rows), self.output, self.analysis, _panel_css()]
+        rows = [self._form(rows), self.output, self.item.box, self.analysis, _panel_css()]
         self.children = rows
         self._tag()
         self.run_button.add_class("dynamo-run")
@@ -178,6 +183,8 @@ class QueryPanel(_Panel):
         self.env.observe(lambda _: self._reload(self._load_tables, "env"), "value")
         self.table.observe(lambda _: self._reload(self._load_indexes, "table"), "value")
         self.index.observe(lambda _: self._fit_sk_op(), "value")
+        for field in QUERY_FIELDS:  # another input: First and Next start a new walk
+            getattr(self, field.keyword).observe(lambda _: self.pager._sync(), "value")
         self.run_button.on_click(lambda _: self.run())
         self.run_button.on_page_click = lambda: self.run(background=True)
         self.head_button.on_click(lambda _: self.show_head())
@@ -205,6 +212,8 @@ class QueryPanel(_Panel):
         self._running = True
         self.error, self.message = None, ""
         self._ran = True
+        self.pager.reset()  # Run reads the whole result (or Limit), not a page
+        self.item.load(None)
         self.read, self.result, self.view = None, None, None
         self._set_analysis(False)
         self.output.outputs = ()
@@ -235,6 +244,8 @@ class QueryPanel(_Panel):
     def _set_inputs(self, enabled: bool) -> None:
         for name in QUERY_INPUTS:
             getattr(self, name).disabled = not enabled
+        self.pager.set_enabled(enabled)
+        self.item.set_enabled(enabled)
 
     def _scope(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name).value for name in RESULT_SCOPE)
@@ -248,6 +259,8 @@ class QueryPanel(_Panel):
         self.read, self.result, self.view = None, None, None
         self._ran = False  # the analysis buttons say "run a query first"
         self._set_analysis(False)
+        self.pager.reset()
+        self.item.load(None)
         self.output.outputs = ()
         self.analysis.outputs = ()
 
@@ -271,13 +284,30 @@ class QueryPanel(_Panel):
         if self._scope() != scope:  # set from Python while it ran (the page disables them)
             self._refuse("the environment, table or index changed while the query ran: Run again")
             return
+        self._show_read(read)
+        self.error = None  # a refusal shown while it ran is over
+
+    def _show_read(self, read: Any, page: Any = None, page_frame: Any = None) -> None:
+        """Show what was read: ``read`` (everything read: ``read`` and ``result``, what the
+        analysis works on) and, when paging, the current ``page`` (its ``ReadResult``) and its
+        frame, which the table, the summary line and the row picker show instead."""
         self.read = read
         self.result = read.to_frame()
         self._choose_columns(read)
         self._set_analysis(True)
-        self._show(self.result)
-        self._line(read.summary_line(), "dynamo-summary", clear=False)
-        self.error = None  # a refusal shown while it ran is over
+        self.analysis.outputs = ()  # a view of what was read before
+        shown = read if page is None else page
+        self._show(self.result if page_frame is None else page_frame)
+        self._line(shown.summary_line(), "dynamo-summary", clear=False)
+        note = self.pager.scope_note()
+        if note:
+            self._line(
+                "Head, Unique values, Summary, Plot, Store as and Write to work on what was read"
+                + note,
+                "dynamo-message",
+                clear=False,
+            )
+        self.item.load(shown)
 
     def _choose_columns(self, read: Any) -> None:
         """The result's columns in the column dropdown, one of them chosen: the earlier choice
@@ -322,7 +352,7 @@ class QueryPanel(_Panel):
 
     def _caption(self, text: str) -> None:
         """The analysis area's first line: what the view below it shows."""
-        self._line(text, "dynamo-message", area=self.analysis)
+        self._line(text + self.pager.scope_note(), "dynamo-message", area=self.analysis)
 
     def _column(self) -> str | None:
         column: str | None = self.unique_column.value
@@ -390,7 +420,7 @@ class QueryPanel(_Panel):
             else:
                 axes = plots.plot_partitions(read)
             self._show(Image(data=_png(axes.figure), format="png"), area=self.analysis)
-            self.message = f"plot: {self.plot_what.label}"
+            self.message = f"plot: {self.plot_what.label}{self.pager.scope_note()}"
 
         self._analyse(action)
 
@@ -438,4 +468,5 @@ class QueryPanel(_Panel):
                 return
             replaced = f" (it replaced the DataFrame {name} held)"
         namespace[name] = self.result
-        self._line(f"stored in {name}{replaced}", clear=clear, area=self.analysis)
+        note = self.pager.scope_note()
+        self._line(f"stored in {name}{replaced}{note}", clear=clear, area=self.analysis)

@@ -48,10 +48,13 @@ class WriteToTable:
             button.layout.width = BUTTON_WIDTH
         self.write_plan_button.add_class("dynamo-write-plan")
         self.write_button.add_class("dynamo-write")
+        for name in ("write_env", "write_table", "write_mode", "write_confirm"):
+            getattr(self, name).add_class("dynamo-" + name.replace("_", "-"))
         self.plan: Any = None
         self.result: Any = None
         self._planned: tuple[Any, ...] | None = None
-        for control in (self.write_env, self.write_table, self.write_mode):
+        # the queried table is the default target: another one changes the write's inputs
+        for control in (self.write_env, self.write_table, self.write_mode, panel.table):
             control.observe(lambda _: self._inputs_changed(), "value")
         self.write_plan_button.on_click(lambda _: self.make_plan())
         self.write_button.on_click(lambda _: self.write())
