@@ -76,6 +76,20 @@ def test_pages_forward_back_and_first_read_each_page_once(proxied, tmp_path: Pat
         assert second["shown"] == [4, 5, 6, 7] and second["number"] == 2
         assert second["read"] == 8  # the analysis works on both pages read
         assert "work on what was read (in the 2 page(s) read: 8 items)" in second["summary"][1]
+        # Code: this page alone, from the key page 1 ended at, in Python and in the magic
+        code = printed(
+            kernel.run(
+                'ns = {}\nexec(panel.code["python"], ns)\n'
+                'magic = get_ipython().run_cell(panel.code["magic"]).result\n'
+                'print(json.dumps({"python": [int(s) for s in ns["found"].frame["seq"]],'
+                ' "magic": [int(s) for s in magic["seq"]], "text": panel.code["python"]}))'
+            )
+        )
+        assert code["python"] == code["magic"] == [4, 5, 6, 7], code
+        assert "page_size=4" in code["text"] and "start_after=" in code["text"]
+        assert _starts(proxied)[2:] == [_starts(proxied)[1]] * 2  # page 2's key, twice
+        for at in [i for i, call in enumerate(proxied.calls) if call.op == "Query"][:1:-1]:
+            del proxied.calls[at]  # the code's own two reads: the panel's are counted below
         head = printed(kernel.run("panel.head_button.click()" + STATE))
         assert head["head"].startswith("head: the first 5 of 8 row(s) (in the 2 page(s) read")
 

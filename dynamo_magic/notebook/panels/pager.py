@@ -142,6 +142,11 @@ class PageThrough:
                 page = getattr(self.walk, how_now)()
             finally:
                 self._sync()
+            # Code: this page alone, read again from the key it started after
+            start = {"start_after": self.walk.current.start_key} if self.walk.number > 1 else {}
+            panel.code_view.remember(
+                "explore", {**kwargs, "page_size": self.page_size.value, **start}
+            )
             panel._show_read(self.walk.read_so_far(), self.walk.result, page)
 
         panel._guarded(action)
