@@ -1793,20 +1793,23 @@ def check_copy_run(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
-    """Refuse run options (``workers``, ``segments``, ``backend``) no copy can use, before
+    """Refuse run options (``workers``, ``segments``, ``backend``, ``scheduler``) no copy can
+    use, before
     anything is read: what ``copy`` checks and what a dry run (``plan_copy``, which takes no
     run options) checks of the same options in the front ends.
 
     Raises
     ------
     UsageProblem
-        ``workers`` or ``segments`` outside their bounds, an unknown ``backend``.
+        ``workers`` or ``segments`` outside their bounds, an unknown ``backend``, a
+        ``scheduler`` without ``backend="dask"``.
     InvalidQuery
         ``segments`` with a slice (``pk``): a slice is read by one query, never scanned.
     """
     check_counts(workers=workers, segments=segments)
-    check_backend(backend)
+    check_backend(backend, scheduler)
     if pk is not None and segments is not None:
         raise InvalidQuery(
             "{segments} splits the scan of a whole-table copy; a slice ({pk}) is read by one "
@@ -1976,6 +1979,7 @@ def start_copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    scheduler: str | None = None,
     checkpoint: str | Path | None = None,
     resume: bool | str | Path = False,
     progress: Progress | None = None,
@@ -2124,7 +2128,7 @@ def start_copy(
         copy_settings=copy_settings,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
     resume = _check_resume(resume, checkpoint)
     return copy_run.start_copy(
         request,
@@ -2133,6 +2137,7 @@ def start_copy(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         progress=progress,
         cancel=cancel,
         checkpoint=checkpoint,
@@ -2163,6 +2168,7 @@ def copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    scheduler: str | None = None,
     checkpoint: str | Path | None = None,
     resume: bool | str | Path = False,
     progress: Progress | None = None,
@@ -2310,6 +2316,7 @@ def copy(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         checkpoint=checkpoint,
         resume=resume,
         progress=progress,
@@ -2792,6 +2799,7 @@ def export_table(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
@@ -2875,7 +2883,7 @@ def export_table(
     """
     # [[[end]]]
     check_table_name(table, "table")
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
     _check_progress(progress)
     _check_cancel(cancel)
     if not isinstance(to, str | os.PathLike):
@@ -2900,6 +2908,7 @@ def export_table(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         progress=progress,
         cancel=cancel,
     )
@@ -3154,6 +3163,8 @@ def start_import(
     max_write_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
+    backend: Backend | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyJob:
@@ -3233,7 +3244,7 @@ def start_import(
     # [[[end]]]
     _check_progress(progress)
     _check_cancel(cancel)
-    check_copy_run(None, workers=workers)
+    check_copy_run(None, workers=workers, backend=backend, scheduler=scheduler)
     request = _import_request(
         table,
         source,
@@ -3248,7 +3259,14 @@ def start_import(
         max_write_units=max_write_units,
     )
     return importing.start_import(
-        request, get_settings(), yes=yes, workers=workers, progress=progress, cancel=cancel
+        request,
+        get_settings(),
+        yes=yes,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+        cancel=cancel,
     )
 
 
@@ -3268,6 +3286,8 @@ def import_table(
     verify: VerifyMethod | None = None,
     max_write_units: float | str | None = None,
     workers: int | None = None,
+    backend: Backend | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult | CopyPlan:
@@ -3377,6 +3397,7 @@ def import_table(
         max_write_units=max_write_units,
     )
     if dry_run:
+        check_copy_run(None, workers=workers, backend=backend, scheduler=scheduler)
         return plan_import(table, source, **shaping)  # type: ignore[arg-type]
     job = start_import(
         table,
@@ -3384,6 +3405,8 @@ def import_table(
         **shaping,  # type: ignore[arg-type]
         yes=yes,
         workers=workers,
+        backend=backend,
+        scheduler=scheduler,
         progress=progress,
         cancel=cancel,
     )

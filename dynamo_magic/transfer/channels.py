@@ -9,9 +9,9 @@ channel is a queue and a stop flag that both ends can reach:
 - ``loky`` (and any other backend of local processes): a ``multiprocessing`` manager's queue
   and event, reached over a local socket; the manager ignores Ctrl-C so that it can still tell
   the workers to stop;
-- a distributed backend (a Dask cluster, next issues) plugs its own in with
-  ``register(backend, opener)``: e.g. ``distributed.Queue`` and ``distributed.Event``, which
-  workers on other machines reach through the scheduler. Nothing else changes.
+- ``dask`` (``cluster``): a ``distributed.Queue`` and a ``distributed.Event``, which workers
+  on other machines reach through the scheduler, plugged in with ``register(backend,
+  opener)``. Nothing else changes.
 
 Reaching a queue or a flag of another process costs a round trip (through a manager, ~0.2 ms
 of CPU on both ends); a worker would make one before every request and after every batch. So
@@ -188,11 +188,14 @@ _mirrors_lock = threading.Lock()
 
 def _local_flag(flag: Flag | None) -> Flag | None:
     """``flag`` itself if it lives in this process (or is of a kind not known to be remote);
-    for a manager's event, a ``threading.Event`` a watcher thread sets when it is set."""
+    for a manager's event or a flag with a ``mirror_key`` (a Dask cluster's), a
+    ``threading.Event`` a watcher thread sets when it is set."""
     token = getattr(flag, "_token", None)  # a multiprocessing proxy's identity
-    if flag is None or isinstance(flag, threading.Event) or token is None:
+    key = getattr(flag, "mirror_key", None)  # another remote flag's (a Dask cluster's)
+    if flag is None or isinstance(flag, threading.Event) or (token is None and key is None):
         return flag
-    key = (token.address, token.id)
+    if key is None:
+        key = (token.address, token.id)
     with _mirrors_lock:
         mirror = _mirrors.get(key)
         if mirror is None:
