@@ -2057,8 +2057,15 @@ def start_copy(
     segments : int, optional
         Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
         setting, else four per worker.
-    backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads; loky: processes).
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     checkpoint : str or Path, optional
         Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
         goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
@@ -2246,8 +2253,15 @@ def copy(
     segments : int, optional
         Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
         setting, else four per worker.
-    backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads; loky: processes).
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     checkpoint : str or Path, optional
         Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
         goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
@@ -2846,8 +2860,15 @@ def export_table(
     segments : int, optional
         Parallel scan segments (1 to 1,000,000), one data file each; ``None``: the ``segments``
         setting, else four per worker.
-    backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads; loky: processes).
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3216,6 +3237,15 @@ def start_import(
     workers : int, optional
         Parallel workers (at least 1), each writing one file at a time; ``None``: the
         ``workers`` setting, else two per CPU core.
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3350,6 +3380,15 @@ def import_table(
     workers : int, optional
         Parallel workers (at least 1), each writing one file at a time; ``None``: the
         ``workers`` setting, else two per CPU core.
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.

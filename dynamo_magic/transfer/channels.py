@@ -194,7 +194,7 @@ def _local_flag(flag: Flag | None) -> Flag | None:
     key = getattr(flag, "mirror_key", None)  # another remote flag's (a Dask cluster's)
     if flag is None or isinstance(flag, threading.Event) or (token is None and key is None):
         return flag
-    if key is None:
+    if key is None and token is not None:
         key = (token.address, token.id)
     with _mirrors_lock:
         mirror = _mirrors.get(key)

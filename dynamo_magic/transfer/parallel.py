@@ -1,7 +1,8 @@
 """Run picklable tasks on a joblib backend, with progress reported back from the workers.
 
 Workers (processes with the ``loky`` backend, threads with ``threading``, or the workers of a
-Dask cluster with ``dask``: ``cluster``, which registers its channel in ``channels``) get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
+Dask cluster with ``dask``: ``cluster``, which registers its channel in ``channels``) get a
+``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
 checkpoints, failures, log records of worker processes) as things happen; a thread in the
 caller drains them into the caller's ``on_message`` (``operation.Tally.receive``), and log
 records into the caller's logging (``logs``). What a worker reported stays counted even when
