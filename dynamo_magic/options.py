@@ -592,6 +592,7 @@ OPTIONS: tuple[Option, ...] = (
         "where workers run (default auto: threads; loky: processes; dask: a Dask cluster)",
         "copy export import",
         choices=BACKENDS,
+        label="Backend",
         doc="Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of"
         " this machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the"
         " active ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.",

@@ -336,3 +336,20 @@ def test_export_refuses_an_unreachable_scheduler_before_writing(
             "orders", tmp_path / "out", env="acct-a", backend="dask", scheduler="tcp://127.0.0.1:9"
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_the_copy_panel_offers_the_cluster(on_cluster: distributed.Client) -> None:
+    from dynamo_magic.notebook.panels import CopyPanel
+
+    items = _orders(customers=2, each=10)
+    panel = CopyPanel(source="acct-a", target="acct-b", table="orders")
+    assert "dask" in panel.backend.options
+    panel.backend.value = "dask"
+    panel.scheduler.value = on_cluster.scheduler.address
+    panel.plan_button.click()
+    assert panel.error is None and panel.plan is not None
+    with distributed.get_task_stream(client=on_cluster) as stream:
+        panel.copy_button.click()
+        result = panel.wait(120)
+    assert result is not None and result.ok and result.written == len(items)
+    assert any(str(task["key"]).startswith("dynamo_magic-copy") for task in stream.data)
