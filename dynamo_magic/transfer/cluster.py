@@ -17,8 +17,8 @@ the channels and the capacity budget. Then:
   retries, checkpoints, failures, log records; pickled, as the queue carries only msgpack
   data) and a ``distributed.Event``, both kept by the scheduler, so workers on other machines
   reach them.
-- **the capacity budget** (``actor_bucket``): each ``TokenBucket`` is a Dask actor on one
-  worker, which every worker of the cluster calls: one budget for the whole cluster.
+- **the capacity budget**: not on a cluster yet (``limits.open_budget`` refuses it): a
+  bucket hosted as a Dask actor hung in its first test and was left out.
 
 Workers build their own boto3 clients from their own environment (profiles, a role): tasks
 carry environments by name, never credentials. A worker's ``distributed`` objects are bound
@@ -40,7 +40,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..dynamodb.capacity import BucketState, TokenBucket
 from ..errors import ClusterUnavailable, literal
 from . import channels, parallel
 
@@ -273,11 +272,11 @@ def run_tasks(
 def _on_worker(
     function: Callable[..., Any], task: Any, channel: channels.Channel, worker_logs: Any
 ) -> Any:
-    """Runs on a Dask worker, in the task's thread: binds the channel's queue, stop flag and
-    budget to this worker's client (threads the task starts could not find it), then runs the
+    """Runs on a Dask worker, in the task's thread: binds the channel's queue and stop flag
+    to this worker's client (threads the task starts could not find it), then runs the
     task as every backend does (``parallel._guarded``)."""
-    for part in (channel.messages, channel.flag, channel.budget.reads, channel.budget.writes):
-        bind = getattr(part, "bind", None) or getattr(getattr(part, "bucket", None), "bind", None)
+    for part in (channel.messages, channel.flag):
+        bind = getattr(part, "bind", None)
         if bind is not None:
             bind()
     return parallel._guarded(function, task, channel, worker_logs)
@@ -393,49 +392,3 @@ def _open_channel() -> Iterator[tuple[Messages, Flag]]:
 
 
 channels.register(DASK, _open_channel)
-
-
-# -- the capacity budget ------------------------------------------------------------------------
-class ActorBucket:
-    """A ``TokenBucket`` hosted as a Dask actor on one worker of the cluster (``address``,
-    ``key``): every worker (and the caller) calls the same one, one round trip each call.
-    Pickled as its address and key; ``bind`` makes the handle in the process using it (in a
-    worker: its task's thread, where Dask finds the worker)."""
-
-    def __init__(self, address: str, key: str, actor: Any = None):
-        self.address = address
-        self.key = key
-        self._actor = actor
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (ActorBucket, (self.address, self.key))
-
-    def bind(self) -> Any:
-        if self._actor is None:
-            import distributed
-
-            self._actor = distributed.Actor(TokenBucket, self.address, self.key)
-        return self._actor
-
-    def reserve(self, units: float) -> float:
-        return float(self.bind().reserve(units).result())
-
-    def settle(self, units: float) -> None:
-        self.bind().settle(units).result()
-
-    def throttled(self) -> None:
-        self.bind().throttled().result()
-
-    def state(self) -> BucketState:
-        state: BucketState = self.bind().state().result()
-        return state
-
-
-def actor_bucket(rate: float) -> ActorBucket:
-    """A bucket of ``rate`` units per second for the whole current cluster (an actor on one
-    of its workers, released with the operation's client or when no one holds it)."""
-    client = current().client
-    future = client.submit(TokenBucket, rate, actor=True, pure=False)
-    actor = future.result()
-    (address,) = client.who_has([future])[future.key]
-    return ActorBucket(address, future.key, actor)
