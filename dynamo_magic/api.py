@@ -1800,20 +1800,23 @@ def check_copy_run(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
 ) -> None:
-    """Refuse run options (``workers``, ``segments``, ``backend``) no copy can use, before
+    """Refuse run options (``workers``, ``segments``, ``backend``, ``scheduler``) no copy can
+    use, before
     anything is read: what ``copy`` checks and what a dry run (``plan_copy``, which takes no
     run options) checks of the same options in the front ends.
 
     Raises
     ------
     UsageProblem
-        ``workers`` or ``segments`` outside their bounds, an unknown ``backend``.
+        ``workers`` or ``segments`` outside their bounds, an unknown ``backend``, a
+        ``scheduler`` without ``backend="dask"``.
     InvalidQuery
         ``segments`` with a slice (``pk``): a slice is read by one query, never scanned.
     """
     check_counts(workers=workers, segments=segments)
-    check_backend(backend)
+    check_backend(backend, scheduler)
     if pk is not None and segments is not None:
         raise InvalidQuery(
             "{segments} splits the scan of a whole-table copy; a slice ({pk}) is read by one "
@@ -1983,6 +1986,7 @@ def start_copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    scheduler: str | None = None,
     checkpoint: str | Path | None = None,
     resume: bool | str | Path = False,
     progress: Progress | None = None,
@@ -2060,8 +2064,15 @@ def start_copy(
     segments : int, optional
         Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
         setting, else four per worker.
-    backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads; loky: processes).
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     checkpoint : str or Path, optional
         Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
         goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
@@ -2131,7 +2142,7 @@ def start_copy(
         copy_settings=copy_settings,
     )  # names checked before workers are warmed for them
     # the call's run options (the settings' own were checked when the settings were made)
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
     resume = _check_resume(resume, checkpoint)
     return copy_run.start_copy(
         request,
@@ -2140,6 +2151,7 @@ def start_copy(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         progress=progress,
         cancel=cancel,
         checkpoint=checkpoint,
@@ -2170,6 +2182,7 @@ def copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    scheduler: str | None = None,
     checkpoint: str | Path | None = None,
     resume: bool | str | Path = False,
     progress: Progress | None = None,
@@ -2247,8 +2260,15 @@ def copy(
     segments : int, optional
         Parallel scan segments of the source (1 to 1,000,000); ``None``: the ``segments``
         setting, else four per worker.
-    backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads; loky: processes).
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     checkpoint : str or Path, optional
         Where the copy's checkpoint file goes (JSON: what a resume needs, saved as the copy
         goes); ``None``: a new file under ``$XDG_CACHE_HOME/dynamo_magic/checkpoints``
@@ -2317,6 +2337,7 @@ def copy(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         checkpoint=checkpoint,
         resume=resume,
         progress=progress,
@@ -2799,6 +2820,7 @@ def export_table(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
@@ -2845,8 +2867,15 @@ def export_table(
     segments : int, optional
         Parallel scan segments (1 to 1,000,000), one data file each; ``None``: the ``segments``
         setting, else four per worker.
-    backend : {'auto', 'loky', 'threading'}, optional
-        Joblib backend (default auto: threads; loky: processes).
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -2882,7 +2911,7 @@ def export_table(
     """
     # [[[end]]]
     check_table_name(table, "table")
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend)
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
     _check_progress(progress)
     _check_cancel(cancel)
     if not isinstance(to, str | os.PathLike):
@@ -2907,6 +2936,7 @@ def export_table(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         progress=progress,
         cancel=cancel,
     )
@@ -3161,6 +3191,8 @@ def start_import(
     max_write_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
+    backend: Backend | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyJob:
@@ -3212,6 +3244,15 @@ def start_import(
     workers : int, optional
         Parallel workers (at least 1), each writing one file at a time; ``None``: the
         ``workers`` setting, else two per CPU core.
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3240,7 +3281,7 @@ def start_import(
     # [[[end]]]
     _check_progress(progress)
     _check_cancel(cancel)
-    check_copy_run(None, workers=workers)
+    check_copy_run(None, workers=workers, backend=backend, scheduler=scheduler)
     request = _import_request(
         table,
         source,
@@ -3255,7 +3296,14 @@ def start_import(
         max_write_units=max_write_units,
     )
     return importing.start_import(
-        request, get_settings(), yes=yes, workers=workers, progress=progress, cancel=cancel
+        request,
+        get_settings(),
+        yes=yes,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+        cancel=cancel,
     )
 
 
@@ -3275,6 +3323,8 @@ def import_table(
     verify: VerifyMethod | None = None,
     max_write_units: float | str | None = None,
     workers: int | None = None,
+    backend: Backend | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult | CopyPlan:
@@ -3337,6 +3387,15 @@ def import_table(
     workers : int, optional
         Parallel workers (at least 1), each writing one file at a time; ``None``: the
         ``workers`` setting, else two per CPU core.
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3384,6 +3443,7 @@ def import_table(
         max_write_units=max_write_units,
     )
     if dry_run:
+        check_copy_run(None, workers=workers, backend=backend, scheduler=scheduler)
         return plan_import(table, source, **shaping)  # type: ignore[arg-type]
     job = start_import(
         table,
@@ -3391,6 +3451,8 @@ def import_table(
         **shaping,  # type: ignore[arg-type]
         yes=yes,
         workers=workers,
+        backend=backend,
+        scheduler=scheduler,
         progress=progress,
         cancel=cancel,
     )

@@ -263,7 +263,11 @@ def _bars(args: argparse.Namespace) -> TqdmProgress | None:
 def _copy(args: argparse.Namespace) -> None:
     if args.dry_run:
         api.check_copy_run(  # refused as a run would
-            args.pk, workers=args.workers, segments=args.segments, backend=args.backend
+            args.pk,
+            workers=args.workers,
+            segments=args.segments,
+            backend=args.backend,
+            scheduler=args.scheduler,
         )
         print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
         return

@@ -138,6 +138,11 @@ class ConfirmationRequired(UnsafeOperation):
 
 
 # -- failures while working (CLI exit code 1) -------------------------------------------------
+class ClusterUnavailable(UsageProblem):
+    """A Dask cluster that cannot run the work (``backend="dask"``): its scheduler unreachable,
+    no workers, a worker without dynamo_magic or with another version; nothing was written."""
+
+
 class AccessDenied(DynamoMagicError):
     """The credentials lack a permission."""
 

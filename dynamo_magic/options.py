@@ -45,8 +45,9 @@ COMMANDS = (
 NOT_IN_CLI = ("put", "item")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
-RUN_ONLY = ("yes", "workers", "segments", "backend")
-IMPORT_RUN_ONLY = ("yes", "workers", "dry_run")  # import keywords ``api.plan_import`` lacks
+RUN_ONLY = ("yes", "workers", "segments", "backend", "scheduler")
+# import keywords ``api.plan_import`` lacks
+IMPORT_RUN_ONLY = ("yes", "workers", "backend", "scheduler", "dry_run")
 
 # Where an option is used. "api": passed to the api function as its keyword; "cli"/"magic":
 # offered by that front end (an option for the front end only, such as --format, lacks "api").
@@ -588,9 +589,25 @@ OPTIONS: tuple[Option, ...] = (
     _opt(
         "backend",
         ("--backend",),
-        "joblib backend (default auto: threads; loky: processes)",
-        "copy export",
+        "where workers run (default auto: threads; loky: processes; dask: a Dask cluster)",
+        "copy export import",
         choices=BACKENDS,
+        label="Backend",
+        doc="Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of"
+        " this machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the"
+        " active ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.",
+    ),
+    _opt(
+        "scheduler",
+        ("--scheduler",),
+        "the Dask scheduler's address for --backend dask (default: the active Client)",
+        "copy export import",
+        metavar="ADDRESS",
+        doc="The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``;"
+        " ``None``: the active ``distributed.Client``. The cluster is checked before anything"
+        " is written (reachable within 10 s, at least one worker, every worker with this"
+        " version of dynamo_magic): ``ClusterUnavailable`` otherwise.",
+        label="Scheduler",
     ),
     _opt(
         "transform",

@@ -35,10 +35,9 @@ NumberPolicy = Literal["auto", "decimal", "float"]
 VerifyMethod = Literal["count", "full", "none"]
 CopyMode = Literal["replace", "truncate", "merge"]
 SortKeyOperator = Literal["begins_with", "=", "<", "<=", ">", ">=", "between"]
-# joblib backends a copy runs on: auto picks threads (each worker keeps several requests in
-# flight); loky processes when asked for. (A Dask cluster comes with its own channel:
-# ``transfer.channels.register``.)
-Backend = Literal["auto", "loky", "threading"]
+# backends a copy runs on: auto picks threads (each worker keeps several requests in flight);
+# loky processes when asked for; dask the workers of a Dask cluster (``transfer.cluster``)
+Backend = Literal["auto", "loky", "threading", "dask"]
 NUMBER_POLICIES: tuple[str, ...] = get_args(NumberPolicy)
 VERIFY_METHODS: tuple[str, ...] = get_args(VerifyMethod)
 COPY_MODES: tuple[str, ...] = get_args(CopyMode)
@@ -221,13 +220,19 @@ def check_choices(values: dict[str, Any], where: str = "") -> None:
 _COUNTS = {"workers": "workers", "segments": "segments"}
 
 
-def check_backend(backend: str | None) -> None:
-    """Refuse a backend a copy cannot run on (``None``: the default, auto), before anything is
-    read or written."""
+def check_backend(backend: str | None, scheduler: str | None = None) -> None:
+    """Refuse a backend a copy cannot run on (``None``: the default, auto), or a Dask
+    ``scheduler`` address with another backend, before anything is read or written."""
     if backend is not None and backend not in BACKENDS:
         raise UsageProblem(
             f"unknown {{backend}} '{literal(backend)}'; use one of {', '.join(BACKENDS)}",
             parameters=("backend",),
+        )
+    if scheduler is not None and backend != "dask":
+        raise UsageProblem(
+            f"{{scheduler}} '{literal(str(scheduler))}' is the address of a Dask scheduler: "
+            "give {backend} dask with it",
+            parameters=("scheduler", "backend"),
         )
 
 

@@ -84,6 +84,7 @@ CONTRACT: dict[str, list[str]] = {
         "workers",
         "segments",
         "backend",
+        "scheduler",
         "checkpoint",
         "resume",
         "progress",

@@ -162,7 +162,7 @@ def test_choices_are_the_ones_declared_in_settings():
     assert by_keyword["mode"].choices == settings.COPY_MODES
     assert by_keyword["verify"].choices == settings.VERIFY_METHODS
     assert by_keyword["backend"].choices == settings.BACKENDS
-    assert {"auto", "loky", "threading"} == set(settings.BACKENDS)
+    assert {"auto", "loky", "threading", "dask"} == set(settings.BACKENDS)
     fields = {f.name: f for f in settings.setting_fields()}
     assert fields["numbers"].choices == settings.NUMBER_POLICIES
     assert fields["verify"].choices == settings.VERIFY_METHODS

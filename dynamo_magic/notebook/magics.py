@@ -330,7 +330,11 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         try:
             if args.dry_run:
                 api.check_copy_run(  # as a run would
-                    args.pk, workers=args.workers, segments=args.segments, backend=args.backend
+                    args.pk,
+                    workers=args.workers,
+                    segments=args.segments,
+                    backend=args.backend,
+                    scheduler=args.scheduler,
                 )
                 plan = api.plan_copy(
                     **api_kwargs("copy", args, without=RUN_ONLY) | {"table": table}

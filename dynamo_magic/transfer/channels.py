@@ -9,9 +9,9 @@ channel is a queue and a stop flag that both ends can reach:
 - ``loky`` (and any other backend of local processes): a ``multiprocessing`` manager's queue
   and event, reached over a local socket; the manager ignores Ctrl-C so that it can still tell
   the workers to stop;
-- a distributed backend (a Dask cluster, next issues) plugs its own in with
-  ``register(backend, opener)``: e.g. ``distributed.Queue`` and ``distributed.Event``, which
-  workers on other machines reach through the scheduler. Nothing else changes.
+- ``dask`` (``cluster``): a ``distributed.Queue`` and a ``distributed.Event``, which workers
+  on other machines reach through the scheduler, plugged in with ``register(backend,
+  opener)``. Nothing else changes.
 
 Reaching a queue or a flag of another process costs a round trip (through a manager, ~0.2 ms
 of CPU on both ends); a worker would make one before every request and after every batch. So
@@ -191,14 +191,17 @@ _mirrors_lock = threading.Lock()
 
 def _local_flag(flag: Flag | None) -> Flag | None:
     """``flag`` itself if it lives in this process (or is of a kind not known to be remote);
-    for a manager's event, this process's one ``threading.Event`` for it, which a watcher
-    thread sets when the flag is set. A flag is never cleared, so a copy seen set stays set
-    for every later look; the first look asks the manager once (a round trip), so a task that
-    begins after the stop sees it before it sends anything."""
+    for a manager's event or a flag with a ``mirror_key`` (a Dask cluster's), this process's one
+    ``threading.Event`` for it, which a watcher thread sets when the flag is set. A flag is
+    never cleared, so a copy seen set stays set for every later look; the first look asks the
+    flag's owner once (a round trip), so a task that begins after the stop sees it before it
+    sends anything."""
     token = getattr(flag, "_token", None)  # a multiprocessing proxy's identity
-    if flag is None or isinstance(flag, threading.Event) or token is None:
+    key = getattr(flag, "mirror_key", None)  # another remote flag's (a Dask cluster's)
+    if flag is None or isinstance(flag, threading.Event) or (token is None and key is None):
         return flag
-    key = (token.address, token.id)
+    if key is None and token is not None:
+        key = (token.address, token.id)
     with _mirrors_lock:
         mirror = _mirrors.get(key)
         if mirror is not None:
@@ -218,14 +221,17 @@ def _local_flag(flag: Flag | None) -> Flag | None:
 
 def _watch(flag: Flag, mirror: threading.Event, key: Any) -> None:
     """Set ``mirror`` once ``flag`` is set, or once the flag's owner is gone (no one is left
-    to tell the worker to stop, or to hear from it: it had better stop). The mirror is kept
-    (later looks find it set) until the owner is gone: the operation has ended, and a later
+    to tell the worker to stop, or to hear from it: it had better stop). A manager's mirror is
+    kept (later looks find it set) until the owner is gone: the operation has ended, and a later
     look at its flag (there should be none) asks the manager afresh."""
     try:
         while not flag.wait(WATCH_EVERY):
             pass
         mirror.set()
-        while True:  # set: looked at now and then, only to learn when the owner is gone
+        # a manager's flag, once set, is looked at now and then only to learn when its manager
+        # is gone; a Dask cluster's (``mirror_key``) stays set on the scheduler after the run,
+        # so a later look asks it afresh (set) and nothing is left to watch
+        while getattr(flag, "mirror_key", None) is None:
             time.sleep(WATCH_EVERY)
             flag.is_set()
     except Exception:  # the manager shut down (the operation ended) or died

@@ -35,7 +35,7 @@ from ..dynamodb.retry import RetryPolicy, policy_from
 from ..dynamodb.tables import create_like
 from ..errors import ConfirmationRequired, literal
 from ..settings import Settings
-from . import limits, parallel
+from . import cluster, limits, parallel
 from .channels import Channel
 from .checkpoints import CheckpointFile, Phases
 from .messages import TaskResult
@@ -84,7 +84,8 @@ class Engine:
     Parameters
     ----------
     workers : int
-        Tasks run at once (threads or processes).
+        Tasks run at once (threads, processes, or tasks on a Dask cluster: by default its
+        worker threads).
     writes_in_flight : int
         BatchWriteItem calls each task keeps in flight (its sink's ``in_flight``); with its
         next Scan page read meanwhile, a copy keeps up to ``workers * (writes_in_flight + 1)``
@@ -92,7 +93,8 @@ class Engine:
     segments : int
         Parallel-scan segments a whole table is read in (a slice is one query).
     backend : str
-        joblib backend: ``"loky"`` (processes), ``"threading"``, or another registered one.
+        ``"loky"`` (processes), ``"threading"``, ``"dask"`` (the operation's Dask cluster:
+        ``cluster.connected``), or another joblib backend's name.
     policy : RetryPolicy
         Retries of every read and write, carried to the workers inside each task.
     failed_dir : Path
@@ -131,11 +133,14 @@ class Engine:
         segments: int | None = None,
         backend: str | None = None,
     ) -> Engine:
+        backend = parallel.choose_backend(backend, estimated_items)
+        if backend == parallel.DASK:  # every thread of the cluster (``cluster.connected``)
+            workers = workers or settings.workers or cluster.current().threads
         workers = workers or settings.workers or WORKERS_PER_CORE * (os.cpu_count() or 1)
         return cls(
             workers=workers,
             segments=segments or settings.segments or workers * SEGMENTS_PER_WORKER,
-            backend=parallel.choose_backend(backend, estimated_items),
+            backend=backend,
             policy=policy_from(settings),
             failed_dir=Path.cwd(),
         )

@@ -27,7 +27,7 @@ from ..dynamodb.retry import policy_from
 from ..errors import CopyFailed, UsageProblem
 from ..schema import TableSchema
 from ..settings import Settings
-from . import parallel
+from . import cluster, parallel
 from . import plan as copy_plan
 from .engine import Engine
 from .export_files import (
@@ -186,20 +186,38 @@ def export(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
     """Check, then write the export ``request`` asks for; see ``dynamo_magic.export_table``.
+    ``backend="dask"``: on the cluster at ``scheduler`` (``None``: the active Client),
+    checked first (``cluster.connected``).
 
     Raises
     ------
     DynamoMagicError
         Before anything is written: an unknown environment, table or index, a bad slice, a
-        destination that cannot be written (``UsageProblem``, one line).
+        destination that cannot be written (``UsageProblem``, one line), a Dask cluster that
+        cannot run it (``ClusterUnavailable``).
     CopyFailed
         The export did not end (an error, Ctrl-C, ``cancel``): ``.result`` is the
         ``ExportResult``, without manifests.
     """
+    with cluster.connected(backend, scheduler):
+        return _export(request, settings, workers, segments, backend, progress, cancel)
+
+
+def _export(
+    request: ExportRequest,
+    settings: Settings,
+    workers: int | None,
+    segments: int | None,
+    backend: str | None,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> ExportResult:
+    """``export`` on its cluster, if any."""
     check_slice(request)
     env = environments.resolve(request.env, settings)
     storage = environments.resolve(request.storage_env, settings) if request.storage_env else env

@@ -30,7 +30,7 @@ from ..dynamodb.retry import policy_from
 from ..errors import ConfirmationRequired, CopyFailed, TableNotFound, UsageProblem, literal
 from ..schema import KeySchema, TableSchema, check_table_name
 from ..settings import CopyMode, Settings
-from . import import_files, loading
+from . import cluster, import_files, loading
 from .import_files import Checked, Found
 from .job import CopyJob
 from .loading import LoadRequest
@@ -240,6 +240,7 @@ def start_import(
     yes: bool = False,
     workers: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     checkpoint: str | Path | None = None,
@@ -250,6 +251,8 @@ def start_import(
     ``ImportResult``. Refusals before the job starts are raised here, nothing written."""
     check_table_name(request.table, "table")
     origin = _origin(request, settings)
+    with cluster.connected(backend, scheduler):  # checked before ``create`` makes the table
+        pass
     _created(request, origin, settings, yes)
     tally = FileTally(progress, cancel if cancel is not None else threading.Event())
     work = functools.partial(
@@ -261,6 +264,7 @@ def start_import(
         yes=yes,
         workers=workers,
         backend=backend,
+        scheduler=scheduler,
         checkpoint=checkpoint,
         resume=resume,
     )

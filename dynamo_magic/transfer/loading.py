@@ -26,7 +26,7 @@ from ..dynamodb import read
 from ..dynamodb.retry import policy_from
 from ..errors import CopyFailed
 from ..settings import CopyMode, Settings
-from . import checkpoints, limits, parallel
+from . import checkpoints, cluster, limits, parallel
 from . import engine as copy_engine
 from . import plan as copy_plan
 from .job import CopyJob
@@ -196,6 +196,7 @@ def start_load(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     checkpoint: str | Path | None = None,
@@ -214,6 +215,7 @@ def start_load(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         checkpoint=checkpoint,
         resume=resume,
     )
@@ -227,12 +229,13 @@ def load(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
     tally: Tally | None = None,
     checkpoint: str | Path | None = None,
     resume: bool | str | Path | None = None,
 ) -> CopyResult:
     """Plan, confirm and carry out ``request``, as ``run.copy`` does a copy (same
-    ``checkpoint`` and ``resume``).
+    ``checkpoint``, ``resume``, ``backend`` and ``scheduler``).
 
     Raises
     ------
@@ -246,6 +249,22 @@ def load(
     DynamoMagicError
         What planning refuses (``plan_load``), before any write.
     """
+    with cluster.connected(backend, scheduler):  # a Dask cluster, checked before anything else
+        return _load(request, settings, yes, workers, segments, backend, tally, checkpoint, resume)
+
+
+def _load(
+    request: LoadRequest,
+    settings: Settings,
+    yes: bool,
+    workers: int | None,
+    segments: int | None,
+    backend: str | None,
+    tally: Tally | None,
+    checkpoint: str | Path | None,
+    resume: bool | str | Path | None,
+) -> CopyResult:
+    """``load`` on its cluster, if any."""
     plan = plan_load(request, settings)
     stem = _stem(plan)
     saved = _saved(plan, resume, stem)

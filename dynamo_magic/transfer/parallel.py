@@ -1,8 +1,8 @@
 """Run picklable tasks on a joblib backend, with progress reported back from the workers.
 
-Workers (processes with the default ``loky`` backend, threads with ``threading``, or a Dask
-cluster through joblib's ``dask`` backend, which would register its channel in ``channels``)
-get a ``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
+Workers (processes with the ``loky`` backend, threads with ``threading``, or the workers of a
+Dask cluster with ``dask``: ``cluster``, which registers its channel in ``channels``) get a
+``channels.Channel`` that sends small typed messages (``messages``: progress, retries,
 checkpoints, failures, log records of worker processes) as things happen; a thread in the
 caller drains them into the caller's ``on_message`` (``operation.Tally.receive``), and log
 records into the caller's logging (``logs``). What a worker reported stays counted even when
@@ -24,8 +24,9 @@ worker pool (``worker_pool``): loky worker processes or threads made for it, war
 ``run`` calls, and shut down when its block ends, however it ends (loky's processes killed:
 they hold nothing that needs finishing by then). joblib stays the way tasks are run
 (``Parallel``, results as they finish); ``pool_backend.PoolBackend``, a backend in joblib's
-public backend API, points it at the pool's executor. Any other backend name (joblib's
-``dask``, a registered one) is given to joblib as a name and runs where joblib sends it.
+public backend API, points it at the pool's executor. ``dask`` runs on a Dask cluster's own
+futures (``cluster.run_tasks``, the cluster the operation connected to). Any other backend
+name (a registered one) is given to joblib as a name and runs where joblib sends it.
 """
 
 from __future__ import annotations
@@ -55,13 +56,15 @@ from .result import Outcome
 if TYPE_CHECKING:
     import joblib
 
-    from . import pool_backend
+    from . import cluster, pool_backend
 else:  # imported on first use (with numpy, ~0.15 s): by the warm-up thread while a copy plans
     joblib = lazy.module("joblib")
     pool_backend = lazy.module("dynamo_magic.transfer.pool_backend")
+    cluster = lazy.module("dynamo_magic.transfer.cluster")  # backend "dask" (distributed)
 
 TRACKER_EXIT_TIMEOUT = 5.0  # seconds a stopped resource tracker gets to exit (it takes ms)
 ABANDON_CHECK = 0.05  # seconds between looks at an abandon flag while tasks run
+DASK = "dask"  # the backend of a Dask cluster's workers (``cluster``)
 
 
 class Progress(Protocol):
@@ -152,6 +155,8 @@ def run(
     check_cancel(cancel)
     receive = functools.partial(_receive, on_message)
     worker_logs = logs.for_workers()
+    if backend == DASK:
+        cluster.current()  # registers the cluster's channels (and refuses outside a connection)
     with worker_pool() as pool, channels.open_channel(backend) as (channel, arrived):
         if budget is not None:
             channel.budget = budget
@@ -302,9 +307,9 @@ class _Dispatch:
         self.channel = channel
         self.worker_logs = worker_logs  # the caller's logging level, carried to each task
         self._ended = threading.Event()
-        self._thread = threading.Thread(
-            target=self._loop,
-            args=(function, tasks, workers, backend, receive, on_result),
+        self._thread = threading.Thread(  # in the caller's context (its operation's cluster)
+            target=contextvars.copy_context().run,
+            args=(self._loop, function, tasks, workers, backend, receive, on_result),
             name="dynamo-run",
             daemon=True,
         )
@@ -321,11 +326,20 @@ class _Dispatch:
     ) -> None:
         try:
             _hold_interrupts(backend)
-            with joblib.parallel_config(**joblib_config(backend, workers, self.pool)):
-                outputs: Iterator[Any] = joblib.Parallel(return_as="generator_unordered")(
-                    joblib.delayed(_guarded)(function, task, self.channel, self.worker_logs)
-                    for task in tasks
-                )
+            with contextlib.ExitStack() as stack:
+                outputs: Iterator[Any]
+                if backend == DASK:  # Dask's own futures: counts from finished tasks
+                    outputs = cluster.run_tasks(
+                        function, tasks, workers, self.channel, self.worker_logs
+                    )
+                else:
+                    stack.enter_context(
+                        joblib.parallel_config(**joblib_config(backend, workers, self.pool))
+                    )
+                    outputs = joblib.Parallel(return_as="generator_unordered")(
+                        joblib.delayed(_guarded)(function, task, self.channel, self.worker_logs)
+                        for task in tasks
+                    )
                 for output in outputs:
                     if isinstance(output, _Raised):
                         self._fail(output.exception())

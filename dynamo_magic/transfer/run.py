@@ -26,7 +26,7 @@ from ..dynamodb import clients, read
 from ..dynamodb.retry import policy_from
 from ..errors import ConfirmationRequired, CopyFailed, UnsafeOperation, literal
 from ..settings import Settings
-from . import checkpoints, parallel
+from . import checkpoints, cluster, parallel
 from . import engine as copy_engine
 from . import plan as copy_plan
 from . import truncate as truncating
@@ -74,6 +74,7 @@ def start_copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     checkpoint: str | Path | None = None,
@@ -93,6 +94,7 @@ def start_copy(
         workers=workers,
         segments=segments,
         backend=backend,
+        scheduler=scheduler,
         checkpoint=checkpoint,
         resume=resume,
     )
@@ -126,12 +128,15 @@ def copy(
     workers: int | None = None,
     segments: int | None = None,
     backend: str | None = None,
+    scheduler: str | None = None,
     tally: Tally | None = None,
     checkpoint: str | Path | None = None,
     resume: bool | str | Path | None = None,
 ) -> CopyResult:
     """Plan, confirm and carry out ``request`` (its names and run options already checked),
     reporting to ``tally`` (its progress bar, its cancel flag: see ``engine.execute``).
+    ``backend="dask"``: on the cluster at ``scheduler`` (``None``: the active Client), checked
+    first (``cluster.connected``).
 
     ``checkpoint``: where the run's checkpoint file goes (default: a new file under
     ``checkpoints.default_folder``). ``resume``: continue the copy a checkpoint file was saved
@@ -141,6 +146,8 @@ def copy(
 
     Raises
     ------
+    ClusterUnavailable
+        ``backend="dask"`` and the cluster cannot run the copy; nothing read or written.
     ConfirmationRequired
         The plan needs ``yes`` (a non-empty or protected target).
     CheckpointMismatch
@@ -153,7 +160,10 @@ def copy(
         What planning refuses (``UnsafeOperation``, ``TableNotFound``, ...), before any write.
     """
     table, source = request.table, request.source
-    with parallel.worker_pool():  # the copy's workers: warm for every phase, ended with it
+    with (
+        cluster.connected(backend, scheduler),  # a Dask cluster, checked before anything else
+        parallel.worker_pool(),  # the copy's workers: warm for every phase, ended with it
+    ):
         warming = None
         if request.pk is None:  # a slice is one task: no worker pool
             guess = copy_engine.Engine.from_settings(settings, None, workers, segments, backend)

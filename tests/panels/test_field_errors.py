@@ -92,6 +92,11 @@ def _plan(panel: CopyPanel, **values: Any) -> CopyPanel:
     return panel
 
 
+def _copy(panel: CopyPanel) -> CopyPanel:
+    panel.copy_button.click()  # refused at once: the run options are checked before any request
+    return panel
+
+
 COPY_BAD = {
     "table": lambda: CopyPanel(source=A, target=B, table="nosuch"),
     "target_table": lambda: _plan(CopyPanel(A, B, "orders"), target_table="bad name!"),
@@ -102,6 +107,8 @@ COPY_BAD = {
     "sk": lambda: _plan(CopyPanel(A, B, "events"), pk="1", sk="abc"),
     "sk2": lambda: _plan(CopyPanel(A, B, "events"), pk="1", sk_op="between", sk="1", sk2="x"),
     "workers": lambda: CopyPanel(A, B, "orders", workers=max_workers() + 1),
+    "backend": lambda: CopyPanel(A, B, "orders", backend="spark"),
+    "scheduler": lambda: _copy(_plan(CopyPanel(A, B, "orders"), scheduler="tcp://h:8786")),
     "backup": lambda: CopyPanel(A, B, "orders", backup="sometimes"),
     "max_write_units": lambda: _plan(CopyPanel(A, B, "orders"), max_write_units="150%"),
     "max_read_units": lambda: _plan(CopyPanel(A, B, "orders"), max_read_units="abc"),

@@ -4,6 +4,7 @@ its text."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,7 @@ from ...errors import (
     EndpointUnreachable,
     EnvironmentNotFound,
 )
+from ...settings import BACKENDS
 
 # the panel's form is a grid of two columns (``_form``): the labels, as wide as the longest (at
 from .layout import (
@@ -154,6 +156,20 @@ COPY_FIELDS: tuple[Field, ...] = (
     Field("sk", lambda: _text("slice: sort key (optional)"), _sort_key_value),
     SK2,
     Field("workers", _workers, plan=False),
+    # a Dask cluster's workers, offered where distributed is installed (dynamo_magic[dask])
+    *(
+        (
+            Field("backend", lambda: _dropdown(BACKENDS, "auto"), plan=False),
+            Field(
+                "scheduler",
+                lambda: _text("tcp://HOST:8786 (empty: the active Client)"),
+                _text_or_none,
+                plan=False,
+            ),
+        )
+        if importlib.util.find_spec("distributed") is not None
+        else ()
+    ),
     Field(
         "max_write_units",
         lambda: _text("unlimited (units/s, or P% of the target's)"),

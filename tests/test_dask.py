@@ -1,0 +1,373 @@
+"""Copies, exports and imports on a Dask cluster (``backend="dask"``): a ``LocalCluster`` of
+worker processes on loopback, shared by the module, against the moto servers.
+
+The workers read the same AWS profiles as this process (a folder of the module's, pointed at
+by the variables the workers were started with): they build their own clients, nothing but
+environment names travels in a task.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import distributed
+import pytest
+
+import dynamo_magic.api as api
+from dynamo_magic.errors import ClusterUnavailable
+from dynamo_magic.transfer import cluster as dask_cluster
+
+from conftest import client_for, server_profiles, use_profiles, write_profiles
+from moto_servers import MotoServer
+from proxy import FaultProxy, Forward
+from tables import create_orders, keyed, orders_items, put_all, scan_all
+
+
+@pytest.fixture(scope="module")
+def aws_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dask-aws")
+
+
+@pytest.fixture(scope="module")
+def dask_client(
+    moto_pair: tuple[MotoServer, MotoServer], aws_folder: Path
+) -> Iterator[distributed.Client]:
+    """Two worker processes (two threads each), started with the module's AWS profiles."""
+    with pytest.MonkeyPatch.context() as patch:
+        for var, value in write_profiles(aws_folder, server_profiles(*moto_pair)).items():
+            patch.setenv(var, value)
+        local = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=2,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address=None,
+        )
+    client = distributed.Client(local, set_as_default=False)
+    client.wait_for_workers(2)
+    yield client
+    client.close()
+    local.close()
+
+
+@pytest.fixture
+def on_cluster(
+    servers: tuple[MotoServer, MotoServer],
+    dask_client: distributed.Client,
+    aws_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> distributed.Client:
+    """Emptied servers, this process on the module's profiles (the workers' own)."""
+    use_profiles(server_profiles(*servers), aws_folder, monkeypatch)
+    return dask_client
+
+
+def _orders(profile: str = "acct-a", customers: int = 8, each: int = 25) -> list[dict[str, Any]]:
+    client = client_for(profile)
+    create_orders(client)
+    items = orders_items(customers, each)
+    put_all(client, "orders", items)
+    return items
+
+
+def test_copy_on_a_cluster_is_exact_and_runs_on_its_workers(
+    on_cluster: distributed.Client,
+) -> None:
+    items = _orders()
+    with distributed.get_task_stream(client=on_cluster) as stream:
+        result = api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-b",
+            backend="dask",
+            scheduler=on_cluster.scheduler.address,
+            segments=6,
+            yes=True,
+        )
+    assert keyed(scan_all(client_for("acct-b"), "orders")) == keyed(items)
+    assert (result.items_read, result.written, result.failed) == (len(items), len(items), 0)
+    assert result.verification is not None and result.verification.ok
+    copies = [task for task in stream.data if str(task["key"]).startswith("dynamo_magic-copy")]
+    assert len(copies) == 6  # one Dask task a segment
+    assert {task["worker"] for task in stream.data} <= set(on_cluster.nthreads())
+
+
+def test_the_active_client_is_used_without_an_address(on_cluster: distributed.Client) -> None:
+    items = _orders(customers=2, each=10)
+    with (
+        distributed.Client(on_cluster.scheduler.address) as active,  # the notebook's habit
+        distributed.get_task_stream(client=active) as stream,
+    ):
+        result = api.copy("orders", source="acct-a", target="acct-b", backend="dask", yes=True)
+    assert result.written == len(items)
+    assert keyed(scan_all(client_for("acct-b"), "orders")) == keyed(items)
+    assert any(str(task["key"]).startswith("dynamo_magic-copy") for task in stream.data)
+
+
+def test_a_worker_killed_mid_copy_loses_and_doubles_nothing(
+    servers: tuple[MotoServer, MotoServer],
+    on_cluster: distributed.Client,
+    aws_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker process dies while its segments write (slowed by the proxy): Dask reruns its
+    tasks on the other worker (and on its restarted self); the target ends exact and the
+    counts are the finished tasks', not the dead run's writes added to the rerun's."""
+    a, b = servers
+    items = _orders(customers=8, each=30)
+    create_orders(client_for("acct-b"))
+    try:
+        with FaultProxy(b.url, lambda op, body: Forward(0.03)) as proxy:
+            use_profiles({**server_profiles(a, b), "acct-b": proxy.url}, aws_folder, monkeypatch)
+            job = api.start_copy(
+                "orders",
+                source="acct-a",
+                target="acct-b",
+                backend="dask",
+                scheduler=on_cluster.scheduler.address,
+                segments=8,
+                workers=4,
+                yes=True,
+            )
+            victim = _busy_worker(on_cluster, proxy)
+            pids = on_cluster.run(os.getpid)
+            os.kill(pids[victim], signal.SIGKILL)
+            result = job.result()
+        use_profiles(server_profiles(a, b), aws_folder, monkeypatch)  # the proxy is closed
+        assert keyed(scan_all(client_for("acct-b"), "orders")) == keyed(items)
+        assert (result.items_read, result.written, result.failed) == (len(items), len(items), 0)
+        assert result.verification is not None and result.verification.ok
+    finally:
+        on_cluster.wait_for_workers(2)  # the nanny's new worker, for the next tests
+
+
+def _busy_worker(client: distributed.Client, proxy: FaultProxy) -> str:
+    """A worker running a copy task once some of its writes reached the target."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        writes = [call for call in proxy.calls if call.op == "BatchWriteItem"]
+        busy = [
+            worker
+            for worker, keys in client.processing().items()
+            if any(str(key).startswith("dynamo_magic-copy") for key in keys)
+        ]
+        if len(writes) >= 4 and busy:
+            return busy[0]
+        time.sleep(0.02)
+    raise AssertionError("no worker was seen copying")
+
+
+# -- the checks before anything is written ------------------------------------------------
+def test_an_unreachable_scheduler_is_one_line(
+    servers: tuple[MotoServer, MotoServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _orders(customers=1, each=5)
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT", 0.5)
+    with pytest.raises(ClusterUnavailable, match=r"unreachable within 0\.5 s") as caught:
+        api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-b",
+            backend="dask",
+            scheduler="tcp://127.0.0.1:9",
+            yes=True,
+        )
+    assert "\n" not in str(caught.value)
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+
+
+def test_no_active_client_and_no_address_is_one_line(
+    servers: tuple[MotoServer, MotoServer],
+) -> None:
+    with pytest.raises(ClusterUnavailable, match=r"no active distributed\.Client"):
+        api.export_table("orders", "out", env="acct-a", backend="dask")
+
+
+def test_a_scheduler_without_dask_is_refused(servers: tuple[MotoServer, MotoServer]) -> None:
+    with pytest.raises(Exception, match="give backend dask with it"):
+        api.copy("orders", source="acct-a", target="acct-b", scheduler="tcp://127.0.0.1:1")
+
+
+def test_a_scheduler_without_workers_is_one_line(
+    servers: tuple[MotoServer, MotoServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _orders(customers=1, each=5)
+    monkeypatch.setattr(dask_cluster, "WORKERS_TIMEOUT", 0.5)
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=True, host="127.0.0.1", scheduler_port=0, dashboard_address=":0"
+        ) as empty,
+        pytest.raises(ClusterUnavailable, match="has no workers: start some with"),
+    ):
+        api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-b",
+            backend="dask",
+            scheduler=empty.scheduler_address,
+            yes=True,
+        )
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+
+
+# a worker process as `dask worker` starts it, its package removed or another version
+WORKER = """
+import sys
+import dynamo_magic
+{change}
+from distributed.cli.dask_worker import main
+sys.argv = ["dask worker", sys.argv[1], "--no-nanny", "--nthreads", "1", "--host", "127.0.0.1",
+            "--no-dashboard"]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("sys.modules['dynamo_magic'] = None", "cannot import dynamo_magic"),
+        ("dynamo_magic.__version__ = '0.0.1'", "has dynamo_magic 0.0.1, this process"),
+    ],
+)
+def test_a_worker_without_the_package_or_of_another_version_is_one_line(
+    servers: tuple[MotoServer, MotoServer], change: str, said: str
+) -> None:
+    _orders(customers=1, each=5)
+    with distributed.LocalCluster(
+        n_workers=0, processes=True, host="127.0.0.1", scheduler_port=0, dashboard_address=":0"
+    ) as bare:
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER.format(change=change), bare.scheduler_address],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with distributed.Client(bare.scheduler_address, set_as_default=False) as watch:
+                watch.wait_for_workers(1, timeout=60)
+            with pytest.raises(ClusterUnavailable, match=said) as caught:
+                api.copy(
+                    "orders",
+                    source="acct-a",
+                    target="acct-b",
+                    backend="dask",
+                    scheduler=bare.scheduler_address,
+                    yes=True,
+                )
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    assert "\n" not in str(caught.value)
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+
+
+def test_dask_threads_do_not_leak_into_the_caller(on_cluster: distributed.Client) -> None:
+    """After a copy on the cluster, no stop-flag watcher is left running here."""
+    _orders(customers=1, each=5)
+    api.copy(
+        "orders",
+        source="acct-a",
+        target="acct-b",
+        backend="dask",
+        scheduler=on_cluster.scheduler.address,
+        yes=True,
+    )
+    deadline = time.monotonic() + 10
+    while any(t.name == "dynamo-stop-flag" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "a stop-flag watcher outlived its copy"
+        time.sleep(0.05)
+
+
+def _plain(profile: str, n: int = 0) -> list[dict[str, Any]]:
+    """Table ``plain`` (key ``id``) with ``n`` items of strings, numbers and maps."""
+    client = client_for(profile)
+    client.create_table(  # type: ignore[attr-defined]
+        TableName="plain",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    items = [
+        {"id": {"S": f"k{i:04}"}, "n": {"N": str(i)}, "m": {"M": {"x": {"S": "y" * (i % 7)}}}}
+        for i in range(n)
+    ]
+    put_all(client, "plain", items)
+    return items
+
+
+def test_export_and_import_on_a_cluster_round_trip_exactly(
+    on_cluster: distributed.Client, tmp_path: Path
+) -> None:
+    """Each segment's file is written by a Dask task, and each file imported by one."""
+    items = _plain("acct-a", 60)
+    address = on_cluster.scheduler.address
+    with distributed.get_task_stream(client=on_cluster) as stream:
+        exported = api.export_table(
+            "plain", tmp_path / "out", env="acct-a", segments=4, backend="dask", scheduler=address
+        )
+        assert exported.ok and exported.complete
+        assert exported.written == exported.items_read == len(items)
+        _plain("acct-b")
+        imported = api.import_table(
+            "plain", tmp_path / "out", env="acct-b", backend="dask", scheduler=address, yes=True
+        )
+    assert imported.written == len(items)
+    assert keyed(scan_all(client_for("acct-b"), "plain"), ("id",)) == keyed(items, ("id",))
+    keys = [str(task["key"]) for task in stream.data]
+    assert sum(key.startswith("dynamo_magic-export") for key in keys) == 4
+    assert any(key.startswith("dynamo_magic-copy") for key in keys)  # an import's file tasks
+
+
+def test_export_refuses_an_unreachable_scheduler_before_writing(
+    servers: tuple[MotoServer, MotoServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _orders(customers=1, each=5)
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT", 0.5)
+    with pytest.raises(ClusterUnavailable, match="unreachable"):
+        api.export_table(
+            "orders", tmp_path / "out", env="acct-a", backend="dask", scheduler="tcp://127.0.0.1:9"
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_copy_panel_offers_the_cluster(on_cluster: distributed.Client) -> None:
+    from dynamo_magic.notebook.panels import CopyPanel
+
+    items = _orders(customers=2, each=10)
+    panel = CopyPanel(source="acct-a", target="acct-b", table="orders")
+    assert "dask" in panel.backend.options
+    panel.backend.value = "dask"
+    panel.scheduler.value = on_cluster.scheduler.address
+    panel.plan_button.click()
+    assert panel.error is None and panel.plan is not None
+    with distributed.get_task_stream(client=on_cluster) as stream:
+        panel.copy_button.click()
+        result = panel.wait(120)
+    assert result is not None and result.ok and result.written == len(items)
+    assert any(str(task["key"]).startswith("dynamo_magic-copy") for task in stream.data)
+
+
+def test_a_capacity_limit_on_a_cluster_is_refused_before_writing(
+    on_cluster: distributed.Client,
+) -> None:
+    """Not supported on Dask yet: one line, and the target is not even created."""
+    _orders(customers=1, each=5)
+    with pytest.raises(Exception, match="not supported on backend 'dask' yet"):
+        api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-b",
+            backend="dask",
+            scheduler=on_cluster.scheduler.address,
+            max_write_units=2000,
+            yes=True,
+        )
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
