@@ -2328,6 +2328,7 @@ def put_df(
     dry_run: bool = False,
     nulls: Literal["omit", "null"] = "omit",
     datetimes: Literal["iso", "epoch"] = "iso",
+    whole_items: bool = False,
     backup: bool = True,
     verify: VerifyMethod | None = None,
     max_write_units: float | str | None = None,
@@ -2370,6 +2371,11 @@ def put_df(
     datetimes : {'iso', 'epoch'}, default 'iso'
         Datetimes and dates: ``iso`` writes ISO 8601 text (S), ``epoch`` seconds since 1970 (N;
         a datetime without a time zone counts as UTC).
+    whole_items : bool, default False
+        Write each row as the whole item even though the frame says (``df.attrs``) it was read
+        with only some attributes (``columns``, an index projecting only some) or with
+        ``flatten``: the attributes it lacks are deleted, dotted columns written as top-level
+        attributes. Without it such a frame is refused before anything is written.
     backup : bool, default True
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
@@ -2418,6 +2424,7 @@ def put_df(
         "mode": mode,
         "nulls": nulls,
         "datetimes": datetimes,
+        "whole_items": whole_items,
         "backup": backup,
         "verify": verify or settings.verify,
         "max_write_units": max_write_units,
@@ -3154,6 +3161,8 @@ def start_import(
     max_write_units: float | str | None = None,
     yes: bool = False,
     workers: int | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyJob:
@@ -3205,6 +3214,17 @@ def start_import(
     workers : int, optional
         Parallel workers (at least 1), each writing one file at a time; ``None``: the
         ``workers`` setting, else two per CPU core.
+    checkpoint : str or Path, optional
+        Where the import's checkpoint file goes (JSON: each file's items written so far, saved
+        as the import goes); ``None``: a new file under
+        ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the job
+        name it (``checkpoint``).
+    resume : bool, str or Path, optional
+        Continue an import that did not end: ``True``, from the newest unfinished checkpoint of
+        the same import (table, SRC and its files unchanged), or from the checkpoint file at
+        this path. Files done are skipped, the others start after their last saved page; the
+        backup and truncate are not done again. A checkpoint of another import (or of files
+        changed since) is refused.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3248,7 +3268,14 @@ def start_import(
         max_write_units=max_write_units,
     )
     return importing.start_import(
-        request, get_settings(), yes=yes, workers=workers, progress=progress, cancel=cancel
+        request,
+        get_settings(),
+        yes=yes,
+        workers=workers,
+        progress=progress,
+        cancel=cancel,
+        checkpoint=checkpoint,
+        resume=resume,
     )
 
 
@@ -3268,6 +3295,8 @@ def import_table(
     verify: VerifyMethod | None = None,
     max_write_units: float | str | None = None,
     workers: int | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult | CopyPlan:
@@ -3330,6 +3359,17 @@ def import_table(
     workers : int, optional
         Parallel workers (at least 1), each writing one file at a time; ``None``: the
         ``workers`` setting, else two per CPU core.
+    checkpoint : str or Path, optional
+        Where the import's checkpoint file goes (JSON: each file's items written so far, saved
+        as the import goes); ``None``: a new file under
+        ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the job
+        name it (``checkpoint``).
+    resume : bool, str or Path, optional
+        Continue an import that did not end: ``True``, from the newest unfinished checkpoint of
+        the same import (table, SRC and its files unchanged), or from the checkpoint file at
+        this path. Files done are skipped, the others start after their last saved page; the
+        backup and truncate are not done again. A checkpoint of another import (or of files
+        changed since) is refused.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3384,6 +3424,8 @@ def import_table(
         **shaping,  # type: ignore[arg-type]
         yes=yes,
         workers=workers,
+        checkpoint=checkpoint,
+        resume=resume,
         progress=progress,
         cancel=cancel,
     )

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, NewType, cast
 
 from . import lazy
 from .errors import InvalidQuery, literal
+from .item_size import MAX_NUMBER_DIGITS as MAX_NUMBER_DIGITS  # DynamoDB's precision limit
+from .item_size import number_problem
 from .paths import DocumentPath, format_path
 from .schema import KeyAttribute
 
@@ -40,8 +42,6 @@ AttributeValue = dict[str, Any]  # one typed value: {"S": "x"}, {"N": "1.5"}, {"
 # DynamoDB's JSON answers, a key cut from a wire item) ``WireItem(...)`` says so; it costs nothing.
 Item = dict[str, AttributeValue]
 WireItem = NewType("WireItem", Item)
-
-MAX_NUMBER_DIGITS = 38  # DynamoDB's precision limit
 
 
 # -- Python -> DynamoDB ------------------------------------------------------------------------
@@ -118,12 +118,17 @@ def key_value(
                 parsed = Decimal(value.strip())
                 if not parsed.is_finite():
                     raise InvalidOperation
-                return {"N": value.strip()}
-            return {"N": number_text(value)}
+                text = value.strip()
+            else:
+                text = number_text(value)
         except (InvalidOperation, TypeError):
             raise _refused(
                 f"{role} '{attr.name}' is a number (N); {value!r} is not a number", about
             ) from None
+        problem = number_problem(text)
+        if problem:
+            raise _refused(f"{role} '{attr.name}': {problem}", about)
+        return {"N": text}
     if isinstance(value, bytes | bytearray):
         return {"B": bytes(value)}
     if isinstance(value, str):

@@ -46,7 +46,8 @@ NOT_IN_CLI = ("put", "item")
 FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend")
-IMPORT_RUN_ONLY = ("yes", "workers", "dry_run")  # import keywords ``api.plan_import`` lacks
+# import keywords ``api.plan_import`` lacks
+IMPORT_RUN_ONLY = ("yes", "workers", "dry_run", "checkpoint", "resume")
 
 # Where an option is used. "api": passed to the api function as its keyword; "cli"/"magic":
 # offered by that front end (an option for the front end only, such as --format, lacks "api").
@@ -548,6 +549,18 @@ OPTIONS: tuple[Option, ...] = (
         " out of that item, ``null`` writes NULL (inside a list or map it is always NULL).",
     ),
     _opt(
+        "whole_items",
+        ("--whole-items",),
+        "write each row as a whole item even if the frame was read with only some attributes "
+        "(columns, a partial index) or with flatten",
+        "put",
+        type=bool,
+        doc="Write each row as the whole item even though the frame says (``df.attrs``) it"
+        " was read with only some attributes (``columns``, an index projecting only some) or"
+        " with ``flatten``: the attributes it lacks are deleted, dotted columns written as"
+        " top-level attributes. Without it such a frame is refused before anything is written.",
+    ),
+    _opt(
         "datetimes",
         ("--datetimes",),
         "datetimes as ISO 8601 text (iso, default) or epoch seconds (epoch)",
@@ -867,6 +880,33 @@ OPTIONS: tuple[Option, ...] = (
             metavar="N",
             doc="Parallel workers (at least 1), each writing one file at a time; ``None``: the"
             " ``workers`` setting, else two per CPU core.",
+        ),
+        _opt(
+            "checkpoint",
+            ("--checkpoint",),
+            "where the import's checkpoint file goes (default: under ~/.cache/dynamo_magic)",
+            "import",
+            metavar="PATH",
+            type_doc="str or Path",
+            doc="Where the import's checkpoint file goes (JSON: each file's items written so"
+            " far, saved as the import goes); ``None``: a new file under"
+            " ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and"
+            " the job name it (``checkpoint``).",
+        ),
+        _opt(
+            "resume",
+            ("--resume",),
+            "continue an import that did not end from its checkpoint (default: the newest of "
+            "this import)",
+            "import",
+            metavar="PATH",
+            const=True,
+            type_doc="bool, str or Path",
+            doc="Continue an import that did not end: ``True``, from the newest unfinished"
+            " checkpoint of the same import (table, SRC and its files unchanged), or from the"
+            " checkpoint file at this path. Files done are skipped, the others start after"
+            " their last saved page; the backup and truncate are not done again. A checkpoint"
+            " of another import (or of files changed since) is refused.",
         ),
         _opt(
             "max_write_units",

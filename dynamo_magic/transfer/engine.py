@@ -346,7 +346,8 @@ def _copy(
         result.items_read += checkpoint.items_read()
     tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, start)]
     counts = source_verify_tasks(plan, engine)
-    tally.start("copy", plan.source_items)
+    # the bar's and log's name of the writing phase: "copy", or the origin's ("load", "import")
+    tally.start(plan.origin.phase if plan.origin is not None else "copy", plan.source_items)
     if checkpoint is not None:  # a resumed copy's bar starts where the earlier runs left it
         tally.advance(checkpoint.items_read())
     keys: set[str] = set()
