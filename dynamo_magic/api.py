@@ -49,6 +49,7 @@ from .settings import (
     reload_settings,
 )
 from .transfer import importing, transforms
+from .transfer import limits as transfer_limits
 from .transfer import plan as copy_plan
 from .transfer import restore as restoring
 from .transfer import run as copy_run
@@ -2799,6 +2800,7 @@ def export_table(
     workers: int | None = None,
     segments: int | None = None,
     backend: Backend | None = None,
+    max_read_units: float | str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
@@ -2847,6 +2849,12 @@ def export_table(
         setting, else four per worker.
     backend : {'auto', 'loky', 'threading'}, optional
         Joblib backend (default auto: threads; loky: processes).
+    max_read_units : int, float or str, optional
+        Read units per second the export may use, all its workers together (the scan's pages,
+        and the table lookups of an index that projects only some attributes): a number, or
+        ``"P%"`` of the table's (a global index's own) provisioned read capacity (of its
+        on-demand maximum for an on-demand table that has one); ``None``: unlimited. The
+        export's result says the units it used.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -2890,6 +2898,7 @@ def export_table(
             f"{{to}} must be a folder or s3://bucket/prefix, not {literal(repr(to))}",
             parameters=("to",),
         )
+    transfer_limits.check(None, max_read_units)  # a bad value refused before any call
     request = ExportRequest(
         table=table,
         to=os.fspath(to),
@@ -2900,6 +2909,7 @@ def export_table(
         sk_op=sk_op,
         sk2=sk2,
         index=index,
+        max_read_units=max_read_units,
     )
     return _export(
         request,

@@ -709,6 +709,21 @@ OPTIONS: tuple[Option, ...] = (
         label="Read limit",
     ),
     _opt(
+        "max_read_units",
+        ("--max-read-units",),
+        "read units per second the export may use, all workers together: N, or P%% of the "
+        "table's (index's) capacity (default: unlimited)",
+        "export",
+        metavar="N|P%",
+        type_doc="int, float or str",
+        doc="Read units per second the export may use, all its workers together (the scan's"
+        " pages, and the table lookups of an index that projects only some attributes): a"
+        " number, or ``\"P%\"`` of the table's (a global index's own) provisioned read capacity"
+        " (of its on-demand maximum for an on-demand table that has one); ``None``: unlimited."
+        " The export's result says the units it used.",
+        label="Read limit",
+    ),
+    _opt(
         "backup",
         ("--backup",),
         "backup name or ARN (default latest)",
