@@ -2374,9 +2374,10 @@ def put_df(
         a datetime without a time zone counts as UTC).
     whole_items : bool, default False
         Write each row as the whole item even though the frame says (``df.attrs``) it was read
-        with only some attributes (``columns``, an index projecting only some) or with
-        ``flatten``: the attributes it lacks are deleted, dotted columns written as top-level
-        attributes. Without it such a frame is refused before anything is written.
+        with only some attributes (a selection of columns, an index projecting only some) or
+        with its maps flattened into columns: the attributes it lacks are deleted, dotted
+        columns written as top-level attributes. Without it such a frame is refused before
+        anything is written.
     backup : bool, default True
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional

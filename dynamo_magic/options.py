@@ -556,9 +556,10 @@ OPTIONS: tuple[Option, ...] = (
         "put",
         type=bool,
         doc="Write each row as the whole item even though the frame says (``df.attrs``) it"
-        " was read with only some attributes (``columns``, an index projecting only some) or"
-        " with ``flatten``: the attributes it lacks are deleted, dotted columns written as"
-        " top-level attributes. Without it such a frame is refused before anything is written.",
+        " was read with only some attributes (a selection of columns, an index projecting only"
+        " some) or with its maps flattened into columns: the attributes it lacks are deleted,"
+        " dotted columns written as top-level attributes. Without it such a frame is refused"
+        " before anything is written.",
     ),
     _opt(
         "datetimes",
