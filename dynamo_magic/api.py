@@ -49,6 +49,7 @@ from .settings import (
     reload_settings,
 )
 from .transfer import importing, transforms
+from .transfer import limits as transfer_limits
 from .transfer import plan as copy_plan
 from .transfer import restore as restoring
 from .transfer import run as copy_run
@@ -2356,6 +2357,7 @@ def put_df(
     dry_run: bool = False,
     nulls: Literal["omit", "null"] = "omit",
     datetimes: Literal["iso", "epoch"] = "iso",
+    whole_items: bool = False,
     backup: bool = True,
     verify: VerifyMethod | None = None,
     max_write_units: float | str | None = None,
@@ -2398,6 +2400,12 @@ def put_df(
     datetimes : {'iso', 'epoch'}, default 'iso'
         Datetimes and dates: ``iso`` writes ISO 8601 text (S), ``epoch`` seconds since 1970 (N;
         a datetime without a time zone counts as UTC).
+    whole_items : bool, default False
+        Write each row as the whole item even though the frame says (``df.attrs``) it was read
+        with only some attributes (a selection of columns, an index projecting only some) or
+        with its maps flattened into columns: the attributes it lacks are deleted, dotted
+        columns written as top-level attributes. Without it such a frame is refused before
+        anything is written.
     backup : bool, default True
         Take an on-demand backup of a non-empty target (or table) first.
     verify : {'count', 'full', 'none'}, optional
@@ -2446,6 +2454,7 @@ def put_df(
         "mode": mode,
         "nulls": nulls,
         "datetimes": datetimes,
+        "whole_items": whole_items,
         "backup": backup,
         "verify": verify or settings.verify,
         "max_write_units": max_write_units,
@@ -2821,6 +2830,7 @@ def export_table(
     segments: int | None = None,
     backend: Backend | None = None,
     scheduler: str | None = None,
+    max_read_units: float | str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
@@ -2876,6 +2886,12 @@ def export_table(
         active ``distributed.Client``. The cluster is checked before anything is written
         (reachable within 10 s, at least one worker, every worker with this version of
         dynamo_magic): ``ClusterUnavailable`` otherwise.
+    max_read_units : int, float or str, optional
+        Read units per second the export may use, all its workers together (the scan's pages,
+        and the table lookups of an index that projects only some attributes): a number, or
+        ``"P%"`` of the table's (a global index's own) provisioned read capacity (of its
+        on-demand maximum for an on-demand table that has one); ``None``: unlimited. The
+        export's result says the units it used.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -2919,6 +2935,7 @@ def export_table(
             f"{{to}} must be a folder or s3://bucket/prefix, not {literal(repr(to))}",
             parameters=("to",),
         )
+    transfer_limits.check(None, max_read_units)  # a bad value refused before any call
     request = ExportRequest(
         table=table,
         to=os.fspath(to),
@@ -2929,6 +2946,7 @@ def export_table(
         sk_op=sk_op,
         sk2=sk2,
         index=index,
+        max_read_units=max_read_units,
     )
     return _export(
         request,
@@ -3193,6 +3211,8 @@ def start_import(
     workers: int | None = None,
     backend: Backend | None = None,
     scheduler: str | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyJob:
@@ -3253,6 +3273,17 @@ def start_import(
         active ``distributed.Client``. The cluster is checked before anything is written
         (reachable within 10 s, at least one worker, every worker with this version of
         dynamo_magic): ``ClusterUnavailable`` otherwise.
+    checkpoint : str or Path, optional
+        Where the import's checkpoint file goes (JSON: each file's items written so far, saved
+        as the import goes); ``None``: a new file under
+        ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the job
+        name it (``checkpoint``).
+    resume : bool, str or Path, optional
+        Continue an import that did not end: ``True``, from the newest unfinished checkpoint of
+        the same import (table, SRC and its files unchanged), or from the checkpoint file at
+        this path. Files done are skipped, the others start after their last saved page; the
+        backup and truncate are not done again. A checkpoint of another import (or of files
+        changed since) is refused.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3304,6 +3335,8 @@ def start_import(
         scheduler=scheduler,
         progress=progress,
         cancel=cancel,
+        checkpoint=checkpoint,
+        resume=resume,
     )
 
 
@@ -3325,6 +3358,8 @@ def import_table(
     workers: int | None = None,
     backend: Backend | None = None,
     scheduler: str | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> CopyResult | CopyPlan:
@@ -3396,6 +3431,17 @@ def import_table(
         active ``distributed.Client``. The cluster is checked before anything is written
         (reachable within 10 s, at least one worker, every worker with this version of
         dynamo_magic): ``ClusterUnavailable`` otherwise.
+    checkpoint : str or Path, optional
+        Where the import's checkpoint file goes (JSON: each file's items written so far, saved
+        as the import goes); ``None``: a new file under
+        ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the job
+        name it (``checkpoint``).
+    resume : bool, str or Path, optional
+        Continue an import that did not end: ``True``, from the newest unfinished checkpoint of
+        the same import (table, SRC and its files unchanged), or from the checkpoint file at
+        this path. Files done are skipped, the others start after their last saved page; the
+        backup and truncate are not done again. A checkpoint of another import (or of files
+        changed since) is refused.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -3453,6 +3499,8 @@ def import_table(
         workers=workers,
         backend=backend,
         scheduler=scheduler,
+        checkpoint=checkpoint,
+        resume=resume,
         progress=progress,
         cancel=cancel,
     )

@@ -272,21 +272,32 @@ def _copy(args: argparse.Namespace) -> None:
         print(api.plan_copy(**api_kwargs("copy", args, without=RUN_ONLY)))
         return
     job = api.start_copy(**api_kwargs("copy", args), progress=_bars(args))
-    checkpoint = job.wait_checkpoint()  # chosen before anything is written
-    if checkpoint is not None:
-        print(
-            f"Checkpoint: {checkpoint} (if the copy stops, --resume continues it)", file=sys.stderr
-        )
+    _print_checkpoint(job, "copy")
     result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
     print(result.summary_line())
 
 
+def _print_checkpoint(job: Any, what: str) -> None:
+    """The checkpoint line of a copy or an import (on stderr), once the job has chosen its
+    file, before anything is written."""
+    checkpoint = job.wait_checkpoint()
+    if checkpoint is not None:
+        print(
+            f"Checkpoint: {checkpoint} (if the {what} stops, --resume continues it)",
+            file=sys.stderr,
+        )
+
+
+RESUMABLE = ("copy", "import")  # the commands whose failures print the command resuming them
+
+
 def _resume_command(error: DynamoMagicError, words: Sequence[str]) -> str | None:
-    """The exact command that resumes the copy ``error`` stopped (``words``: its arguments,
-    with ``--resume`` pointing at its checkpoint file), or ``None`` when it is not a copy that
-    was interrupted or stopped by an error (one whose phases all ran has nothing to resume)."""
+    """The exact command that resumes the copy or import ``error`` stopped (``words``: its
+    arguments, with ``--resume`` pointing at its checkpoint file), or ``None`` when it is not
+    one that was interrupted or stopped by an error (one whose phases all ran has nothing to
+    resume)."""
     result = error.result if isinstance(error, CopyFailed) else None
-    if result is None or not result.resumable or not words or words[0] != "copy":
+    if result is None or not result.resumable or not words or words[0] not in RESUMABLE:
         return None
     return shlex.join(["dynamo", *resume_words(words, cast(str, result.checkpoint))])
 
@@ -312,6 +323,7 @@ def _import(args: argparse.Namespace) -> None:
         print(api.plan_import(**api_kwargs("import", args, without=IMPORT_RUN_ONLY)))
         return
     job = api.start_import(**api_kwargs("import", args, without=("dry_run",)), progress=_bars(args))
+    _print_checkpoint(job, "import")
     result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
     print(result.summary_line())
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NewType, cast
 
 from . import lazy
 from .errors import InvalidQuery, literal
-from .item_size import short_repr, significant_digits
+from .item_size import MAX_NUMBER_DIGITS as MAX_NUMBER_DIGITS  # DynamoDB's precision limit
+from .item_size import number_problem, short_repr
 from .paths import DocumentPath, format_path
 from .schema import KeyAttribute
 
@@ -41,8 +42,6 @@ AttributeValue = dict[str, Any]  # one typed value: {"S": "x"}, {"N": "1.5"}, {"
 # DynamoDB's JSON answers, a key cut from a wire item) ``WireItem(...)`` says so; it costs nothing.
 Item = dict[str, AttributeValue]
 WireItem = NewType("WireItem", Item)
-
-MAX_NUMBER_DIGITS = 38  # DynamoDB's precision limit
 
 
 # -- Python -> DynamoDB ------------------------------------------------------------------------
@@ -119,12 +118,17 @@ def key_value(
                 parsed = Decimal(value.strip())
                 if not parsed.is_finite():
                     raise InvalidOperation
-                return {"N": value.strip()}
-            return {"N": number_text(value)}
+                text = value.strip()
+            else:
+                text = number_text(value)
         except (InvalidOperation, TypeError):
             raise _refused(
                 f"{role} '{attr.name}' is a number (N); {value!r} is not a number", about
             ) from None
+        problem = number_problem(text)
+        if problem:
+            raise _refused(f"{role} '{attr.name}': {problem}", about)
+        return {"N": text}
     if isinstance(value, bytes | bytearray):
         return {"B": bytes(value)}
     if isinstance(value, str):
@@ -536,8 +540,9 @@ TYPES = frozenset({"S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "M", "L"})  
 
 def typed_problem(av: Any) -> str | None:
     """What makes ``av`` no DynamoDB typed value (wire form: binaries as base64 text), or
-    ``None``: one known type, a payload of its kind, numbers DynamoDB can store (at most 38
-    significant digits), sets non-empty without repeats, at any depth."""
+    ``None``: one known type, a payload of its kind, numbers DynamoDB can store
+    (``item_size.number_problem``: 38 significant digits, magnitudes 1E-130 to under 1E+126),
+    sets non-empty without repeats, at any depth."""
     if not isinstance(av, dict) or len(av) != 1:
         return f'not a typed value such as {{"S": "text"}}: {short_repr(av)}'
     ((tag, value),) = av.items()
@@ -575,9 +580,7 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?
 def _number_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not _NUMBER.match(value.strip()):
         return f"N holds {short_repr(value)}, not a number's text"
-    if significant_digits(value) > MAX_NUMBER_DIGITS:
-        return f"the number {short_repr(value)} has more than {MAX_NUMBER_DIGITS} digits"
-    return None
+    return number_problem(value)  # DynamoDB's precision and magnitude
 
 
 def _binary_problem(value: Any) -> str | None:

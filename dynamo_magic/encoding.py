@@ -15,8 +15,9 @@ Types (issue 17, "Types"):
   (``datetimes="iso"``, the default) or epoch seconds as N (``datetimes="epoch"``; a naive
   datetime counts as UTC);
 - refused with one line naming the row (the frame's index label) and the column: +-inf, or
-  NaN inside a container, an empty set, a set of mixed types, a number of more than 38
-  digits, a value of another type, an item over 400 KB (``item_size``).
+  NaN inside a container, an empty set, a set of mixed types, a number DynamoDB refuses
+  (more than 38 significant digits, a magnitude outside 1E-130 to 9.99...E+125:
+  ``item_size.number_problem``), a value of another type, an item over 400 KB (``item_size``).
 
 Columns of one dtype convert at once (integers, floats, booleans, datetimes); object
 columns value by value. ``row_item`` encodes one plain row (a CSV or plain JSON Lines line)
@@ -38,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import lazy
 from .codec import MAX_NUMBER_DIGITS, AttributeValue, WireItem, number_json
 from .errors import InvalidQuery, literal
-from .item_size import MAX_ITEM_SIZE, item_size, short_repr, significant_digits
+from .item_size import MAX_ITEM_SIZE, item_size, number_problem, short_repr
 
 if TYPE_CHECKING:
     import numpy as np
@@ -109,13 +110,29 @@ def _number(value: int | float | Decimal) -> AttributeValue:
         raise Unstorable(f"DynamoDB cannot store the number {value}")
     if isinstance(value, Decimal) and not value.is_finite():
         raise Unstorable(f"DynamoDB cannot store the number {value}")
-    text = float_text(value) if isinstance(value, float) else number_json(value)
-    if len(text) > MAX_NUMBER_DIGITS and significant_digits(text) > MAX_NUMBER_DIGITS:
-        raise Unstorable(
-            f"{short_repr(value)} has more than {MAX_NUMBER_DIGITS} significant digits, "
-            "DynamoDB's limit"
-        )
-    return {"N": text}
+    return {"N": _storable(float_text(value) if isinstance(value, float) else number_json(value))}
+
+
+def _narrow(value: Any) -> float:
+    """A float32 (float16) as the float of its own shortest text: ``np.float32(0.1)`` is
+    ``0.1``, not the ``0.10000000149011612`` its float64 value would print."""
+    return float(np.format_float_positional(value, unique=True, trim="-"))
+
+
+def _storable(text: str) -> str:
+    """A canonical number text (no exponent) as it is, once DynamoDB would store it
+    (``item_size.number_problem``: at most 38 digits, a magnitude from 1E-130 to 9.99...E+125);
+    a text of at most 38 characters is always in range.
+
+    Raises
+    ------
+    Unstorable
+        The number's problem."""
+    if len(text) > MAX_NUMBER_DIGITS:
+        problem = number_problem(text)
+        if problem:
+            raise Unstorable(problem)
+    return text
 
 
 def _datetime(value: Any, datetimes: str) -> AttributeValue:
@@ -173,6 +190,8 @@ def value_attribute(value: Any, datetimes: str = "iso", inside: bool = False) ->
             value = pd.Timestamp(value)
         elif value.dtype.kind == "m":
             raise Unstorable(f"cannot store a timedelta in DynamoDB: {short_repr(value)}")
+        elif value.dtype.kind == "f" and value.dtype.itemsize < 8:
+            value = _narrow(value)
         else:
             value = value.item()
     if value is None or lazy.is_pandas_na(value):
@@ -276,10 +295,20 @@ def _column(
         if infinite.any():
             row = int(np.flatnonzero(infinite)[0])
             raise _refusal(labels[row], name, f"DynamoDB cannot store the number {floats[row]}")
-        return [
-            missing_value if m else {"N": float_text(v)}
-            for v, m in zip(floats.tolist(), mask, strict=True)
-        ]
+        values = floats.tolist()
+        if getattr(dtype, "itemsize", 8) < 8:  # float32, float16: their own shortest text
+            narrow = column.to_numpy(dtype=getattr(dtype, "numpy_dtype", dtype), na_value=np.nan)
+            values = [_narrow(v) for v in narrow]
+        numbers: Cells = []
+        for label, v, m in zip(labels, values, mask, strict=True):
+            if m:
+                numbers.append(missing_value)
+                continue
+            try:
+                numbers.append({"N": _storable(float_text(v))})
+            except Unstorable as reason:
+                raise _refusal(label, name, str(reason)) from None
+        return numbers
     if kind == "M":  # datetime64 (naive or with a time zone)
         return [
             missing_value if m else _datetime(v.to_pydatetime(), datetimes)

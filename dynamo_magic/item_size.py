@@ -57,6 +57,39 @@ def _raw(value: Any) -> bytes:
     return base64.b64decode(value)
 
 
+# DynamoDB's numbers (Developer Guide, "Supported data types and naming rules": Number): up
+# to 38 digits of precision; zero, or a magnitude of 1E-130 to 9.99...E+125 (38 nines)
+MAX_NUMBER_DIGITS = 38
+MIN_MAGNITUDE = Decimal("1E-130")
+MAX_MAGNITUDE = Decimal("9." + "9" * (MAX_NUMBER_DIGITS - 1) + "E+125")
+
+
+def number_problem(number: str | int | float | Decimal) -> str | None:
+    """Why DynamoDB would refuse ``number`` (a number's text, an int, a finite float or a
+    ``Decimal``), or ``None``: the one rule for every number written (frames, files, keys
+    and values alike): finite, at most ``MAX_NUMBER_DIGITS`` significant digits, zero or a
+    magnitude from ``MIN_MAGNITUDE`` to ``MAX_MAGNITUDE``. A float is judged by its shortest
+    text (``repr``), the text that is written."""
+    text = repr(number) if isinstance(number, float) else str(number).strip()
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return f"{short_repr(number)} is not a number"
+    if not value.is_finite():
+        return f"DynamoDB cannot store the number {text}"
+    if significant_digits(text) > MAX_NUMBER_DIGITS:
+        return (
+            f"the number {short_repr(number)} has more than {MAX_NUMBER_DIGITS} significant "
+            "digits, DynamoDB's limit"
+        )
+    if value and not MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE:
+        return (
+            f"the number {short_repr(number)} is outside DynamoDB's range (a magnitude from "
+            "1E-130 to 9.99...E+125, or 0)"
+        )
+    return None
+
+
 def significant_digits(number: str) -> int:
     """The significant digits of a DynamoDB number text, leading and trailing zeros trimmed:
     ``"1200"`` -> 2, ``"-0.00250"`` -> 2, ``"1.5E+3"`` -> 2, ``"0"`` -> 0."""

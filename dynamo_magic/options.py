@@ -47,7 +47,7 @@ FORMATS = ("table", "json", "csv")  # how the CLI prints a DataFrame
 # copy keywords a dry run leaves out: ``api.plan_copy`` checks and estimates, it runs nothing
 RUN_ONLY = ("yes", "workers", "segments", "backend", "scheduler")
 # import keywords ``api.plan_import`` lacks
-IMPORT_RUN_ONLY = ("yes", "workers", "backend", "scheduler", "dry_run")
+IMPORT_RUN_ONLY = ("yes", "workers", "backend", "scheduler", "dry_run", "checkpoint", "resume")
 
 # Where an option is used. "api": passed to the api function as its keyword; "cli"/"magic":
 # offered by that front end (an option for the front end only, such as --format, lacks "api").
@@ -549,6 +549,19 @@ OPTIONS: tuple[Option, ...] = (
         " out of that item, ``null`` writes NULL (inside a list or map it is always NULL).",
     ),
     _opt(
+        "whole_items",
+        ("--whole-items",),
+        "write each row as a whole item even if the frame was read with only some attributes "
+        "(columns, a partial index) or with flatten",
+        "put",
+        type=bool,
+        doc="Write each row as the whole item even though the frame says (``df.attrs``) it"
+        " was read with only some attributes (a selection of columns, an index projecting only"
+        " some) or with its maps flattened into columns: the attributes it lacks are deleted,"
+        " dotted columns written as top-level attributes. Without it such a frame is refused"
+        " before anything is written.",
+    ),
+    _opt(
         "datetimes",
         ("--datetimes",),
         "datetimes as ISO 8601 text (iso, default) or epoch seconds (epoch)",
@@ -710,6 +723,21 @@ OPTIONS: tuple[Option, ...] = (
         " reads, key lookups, the prune's and the verification's reads): a number, or"
         ' ``"P%"`` of the source\'s provisioned read capacity (of its on-demand maximum for'
         " an on-demand table that has one); ``None``: unlimited.",
+        label="Read limit",
+    ),
+    _opt(
+        "max_read_units",
+        ("--max-read-units",),
+        "read units per second the export may use, all workers together: N, or P%% of the "
+        "table's (index's) capacity (default: unlimited)",
+        "export",
+        metavar="N|P%",
+        type_doc="int, float or str",
+        doc="Read units per second the export may use, all its workers together (the scan's"
+        " pages, and the table lookups of an index that projects only some attributes): a"
+        " number, or ``\"P%\"`` of the table's (a global index's own) provisioned read capacity"
+        " (of its on-demand maximum for an on-demand table that has one); ``None``: unlimited."
+        " The export's result says the units it used.",
         label="Read limit",
     ),
     _opt(
@@ -884,6 +912,33 @@ OPTIONS: tuple[Option, ...] = (
             metavar="N",
             doc="Parallel workers (at least 1), each writing one file at a time; ``None``: the"
             " ``workers`` setting, else two per CPU core.",
+        ),
+        _opt(
+            "checkpoint",
+            ("--checkpoint",),
+            "where the import's checkpoint file goes (default: under ~/.cache/dynamo_magic)",
+            "import",
+            metavar="PATH",
+            type_doc="str or Path",
+            doc="Where the import's checkpoint file goes (JSON: each file's items written so"
+            " far, saved as the import goes); ``None``: a new file under"
+            " ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and"
+            " the job name it (``checkpoint``).",
+        ),
+        _opt(
+            "resume",
+            ("--resume",),
+            "continue an import that did not end from its checkpoint (default: the newest of "
+            "this import)",
+            "import",
+            metavar="PATH",
+            const=True,
+            type_doc="bool, str or Path",
+            doc="Continue an import that did not end: ``True``, from the newest unfinished"
+            " checkpoint of the same import (table, SRC and its files unchanged), or from the"
+            " checkpoint file at this path. Files done are skipped, the others start after"
+            " their last saved page; the backup and truncate are not done again. A checkpoint"
+            " of another import (or of files changed since) is refused.",
         ),
         _opt(
             "max_write_units",

@@ -514,6 +514,11 @@ class ReadResult:
             "retried": self.stats.retried,
             "summary": self.summary_line(),
             "page": self.page,
+            # how the items were read: a frame of only some attributes (``projected``) or
+            # with maps expanded into columns (``flatten``) does not hold whole items
+            # (``put_df`` refuses to write it back as whole items)
+            "projected": self.projected,
+            "flatten": self.flatten,
         }
 
     def summary_line(self) -> str:

@@ -332,7 +332,7 @@ def test_csv_strings_keeps_every_non_key_cell_as_text(src: Path) -> None:
     [
         ("pk,v\na,1\n", "no column for the key attribute 'sk'"),
         ("pk,sk\na,1\nb,x\n", "t.csv line 3"),
-        ("pk,sk\na,1\n,2\n", "t.csv line 3: no key attribute 'pk'"),
+        ("pk,sk\na,1\n,2\n", "t.csv line 3: key attribute 'pk' is empty"),
         ("pk,sk,v\na,1,2\na,1,3\n", "pk=a, sk=1 (t.csv line 2, t.csv line 3)"),
         ("pk,sk\na,1,9\n", "t.csv line 2: 3 cells for 2 columns"),
     ],

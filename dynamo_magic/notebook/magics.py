@@ -392,9 +392,10 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         export to S3), or JSON Lines, CSV or Parquet files, local or ``s3://``.
 
         ``%dynamo_import TABLE --from SRC [--env E] [--mode merge|replace|truncate]
-        [--dry-run] [--yes] [--strings] [--create --key pk:S] [--storage-env ENV]``: every
-        file is checked before the first write; returns the result (or, with --dry-run, the
-        plan) and shows its summary.
+        [--dry-run] [--yes] [--strings] [--create --key pk:S] [--storage-env ENV]
+        [--checkpoint PATH] [--resume [PATH]]``: every file is checked before the first
+        write; returns the result (or, with --dry-run, the plan) and shows its summary; an
+        import that stops prints the line that resumes it.
         """
         args = _parse(self.dynamo_import.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_import TABLE --from SRC [options]")
@@ -413,9 +414,11 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         except CopyFailed as exc:
             if isinstance(exc.result, CopyResult):  # its table, then one short line
                 display(exc.result)
-                raise UsageError(
-                    f"{exc.result.problem_line()} (the result above has every count)"
-                ) from None
+                message = f"{exc.result.problem_line()} (the result above has every count)"
+                if exc.result.resumable:  # then the line that continues it, as a copy's
+                    words = resume_words(_split(line), cast(str, exc.result.checkpoint))
+                    message += f"\nResume it with: %dynamo_import {shlex.join(words)}"
+                raise UsageError(message) from None
             raise _usage_error(exc, "import", line) from None
         except DynamoMagicError as exc:
             raise _usage_error(exc, "import", line) from None

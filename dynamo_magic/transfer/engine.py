@@ -351,8 +351,10 @@ def _copy(
         result.items_read += checkpoint.items_read()
     tasks: list[Task | VerifyTask] = [*copy_tasks(plan, engine, failed, start)]
     counts = source_verify_tasks(plan, engine)
+    # the bar's and log's name of the writing phase: "copy", or the origin's ("load", "import");
     # a resumed copy's bar starts where the earlier runs left it
-    tally.start("copy", plan.source_items, checkpoint.items_read() if checkpoint else 0)
+    phase = plan.origin.phase if plan.origin is not None else "copy"
+    tally.start(phase, plan.source_items, checkpoint.items_read() if checkpoint else 0)
     keys: set[str] = set()
     counted = SideCount()
     parts = 0  # source segments counted (a failed count leaves the source to ``verify``)

@@ -27,7 +27,7 @@ from ..dynamodb.retry import policy_from
 from ..errors import CopyFailed, UsageProblem
 from ..schema import TableSchema
 from ..settings import Settings
-from . import cluster, parallel
+from . import cluster, limits, parallel
 from . import plan as copy_plan
 from .engine import Engine
 from .export_files import (
@@ -66,6 +66,7 @@ class ExportRequest:
     sk_op: str | None = None
     sk2: Any = None
     index: str | None = None
+    max_read_units: Any = None  # units/s, or "P%" of the table's (index's) read capacity
 
 
 @dataclass(repr=False)
@@ -111,6 +112,8 @@ class ExportResult(CopyResult):
             ("bytes (gzip)", sum(f.size for f in self.files)),
             ("manifests written", self.complete),
             ("calls retried", self.retried),
+            *([("read limit", self.read_rate)] if self.read_rate else []),
+            *([("read units", round(self.read_units, 1))] if self.read_units else []),
             ("seconds", round(self.seconds, 2)),
             ("items/s", round(self.items_per_second, 1)),
             ("interrupted", self.interrupted),
@@ -227,6 +230,9 @@ def _export(
         side.client(), request.table, env.describe(), policy=policy, env=env.label
     )
     sliced = request.pk is not None
+    reads_rate = limits.resolve(
+        request.max_read_units, "read", schema, request.table, request.index
+    )
     engine = Engine.from_settings(settings, schema.item_count, workers, segments, backend)
     total = 1 if sliced else engine.segments
     reads = _sources(side, schema, request, total)
@@ -274,18 +280,23 @@ def _export(
         files.extend(outcome.files)
 
     tally = Tally(progress, cancel)
+    capacity = limits.Limits(reads=reads_rate)
+    limits.describe(result, capacity)
     with (
         parallel.worker_pool(),
-        Operation(result, engine.failed_path(request.table), tally) as run,
+        limits.open_budget(capacity, engine.backend) as budget,  # every read metered
     ):
-        destination.put(b"", f"{folder}/_started")  # raised as it is: nothing written
-        # DescribeTable's count (hours stale, 0 for a new table): the bar's estimate only
-        run.tally.start("export", None if sliced else schema.item_count or None)
-        run.tally.run(run_task, tasks, engine, collect)
-        result.files = sorted(files, key=lambda f: f.segment)
-        summary = _summary(schema, destination, export_id, started, result.files)
-        write_manifests(destination, folder, result.files, summary)
-        result.complete = True
+        with Operation(result, engine.failed_path(request.table), tally) as run:
+            tally.budget = budget
+            destination.put(b"", f"{folder}/_started")  # raised as it is: nothing written
+            # DescribeTable's count (hours stale, 0 for a new table): the bar's estimate only
+            run.tally.start("export", None if sliced else schema.item_count or None)
+            run.tally.run(run_task, tasks, engine, collect)
+            result.files = sorted(files, key=lambda f: f.segment)
+            summary = _summary(schema, destination, export_id, started, result.files)
+            write_manifests(destination, folder, result.files, summary)
+            result.complete = True
+        limits.account(result, budget)
     if not result.ok:
         raise CopyFailed(result.summary_line(), result, table=request.table, env=env.label)
     return result

@@ -59,8 +59,51 @@ class FrameOrigin(ItemsOrigin):
         return [("partitions", f"{count:,} partition key value(s) in the frame")]
 
 
+def check_whole_items(df: pd.DataFrame, whole_items: bool = False) -> None:
+    """Refuse a frame that does not hold whole items, as its ``attrs["dynamo_magic"]`` says
+    (``ReadResult.info``): read with only some attributes (``columns``, an index projecting
+    only some) or with maps expanded into columns (``flatten``). ``put_df`` writes each row as
+    the whole item (PutItem), so writing it back would delete the attributes it lacks (or
+    write the dotted columns as top-level attributes and drop the maps). ``whole_items``:
+    the caller says to write the rows as whole items all the same.
+
+    Raises
+    ------
+    InvalidQuery
+        One line saying why and what to do; nothing is read or written."""
+    info = df.attrs.get("dynamo_magic")
+    if whole_items or not isinstance(info, dict):
+        return
+    table = info.get("table") or "the table"
+    if info.get("projected"):
+        why = (
+            f"holds only some attributes of the items of {table} (read with columns, or from "
+            "an index that projects only some): writing it back would delete the attributes it "
+            "lacks"
+        )
+    elif info.get("flatten"):
+        why = (
+            f"was read from {table} with flatten (maps expanded into columns named by path): "
+            "writing it back would write those columns as top-level attributes and drop the maps"
+        )
+    else:
+        return
+    raise InvalidQuery(
+        f"the frame {literal(why)}; read whole items (no columns, no flatten), or write each "
+        "row as a whole item anyway with {whole_items}",
+        parameters=("whole_items",),
+    )
+
+
 def _request(
-    df: Any, table: str, env: str | None, mode: CopyMode, nulls: str, datetimes: str, **more: Any
+    df: Any,
+    table: str,
+    env: str | None,
+    mode: CopyMode,
+    nulls: str,
+    datetimes: str,
+    whole_items: bool = False,
+    **more: Any,
 ) -> LoadRequest:
     import pandas as pd
 
@@ -69,6 +112,7 @@ def _request(
             f"{{df}} must be a pandas DataFrame, not {literal(type(df).__name__)}",
             parameters=("df",),
         )
+    check_whole_items(df, whole_items)
     return LoadRequest(FrameOrigin(df, nulls, datetimes), table, env, mode, **more)
 
 
@@ -81,6 +125,7 @@ def plan_put(
     mode: CopyMode = "merge",
     nulls: str = "omit",
     datetimes: str = "iso",
+    whole_items: bool = False,
     backup: bool = True,
     verify: str = "count",
     max_write_units: Any = None,
@@ -93,6 +138,7 @@ def plan_put(
         mode,
         nulls,
         datetimes,
+        whole_items,
         backup=backup,
         verify=verify,
         max_write_units=max_write_units,
@@ -110,6 +156,7 @@ def start_put(
     yes: bool = False,
     nulls: str = "omit",
     datetimes: str = "iso",
+    whole_items: bool = False,
     backup: bool = True,
     verify: str = "count",
     max_write_units: Any = None,
@@ -126,6 +173,7 @@ def start_put(
         mode,
         nulls,
         datetimes,
+        whole_items,
         backup=backup,
         verify=verify,
         max_write_units=max_write_units,

@@ -55,7 +55,7 @@ from typing import IO, Any, cast
 
 from .. import encoding, lazy
 from ..codec import (
-    MAX_NUMBER_DIGITS,
+    TYPES,
     Item,
     WireItem,
     encode_binaries,
@@ -65,15 +65,17 @@ from ..codec import (
 )
 from ..environments import Environment
 from ..errors import DynamoMagicError, InvalidFile, UsageProblem, literal
-from ..item_size import MAX_ITEM_SIZE, item_size, short_repr, significant_digits
+from ..item_size import MAX_ITEM_SIZE, item_size, number_problem, short_repr
 from ..schema import KeyAttribute, KeySchema
 from .channels import Channel
+from .origins import key_identity
 from .sources import Page
 from .storage import StoredFile, find
 
 PAGE_ITEMS = 1000  # items a FileSource hands the sink at a time (40 BatchWriteItem calls)
 OFFSET = "offset"  # a FileSource's ``last_key``: ``{"offset": {"N": "<items done>"}}``
 CHUNK = 1 << 20  # bytes read from a file at a time
+STARTED_MARK = "_started"  # the file an export writes first (its summary is written last)
 SHOWN_DUPLICATES = 5  # duplicate keys an error names (with every row of each)
 SUMMARY = "manifest-summary.json"
 FILES_MANIFEST = "manifest-files.json"
@@ -207,6 +209,12 @@ def locate(source: str, env: Environment | None) -> Found:
         )
     if summaries:
         return _export(source, summaries[0])
+    unfinished = sorted({_folder(f) for f in files if f.name == STARTED_MARK})
+    if unfinished:
+        raise UsageProblem(
+            f"{unfinished[0]}: an export that did not finish: its {SUMMARY} is missing (it is "
+            "written last); export again"
+        )
     return Found(source, tuple(_plain(f) for f in files))
 
 
@@ -422,8 +430,8 @@ def detect(data: Any) -> str:
     if (
         isinstance(data, dict)
         and data
-        and all(isinstance(av, dict) and typed_problem(av) is None for av in data.values())
-    ):
+        and all(isinstance(av, dict) and len(av) == 1 and set(av) <= TYPES for av in data.values())
+    ):  # typed values by their shape: a bad one is then named by ``typed_problem``
         return DYNAMODB_JSON
     return PLAIN_JSON
 
@@ -455,7 +463,11 @@ def plain_item(
         if attribute is None:
             others[name] = value
             continue
-        if value is None or value == "" or _is_nan(value) or lazy.is_pandas_na(value):
+        if value == "" or value == b"":
+            raise InvalidFile(
+                f"{where}: key attribute {name!r} is empty (DynamoDB refuses empty keys)"
+            )
+        if value is None or _is_nan(value) or lazy.is_pandas_na(value):
             continue  # a missing key: the check names it
         try:
             typed_keys[name] = key_value(attribute, _key_text(value), "key")
@@ -494,7 +506,7 @@ def csv_value(text: str, strings: bool = False) -> dict[str, Any] | None:
         return None
     if strings:
         return {"S": text}
-    if _CSV_NUMBER.match(text) and significant_digits(text) <= MAX_NUMBER_DIGITS:
+    if _CSV_NUMBER.match(text) and number_problem(text) is None:
         return {"N": number_json(text)}  # DynamoDB's own form, what it stores: 100.0 is 100
     if text in ("true", "false"):
         return {"BOOL": text == "true"}
@@ -642,9 +654,7 @@ def key_problem(item: WireItem, key: KeySchema) -> str | None:
     return None
 
 
-def compact_key(item: WireItem, names: tuple[str, ...]) -> str:
-    """An item's key as short text (type and value of each key attribute), for a set of keys."""
-    return "\x1f".join(f"{next(iter(item[n]))}{next(iter(item[n].values()))}" for n in names)
+compact_key = key_identity  # an item's key as short text, numbers by value (``origins``)
 
 
 def _key_shown(item: WireItem, names: tuple[str, ...]) -> str:
@@ -731,7 +741,8 @@ def _duplicates(found: Found, key: KeySchema, strings: bool, repeated: set[str])
     listed = "; ".join(f"{labels[k]} ({', '.join(rows[k])})" for k in shown)
     more = len(repeated) - len(shown)
     return InvalidFile(
-        f"{len(repeated):,} key{'s' if len(repeated) > 1 else ''} appear more than once: {listed}"
+        f"{len(repeated):,} {'keys appear' if len(repeated) > 1 else 'key appears'} more than "
+        f"once: {listed}"
         + (f"; and {more:,} more" if more > 0 else "")
         + " (an item per key: remove the repeats)"
     )

@@ -30,9 +30,11 @@ from ..dynamodb.retry import policy_from
 from ..errors import ConfirmationRequired, CopyFailed, TableNotFound, UsageProblem, literal
 from ..schema import KeySchema, TableSchema, check_table_name
 from ..settings import CopyMode, Settings
-from . import cluster, import_files, loading
+from . import cluster, import_files, limits, loading
+from . import plan as copy_plan
 from .import_files import Checked, Found
 from .job import CopyJob
+from .limits import Limits
 from .loading import LoadRequest
 from .messages import Finished, Message, TaskResult
 from .operation import COPY_TASK, Tally
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 class FilesOrigin(Origin):
     """The files of an import (``found``), checked against the target's key before anything is
     written; ``strings``: CSV cells other than keys stay text."""
+
+    phase = "import"  # its bar reads "import:", not "copy:"
 
     def __init__(self, found: Found, strings: bool = False):
         self.found = found
@@ -151,7 +155,9 @@ def _created(request: ImportRequest, origin: FilesOrigin, settings: Settings, ye
                 parameters=("key", "create"),
             )
         return
-    if _existing(request, settings) is not None:
+    existing = _existing(request, settings)
+    if existing is not None:
+        _same_key(request, existing)
         return
     key = _key_to_create(request)
     origin.check_key(key)
@@ -164,6 +170,27 @@ def _created(request: ImportRequest, origin: FilesOrigin, settings: Settings, ye
         )
     schema = _new_table(request.table, key)
     tables.create_like(Side(env, request.table).client(), schema, request.table)
+
+
+def _same_key(request: ImportRequest, existing: TableSchema) -> None:
+    """``create`` with ``key`` naming a table that exists: its key must be that key (an import
+    writes with the table's own key; another ``key`` given is a mistake, never ignored).
+
+    Raises
+    ------
+    UsageProblem
+        One line: the table's key and the one given."""
+    if request.key is None:
+        return
+    key = import_files.parse_key(request.key)
+    if key != existing.key:
+        raise UsageProblem(
+            f"table '{literal(request.table)}' exists, keyed {literal(existing.key)}, not "
+            f"{literal(key)}: leave out {{key}} to import into it, or name another table to "
+            "create",
+            parameters=("key",),
+            table=request.table,
+        )
 
 
 def _key_to_create(request: ImportRequest) -> KeySchema:
@@ -221,16 +248,51 @@ def plan_import(
     """
     check_table_name(request.table, "table")
     origin = _origin(request, settings)
-    if request.create and _existing(request, settings) is None:
-        key = _key_to_create(request)
-        checked = origin.check_key(key)
-        raise TableNotFound(
-            f"table '{literal(request.table)}' does not exist: the import would create it "
-            f"(key {literal(key)}, on demand) and write {checked.items:,} items checked in "
-            f"{len(checked.files):,} file(s); run it without the dry run to do so",
-            table=request.table,
+    if request.create:
+        existing = _existing(request, settings)
+        if existing is None:
+            key = _key_to_create(request)
+            origin.check_key(key)
+            return _creation_plan(request, origin, _new_table(request.table, key), settings)
+        _same_key(request, existing)
+    elif request.key is not None:
+        raise UsageProblem(
+            "{key} is for a table the import creates: add {create}",
+            parameters=("key", "create"),
         )
     return loading.dry_run(_load_request(request, origin), settings, checkpoint=checkpoint)
+
+
+def _creation_plan(
+    request: ImportRequest, origin: FilesOrigin, schema: TableSchema, settings: Settings
+) -> CopyPlan:
+    """The plan of an import into a table it creates (``create``; a dry run): the table to
+    be made with its key (on demand), the files checked against that key, every item written
+    into it; the rules of every write (a protected environment needs confirming)."""
+    env = environments.resolve(request.env, settings)
+    target = Side(env, request.table)
+    count = origin.item_count()
+    plan = CopyPlan(
+        request=_load_request(request, origin).copy_request(),
+        source=target,
+        target=target,
+        source_schema=schema,
+        target_schema=None,  # created by the import
+        slice_request=None,
+        source_items=count or 0,
+        source_items_exact=count is not None,
+        average_item_bytes=origin.average_item_bytes(),
+        target_empty=True,
+        target_items=0,
+        backup=False,
+        origin=origin,
+    )
+    plan.limits = Limits(
+        writes=limits.resolve(request.max_write_units, "write", schema, request.table),
+        reads=limits.resolve(None, "read", schema, request.table),
+    )
+    copy_plan.target_rules(plan)
+    return plan
 
 
 def start_import(

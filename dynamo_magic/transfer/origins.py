@@ -43,7 +43,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..codec import AttributeValue, Item, WireItem
+from ..codec import AttributeValue, Item, WireItem, number_json
 from ..dynamodb.retry import RetryPolicy
 from ..errors import InvalidQuery, literal
 from ..schema import KeySchema, TableSchema
@@ -57,7 +57,10 @@ SAMPLE_ITEMS = 100  # items measured for the average item size
 
 
 class Origin(ABC):
-    """Where a load's items come from (see the module's docstring for each method's part)."""
+    """Where a load's items come from (see the module's docstring for each method's part).
+    ``phase`` names its writing phase in progress bars and logs (``"load"``, ``"import"``)."""
+
+    phase = "load"
 
     @abstractmethod
     def describe(self) -> str:
@@ -189,6 +192,17 @@ def _rows_text(labels: Sequence[Any]) -> str:
     return shown + (f" and {more:,} more" if more > 0 else "")
 
 
+def key_identity(item: WireItem, names: tuple[str, ...]) -> str:
+    """An item's key as short text (type and value of each key attribute, a number by its
+    value: ``1``, ``1.0`` and ``1E0`` are one key, as DynamoDB stores them), for a set of the
+    keys of a load: the one rule every load's duplicate check follows (frames, files)."""
+    parts = []
+    for name in names:
+        ((tag, value),) = item[name].items()
+        parts.append(f"{tag}{number_json(value) if tag == 'N' else value}")
+    return "\x1f".join(parts)
+
+
 def check_keys(items: Sequence[WireItem], key: KeySchema, labels: Sequence[Any]) -> None:
     """Refuse items that lack a key attribute, hold one of another type than ``key`` says,
     or share a key with another item (DynamoDB refuses a batch holding one key twice),
@@ -217,10 +231,21 @@ def check_keys(items: Sequence[WireItem], key: KeySchema, labels: Sequence[Any])
                 f"key attribute '{literal(attribute.name)}' must be of type {attribute.type}, "
                 f"is {kinds} in row(s) {literal(_rows_text([label for label, _ in wrong]))}"
             )
+    for attribute in attributes:
+        empty = [
+            labels[i]
+            for i, item in enumerate(items)
+            if next(iter(item[attribute.name].values())) in ("", b"")
+        ]
+        if empty:
+            raise InvalidQuery(
+                f"key attribute '{literal(attribute.name)}' is empty in row(s) "
+                f"{literal(_rows_text(empty))}: DynamoDB refuses empty keys; give every row one"
+            )
     groups: dict[str, list[Any]] = {}
     names = key.names
     for label, item in zip(labels, items, strict=True):
-        groups.setdefault(typed_json({name: item[name] for name in names}), []).append(label)
+        groups.setdefault(key_identity(item, names), []).append(label)
     duplicates = [label for group in groups.values() if len(group) > 1 for label in group]
     if duplicates:
         raise InvalidQuery(

@@ -194,14 +194,36 @@ class CopyPlan:
         where = self.target_scope()
         if mode == "truncate":
             return f"every item of {where} (~{self.target_items or 0:,}) before writing"
+        count = f": {self.delete_count()}"
         if self.origin is not None:
-            return f"items of {where} whose key this load did not write, after writing"
+            return f"items of {where} whose key this load did not write, after writing{count}"
         if self.request.transform is not None:  # its keys may not be the source's
             return (
                 f"items of {where} whose key neither the source has nor this copy wrote, "
-                "after writing"
+                f"after writing{count}"
             )
-        return f"items of {where} whose key is not in the source, after writing"
+        return f"items of {where} whose key is not in the source, after writing{count}"
+
+    def delete_count(self) -> str:
+        """How many items replace or truncate deletes, as an estimate in words: truncate the
+        target's (scope's) items; replace those whose key the writes lack, from the target's
+        count less the items written (all of them already there) to the whole count (none
+        there); "none" for merge or an empty target; "not counted" without a count."""
+        mode = self.request.mode
+        if mode == "merge" or self.target_empty:
+            return "none"
+        if self.target_items is None:
+            return "not counted (the target holds items)"
+        held = self.target_items
+        if mode == "truncate":
+            return f"~{held:,} (estimated: the target's count)"
+        fewest = max(0, held - self.source_items) if self.source_items_exact else 0
+        span = f"~{held:,}" if fewest == held else f"~{fewest:,} to ~{held:,}"
+        return (
+            f"{span} (estimated: the target's ~{held:,} items less the "
+            f"{'~' if not self.source_items_exact else ''}{self.source_items:,} written, if "
+            "all of them are there already)"
+        )
 
     def target_scope(self) -> str:
         """The target's items a replace or truncate concerns, in words."""
@@ -298,6 +320,8 @@ class CopyPlan:
         state = "empty" if self.target_empty else f"~{self.target_items or 0:,} items"
         if self.target_items is None and not self.target_empty:
             state = "holds items (not counted)"
+        if self.create_target:
+            state = f"missing: will be created, key {self.source_schema.key}, on demand"
         return [
             ("source", origin.describe()),
             *origin.rows(),
@@ -699,6 +723,10 @@ def target_rules(plan: CopyPlan) -> None:
         )
     elif not plan.target_empty:
         plan.confirmations.append(f"target '{target.table}' holds items that will be overwritten")
+    if request.mode != "merge" and not plan.target_empty:
+        plan.confirmations.append(
+            f"mode {request.mode} deletes items of {plan.target_scope()}: {plan.delete_count()}"
+        )
     empties = plan.source_items == 0 and not plan.target_empty and request.mode != "merge"
     if plan.origin is not None:
         if empties and plan.source_items_exact:

@@ -24,7 +24,7 @@ import botocore.exceptions as bx
 
 from ..dynamodb import clients
 from ..environments import Environment
-from ..errors import UsageProblem, client_errors
+from ..errors import UsageProblem, client_errors, literal, translate
 
 S3_SCHEME = "s3://"
 GLOB_CHARACTERS = "*?["
@@ -207,7 +207,28 @@ def _find_s3(source: str, env: Environment | None) -> list[StoredFile]:
 
 
 def _list_objects(env: Environment | None, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
-    with client_errors(f"list s3://{bucket}/{prefix}"):
+    """The objects under ``prefix``; a bucket that does not exist or may not be listed is
+    one line of advice (which environment reaches it), as an export's check says it."""
+    try:
         pages = _s3(env).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         for page in pages:
             yield from page.get("Contents", [])
+    except bx.ClientError as exc:
+        where = f"bucket '{bucket}'" + (f" in {env.describe()}" if env is not None else "")
+        code = exc.response.get("Error", {}).get("Code")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code == "NoSuchBucket" or status == 404:
+            raise UsageProblem(
+                f"{literal(where)} does not exist: check the name in {{source}}, or give "
+                "{storage_env}: the environment whose account holds it",
+                parameters=("source", "storage_env"),
+            ) from exc
+        if code == "AccessDenied" or status == 403:
+            raise UsageProblem(
+                f"{literal(where)}: access denied; give {{storage_env}}, an environment whose "
+                "credentials may read it",
+                parameters=("storage_env",),
+            ) from exc
+        raise translate(exc, f"list s3://{bucket}/{prefix}") from exc
+    except bx.BotoCoreError as exc:
+        raise translate(exc, f"list s3://{bucket}/{prefix}") from exc

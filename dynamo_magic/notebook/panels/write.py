@@ -53,6 +53,7 @@ class WriteToTable:
         self.plan: Any = None
         self.result: Any = None
         self._planned: tuple[Any, ...] | None = None
+        self._frame: Any = None  # a copy of the result as it was planned
         # the queried table is the default target: another one changes the write's inputs
         for control in (self.write_env, self.write_table, self.write_mode, panel.table):
             control.observe(lambda _: self._inputs_changed(), "value")
@@ -105,6 +106,8 @@ class WriteToTable:
         """Why Write may not run now (``None``: it may)."""
         if self.plan is None or self._planned != self._inputs():
             return "no plan for these inputs and this result: click Plan write first"
+        if not _same_frame(self.panel.result, self._frame):
+            return "the result was edited after the plan: click Plan write again"
         if self.plan.confirmations and not self.write_confirm.value:
             reasons = "; ".join(self.plan.confirmations)
             return f"{reasons}: tick '{self.write_confirm.description}' to write"
@@ -123,8 +126,9 @@ class WriteToTable:
                 panel._refuse("choose a table to write into", panel.analysis)
                 return
             inputs = self._inputs()
-            self.plan = api.put_df(panel.result, **self._kwargs(), dry_run=True)
-            self._planned = inputs
+            frame = panel.result.copy(deep=True)
+            self.plan = api.put_df(frame, **self._kwargs(), dry_run=True)
+            self._planned, self._frame = inputs, frame
             text = html.escape(str(self.plan))
             pre = f'<pre class="dynamo-write-plan-text" style="{PLAN_STYLE}">{text}</pre>'
             panel._show(HTML(pre), area=panel.analysis)
@@ -149,12 +153,24 @@ class WriteToTable:
                 return
             try:
                 self.result = api.put_df(
-                    panel.result, **self._kwargs(), yes=self.write_confirm.value
+                    self._frame, **self._kwargs(), yes=self.write_confirm.value
                 )
             finally:
-                self.plan, self._planned = None, None  # the table changed: plan again
+                # the table changed: plan again
+                self.plan, self._planned, self._frame = None, None, None
                 self.write_confirm.value = False
                 self.write_button.disabled = True
             panel._line(self.result.summary_line(), "dynamo-summary", area=panel.analysis)
 
         panel._analyse(action)
+
+
+def _same_frame(result: Any, planned: Any) -> bool:
+    """Whether the panel's result still holds what was planned (values, columns, index,
+    dtypes): an edit in place after Plan write keeps the same object, so its id cannot tell."""
+    if result is None or planned is None:
+        return False
+    try:
+        return bool(result.equals(planned))
+    except (TypeError, ValueError):  # cells pandas cannot compare (arrays): compare as text
+        return bool(result.astype(str).equals(planned.astype(str)))
