@@ -377,10 +377,13 @@ def _copy(
     read_before = result.items_read
     try:
         tally.run(copy_or_count, tasks, engine, collect_result)
-    finally:  # a task that raised returned no result: what its worker reported still counts
+    except BaseException:  # a task that raised returned no result: its worker's reports count
+        # (only then: a run that ended counts finished tasks' results alone, since a task Dask
+        # ran again after its worker died reported twice)
         result.items_read = max(result.items_read, read_before + tally.read.get(COPY_TASK, 0))
         result.dropped = max(result.dropped, tally.dropped.get(COPY_TASK, 0))
         result.produced = max(result.produced, tally.produced.get(COPY_TASK, 0))
+        raise
     complete = bool(counts) and parts == len(counts)
     return (frozenset(keys) if collect else None), (counted if complete else None)
 
