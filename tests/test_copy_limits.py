@@ -221,6 +221,10 @@ def test_a_share_is_of_the_provisioned_capacity(servers: Any) -> None:
     rows = dict(plan.rows())
     assert rows["write rate"] == "30 write units/s (50% of provisioned) ~2 s for ~50 units"
     assert rows["read rate"].startswith("10 read units/s (25% of provisioned) ~1 s")
+    # the verification (count) reads the source and the target again: the read limit meters it
+    assert rows["read units"] == (
+        f"~{plan.read_units:,} to copy, ~{3 * plan.read_units:,} with the verification (estimated)"
+    )
     assert not [w for w in plan.warnings if "rate" in w]
 
 
@@ -330,7 +334,8 @@ BAD_LIMITS = [
     ("max_write_units", True, "a number above 0"),
     ("max_read_units", "150%", "at most 100%"),
     ("max_read_units", "0%", "above 0%"),
-    ("max_read_units", "x%", "above 0%"),
+    ("max_read_units", "x%", "a number and % (e.g. 80%)"),
+    ("max_write_units", "50%%", "a number and % (e.g. 80%)"),
 ]
 
 

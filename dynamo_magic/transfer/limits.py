@@ -68,7 +68,13 @@ def asked(value: Any, kind: Kind) -> Asked | None:
     keyword = KEYWORDS[kind]
     if isinstance(value, str) and value.strip().endswith("%"):
         percent = _number(value.strip()[:-1])
-        if percent is None or not 0 < percent <= 100:
+        if percent is None:  # "50%%", "x%": not a share at all
+            raise InvalidQuery(
+                f"{{{keyword}}} '{literal(value)}': give a share as a number and % (e.g. 80%) "
+                f"or {kind} units per second (e.g. 200)",
+                parameters=(keyword,),
+            )
+        if not 0 < percent <= 100:
             raise InvalidQuery(
                 f"{{{keyword}}} '{literal(value)}': a share of the table's capacity is above "
                 "0% and at most 100%; for more give units per second (e.g. 500)",

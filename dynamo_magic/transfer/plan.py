@@ -187,6 +187,15 @@ class CopyPlan:
         return math.ceil(self.source_bytes / READ_UNIT_BYTES / 2)
 
     @property
+    def verify_read_units(self) -> int:
+        """Read units the verification takes (estimated): a count or a comparison reads the
+        source's and the target's items again (a load's verification, the target's only);
+        none without verification. A read limit meters them too."""
+        if self.request.verify == "none":
+            return 0
+        return (1 if self.origin is not None else 2) * self.read_units
+
+    @property
     def deletes(self) -> str:
         mode = self.request.mode
         if mode == "merge" or self.target_empty:
@@ -299,9 +308,11 @@ class CopyPlan:
             ("backup", "on-demand backup first" if self.backup else "none"),
             ("deletes", self.deletes),
             ("write units", self._units_text(self.write_units)),
-            ("read units", self._units_text(self.read_units)),
+            ("read units", self._read_units_text()),
             *limits.plan_rows(
-                self.limits, self.units_left(self.write_units), self.units_left(self.read_units)
+                self.limits,
+                self.units_left(self.write_units),
+                self.units_left(self.read_units) + self.verify_read_units,
             ),
             ("verification", self.verification),
             ("checkpoint", self._checkpoint_text()),
@@ -352,6 +363,14 @@ class CopyPlan:
         if not self.items_done:
             return f"~{units:,} (estimated)"
         return f"~{self.units_left(units):,} left of ~{units:,} (estimated)"
+
+    def _read_units_text(self) -> str:
+        """The copy's reads, and with its verification's (which a read limit meters too)."""
+        copy = self._units_text(self.read_units).removesuffix(" (estimated)")
+        if not self.verify_read_units:
+            return f"{copy} (estimated)"
+        total = self.units_left(self.read_units) + self.verify_read_units
+        return f"{copy} to copy, ~{total:,} with the verification (estimated)"
 
     def _settings_rows(self) -> list[tuple[str, str]]:
         """``copy_settings``: what the created target gets (before the ``not copied`` row)."""
