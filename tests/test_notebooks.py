@@ -9,6 +9,7 @@ boto3 clients (the test's own view, not dynamo_magic's).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -192,12 +193,15 @@ def test_quickstart_runs_and_shows_what_the_server_holds(run: Any, demo: Any) ->
     notebook = run(
         "quickstart.ipynb",
         [
-            "import json\nprint(json.dumps(early_orders[['pk', 'sk']].values.tolist()))",
+            "import json\nprint(json.dumps([pages.number, pages.has_next(), later.number,"
+            " later.first()[['pk', 'sk']].values.tolist()]))",
+            "print(json.dumps(early_orders[['pk', 'sk']].values.tolist()))",
             "print(json.dumps(sorted(set(panel.result.pk)) + [len(panel.result)]))",
         ],
     )
     no_error_outputs(notebook)
     prod = demo.prod.client()
+    pages_shown_and_resumed(notebook, query_keys(prod, "CUSTOMER#c001"))
 
     assert text(cell(notebook, "dm.list_environments()")).count("demo-") >= 2
     assert "'demo-dev'" in text(cell(notebook, "dm.list_environments()"))
@@ -279,6 +283,35 @@ def test_quickstart_runs_and_shows_what_the_server_holds(run: Any, demo: Any) ->
     for start in ("panel = dm.QueryPanel", "%dynamo_panel query"):
         data = cell(notebook, start).outputs[-1]["data"]
         assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def pages_shown_and_resumed(notebook: nbformat.NotebookNode, partition: list[Key]) -> None:
+    """The quickstart's paging cells: pages of 3 of c001's partition (its keys in the server's
+    order), the key after page 2 and the page read from it, the magic's one page and the option
+    it prints for the next."""
+    assert len(partition) > 6  # a third page
+    first = text(cell(notebook, 'pages = dm.pages("shop", "CUSTOMER#c001", page_size=3)'))
+    second = text(cell(notebook, "pages.next()"))
+    for shown, keys in ((first, partition[:3]), (second, partition[3:6])):
+        assert all(sk in shown for _, sk in keys), (keys, shown)
+        assert not any(sk in shown for _, sk in partition[6:]), shown
+    resumed = text(cell(notebook, "print(pages.summary_line())"))
+    assert resumed.startswith("page 2: 3 item(s) from shop, query"), resumed
+    assert "more follow" in resumed
+    key = {"pk": {"S": partition[5][0]}, "sk": {"S": partition[5][1]}}
+    assert json.loads(ast.literal_eval(resumed.splitlines()[-1])) == key
+    number, more, later_number, later_keys = printed_json(notebook, -3)
+    assert (number, more, later_number) == (2, True, 1)
+    assert [tuple(k) for k in later_keys] == partition[6:9]
+    assert all(sk in text(cell(notebook, "later = dm.pages(")) for _, sk in partition[6:9])
+
+    magic = text(cell(notebook, "%dynamo_query shop CUSTOMER#c001 --page-size 3"))
+    assert line(magic, "page 1: ").startswith("page 1: 3 item(s) from shop, query"), magic
+    option = line(magic, "next page: ").removeprefix("next page: --start-after ")
+    assert json.loads(option.strip("'")) == {
+        "pk": {"S": partition[2][0]},
+        "sk": {"S": partition[2][1]},
+    }
 
 
 @pytest.mark.timeout(900)
