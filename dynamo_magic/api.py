@@ -72,6 +72,7 @@ from .dynamodb.items import parse_item_text as parse_item_text
 from .expressions import default_operator as default_operator
 from .paging import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
 from .paging import Pages as Pages
+from .paging import key_json as key_json  # a key as DynamoDB JSON text (--start-after)
 from .reading import DEFAULT_HEAD as DEFAULT_HEAD
 from .schema import KeyAttribute as KeyAttribute
 from .schema import KeySchema as KeySchema

@@ -19,7 +19,6 @@ from typing import Any
 
 from . import api
 from .options import API_COMMANDS, NOT_IN_CLI, OPTIONS, Option
-from .paging import key_json
 
 FRONT_ENDS = ("magic", "python", "cli")  # the keys of ``code_for``'s answer, in that order
 LOAD_MAGICS = "%load_ext dynamo_magic"  # the magic text's first line, as Python's is its import
@@ -167,7 +166,7 @@ def _shell_value(value: Any, front_end: str) -> str | None:
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return ",".join(value)  # columns: "a,b", as --columns takes them
     if isinstance(value, Mapping):  # a key (start_after): DynamoDB JSON, as --start-after takes
-        return key_json(dict(value))
+        return api.key_json(dict(value))
     name = _function_name(value)
     if name is None:
         return None

@@ -63,7 +63,7 @@ def test_a_share_is_of_the_table_s_provisioned_read_capacity(servers: Any, tmp_p
 
 @pytest.mark.parametrize(
     ("value", "says"),
-    [("150%", "at most 100%"), ("x%", "above 0%"), (-3, "max_read_units")],
+    [("150%", "at most 100%"), ("x%", "a number and % (e.g. 80%)"), (-3, "max_read_units")],
 )
 def test_a_bad_limit_is_refused_before_any_call(
     servers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: Any, says: str
