@@ -483,7 +483,9 @@ class ReadResult:
         dtypes per ``numbers`` (Int64, Float64 or Decimal objects), string, boolean, object
         (maps, lists, sets, bytes). ``attrs["dynamo_magic"]`` holds ``info()``."""
         frame = items_to_frame(self.items, self.key_names, self.numbers, self.flatten)
-        frame.attrs["dynamo_magic"] = self.info()
+        # the attributes read: a frame that lost some (``df[[...]]``, ``drop``) holds no whole
+        # items any more (``put_df`` refuses to write it back as whole items)
+        frame.attrs["dynamo_magic"] = {**self.info(), "attributes": [str(c) for c in frame]}
         return frame
 
     def unique(self, attribute: str) -> pd.DataFrame:

@@ -169,3 +169,25 @@ def test_create_with_the_existing_table_s_own_key_imports(table: Any, tmp_path: 
         TABLE, str(tmp_path / "t.jsonl"), env=A, create=True, key="pk:S,sk:N", yes=True
     )
     assert result.ok and result.written == 1
+
+
+def test_parquet_float32_values_are_written_as_their_own_shortest_text(
+    table: Any, tmp_path: Path
+) -> None:
+    """Before: 0.10000000149011612 (pyarrow's to_pylist widens float32 to float64), where
+    put_df writes the same frame's 0.1."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    narrow = pa.array(np.array([0.1, 1e-7, 2.5], dtype="float32"))
+    values = pa.array([0.1, None, 1.5], type=pa.float32())  # a null stays missing
+    pq.write_table(
+        pa.table({"pk": ["a", "b", "c"], "sk": [1, 2, 3], "f": narrow, "g": values}),
+        tmp_path / "t.parquet",
+    )
+    result = dm.import_table(TABLE, str(tmp_path / "t.parquet"), env=A, yes=True, backup=False)
+    assert result.ok
+    got = {i["pk"]["S"]: i for i in scan_all(table, TABLE) if i["pk"]["S"] != "keep"}
+    assert [got[k]["f"] for k in "abc"] == [{"N": "0.1"}, {"N": "0.0000001"}, {"N": "2.5"}]
+    assert got["a"]["g"] == {"N": "0.1"} and "g" not in got["b"]

@@ -58,6 +58,22 @@ def test_a_frame_of_only_some_attributes_is_refused_before_anything_is_written(
     assert table_items(A, "orders") == orders and backups("orders") == []
 
 
+@pytest.mark.parametrize("cut", ["select", "drop"])
+def test_a_whole_frame_cut_to_some_columns_is_refused(orders: dict[str, dict], cut: str) -> None:
+    """Before: df[["customer", "order-date", "status"]] of a whole read wrote 6 items that
+    then held only those three attributes (the frame's attrs do not change with its columns)."""
+    df = dm.query("orders", "c1", env=A)
+    kept = ["customer", "order-date", "status"]
+    part = df[kept].copy() if cut == "select" else df.drop(columns=["total"])
+    part["status"] = "edited"
+    with pytest.raises(InvalidQuery) as refused:
+        dm.put_df(part, "orders", env=A, yes=True)
+    line = str(refused.value)
+    assert "\n" not in line and "lacks attributes read from orders (" in line
+    assert "total" in line and "whole_items" in line
+    assert table_items(A, "orders") == orders and backups("orders") == []
+
+
 def test_whole_items_writes_the_rows_as_whole_items_on_purpose(orders: dict[str, dict]) -> None:
     df = dm.query("orders", "c1", env=A, columns="customer,order-date,status")
     df["status"] = "edited"

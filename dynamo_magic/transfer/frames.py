@@ -62,7 +62,8 @@ class FrameOrigin(ItemsOrigin):
 def check_whole_items(df: pd.DataFrame, whole_items: bool = False) -> None:
     """Refuse a frame that does not hold whole items, as its ``attrs["dynamo_magic"]`` says
     (``ReadResult.info``): read with only some attributes (``columns``, an index projecting
-    only some) or with maps expanded into columns (``flatten``). ``put_df`` writes each row as
+    only some), with maps expanded into columns (``flatten``), or with columns dropped since
+    (``df[[...]]``, ``drop``). ``put_df`` writes each row as
     the whole item (PutItem), so writing it back would delete the attributes it lacks (or
     write the dotted columns as top-level attributes and drop the maps). ``whole_items``:
     the caller says to write the rows as whole items all the same.
@@ -85,6 +86,12 @@ def check_whole_items(df: pd.DataFrame, whole_items: bool = False) -> None:
         why = (
             f"was read from {table} with flatten (maps expanded into columns named by path): "
             "writing it back would write those columns as top-level attributes and drop the maps"
+        )
+    elif lost := [a for a in info.get("attributes") or () if a not in df.columns]:
+        shown = ", ".join(lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
+        why = (
+            f"lacks attributes read from {table} ({shown}): writing it back would delete them "
+            "from its items"
         )
     else:
         return

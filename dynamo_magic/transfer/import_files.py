@@ -576,7 +576,7 @@ def _parquet_items(
             parquet = pq.ParquetFile(local)
             number = 0
             for batch in parquet.iter_batches(batch_size=PAGE_ITEMS):
-                for row in batch.to_pylist():
+                for row in _parquet_rows(batch):
                     number += 1
                     where = f"{file.url} row {number:,}"
                     yield number, plain_item(row, key, where)
@@ -584,6 +584,20 @@ def _parquet_items(
             if isinstance(exc, DynamoMagicError):
                 raise
             raise InvalidFile(f"{file.url}: not a readable Parquet file ({exc})") from None
+
+
+def _parquet_rows(batch: Any) -> list[dict[str, Any]]:
+    """A record batch's rows as Python values; float32 (float16) columns' values as numpy's
+    own scalars, which ``encoding`` writes as their shortest text (``to_pylist`` widens them
+    to Python floats: 0.1 would be written 0.10000000149011612, as ``put_df`` never does)."""
+    rows: list[dict[str, Any]] = batch.to_pylist()
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if str(column.type) in ("float", "halffloat"):  # pyarrow's names of float32, float16
+            narrow = column.to_numpy(zero_copy_only=False)
+            for row, value in zip(rows, narrow, strict=True):
+                if row[name] is not None:  # a null stays missing
+                    row[name] = value
+    return rows
 
 
 def items(
