@@ -187,3 +187,14 @@ def test_the_latest_unfinished_checkpoint_of_the_same_copy_is_found(tmp_path, mo
 def test_paths_are_plain_files_under_the_folder(tmp_path: Path):
     path = checkpoints.new_path("a-to-b-0123456789", tmp_path)
     assert path.parent == tmp_path and path.suffix == ".json"
+
+
+def test_an_import_of_files_changed_since_says_so_not_its_hashes() -> None:
+    """Before: "source table 'import:f/many.csv#5be38eef77a0' there, '...#aa5db21621d0' here"."""
+    saved = dataclasses.replace(IDENTITY, source_table="import:f/many.csv#5be38eef77a0")
+    now = dataclasses.replace(IDENTITY, source_table="import:f/many.csv#aa5db21621d0")
+    other = dataclasses.replace(IDENTITY, source_table="import:f/other.csv#aa5db21621d0")
+    assert saved.differences(now) == [
+        "the files of f/many.csv changed since the checkpoint was saved"
+    ]
+    assert saved.differences(other)[0].startswith("source table 'import:f/many.csv#")

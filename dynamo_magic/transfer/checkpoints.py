@@ -112,10 +112,21 @@ class Identity:
             mine, theirs = getattr(self, name), getattr(other, name)
             if name == "target_arn" and (mine is None or theirs is None):
                 continue
-            if mine != theirs:
+            if mine != theirs and _same_files(name, mine, theirs):
+                source = str(mine).split("#")[0].removeprefix("import:")
+                found.append(f"the files of {source} changed since the checkpoint was saved")
+            elif mine != theirs:
                 what = name.replace("_", " ")
                 found.append(f"{what} {_shown(name, mine)} there, {_shown(name, theirs)} here")
         return found
+
+
+def _same_files(name: str, mine: object, theirs: object) -> bool:
+    """Whether two import sources differ only in the hash of their files' versions
+    (``importing.FilesOrigin.identity``: ``import:SRC#hash``): the files changed."""
+    if name != "source_table" or not isinstance(mine, str) or not isinstance(theirs, str):
+        return False
+    return "#" in mine and mine.split("#")[0] == theirs.split("#")[0]
 
 
 _NONE_SHOWN = {"slice": "the whole table"}  # others: "none"
