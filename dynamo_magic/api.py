@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from . import analysis, environments, lazy, paging, reading
-from .codec import Item, WireItem, items_to_frame
+from .codec import Item, WireItem, decode_binaries, items_to_frame
 from .dynamodb import backups as backup_admin
 from .dynamodb import clients, items, read
 from .dynamodb.backups import Backup
@@ -296,13 +296,36 @@ def _paged(
 
     def read_page(after: Item | None, size: int) -> tuple[ReadResult, Item | None]:
         request = reading.starting_after(ready.request.parameters, after)
+        if filtered:
+            return filtered_page(request, size)
         items, stats = read.read_all(
             ready.client, ready.request.operation, request, size, policy=ready.policy
         )
         result = _result(ready, items, stats, flatten)
         following = paging.next_key_of(items, stats.truncated, result.key_names)
         if following is not None:
-            result.more = "more may follow" if filtered else "more follow"
+            result.more = "more follow"
+        return result, following
+
+    def filtered_page(request: dict[str, Any], size: int) -> tuple[ReadResult, Item | None]:
+        """One request of ``size`` items evaluated (DynamoDB's ``Limit`` applies before the
+        filter), as the DynamoDB console pages a filtered scan: the matches among them (up to
+        ``size``), the next page after its ``LastEvaluatedKey``. Every item is read once per
+        walk; reading on until ``size`` items matched would read past the page's last item,
+        and the next page would read those items again."""
+        stats = reading.ReadStats()
+        pages = read.iter_pages(
+            ready.client,
+            ready.request.operation,
+            dict(request, Limit=size),
+            stats,
+            policy=ready.policy,
+        )
+        items = next(pages, [])  # the first request only: the generator goes no further
+        result = _result(ready, items, stats, flatten)
+        following = decode_binaries(stats.last_key) if stats.last_key else None
+        if following is not None:
+            result.more = "more may follow"
         return result, following
 
     return paging.Pages(read_page, page_size, start)

@@ -132,6 +132,26 @@ def test_a_filtered_page_holds_page_size_matches_and_says_more_may_follow(db):
     assert walked == len(expected)
 
 
+def test_a_filtered_walk_reads_every_item_once_as_dynamodb_pages_it(db):
+    """Before: each filtered page read on until page_size items matched (the rest of the table
+    in one 1 MB page), then the next page read again from its last match (4,790, 4,740, 4,690
+    items evaluated for pages of 50)."""
+    scans = request_log("Scan")
+    walk = dm.pages("events", env="dev", filter="seq < :n", params={"n": 10}, page_size=8)
+    frames = [walk.first()]
+    while walk.has_next():
+        frames.append(walk.next())
+    assert all(scan.get("Limit") == 8 for scan in scans)  # evaluated per page: DynamoDB's Limit
+    starts = [json.dumps(scan.get("ExclusiveStartKey"), sort_keys=True) for scan in scans]
+    # once each; DynamoDB may end on an empty page (a LastEvaluatedKey at the very end)
+    assert (
+        len(starts) == len(set(starts)) == len(frames) in (len(EVENTS) // 8, len(EVENTS) // 8 + 1)
+    )
+    matches = sum(len(frame) for frame in frames)
+    assert matches == sum(1 for e in EVENTS if int(e["seq"]["N"]) < 10)
+    assert all(len(frame) <= 8 for frame in frames)
+
+
 @pytest.mark.parametrize(
     ("start_after", "message"),
     [
