@@ -58,13 +58,24 @@ _FRAGMENT = re.compile(r"[^\s,'\"=()<>!]*$")  # the part of the word being typed
 
 
 class Lookups:
-    """Cached lookups run in a background thread, waited for ``LOOKUP_SECONDS`` at most."""
+    """Cached lookups run in a background thread, waited for ``LOOKUP_SECONDS`` at most.
+
+    Each environment's lookups run in a thread of their own (a key's second element names the
+    environment): an endpoint that never answers holds up its own environment's suggestions
+    (its calls wait for botocore's timeouts), never another's."""
 
     def __init__(self, wait: float = LOOKUP_SECONDS, keep: float = CACHE_SECONDS):
         self.wait, self.keep = wait, keep
-        self._pool = ThreadPoolExecutor(2, thread_name_prefix="dynamo-completion")
+        self._pools: dict[Any, ThreadPoolExecutor] = {}
         self._found: dict[tuple[Any, ...], tuple[float, Future[list[str]]]] = {}
         self._lock = threading.Lock()
+
+    def _pool(self, key: tuple[Any, ...]) -> ThreadPoolExecutor:
+        """The thread of ``key``'s environment (called under the lock)."""
+        group = key[1] if len(key) > 1 else None
+        if group not in self._pools:
+            self._pools[group] = ThreadPoolExecutor(1, thread_name_prefix="dynamo-completion")
+        return self._pools[group]
 
     def get(self, key: tuple[Any, ...], look_up: Callable[[], list[str]]) -> list[str]:
         """``look_up()``'s answer for ``key``: cached, or asked for now and waited for a
@@ -73,7 +84,7 @@ class Lookups:
         with self._lock:
             cached = self._found.get(key)
             if cached is None or now - cached[0] > self.keep or _failed(cached[1]):
-                cached = (now, self._pool.submit(look_up))
+                cached = (now, self._pool(key).submit(look_up))
                 self._found[key] = cached
         try:
             return cached[1].result(timeout=self.wait)

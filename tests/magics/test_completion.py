@@ -128,3 +128,34 @@ def test_an_unreachable_endpoint_offers_nothing_and_raises_nothing(tmp_path, mon
     reset_caches()
     completer = MagicCompleter(Lookups(wait=30))
     assert completer.candidates("query", ["--env", "gone", "-t"], "") == []
+
+
+def test_a_silent_endpoint_holds_up_no_other_environment(
+    moto_pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Before: the lookups shared two threads, so two Tabs at a silent endpoint left every
+    environment without suggestions until botocore's timeouts (minutes)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    silent = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    a, _ = moto_pair
+    a.reset()
+    profiles = {"slow": silent, "fine": a.url, "default": None}
+    for var, value in write_profiles(tmp_path / "mixed", profiles).items():
+        monkeypatch.setenv(var, value)
+    reset_caches()
+    a.client().create_table(
+        TableName="ready",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    completer = MagicCompleter(Lookups(wait=0.2))
+    try:
+        for words in (["-e", "slow", "-t"], ["t1", "-e", "slow", "--index"], ["-e", "slow"]):
+            assert completer.candidates("query", words, "") == []  # pending, never answered
+        completer.lookups.wait = 30.0  # what is offered is tested, not the time limit
+        assert completer.candidates("query", ["-e", "fine", "-t"], "") == ["ready"]
+    finally:
+        listener.close()
