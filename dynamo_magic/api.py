@@ -625,7 +625,7 @@ def pages(
         Expand maps into columns named by path (addr.city).
     page_size : int, default 100
         Items per page (DynamoDB's Limit); the next page starts after the page's last key. With
-        a filter, items that match (DynamoDB may evaluate more).
+        a filter, those of them that match (the Limit applies before the filter).
     start_after : str or mapping, optional
         The key to start after (DynamoDB's ExclusiveStartKey): DynamoDB JSON text as a page
         prints it (``'{"pk": {"S": "a"}}'``), or a mapping of the key attributes to plain
@@ -1699,7 +1699,8 @@ def explore(
     analysed = bool(unique or summary)
     # before the read: head N alone reads N items, so a bad N would be reported as the limit
     positive(head, "head", "rows" if analysed else "items")
-    if head is not None and not analysed:
+    paged = page_size is not None or start_after is not None  # head then shows the page's first
+    if head is not None and not analysed and not paged:
         limit = head if limit is None else min(head, limit)
     if unique and columns is not None:  # the analysed attribute is read too, as keys are
         names = reading.columns_of(columns)
@@ -1725,10 +1726,10 @@ def explore(
     if unique:
         _check_path(unique, table, env, index, settings)
     following: str | None = None
-    if page_size is not None or start_after is not None:
+    if paged:
         _refuse_with_paging(count=count, limit=limit, segments=segments)
         spec = dataclasses.replace(spec, scan=pk is None, limit=None)
-        size = page_size or paging.DEFAULT_PAGE_SIZE
+        size = paging.DEFAULT_PAGE_SIZE if page_size is None else page_size
         walk = _paged(spec, settings, env, numbers, flatten, size, start_after)
         walk.first()
         result, following = walk.result, walk.start_after_json

@@ -440,7 +440,7 @@ OPTIONS: tuple[Option, ...] = (
         type=int,
         metavar="N",
         doc="Items per page (DynamoDB's Limit); the next page starts after the page's last"
-        " key. With a filter, items that match (DynamoDB may evaluate more).",
+        " key. With a filter, those of them that match (the Limit applies before the filter).",
         docs={
             "explore()": "Read one page of this many items (after ``start_after``) instead of"
             " everything; the view shows that page."

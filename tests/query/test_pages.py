@@ -186,6 +186,11 @@ def test_explore_reads_one_page_and_gives_the_key_after_it(db):
     assert unique.summary_line.startswith("page 1: 4 item(s)")
     last = api.explore("orders", "c1", env="dev", page_size=50)
     assert last.start_after is None and last.summary_line.endswith("the last page")
+    # head shows the page's first rows (before: refused as a limit, naming --limit)
+    headed = api.explore("orders", "c1", env="dev", page_size=4, head=2)
+    assert order_numbers(headed.frame) == [1, 2] and headed.result.stats.count == 4
+    with pytest.raises(InvalidQuery, match="page_size"):  # before: 0 read a page of 100
+        api.explore("orders", "c1", env="dev", page_size=0)
 
 
 @pytest.mark.parametrize("other", [{"count": True}, {"limit": 5}, {"scan": True, "segments": 2}])
