@@ -55,11 +55,12 @@ VERSION_PROBE = "__import__('dynamo_magic').__version__"
 
 @dataclass
 class Cluster:
-    """The Dask cluster one operation runs on: its ``client``, ``address`` and worker
+    """The Dask cluster one operation runs on: its ``dask_client`` (a ``distributed.Client``),
+    ``address`` and worker
     ``threads`` (all workers': the tasks it runs at once); ``owned``: connected for this
     operation (closed when it ends), else the caller's own client (left open)."""
 
-    client: Any
+    dask_client: Any
     address: str
     threads: int
     owned: bool
@@ -125,7 +126,7 @@ def connected(backend: str | None, scheduler: str | None = None) -> Iterator[Clu
             _current.reset(token)
         if cluster.owned:
             with contextlib.suppress(Exception):
-                cluster.client.close()
+                cluster.dask_client.close()
 
 
 def connect(scheduler: str | None, timeout: float | None = None) -> Cluster:
@@ -147,17 +148,17 @@ def connect(scheduler: str | None, timeout: float | None = None) -> Cluster:
         ) from None
     if scheduler is None:
         try:
-            client = distributed.get_client()
+            dask_client = distributed.get_client()
         except ValueError:
             raise ClusterUnavailable(
                 "backend 'dask' without {scheduler}: no active distributed.Client; give the "
                 "scheduler's address (tcp://HOST:8786) or start a Client first",
                 parameters=("scheduler",),
             ) from None
-        return Cluster(client, client.scheduler.address, 0, owned=False)
+        return Cluster(dask_client, dask_client.scheduler.address, 0, owned=False)
     seconds = CONNECT_TIMEOUT if timeout is None else timeout
     try:
-        client = distributed.Client(scheduler, timeout=seconds, set_as_default=False)
+        dask_client = distributed.Client(scheduler, timeout=seconds, set_as_default=False)
     except (OSError, TimeoutError) as error:
         raise ClusterUnavailable(
             f"Dask scheduler '{literal(scheduler)}' unreachable within {seconds:g} s "
@@ -171,7 +172,7 @@ def connect(scheduler: str | None, timeout: float | None = None) -> Cluster:
             f"({literal(_first_line(error))}): give tcp://HOST:PORT",
             parameters=("scheduler",),
         ) from None
-    return Cluster(client, scheduler, 0, owned=True)
+    return Cluster(dask_client, scheduler, 0, owned=True)
 
 
 def preflight(cluster: Cluster) -> None:
@@ -188,16 +189,16 @@ def preflight(cluster: Cluster) -> None:
     """
     from .. import __version__  # set once the package has loaded
 
-    client = cluster.client
-    if not client.nthreads():
+    dask_client = cluster.dask_client
+    if not dask_client.nthreads():
         try:
-            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
+            dask_client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
         except (TimeoutError, OSError):
             raise ClusterUnavailable(
                 f"Dask scheduler '{literal(cluster.address)}' has no workers: start some with "
                 f"`dask worker {literal(cluster.address)}`"
             ) from None
-    answers = client.run(eval, VERSION_PROBE, on_error="return")
+    answers = dask_client.run(eval, VERSION_PROBE, on_error="return")
     for worker, answer in sorted(answers.items()):
         if isinstance(answer, BaseException):
             raise ClusterUnavailable(
@@ -209,7 +210,7 @@ def preflight(cluster: Cluster) -> None:
                 f"Dask worker {literal(worker)} has dynamo_magic {literal(str(answer))}, this "
                 f"process {__version__}: install the same version on every worker"
             )
-    cluster.threads = sum(client.nthreads().values())
+    cluster.threads = sum(dask_client.nthreads().values())
 
 
 def _first_line(error: BaseException) -> str:
@@ -232,14 +233,14 @@ def run_tasks(
     does. Tasks still queued or running when the caller stops iterating are cancelled."""
     import distributed
 
-    client = current().client
+    dask_client = current().dask_client
     waiting = iter(tasks)
-    running = distributed.as_completed(loop=client.loop)
+    running = distributed.as_completed(loop=dask_client.loop)
     submitted = []
 
     def submit(task: Any) -> None:
         name = str(getattr(task, "name", "task")).replace(" ", "_")
-        future = client.submit(
+        future = dask_client.submit(
             _on_worker,
             function,
             task,
@@ -266,7 +267,7 @@ def run_tasks(
         unfinished = [future for future in submitted if not future.done()]
         if unfinished:
             with contextlib.suppress(Exception):
-                client.cancel(unfinished)
+                dask_client.cancel(unfinished)
 
 
 def _on_worker(
@@ -378,10 +379,10 @@ class Flag:
 def _open_channel() -> Iterator[tuple[Messages, Flag]]:
     """A queue and a stop flag on the current cluster; when the block ends the flag is set
     (the workers' watchers of it end: every task has) and the queue released."""
-    client = current().client
+    dask_client = current().dask_client
     run = uuid.uuid4().hex
-    messages = Messages(f"dynamo_magic-messages-{run}", client)
-    stop = Flag(f"dynamo_magic-stop-{run}", client)
+    messages = Messages(f"dynamo_magic-messages-{run}", dask_client)
+    stop = Flag(f"dynamo_magic-stop-{run}", dask_client)
     messages.bind()
     try:
         yield messages, stop

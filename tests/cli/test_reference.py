@@ -67,7 +67,7 @@ def test_defaults_come_from_the_parser_or_the_help_text():
     rows = {invocation: default for invocation, _, default in reference("copy")[2]}
     assert rows["--mode {replace,truncate,merge}"] == "replace"
     assert rows["--verify {count,full,none}"] == "count"
-    assert rows["--backend {auto,loky,threading}"] == "auto"
+    assert rows["--backend {auto,loky,threading,dask}"] == "auto"
     assert rows["--dry-run"] == "" and rows["--no-backup"] == ""
     demo = {invocation: default for invocation, _, default in reference("demo")[2]}
     assert demo == {"--no-lab": "", "--port N": "free ports", "--folder DIR": demo["--folder DIR"]}

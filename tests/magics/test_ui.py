@@ -143,7 +143,6 @@ UI_REFUSED = {
     "head": ("%dynamo_query orders c1 --env dev --head 3 --ui", "--head cannot be used with --ui"),
     "scan": ("%dynamo_panel query orders --env dev --scan", "--scan cannot be used with --ui"),
     "verify": ("%dynamo_copy orders -src dev -tgt stage --verify none --ui", "--verify cannot"),
-    "backend": ("%dynamo_panel copy orders --backend threading", "--backend cannot be used"),
     "no progress": ("%dynamo_copy orders -src dev -tgt stage --no-progress --ui", "--no-progress"),
     "out": ("%dynamo_query orders c1 --env dev --ui --out x", "--out cannot be used with --ui"),
     "page size": (

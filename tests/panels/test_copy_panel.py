@@ -181,7 +181,7 @@ def test_cancel_stops_a_running_copy(servers):
     assert panel.running, "the copy ended before it could be cancelled"
     # while it runs: only Cancel; every input, Plan, Copy and Restore disabled, and refusing
     inputs = [getattr(panel, name) for name in COPY_INPUTS]
-    assert all(w.disabled for w in inputs) and len(inputs) == 18
+    assert all(w.disabled for w in inputs) and len(inputs) == 20
     assert panel.plan_button.disabled and panel.copy_button.disabled
     assert panel.restore_button.disabled and not panel.cancel_button.disabled
     panel.plan_button.click()
