@@ -59,10 +59,14 @@ class PhaseBar:
         self._started = time.monotonic()
         self._lock = threading.RLock()
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
-        """Begin ``phase`` with an estimated ``total`` (``None``: unknown) and ``done`` items
-        done before this run (a resumed copy's: the bar starts there, the rate excludes them);
-        a phase still open ends as a success."""
+    def start(self, phase: str, total: int | None) -> None:
+        """Begin ``phase`` with an estimated ``total`` (``None``: unknown); a phase still open
+        ends as a success."""
+        self.start_at(phase, total, 0)
+
+    def start_at(self, phase: str, total: int | None, done: int) -> None:
+        """``start``, with ``done`` items done before this run (a resumed copy's: the bar
+        starts there, the rate excludes them)."""
         with self._lock:
             self._close(Outcome.SUCCESS)
             self.phase, self.items, self.done_before = phase, done, done

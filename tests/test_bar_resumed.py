@@ -23,7 +23,7 @@ def test_a_bar_started_with_items_done_starts_there_and_rates_only_the_new_ones(
     bar = TqdmProgress()
     bar._tqdm = functools.partial(tqdm, file=stream, mininterval=0)
 
-    bar.start("copy", 1_000, done=600)
+    bar.start_at("copy", 1_000, 600)
     assert bar.items == 600 and bar.bar.n == 600 and bar.percent == 60
     clock[0] += 10.0
     bar.advance(100)

@@ -158,7 +158,7 @@ class Recorder:
         self.calls: list[tuple[str, Any]] = []
         self.interrupt_at = interrupt_at
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         self.calls.append(("start", (phase, total)))
         if phase == self.interrupt_at:
             raise KeyboardInterrupt

@@ -181,7 +181,7 @@ class Collect:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         pass
 
     def advance(self, count: int) -> None:

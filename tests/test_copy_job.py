@@ -98,7 +98,7 @@ class Recording:
         self.advanced: dict[str, int] = {}
         self.closed: list[Outcome] = []
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         self.started.append(phase)
 
     def advance(self, count: int) -> None:

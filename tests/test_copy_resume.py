@@ -114,7 +114,10 @@ class RecordingBar:
         self.advanced: dict[str, int] = {}
         self.done: dict[str, int] = {}
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
+        self.start_at(phase, total, 0)
+
+    def start_at(self, phase: str, total: int | None, done: int) -> None:
         self.started.append(phase)
         self.done[phase] = done
 

@@ -253,7 +253,7 @@ def test_a_copy_leaves_no_worker_processes(events_a):
 
 
 class InterruptedAtVerify(WatchingProgress):
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         if phase.startswith("verify"):
             raise KeyboardInterrupt  # Ctrl-C between the copy and its verification
 

@@ -194,7 +194,13 @@ class Tally:
         self.phase_started, self.phase_items = time.monotonic(), 0
         estimate = f" (about {total:,} items)" if total is not None else ""
         log.info("phase %s started%s", phase, estimate)
-        self.progress.start(phase, total, done)
+        start_at = getattr(self.progress, "start_at", None)  # optional (``Progress``)
+        if done and start_at is not None:
+            start_at(phase, total, done)
+        else:
+            self.progress.start(phase, total)
+            if done:
+                self.progress.advance(done)
 
     def _log_phase_end(self) -> None:
         """Log the phase under way as ended, with its items and seconds (how the operation

@@ -76,11 +76,13 @@ class Progress(Protocol):
     the estimate was), ``CANCELLED`` (stopped by the user: a neutral bar left where it stopped)
     or ``FAILED`` (items failed, verification failed, an error stopped it: a red bar that says
     so). The engine closes every phase it starts; a ``start`` on an open phase ends that one as
-    ``SUCCESS``. ``done``: items of the phase done before this run (a resumed copy's earlier
-    runs): the bar starts there, and its rate counts this run's items only.
+    ``SUCCESS``. A phase some of whose items were done before this run (a resumed copy's
+    earlier runs) begins with ``start_at(phase, total, done)`` where the front end has it (the
+    bar starts there, its rate counts this run's items only), else with ``start`` and
+    ``advance(done)``: it is optional, so a ``Progress`` written before it still works.
     """
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None: ...
+    def start(self, phase: str, total: int | None) -> None: ...
 
     def advance(self, count: int) -> None: ...
 
@@ -90,7 +92,7 @@ class Progress(Protocol):
 class NoProgress:
     """A ``Progress`` that shows nothing."""
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         pass
 
     def advance(self, count: int) -> None:

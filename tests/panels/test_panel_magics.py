@@ -49,7 +49,7 @@ class _CancelAfter:
     def __init__(self, cancel: threading.Event, items: int):
         self.cancel_event, self.items, self.seen = cancel, items, 0
 
-    def start(self, phase: str, total: int | None, done: int = 0) -> None:
+    def start(self, phase: str, total: int | None) -> None:
         pass
 
     def advance(self, count: int) -> None:
