@@ -8,6 +8,8 @@ environment names travels in a task.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 import signal
 import subprocess
@@ -22,12 +24,13 @@ import distributed
 import pytest
 
 import dynamo_magic.api as api
+from dynamo_magic.dynamodb.capacity import BURST_SECONDS, write_cost
 from dynamo_magic.errors import ClusterUnavailable
 from dynamo_magic.transfer import cluster as dask_cluster
 
 from conftest import client_for, server_profiles, use_profiles, write_profiles
 from moto_servers import MotoServer
-from proxy import FaultProxy, Forward
+from proxy import Answer, FaultProxy, Forward
 from tables import create_orders, keyed, orders_items, put_all, scan_all
 
 
@@ -355,19 +358,96 @@ def test_the_copy_panel_offers_the_cluster(on_cluster: distributed.Client) -> No
     assert any(str(task["key"]).startswith("dynamo_magic-copy") for task in stream.data)
 
 
-def test_a_capacity_limit_on_a_cluster_is_refused_before_writing(
+# -- one capacity budget for the whole cluster ---------------------------------------------
+def _window_excess(calls: list[tuple[float, float]], rate: float) -> float:
+    """The most the units of any run of consecutive calls (arrival, units) exceed ``rate``
+    times the seconds between the first's and the last's arrival plus a second of burst."""
+    worst = float("-inf")
+    for i in range(len(calls)):
+        units = 0.0
+        for k in range(i, len(calls)):
+            units += calls[k][1]
+            allowed = rate * (calls[k][0] - calls[i][0] + BURST_SECONDS)
+            worst = max(worst, units - allowed)
+    return worst
+
+
+@pytest.mark.parametrize("throttle", [False, True], ids=["steady", "throttled"])
+def test_one_write_budget_for_the_whole_cluster(
+    servers: tuple[MotoServer, MotoServer],
     on_cluster: distributed.Client,
+    aws_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    throttle: bool,
 ) -> None:
-    """Not supported on Dask yet: one line, and the target is not even created."""
-    _orders(customers=1, each=5)
-    with pytest.raises(Exception, match="not supported on backend 'dask' yet"):
-        api.copy(
+    """Four tasks at once on two worker processes, 60 write units/s: in no stretch of the copy
+    did the target receive more than the rate over it, its second of burst, and what grants
+    can hold besides (one waiting, one left in each running task, one request's debt) — four
+    budgets, one a task, would take four times the rate. The result's units are what the calls
+    cost. Throttled (every third write refused outright), the whole cluster slows and the
+    target still ends exact."""
+    a, b = servers
+    items = _orders(customers=4, each=50)
+    create_orders(client_for("acct-b"))
+    caplog.set_level(logging.INFO, logger="dynamo_magic")
+    count = itertools.count(1)
+    rule = (
+        (
+            lambda op, body: (
+                Answer.throttled() if op == "BatchWriteItem" and next(count) % 3 == 0 else None
+            )
+        )
+        if throttle
+        else (lambda op, body: None)
+    )
+    rate = 60.0
+    with FaultProxy(b.url, rule) as proxy:
+        use_profiles({**server_profiles(a, b), "acct-b": proxy.url}, aws_folder, monkeypatch)
+        result = api.copy(
             "orders",
             source="acct-a",
             target="acct-b",
             backend="dask",
             scheduler=on_cluster.scheduler.address,
-            max_write_units=2000,
+            segments=8,
+            workers=4,
+            max_write_units=rate,
+            verify="none",
             yes=True,
         )
-    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+    use_profiles(server_profiles(a, b), aws_folder, monkeypatch)
+    assert result.ok, result.summary_line()
+    assert keyed(scan_all(client_for("acct-b"), "orders")) == keyed(items)
+    taken = sorted(
+        (call.arrived, write_cost(*call.body["RequestItems"].values()))
+        for call in proxy.calls_of("BatchWriteItem")
+        if call.status == 200
+    )
+    assert sum(units for _, units in taken) == len(items)  # one unit an item, each sent once
+    biggest = max(units for _, units in taken)
+    slack = biggest + rate * dask_cluster.GRANT_SECONDS * (4 + 1)
+    assert _window_excess(taken, rate) <= slack, "the cluster took more than its budget"
+    assert result.write_units == len(items)
+    assert result.write_rate == "60 write units/s (asked)"
+    spent = [r.getMessage() for r in caplog.records if "write units consumed" in r.message]
+    assert spent and ("0 throttle(s)" in spent[0]) != throttle, spent
+
+
+def test_a_read_budget_on_a_cluster_meters_the_export(
+    on_cluster: distributed.Client, tmp_path: Path
+) -> None:
+    """An export's reads on the cluster go through the same grants: the result says the
+    units its pages cost, and the files hold every item."""
+    items = _orders(customers=4, each=25)
+    result = api.export_table(
+        "orders",
+        str(tmp_path / "out"),
+        env="acct-a",
+        backend="dask",
+        scheduler=on_cluster.scheduler.address,
+        segments=4,
+        max_read_units=50,
+    )
+    assert result.ok and result.written == len(items), result.summary_line()
+    assert result.read_units is not None and result.read_units > 0

@@ -17,8 +17,14 @@ the channels and the capacity budget. Then:
   retries, checkpoints, failures, log records; pickled, as the queue carries only msgpack
   data) and a ``distributed.Event``, both kept by the scheduler, so workers on other machines
   reach them.
-- **the capacity budget**: not on a cluster yet (``limits.open_budget`` refuses it): a
-  bucket hosted as a Dask actor hung in its first test and was left out.
+- **the capacity budget** (``limits.register``): one budget for the whole cluster. Its
+  ``TokenBucket`` stays in the caller's process (a ``Dispenser``), which hands its units out
+  as grants (``GRANT_SECONDS`` of the rate each) on a ``distributed.Queue``, one waiting at a
+  time; a worker's ``GrantMeter`` takes grants until a request is paid for (polling, so a stop
+  wakes it) and keeps what is left for its next one. Throttling and each task's final
+  balance (units left over or owed) go back on a second queue, so the bucket slows the whole
+  cluster when DynamoDB pushes back, and the units a result reports are those the finished
+  tasks' calls cost.
 
 Workers build their own boto3 clients from their own environment (profiles, a role): tasks
 carry environments by name, never credentials. A worker's ``distributed`` objects are bound
@@ -32,16 +38,23 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
+import logging
 import pickle
 import queue
+import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..dynamodb import retry
+from ..dynamodb.capacity import FIRST_READ_ESTIMATE, BucketState, Budget, Meter, TokenBucket
 from ..errors import ClusterUnavailable, literal
-from . import channels, parallel
+from . import channels, limits, parallel
+
+log = logging.getLogger(__name__)
 
 DASK = parallel.DASK  # the backend's name
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before it counts as unreachable
@@ -273,14 +286,21 @@ def run_tasks(
 def _on_worker(
     function: Callable[..., Any], task: Any, channel: channels.Channel, worker_logs: Any
 ) -> Any:
-    """Runs on a Dask worker, in the task's thread: binds the channel's queue and stop flag
-    to this worker's client (threads the task starts could not find it), then runs the
-    task as every backend does (``parallel._guarded``)."""
-    for part in (channel.messages, channel.flag):
+    """Runs on a Dask worker, in the task's thread: binds the channel's queue, stop flag and
+    budget to this worker's client (threads the task starts could not find it), runs the task
+    as every backend does (``parallel._guarded``), and at its end settles its share of the
+    capacity budget (``GrantMeter.settle_up``)."""
+    meters = [m for m in (channel.budget.reads, channel.budget.writes) if m is not None]
+    for part in (channel.messages, channel.flag, *meters):
         bind = getattr(part, "bind", None)
         if bind is not None:
             bind()
-    return parallel._guarded(function, task, channel, worker_logs)
+    try:
+        return parallel._guarded(function, task, channel, worker_logs)
+    finally:
+        for meter in meters:
+            if isinstance(meter, GrantMeter):
+                meter.settle_up()
 
 
 # -- channels ---------------------------------------------------------------------------------
@@ -393,3 +413,174 @@ def _open_channel() -> Iterator[tuple[Messages, Flag]]:
 
 
 channels.register(DASK, _open_channel)
+
+
+# -- the capacity budget ----------------------------------------------------------------------
+GRANT_SECONDS = 0.1  # seconds of the budget's rate in one grant; the dispenser's pace
+TAKE_EVERY = 0.05  # seconds between a worker's looks for a grant while it waits for one
+
+
+class GrantMeter(Meter):
+    """A task's end of one budget on the cluster (``Dispenser``): ``acquire`` takes grants
+    (one round trip to the scheduler each) until the request's units are paid for, and keeps
+    the rest as its ``balance`` for the next request; ``charge`` settles a request's real cost
+    against that balance (no round trip); ``throttled`` tells the dispenser (one round trip).
+    The task's end (``settle_up``) sends back the units its calls cost and the balance it
+    holds (left over, or owed by a request that cost more than it reserved).
+
+    Pickled by name: each task gets its own, bound to its worker's client (``bind``). The
+    caller's own (``dispenser`` given) answers ``state``."""
+
+    def __init__(self, name: str, dispenser: Dispenser | None = None):
+        # every method of ``Meter`` is its own here: no bucket (grants); the read estimate
+        self.estimate = FIRST_READ_ESTIMATE
+        self.name = name
+        self._dispenser = dispenser
+        self._grants: Any = None
+        self._returns: Any = None
+        self.balance = 0.0  # units paid for and not yet used (negative: owed)
+        self.used = 0.0  # units the task's calls cost
+        self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (GrantMeter, (self.name,))
+
+    def bind(self) -> None:
+        """The budget's queues, made with this process's client (in a worker: its task's
+        thread)."""
+        if self._grants is None:
+            import distributed
+
+            client = _worker_client()
+            self._grants = distributed.Queue(f"{self.name}-grants", client=client)
+            self._returns = distributed.Queue(f"{self.name}-returns", client=client)
+
+    def acquire(self, units: float, interrupt: retry.Interrupt | None = None) -> None:
+        """Pay for ``units`` from the balance, taking grants while it is short; waits (on
+        ``interrupt``: ``retry.Interrupted`` the moment it is set) while none is waiting.
+
+        Raises
+        ------
+        retry.Interrupted
+            ``interrupt`` was set, or the budget's queue is gone (its caller ended): no one
+            is left to pay for the request.
+        """
+        self.bind()
+        with self._lock:
+            self.balance -= units
+            self.used += units
+            while self.balance < 0:
+                try:
+                    taken = self._grants.get(batch=True)  # at once: [] when none is waiting
+                except Exception:  # the queue was released: the operation's caller is gone
+                    raise retry.Interrupted("the capacity budget's caller is gone") from None
+                self.balance += sum(float(grant) for grant in taken)
+                if self.balance < 0:
+                    retry.pause(TAKE_EVERY * random.uniform(0.5, 1.5), interrupt)
+
+    def charge(self, reserved: float, used: float) -> None:
+        with self._lock:
+            self.balance -= used - reserved
+            self.used += used - reserved
+
+    def throttled(self) -> None:
+        self.bind()
+        with contextlib.suppress(Exception):  # the caller is gone: no one left to slow down
+            self._returns.put(["throttled"])
+
+    def settle_up(self) -> None:
+        """The task ended: send back the units it used and its balance (once)."""
+        with self._lock:
+            used, balance, self.used, self.balance = self.used, self.balance, 0.0, 0.0
+        if (used or balance) and self._returns is not None:
+            with contextlib.suppress(Exception):
+                self._returns.put(["settled", used, balance])
+
+    def state(self) -> BucketState:
+        """The budget's figures (the caller's meter only: ``Dispenser.state``)."""
+        if self._dispenser is None:
+            raise RuntimeError("a cluster budget's state is read where it was opened")
+        return self._dispenser.state()
+
+
+class Dispenser:
+    """One budget of ``rate`` units per second for every worker of a cluster: a
+    ``TokenBucket`` in the caller's process (throttling slows it; it holds at most a second of
+    its rate: ``dynamodb.capacity``) and a thread that takes ``GRANT_SECONDS`` of the current
+    rate from it whenever the grants queue is empty and puts them there, so grants leave at
+    the bucket's rate and at most one waits. What tasks send back (``GrantMeter``) slows the
+    rate (throttled) or settles what a task took against what it used: units left over go
+    back into the bucket, units owed are taken from it."""
+
+    def __init__(self, rate: float, dask_client: Any, name: str):
+        import distributed
+
+        self.bucket = TokenBucket(rate)
+        self.name = name
+        self._grants = distributed.Queue(f"{name}-grants", client=dask_client)
+        self._returns = distributed.Queue(f"{name}-returns", client=dask_client)
+        self._used = 0.0
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._dispense, name="dynamo-budget", daemon=True)
+        self._thread.start()
+
+    def _dispense(self) -> None:
+        try:
+            while not self._closed.is_set():
+                self._take_returns()
+                if self._grants.qsize():
+                    self._closed.wait(GRANT_SECONDS)
+                    continue
+                grant = self.bucket.state().rate * GRANT_SECONDS
+                if self._closed.wait(self.bucket.reserve(grant)):
+                    break
+                self._grants.put(grant)
+        except Exception as error:  # the cluster went away: the operation's tasks fail too
+            if not self._closed.is_set():
+                log.warning("capacity budget on the cluster stopped: %s", _first_line(error))
+
+    def _take_returns(self) -> None:
+        with self._lock:
+            for entry in self._returns.get(batch=True):
+                if entry[0] == "throttled":
+                    self.bucket.throttled()
+                else:  # ["settled", used, balance]: a task's end
+                    self._used += float(entry[1])
+                    self.bucket.settle(-float(entry[2]))
+
+    def state(self) -> BucketState:
+        """The bucket's figures, ``consumed`` being what the calls of every task that ended
+        cost (a task cut off by its worker's death reports none; Dask's rerun of it does)."""
+        with contextlib.suppress(Exception):
+            self._take_returns()
+        now = self.bucket.state()
+        return BucketState(now.asked, now.rate, self._used, now.throttles)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._thread.join(timeout=5)
+        for part in (self._grants, self._returns):
+            with contextlib.suppress(Exception):
+                part.close()
+
+
+@contextlib.contextmanager
+def _open_budget(asked: limits.Limits) -> Iterator[Budget]:
+    """The budget of an operation on the current cluster (``limits.open_budget``): a
+    ``Dispenser`` per limited kind, closed when the block ends."""
+    dask_client = current().dask_client
+    run = uuid.uuid4().hex
+    opened: dict[str, Dispenser] = {}
+    try:
+        for kind, rate in (("reads", asked.reads.units), ("writes", asked.writes.units)):
+            if rate is not None:
+                opened[kind] = Dispenser(rate, dask_client, f"dynamo_magic-{kind}-{run}")
+        meters = {kind: GrantMeter(dispenser.name, dispenser) for kind, dispenser in opened.items()}
+        yield Budget(reads=meters.get("reads"), writes=meters.get("writes"))
+    finally:
+        for dispenser in opened.values():
+            dispenser.close()
+
+
+limits.register(DASK, _open_budget)

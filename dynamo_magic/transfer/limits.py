@@ -11,9 +11,10 @@ that comes of it for each table, and the one budget every worker of the copy sha
   read rate the source's. The ``Rate`` says where it came from, and what the table can take.
 - ``open_budget``: the buckets (``dynamodb.capacity.TokenBucket``) of a copy, open for the whole
   operation: in this process for threads, in a ``multiprocessing`` manager (one more local
-  process, only when a limit is set) for worker processes; workers reach them on their
-  channel (``channels.Channel.budget``), as they reach the stop flag. Not on a Dask cluster
-  yet: refused there, before anything is written.
+  process, only when a limit is set) for worker processes, in the caller's process again on
+  a Dask cluster (``cluster.Dispenser``: its units reach the workers as grants through the
+  scheduler); workers reach them on their channel (``channels.Channel.budget``), as they
+  reach the stop flag.
 
 Every read of the copy (the source's Scan or Query pages, key lookups, the replace-mode prune's
 reads of the target, verification of both sides) counts against the read budget; every write
@@ -26,13 +27,13 @@ import contextlib
 import logging
 import math
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.managers import BaseManager
 from typing import Any, Literal
 
 from ..dynamodb.capacity import NO_BUDGET, Budget, Meter, TokenBucket
-from ..errors import InvalidQuery, UsageProblem, literal
+from ..errors import InvalidQuery, literal
 from ..schema import TableSchema
 from .result import CopyResult
 
@@ -296,24 +297,31 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # survives Ctrl-C: workers still end cleanly
 
 
+BudgetOpener = Callable[[Limits], contextlib.AbstractContextManager[Budget]]
+_OPENERS: dict[str, BudgetOpener] = {}
+
+
+def register(backend: str, opener: BudgetOpener) -> None:
+    """Open the budgets of ``backend``'s operations with ``opener`` (a context manager giving
+    the ``Budget`` of a ``Limits`` that its workers can reach; ``cluster`` registers Dask's)."""
+    _OPENERS[backend] = opener
+
+
 @contextlib.contextmanager
 def open_budget(limits: Limits, backend: str) -> Iterator[Budget]:
     """The budget of one copy, for workers of ``backend``: a bucket per limited kind, in this
-    process for ``threading``, in a manager process otherwise (shut down when the block ends;
-    ``dask``: refused, ``UsageProblem``, before anything is written);
-    ``NO_BUDGET`` (nothing started) when nothing is limited."""
+    process for ``threading``, in a manager process for other local backends (shut down when
+    the block ends), through the backend's own opener where one is registered (``dask``:
+    ``cluster``'s grants); ``NO_BUDGET`` (nothing started) when nothing is limited."""
     if not limits.limited:
         yield NO_BUDGET
         return
+    if backend in _OPENERS:
+        with _OPENERS[backend](limits) as budget:
+            yield budget
+        return
     manager: _BudgetManager | None = None
     make: Any = TokenBucket
-    if backend == "dask":
-        raise UsageProblem(
-            "{max_write_units} and {max_read_units} are not supported on backend 'dask' yet "
-            "(one budget for the whole cluster is to come): copy without them, or on this "
-            "machine (backend threading or loky)",
-            parameters=("max_write_units", "max_read_units"),
-        )
     if backend != "threading":
         manager = _BudgetManager()
         manager.start(_ignore_interrupts)
