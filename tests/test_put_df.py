@@ -141,6 +141,7 @@ def test_a_non_empty_table_needs_yes_and_is_backed_up_first(servers):
     assert result.backup is not None and result.written == 1
     # merge into a table that held items: the row looked up by key, not the table counted
     assert (result.verification.source_count, result.verification.target_count) == (1, 1)
+    assert "each item looked up in the target by key" in str(result.verification)  # as planned
     backups = client_for(A).list_backups(TableName="events")["BackupSummaries"]
     assert [b["BackupArn"] for b in backups] == [result.backup.arn]
     new = table_items(A, "events", EVENTS)
