@@ -434,6 +434,34 @@ def test_one_write_budget_for_the_whole_cluster(
     assert spent and ("0 throttle(s)" in spent[0]) != throttle, spent
 
 
+def test_a_cluster_of_threads_in_this_process_shares_the_budget(
+    on_cluster: distributed.Client,
+) -> None:
+    """A ``LocalCluster(processes=False)`` (workers as threads of the caller's process, the
+    Dask habit on a laptop) takes grants like any other, and the result's units are what the
+    calls cost."""
+    items = _orders(customers=2, each=20)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as local,
+        distributed.Client(local, set_as_default=False) as threads,
+    ):
+        result = api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-b",
+            backend="dask",
+            scheduler=threads.scheduler.address,
+            segments=4,
+            max_write_units=400,
+            yes=True,
+        )
+    assert result.ok and result.written == len(items), result.summary_line()
+    assert result.write_units == len(items)
+    assert keyed(scan_all(client_for("acct-b"), "orders")) == keyed(items)
+
+
 def test_a_read_budget_on_a_cluster_meters_the_export(
     on_cluster: distributed.Client, tmp_path: Path
 ) -> None:
