@@ -28,7 +28,7 @@ from dynamo_magic.dynamodb.capacity import BURST_SECONDS, write_cost
 from dynamo_magic.errors import ClusterUnavailable
 from dynamo_magic.transfer import cluster as dask_cluster
 
-from conftest import client_for, server_profiles, use_profiles, write_profiles
+from conftest import client_for, dynamo, server_profiles, use_profiles, write_profiles
 from moto_servers import MotoServer
 from proxy import Answer, FaultProxy, Forward
 from tables import create_orders, keyed, orders_items, put_all, scan_all
@@ -432,6 +432,23 @@ def test_one_write_budget_for_the_whole_cluster(
     assert result.write_rate == "60 write units/s (asked)"
     spent = [r.getMessage() for r in caplog.records if "write units consumed" in r.message]
     assert spent and ("0 throttle(s)" in spent[0]) != throttle, spent
+
+
+def test_the_command_copies_on_the_cluster_within_its_write_budget(
+    on_cluster: distributed.Client,
+) -> None:
+    """``dynamo copy --backend dask --scheduler ADDRESS --max-write-units N`` as a user runs
+    it (a real process): the target exact, the result line states the budget and the units
+    the cluster's calls cost."""
+    items = _orders(customers=3, each=20)
+    address = on_cluster.scheduler.address
+    done = dynamo(
+        "copy", "-t", "orders", "-src", "acct-a", "-tgt", "acct-b", "--yes",
+        "--backend", "dask", "--scheduler", address, "--max-write-units", "500",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert keyed(scan_all(client_for("acct-b"), "orders")) == keyed(items)
+    assert "writes 500 write units/s (asked), 60 units consumed" in done.stdout, done.stdout
 
 
 def test_a_cluster_of_threads_in_this_process_shares_the_budget(
