@@ -440,7 +440,8 @@ class GrantMeter(Meter):
         self._returns: Any = None
         self.balance = 0.0  # units paid for and not yet used (negative: owed)
         self.used = 0.0  # units the task's calls cost
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the balance and the units used
+        self._turn = threading.Lock()  # held by the thread waiting for grants
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (GrantMeter, (self.name,))
@@ -466,17 +467,30 @@ class GrantMeter(Meter):
             is left to pay for the request.
         """
         self.bind()
+        # a task's threads share the meter: one waits for grants at a time, so requests leave
+        # one by one as they are paid for (all waiting at once would leave together, a burst)
+        with self._turn:
+            with self._lock:
+                self.balance -= units
+                self.used += units
+            try:
+                while not self._paid():
+                    retry.pause(TAKE_EVERY * random.uniform(0.5, 1.5), interrupt)
+            except retry.Interrupted:  # the request is not sent: nor is it paid for
+                self.charge(units, 0.0)
+                raise
+
+    def _paid(self) -> bool:
+        """The balance covers the request waiting, grants taken as needed (the balance's lock
+        is not held while a thread waits: another's ``charge`` never waits for grants)."""
         with self._lock:
-            self.balance -= units
-            self.used += units
-            while self.balance < 0:
+            if self.balance < 0:
                 try:
                     taken = self._grants.get(batch=True)  # at once: [] when none is waiting
                 except Exception:  # the queue was released: the operation's caller is gone
                     raise retry.Interrupted("the capacity budget's caller is gone") from None
                 self.balance += sum(float(grant) for grant in taken)
-                if self.balance < 0:
-                    retry.pause(TAKE_EVERY * random.uniform(0.5, 1.5), interrupt)
+            return self.balance >= 0
 
     def charge(self, reserved: float, used: float) -> None:
         with self._lock:
