@@ -157,6 +157,9 @@ class ExportResult(CopyResult):
                 f"; resumed: {self.kept_files:,} file(s) of {self.kept_items:,} items kept, "
                 f"{self.written:,} items written now"
             )
+        if self.read_rate:  # the read limit, as a copy's line says it
+            used = f", {self.read_units:,.0f} units consumed" if self.read_units is not None else ""
+            line += f"; reads {self.read_rate}{used}"
         if not self.complete:
             line += "; no manifest written: the folder is not a whole export yet " + (
                 "(resume it)" if self.checkpoint else "(delete it)"
