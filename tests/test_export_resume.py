@@ -338,3 +338,10 @@ def test_a_new_export_saves_its_checkpoint_where_asked_and_marks_it_finished(
     assert done.phases.export_id == result.export_id and done.identity.mode == "export"
     files = sorted((s.file or {}).get("key", "") for s in done.segments.values())
     assert files == sorted(f.key for f in result.files)
+
+
+def test_resume_without_a_checkpoint_of_this_export_says_so(servers, tmp_path):
+    create_events(servers[0].client())
+    with pytest.raises(InvalidQuery, match="no unfinished checkpoint of this export in"):
+        dm.export_table("events", tmp_path / "out", env=A, resume=True)
+    assert not (tmp_path / "out").exists()

@@ -437,9 +437,12 @@ def _refused(path: Path, why: str) -> CheckpointMismatch:
     )
 
 
-def to_resume(resume: bool | str | Path | None, stem: str) -> CheckpointFile | None:
+def to_resume(
+    resume: bool | str | Path | None, stem: str, what: str = "copy"
+) -> CheckpointFile | None:
     """The checkpoint file a resume continues (``None``: not a resume): ``resume``'s path, or
-    with ``True`` the newest unfinished one of the run ``stem`` names (``copy_name``).
+    with ``True`` the newest unfinished one of the run ``stem`` names (``copy_name``); ``what``
+    the run is (``"copy"``, ``"export"``), as messages name it.
 
     Raises
     ------
@@ -450,7 +453,7 @@ def to_resume(resume: bool | str | Path | None, stem: str) -> CheckpointFile | N
     """
     if resume is None or resume is False:
         return None
-    path = latest(stem) if resume is True else Path(resume)
+    path = latest(stem, what=what) if resume is True else Path(resume)
     saved = CheckpointFile.load(path)
     if not saved.unfinished:
         raise CheckpointMismatch(
@@ -507,8 +510,9 @@ def new_path(stem: str, folder: Path | None = None) -> Path:
     return (folder or default_folder()) / f"{stem}-{stamp}.json"
 
 
-def latest(stem: str, folder: Path | None = None) -> Path:
-    """The newest unfinished checkpoint of the copy ``stem`` (``copy_name``).
+def latest(stem: str, folder: Path | None = None, what: str = "copy") -> Path:
+    """The newest unfinished checkpoint of the copy ``stem`` (``copy_name``; ``what``: the
+    run it is, as the message names it).
 
     Raises
     ------
@@ -531,7 +535,7 @@ def latest(stem: str, folder: Path | None = None) -> Path:
             parameters=("resume",),
         )
     raise InvalidQuery(
-        f"no unfinished checkpoint of this copy in {literal(str(where))}: "
+        f"no unfinished checkpoint of this {what} in {literal(str(where))}: "
         "give its path to {resume}, or start afresh without it",
         parameters=("resume",),
     )

@@ -325,7 +325,7 @@ def _export(
         )
     slice_text = _describe_slice(request, schema)
     stem = checkpoints.copy_name(request.table, "export", _where(env), destination.url, slice_text)
-    saved = checkpoints.to_resume(resume, stem)
+    saved = checkpoints.to_resume(resume, stem, "export")
     if saved is not None:
         segments = segments or saved.identity.total_segments
     engine = Engine.from_settings(settings, schema.item_count, workers, segments, backend)
