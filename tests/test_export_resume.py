@@ -345,3 +345,17 @@ def test_resume_without_a_checkpoint_of_this_export_says_so(servers, tmp_path):
     with pytest.raises(InvalidQuery, match="no unfinished checkpoint of this export in"):
         dm.export_table("events", tmp_path / "out", env=A, resume=True)
     assert not (tmp_path / "out").exists()
+
+
+def test_start_export_takes_export_table_s_keywords_and_is_documented():
+    import inspect
+
+    job_signature = inspect.signature(dm.start_export)
+    assert list(job_signature.parameters) == list(inspect.signature(dm.export_table).parameters)
+    assert job_signature.return_annotation == "CopyJob"
+    assert "start_export" in dm.__all__
+    doc = inspect.getdoc(dm.start_export) or ""
+    for section in ("Parameters", "Returns", "Raises", "Examples"):
+        assert f"{section}\n{'-' * len(section)}" in doc
+    for name in job_signature.parameters:
+        assert f"\n{name} : " in doc, name

@@ -416,11 +416,21 @@ def _export(
             summary = _summary(schema, destination, export_id, started, result.files)
             write_manifests(destination, folder, result.files, summary)
             result.complete = True
-            record.mark(finished=True)
+            _mark_finished(record)
         limits.account(result, budget)
     if not result.ok:
         raise CopyFailed(result.summary_line(), result, table=request.table, env=env.label)
     return result
+
+
+def _mark_finished(record: CheckpointFile) -> None:
+    """Mark the checkpoint finished (a resume of it then says so); a file that cannot be
+    saved is logged, not raised over a whole export (a resume would only write its
+    manifests again)."""
+    try:
+        record.mark(finished=True)
+    except OSError as error:
+        log.warning("checkpoint %s not saved: %s", record.path, error)
 
 
 def _where(env: environments.Environment) -> str:
