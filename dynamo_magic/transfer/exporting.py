@@ -358,7 +358,7 @@ def _export(
         record.resuming = _keep_stored(record, destination, folder, names, export_id)
         log.info("%s", record.resuming)
     tally.checkpoint = record  # chosen: a job's waiters see it, and its resume line
-    kept = [DataFile(**s.file) for s in record.segments.values() if s.state == "done" and s.file]
+    kept = [f for s in record.segments.values() if s.state == "done" and (f := _stored(s))]
     result = ExportResult(
         source=f"{request.table} ({env.label})",
         target=destination.url,
@@ -506,10 +506,9 @@ def _keep_stored(
         if segment.state != "done":
             continue
         problem: str | None = "not in the checkpoint"
-        if segment.file is not None:
-            problem = destination.kept_problem(
-                f"{folder}/{names[number]}", DataFile(**segment.file)
-            )
+        stored = _stored(segment)
+        if stored is not None:
+            problem = destination.kept_problem(f"{folder}/{names[number]}", stored)
         if problem is not None:
             record.redo(number)
             redone.append(f"{destination.location(f'{folder}/{names[number]}')} {problem}")
@@ -523,6 +522,14 @@ def _keep_stored(
     if redone:
         line += f" (redone whole, their file: {'; '.join(redone)})"
     return line
+
+
+def _stored(segment: checkpoints.Segment) -> DataFile | None:
+    """The data file a checkpoint saved for ``segment`` (``None``: none, or not readable)."""
+    try:
+        return DataFile(**segment.file) if segment.file is not None else None
+    except TypeError:  # fields missing or unknown: the segment is redone
+        return None
 
 
 def _resumed_text(record: CheckpointFile) -> str:
