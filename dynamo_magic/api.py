@@ -48,7 +48,7 @@ from .settings import (
     check_counts,
     reload_settings,
 )
-from .transfer import importing, transforms
+from .transfer import exporting, importing, transforms
 from .transfer import limits as transfer_limits
 from .transfer import plan as copy_plan
 from .transfer import restore as restoring
@@ -2856,6 +2856,8 @@ def export_table(
     backend: Backend | None = None,
     scheduler: str | None = None,
     max_read_units: float | str | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
@@ -2867,6 +2869,8 @@ def export_table(
     ``manifest-files.json`` and ``manifest-summary.json`` with their MD5 files, as DynamoDB's
     export to S3 writes them. Nothing is written before the table, the slice and the
     destination are checked. Worker processes the export started are gone when it returns.
+    An export that stops is continued with ``resume``: the segments whose data file was stored
+    are kept, the others are exported again.
 
     Parameters
     ----------
@@ -2917,6 +2921,19 @@ def export_table(
         ``"P%"`` of the table's (a global index's own) provisioned read capacity (of its
         on-demand maximum for an on-demand table that has one); ``None``: unlimited. The
         export's result says the units it used.
+    checkpoint : str or Path, optional
+        Where the export's checkpoint file goes (JSON: the export id and each data file stored,
+        saved as each is); ``None``: a new file under
+        ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the job
+        name it (``checkpoint``).
+    resume : bool, str or Path, optional
+        Continue an export that did not end: ``True``, from the newest unfinished checkpoint of
+        the same export (table, slice, index and destination), or from the checkpoint file at
+        this path. The export id and folder are kept, and every segment whose data file is still
+        there as stored (size and MD5; in S3 size and ETag); every other segment is exported
+        again from its start (a segment is redone whole: more ``segments``, finer resume). A
+        checkpoint of another export (table, slice, index, segments, destination) is refused
+        with the difference named.
     progress : Progress, optional
         Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
         ``Outcome`` success, cancelled or failed); ``None``: no progress.
@@ -2940,19 +2957,195 @@ def export_table(
     UsageProblem
         The destination cannot be written: a file, a folder without write access, a bucket
         that does not exist or that ``storage_env`` may not write.
+    CheckpointMismatch
+        ``resume``'s checkpoint is unreadable, finished (nothing to resume) or of another
+        export (the difference named); nothing written.
     EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
         An environment cannot be used.
     CopyFailed
         The export stopped (an error, Ctrl-C, ``cancel``): no manifest was written;
-        ``.result`` is the ExportResult.
+        ``.result`` is the ExportResult (its ``checkpoint``: ``resume=`` it to continue).
 
     Examples
     --------
     >>> dynamo_magic.export_table("shop", "s3://exchange/shop", env="demo-prod")
     """
     # [[[end]]]
-    check_table_name(table, "table")
+    request = _export_request(
+        table, to, env, storage_env, pk, sk, sk_op, sk2, index, max_read_units, progress, cancel
+    )
     check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
+    return _export(
+        request,
+        get_settings(),
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+        cancel=cancel,
+        checkpoint=checkpoint,
+        resume=_check_resume(resume, checkpoint),
+    )
+
+
+def start_export(
+    table: str,
+    to: str | os.PathLike[str],
+    *,
+    env: str | None = None,
+    storage_env: str | None = None,
+    pk: Any = None,
+    sk: Any = None,
+    sk_op: SortKeyOperator | None = None,
+    sk2: Any = None,
+    index: str | None = None,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: Backend | None = None,
+    scheduler: str | None = None,
+    max_read_units: float | str | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> CopyJob:
+    # [[[cog docstring(api.start_export)]]]
+    """``export_table`` in a job of its own, returned at once; ``result()`` gives the
+    ``ExportResult``. Its ``checkpoint`` (and, for a resume, ``resuming``: the segments kept
+    and left) are known once the table, the destination and the checkpoint are checked, before
+    anything is written (``wait_checkpoint``).
+
+    Parameters
+    ----------
+    table : str
+        Table name (3 to 255 characters of A-Z a-z 0-9 _ . -; no ARN).
+    to : str or Path
+        Where the export goes: a local folder (created if missing) or ``s3://bucket/prefix``;
+        the files land in ``DEST/AWSDynamoDB/<export id>/``, as DynamoDB's export to S3 lays
+        them out.
+    env : str, optional
+        Environment (AWS profile or configured name); ``None``: the configured default, else the
+        default profile.
+    storage_env : str, optional
+        Environment (AWS profile or configured name) whose credentials, region and endpoint
+        reach the bucket of an ``s3://`` destination; ``None``: ``env``'s.
+    pk : str, int, float, Decimal or bytes, optional
+        Partition key value of the slice to export (of ``index`` if given); ``None``: the whole
+        table (or index).
+    sk : str, int, float, Decimal or bytes, optional
+        Sort key value of the condition ``sk_op`` (the lower bound of ``between``).
+    sk_op : {'begins_with', '=', '<', '<=', '>', '>=', 'between'}, optional
+        Sort-key operator; ``None``: begins_with on a string or binary sort key, = on a number.
+    sk2 : str, int, float, Decimal or bytes, optional
+        Upper bound of ``sk_op='between'``.
+    index : str, optional
+        A GSI or LSI to read instead of the table (alone: the whole index). The files hold whole
+        items: where the index projects only some attributes, each item is fetched from the
+        table by its key.
+    workers : int, optional
+        Parallel workers (at least 1): threads, or processes with the ``loky`` backend; each
+        writes one segment's file at a time, its next page read meanwhile. ``None``: the
+        ``workers`` setting, else two per CPU core.
+    segments : int, optional
+        Parallel scan segments (1 to 1,000,000), one data file each; ``None``: the ``segments``
+        setting, else four per worker.
+    backend : {'auto', 'loky', 'threading', 'dask'}, optional
+        Where the workers run: ``auto`` (threads), ``threading``, ``loky`` (processes of this
+        machine) or ``dask`` (the workers of a Dask cluster: ``scheduler``, else the active
+        ``distributed.Client``; needs ``dynamo_magic[dask]``). ``None``: auto.
+    scheduler : str, optional
+        The Dask scheduler's address (``tcp://HOST:8786``) for ``backend='dask'``; ``None``: the
+        active ``distributed.Client``. The cluster is checked before anything is written
+        (reachable within 10 s, at least one worker, every worker with this version of
+        dynamo_magic): ``ClusterUnavailable`` otherwise.
+    max_read_units : int, float or str, optional
+        Read units per second the export may use, all its workers together (the scan's pages,
+        and the table lookups of an index that projects only some attributes): a number, or
+        ``"P%"`` of the table's (a global index's own) provisioned read capacity (of its
+        on-demand maximum for an on-demand table that has one); ``None``: unlimited. The
+        export's result says the units it used.
+    checkpoint : str or Path, optional
+        Where the export's checkpoint file goes (JSON: the export id and each data file stored,
+        saved as each is); ``None``: a new file under
+        ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the job
+        name it (``checkpoint``).
+    resume : bool, str or Path, optional
+        Continue an export that did not end: ``True``, from the newest unfinished checkpoint of
+        the same export (table, slice, index and destination), or from the checkpoint file at
+        this path. The export id and folder are kept, and every segment whose data file is still
+        there as stored (size and MD5; in S3 size and ETag); every other segment is exported
+        again from its start (a segment is redone whole: more ``segments``, finer resume). A
+        checkpoint of another export (table, slice, index, segments, destination) is refused
+        with the difference named.
+    progress : Progress, optional
+        Told of each phase (``start(phase, total)``, ``advance(items)``, ``close(outcome)``:
+        ``Outcome`` success, cancelled or failed); ``None``: no progress.
+    cancel : threading.Event, optional
+        Set it from another thread to stop the export as Ctrl-C does: every worker stops within
+        the request it has in flight, no manifest is written and ``CopyFailed`` is raised with
+        the result ``interrupted``.
+
+    Returns
+    -------
+    CopyJob
+        ``progress()``, ``cancel()``, ``done()``, ``result(timeout=None)`` (the ExportResult,
+        raising what ``export_table`` raises), ``checkpoint``, ``resuming``.
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, slice, destination or run option, a bad ``progress``, ``cancel``,
+        ``checkpoint`` or ``resume``; others are raised by ``result()``.
+
+    Examples
+    --------
+    >>> job = dynamo_magic.start_export("shop", "s3://exchange/shop", env="demo-prod")
+    >>> job.wait_checkpoint()
+    >>> job.result().summary_line()
+    """
+    # [[[end]]]
+    request = _export_request(
+        table, to, env, storage_env, pk, sk, sk_op, sk2, index, max_read_units, progress, cancel
+    )
+    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
+    return exporting.start_export(
+        request,
+        get_settings(),
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+        cancel=cancel,
+        checkpoint=checkpoint,
+        resume=_check_resume(resume, checkpoint),
+    )
+
+
+def _export_request(
+    table: str,
+    to: str | os.PathLike[str],
+    env: str | None,
+    storage_env: str | None,
+    pk: Any,
+    sk: Any,
+    sk_op: SortKeyOperator | None,
+    sk2: Any,
+    index: str | None,
+    max_read_units: float | str | None,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> ExportRequest:
+    """The ``ExportRequest`` of ``export_table``'s keywords, each checked (a bad value is one
+    line, before any call).
+
+    Raises
+    ------
+    InvalidQuery
+        A bad table name, destination, read limit, ``progress`` or ``cancel``.
+    """
+    check_table_name(table, "table")
     _check_progress(progress)
     _check_cancel(cancel)
     if not isinstance(to, str | os.PathLike):
@@ -2961,7 +3154,7 @@ def export_table(
             parameters=("to",),
         )
     transfer_limits.check(None, max_read_units)  # a bad value refused before any call
-    request = ExportRequest(
+    return ExportRequest(
         table=table,
         to=os.fspath(to),
         env=env,
@@ -2972,16 +3165,6 @@ def export_table(
         sk2=sk2,
         index=index,
         max_read_units=max_read_units,
-    )
-    return _export(
-        request,
-        get_settings(),
-        workers=workers,
-        segments=segments,
-        backend=backend,
-        scheduler=scheduler,
-        progress=progress,
-        cancel=cancel,
     )
 
 

@@ -278,17 +278,23 @@ def _copy(args: argparse.Namespace) -> None:
 
 
 def _print_checkpoint(job: Any, what: str) -> None:
-    """The checkpoint line of a copy or an import (on stderr), once the job has chosen its
-    file, before anything is written."""
+    """The checkpoint line of a copy, an import or an export (on stderr), once the job has
+    chosen its file, before anything is written; then a resume's line (what it keeps)."""
     checkpoint = job.wait_checkpoint()
     if checkpoint is not None:
         print(
             f"Checkpoint: {checkpoint} (if the {what} stops, --resume continues it)",
             file=sys.stderr,
         )
+    if job.resuming:  # what a resume keeps and what is left
+        print(job.resuming[0].upper() + job.resuming[1:], file=sys.stderr)
 
 
-RESUMABLE = ("copy", "import")  # the commands whose failures print the command resuming them
+RESUMABLE = (
+    "copy",
+    "import",
+    "export",
+)  # the commands whose failures print the command resuming them
 
 
 def _resume_command(error: DynamoMagicError, words: Sequence[str]) -> str | None:
@@ -329,7 +335,9 @@ def _import(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    result = api.export_table(**api_kwargs("export", args), progress=_bars(args))
+    job = api.start_export(**api_kwargs("export", args), progress=_bars(args))
+    _print_checkpoint(job, "export")
+    result = job.result()  # Ctrl-C cancels the job: it ends interrupted, with what it did
     print(result.summary_line())
 
 

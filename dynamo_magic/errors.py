@@ -123,6 +123,17 @@ class InvalidQuery(UsageProblem):
     """A key condition, filter, projection, operator or value that does not fit the table."""
 
 
+class PartialFrame(InvalidQuery):
+    """A DataFrame that does not hold whole items (read with only some attributes, with maps
+    flattened, or with columns dropped since), refused by a write that would put each row as
+    the whole item. ``why`` says what the frame lacks, without the remedy (each front end says
+    what to do in its own terms)."""
+
+    def __init__(self, message: str, why: str, *, parameters: Sequence[str] = ()):
+        super().__init__(message, parameters=parameters)
+        self.why = why
+
+
 class InvalidFile(UsageProblem):
     """A file of an import that cannot be imported as it is (a checksum or count that does not
     match its manifest, a truncated gzip, a line that is not an item, an item the table would

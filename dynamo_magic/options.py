@@ -774,6 +774,35 @@ OPTIONS: tuple[Option, ...] = (
         label="Export to",
     ),
     _opt(
+        "checkpoint",
+        ("--checkpoint",),
+        "where the export's checkpoint file goes (default: under ~/.cache/dynamo_magic)",
+        "export",
+        metavar="PATH",
+        type_doc="str or Path",
+        doc="Where the export's checkpoint file goes (JSON: the export id and each data file"
+        " stored, saved as each is); ``None``: a new file under"
+        " ``$XDG_CACHE_HOME/dynamo_magic/checkpoints`` (``~/.cache/...``). The result and the"
+        " job name it (``checkpoint``).",
+    ),
+    _opt(
+        "resume",
+        ("--resume",),
+        "continue an export that did not end from its checkpoint (default: the newest of "
+        "this export)",
+        "export",
+        metavar="PATH",
+        const=True,
+        type_doc="bool, str or Path",
+        doc="Continue an export that did not end: ``True``, from the newest unfinished"
+        " checkpoint of the same export (table, slice, index and destination), or from the"
+        " checkpoint file at this path. The export id and folder are kept, and every segment"
+        " whose data file is still there as stored (size and MD5; in S3 size and ETag); every"
+        " other segment is exported again from its start (a segment is redone whole: more"
+        " ``segments``, finer resume). A checkpoint of another export (table, slice, index,"
+        " segments, destination) is refused with the difference named.",
+    ),
+    _opt(
         "storage_env",
         ("--storage-env",),
         "environment whose credentials and endpoint reach the bucket (default: the table's)",
@@ -1131,6 +1160,7 @@ API_COMMANDS: Mapping[str, str] = {
     **{command: command for command in ("restore", "truncate", "backups", "describe")},
     "run_partiql": "partiql",
     "export_table": "export",
+    "start_export": "export",
     "put_df": "put",
     "partiql": "partiql",
     "put_item": "item",

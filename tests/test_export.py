@@ -259,8 +259,8 @@ def test_the_api_function_names_every_keyword_and_is_documented():
     signature = inspect.signature(dynamo_magic.export_table)
     assert list(signature.parameters) == [
         *("table", "to", "env", "storage_env", "pk", "sk", "sk_op", "sk2", "index"),
-        *("workers", "segments", "backend", "scheduler", "max_read_units", "progress"),
-        "cancel",
+        *("workers", "segments", "backend", "scheduler", "max_read_units", "checkpoint"),
+        *("resume", "progress", "cancel"),
     ]
     assert signature.return_annotation == "ExportResult"
     assert "ExportResult" in dynamo_magic.__all__ and "export_table" in dynamo_magic.__all__

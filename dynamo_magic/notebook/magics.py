@@ -469,20 +469,30 @@ class DynamoMagic(DynamoMagicSettings):  # type: ignore[misc]
         """Export a table, an index or a slice to files in DynamoDB's own export format.
 
         ``%dynamo_export TABLE --env E --to DEST [--pk V [--sk V]] [--index I] [--segments N]
-        [--storage-env S]``: DEST is a folder or ``s3://bucket/prefix``; returns the result
-        (its ``folder`` is the export's) and shows its summary.
+        [--storage-env S] [--checkpoint PATH] [--resume [PATH]]``: DEST is a folder or
+        ``s3://bucket/prefix``; returns the result (its ``folder`` is the export's) and shows
+        its summary; a resume first says what it keeps, an export that stops prints the line
+        that resumes it.
         """
         args = _parse(self.dynamo_export.parser, line)  # type: ignore[union-attr]
         table = _table(args, "usage: %dynamo_export TABLE --env E --to DEST [options]")
         try:
             progress = self._progress() if args.progress else None
-            result = api.export_table(
+            job = api.start_export(
                 **api_kwargs("export", args) | {"table": table}, progress=progress
             )
+            job.wait_checkpoint()
+            if job.resuming:  # what the resume keeps, before it writes
+                print(job.resuming[0].upper() + job.resuming[1:])
+            result = job.result()  # a kernel interrupt cancels the job: it ends interrupted
         except CopyFailed as exc:
-            if exc.result is not None:
+            if isinstance(exc.result, CopyResult):
                 display(exc.result)
-                raise UsageError(exc.result.problem_line()) from None
+                message = f"{exc.result.problem_line()} (the result above has every count)"
+                if exc.result.resumable:  # then the line that continues it, as a copy's
+                    words = resume_words(_split(line), cast(str, exc.result.checkpoint))
+                    message += f"\nResume it with: %dynamo_export {shlex.join(words)}"
+                raise UsageError(message) from None
             raise _usage_error(exc, "export", line) from None
         except DynamoMagicError as exc:
             raise _usage_error(exc, "export", line) from None

@@ -108,6 +108,7 @@ class Identity:
         """What differs from ``other`` (the command's), one short phrase each; a target ARN
         not known to one side (not created yet) is no difference."""
         found = []
+        labels = _EXPORT_LABELS if self.mode == EXPORT_MODE else {}
         for name in (f.name for f in fields(self)):
             mine, theirs = getattr(self, name), getattr(other, name)
             if name == "target_arn" and (mine is None or theirs is None):
@@ -116,7 +117,7 @@ class Identity:
                 source = str(mine).split("#")[0].removeprefix("import:")
                 found.append(f"the files of {source} changed since the checkpoint was saved")
             elif mine != theirs:
-                what = name.replace("_", " ")
+                what = labels.get(name, name.replace("_", " "))
                 found.append(f"{what} {_shown(name, mine)} there, {_shown(name, theirs)} here")
         return found
 
@@ -130,6 +131,15 @@ def _same_files(name: str, mine: object, theirs: object) -> bool:
 
 
 _NONE_SHOWN = {"slice": "the whole table"}  # others: "none"
+EXPORT_MODE = "export"  # an export's ``Identity.mode`` (``exporting``): its file is an export's
+# how a difference names an export's identity fields (its target is a folder, not a table)
+_EXPORT_LABELS = {
+    "source_table": "table",
+    "source_arn": "table ARN",
+    "source_endpoint": "endpoint",
+    "target_table": "destination",
+    "target_endpoint": "storage endpoint",
+}
 
 
 def _shown(name: str, value: object) -> str:
@@ -147,6 +157,9 @@ class Segment:
     state: SegmentState = "pending"
     last_key: Item | None = None  # client form; set only while ``partial``
     read: int = 0  # items read from the segment up to ``last_key`` (all of it once ``done``)
+    # an export's segment once ``done``: its stored data file (``export_files.DataFile``'s
+    # fields: key, items, MD5, ETag, size), what the manifests list and a resume checks
+    file: dict[str, Any] | None = None
 
 
 @dataclass
@@ -167,6 +180,8 @@ class Phases:
     finished_at: str | None = None  # when (ISO 8601, UTC), set with ``finished``
     failed: int = 0  # items saved as unwritten by every run so far
     failed_files: list[str] = field(default_factory=list)  # where they were saved
+    export_id: str | None = None  # an export's id: a resume writes into the same folder
+    export_started: str | None = None  # when the export's first run began (its manifest's)
     settings_copied: list[str] = field(default_factory=list)  # given to the created target
     settings_failed: list[str] = field(default_factory=list)  # asked for, refused (and why)
 
@@ -207,6 +222,8 @@ class CheckpointFile:
         self._saved_at: float | None = None
         self._warned = False  # a failed save was logged
         self.resumed = False  # read from a file an earlier run saved (``load``)
+        # a resumed run's one line saying what it keeps and what is left (not saved)
+        self.resuming: str | None = None
 
     # -- what a run reports ---------------------------------------------------------------
     def record(self, segment: int, last_key: Item, read: int) -> None:
@@ -227,6 +244,20 @@ class CheckpointFile:
         with self._lock:
             self.segments[segment] = Segment("done", None, self._base.get(segment, 0) + read)
         self._autosave()
+
+    def store_file(self, segment: int, file: dict[str, Any], read: int) -> None:
+        """An export's ``segment`` is stored whole as ``file`` (``export_files.DataFile``'s
+        fields), read from ``read`` items; saved now."""
+        with self._lock:
+            self.segments[segment] = Segment("done", None, read, dict(file))
+        self._autosave()
+
+    def redo(self, segment: int) -> None:
+        """``segment`` is to be done again from its start (an export's data file that is gone
+        or changed); saved with the next save."""
+        with self._lock:
+            self.segments[segment] = Segment()
+            self._base[segment] = 0
 
     def _autosave(self) -> None:
         """Save while the copy runs: a failure (a full disk) is logged once, not raised into
@@ -276,10 +307,15 @@ class CheckpointFile:
     def unfinished(self) -> bool:
         return not self.phases.finished
 
+    @property
+    def what(self) -> str:
+        """What the file is of, as messages name it: ``"export"`` or ``"copy"``."""
+        return "export" if self.identity.mode == EXPORT_MODE else "copy"
+
     def ended_text(self) -> str:
         """Why a finished file has nothing to resume, in one phrase naming the file."""
         when = f" at {self.phases.finished_at}" if self.phases.finished_at else ""
-        return f"the copy {self.path} ran to its end{when}"
+        return f"the {self.what} {self.path} ran to its end{when}"
 
     # -- the file -------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -294,6 +330,7 @@ class CheckpointFile:
                         "state": seg.state,
                         "last_key": encode_key(seg.last_key),
                         "read": seg.read,
+                        **({"file": seg.file} if seg.file is not None else {}),
                     }
                     for s, seg in sorted(self.segments.items())
                 },
@@ -353,7 +390,9 @@ class CheckpointFile:
             identity = Identity(**data["identity"])
             phases = Phases(**data["phases"])
             segments = {
-                int(s): Segment(seg["state"], decode_key(seg["last_key"]), int(seg["read"]))
+                int(s): Segment(
+                    seg["state"], decode_key(seg["last_key"]), int(seg["read"]), seg.get("file")
+                )
                 for s, seg in data["segments"].items()
             }
         except (KeyError, TypeError, ValueError) as exc:
@@ -383,7 +422,7 @@ class CheckpointFile:
         differences = self.identity.differences(identity)
         if differences:
             raise CheckpointMismatch(
-                f"checkpoint {literal(str(self.path))} is of another copy: "
+                f"checkpoint {literal(str(self.path))} is of another {self.what}: "
                 f"{literal('; '.join(differences))}; give the command it was saved for "
                 "or start afresh without {resume}",
                 parameters=("resume",),
@@ -396,6 +435,32 @@ def _refused(path: Path, why: str) -> CheckpointMismatch:
         "give another {resume} path or start afresh without it",
         parameters=("resume",),
     )
+
+
+def to_resume(
+    resume: bool | str | Path | None, stem: str, what: str = "copy"
+) -> CheckpointFile | None:
+    """The checkpoint file a resume continues (``None``: not a resume): ``resume``'s path, or
+    with ``True`` the newest unfinished one of the run ``stem`` names (``copy_name``); ``what``
+    the run is (``"copy"``, ``"export"``), as messages name it.
+
+    Raises
+    ------
+    CheckpointMismatch
+        Unreadable, or finished (nothing to resume: when it ended named).
+    InvalidQuery
+        ``True`` and no unfinished checkpoint of this run.
+    """
+    if resume is None or resume is False:
+        return None
+    path = latest(stem, what=what) if resume is True else Path(resume)
+    saved = CheckpointFile.load(path)
+    if not saved.unfinished:
+        raise CheckpointMismatch(
+            f"nothing to resume: {literal(saved.ended_text())}; start afresh without {{resume}}",
+            parameters=("resume",),
+        )
+    return saved
 
 
 def encode_key(key: Item | None) -> dict[str, Any] | None:
@@ -445,8 +510,9 @@ def new_path(stem: str, folder: Path | None = None) -> Path:
     return (folder or default_folder()) / f"{stem}-{stamp}.json"
 
 
-def latest(stem: str, folder: Path | None = None) -> Path:
-    """The newest unfinished checkpoint of the copy ``stem`` (``copy_name``).
+def latest(stem: str, folder: Path | None = None, what: str = "copy") -> Path:
+    """The newest unfinished checkpoint of the copy ``stem`` (``copy_name``; ``what``: the
+    run it is, as the message names it).
 
     Raises
     ------
@@ -469,7 +535,7 @@ def latest(stem: str, folder: Path | None = None) -> Path:
             parameters=("resume",),
         )
     raise InvalidQuery(
-        f"no unfinished checkpoint of this copy in {literal(str(where))}: "
+        f"no unfinished checkpoint of this {what} in {literal(str(where))}: "
         "give its path to {resume}, or start afresh without it",
         parameters=("resume",),
     )

@@ -278,6 +278,45 @@ class Destination:
             self._s3().put_object(Bucket=self.bucket, Key=self.key(relative), Body=data)
         return self._stored(relative)
 
+    def kept_problem(self, relative: str, file: DataFile) -> str | None:
+        """Why the data file ``relative``, stored by an earlier run of the export as ``file``,
+        cannot be kept by a resume (``"missing"``, ``"changed (...)"``), or ``None``: it is
+        there with the size and MD5 (local: read and hashed; S3: the ETag and size it reported
+        when stored) saved in the checkpoint.
+
+        Raises
+        ------
+        DynamoMagicError
+            S3 answered otherwise than found or not found (translated, naming the object).
+        """
+        if self.bucket is None:
+            path = Path(self.key(relative))
+            if not path.is_file():
+                return "missing"
+            size = path.stat().st_size
+            if size != file.size:
+                return f"changed ({size:,} bytes, {file.size:,} when stored)"
+            digest = hashlib.md5()
+            with path.open("rb") as data:
+                for chunk in iter(lambda: data.read(1 << 20), b""):
+                    digest.update(chunk)
+            return None if md5_base64(digest.digest()) == file.md5 else "changed (its MD5)"
+        import botocore.exceptions as bx
+
+        try:
+            head = self._s3().head_object(Bucket=self.bucket, Key=self.key(relative))
+        except bx.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return "missing"
+            raise translate(exc, f"check {self.location(relative)}") from exc
+        except bx.BotoCoreError as exc:
+            raise translate(exc, f"check {self.location(relative)}") from exc
+        size = int(head.get("ContentLength", -1))
+        if size != file.size:
+            return f"changed ({size:,} bytes, {file.size:,} when stored)"
+        etag = str(head.get("ETag", "")).strip('"')
+        return None if etag == file.etag else "changed (its ETag)"
+
     def _stored(self, relative: str) -> Stored:
         """The ETag and encryption S3 reports for the object just written."""
         with _s3_errors(f"read back {self.location(relative)}"):

@@ -11,24 +11,36 @@ export that did not end writes none (``ExportResult.complete`` is false).
 
 Checked before anything is written: the table (and index, and slice) exist and are valid, the
 destination can be written (``export_files.Destination.check``).
+
+Resume (``checkpoint``/``resume``, as a copy's: ``checkpoints``): the granularity is one data
+file per scan segment. Each segment's ``DataFile`` is saved in the checkpoint file as soon as
+the file is stored; a resumed export keeps the export id and folder and every segment whose
+file is still there with its saved size and MD5 (an S3 object: its size and ETag), and runs
+every other segment again from its start, overwriting its file (the same name). The manifests
+are then written as for an export that ran in one go; ``startTime`` and ``exportTime`` stay
+the first run's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .. import environments
 from ..dynamodb import read
 from ..dynamodb.retry import policy_from
-from ..errors import CopyFailed, UsageProblem
+from ..errors import CopyFailed, UsageProblem, literal
+from ..expressions import default_operator
 from ..schema import TableSchema
 from ..settings import Settings
-from . import cluster, limits, parallel
+from . import checkpoints, cluster, limits, parallel
 from . import plan as copy_plan
+from .checkpoints import CheckpointFile
 from .engine import Engine
 from .export_files import (
     EXPORT_FOLDER,
@@ -42,10 +54,12 @@ from .export_files import (
     new_export_id,
     write_manifests,
 )
+from .job import CopyJob
 from .messages import TaskResult
 from .operation import Operation, Tally
 from .parallel import Progress
 from .result import CopyResult
+from .run import start_job
 from .sources import FullItems, Side, Source, TableSource, table_sources
 from .tasks import Task, run_task
 
@@ -84,6 +98,11 @@ class ExportResult(CopyResult):
         The data files written, in segment order: key, items, MD5 (base64), ETag, bytes.
     complete : bool
         The manifests were written: the folder is a whole export (an import reads it).
+    kept_files, kept_items : int
+        Of ``files``, those an earlier run stored and this resumed run kept, and their items
+        (0: not a resume). ``written`` counts this run's items only; ``items_read`` every run's.
+    resumed : str
+        A resumed run's line: segments kept and left, files redone (``""``: not a resume).
 
     Examples
     --------
@@ -96,6 +115,9 @@ class ExportResult(CopyResult):
     folder: str = ""
     files: list[DataFile] = field(default_factory=list)
     complete: bool = False
+    kept_files: int = 0
+    kept_items: int = 0
+    resumed: str = ""
 
     @property
     def ok(self) -> bool:
@@ -118,17 +140,30 @@ class ExportResult(CopyResult):
             ("items/s", round(self.items_per_second, 1)),
             ("interrupted", self.interrupted),
             ("error", self.error or ""),
+            *([("resumed", self.resumed)] if self.resumed else []),
+            *([("checkpoint", self.checkpoint)] if self.checkpoint else []),
         ]
 
     def summary_line(self) -> str:
         state = {True: "OK", False: "INTERRUPTED" if self.interrupted else "FAILED"}[self.ok]
+        items = self.written + self.kept_items
         line = (
-            f"export {state}: {self.written:,} items in {len(self.files):,} file(s) to "
+            f"export {state}: {items:,} items in {len(self.files):,} file(s) to "
             f"{self.folder}, {self.retried:,} retried in {self.seconds:.1f} s "
             f"({self.items_per_second:,.0f} items/s)"
         )
+        if self.kept_files:
+            line += (
+                f"; resumed: {self.kept_files:,} file(s) of {self.kept_items:,} items kept, "
+                f"{self.written:,} items written now"
+            )
+        if self.read_rate:  # the read limit, as a copy's line says it
+            used = f", {self.read_units:,.0f} units consumed" if self.read_units is not None else ""
+            line += f"; reads {self.read_rate}{used}"
         if not self.complete:
-            line += "; no manifest written: the folder is not a whole export (delete it)"
+            line += "; no manifest written: the folder is not a whole export yet " + (
+                "(resume it)" if self.checkpoint else "(delete it)"
+            )
         if self.error:
             line += f"; stopped by: {self.error}"
         return line
@@ -137,7 +172,8 @@ class ExportResult(CopyResult):
         head = f"export {'INTERRUPTED' if self.interrupted else 'FAILED'}"
         problems = [f"{self.written:,} written before the stop"] if self.interrupted else []
         if not self.complete:
-            problems.append(f"no manifest written in {self.folder} (delete it)")
+            what = "resume it" if self.checkpoint else "delete it"
+            problems.append(f"no manifest written in {self.folder} ({what})")
         if self.error:
             problems.append(f"stopped by: {self.error}")
         return f"{head}: {'; '.join(problems)}" if problems else head
@@ -182,6 +218,39 @@ def _sources(
     return [FullItems(r, side, schema.key.names) for r in reads]
 
 
+def start_export(
+    request: ExportRequest,
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    segments: int | None = None,
+    backend: str | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
+) -> CopyJob:
+    """``export`` in a ``CopyJob``'s thread, returned at once; its refusals logged in one
+    line. The job's ``checkpoint`` is chosen (and, for a resume, ``CopyJob.resuming`` said)
+    before anything is written."""
+    return start_job(
+        "export",
+        log,
+        export,
+        request,
+        settings,
+        progress,
+        cancel,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        scheduler=scheduler,
+        checkpoint=checkpoint,
+        resume=resume,
+    )
+
+
 def export(
     request: ExportRequest,
     settings: Settings,
@@ -192,23 +261,36 @@ def export(
     scheduler: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    tally: Tally | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool | str | Path | None = None,
 ) -> ExportResult:
     """Check, then write the export ``request`` asks for; see ``dynamo_magic.export_table``.
     ``backend="dask"``: on the cluster at ``scheduler`` (``None``: the active Client),
-    checked first (``cluster.connected``).
+    checked first (``cluster.connected``). ``tally``: the consumer of its workers' messages
+    (a job's); ``None``: a new one with ``progress`` and ``cancel``.
+
+    ``checkpoint``: where the export's checkpoint file goes (default: a new file under
+    ``checkpoints.default_folder``). ``resume``: continue the export a checkpoint file was
+    saved for (``True``: the newest unfinished one of this table, slice and destination; or
+    its path): same export id and folder, every segment whose data file is still as stored
+    kept, the others exported again from their start.
 
     Raises
     ------
     DynamoMagicError
         Before anything is written: an unknown environment, table or index, a bad slice, a
         destination that cannot be written (``UsageProblem``, one line), a Dask cluster that
-        cannot run it (``ClusterUnavailable``).
+        cannot run it (``ClusterUnavailable``), a checkpoint that is unreadable, finished or
+        of another export (``CheckpointMismatch``, the difference named).
     CopyFailed
         The export did not end (an error, Ctrl-C, ``cancel``): ``.result`` is the
         ``ExportResult``, without manifests.
     """
+    if tally is None:
+        tally = Tally(progress, cancel)
     with cluster.connected(backend, scheduler):
-        return _export(request, settings, workers, segments, backend, progress, cancel)
+        return _export(request, settings, workers, segments, backend, tally, checkpoint, resume)
 
 
 def _export(
@@ -217,8 +299,9 @@ def _export(
     workers: int | None,
     segments: int | None,
     backend: str | None,
-    progress: Progress | None,
-    cancel: threading.Event | None,
+    tally: Tally,
+    checkpoint: str | Path | None,
+    resume: bool | str | Path | None,
 ) -> ExportResult:
     """``export`` on its cluster, if any."""
     check_slice(request)
@@ -233,9 +316,6 @@ def _export(
     reads_rate = limits.resolve(
         request.max_read_units, "read", schema, request.table, request.index
     )
-    engine = Engine.from_settings(settings, schema.item_count, workers, segments, backend)
-    total = 1 if sliced else engine.segments
-    reads = _sources(side, schema, request, total)
     destination = Destination.parse(request.to, storage)
     if request.storage_env is not None and destination.bucket is None:
         raise UsageProblem(
@@ -243,9 +323,42 @@ def _export(
             "local folder: drop {storage_env}",
             parameters=("storage_env", "to"),
         )
-    export_id = new_export_id()
-    folder = f"{EXPORT_FOLDER}/{export_id}"
-    destination.check(folder)
+    slice_text = _describe_slice(request, schema)
+    stem = checkpoints.copy_name(request.table, "export", _where(env), destination.url, slice_text)
+    saved = checkpoints.to_resume(resume, stem, "export")
+    if saved is not None:
+        segments = segments or saved.identity.total_segments
+    engine = Engine.from_settings(settings, schema.item_count, workers, segments, backend)
+    total = 1 if sliced else engine.segments
+    identity = checkpoints.Identity(
+        source_table=request.table,
+        target_table=destination.url,
+        source_arn=schema.arn,
+        target_arn=None,
+        source_endpoint=env.endpoint_url,
+        target_endpoint=storage.endpoint_url if destination.bucket is not None else None,
+        slice=slice_text,
+        mode=checkpoints.EXPORT_MODE,
+        transform=None,
+        total_segments=total,
+    )
+    reads = _sources(side, schema, request, total)
+    names = [f"data/{data_file_name(n, total)}" for n in range(total)]
+    if saved is None:
+        export_id = new_export_id()
+        folder = f"{EXPORT_FOLDER}/{export_id}"
+        destination.check(folder)
+        started = datetime.now(UTC)
+        record = _new_checkpoint(identity, checkpoint, stem, export_id, started)
+    else:
+        saved.check(identity)
+        export_id, started = _first_run(saved)
+        folder = f"{EXPORT_FOLDER}/{export_id}"
+        record = saved
+        record.resuming = _keep_stored(record, destination, folder, names, export_id)
+        log.info("%s", record.resuming)
+    tally.checkpoint = record  # chosen: a job's waiters see it, and its resume line
+    kept = [f for s in record.segments.values() if s.state == "done" and (f := _stored(s))]
     result = ExportResult(
         source=f"{request.table} ({env.label})",
         target=destination.url,
@@ -253,8 +366,12 @@ def _export(
         operation="export",
         export_id=export_id,
         folder=destination.location(folder),
+        kept_files=len(kept),
+        kept_items=sum(f.items for f in kept),
+        resumed=_resumed_text(record) if saved is not None else "",
     )
-    started = datetime.now(UTC)
+    result.checkpoint = str(record.path)
+    result.items_read = sum(s.read for s in record.segments.values() if s.state == "done")
     log.info(
         "export started: %s -> %s, %d worker(s) (%s), %d segment(s)",
         result.source,
@@ -267,19 +384,21 @@ def _export(
         Task(
             "export",
             source,
-            DataFileSink(destination, f"{folder}/data/{data_file_name(n, total)}", n),
+            DataFileSink(destination, f"{folder}/{names[n]}", n),
             engine.policy,
         )
         for n, source in enumerate(reads)
+        if record.segments[n].state != "done"
     ]
-    files: list[DataFile] = []
+    files: list[DataFile] = list(kept)
 
     def collect(outcome: TaskResult) -> None:
         result.items_read += outcome.items_read
         result.written += outcome.written
         files.extend(outcome.files)
+        for stored in outcome.files:  # saved now: a resume keeps it
+            record.store_file(stored.segment, dataclasses.asdict(stored), outcome.items_read)
 
-    tally = Tally(progress, cancel)
     capacity = limits.Limits(reads=reads_rate)
     limits.describe(result, capacity)
     with (
@@ -290,16 +409,133 @@ def _export(
             tally.budget = budget
             destination.put(b"", f"{folder}/_started")  # raised as it is: nothing written
             # DescribeTable's count (hours stale, 0 for a new table): the bar's estimate only
-            run.tally.start("export", None if sliced else schema.item_count or None)
+            estimate = None if sliced else schema.item_count or None
+            run.tally.start("export", estimate, done=result.kept_items)
             run.tally.run(run_task, tasks, engine, collect)
             result.files = sorted(files, key=lambda f: f.segment)
             summary = _summary(schema, destination, export_id, started, result.files)
             write_manifests(destination, folder, result.files, summary)
             result.complete = True
+            _mark_finished(record)
         limits.account(result, budget)
     if not result.ok:
         raise CopyFailed(result.summary_line(), result, table=request.table, env=env.label)
     return result
+
+
+def _mark_finished(record: CheckpointFile) -> None:
+    """Mark the checkpoint finished (a resume of it then says so); a file that cannot be
+    saved is logged, not raised over a whole export (a resume would only write its
+    manifests again)."""
+    try:
+        record.mark(finished=True)
+    except OSError as error:
+        log.warning("checkpoint %s not saved: %s", record.path, error)
+
+
+def _where(env: environments.Environment) -> str:
+    """Where the table is, as a resume looks its checkpoints up (as a copy's)."""
+    return f"{env.label}@{env.endpoint_url or env.region}"
+
+
+def _describe_slice(request: ExportRequest, schema: TableSchema) -> str | None:
+    """The slice (and index) as the checkpoint's identity names it; ``None``: the whole table."""
+    parts = []
+    if request.pk is not None:
+        parts.append(f"pk={request.pk!r}")
+        if request.sk is not None:
+            op = request.sk_op or default_operator(schema.key_for(request.index))
+            sk2 = f"..{request.sk2!r}" if request.sk2 is not None else ""
+            parts.append(f"sk {op} {request.sk!r}{sk2}")
+    if request.index:
+        parts.append(f"index {request.index}")
+    return ", ".join(parts) or None
+
+
+def _new_checkpoint(
+    identity: checkpoints.Identity,
+    path: str | Path | None,
+    stem: str,
+    export_id: str,
+    started: datetime,
+) -> CheckpointFile:
+    """A new export's checkpoint file, saved now, before anything is written (an export
+    whose checkpoint cannot be saved does not start).
+
+    Raises
+    ------
+    OSError
+        The file cannot be written."""
+    if path is None:  # the default folder is a bounded cache: old finished files go
+        checkpoints.clean()
+    where = Path(path) if path is not None else checkpoints.new_path(stem)
+    record = CheckpointFile(where, identity)
+    record.mark(export_id=export_id, export_started=started.isoformat())
+    return record
+
+
+def _first_run(saved: CheckpointFile) -> tuple[str, datetime]:
+    """The export id and start of the export ``saved`` is of.
+
+    Raises
+    ------
+    CheckpointMismatch
+        The file names no export id (damaged)."""
+    phases = saved.phases
+    if not phases.export_id or not phases.export_started:
+        raise checkpoints.CheckpointMismatch(
+            f"cannot resume from checkpoint {literal(str(saved.path))}: it names no export "
+            "id; give another {resume} path or start afresh without it",
+            parameters=("resume",),
+        )
+    return phases.export_id, datetime.fromisoformat(phases.export_started)
+
+
+def _keep_stored(
+    record: CheckpointFile,
+    destination: Destination,
+    folder: str,
+    names: list[str],
+    export_id: str,
+) -> str:
+    """Check every data file the checkpoint saved as stored: one that is gone or changed is
+    to be done again (``record.redo``). Returns the resume's line: segments kept and left,
+    and each file redone with why."""
+    redone = []
+    for number, segment in sorted(record.segments.items()):
+        if segment.state != "done":
+            continue
+        problem: str | None = "not in the checkpoint"
+        stored = _stored(segment)
+        if stored is not None:
+            problem = destination.kept_problem(f"{folder}/{names[number]}", stored)
+        if problem is not None:
+            record.redo(number)
+            redone.append(f"{destination.location(f'{folder}/{names[number]}')} {problem}")
+    if redone:
+        record.save()
+    done = sum(1 for s in record.segments.values() if s.state == "done")
+    line = (
+        f"resuming export {export_id} from {record.path}: {done} of {len(record.segments)} "
+        f"segment(s) kept, {len(record.segments) - done} left"
+    )
+    if redone:
+        line += f" (redone whole, their file: {'; '.join(redone)})"
+    return line
+
+
+def _stored(segment: checkpoints.Segment) -> DataFile | None:
+    """The data file a checkpoint saved for ``segment`` (``None``: none, or not readable)."""
+    try:
+        return DataFile(**segment.file) if segment.file is not None else None
+    except TypeError:  # fields missing or unknown: the segment is redone
+        return None
+
+
+def _resumed_text(record: CheckpointFile) -> str:
+    """The result's ``resumed`` row: segments kept of all, and the file it continued."""
+    done = sum(1 for s in record.segments.values() if s.state == "done")
+    return f"{done} of {len(record.segments)} segment(s) kept from {record.path}"
 
 
 def _summary(

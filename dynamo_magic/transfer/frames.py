@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import encoding
 from ..codec import AttributeValue, decode_binaries
-from ..errors import InvalidQuery, literal
+from ..errors import InvalidQuery, PartialFrame, literal
 from ..schema import TableSchema
 from ..settings import CopyMode, Settings
 from . import loading
@@ -70,8 +70,9 @@ def check_whole_items(df: pd.DataFrame, whole_items: bool = False) -> None:
 
     Raises
     ------
-    InvalidQuery
-        One line saying why and what to do; nothing is read or written."""
+    PartialFrame
+        One line saying why and what to do (an ``InvalidQuery``); nothing is read or
+        written."""
     info = df.attrs.get("dynamo_magic")
     if whole_items or not isinstance(info, dict):
         return
@@ -95,9 +96,10 @@ def check_whole_items(df: pd.DataFrame, whole_items: bool = False) -> None:
         )
     else:
         return
-    raise InvalidQuery(
+    raise PartialFrame(
         f"the frame {literal(why)}; read whole items (no columns, no flatten), or write each "
         "row as a whole item anyway with {whole_items}",
+        why,
         parameters=("whole_items",),
     )
 

@@ -244,7 +244,7 @@ def plan_import(
     UsageProblem
         SRC names nothing, or files of no known format; ``create`` without ``key``.
     TableNotFound
-        No such table (with ``create``: the message says the import would create it).
+        No such table (without ``create``: the message says how the import creates it).
     """
     check_table_name(request.table, "table")
     origin = _origin(request, settings)
@@ -260,7 +260,22 @@ def plan_import(
             "{key} is for a table the import creates: add {create}",
             parameters=("key", "create"),
         )
-    return loading.dry_run(_load_request(request, origin), settings, checkpoint=checkpoint)
+    try:
+        return loading.dry_run(_load_request(request, origin), settings, checkpoint=checkpoint)
+    except TableNotFound as missing:
+        raise _not_created(missing) from None
+
+
+def _not_created(missing: TableNotFound) -> TableNotFound:
+    """The target's ``TableNotFound`` saying also how the import creates it (``create`` and
+    ``key``: neither an export's files nor other files name the key)."""
+    return TableNotFound(
+        f"{literal(missing)}, or create it with the import: add {{create}} {{key}} pk:S "
+        "(or pk:S,sk:N: the files do not name the key)",
+        parameters=("create", "key"),
+        table=missing.table,
+        env=missing.env,
+    )
 
 
 def _creation_plan(
@@ -340,6 +355,8 @@ def _run(
     ``ImportResult`` with each file's counts."""
     try:
         result = loading.load(request, settings, tally=tally, **run)
+    except TableNotFound as missing:
+        raise _not_created(missing) from None
     except CopyFailed as failed:
         if not isinstance(failed.result, CopyResult):
             raise

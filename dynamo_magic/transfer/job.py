@@ -198,6 +198,14 @@ class CopyJob:
         record = self._tally.checkpoint
         return str(record.path) if record is not None else None
 
+    @property
+    def resuming(self) -> str | None:
+        """A resumed job's line saying what it keeps and what is left (an export's: segments
+        kept and left, files redone); ``None`` for a job that is no resume, or before its
+        checkpoint is chosen (``wait_checkpoint``)."""
+        record = self._tally.checkpoint
+        return record.resuming if record is not None else None
+
     def wait_checkpoint(self, timeout: float | None = None) -> str | None:
         """Wait (at most ``timeout`` seconds) until the copy has chosen its checkpoint file
         (once planned and confirmed, before its first write) or has ended; its path, or

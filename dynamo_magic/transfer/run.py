@@ -289,14 +289,7 @@ def _saved(
         Unreadable; no unfinished checkpoint of this copy."""
     if resume is None or resume is False:
         return None
-    path = checkpoints.latest(stem or _stem(plan)) if resume is True else Path(resume)
-    saved = checkpoints.CheckpointFile.load(path)
-    if not saved.unfinished:
-        raise checkpoints.CheckpointMismatch(
-            f"nothing to resume: {literal(saved.ended_text())}; start afresh without {{resume}}",
-            parameters=("resume",),
-        )
-    return saved
+    return checkpoints.to_resume(resume, stem or _stem(plan))
 
 
 def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 from IPython.display import HTML
 
 from ... import api
+from ...errors import PartialFrame
 from .layout import BUTTON_WIDTH, CHOICE_WIDTH, _dropdown, _line_of
 
 if TYPE_CHECKING:
@@ -127,7 +128,11 @@ class WriteToTable:
                 return
             inputs = self._inputs()
             frame = panel.result.copy(deep=True)
-            self.plan = api.put_df(frame, **self._kwargs(), dry_run=True)
+            try:
+                self.plan = api.put_df(frame, **self._kwargs(), dry_run=True)
+            except PartialFrame as partial:  # said with the panel's own inputs
+                panel._refuse(self._partial_line(partial), panel.analysis)
+                return
             self._planned, self._frame = inputs, frame
             text = html.escape(str(self.plan))
             pre = f'<pre class="dynamo-write-plan-text" style="{PLAN_STYLE}">{text}</pre>'
@@ -140,6 +145,16 @@ class WriteToTable:
             self.write_button.disabled = False
 
         panel._analyse(action)
+
+    def _partial_line(self, partial: PartialFrame) -> str:
+        """A result that does not hold whole items, refused in the panel's terms: what to
+        change in the panel (the panel writes whole items only: no keyword to override)."""
+        columns = self.panel._name_of("columns")
+        return (
+            f"write refused: the result {partial.why}; to write whole items, run the query "
+            f"again with {columns} empty, on the table (or an index that projects all "
+            "attributes), then Plan write"
+        )
 
     def write(self) -> None:
         """Write: the result written into the table as planned (``put_df``); its summary line
