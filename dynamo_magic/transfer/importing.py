@@ -328,8 +328,9 @@ def start_import(
     ``ImportResult``. Refusals before the job starts are raised here, nothing written."""
     check_table_name(request.table, "table")
     origin = _origin(request, settings)
-    with cluster.connected(backend, scheduler):  # checked before ``create`` makes the table
-        pass
+    if request.create:  # the table is made here, before the job connects: check the cluster
+        with cluster.connected(backend, scheduler):  # first (the job connects again)
+            pass
     _created(request, origin, settings, yes)
     tally = FileTally(progress, cancel if cancel is not None else threading.Event())
     work = functools.partial(

@@ -41,3 +41,33 @@ def test_a_scheduler_without_the_dask_backend_is_refused(orders: None) -> None:
     )
     assert "--scheduler 'tcp://h:8786'" in line and "--backend dask" in line
     assert "orders" not in client_for(B).list_tables()["TableNames"]
+
+
+def test_an_import_that_creates_its_table_checks_the_cluster_first(
+    servers: Any, tmp_path: Path
+) -> None:
+    """``--create`` makes the table before the import's job starts: the cluster is checked
+    before that, so an unreachable scheduler leaves no new table behind."""
+    lines = tmp_path / "items.jsonl"
+    lines.write_text('{"pk": "a", "n": 1}\n')
+    line = one_error_line(
+        dynamo(
+            "import",
+            "-t",
+            "fresh",
+            "-e",
+            B,
+            "--from",
+            str(lines),
+            "--create",
+            "--key",
+            "pk:S",
+            "--yes",
+            "--backend",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        )  # fmt: skip
+    )
+    assert "unreachable" in line and "tcp://127.0.0.1:9" in line, line
+    assert "fresh" not in client_for(B).list_tables()["TableNames"]
