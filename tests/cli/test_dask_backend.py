@@ -50,24 +50,10 @@ def test_an_import_that_creates_its_table_checks_the_cluster_first(
     before that, so an unreachable scheduler leaves no new table behind."""
     lines = tmp_path / "items.jsonl"
     lines.write_text('{"pk": "a", "n": 1}\n')
-    line = one_error_line(
-        dynamo(
-            "import",
-            "-t",
-            "fresh",
-            "-e",
-            B,
-            "--from",
-            str(lines),
-            "--create",
-            "--key",
-            "pk:S",
-            "--yes",
-            "--backend",
-            "dask",
-            "--scheduler",
-            "tcp://127.0.0.1:9",
-        )  # fmt: skip
-    )
+    words = [
+        "import", "-t", "fresh", "-e", B, "--from", str(lines), "--create", "--key", "pk:S",
+        "--yes", "--backend", "dask", "--scheduler", "tcp://127.0.0.1:9",
+    ]  # fmt: skip
+    line = one_error_line(dynamo(*words))
     assert "unreachable" in line and "tcp://127.0.0.1:9" in line, line
     assert "fresh" not in client_for(B).list_tables()["TableNames"]
