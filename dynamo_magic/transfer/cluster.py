@@ -171,6 +171,7 @@ def connect(scheduler: str | None, timeout: float | None = None) -> Cluster:
         return Cluster(dask_client, dask_client.scheduler.address, 0, owned=False)
     seconds = CONNECT_TIMEOUT if timeout is None else timeout
     try:
+        _probe(scheduler, seconds)  # a Client of a port that answers but is no scheduler hangs
         dask_client = distributed.Client(scheduler, timeout=seconds, set_as_default=False)
     except (OSError, TimeoutError) as error:
         raise ClusterUnavailable(
@@ -186,6 +187,64 @@ def connect(scheduler: str | None, timeout: float | None = None) -> Cluster:
             parameters=("scheduler",),
         ) from None
     return Cluster(dask_client, scheduler, 0, owned=True)
+
+
+def _probe(scheduler: str, seconds: float) -> None:
+    """Ask ``scheduler`` who it is (the ``identity`` call every Dask server answers) on a
+    connection of its own, in a thread of its own, for at most ``seconds``: a
+    ``distributed.Client`` of a port where something else listens (the dashboard's 8787, an
+    SSH server) waits for its handshake forever, or reads a banner as a frame length.
+
+    Raises
+    ------
+    ClusterUnavailable
+        Something answers at the address but it is not a Dask scheduler.
+    TimeoutError
+        Nothing answered within ``seconds``.
+    OSError, ValueError, TypeError
+        As ``distributed.comm.connect`` raises them (unreachable; not an address).
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask() -> Any:
+        comm = await connect(scheduler, timeout=seconds)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["answer"] = asyncio.run(asyncio.wait_for(ask(), seconds))
+        except BaseException as error:  # handed to the caller's thread, raised there
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="dynamo-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + 1)
+    error = outcome.get("error")
+    if thread.is_alive() or isinstance(error, asyncio.TimeoutError | TimeoutError):
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    if isinstance(error, OSError | ValueError | TypeError):
+        raise error
+    answer = outcome.get("answer")
+    if error is not None or not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        what = (
+            f"a Dask {answer['type']}"
+            if isinstance(answer, dict) and "type" in answer
+            else ("something that is not a Dask scheduler")
+        )
+        raise ClusterUnavailable(
+            f"{{scheduler}} '{literal(scheduler)}' answers, but as {what}: give the "
+            "scheduler's address (port 8786 unless it was started with another; 8787 is its "
+            "dashboard)",
+            parameters=("scheduler",),
+        )
 
 
 def preflight(cluster: Cluster) -> None:
