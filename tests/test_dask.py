@@ -8,10 +8,12 @@ environment names travels in a task.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -185,6 +187,41 @@ def test_an_unreachable_scheduler_is_one_line(
             yes=True,
         )
     assert "\n" not in str(caught.value)
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+
+
+@pytest.mark.parametrize("listener", ["http", "banner", "silent"])
+def test_a_port_where_no_scheduler_listens_is_one_line(
+    servers: tuple[MotoServer, MotoServer], monkeypatch: pytest.MonkeyPatch, listener: str
+) -> None:
+    """The dashboard's port (HTTP), a server that greets with a banner (SSH) and one that
+    accepts and says nothing: a ``distributed.Client`` of them waited forever or died of a
+    banner read as a frame length. Each is one line within the connect timeout."""
+    _orders(customers=1, each=5)
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT", 1.0)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        answers = {"http": b"HTTP/1.1 400 Bad Request\r\n\r\n", "banner": b"SSH-2.0-OpenSSH\r\n"}
+
+        def serve() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    conn, _ = server.accept()
+                    if listener in answers:
+                        conn.sendall(answers[listener])
+
+        threading.Thread(target=serve, daemon=True).start()
+        with pytest.raises(ClusterUnavailable) as caught:
+            api.copy(
+                "orders",
+                source="acct-a",
+                target="acct-b",
+                backend="dask",
+                scheduler=f"tcp://127.0.0.1:{port}",
+                yes=True,
+            )
+    line = str(caught.value)
+    assert "\n" not in line and "8786" in line, line
     assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
 
 

@@ -176,8 +176,9 @@ def connect(scheduler: str | None, timeout: float | None = None) -> Cluster:
     except (OSError, TimeoutError) as error:
         raise ClusterUnavailable(
             f"Dask scheduler '{literal(scheduler)}' unreachable within {seconds:g} s "
-            f"({literal(_first_line(error))}): check the address, or start one with "
-            "`dask scheduler`",
+            f"({literal(_first_line(error))}): check the address (a scheduler listens on "
+            "8786 unless started with another port; 8787 is its dashboard), or start one "
+            "with `dask scheduler`",
             parameters=("scheduler",),
         ) from None
     except (ValueError, TypeError) as error:
