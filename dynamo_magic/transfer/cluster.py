@@ -312,7 +312,8 @@ def run_tasks(
     submitted = []
 
     def submit(task: Any) -> None:
-        name = str(getattr(task, "name", "task")).replace(" ", "_")
+        what = getattr(task, "name", None) or getattr(function, "__name__", "task")
+        name = str(what).replace(" ", "_")  # the dashboard's row: copy, export, verify_segment
         future = dask_client.submit(
             _on_worker,
             function,
