@@ -225,6 +225,54 @@ def test_a_port_where_no_scheduler_listens_is_one_line(
     assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
 
 
+def test_a_worker_without_an_environment_s_profile_is_one_line_before_writing(
+    servers: tuple[MotoServer, MotoServer],
+    on_cluster: distributed.Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The caller knows profile ``acct-c``, the workers (started with the module's AWS files)
+    do not: one line naming a worker and what to give it, and the target is not created."""
+    a, b = servers
+    _orders(customers=1, each=5)
+    use_profiles({**server_profiles(a, b), "acct-c": b.url}, tmp_path / "own", monkeypatch)
+    with pytest.raises(ClusterUnavailable) as caught:
+        api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-c",
+            backend="dask",
+            scheduler=on_cluster.scheduler.address,
+            yes=True,
+        )
+    line = str(caught.value)
+    assert "\n" not in line and line.startswith("Dask worker tcp://"), line
+    assert "cannot reach environment 'acct-c'" in line and "AWS_CONFIG_FILE" in line, line
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+
+
+def test_a_transform_the_workers_cannot_import_is_one_line_before_writing(
+    on_cluster: distributed.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transform in a module only the caller's folder holds: the workers cannot load it."""
+    _orders(customers=1, each=5)
+    (tmp_path / "only_here.py").write_text("def scrub(item):\n    return item\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ClusterUnavailable) as caught:
+        api.copy(
+            "orders",
+            source="acct-a",
+            target="acct-b",
+            backend="dask",
+            scheduler=on_cluster.scheduler.address,
+            transform="only_here:scrub",
+            yes=True,
+        )
+    line = str(caught.value)
+    assert "cannot load the transform" in line and "only_here" in line, line
+    assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
+
+
 def test_no_active_client_and_no_address_is_one_line(
     servers: tuple[MotoServer, MotoServer],
 ) -> None:

@@ -313,7 +313,7 @@ def run_tasks(
 
     def submit(task: Any) -> None:
         what = getattr(task, "name", None) or getattr(function, "__name__", "task")
-        name = str(what).replace(" ", "_")  # the dashboard's row: copy, export, verify_segment
+        name = str(what).replace(" ", "_")  # the dashboard's row: copy, verify-source, ...
         future = dask_client.submit(
             _on_worker,
             function,
@@ -659,3 +659,54 @@ def _open_budget(asked: limits.Limits) -> Iterator[Budget]:
 
 
 limits.register(DASK, _open_budget)
+
+
+# -- what workers must reach ------------------------------------------------------------------
+def check_workers(envs: list[Any], transform: Any = None) -> None:
+    """On the operation's cluster (none: nothing done), check before anything is written that
+    every worker can build the clients of ``envs`` (``environments.Environment``: its own AWS
+    profiles or role, as the caller's process can) and load ``transform`` (a function pickled
+    as Dask pickles a task: by reference to its module unless defined in ``__main__``).
+
+    Raises
+    ------
+    ClusterUnavailable
+        A worker that cannot, named by its address, with what it lacks and what to do.
+    """
+    cluster = _current.get()
+    if cluster is None:
+        return
+    import cloudpickle
+
+    shipped = cloudpickle.dumps(transform) if transform is not None else None
+    answers = cluster.dask_client.run(_worker_problem, envs, shipped, on_error="return")
+    for worker, answer in sorted(answers.items()):
+        if isinstance(answer, BaseException):
+            answer = f"its check failed ({_first_line(answer)})"
+        if answer:
+            raise ClusterUnavailable(f"Dask worker {literal(worker)} {literal(answer)}")
+
+
+def _worker_problem(envs: list[Any], shipped: bytes | None) -> str | None:
+    """Runs on each worker (``check_workers``): what it cannot do, in words, or ``None``."""
+    from ..dynamodb import clients
+
+    for env in envs:
+        try:
+            clients.client(env)
+        except Exception as error:
+            return (
+                f"cannot reach environment '{env.label}' ({_first_line(error)}): give the "
+                "worker the AWS profiles or role of every environment the operation uses "
+                "(AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE where it starts, or its "
+                "instance role)"
+            )
+    if shipped is not None:
+        try:
+            pickle.loads(shipped)
+        except Exception as error:
+            return (
+                f"cannot load the transform ({_first_line(error)}): install its module on "
+                "every worker (or define the function in the notebook or script itself)"
+            )
+    return None

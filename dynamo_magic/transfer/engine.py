@@ -208,10 +208,16 @@ def execute(
 
     Raises
     ------
+    ClusterUnavailable
+        On Dask, a worker that cannot build the environments' clients or load the transform
+        (``cluster.check_workers``), before anything is written.
     DynamoMagicError
         Only before the first item is touched: creating the target (``UnsafeOperation``,
         ``ServiceError``) or the backup (``BackupFailed``).
     """
+    if engine.backend == parallel.DASK:  # workers build their own clients: can they?
+        sides = [plan.target] if plan.origin is not None else [plan.source, plan.target]
+        cluster.check_workers([side.env for side in sides], plan.request.transform)
     with limits.open_budget(plan.limits, engine.backend) as budget:  # one for the whole copy
         result = _execute(plan, engine, tally, warming, checkpoint, budget)
         limits.account(result, budget)

@@ -44,6 +44,11 @@ class VerifyTask:
     role: str  # "source" or "target"
     task: Task
 
+    @property
+    def name(self) -> str:
+        """What it is, as a Dask dashboard shows it: ``verify-source``, ``verify-target``."""
+        return f"verify-{self.role}"
+
 
 def item_transform(plan: CopyPlan, failed: FailedItemsFile | None = None) -> ItemTransform | None:
     """The plan's transform as tasks apply it (``None``: no transform): items whose key does
