@@ -150,8 +150,9 @@ class Channel:
         return stop is not None and stop.is_set()
 
     def stop_all(self) -> None:
-        """Tell every worker to stop (sets the shared flag; its owner may already be gone)."""
-        with contextlib.suppress(OSError, EOFError):
+        """Tell every worker to stop (sets the shared flag; its owner may already be gone: a
+        manager shut down, a Dask scheduler lost, each failing in its own way)."""
+        with contextlib.suppress(Exception):
             if self.flag is not None:
                 self.flag.set()
 
