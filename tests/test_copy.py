@@ -267,7 +267,8 @@ def test_merge_of_an_index_slice_finds_a_changed_item_in_a_target_without_the_in
     assert (checked.method, checked.ok, checked.detail) == (
         "count",
         False,
-        "1 source item(s) missing or different in the target",
+        "1 source item(s) missing or different in the target; each item looked up in the "
+        "target by key",
     )
     assert checked.source_count == 15 and checked.target_count == 14
 

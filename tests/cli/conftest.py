@@ -1,7 +1,11 @@
-"""The ``dynamo`` command's tables: server A of the session's moto pair, filled once for the
-package, and the profiles pointing at it; ``in_process`` runs ``cli.main`` with them."""
+"""The ``dynamo`` command's tables: server A of the session's moto pair, filled for the
+package (and again after a test of another file emptied it: the ``servers`` fixture does, and
+pytest-xdist may run such a file between two of these), and the profiles pointing at it;
+``in_process`` runs ``cli.main`` with them."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -21,9 +25,26 @@ from tables import (
 
 
 @pytest.fixture(scope="package")
-def profiles(moto_pair, tmp_path_factory) -> dict[str, str]:
-    """Server A emptied and filled with the test tables; AWS config variables pointing at it."""
+def _profiles_folder(tmp_path_factory) -> dict[str, str]:
+    folder = tmp_path_factory.mktemp("cli-aws")
+    return {"folder": str(folder)}
+
+
+@pytest.fixture
+def profiles(moto_pair, _profiles_folder) -> dict[str, str]:
+    """Server A holding the test tables (filled when it does not: the first test of the
+    package, or one after a test that emptied the servers); AWS config variables pointing
+    at it."""
     server = moto_pair[0]
+    if "odd" not in server.client().list_tables()["TableNames"]:  # the last table filled
+        _fill(server)
+    return write_profiles(
+        Path(_profiles_folder["folder"]), {"default": server.url, "dev": server.url}
+    )
+
+
+def _fill(server) -> None:
+    """Server A emptied and filled with the test tables."""
     server.reset()
     client = server.client()
     create_orders(client)
@@ -52,8 +73,6 @@ def profiles(moto_pair, tmp_path_factory) -> dict[str, str]:
         {"id": {"S": "d"}},
     ):
         client.put_item(TableName="odd", Item=item)
-    folder = tmp_path_factory.mktemp("cli-aws")
-    return write_profiles(folder, {"default": server.url, "dev": server.url})
 
 
 @pytest.fixture
