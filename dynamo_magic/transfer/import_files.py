@@ -212,9 +212,12 @@ def locate(source: str, env: Environment | None) -> Found:
         return _export(source, summaries[0])
     unfinished = sorted({_folder(f) for f in files if f.name == STARTED_MARK})
     if unfinished:
+        folder = unfinished[0]
+        destination = folder.rsplit("/AWSDynamoDB/", 1)[0] if "/AWSDynamoDB/" in folder else folder
         raise UsageProblem(
-            f"{unfinished[0]}: an export that did not finish: its {SUMMARY} is missing (it is "
-            "written last); export again"
+            f"{folder}: an export that did not finish: its {SUMMARY} is missing (it is written "
+            "last); finish it with the command that started it and --resume (dynamo export -t "
+            f"TABLE -e ENV --to {destination} --resume; resume=True in Python), then import it"
         )
     return Found(source, tuple(_plain(f) for f in files))
 
