@@ -1827,11 +1827,13 @@ def check_copy_run(
     segments: int | None = None,
     backend: str | None = None,
     scheduler: str | None = None,
+    what: str = "copy",
 ) -> None:
     """Refuse run options (``workers``, ``segments``, ``backend``, ``scheduler``) no copy can
     use, before
     anything is read: what ``copy`` checks and what a dry run (``plan_copy``, which takes no
-    run options) checks of the same options in the front ends.
+    run options) checks of the same options in the front ends. ``what`` names the run in the
+    messages (``"copy"``, ``"export"``).
 
     Raises
     ------
@@ -1845,8 +1847,8 @@ def check_copy_run(
     check_backend(backend, scheduler)
     if pk is not None and segments is not None:
         raise InvalidQuery(
-            "{segments} splits the scan of a whole-table copy; a slice ({pk}) is read by one "
-            "query: drop {segments}",
+            f"{{segments}} splits the scan of a whole-table {what}; a slice ({{pk}}) is read by "
+            "one query: drop {segments}",
             parameters=("segments", "pk"),
         )
 
@@ -2974,7 +2976,14 @@ def export_table(
     request = _export_request(
         table, to, env, storage_env, pk, sk, sk_op, sk2, index, max_read_units, progress, cancel
     )
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
+    check_copy_run(
+        pk,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        scheduler=scheduler,
+        what="export",
+    )
     return _export(
         request,
         get_settings(),
@@ -3108,7 +3117,14 @@ def start_export(
     request = _export_request(
         table, to, env, storage_env, pk, sk, sk_op, sk2, index, max_read_units, progress, cancel
     )
-    check_copy_run(pk, workers=workers, segments=segments, backend=backend, scheduler=scheduler)
+    check_copy_run(
+        pk,
+        workers=workers,
+        segments=segments,
+        backend=backend,
+        scheduler=scheduler,
+        what="export",
+    )
     return exporting.start_export(
         request,
         get_settings(),

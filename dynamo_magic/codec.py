@@ -174,7 +174,10 @@ def number_value(text: str, numbers: str = "auto") -> int | float | Decimal:
     if "." not in text and "e" not in text and "E" not in text:
         return int(text)
     as_decimal = Decimal(text)
-    if as_decimal == as_decimal.to_integral_value() and abs(as_decimal) < 10**MAX_NUMBER_DIGITS:
+    if (
+        as_decimal == as_decimal.to_integral_value()
+        and as_decimal.copy_abs() < 10**MAX_NUMBER_DIGITS
+    ):
         return int(as_decimal)
     exact = _exact_float(text)
     return as_decimal if exact is None else exact

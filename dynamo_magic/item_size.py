@@ -68,8 +68,9 @@ def number_problem(number: str | int | float | Decimal) -> str | None:
     """Why DynamoDB would refuse ``number`` (a number's text, an int, a finite float or a
     ``Decimal``), or ``None``: the one rule for every number written (frames, files, keys
     and values alike): finite, at most ``MAX_NUMBER_DIGITS`` significant digits, zero or a
-    magnitude from ``MIN_MAGNITUDE`` to ``MAX_MAGNITUDE``. A float is judged by its shortest
-    text (``repr``), the text that is written."""
+    magnitude from ``MIN_MAGNITUDE`` to ``MAX_MAGNITUDE``, both included and compared exactly
+    (never in Python's 28-digit default context). A float is judged by its shortest text
+    (``repr``), the text that is written."""
     text = repr(number) if isinstance(number, float) else str(number).strip()
     try:
         value = Decimal(text)
@@ -82,7 +83,9 @@ def number_problem(number: str | int | float | Decimal) -> str | None:
             f"the number {short_repr(number)} has more than {MAX_NUMBER_DIGITS} significant "
             "digits, DynamoDB's limit"
         )
-    if value and not MIN_MAGNITUDE <= abs(value) <= MAX_MAGNITUDE:
+    # copy_abs and comparisons are exact; abs() would round to the context's 28 digits (DynamoDB's
+    # own 38-digit maximum would become 1E+126, a 30-digit number under 1E-130 become 1E-130)
+    if value and not MIN_MAGNITUDE <= value.copy_abs() <= MAX_MAGNITUDE:
         return (
             f"the number {short_repr(number)} is outside DynamoDB's range (a magnitude from "
             "1E-130 to 9.99...E+125, or 0)"

@@ -86,7 +86,10 @@ def test_binary_keys_and_numpy_numbers_round_trip(servers):
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
-        (pd.DataFrame({"device": [1, 2]}), "key attribute 'seq' missing or null in row(s) 0, 1"),
+        (
+            pd.DataFrame({"device": [1, 2]}),
+            "no column for the key attribute 'seq' (its columns: device)",
+        ),
         (
             pd.DataFrame({"device": [1, None], "seq": [1, 2]}, index=["a", "b"]),
             "key attribute 'device' missing or null in row(s) 'b'",

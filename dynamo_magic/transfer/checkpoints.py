@@ -410,9 +410,10 @@ class CheckpointFile:
         loaded.resumed = True
         return loaded
 
-    def check(self, identity: Identity) -> None:
-        """Refuse to resume this checkpoint for a copy of ``identity`` unless it is the same
-        copy (``Identity.differences``); the difference is named in one line.
+    def check(self, identity: Identity, what: str | None = None) -> None:
+        """Refuse to resume this checkpoint for a run of ``identity`` unless it is the same
+        run (``Identity.differences``); the difference is named in one line, the run by
+        ``what`` (``"import"``, ``"load"``; default: what the file is of, ``what``).
 
         Raises
         ------
@@ -422,7 +423,7 @@ class CheckpointFile:
         differences = self.identity.differences(identity)
         if differences:
             raise CheckpointMismatch(
-                f"checkpoint {literal(str(self.path))} is of another {self.what}: "
+                f"checkpoint {literal(str(self.path))} is of another {what or self.what}: "
                 f"{literal('; '.join(differences))}; give the command it was saved for "
                 "or start afresh without {resume}",
                 parameters=("resume",),
@@ -442,7 +443,7 @@ def to_resume(
 ) -> CheckpointFile | None:
     """The checkpoint file a resume continues (``None``: not a resume): ``resume``'s path, or
     with ``True`` the newest unfinished one of the run ``stem`` names (``copy_name``); ``what``
-    the run is (``"copy"``, ``"export"``), as messages name it.
+    the run is (``"copy"``, ``"export"``, ``"import"``, ``"load"``), as messages name it.
 
     Raises
     ------

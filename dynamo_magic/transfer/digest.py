@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from ..codec import AttributeValue, WireItem
@@ -74,4 +74,6 @@ def _number(text: str) -> str:
         return text
     if not value:
         return "0"
-    return format(value.normalize(), "f")
+    # normalize() rounds to its context's precision: one as wide as the number keeps every digit
+    # (the default 28 would make two 38-digit numbers alike in their first 28 digits one)
+    return format(value.normalize(Context(prec=len(value.as_tuple().digits))), "f")

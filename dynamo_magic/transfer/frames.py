@@ -2,8 +2,9 @@
 
 ``FrameOrigin`` encodes the frame (``encoding.frame_items``: every value refused or written
 exactly, before anything is read from DynamoDB) and checks every row's key against the table's
-key schema (``origins.check_keys``: missing or null, wrong type, duplicated: one line naming
-the rows by their index labels). ``put_df`` plans and runs it through ``loading``, so a frame
+key schema (a key attribute without a column is named with the frame's columns; then
+``origins.check_keys``: missing or null, wrong type, duplicated: one line naming the rows by
+their index labels). ``put_df`` plans and runs it through ``loading``, so a frame
 gets the copy's plan, confirmation, backup, batching, retries, failed-items file, progress,
 capacity limits and verification.
 
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+SHOWN_COLUMNS = 20  # columns a refusal names before "and N more"
+
+
 class FrameOrigin(ItemsOrigin):
     """A DataFrame's rows as items (encoded when made: a bad value is refused at once)."""
 
@@ -44,8 +48,11 @@ class FrameOrigin(ItemsOrigin):
         rows, columns = df.shape
         label = f"DataFrame of {rows:,} row(s), {columns:,} column(s)"
         super().__init__(items, label, labels=list(df.index))
+        self.columns = [str(c) for c in df.columns]
+        self.index_names = [str(n) for n in df.index.names if n is not None]
 
     def check(self, schema: TableSchema) -> None:
+        self.check_columns(schema)
         super().check(schema)  # every key present, typed and unique (``check_keys``)
         name = schema.key.hash.name
         seen: dict[str, AttributeValue] = {}
@@ -53,6 +60,32 @@ class FrameOrigin(ItemsOrigin):
             value = item[name]
             seen.setdefault(str(value), value)
         self.covered = [decode_binaries({name: v})[name] for v in seen.values()]
+
+    def check_columns(self, schema: TableSchema) -> None:
+        """Refuse a frame that has no column for a key attribute (as a CSV file without one
+        is refused), naming its columns, and its index when the key is there.
+
+        Raises
+        ------
+        InvalidQuery
+            One line: the missing key attribute(s) and the frame's columns."""
+        missing = [name for name in schema.key.names if name not in self.columns]
+        if not missing:
+            return
+        shown = ", ".join(self.columns[:SHOWN_COLUMNS]) or "none"
+        if len(self.columns) > SHOWN_COLUMNS:
+            shown += f" and {len(self.columns) - SHOWN_COLUMNS:,} more"
+        indexed = [name for name in missing if name in self.index_names]
+        advice = (
+            f"; the frame's index holds {literal(', '.join(map(repr, indexed)))}: "
+            "df.reset_index() makes columns of it"
+            if indexed
+            else f": every item needs the table's key ({schema.key})"
+        )
+        raise InvalidQuery(
+            f"no column for the key attribute {literal(', '.join(map(repr, missing)))} "
+            f"(its columns: {literal(shown)}){advice}"
+        )
 
     def rows(self) -> list[tuple[str, str]]:
         count = len(self.covered or [])

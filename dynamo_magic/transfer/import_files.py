@@ -19,9 +19,10 @@ Types of plain values (plain JSON, CSV, Parquet): key attributes are typed from 
 schema (``codec.key_value``: text of digits for N, base64 text for B); other values of plain
 JSON and Parquet by the encoder a DataFrame's values go through (``encoding.row_item``: ints
 and decimals -> N, floats through their shortest text, bool -> BOOL, str -> S, bytes -> B,
-maps -> M, lists -> L, ``None`` inside a container -> NULL, a top-level ``null``/NaN leaves
-the attribute out, datetimes become ISO 8601 text). JSON numbers are read as ``Decimal``, so
-every digit is kept (``0.1`` stays ``0.1``). CSV cells are text; ``csv_value`` says which
+maps -> M, lists -> L, ``None`` inside a container -> NULL, a top-level ``null`` (or
+Parquet's NaN) leaves the attribute out, datetimes become ISO 8601 text). JSON numbers are
+read as ``Decimal``, so every digit is kept (``0.1`` stays ``0.1``); ``NaN`` and ``Infinity``
+are not JSON and refuse their line. CSV cells are text; ``csv_value`` says which
 become numbers and booleans (``strings=True`` keeps every non-key cell as text).
 
 ``check`` reads every file once, streaming, before anything is written: the MD5 of its bytes
@@ -211,9 +212,12 @@ def locate(source: str, env: Environment | None) -> Found:
         return _export(source, summaries[0])
     unfinished = sorted({_folder(f) for f in files if f.name == STARTED_MARK})
     if unfinished:
+        folder = unfinished[0]
+        destination = folder.rsplit("/AWSDynamoDB/", 1)[0] if "/AWSDynamoDB/" in folder else folder
         raise UsageProblem(
-            f"{unfinished[0]}: an export that did not finish: its {SUMMARY} is missing (it is "
-            "written last); export again"
+            f"{folder}: an export that did not finish: its {SUMMARY} is missing (it is written "
+            "last); finish it with the command that started it and --resume (dynamo export -t "
+            f"TABLE -e ENV --to {destination} --resume; resume=True in Python), then import it"
         )
     return Found(source, tuple(_plain(f) for f in files))
 
@@ -395,9 +399,29 @@ def _lines(file: ImportFile, raw: _Hashing) -> Iterator[tuple[int, bytes]]:
         raise InvalidFile(f"{file.url}: not a readable gzip file ({exc})") from None
 
 
+class _NotJson(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity`` in a line: Python's ``json`` reads them as floats,
+    but they are not JSON (a top-level NaN would then pass for a missing value, unsaid)."""
+
+
+def _constant(name: str) -> Any:
+    raise _NotJson(name.lstrip("-"))
+
+
 def _json(file: ImportFile, number: int, line: bytes) -> Any:
+    """One line's JSON, numbers as ``Decimal`` (every digit kept).
+
+    Raises
+    ------
+    InvalidFile
+        The line is not JSON (``NaN`` and ``±Infinity`` included), naming the file and line."""
     try:
-        return json.loads(line, parse_float=Decimal)
+        return json.loads(line, parse_float=Decimal, parse_constant=_constant)
+    except _NotJson as exc:
+        raise InvalidFile(
+            f"{file.url} line {number:,}: {exc} is not JSON (write null for a missing "
+            "value; DynamoDB stores no NaN or infinity)"
+        ) from None
     except ValueError as exc:
         raise InvalidFile(f"{file.url} line {number:,}: not JSON ({exc})") from None
 

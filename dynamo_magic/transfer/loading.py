@@ -274,7 +274,7 @@ def _load(
     engine, total = _engine(plan, settings, workers, segments, backend)
     identity = _identity(plan, total)
     if saved is not None:
-        saved.check(identity)
+        saved.check(identity, plan.operation)
     copy_engine.require_confirmation(plan, yes)
     record = saved or _new_checkpoint(plan, identity, checkpoint, stem)
     plan.checkpoint = str(record.path)

@@ -379,14 +379,20 @@ class CopyPlan:
         copied = self.settings_to_copy.copyable().describe()
         return [("settings copied", "; ".join(copied) or "none: the source has none set")]
 
+    @property
+    def operation(self) -> str:
+        """What the plan carries out, as messages name it: ``"copy"``, or a load's phase
+        (``"import"`` of files, ``"load"`` of a frame's items)."""
+        return self.origin.phase if self.origin is not None else "copy"
+
     def _checkpoint_text(self) -> str:
         if self.checkpoint is None:
             return self._new_checkpoint()
         return f"{self.checkpoint} ({self.resuming})" if self.resuming else self.checkpoint
 
-    @staticmethod
-    def _new_checkpoint() -> str:
-        return f"a new file in {checkpoints.default_folder()} (named when the copy starts)"
+    def _new_checkpoint(self) -> str:
+        folder = checkpoints.default_folder()
+        return f"a new file in {folder} (named when the {self.operation} starts)"
 
     def describe_slice(self) -> str:
         r = self.request

@@ -286,10 +286,10 @@ def _saved(
     Raises
     ------
     CheckpointMismatch, InvalidQuery
-        Unreadable; no unfinished checkpoint of this copy."""
+        Unreadable; no unfinished checkpoint of this copy (or import, load: ``plan.operation``)."""
     if resume is None or resume is False:
         return None
-    return checkpoints.to_resume(resume, stem or _stem(plan))
+    return checkpoints.to_resume(resume, stem or _stem(plan), plan.operation)
 
 
 def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:
