@@ -23,6 +23,7 @@ the first run's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -289,8 +290,13 @@ def export(
     """
     if tally is None:
         tally = Tally(progress, cancel)
-    with cluster.connected(backend, scheduler):
-        return _export(request, settings, workers, segments, backend, tally, checkpoint, resume)
+    with (
+        cluster.connected(backend, scheduler),
+        contextlib.ExitStack() as held,  # the checkpoint's lock: released when the export ends
+    ):
+        return _export(
+            request, settings, workers, segments, backend, tally, checkpoint, resume, held
+        )
 
 
 def _export(
@@ -302,8 +308,9 @@ def _export(
     tally: Tally,
     checkpoint: str | Path | None,
     resume: bool | str | Path | None,
+    held: contextlib.ExitStack,
 ) -> ExportResult:
-    """``export`` on its cluster, if any."""
+    """``export`` on its cluster, if any; the checkpoint's lock released by ``held``."""
     check_slice(request)
     env = environments.resolve(request.env, settings)
     storage = environments.resolve(request.storage_env, settings) if request.storage_env else env
@@ -325,8 +332,9 @@ def _export(
         )
     slice_text = _describe_slice(request, schema)
     stem = checkpoints.copy_name(request.table, "export", _where(env), destination.url, slice_text)
-    saved = checkpoints.to_resume(resume, stem, "export")
+    saved = checkpoints.to_resume(resume, stem, "export", hold=True)
     if saved is not None:
+        held.callback(saved.release)
         segments = segments or saved.identity.total_segments
     engine = Engine.from_settings(settings, schema.item_count, workers, segments, backend)
     total = 1 if sliced else engine.segments
@@ -350,6 +358,7 @@ def _export(
         destination.check(folder)
         started = datetime.now(UTC)
         record = _new_checkpoint(identity, checkpoint, stem, export_id, started)
+        held.callback(record.release)
     else:
         saved.check(identity)
         export_id, started = _first_run(saved)
@@ -459,18 +468,25 @@ def _new_checkpoint(
     export_id: str,
     started: datetime,
 ) -> CheckpointFile:
-    """A new export's checkpoint file, saved now, before anything is written (an export
-    whose checkpoint cannot be saved does not start).
+    """A new export's checkpoint file, locked for it (the caller releases it) and saved now,
+    before anything is written (an export whose checkpoint cannot be saved does not start).
 
     Raises
     ------
+    CheckpointInUse
+        ``path`` is the checkpoint of a run still running.
     OSError
         The file cannot be written."""
     if path is None:  # the default folder is a bounded cache: old finished files go
         checkpoints.clean()
     where = Path(path) if path is not None else checkpoints.new_path(stem)
     record = CheckpointFile(where, identity)
-    record.mark(export_id=export_id, export_started=started.isoformat())
+    record.hold()
+    try:
+        record.mark(export_id=export_id, export_started=started.isoformat())
+    except BaseException:
+        record.release()
+        raise
     return record
 
 
