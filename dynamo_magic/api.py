@@ -2327,7 +2327,8 @@ def copy(
     InvalidQuery
         A bad table name, slice, mode or verification method.
     UnsafeOperation
-        Source and target are the same table, or their key schemas differ.
+        Source and target are the same table, or their key schemas differ; another running
+        copy holds the checkpoint (``CheckpointInUse``: ``resume``'s, or ``checkpoint``).
     TableNotFound
         The source table (or the slice's index) does not exist.
     EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
@@ -2962,6 +2963,9 @@ def export_table(
     CheckpointMismatch
         ``resume``'s checkpoint is unreadable, finished (nothing to resume) or of another
         export (the difference named); nothing written.
+    CheckpointInUse
+        Another running export holds the checkpoint (``resume``'s, or ``checkpoint``); one
+        line naming it and the process; nothing written.
     EnvironmentNotFound, CredentialsMissing, EndpointUnreachable
         An environment cannot be used.
     CopyFailed

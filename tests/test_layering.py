@@ -34,8 +34,9 @@ FORBIDDEN = {
 # façade ``api`` (it re-exports the types and choices front ends show), the other front ends, and
 # what front ends share by design: the error hierarchy they render, the one settings object (the
 # magics' traitlets, the CLI's overrides), the option table, the progress bars, the plots of a
-# result, lazy imports
-FRONT_END_IMPORTS = {"api", "errors", "settings", "plots", "lazy", *FRONT_ENDS}
+# result, lazy imports, the locks that die with their process (the demo's folder, as a run's
+# checkpoint)
+FRONT_END_IMPORTS = {"api", "errors", "settings", "plots", "lazy", "locks", *FRONT_ENDS}
 # front-end modules that still reach past the façade, with the core modules they use: to route
 # through ``api``, never to grow (the test fails on an entry no longer needed)
 PAST_THE_FACADE = {

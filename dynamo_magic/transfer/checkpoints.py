@@ -30,11 +30,19 @@ what a resume needs; delete one yourself once you no longer want to resume it.
 
 Saves are throttled by the caller (``CheckpointFile.record``: at most every
 ``SAVE_EVERY_SECONDS``), and always made at the end of a segment, of a phase and of the run.
+
+One run at a time: a run (copy, import, export; new or resumed) holds its file's lock from
+before its first write to its end (``CheckpointFile.hold``: the operating system's lock on the
+side file ``NAME.json.lock``, which dies with the process and is deleted on release). A second
+run of the same file is refused before anything is written (``CheckpointInUse``, naming the
+process that holds it); two runs of one file would write the same data files, items and
+checkpoint over each other. A dry run only reads the file and needs no lock.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -49,10 +57,12 @@ from typing import Any, Literal
 
 from ..codec import Item
 from ..errors import InvalidQuery, UnsafeOperation, literal
+from ..locks import ProcessLock, holder
 
 FORMAT = 1  # the file's format version; a file of another version is refused
 SAVE_EVERY_SECONDS = 1.0  # at most one throttled save per this many seconds
 KEEP_FINISHED = 20  # finished checkpoint files kept in the default folder (``clean``)
+LOCK_SUFFIX = ".lock"  # a checkpoint's lock: its side file ``NAME.json.lock`` (``hold``)
 SegmentState = Literal["pending", "partial", "done"]
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,15 @@ log = logging.getLogger(__name__)
 
 class CheckpointMismatch(UnsafeOperation):
     """A checkpoint is of another copy than the command's (or unreadable): nothing written."""
+
+
+class CheckpointInUse(UnsafeOperation):
+    """Another running copy, import or export holds the checkpoint file: nothing written."""
+
+
+def lock_path(path: Path) -> Path:
+    """The side file whose lock a run of the checkpoint ``path`` holds (``NAME.json.lock``)."""
+    return path.with_name(path.name + LOCK_SUFFIX)
 
 
 def default_folder() -> Path:
@@ -224,6 +243,7 @@ class CheckpointFile:
         self.resumed = False  # read from a file an earlier run saved (``load``)
         # a resumed run's one line saying what it keeps and what is left (not saved)
         self.resuming: str | None = None
+        self._held: ProcessLock | None = None  # this run's lock on the file (``hold``)
 
     # -- what a run reports ---------------------------------------------------------------
     def record(self, segment: int, last_key: Item, read: int) -> None:
@@ -309,8 +329,38 @@ class CheckpointFile:
 
     @property
     def what(self) -> str:
-        """What the file is of, as messages name it: ``"export"`` or ``"copy"``."""
-        return "export" if self.identity.mode == EXPORT_MODE else "copy"
+        """What the file is of, as messages name it: ``"export"``, ``"import"`` (of files:
+        ``importing.FilesOrigin.identity``) or ``"copy"``."""
+        if self.identity.mode == EXPORT_MODE:
+            return "export"
+        return "import" if self.identity.source_table.startswith("import:") else "copy"
+
+    # -- one run at a time ----------------------------------------------------------------
+    def hold(self) -> None:
+        """Lock the file for this run until ``release`` (or the process's end, however it
+        ends); its folder is created if needed. Holding it twice does nothing.
+
+        Raises
+        ------
+        CheckpointInUse
+            Another run (another process, or another job of this one) holds it: one line
+            naming the file and the process, saying to wait for it or stop it.
+        OSError
+            The lock's side file cannot be created (the folder cannot be written).
+        """
+        if self._held is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        held = ProcessLock.take(lock_path(self.path), remove=True)
+        if held is None:
+            raise in_use(self.path, self.what, resume=self.resumed)
+        self._held = held
+
+    def release(self) -> None:
+        """Unlock the file (``hold``) and delete its side file; nothing if not held."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
 
     def ended_text(self) -> str:
         """Why a finished file has nothing to resume, in one phrase naming the file."""
@@ -430,6 +480,25 @@ class CheckpointFile:
             )
 
 
+def in_use(path: Path, what: str, resume: bool) -> CheckpointInUse:
+    """The refusal of a second run of the checkpoint ``path`` (of a ``what``: ``"copy"``,
+    ``"import"``, ``"export"``); ``resume``: the run resumes it (else it is a new run given
+    that path)."""
+    pid = holder(lock_path(path))
+    if pid == os.getpid():  # a job of this process (a notebook's kernel)
+        who, stop = f"a job of this process, {pid}", "cancel() its job"
+    elif pid is not None:
+        who, stop = f"process {pid}", f"Ctrl-C in its terminal or notebook, or kill {pid}"
+    else:
+        who, stop = "another process", "Ctrl-C in its terminal or notebook"
+    then = "then resume it again" if resume else "or give another {checkpoint}"
+    return CheckpointInUse(
+        f"checkpoint {literal(str(path))} is in use by another running {what} ({who}): "
+        f"wait for it to end, or stop it ({stop}); {then}",
+        parameters=() if resume else ("checkpoint",),
+    )
+
+
 def _refused(path: Path, why: str) -> CheckpointMismatch:
     return CheckpointMismatch(
         f"cannot resume from checkpoint {literal(str(path))}: {literal(why)}; "
@@ -439,16 +508,20 @@ def _refused(path: Path, why: str) -> CheckpointMismatch:
 
 
 def to_resume(
-    resume: bool | str | Path | None, stem: str, what: str = "copy"
+    resume: bool | str | Path | None, stem: str, what: str = "copy", hold: bool = False
 ) -> CheckpointFile | None:
     """The checkpoint file a resume continues (``None``: not a resume): ``resume``'s path, or
     with ``True`` the newest unfinished one of the run ``stem`` names (``copy_name``); ``what``
     the run is (``"copy"``, ``"export"``, ``"import"``, ``"load"``), as messages name it.
+    ``hold``: for a run (not a dry run), locked for it (``CheckpointFile.hold``) and read again
+    once locked (as the run before left it); the caller then ``release``s it.
 
     Raises
     ------
     CheckpointMismatch
         Unreadable, or finished (nothing to resume: when it ended named).
+    CheckpointInUse
+        ``hold`` and another run holds it (nothing written).
     InvalidQuery
         ``True`` and no unfinished checkpoint of this run.
     """
@@ -456,7 +529,16 @@ def to_resume(
         return None
     path = latest(stem, what=what) if resume is True else Path(resume)
     saved = CheckpointFile.load(path)
+    if hold:
+        saved.hold()
+        try:
+            held, saved = saved, CheckpointFile.load(path)
+        except BaseException:
+            saved.release()
+            raise
+        saved._held, held._held = held._held, None
     if not saved.unfinished:
+        saved.release()
         raise CheckpointMismatch(
             f"nothing to resume: {literal(saved.ended_text())}; start afresh without {{resume}}",
             parameters=("resume",),
@@ -564,6 +646,12 @@ def clean(folder: Path | None = None, keep: int | None = None) -> list[Path]:
             log.warning("old checkpoint %s not deleted: %s", path, error)
             continue
         deleted.append(path)
+    for lock in where.glob(f"*.json{LOCK_SUFFIX}"):  # left by a killed run, its file gone
+        if not lock.with_name(lock.name.removesuffix(LOCK_SUFFIX)).exists():
+            with contextlib.suppress(OSError):
+                free = ProcessLock.take(lock, remove=True)
+                if free is not None:  # not held: delete it
+                    free.release()
     return deleted
 
 

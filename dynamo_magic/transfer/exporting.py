@@ -23,6 +23,7 @@ the first run's.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -56,7 +57,7 @@ from .export_files import (
 )
 from .job import CopyJob
 from .messages import TaskResult
-from .operation import Operation, Tally
+from .operation import EXPORT_TASK, Operation, Tally
 from .parallel import Progress
 from .result import CopyResult
 from .run import start_job
@@ -95,12 +96,17 @@ class ExportResult(CopyResult):
     folder : str
         The export's folder: ``DEST/AWSDynamoDB/<export id>`` (an ``s3://`` URL or a path).
     files : list of DataFile
-        The data files written, in segment order: key, items, MD5 (base64), ETag, bytes.
+        The data files stored, in segment order: key, items, MD5 (base64), ETag, bytes; those
+        an earlier run stored and this resumed run kept included. An export that stopped lists
+        those stored before the stop (a segment not finished stores none: a resume exports it
+        again).
     complete : bool
         The manifests were written: the folder is a whole export (an import reads it).
     kept_files, kept_items : int
         Of ``files``, those an earlier run stored and this resumed run kept, and their items
-        (0: not a resume). ``written`` counts this run's items only; ``items_read`` every run's.
+        (0: not a resume). ``written`` counts this run's items only (of a stopped export, also
+        those of segments it did not finish, whose files were not stored); ``items_read``
+        every run's, of stored files.
     resumed : str
         A resumed run's line: segments kept and left, files redone (``""``: not a resume).
 
@@ -144,18 +150,34 @@ class ExportResult(CopyResult):
             *([("checkpoint", self.checkpoint)] if self.checkpoint else []),
         ]
 
+    @property
+    def stored_items(self) -> int:
+        """Items in the data files stored (``files``: this run's and those kept)."""
+        return sum(f.items for f in self.files)
+
+    @property
+    def unstored(self) -> int:
+        """Items this run wrote into files of segments it did not finish (a stopped export:
+        not stored, their segments are exported again by a resume)."""
+        return max(0, self.written - (self.stored_items - self.kept_items))
+
     def summary_line(self) -> str:
         state = {True: "OK", False: "INTERRUPTED" if self.interrupted else "FAILED"}[self.ok]
-        items = self.written + self.kept_items
         line = (
-            f"export {state}: {items:,} items in {len(self.files):,} file(s) to "
+            f"export {state}: {self.stored_items:,} items in {len(self.files):,} file(s) to "
             f"{self.folder}, {self.retried:,} retried in {self.seconds:.1f} s "
             f"({self.items_per_second:,.0f} items/s)"
         )
         if self.kept_files:
             line += (
                 f"; resumed: {self.kept_files:,} file(s) of {self.kept_items:,} items kept, "
-                f"{self.written:,} items written now"
+                f"{len(self.files) - self.kept_files:,} file(s) of "
+                f"{self.stored_items - self.kept_items:,} items stored now"
+            )
+        if self.unstored:
+            line += (
+                f"; {self.unstored:,} items of unfinished segments not stored "
+                "(a resume exports those segments again)"
             )
         if self.read_rate:  # the read limit, as a copy's line says it
             used = f", {self.read_units:,.0f} units consumed" if self.read_units is not None else ""
@@ -170,7 +192,11 @@ class ExportResult(CopyResult):
 
     def problem_line(self) -> str:
         head = f"export {'INTERRUPTED' if self.interrupted else 'FAILED'}"
-        problems = [f"{self.written:,} written before the stop"] if self.interrupted else []
+        problems = []
+        if self.interrupted:
+            problems.append(
+                f"{len(self.files):,} file(s) of {self.stored_items:,} items stored before the stop"
+            )
         if not self.complete:
             what = "resume it" if self.checkpoint else "delete it"
             problems.append(f"no manifest written in {self.folder} ({what})")
@@ -289,8 +315,13 @@ def export(
     """
     if tally is None:
         tally = Tally(progress, cancel)
-    with cluster.connected(backend, scheduler):
-        return _export(request, settings, workers, segments, backend, tally, checkpoint, resume)
+    with (
+        cluster.connected(backend, scheduler),
+        contextlib.ExitStack() as held,  # the checkpoint's lock: released when the export ends
+    ):
+        return _export(
+            request, settings, workers, segments, backend, tally, checkpoint, resume, held
+        )
 
 
 def _export(
@@ -302,8 +333,9 @@ def _export(
     tally: Tally,
     checkpoint: str | Path | None,
     resume: bool | str | Path | None,
+    held: contextlib.ExitStack,
 ) -> ExportResult:
-    """``export`` on its cluster, if any."""
+    """``export`` on its cluster, if any; the checkpoint's lock released by ``held``."""
     check_slice(request)
     env = environments.resolve(request.env, settings)
     storage = environments.resolve(request.storage_env, settings) if request.storage_env else env
@@ -325,8 +357,9 @@ def _export(
         )
     slice_text = _describe_slice(request, schema)
     stem = checkpoints.copy_name(request.table, "export", _where(env), destination.url, slice_text)
-    saved = checkpoints.to_resume(resume, stem, "export")
+    saved = checkpoints.to_resume(resume, stem, "export", hold=True)
     if saved is not None:
+        held.callback(saved.release)
         segments = segments or saved.identity.total_segments
     engine = Engine.from_settings(settings, schema.item_count, workers, segments, backend)
     total = 1 if sliced else engine.segments
@@ -350,6 +383,7 @@ def _export(
         destination.check(folder)
         started = datetime.now(UTC)
         record = _new_checkpoint(identity, checkpoint, stem, export_id, started)
+        held.callback(record.release)
     else:
         saved.check(identity)
         export_id, started = _first_run(saved)
@@ -382,7 +416,7 @@ def _export(
     )
     tasks = [
         Task(
-            "export",
+            EXPORT_TASK,
             source,
             DataFileSink(destination, f"{folder}/{names[n]}", n),
             engine.policy,
@@ -390,12 +424,13 @@ def _export(
         for n, source in enumerate(reads)
         if record.segments[n].state != "done"
     ]
-    files: list[DataFile] = list(kept)
+    result.files = list(kept)
 
     def collect(outcome: TaskResult) -> None:
         result.items_read += outcome.items_read
         result.written += outcome.written
-        files.extend(outcome.files)
+        # as each is stored: an export that stops says what it stored (and a resume keeps it)
+        result.files = sorted([*result.files, *outcome.files], key=lambda f: f.segment)
         for stored in outcome.files:  # saved now: a resume keeps it
             record.store_file(stored.segment, dataclasses.asdict(stored), outcome.items_read)
 
@@ -412,7 +447,6 @@ def _export(
             estimate = None if sliced else schema.item_count or None
             run.tally.start("export", estimate, done=result.kept_items)
             run.tally.run(run_task, tasks, engine, collect)
-            result.files = sorted(files, key=lambda f: f.segment)
             summary = _summary(schema, destination, export_id, started, result.files)
             write_manifests(destination, folder, result.files, summary)
             result.complete = True
@@ -459,18 +493,25 @@ def _new_checkpoint(
     export_id: str,
     started: datetime,
 ) -> CheckpointFile:
-    """A new export's checkpoint file, saved now, before anything is written (an export
-    whose checkpoint cannot be saved does not start).
+    """A new export's checkpoint file, locked for it (the caller releases it) and saved now,
+    before anything is written (an export whose checkpoint cannot be saved does not start).
 
     Raises
     ------
+    CheckpointInUse
+        ``path`` is the checkpoint of a run still running.
     OSError
         The file cannot be written."""
     if path is None:  # the default folder is a bounded cache: old finished files go
         checkpoints.clean()
     where = Path(path) if path is not None else checkpoints.new_path(stem)
     record = CheckpointFile(where, identity)
-    record.mark(export_id=export_id, export_started=started.isoformat())
+    record.hold()
+    try:
+        record.mark(export_id=export_id, export_started=started.isoformat())
+    except BaseException:
+        record.release()
+        raise
     return record
 
 

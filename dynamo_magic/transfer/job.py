@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from ..errors import CopyFailed
 from . import parallel
-from .operation import Tally
+from .operation import SOURCE_TASKS, Tally
 from .result import CopyResult
 
 ENDED = "ended"  # ``CopyProgress.phase`` once the job has ended, however it ended
@@ -249,7 +249,7 @@ class CopyJob:
         rate = written / (time.monotonic() - began) if began is not None and written else 0.0
         return CopyProgress(
             ENDED if ended is not None else tally.stage,
-            tally.read.get("copy", 0),
+            sum(tally.read.get(task, 0) for task in SOURCE_TASKS),
             written,
             tally.done.get("deleted", 0),
             tally.retries,

@@ -15,6 +15,7 @@ target is described and before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -249,8 +250,13 @@ def load(
     DynamoMagicError
         What planning refuses (``plan_load``), before any write.
     """
-    with cluster.connected(backend, scheduler):  # a Dask cluster, checked before anything else
-        return _load(request, settings, yes, workers, segments, backend, tally, checkpoint, resume)
+    with (
+        cluster.connected(backend, scheduler),  # a Dask cluster, checked before anything else
+        contextlib.ExitStack() as held,  # the checkpoint's lock: released when the load ends
+    ):
+        return _load(
+            request, settings, yes, workers, segments, backend, tally, checkpoint, resume, held
+        )
 
 
 def _load(
@@ -263,12 +269,14 @@ def _load(
     tally: Tally | None,
     checkpoint: str | Path | None,
     resume: bool | str | Path | None,
+    held: contextlib.ExitStack,
 ) -> CopyResult:
-    """``load`` on its cluster, if any."""
+    """``load`` on its cluster, if any; the checkpoint's lock released by ``held``."""
     plan = plan_load(request, settings)
     stem = _stem(plan)
-    saved = _saved(plan, resume, stem)
+    saved = _saved(plan, resume, stem, hold=True)
     if saved is not None:
+        held.callback(saved.release)
         plan = _resumed(plan, saved)
         segments = segments or saved.identity.total_segments
     engine, total = _engine(plan, settings, workers, segments, backend)
@@ -277,6 +285,7 @@ def _load(
         saved.check(identity, plan.operation)
     copy_engine.require_confirmation(plan, yes)
     record = saved or _new_checkpoint(plan, identity, checkpoint, stem)
+    held.callback(record.release)
     plan.checkpoint = str(record.path)
     if tally is not None:
         tally.checkpoint = record

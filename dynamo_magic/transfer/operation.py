@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 COPY_TASK = "copy"  # the task whose segments a checkpoint file follows
+EXPORT_TASK = "export"  # an export's segments (``exporting``): a table read into files
+SOURCE_TASKS = (COPY_TASK, EXPORT_TASK)  # the tasks whose reads a job's ``progress().read`` counts
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ façade otherwise).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -162,6 +163,7 @@ def copy(
     table, source = request.table, request.source
     with (
         cluster.connected(backend, scheduler),  # a Dask cluster, checked before anything else
+        contextlib.ExitStack() as held,  # the checkpoint's lock: released when the copy ends
         parallel.worker_pool(),  # the copy's workers: warm for every phase, ended with it
     ):
         warming = None
@@ -170,8 +172,9 @@ def copy(
             warming = _warm_up(table, source, guess, backend, settings)
         try:
             plan = copy_plan.plan_copy(request, settings)
-            saved = _saved(plan, resume)
+            saved = _saved(plan, resume, hold=True)
             if saved is not None:
+                held.callback(saved.release)
                 plan = _resumed(plan, saved)
                 segments = segments or saved.identity.total_segments
             engine = copy_engine.Engine.from_settings(
@@ -182,6 +185,7 @@ def copy(
                 saved.check(identity)
             copy_engine.require_confirmation(plan, yes)
             record = saved or _new_checkpoint(plan, identity, checkpoint)
+            held.callback(record.release)
             plan.checkpoint = str(record.path)
             if tally is not None:
                 tally.checkpoint = record
@@ -278,18 +282,24 @@ def _identity(plan: CopyPlan, engine: copy_engine.Engine) -> checkpoints.Identit
 
 
 def _saved(
-    plan: CopyPlan, resume: bool | str | Path | None, stem: str | None = None
+    plan: CopyPlan,
+    resume: bool | str | Path | None,
+    stem: str | None = None,
+    hold: bool = False,
 ) -> checkpoints.CheckpointFile | None:
     """The checkpoint file a resume continues (``None``: not a resume); ``stem``: the name
-    its checkpoints start with (default: the copy's, ``_stem``).
+    its checkpoints start with (default: the copy's, ``_stem``); ``hold``: locked for this
+    run (``checkpoints.to_resume``), the caller releases it.
 
     Raises
     ------
     CheckpointMismatch, InvalidQuery
-        Unreadable; no unfinished checkpoint of this copy (or import, load: ``plan.operation``)."""
+        Unreadable; no unfinished checkpoint of this copy (or import, load: ``plan.operation``).
+    CheckpointInUse
+        ``hold`` and another run holds it."""
     if resume is None or resume is False:
         return None
-    return checkpoints.to_resume(resume, stem or _stem(plan), plan.operation)
+    return checkpoints.to_resume(resume, stem or _stem(plan), plan.operation, hold=hold)
 
 
 def _resumed(plan: CopyPlan, saved: checkpoints.CheckpointFile) -> CopyPlan:
@@ -317,24 +327,33 @@ def _new_checkpoint(
     path: str | Path | None,
     stem: str | None = None,
 ) -> checkpoints.CheckpointFile:
-    """A new checkpoint file for a copy about to start, saved now (before anything is
-    written: a copy whose checkpoint cannot be saved does not start); ``stem`` as ``_saved``.
+    """A new checkpoint file for a copy about to start, locked for it (the caller releases
+    it) and saved now (before anything is written: a copy whose checkpoint cannot be saved
+    does not start); ``stem`` as ``_saved``.
 
     Raises
     ------
+    CheckpointInUse
+        ``path`` is the checkpoint of a run still running.
     OSError
         The file cannot be written."""
     if path is None:  # the default folder is a bounded cache: old finished files go
         checkpoints.clean()
     where = Path(path) if path is not None else checkpoints.new_path(stem or _stem(plan))
     record = checkpoints.CheckpointFile(where, identity)
-    record.mark(
-        target_empty=plan.target_empty,
-        confirmations=list(plan.confirmations),
-        backup_planned=plan.backup,
-        # nothing to truncate in an empty target: a resume must not empty what this copy wrote
-        truncate_done=plan.request.mode == "truncate" and plan.target_empty,
-    )
+    record.hold()
+    try:
+        record.mark(
+            target_empty=plan.target_empty,
+            confirmations=list(plan.confirmations),
+            backup_planned=plan.backup,
+            # nothing to truncate in an empty target: a resume must not empty what this copy
+            # wrote
+            truncate_done=plan.request.mode == "truncate" and plan.target_empty,
+        )
+    except BaseException:
+        record.release()
+        raise
     return record
 
 
