@@ -43,11 +43,30 @@ else:
         return True
 
 
+_held: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _forget_in_child() -> None:
+    """In a child made by ``fork`` (a ``multiprocessing`` manager, started by a copy that holds
+    its checkpoint's lock): close the copies of the held locks' descriptors. ``flock`` belongs
+    to the open file, which a forked child shares: left open, a child outliving its parent
+    (``kill -9`` of the parent alone) would keep the lock, and a resume would be refused."""
+    for fd in list(_held):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 @dataclass
 class ProcessLock:
     """The lock on ``path``, held from ``take`` until ``release`` (or the process's end). Its
-    file descriptor is not inherited by child processes (``os.open``'s descriptors are not),
-    so the lock never outlives the process that took it.
+    file descriptor is not inherited by programs a child runs (``os.open``'s descriptors are
+    not), and a child made by ``fork`` closes its copy (``_forget_in_child``): the lock never
+    outlives the process that took it.
 
     Two opens of the file exclude each other even within one process (``flock`` locks an
     open file, not a process): a second run in the same notebook kernel is refused too.
@@ -79,6 +98,7 @@ class ProcessLock:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, f"{os.getpid()}\n".encode())
+        _held.add(fd)
         return cls(path, fd, remove)
 
     def release(self) -> None:
@@ -87,6 +107,7 @@ class ProcessLock:
         if self.fd is None:
             return
         fd, self.fd = self.fd, None
+        _held.discard(fd)
         with contextlib.suppress(OSError):
             if self.remove:
                 self.path.unlink()  # while still locked: see the module's docstring
