@@ -251,6 +251,28 @@ def test_a_worker_without_an_environment_s_profile_is_one_line_before_writing(
     assert "orders" not in client_for("acct-b").list_tables()["TableNames"]
 
 
+def test_an_export_from_a_worker_without_the_environment_is_one_line_before_writing(
+    servers: tuple[MotoServer, MotoServer],
+    on_cluster: distributed.Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An export's workers read the table too: one the workers cannot reach is refused before
+    the destination gets a file."""
+    a, b = servers
+    use_profiles({**server_profiles(a, b), "acct-c": a.url}, tmp_path / "own", monkeypatch)
+    _orders(profile="acct-c", customers=1, each=5)
+    with pytest.raises(ClusterUnavailable, match="cannot reach environment 'acct-c'"):
+        api.export_table(
+            "orders",
+            str(tmp_path / "out"),
+            env="acct-c",
+            backend="dask",
+            scheduler=on_cluster.scheduler.address,
+        )
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_transform_the_workers_cannot_import_is_one_line_before_writing(
     on_cluster: distributed.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

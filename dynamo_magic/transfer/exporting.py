@@ -377,6 +377,7 @@ def _export(
     )
     reads = _sources(side, schema, request, total)
     names = [f"data/{data_file_name(n, total)}" for n in range(total)]
+    cluster.check_workers([env, storage] if storage != env else [env])  # none: not on Dask
     if saved is None:
         export_id = new_export_id()
         folder = f"{EXPORT_FOLDER}/{export_id}"
