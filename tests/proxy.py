@@ -80,18 +80,21 @@ def forward_all(op: str, body: dict[str, Any]) -> Action:
 
 
 class Gate:
-    """A rule that holds the ``at``-th BatchWriteItem until ``release`` is set (``reached`` is
-    set when it arrives; at most ``guard`` seconds), every BatchWriteItem slowed by ``delay``
-    seconds: a copy provably mid-way, batches acknowledged before it and more to come."""
+    """A rule that holds the ``at``-th call of ``op`` (a BatchWriteItem, or e.g. a Scan) until
+    ``release`` is set (``reached`` is set when it arrives; at most ``guard`` seconds), every
+    such call slowed by ``delay`` seconds: a copy provably mid-way, batches acknowledged before
+    it and more to come; other calls pass."""
 
-    def __init__(self, at: int = 5, delay: float = 0.01, guard: float = 60.0):
-        self.at, self.delay, self.guard = at, delay, guard
+    def __init__(
+        self, at: int = 5, delay: float = 0.01, guard: float = 60.0, op: str = "BatchWriteItem"
+    ):
+        self.at, self.delay, self.guard, self.op = at, delay, guard, op
         self.arrived = 0
         self.reached, self.release = threading.Event(), threading.Event()
         self._lock = threading.Lock()
 
     def __call__(self, op: str, body: dict[str, Any]) -> Action:
-        if op != "BatchWriteItem":
+        if op != self.op:
             return None
         with self._lock:
             self.arrived += 1

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from dynamo_magic.transfer.checkpoints import CheckpointFile, CheckpointInUse, l
 
 from conftest import CLI_TIMEOUT, one_error_line, server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
-from proxy import Action, FaultProxy, Forward, Gate
+from proxy import FaultProxy, Gate
 from tables import create_events, events_items, keyed, put_all, scan_all
 
 A, B = "acct-a", "acct-b"
@@ -33,26 +32,6 @@ ITEMS = DEVICES * PER_DEVICE
 HANG_GUARD = 60.0  # seconds any wait may take at most (a guard, not a measurement)
 EVENTS_KEY = ("device", "seq")
 ONE_BATCH = 4  # devices of PER_DEVICE events: 20 items, one BatchWriteItem (a held one: no other)
-
-
-class ScanGate:
-    """A proxy rule holding the ``at``-th Scan until ``release`` is set."""
-
-    def __init__(self, at: int):
-        self.at, self.arrived = at, 0
-        self.reached, self.release = threading.Event(), threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self, op: str, body: dict[str, Any]) -> Action:
-        if op != "Scan":
-            return None
-        with self._lock:
-            self.arrived += 1
-            number = self.arrived
-        if number == self.at:
-            self.reached.set()
-            self.release.wait(HANG_GUARD)
-        return Forward(0)
 
 
 def behind_proxy(
@@ -108,7 +87,9 @@ def in_use_line(line: str, path: str, what: str) -> None:
 def test_a_second_export_of_a_running_checkpoint_is_refused_and_a_resume_works_after_it(
     events, tmp_path, monkeypatch
 ):
-    gate = ScanGate(3)  # segments 0 and 1 stored, segment 2's Scan held
+    gate = Gate(
+        3, delay=0, guard=HANG_GUARD, op="Scan"
+    )  # segments 0 and 1 stored, segment 2's Scan held
     proxy = behind_proxy(events, A, gate, tmp_path / "proxied", monkeypatch)
     out = tmp_path / "out"
     options: dict[str, Any] = {"backend": "threading", "workers": 1, "segments": 4}

@@ -15,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ from dynamo_magic.transfer.checkpoints import CheckpointFile, CheckpointMismatch
 
 from conftest import server_profiles, subprocess_env, use_profiles
 from moto_servers import MotoServer
-from proxy import Action, FaultProxy, Forward
+from proxy import FaultProxy, Gate
 from tables import create_events, events_items, keyed, put_all, scan_all
 
 A, B = "acct-a", "acct-b"
@@ -44,36 +43,15 @@ EVENTS_KEY = ("device", "seq")
 BUCKET = "exchange"
 
 
-class ScanGate:
-    """A proxy rule holding the ``at``-th Scan until ``release`` is set (``reached`` set when
-    it arrives); every other call passes."""
-
-    def __init__(self, at: int):
-        self.at, self.arrived = at, 0
-        self.reached, self.release = threading.Event(), threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self, op: str, body: dict[str, Any]) -> Action:
-        if op != "Scan":
-            return None
-        with self._lock:
-            self.arrived += 1
-            number = self.arrived
-        if number == self.at:
-            self.reached.set()
-            self.release.wait(HANG_GUARD)
-        return Forward(0)
-
-
 @pytest.fixture
 def gated(
     servers: tuple[MotoServer, MotoServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ScanGate]:
+) -> Iterator[Gate]:
     """``ITEMS`` events in A, reached through a proxy whose gate holds the ``HELD_AT``-th
     Scan; B empty (with a bucket)."""
     create_events(servers[0].client())
     put_all(servers[0].client(), "events", events_items(DEVICES, PER_DEVICE))
-    gate = ScanGate(HELD_AT)
+    gate = Gate(HELD_AT, delay=0, guard=HANG_GUARD, op="Scan")  # that Scan held
     proxy = FaultProxy(servers[0].url, gate)
     (tmp_path / "proxied").mkdir()
     use_profiles({**server_profiles(*servers), A: proxy.url}, tmp_path / "proxied", monkeypatch)
@@ -93,7 +71,7 @@ def export_events(to: str | Path, **kwargs: Any) -> dm.CopyJob:
     return dm.start_export("events", to, env=A, **(options | kwargs))
 
 
-def stopped_mid_way(gate: ScanGate, to: str | Path, **kwargs: Any) -> tuple[CheckpointFile, Any]:
+def stopped_mid_way(gate: Gate, to: str | Path, **kwargs: Any) -> tuple[CheckpointFile, Any]:
     """An export cancelled while the gate holds segment 2's Scan: its checkpoint file and
     its (interrupted) result."""
     job = export_events(to, storage_env=B if str(to).startswith("s3://") else None, **kwargs)
